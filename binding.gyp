@@ -1,0 +1,40 @@
+{
+  # node-gyp build of the same sources CMakeLists.txt builds: the fallback for machines
+  # without CMake. Sources are listed by directory so the two builds never drift apart;
+  # instruction-set specific files (*_avx2.cpp, *_avx512.cpp) build in their own targets
+  # with their own flags, everything else for baseline x86-64.
+  "variables": {
+    "common_cflags": ["-O3", "-fno-math-errno", "-fopenmp", "-std=c++17", "-fexceptions", "-Wall", "-Wno-unused-parameter"]
+  },
+  "target_defaults": {
+    "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
+    "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+    "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],
+    "cflags_cc": ["<@(common_cflags)"],
+    "xcode_settings": {"GCC_ENABLE_CPP_EXCEPTIONS": "YES", "OTHER_CPLUSPLUSFLAGS": ["<@(common_cflags)"]}
+  },
+  "targets": [
+    {
+      "target_name": "cnn_avx2",
+      "type": "static_library",
+      "sources": ["<!@(node -e \"console.log(require('fs').readdirSync('native/kernels').filter(f=>/_avx2[.]cpp$/.test(f)).map(f=>'native/kernels/'+f).join(' '))\")"],
+      "cflags_cc": ["-mavx2", "-mfma", "-mf16c", "-fPIC"]
+    },
+    {
+      "target_name": "cnn_avx512",
+      "type": "static_library",
+      "sources": ["<!@(node -e \"console.log(require('fs').readdirSync('native/kernels').filter(f=>/_avx512[.]cpp$/.test(f)).map(f=>'native/kernels/'+f).join(' '))\")"],
+      "cflags_cc": ["-mavx512f", "-mavx512vl", "-mavx512bw", "-mavx512dq", "-mavx2", "-mfma", "-mf16c", "-fPIC"]
+    },
+    {
+      "target_name": "cnn",
+      "dependencies": ["cnn_avx2", "cnn_avx512"],
+      "sources": [
+        "<!@(node -e \"console.log(require('fs').readdirSync('native/kernels').filter(f=>/[.]cpp$/.test(f)&&!/_avx(2|512)[.]cpp$/.test(f)).map(f=>'native/kernels/'+f).join(' '))\")",
+        "<!@(node -e \"console.log(require('fs').readdirSync('native/binding').filter(f=>/[.]cpp$/.test(f)).map(f=>'native/binding/'+f).join(' '))\")"
+      ],
+      "ldflags": ["-fopenmp"],
+      "libraries": ["-fopenmp"]
+    }
+  ]
+}

@@ -1,0 +1,46 @@
+// 2-D convolution (cross-correlation, as PyTorch's Conv2d), NCHW.
+// Dimension names: N batch, C input channels, H W input size, OC output channels,
+// KH KW kernel size, SH SW stride, PH PW zero padding, OH = (H + 2PH - KH) / SH + 1, OW likewise.
+#pragma once
+#include <cstddef>
+
+namespace cnn {
+
+struct Conv2dShape {
+  int n, c, h, w;     // input
+  int oc, kh, kw;     // filters
+  int sh, sw, ph, pw; // stride, padding
+  int oh, ow;         // output, filled by conv2d_output_size
+};
+
+// Fills oh and ow; returns false if the output would be empty.
+bool conv2d_output_size(Conv2dShape& s);
+
+// Scratch floats the three functions below need (im2col buffers for every thread).
+size_t conv2d_workspace_floats(const Conv2dShape& s, int threads);
+
+// y = conv(x, w) + b
+void conv2d_forward(const Conv2dShape& s,
+                    const float* x,   // (N, C, H, W)
+                    const float* w,   // (OC, C, KH, KW)
+                    const float* b,   // (OC) or nullptr
+                    float* y,         // (N, OC, OH, OW)
+                    float* workspace);
+
+// dx (=|+=) conv_transpose(dy, w); accumulate selects += over =
+void conv2d_backward_data(const Conv2dShape& s,
+                          const float* dy,  // (N, OC, OH, OW)
+                          const float* w,   // (OC, C, KH, KW)
+                          float* dx,        // (N, C, H, W)
+                          bool accumulate,
+                          float* workspace);
+
+// dw += sum over the batch of dy (x) im2col(x); db += sum of dy over N, OH, OW
+void conv2d_backward_weights(const Conv2dShape& s,
+                             const float* x,   // (N, C, H, W)
+                             const float* dy,  // (N, OC, OH, OW)
+                             float* dw,        // (OC, C, KH, KW)
+                             float* db,        // (OC) or nullptr
+                             float* workspace);
+
+}  // namespace cnn

@@ -1,0 +1,10 @@
+// Thread count shared by every kernel. Kernels open at most one OpenMP parallel region
+// each, with num_threads(cnn::num_threads()): the setting is global rather than an
+// OpenMP ICV because ICVs belong to the calling thread and compute runs on worker threads.
+#pragma once
+
+namespace cnn {
+int num_threads();
+void set_num_threads(int n);  // clamps to [1, 256]
+int max_hardware_threads();
+}  // namespace cnn
