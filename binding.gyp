@@ -31,6 +31,7 @@
       "dependencies": ["cnn_avx2", "cnn_avx512"],
       "sources": [
         "<!@(node -e \"console.log(require('fs').readdirSync('native/kernels').filter(f=>/[.]cpp$/.test(f)&&!/_avx(2|512)[.]cpp$/.test(f)).map(f=>'native/kernels/'+f).join(' '))\")",
+        "<!@(node -e \"console.log(require('fs').readdirSync('native/net').filter(f=>/[.]cpp$/.test(f)).map(f=>'native/net/'+f).join(' '))\")",
         "<!@(node -e \"console.log(require('fs').readdirSync('native/binding').filter(f=>/[.]cpp$/.test(f)).map(f=>'native/binding/'+f).join(' '))\")"
       ],
       "ldflags": ["-fopenmp"],
