@@ -28,6 +28,8 @@ export interface NativeOps {
   gemmPath(): string;
   /** Forces a GEMM path; returns false if this CPU cannot run it. */
   setGemmPath(name: string): boolean;
+  /** GFLOP/s of independent FMA chains on `threads` threads for about `seconds`: the CPU's ceiling. */
+  fmaPeak(threads: number, seconds: number): number;
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
        a: Float32Array, b: Float32Array, beta: number, c: Float32Array): void;

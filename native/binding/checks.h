@@ -5,6 +5,7 @@
 #include <napi.h>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 namespace cnnbind {
@@ -93,6 +94,60 @@ inline void require_disjoint(Napi::Env env, const char* fn, const char* out_name
                              const char* in_name, const float* in, size_t in_n) {
   if (overlaps(out, out_n, in, in_n))
     throw_range(env, fn, std::string(out_name) + " must not share memory with " + in_name);
+}
+
+// ---- Added for the per-op exports (ops.cpp) ----
+
+// Largest element count of any tensor the kernels index: they use int sizes (as the GEMM
+// does) and int32 argmax indices.
+constexpr int64_t kMaxElements = INT32_MAX;
+
+// The product of dims, or a RangeError naming `what` (e.g. "x = n*c*h*w") when it exceeds
+// kMaxElements. Dims are already range-checked, so each step fits in 64 bits.
+inline size_t element_count(Napi::Env env, const char* fn, const std::string& what, std::initializer_list<int64_t> dims) {
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    n *= d;
+    if (n > kMaxElements)
+      throw_range(env, fn, what + " would have more than " + std::to_string(kMaxElements) + " elements");
+  }
+  return (size_t)n;
+}
+
+// Like f32_arg, but a wrong length names the arithmetic that gave the expected one
+// ("x has 10 elements, expected n*c*h*w = 12").
+inline float* f32_sized_arg(const Napi::CallbackInfo& info, const char* fn, size_t i, const char* name,
+                            size_t expected, const char* formula, bool allow_null = false) {
+  Napi::Value v = info[i];
+  if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array &&
+      v.As<Napi::TypedArray>().ElementLength() != expected)
+    throw_range(info.Env(), fn, std::string(name) + " has " + std::to_string(v.As<Napi::TypedArray>().ElementLength()) +
+                                    " elements, expected " + formula + " = " + std::to_string(expected));
+  return f32_arg(info, fn, i, name, expected, allow_null);
+}
+
+// A Float32Array of any non-zero length (element-wise ops take their count from it).
+inline Napi::Float32Array f32_any_arg(const Napi::CallbackInfo& info, const char* fn, size_t i, const char* name) {
+  Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw_type(info.Env(), fn, std::string(name) + " must be a Float32Array");
+  Napi::Float32Array a = v.As<Napi::Float32Array>();
+  if (a.ElementLength() == 0) throw_range(info.Env(), fn, std::string(name) + " must not be empty");
+  if (a.ElementLength() > (size_t)kMaxElements)
+    throw_range(info.Env(), fn, std::string(name) + " has more than " + std::to_string(kMaxElements) + " elements");
+  return a;
+}
+
+inline std::string string_arg(const Napi::CallbackInfo& info, const char* fn, size_t i, const char* name) {
+  if (!info[i].IsString()) throw_type(info.Env(), fn, std::string(name) + " must be a string");
+  return info[i].As<Napi::String>().Utf8Value();
+}
+
+// require_disjoint for an Int32Array against a float buffer: both have 4-byte elements,
+// so the byte ranges compare the same way.
+inline void require_disjoint_i32(Napi::Env env, const char* fn, const char* a_name, const int32_t* a, size_t a_n,
+                                 const char* b_name, const float* b, size_t b_n) {
+  require_disjoint(env, fn, a_name, reinterpret_cast<const float*>(a), a_n, b_name, b, b_n);
 }
 
 }  // namespace cnnbind

@@ -74,6 +74,8 @@ export interface ModelSpec {
   layers: LayerSpec[];
   /** Weight initialisation for conv and dense layers; default he-uniform. */
   init?: InitScheme['kind'];
+  /** The value every weight takes when init is 'constant' (default 0). */
+  initValue?: number;
   /** Training defaults for this model (CLI options override them). */
   defaults?: Partial<TrainDefaults>;
 }
@@ -86,6 +88,12 @@ export interface TrainDefaults {
   weightDecay: number;
   /** 'constant' | 'cosine' | 'step' */
   schedule: string;
+}
+
+/** A parameter tensor before it has a place in the flat array: what a layer kind declares. */
+export interface ParamShape {
+  role: 'weight' | 'bias';
+  shape: number[];
 }
 
 /** One parameter tensor, named as the equivalent PyTorch module names it. */
@@ -101,7 +109,7 @@ export interface ParamTensor {
 
 export interface PlannedLayer {
   index: number;
-  /** Unique name: the spec's name, or `<type><k>` numbered per type (conv1, conv2, dense1, ...). */
+  /** Unique name: the spec's name, or numbered per kind (conv1, conv2, pool1, fc1, relu1, ...). */
   name: string;
   type: LayerType;
   /** The spec with every default filled in (sizes as [h, w] pairs). */

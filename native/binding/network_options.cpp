@@ -1,0 +1,132 @@
+// Field-by-field checks of the NetworkOptions object and its NativeLayerDesc entries.
+// Messages read "Network: layers[3] ('conv2').kernel must be ...", so a user can find the
+// layer in the plan that `cnn summary` prints.
+#include <climits>
+#include <string>
+
+#include "binding/checks.h"
+#include "binding/network_options.h"
+
+namespace cnnbind {
+namespace {
+
+const char* kFn = "Network";
+
+bool is_f32(Napi::Value v) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array;
+}
+
+Napi::Float32Array f32_prop(Napi::Env env, Napi::Object o, const std::string& key, const std::string& label) {
+  Napi::Value v = o.Get(key);
+  if (!is_f32(v)) throw_type(env, kFn, label + " must be a Float32Array");
+  return v.As<Napi::Float32Array>();
+}
+
+Napi::Array array_prop(Napi::Env env, Napi::Object o, const std::string& key, const std::string& label) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsArray()) throw_type(env, kFn, label + " must be an array");
+  return v.As<Napi::Array>();
+}
+
+// An array of exactly `count` integers in [lo, hi].
+void int_tuple(Napi::Env env, Napi::Object o, const std::string& key, const std::string& label, int* out,
+               uint32_t count, int64_t lo, int64_t hi) {
+  Napi::Array a = array_prop(env, o, key, label);
+  if (a.Length() != count)
+    throw_type(env, kFn, label + " must be an array of " + std::to_string(count) + " integers");
+  for (uint32_t k = 0; k < count; ++k)
+    out[k] = int_value(env, kFn, a.Get(k), (label + "[" + std::to_string(k) + "]").c_str(), lo, hi);
+}
+
+cnn::Shape3 shape_prop(Napi::Env env, Napi::Object o, const std::string& key, const std::string& label) {
+  int s[3];
+  int_tuple(env, o, key, label, s, 3, 1, INT_MAX);
+  return cnn::Shape3{s[0], s[1], s[2]};
+}
+
+bool present(Napi::Object o, const char* key) { return !o.Get(key).IsUndefined(); }
+
+// kernel is required for windowed kinds; stride defaults to 1 for conv2d and to the kernel for
+// pooling (the layer specs' defaults); pad defaults to 0.
+void window_props(Napi::Env env, Napi::Object o, const std::string& label, cnn::LayerDesc& d) {
+  bool windowed = d.kind == cnn::LayerKind::Conv2d || d.kind == cnn::LayerKind::MaxPool ||
+                  d.kind == cnn::LayerKind::AvgPool || d.kind == cnn::LayerKind::Subsample;
+  if (!windowed) return;
+  if (!present(o, "kernel")) throw_type(env, kFn, label + ".kernel is required for a " + cnn::layer_kind_name(d.kind) + " layer");
+  int_tuple(env, o, "kernel", label + ".kernel", d.kernel, 2, 1, INT_MAX);
+  d.stride[0] = d.kind == cnn::LayerKind::Conv2d ? 1 : d.kernel[0];
+  d.stride[1] = d.kind == cnn::LayerKind::Conv2d ? 1 : d.kernel[1];
+  if (present(o, "stride")) int_tuple(env, o, "stride", label + ".stride", d.stride, 2, 1, INT_MAX);
+  if (present(o, "pad")) int_tuple(env, o, "pad", label + ".pad", d.pad, 2, 0, INT_MAX);
+}
+
+void tensor_props(Napi::Env env, Napi::Object o, const std::string& label, cnn::LayerDesc& d) {
+  d.weight_offset = int_value(env, kFn, o.Get("weightOffset"), (label + ".weightOffset").c_str(), -1, INT_MAX);
+  d.weight_size = (size_t)int_value(env, kFn, o.Get("weightSize"), (label + ".weightSize").c_str(), 0, INT_MAX);
+  d.bias_offset = int_value(env, kFn, o.Get("biasOffset"), (label + ".biasOffset").c_str(), -1, INT_MAX);
+  d.bias_size = (size_t)int_value(env, kFn, o.Get("biasSize"), (label + ".biasSize").c_str(), 0, INT_MAX);
+  if (!present(o, "weightMask")) return;
+  Napi::Float32Array m = f32_prop(env, o, "weightMask", label + ".weightMask");
+  d.weight_mask.assign(m.Data(), m.Data() + m.ElementLength());  // copied: JS may drop it
+}
+
+cnn::LayerDesc parse_layer(Napi::Env env, Napi::Value v, uint32_t i) {
+  std::string label = "layers[" + std::to_string(i) + "]";
+  if (!v.IsObject() || v.IsArray()) throw_type(env, kFn, label + " must be an object");
+  Napi::Object o = v.As<Napi::Object>();
+  cnn::LayerDesc d;
+  if (!o.Get("name").IsString()) throw_type(env, kFn, label + ".name must be a string");
+  d.name = o.Get("name").As<Napi::String>().Utf8Value();
+  label += " ('" + d.name + "')";
+  Napi::Value kind = o.Get("kind");
+  if (!kind.IsString() || !cnn::parse_layer_kind(kind.As<Napi::String>().Utf8Value().c_str(), &d.kind))
+    throw_type(env, kFn, label + ".kind must be one of conv2d, maxpool, avgpool, subsample, dense, flatten, "
+                                 "relu, tanh, sigmoid, scaled-tanh");
+  Napi::Array inputs = array_prop(env, o, "inputs", label + ".inputs");
+  for (uint32_t k = 0; k < inputs.Length(); ++k)
+    d.inputs.push_back(int_value(env, kFn, inputs.Get(k), (label + ".inputs[" + std::to_string(k) + "]").c_str(), -1, INT_MAX));
+  d.in_shape = shape_prop(env, o, "inShape", label + ".inShape");
+  d.out_shape = shape_prop(env, o, "outShape", label + ".outShape");
+  window_props(env, o, label, d);
+  tensor_props(env, o, label, d);
+  return d;
+}
+
+void parse_arrays(Napi::Env env, Napi::Object o, NetworkOptions& out) {
+  out.params = f32_prop(env, o, "params", "params");
+  out.grads = f32_prop(env, o, "grads", "grads");
+  out.velocity = f32_prop(env, o, "velocity", "velocity");
+  size_t count = out.params.ElementLength();
+  if (out.grads.ElementLength() != count || out.velocity.ElementLength() != count)
+    throw_range(env, kFn, "params, grads and velocity must have the same length (" + std::to_string(count) + ", " +
+                              std::to_string(out.grads.ElementLength()) + ", " +
+                              std::to_string(out.velocity.ElementLength()) + ")");
+  require_disjoint(env, kFn, "grads", out.grads.Data(), count, "params", out.params.Data(), count);
+  require_disjoint(env, kFn, "velocity", out.velocity.Data(), count, "params", out.params.Data(), count);
+  require_disjoint(env, kFn, "velocity", out.velocity.Data(), count, "grads", out.grads.Data(), count);
+  out.config.params = out.params.Data();
+  out.config.grads = out.grads.Data();
+  out.config.velocity = out.velocity.Data();
+  out.config.param_count = count;
+}
+
+}  // namespace
+
+NetworkOptions parse_network_options(Napi::Env env, Napi::Value options) {
+  if (!options.IsObject() || options.IsArray() || options.IsTypedArray())
+    throw_type(env, kFn, "options must be an object");
+  Napi::Object o = options.As<Napi::Object>();
+  NetworkOptions out;
+  cnn::NetworkConfig& c = out.config;
+  c.input = shape_prop(env, o, "input", "input");
+  c.classes = int_prop(env, kFn, o, "classes", 1, INT_MAX);
+  c.max_batch = int_prop(env, kFn, o, "maxBatch", 1, INT_MAX);
+  c.threads = int_prop(env, kFn, o, "threads", 1, 256);
+  parse_arrays(env, o, out);
+  Napi::Array layers = array_prop(env, o, "layers", "layers");
+  if (layers.Length() == 0) throw_range(env, kFn, "layers must not be empty");
+  for (uint32_t i = 0; i < layers.Length(); ++i) c.layers.push_back(parse_layer(env, layers.Get(i), i));
+  return out;
+}
+
+}  // namespace cnnbind

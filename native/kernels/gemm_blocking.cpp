@@ -1,0 +1,122 @@
+// GEMM loop nest (BLIS order, baseline code): for each block of MC rows of A and each KC
+// slice of K, pack A into (KC, MR) panels; for each block of NC columns of B, pack B into
+// (KC, NR) panels; then run the micro-kernel on every (MR, NR) tile, NR-panels innermost.
+// One A panel (MR x KC) stays in L1 while the packed B block (KC x NC) streams from L2.
+// Packing buffers are per thread, 64-byte aligned, grown on demand and kept: no allocation
+// per call in steady state. If one cannot be allocated, a plain loop computes the tile.
+#include "kernels/gemm_blocking.h"
+#include <cstdlib>
+
+namespace cnn {
+
+static int min_int(int a, int b) { return a < b ? a : b; }
+static int ceil_div(int a, int b) { return (a + b - 1) / b; }
+static int round_up(int a, int b) { return ceil_div(a, b) * b; }
+
+// A growable, 64-byte aligned float buffer owned by one thread.
+class PackBuffer {
+ public:
+  PackBuffer() = default;
+  PackBuffer(const PackBuffer&) = delete;
+  PackBuffer& operator=(const PackBuffer&) = delete;
+  ~PackBuffer() { std::free(data_); }
+  // At least n floats, or nullptr if memory ran out.
+  float* get(size_t n) {
+    if (n <= capacity_) return data_;
+    std::free(data_);
+    size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+    data_ = static_cast<float*>(std::aligned_alloc(64, bytes));
+    capacity_ = data_ ? n : 0;
+    return data_;
+  }
+
+ private:
+  float* data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+// Fallback when packing memory is unavailable: the definition, element by element.
+static void naive_tile(const GemmProblem& p, int i0, int i1, int j0, int j1) {
+  for (int i = i0; i < i1; ++i) {
+    float* c = p.C + (size_t)i * p.ldc;
+    for (int j = j0; j < j1; ++j) {
+      float sum = 0.0f;
+      for (int k = 0; k < p.K; ++k) {
+        float a = p.trans_a ? p.A[(size_t)k * p.lda + i] : p.A[(size_t)i * p.lda + k];
+        float b = p.trans_b ? p.B[(size_t)j * p.ldb + k] : p.B[(size_t)k * p.ldb + j];
+        sum += a * b;
+      }
+      c[j] = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * c[j];
+    }
+  }
+}
+
+// Block length for a dimension of `total`: at most `limit`, the blocks as even as possible
+// (a thin last block wastes the C traffic it costs), rounded up to a multiple of `unit`.
+static int even_block(int total, int limit, int unit) {
+  int blocks = ceil_div(total, limit);
+  return min_int(limit, round_up(ceil_div(total, blocks), unit));
+}
+
+// Where the micro-kernel finds B: the panel for columns jr.. starts at base + jr * col_step
+// and its rows are `stride` floats apart.
+struct BPanels {
+  const float* base;
+  size_t col_step;
+  int stride;
+};
+
+// Every (MR, NR) tile of C[ic:ic+mc, jc:jc+nc] from packed A panels and the B panels.
+static void run_micro_tiles(const GemmKernel& kern, const GemmProblem& p, const float* Ap, BPanels b,
+                            int ic, int mc, int jc, int nc, int kc, float beta) {
+  for (int ir = 0; ir < mc; ir += kern.mr) {
+    const float* a = Ap + (size_t)ir * kc;
+    float* c = p.C + (size_t)(ic + ir) * p.ldc + jc;
+    int mr = min_int(kern.mr, mc - ir);
+    for (int jr = 0; jr < nc; jr += kern.nr)
+      kern.micro(kc, a, b.base + jr * b.col_step, b.stride, c + jr, p.ldc, mr, min_int(kern.nr, nc - jr), p.alpha, beta);
+  }
+}
+
+// C[ic:ic+mc, jc:jc+nc] for one K slice. B is packed, except when it is not transposed and
+// only a couple of A panels would reuse the packed copy: then the micro-kernel reads whole
+// NR-column panels of B in place and only a ragged last panel is packed.
+static void run_block(const GemmKernel& kern, const GemmProblem& p, const float* Ap, float* Bp, bool b_in_place,
+                      int ic, int mc, int pc, int kc, int jc, int nc, float beta) {
+  const BPanels packed{Bp, (size_t)kc, kern.nr};
+  if (!b_in_place) {
+    kern.pack_b(p.trans_b, p.B, p.ldb, pc, jc, kc, nc, Bp);
+    return run_micro_tiles(kern, p, Ap, packed, ic, mc, jc, nc, kc, beta);
+  }
+  const int full = nc / kern.nr * kern.nr;
+  const BPanels in_place{p.B + (size_t)pc * p.ldb + jc, 1, p.ldb};
+  run_micro_tiles(kern, p, Ap, in_place, ic, mc, jc, full, kc, beta);
+  if (full == nc) return;
+  kern.pack_b(false, p.B, p.ldb, pc, jc + full, kc, nc - full, Bp);
+  run_micro_tiles(kern, p, Ap, packed, ic, mc, jc + full, nc - full, kc, beta);
+}
+
+void gemm_tile(const GemmKernel& kern, const GemmProblem& p, int i0, int i1, int j0, int j1) {
+  if (i0 >= i1 || j0 >= j1) return;
+  const int mc_step = even_block(i1 - i0, kern.mc, kern.mr);
+  const int kc_step = even_block(p.K, kern.kc, 1);
+  const int nc_step = even_block(j1 - j0, kern.nc, kern.nr);
+  const bool b_in_place = !p.trans_b && i1 - i0 <= 2 * kern.mr;
+  thread_local PackBuffer a_buf, b_buf;
+  float* Ap = a_buf.get((size_t)round_up(mc_step, kern.mr) * kc_step);
+  float* Bp = b_buf.get((size_t)round_up(nc_step, kern.nr) * kc_step);
+  if (!Ap || !Bp) return naive_tile(p, i0, i1, j0, j1);
+
+  for (int ic = i0; ic < i1; ic += mc_step) {
+    int mc = min_int(mc_step, i1 - ic);
+    for (int pc = 0; pc < p.K; pc += kc_step) {
+      int kc = min_int(kc_step, p.K - pc);
+      float beta = pc == 0 ? p.beta : 1.0f;  // later K slices accumulate onto the first
+      kern.pack_a(p.trans_a, p.A, p.lda, ic, pc, mc, kc, Ap);
+      for (int jc = j0; jc < j1; jc += nc_step)
+        run_block(kern, p, Ap, Bp, b_in_place, ic, mc, pc, kc, jc, min_int(nc_step, j1 - jc), beta);
+    }
+  }
+}
+
+}  // namespace cnn

@@ -1,0 +1,145 @@
+// Max and average pooling, forward and backward. Every (image, channel) plane is
+// independent, so the work is split over the N*C planes; within a plane the windows are
+// clipped to the real input, which is what padding with -inf (max) or zeros (average,
+// counted in the divisor) amounts to.
+// Dimension names as in pool.h.
+#include "kernels/pool.h"
+#include "kernels/threads.h"
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <limits>
+
+namespace cnn {
+
+namespace {
+
+// Below this many outputs a parallel region costs more than it saves.
+constexpr long long kParallelMinWork = 32 * 1024;
+
+size_t in_plane(const Pool2dShape& s) { return (size_t)s.h * s.w; }
+size_t out_plane(const Pool2dShape& s) { return (size_t)s.oh * s.ow; }
+long long planes(const Pool2dShape& s) { return (long long)s.n * s.c; }
+bool worth_parallel(const Pool2dShape& s) { return planes(s) > 1 && planes(s) * (long long)out_plane(s) * s.kh * s.kw > kParallelMinWork; }
+
+// The window of output (oy, ox) clipped to the real input: rows [y0, y1), columns [x0, x1).
+struct Window {
+  int y0, y1, x0, x1;
+};
+Window window_at(const Pool2dShape& s, int oy, int ox) {
+  int ys = oy * s.sh - s.ph, xs = ox * s.sw - s.pw;
+  return {std::max(ys, 0), std::min(ys + s.kh, s.h), std::max(xs, 0), std::min(xs + s.kw, s.w)};
+}
+
+void maxpool_plane(const Pool2dShape& s,
+                   const float* x,     // (H, W)
+                   float* y,           // (OH, OW)
+                   int32_t* argmax) {  // (OH, OW)
+  for (int oy = 0; oy < s.oh; ++oy)
+    for (int ox = 0; ox < s.ow; ++ox) {
+      Window win = window_at(s, oy, ox);
+      // Start from the first real cell: padding (-inf) can never beat it, and a NaN there
+      // propagates as in PyTorch. Strict > keeps the first of equal maxima.
+      // A window entirely in padding (the binding rules it out) yields -inf and index -1.
+      bool empty = win.y1 <= win.y0 || win.x1 <= win.x0;
+      int best_index = empty ? -1 : win.y0 * s.w + win.x0;
+      float best = empty ? -std::numeric_limits<float>::infinity() : x[best_index];
+      for (int iy = win.y0; iy < win.y1; ++iy)
+        for (int ix = win.x0; ix < win.x1; ++ix) {
+          float v = x[iy * s.w + ix];
+          if (v > best) {
+            best = v;
+            best_index = iy * s.w + ix;
+          }
+        }
+      y[oy * s.ow + ox] = best;
+      argmax[oy * s.ow + ox] = best_index;
+    }
+}
+
+void avgpool_plane(const Pool2dShape& s,
+                   const float* x,  // (H, W)
+                   float* y) {      // (OH, OW)
+  const float inv_area = 1.0f / (float)(s.kh * s.kw);
+  for (int oy = 0; oy < s.oh; ++oy)
+    for (int ox = 0; ox < s.ow; ++ox) {
+      Window win = window_at(s, oy, ox);
+      float sum = 0.0f;
+      for (int iy = win.y0; iy < win.y1; ++iy)
+        for (int ix = win.x0; ix < win.x1; ++ix) sum += x[iy * s.w + ix];
+      y[oy * s.ow + ox] = sum * inv_area;
+    }
+}
+
+}  // namespace
+
+bool pool2d_output_size(Pool2dShape& s) {
+  long long eh = (long long)s.h + 2LL * s.ph - s.kh, ew = (long long)s.w + 2LL * s.pw - s.kw;
+  if (s.sh <= 0 || s.sw <= 0 || eh < 0 || ew < 0) {
+    s.oh = s.ow = 0;
+    return false;
+  }
+  s.oh = (int)(eh / s.sh + 1);
+  s.ow = (int)(ew / s.sw + 1);
+  return s.oh > 0 && s.ow > 0;
+}
+
+void maxpool2d_forward(const Pool2dShape& s,
+                       const float* x,    // (N, C, H, W)
+                       float* y,          // (N, C, OH, OW)
+                       int32_t* argmax) { // (N, C, OH, OW): index into the H*W plane
+  long long np = planes(s);
+#pragma omp parallel for schedule(static) num_threads(num_threads()) if (worth_parallel(s))
+  for (long long p = 0; p < np; ++p)
+    maxpool_plane(s, x + p * in_plane(s), y + p * out_plane(s), argmax + p * out_plane(s));
+}
+
+void maxpool2d_backward(const Pool2dShape& s,
+                        const float* dy,        // (N, C, OH, OW)
+                        const int32_t* argmax,  // (N, C, OH, OW)
+                        float* dx,              // (N, C, H, W)
+                        bool accumulate) {
+  long long np = planes(s);
+  size_t ip = in_plane(s), op = out_plane(s);
+#pragma omp parallel for schedule(static) num_threads(num_threads()) if (worth_parallel(s))
+  for (long long p = 0; p < np; ++p) {
+    float* dxp = dx + p * ip;
+    const float* dyp = dy + p * op;
+    const int32_t* am = argmax + p * op;
+    if (!accumulate) std::memset(dxp, 0, sizeof(float) * ip);
+    for (size_t o = 0; o < op; ++o)
+      if (am[o] >= 0) dxp[am[o]] += dyp[o];  // windows overlap when stride < kernel: add
+  }
+}
+
+void avgpool2d_forward(const Pool2dShape& s,
+                       const float* x,  // (N, C, H, W)
+                       float* y) {      // (N, C, OH, OW)
+  long long np = planes(s);
+#pragma omp parallel for schedule(static) num_threads(num_threads()) if (worth_parallel(s))
+  for (long long p = 0; p < np; ++p) avgpool_plane(s, x + p * in_plane(s), y + p * out_plane(s));
+}
+
+void avgpool2d_backward(const Pool2dShape& s,
+                        const float* dy,  // (N, C, OH, OW)
+                        float* dx,        // (N, C, H, W)
+                        bool accumulate) {
+  long long np = planes(s);
+  size_t ip = in_plane(s), op = out_plane(s);
+  const float inv_area = 1.0f / (float)(s.kh * s.kw);
+#pragma omp parallel for schedule(static) num_threads(num_threads()) if (worth_parallel(s))
+  for (long long p = 0; p < np; ++p) {
+    float* dxp = dx + p * ip;
+    const float* dyp = dy + p * op;
+    if (!accumulate) std::memset(dxp, 0, sizeof(float) * ip);
+    for (int oy = 0; oy < s.oh; ++oy)
+      for (int ox = 0; ox < s.ow; ++ox) {
+        Window win = window_at(s, oy, ox);
+        float g = dyp[oy * s.ow + ox] * inv_area;
+        for (int iy = win.y0; iy < win.y1; ++iy)
+          for (int ix = win.x0; ix < win.x1; ++ix) dxp[iy * s.w + ix] += g;
+      }
+  }
+}
+
+}  // namespace cnn

@@ -1,0 +1,220 @@
+// The native network's life cycle: construction (validate, then plan every buffer once),
+// a step (forward through the layers in order, softmax cross-entropy on the last layer's
+// output viewed as (n, classes), backward in reverse order) and the SGD update.
+// Gradient buffers of activations are written with the kernels' `accumulate` flag: the first
+// consumer of an activation overwrites its gradient buffer, later consumers add to it, so an
+// activation read by several layers gets the sum of their contributions without a memset.
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "kernels/sgd.h"
+#include "kernels/softmax_xent.h"
+#include "kernels/threads.h"
+#include "net/layer_exec.h"
+#include "net/network.h"
+
+namespace cnn {
+namespace {
+
+struct KindName { LayerKind kind; const char* name; };
+const KindName kKinds[] = {
+    {LayerKind::Conv2d, "conv2d"}, {LayerKind::MaxPool, "maxpool"}, {LayerKind::AvgPool, "avgpool"},
+    {LayerKind::Subsample, "subsample"}, {LayerKind::Dense, "dense"}, {LayerKind::Flatten, "flatten"},
+    {LayerKind::Relu, "relu"}, {LayerKind::Tanh, "tanh"}, {LayerKind::Sigmoid, "sigmoid"},
+    {LayerKind::ScaledTanh, "scaled-tanh"},
+};
+
+template <class T>
+size_t bytes_of(const std::vector<T>& v) { return v.capacity() * sizeof(T); }
+
+}  // namespace
+
+bool parse_layer_kind(const char* name, LayerKind* out) {
+  for (const KindName& k : kKinds)
+    if (std::strcmp(k.name, name) == 0) { *out = k.kind; return true; }
+  return false;
+}
+
+const char* layer_kind_name(LayerKind kind) {
+  for (const KindName& k : kKinds)
+    if (k.kind == kind) return k.name;
+  return "?";
+}
+
+std::unique_ptr<Network> Network::create(NetworkConfig cfg, std::string* error) {
+  std::string e = check_network(cfg);
+  if (!e.empty()) { *error = e; return nullptr; }
+  std::unique_ptr<Network> net(new Network(std::move(cfg)));
+  net->plan_memory();
+  return net;
+}
+
+// Every buffer a step touches, sized for max_batch. Thread count: the configured one.
+void Network::plan_memory() {
+  const size_t nb = (size_t)cfg_.max_batch;
+  size_t scratch = 0;
+  layers_.resize(cfg_.layers.size());
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    LayerState& L = layers_[i];
+    L.desc = std::move(cfg_.layers[i]);
+    prepare_layer(L);
+    L.out.assign(nb * L.desc.out_shape.count(), 0.0f);
+    L.dout.assign(nb * L.desc.out_shape.count(), 0.0f);
+    if (L.desc.kind == LayerKind::MaxPool) L.argmax.assign(nb * L.desc.out_shape.count(), 0);
+    if (L.desc.kind == LayerKind::Subsample) {
+      L.pooled.assign(nb * L.desc.out_shape.count(), 0.0f);  // pooling keeps the shape of out
+      scratch = std::max(scratch, L.pooled.size());
+    }
+  }
+  cfg_.layers.clear();  // moved into layers_
+  scratch_.assign(scratch, 0.0f);
+  probs_.assign(nb * (size_t)cfg_.classes, 0.0f);
+  zero_labels_.assign(nb, 0);
+  set_threads(cfg_.threads);
+}
+
+size_t Network::workspace_floats_needed(int threads) const {
+  size_t need = 0;
+  for (const LayerState& L : layers_) {
+    if (L.desc.kind != LayerKind::Conv2d) continue;
+    Conv2dShape s = L.conv;
+    s.n = cfg_.max_batch;
+    need = std::max(need, conv2d_workspace_floats(s, threads));
+  }
+  return need;
+}
+
+void Network::set_threads(int threads) {
+  set_num_threads(threads);
+  cfg_.threads = num_threads();  // clamped
+  ensure_workspace();
+}
+
+void Network::ensure_workspace() {
+  size_t need = workspace_floats_needed(num_threads());
+  if (need > workspace_.size()) workspace_.assign(need, 0.0f);  // grows only; never per step
+}
+
+size_t Network::native_bytes() const {
+  size_t b = bytes_of(workspace_) + bytes_of(scratch_) + bytes_of(probs_) + bytes_of(zero_labels_);
+  for (const LayerState& L : layers_)
+    b += bytes_of(L.out) + bytes_of(L.dout) + bytes_of(L.argmax) + bytes_of(L.pooled) + bytes_of(L.desc.weight_mask);
+  return b;
+}
+
+// Defensive: the binding checks n, and the workspace is sized for the thread count; a
+// violation here is a bug or a thread count changed behind the network's back.
+void Network::check_step(int n) const {
+  if (n < 1 || n > cfg_.max_batch)
+    throw std::invalid_argument("n = " + std::to_string(n) + " is outside [1, maxBatch = " +
+                                std::to_string(cfg_.max_batch) + "]");
+  for (const LayerState& L : layers_) {
+    if (L.desc.kind != LayerKind::Conv2d) continue;
+    Conv2dShape s = L.conv;
+    s.n = n;
+    if (conv2d_workspace_floats(s, num_threads()) > workspace_.size())
+      throw std::runtime_error("the conv workspace is too small for " + std::to_string(num_threads()) +
+                               " threads: set the thread count through the network's setThreads");
+  }
+}
+
+const float* Network::layer_input(const float* x, int layer) const {
+  int p = layers_[layer].desc.inputs[0];
+  return p < 0 ? x : layers_[p].out.data();
+}
+
+// Where the layer's input gradient goes (nullptr for the network input, which needs none),
+// and whether to add to it (some other consumer already wrote it this step).
+float* Network::layer_input_grad(int layer, bool* accumulate) {
+  int p = layers_[layer].desc.inputs[0];
+  *accumulate = false;
+  if (p < 0) return nullptr;
+  LayerState& producer = layers_[p];
+  *accumulate = producer.dout_written;
+  producer.dout_written = true;
+  return producer.dout.data();
+}
+
+void Network::forward(const float* x, int n, bool train) {
+  for (size_t i = 0; i < layers_.size(); ++i)
+    layer_forward(layers_[i], n, cfg_.params, layer_input(x, (int)i), workspace_.data());
+}
+
+// Loss on the last layer's output viewed as (n, classes); dlogits land in its dout.
+StepStats Network::loss(const int32_t* labels, int n, float* probs, bool want_dlogits) {
+  LayerState& last = layers_.back();
+  float* dlogits = want_dlogits ? last.dout.data() : nullptr;
+  LossResult r = softmax_cross_entropy(n, cfg_.classes, last.out.data(), labels, probs, dlogits);
+  for (LayerState& L : layers_) L.dout_written = false;
+  last.dout_written = want_dlogits;
+  return StepStats{r.loss_sum / n, r.correct};
+}
+
+void Network::backward(const float* x, int n) {
+  if (cfg_.param_count) std::memset(cfg_.grads, 0, cfg_.param_count * sizeof(float));
+  for (int i = (int)layers_.size() - 1; i >= 0; --i) {
+    LayerState& L = layers_[i];
+    if (!L.dout_written) continue;  // nothing consumes this output: its gradients are zero
+    bool accumulate = false;
+    float* dx = layer_input_grad(i, &accumulate);
+    layer_backward(L, n, cfg_.params, cfg_.grads, layer_input(x, i), dx, accumulate, workspace_.data(),
+                   scratch_.data());
+  }
+  apply_masks();
+}
+
+// Masked weights start at zero (JS initialises them so); a zero gradient keeps them there,
+// since momentum and weight decay of a zero are zero. Selecting rather than multiplying
+// writes an exact +0 even where the unmasked gradient was negative or not finite.
+void Network::apply_masks() {
+  for (LayerState& L : layers_) {
+    const std::vector<float>& mask = L.desc.weight_mask;
+    if (mask.empty()) continue;
+    float* g = cfg_.grads + L.desc.weight_offset;
+    for (size_t k = 0; k < mask.size(); ++k) g[k] = mask[k] != 0.0f ? g[k] : 0.0f;
+  }
+}
+
+StepStats Network::compute_gradients(const float* x, const int32_t* labels, int n) {
+  check_step(n);
+  forward(x, n, true);
+  StepStats s = loss(labels, n, probs_.data(), true);
+  backward(x, n);
+  return s;
+}
+
+// Weight decay applies to conv and dense weights only: biases and LeNet's subsampling
+// coefficients and biases are not decayed (as is usual, and as LeNet-5 had no decay at all).
+void Network::apply_update(const SgdSettings& sgd) {
+  for (const LayerState& L : layers_) {
+    const LayerDesc& d = L.desc;
+    bool decay = d.kind == LayerKind::Conv2d || d.kind == LayerKind::Dense;
+    if (d.weight_size)
+      sgd_update(d.weight_size, cfg_.params + d.weight_offset, cfg_.grads + d.weight_offset,
+                 cfg_.velocity + d.weight_offset, sgd.lr, sgd.momentum, decay ? sgd.weight_decay : 0.0f);
+    if (d.bias_size)
+      sgd_update(d.bias_size, cfg_.params + d.bias_offset, cfg_.grads + d.bias_offset, cfg_.velocity + d.bias_offset,
+                 sgd.lr, sgd.momentum, 0.0f);
+  }
+}
+
+StepStats Network::train_step(const float* x, const int32_t* labels, int n, const SgdSettings& sgd) {
+  StepStats s = compute_gradients(x, labels, n);
+  apply_update(sgd);
+  return s;
+}
+
+void Network::infer(const float* x, int n, float* probs) {
+  check_step(n);
+  forward(x, n, false);
+  loss(zero_labels_.data(), n, probs, false);  // the loss against label 0 is ignored
+}
+
+StepStats Network::evaluate(const float* x, const int32_t* labels, int n, float* probs) {
+  check_step(n);
+  forward(x, n, false);
+  return loss(labels, n, probs, false);
+}
+
+}  // namespace cnn

@@ -1,0 +1,135 @@
+// The native network: a whole model (a list of layers described by the TypeScript plan)
+// run in C++, so one training step crosses the JS/C++ boundary once, not once per layer.
+// Plain C++ (no N-API). Parameters, gradients and momentum are three flat float arrays
+// owned by the caller (JS); the network holds raw pointers into them and never frees them.
+// Activations, their gradients and all scratch memory are planned once at construction:
+// nothing is allocated per step.
+// Shapes are [C, H, W] per image; every buffer is NCHW with N <= max_batch.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/activation.h"
+#include "kernels/conv2d.h"
+#include "kernels/pool.h"
+
+namespace cnn {
+
+enum class LayerKind { Conv2d, MaxPool, AvgPool, Subsample, Dense, Flatten, Relu, Tanh, Sigmoid, ScaledTanh };
+
+// Parses the NativeLayerKind strings ("conv2d", "maxpool", ..., "scaled-tanh").
+bool parse_layer_kind(const char* name, LayerKind* out);
+const char* layer_kind_name(LayerKind kind);
+
+struct Shape3 {
+  int c = 0, h = 0, w = 0;
+  size_t count() const { return (size_t)c * (size_t)h * (size_t)w; }
+  bool operator==(const Shape3& o) const { return c == o.c && h == o.h && w == o.w; }
+};
+
+// Mirrors NativeLayerDesc. A tensor that is absent has offset -1 and size 0.
+struct LayerDesc {
+  LayerKind kind = LayerKind::Relu;
+  std::string name;
+  std::vector<int> inputs;  // producer layer indices; -1 is the network input
+  Shape3 in_shape, out_shape;
+  int kernel[2] = {1, 1}, stride[2] = {1, 1}, pad[2] = {0, 0};  // [h, w]
+  int64_t weight_offset = -1, bias_offset = -1;
+  size_t weight_size = 0, bias_size = 0;
+  std::vector<float> weight_mask;  // empty: no mask; else weight_size values, each 0 or 1
+};
+
+struct NetworkConfig {
+  Shape3 input;
+  int classes = 0;
+  std::vector<LayerDesc> layers;
+  float* params = nullptr;    // (param_count), caller-owned
+  float* grads = nullptr;     // (param_count), caller-owned
+  float* velocity = nullptr;  // (param_count), caller-owned
+  size_t param_count = 0;
+  int max_batch = 0;
+  int threads = 1;
+};
+
+struct SgdSettings {
+  float lr = 0, momentum = 0, weight_decay = 0;
+};
+
+struct StepStats {
+  double loss = 0;  // mean cross-entropy over the batch
+  int correct = 0;  // images whose argmax matched the label
+};
+
+// Validation of a configuration (network_check.cpp): "" when valid, else a message that
+// names the layer and the field.
+std::string check_network(const NetworkConfig& cfg);
+
+// Per-layer runtime state: the description, kernel shapes derived once, and its buffers.
+struct LayerState {
+  LayerDesc desc;
+  Conv2dShape conv{};    // conv2d (n set per call)
+  Pool2dShape pool{};    // maxpool, avgpool, subsample (n set per call)
+  Activation act = Activation::Relu;
+  std::vector<float> out;       // (max_batch, out C, H, W)
+  std::vector<float> dout;      // (max_batch, out C, H, W): gradient of the loss wrt out
+  std::vector<int32_t> argmax;  // maxpool: (max_batch, C, OH, OW)
+  std::vector<float> pooled;    // subsample: (max_batch, C, OH, OW), the average before the affine
+  bool dout_written = false;    // backward: has any consumer written dout yet this step
+};
+
+class Network {
+ public:
+  // Validates cfg and plans all memory. On a bad configuration returns nullptr and sets
+  // *error; may throw std::bad_alloc if the plan does not fit in memory.
+  static std::unique_ptr<Network> create(NetworkConfig cfg, std::string* error);
+
+  // Forward (train mode), loss, backward: grads are overwritten, masked weight gradients
+  // are zeroed. labels are (n) in [0, classes): the caller checks.
+  StepStats compute_gradients(const float* x, const int32_t* labels, int n);
+  // SGD with momentum on every parameter tensor from the current grads.
+  void apply_update(const SgdSettings& sgd);
+  // compute_gradients followed by apply_update.
+  StepStats train_step(const float* x, const int32_t* labels, int n, const SgdSettings& sgd);
+  // Forward in evaluation mode; probabilities (n, classes) into probs.
+  void infer(const float* x, int n, float* probs);
+  // Forward in evaluation mode with labels: probabilities into probs, loss and accuracy.
+  StepStats evaluate(const float* x, const int32_t* labels, int n, float* probs);
+
+  // Sets the global kernel thread count and grows the workspace if it needs more.
+  void set_threads(int threads);
+  // Grows the workspace if the global thread count was raised elsewhere (cheap otherwise).
+  void ensure_workspace();
+
+  size_t native_bytes() const;
+  int max_batch() const { return cfg_.max_batch; }
+  int classes() const { return cfg_.classes; }
+  size_t input_count() const { return cfg_.input.count(); }
+  size_t param_count() const { return cfg_.param_count; }
+
+ private:
+  explicit Network(NetworkConfig cfg) : cfg_(std::move(cfg)) {}
+  void plan_memory();
+  size_t workspace_floats_needed(int threads) const;
+  void check_step(int n) const;
+  // train: no layer kind behaves differently in training yet (the flag is where dropout or
+  // batch statistics would branch).
+  void forward(const float* x, int n, bool train);
+  StepStats loss(const int32_t* labels, int n, float* probs, bool want_dlogits);
+  void backward(const float* x, int n);
+  void apply_masks();
+
+  const float* layer_input(const float* x, int layer) const;
+  float* layer_input_grad(int layer, bool* accumulate);
+
+  NetworkConfig cfg_;
+  std::vector<LayerState> layers_;
+  std::vector<float> workspace_;   // shared conv im2col scratch, sized for the largest conv
+  std::vector<float> scratch_;     // subsample: gradient wrt the pooled intermediate
+  std::vector<float> probs_;       // (max_batch, classes)
+  std::vector<int32_t> zero_labels_;  // (max_batch): labels for infer(), whose loss is ignored
+};
+
+}  // namespace cnn

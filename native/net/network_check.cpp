@@ -1,0 +1,183 @@
+// Validation of a network configuration before any memory is planned. The plan computed in
+// TypeScript is the source of truth for shapes; this re-checks that every shape, offset and
+// size is consistent with the layer kind (using the kernels' own output-size functions) so
+// that a wrong plan is a readable error, never an out-of-bounds write. Messages use the
+// TypeScript field names (inShape, weightSize, ...) and name the layer.
+#include <algorithm>
+#include <climits>
+#include <string>
+#include <vector>
+
+#include "net/network.h"
+
+namespace cnn {
+namespace {
+
+std::string str(const Shape3& s) {
+  return "[" + std::to_string(s.c) + ", " + std::to_string(s.h) + ", " + std::to_string(s.w) + "]";
+}
+
+std::string where(const LayerDesc& l, size_t i) {
+  return "layer '" + l.name + "' (layers[" + std::to_string(i) + "], " + layer_kind_name(l.kind) + "): ";
+}
+
+bool has_weight_kind(LayerKind k) { return k == LayerKind::Conv2d || k == LayerKind::Dense || k == LayerKind::Subsample; }
+bool is_windowed(LayerKind k) {
+  return k == LayerKind::Conv2d || k == LayerKind::MaxPool || k == LayerKind::AvgPool || k == LayerKind::Subsample;
+}
+
+std::string check_positive(const Shape3& s, const char* field) {
+  if (s.c < 1 || s.h < 1 || s.w < 1) return std::string(field) + " " + str(s) + " must have every dimension >= 1";
+  return "";
+}
+
+// The producer's output shape must equal inShape; dense and flatten only need C*H*W to match.
+std::string check_inputs(const NetworkConfig& cfg, size_t i) {
+  const LayerDesc& l = cfg.layers[i];
+  if (l.inputs.size() != 1)
+    return "inputs must name exactly one producer, got " + std::to_string(l.inputs.size());
+  int p = l.inputs[0];
+  if (p < -1 || p >= (int)i)
+    return "inputs[0] is " + std::to_string(p) + ": it must be -1 (the network input) or an earlier layer (0.." +
+           std::to_string((int)i - 1) + ")";
+  const Shape3& ps = p < 0 ? cfg.input : cfg.layers[p].out_shape;
+  std::string pname = p < 0 ? std::string("the network input") : "layer '" + cfg.layers[p].name + "'";
+  bool flat = l.kind == LayerKind::Dense || l.kind == LayerKind::Flatten;
+  if (flat ? ps.count() != l.in_shape.count() : !(ps == l.in_shape))
+    return "inShape " + str(l.in_shape) + " does not match the output " + str(ps) + " of " + pname;
+  return "";
+}
+
+std::string check_window(const LayerDesc& l) {
+  if (l.kernel[0] < 1 || l.kernel[1] < 1) return "kernel must be >= 1";
+  if (l.stride[0] < 1 || l.stride[1] < 1) return "stride must be >= 1";
+  if (l.pad[0] < 0 || l.pad[1] < 0) return "pad must be >= 0";
+  // As PyTorch: a pooling window must always see at least one real input value.
+  if (l.kind != LayerKind::Conv2d && (2 * l.pad[0] > l.kernel[0] || 2 * l.pad[1] > l.kernel[1]))
+    return "pad must be at most half the kernel";
+  return "";
+}
+
+std::string expect_out(const LayerDesc& l, Shape3 want, const char* rule) {
+  if (l.out_shape == want) return "";
+  return "outShape " + str(l.out_shape) + " should be " + str(want) + " (" + rule + ")";
+}
+
+std::string check_out_shape(const LayerDesc& l) {
+  const Shape3& in = l.in_shape;
+  switch (l.kind) {
+    case LayerKind::Conv2d: {
+      Conv2dShape s{1, in.c, in.h, in.w, l.out_shape.c, l.kernel[0], l.kernel[1],
+                    l.stride[0], l.stride[1], l.pad[0], l.pad[1], 0, 0};
+      if (!conv2d_output_size(s)) return "kernel larger than the padded input: the output would be empty";
+      return expect_out(l, {l.out_shape.c, s.oh, s.ow}, "conv2d output size");
+    }
+    case LayerKind::MaxPool: case LayerKind::AvgPool: case LayerKind::Subsample: {
+      Pool2dShape s{1, in.c, in.h, in.w, l.kernel[0], l.kernel[1], l.stride[0], l.stride[1], l.pad[0], l.pad[1], 0, 0};
+      if (!pool2d_output_size(s)) return "kernel larger than the padded input: the output would be empty";
+      return expect_out(l, {in.c, s.oh, s.ow}, "pooling keeps the channels; pool2d output size");
+    }
+    case LayerKind::Dense:
+      if (l.out_shape.h != 1 || l.out_shape.w != 1) return "outShape " + str(l.out_shape) + " should be [units, 1, 1]";
+      return "";
+    case LayerKind::Flatten:
+      if (in.count() > (size_t)INT_MAX) return "inShape is too large";
+      return expect_out(l, {(int)in.count(), 1, 1}, "flatten gives [C*H*W, 1, 1]");
+    case LayerKind::Relu: case LayerKind::Tanh: case LayerKind::Sigmoid: case LayerKind::ScaledTanh:
+      return expect_out(l, in, "element-wise layers keep the shape");
+  }
+  return "unknown layer kind";
+}
+
+// What weightSize and biasSize the shapes imply (0: the kind has no such tensor).
+void implied_sizes(const LayerDesc& l, size_t* weight, size_t* bias) {
+  size_t oc = (size_t)l.out_shape.c, ic = (size_t)l.in_shape.c;
+  switch (l.kind) {
+    case LayerKind::Conv2d: *weight = oc * ic * (size_t)l.kernel[0] * (size_t)l.kernel[1]; *bias = oc; return;
+    case LayerKind::Dense: *weight = oc * l.in_shape.count(); *bias = oc; return;
+    case LayerKind::Subsample: *weight = ic; *bias = ic; return;  // a coefficient and a bias per map
+    default: *weight = 0; *bias = 0; return;
+  }
+}
+
+std::string check_tensor(const char* field, int64_t offset, size_t size, size_t implied, bool required,
+                         size_t param_count) {
+  std::string off = std::string(field) + "Offset", sz = std::string(field) + "Size";
+  if (size == 0) {
+    if (offset != -1) return off + " is " + std::to_string(offset) + " but " + sz + " is 0 (use -1 for no " + field + ")";
+    if (required) return sz + " is 0, expected " + std::to_string(implied);
+    return "";
+  }
+  if (implied == 0) return sz + " is " + std::to_string(size) + " but this kind has no " + field + " (expected -1 / 0)";
+  if (size != implied) return sz + " is " + std::to_string(size) + ", expected " + std::to_string(implied);
+  if (offset < 0 || (uint64_t)offset > param_count || size > param_count - (size_t)offset)
+    return off + " " + std::to_string(offset) + " + " + sz + " " + std::to_string(size) +
+           " lies outside the parameter array of " + std::to_string(param_count) + " floats";
+  return "";
+}
+
+std::string check_params(const NetworkConfig& cfg, const LayerDesc& l) {
+  size_t w = 0, b = 0;
+  implied_sizes(l, &w, &b);
+  std::string e = check_tensor("weight", l.weight_offset, l.weight_size, w, has_weight_kind(l.kind), cfg.param_count);
+  if (e.empty()) e = check_tensor("bias", l.bias_offset, l.bias_size, b, false, cfg.param_count);
+  if (!e.empty() || l.weight_mask.empty()) return e;
+  if (l.weight_mask.size() != l.weight_size)
+    return "weightMask has " + std::to_string(l.weight_mask.size()) + " values, expected weightSize " +
+           std::to_string(l.weight_size);
+  for (float m : l.weight_mask)
+    if (m != 0.0f && m != 1.0f) return "weightMask must hold only 0 and 1";
+  return "";
+}
+
+std::string check_layer(const NetworkConfig& cfg, size_t i) {
+  const LayerDesc& l = cfg.layers[i];
+  std::string e = check_positive(l.in_shape, "inShape");
+  if (e.empty()) e = check_positive(l.out_shape, "outShape");
+  if (e.empty()) e = check_inputs(cfg, i);
+  if (e.empty() && is_windowed(l.kind)) e = check_window(l);
+  if (e.empty()) e = check_out_shape(l);
+  if (e.empty() && l.out_shape.count() * (size_t)cfg.max_batch > (size_t)INT_MAX)
+    e = "maxBatch * C*H*W of outShape exceeds 2^31 - 1 values";
+  if (e.empty()) e = check_params(cfg, l);
+  return e.empty() ? e : where(l, i) + e;
+}
+
+// Parameter tensors must not overlap: each gets its own SGD update, and a shared range
+// would be updated twice per step.
+std::string check_overlaps(const NetworkConfig& cfg) {
+  struct Range { size_t begin, end; std::string what; };
+  std::vector<Range> r;
+  for (const LayerDesc& l : cfg.layers) {
+    if (l.weight_size) r.push_back({(size_t)l.weight_offset, (size_t)l.weight_offset + l.weight_size, "'" + l.name + "'.weight"});
+    if (l.bias_size) r.push_back({(size_t)l.bias_offset, (size_t)l.bias_offset + l.bias_size, "'" + l.name + "'.bias"});
+  }
+  std::sort(r.begin(), r.end(), [](const Range& a, const Range& b) { return a.begin < b.begin; });
+  for (size_t k = 1; k < r.size(); ++k)
+    if (r[k].begin < r[k - 1].end)
+      return "parameter tensors " + r[k - 1].what + " and " + r[k].what + " overlap in the parameter array";
+  return "";
+}
+
+}  // namespace
+
+std::string check_network(const NetworkConfig& cfg) {
+  if (cfg.max_batch < 1) return "maxBatch must be >= 1";
+  if (cfg.classes < 1) return "classes must be >= 1";
+  std::string e = check_positive(cfg.input, "input");
+  if (!e.empty()) return e;
+  if (cfg.input.count() * (size_t)cfg.max_batch > (size_t)INT_MAX) return "maxBatch * C*H*W of input exceeds 2^31 - 1 values";
+  if (cfg.layers.empty()) return "layers must not be empty";
+  if (cfg.param_count > 0 && (!cfg.params || !cfg.grads || !cfg.velocity)) return "params, grads and velocity are required";
+  for (size_t i = 0; i < cfg.layers.size(); ++i) {
+    e = check_layer(cfg, i);
+    if (!e.empty()) return e;
+  }
+  const LayerDesc& last = cfg.layers.back();
+  if (last.out_shape.count() != (size_t)cfg.classes)
+    return where(last, cfg.layers.size() - 1) + "the last layer's outShape " + str(last.out_shape) +
+           " has C*H*W = " + std::to_string(last.out_shape.count()) + ", expected classes = " + std::to_string(cfg.classes);
+  return check_overlaps(cfg);
+}
+
+}  // namespace cnn

@@ -1,0 +1,77 @@
+// `cnn eval CHECKPOINT`: accuracy, loss, per-class accuracy and the confusion matrix on the
+// test set of the dataset the checkpoint was trained on (or --data / --dataset).
+import { Command } from 'commander';
+import * as parse from './parse-options';
+import { RunError } from './errors';
+import { resolveDataset, parseDatasetName } from './resolve';
+import { Batcher } from '../data/batcher';
+import { createRuntime } from '../train/runtime';
+import { evaluateSet, type EvalResult } from '../train/evaluate';
+import { loadCheckpoint } from '../train/training-checkpoint';
+
+interface EvalCliOptions {
+  data?: string;
+  dataset?: string;
+  json?: boolean;
+  threads: number;
+  batchSize: number;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('evaluate a checkpoint on the test set')
+    .argument('<checkpoint>', 'a .safetensors file written by "cnn train"')
+    .option('--dataset <name>', 'dataset to evaluate on (default: the one it was trained on)')
+    .option('--data <dir>', 'directory with the IDX files (default: where it was trained from)')
+    .option('--batch-size <n>', 'images per forward pass', parse.batchSize, 500)
+    .option('--threads <n>', 'compute threads', parse.threads, parse.defaultThreads())
+    .option('--json', 'print {accuracy, loss, perClass, confusion} as JSON')
+    .action(async (file: string, opts: EvalCliOptions) => {
+      let ckpt;
+      try {
+        ckpt = loadCheckpoint(file);
+      } catch (e) {
+        throw new RunError((e as Error).message);
+      }
+      const datasetName = parseDatasetName(opts.dataset ?? ckpt.dataset.name);
+      const dataset = resolveDataset(datasetName, opts.data ?? (opts.dataset ? undefined : ckpt.dataset.dir));
+      if (dataset.classes > ckpt.plan.classes) {
+        throw new RunError(`Dataset ${dataset.name} has ${dataset.classes} classes but ${file} predicts ${ckpt.plan.classes}.`);
+      }
+      const runtime = createRuntime(ckpt.plan, { maxBatch: opts.batchSize, threads: opts.threads });
+      runtime.params.set(ckpt.params);
+      // Normalise exactly as in training: the statistics stored in the checkpoint.
+      const batcher = new Batcher(dataset.test, ckpt.plan.input, ckpt.dataset.mean, ckpt.dataset.std);
+      const result = await evaluateSet(runtime, batcher, dataset.test.count, opts.batchSize);
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ accuracy: result.accuracy, loss: result.loss, perClass: result.perClass, confusion: result.confusion }) + '\n');
+      } else {
+        process.stdout.write(formatEval(file, ckpt.model.name, dataset.name, dataset.classNames, result));
+      }
+    });
+}
+
+export function formatEval(file: string, model: string, datasetName: string, classNames: string[], r: EvalResult): string {
+  const lines: string[] = [];
+  lines.push(`${file}: model ${model} on the ${datasetName} test set (${r.count.toLocaleString('en-US')} images)`);
+  lines.push(`accuracy ${(100 * r.accuracy).toFixed(2)}%  (error ${(100 * (1 - r.accuracy)).toFixed(2)}%)   mean loss ${r.loss.toFixed(4)}`);
+  lines.push('');
+  const k = r.confusion.length;
+  const names = Array.from({ length: k }, (_, i) => classNames[i] ?? String(i));
+  const nameWidth = Math.max(5, ...names.map((n) => n.length));
+  const cellWidth = Math.max(5, ...r.confusion.flat().map((v) => String(v).length + 1));
+  lines.push('per-class accuracy and confusion matrix (rows: true class, columns: predicted)');
+  const header = 'true'.padEnd(nameWidth) + '  ' + 'acc'.padStart(7) + ' |' + names.map((_, j) => String(j).padStart(cellWidth)).join('');
+  lines.push(header);
+  lines.push('-'.repeat(header.length));
+  for (let i = 0; i < k; i++) {
+    const acc = Number.isNaN(r.perClass[i]) ? '-' : `${(100 * r.perClass[i]).toFixed(2)}%`;
+    lines.push(names[i].padEnd(nameWidth) + '  ' + acc.padStart(7) + ' |' + r.confusion[i].map((v) => String(v).padStart(cellWidth)).join(''));
+  }
+  if (names.some((n, i) => n !== String(i))) {
+    lines.push('');
+    lines.push('columns: ' + names.map((n, i) => `${i} ${n}`).join(', '));
+  }
+  return lines.join('\n') + '\n';
+}

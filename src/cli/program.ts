@@ -1,0 +1,58 @@
+// The `cnn` command line: one module per command registers its options and action; this
+// file wires them together and turns errors into a message and an exit code.
+import { Command, CommanderError } from 'commander';
+import { registerTrain } from './train';
+import { registerEval } from './eval';
+import { registerSummary } from './summary';
+import { registerBench } from './bench';
+import { registerModels } from './models';
+import { RunError, UsageError } from './errors';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const pkg = require('../../../package.json') as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('cnn');
+  program
+    .description('Train convolutional neural networks on the CPU')
+    .version(pkg.version)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureHelp({ sortSubcommands: false });
+  registerModels(program);
+  registerSummary(program);
+  registerTrain(program);
+  registerEval(program);
+  registerBench(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+export function exitCodeFor(e: unknown): number {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    return 2;
+  }
+  if (e instanceof UsageError) return 2;
+  if (e instanceof RunError) return e.exitCode;
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    const code = exitCodeFor(e);
+    // Commander has already printed its own message; ours are printed here.
+    if (!(e instanceof CommanderError)) {
+      const message = (e as Error).message;
+      if (message) {
+        const internal = !(e instanceof UsageError || e instanceof RunError);
+        process.stderr.write(`cnn: error: ${message}\n`);
+        if (internal && process.env.CNN_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+      }
+    }
+    process.exitCode = code;
+  }
+}

@@ -1,0 +1,32 @@
+// `cnn summary MODEL`: the plan as a layer table (or JSON). Training allocates from the
+// same plan, so the numbers here are what training uses.
+import { Command } from 'commander';
+import * as parse from './parse-options';
+import { RunError } from './errors';
+import { resolveModel } from './resolve';
+import { planModel } from '../model/plan';
+import { formatSummary, summaryJson } from '../model/summary';
+import type { Shape } from '../model/types';
+
+export function registerSummary(program: Command): void {
+  program
+    .command('summary')
+    .description('print the layers of a model: shapes, parameters, connections, memory')
+    .argument('<model>', 'a model name (see "cnn models") or a JSON model file')
+    .option('--input <C,H,W>', 'input shape (default: the model\'s)', parse.shape)
+    .option('--classes <n>', 'number of classes (default: the model\'s)', parse.positiveInt)
+    .option('--batch-size <n>', 'batch size for the training-memory estimate (default: the model\'s training batch size)', parse.batchSize)
+    .option('--json', 'print the summary as one JSON object')
+    .action((modelArg: string, opts: { input?: Shape; classes?: number; batchSize?: number; json?: boolean }) => {
+      const model = resolveModel(modelArg);
+      let plan;
+      try {
+        plan = planModel(model, { input: opts.input, classes: opts.classes });
+      } catch (e) {
+        throw new RunError((e as Error).message);
+      }
+      const batchSize = opts.batchSize ?? model.defaults?.batchSize ?? 64;
+      if (opts.json) process.stdout.write(JSON.stringify(summaryJson(plan, { batchSize }), null, 2) + '\n');
+      else process.stdout.write(formatSummary(plan, { batchSize }) + '\n');
+    });
+}

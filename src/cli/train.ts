@@ -1,0 +1,197 @@
+// `cnn train MODEL`: options, validation and the run; the loop itself is src/train/trainer.ts.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command, Option } from 'commander';
+import * as parse from './parse-options';
+import { UsageError, RunError } from './errors';
+import { resolveModel, resolveDataset, parseDatasetName } from './resolve';
+import { planModel } from '../model/plan';
+import { initParams } from '../model/init';
+import type { Plan, Shape, TrainDefaults } from '../model/types';
+import { limitSet } from '../data/dataset';
+import { Batcher } from '../data/batcher';
+import { Rng } from '../train/rng';
+import { createRuntime } from '../train/runtime';
+import { createProgress } from '../train/progress';
+import { SCHEDULES, type ScheduleName } from '../train/schedule';
+import { train, DivergedError } from '../train/trainer';
+import { loadCheckpoint, type TrainSettings, type LoadedCheckpoint } from '../train/training-checkpoint';
+import { parseDuration } from './duration';
+import { InterruptGuard } from './interrupt';
+
+const FALLBACK_DEFAULTS: TrainDefaults = { epochs: 10, batchSize: 64, lr: 0.05, momentum: 0.9, weightDecay: 5e-4, schedule: 'cosine' };
+
+interface TrainCliOptions {
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  momentum?: number;
+  weightDecay?: number;
+  schedule?: string;
+  threads: number;
+  seed: number;
+  out?: string;
+  metrics?: string;
+  data?: string;
+  dataset: string;
+  limit?: number;
+  resume?: string;
+  input?: Shape;
+  classes?: number;
+  checkpointEvery: string;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a model on a dataset and save a checkpoint')
+    .argument('<model>', 'a model name (see "cnn models") or a JSON model file')
+    .option('--epochs <n>', 'passes over the training set (default: the model\'s)', parse.positiveInt)
+    .option('--batch-size <n>', 'images per SGD step (default: the model\'s)', parse.batchSize)
+    .option('--lr <x>', 'learning rate (default: the model\'s)', parse.learningRate)
+    .option('--momentum <x>', 'SGD momentum (default: the model\'s)', parse.momentum)
+    .option('--weight-decay <x>', 'L2 weight decay on conv and dense weights (default: the model\'s)', parse.weightDecay)
+    .addOption(new Option('--schedule <name>', 'learning-rate schedule (default: the model\'s)').choices(SCHEDULES))
+    .option('--threads <n>', 'compute threads', parse.threads, parse.defaultThreads())
+    .option('--seed <n>', 'random seed for initialisation and shuffling', parse.nonNegativeInt, 1)
+    .option('--out <file>', 'checkpoint file (default: <model>.safetensors)')
+    .option('--metrics <file>', 'append one JSON line per epoch to this file')
+    .option('--dataset <name>', 'mnist or fashion-mnist', 'mnist')
+    .option('--data <dir>', 'directory with the four IDX files (plain or .gz) instead of the default location')
+    .option('--limit <n>', 'use only the first N training images', parse.positiveInt)
+    .option('--input <C,H,W>', 'input shape (default: the model\'s)', parse.shape)
+    .option('--classes <n>', 'number of classes (default: the model\'s)', parse.positiveInt)
+    .option('--checkpoint-every <duration>', 'also checkpoint within an epoch this often (e.g. 90s, 5m; 0 turns it off)', '5m')
+    .option('--resume <file>', 'continue the run saved in this checkpoint')
+    .action(async (modelArg: string, opts: TrainCliOptions, cmd: Command) => {
+      await runTrain(modelArg, opts, cmd);
+    });
+}
+
+/** Options that change what is trained; a resumed run must keep the checkpoint's. */
+const FIXED_ON_RESUME = ['batchSize', 'lr', 'momentum', 'weightDecay', 'schedule', 'seed', 'limit', 'input', 'classes', 'dataset'] as const;
+
+function settingsFor(plan: Plan, opts: TrainCliOptions): TrainSettings {
+  const d = { ...FALLBACK_DEFAULTS, ...(plan.model.defaults ?? {}) };
+  const schedule = (opts.schedule ?? d.schedule) as ScheduleName;
+  const epochs = opts.epochs ?? d.epochs;
+  return {
+    epochs,
+    batchSize: opts.batchSize ?? d.batchSize,
+    lr: opts.lr ?? d.lr,
+    momentum: opts.momentum ?? d.momentum,
+    weightDecay: opts.weightDecay ?? d.weightDecay,
+    schedule,
+    stepEvery: Math.max(1, Math.round(epochs / 3)),
+    warmupEpochs: 0,
+    seed: opts.seed,
+    limit: opts.limit ?? null,
+  };
+}
+
+/** Fails before training if the checkpoint cannot be written where asked. */
+function checkWritable(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  if (!fs.existsSync(dir)) throw new RunError(`Cannot write checkpoint ${file}: directory ${dir} does not exist (option --out).`);
+  try {
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new Error('it is a directory');
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (e) {
+    throw new RunError(`Cannot write checkpoint ${file}: ${(e as Error).message} (option --out).`);
+  }
+}
+
+async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): Promise<void> {
+  const checkpointEveryMs = parseDuration(opts.checkpointEvery, '--checkpoint-every');
+  let resumed: LoadedCheckpoint | null = null;
+  let plan: Plan;
+  let settings: TrainSettings;
+  if (opts.resume) {
+    try {
+      resumed = loadCheckpoint(opts.resume);
+    } catch (e) {
+      throw new RunError(`Cannot resume: ${(e as Error).message}`);
+    }
+    const requested = resolveModel(modelArg);
+    if (requested.name !== resumed.model.name) {
+      throw new UsageError(`Checkpoint ${opts.resume} holds model ${resumed.model.name}, not ${requested.name}; run "cnn train ${resumed.model.name} --resume ${opts.resume}".`);
+    }
+    if (!resumed.settings || !resumed.position || !resumed.velocity) {
+      throw new RunError(`Checkpoint ${opts.resume} has no training state to resume from (it was not written by "cnn train").`);
+    }
+    for (const key of FIXED_ON_RESUME) {
+      if (cmd.getOptionValueSource(key) === 'cli') {
+        const flag = '--' + key.replace(/[A-Z]/g, (ch) => '-' + ch.toLowerCase());
+        throw new UsageError(`Option ${flag} cannot change when resuming: the run continues with the settings stored in ${opts.resume}.`);
+      }
+    }
+    plan = resumed.plan;
+    settings = { ...resumed.settings, epochs: opts.epochs ?? resumed.settings.epochs };
+  } else {
+    const model = resolveModel(modelArg);
+    try {
+      plan = planModel(model, { input: opts.input, classes: opts.classes });
+    } catch (e) {
+      throw new RunError((e as Error).message);
+    }
+    settings = settingsFor(plan, opts);
+  }
+
+  const datasetName = parseDatasetName(resumed ? resumed.dataset.name : opts.dataset);
+  const dataDir = opts.data ?? (resumed ? resumed.dataset.dir : undefined);
+  const dataset = resolveDataset(datasetName, dataDir);
+  if (dataset.classes > plan.classes) {
+    throw new RunError(`Dataset ${dataset.name} has ${dataset.classes} classes but model ${plan.model.name} has ${plan.classes} outputs; use --classes ${dataset.classes}.`);
+  }
+  const trainSet = settings.limit ? limitSet(dataset.train, Math.min(settings.limit, dataset.train.count)) : dataset.train;
+  const out = opts.out ?? resumed?.file ?? `${plan.model.name}.safetensors`;
+  checkWritable(out);
+
+  const runtime = createRuntime(plan, { maxBatch: settings.batchSize, threads: opts.threads });
+  if (resumed) {
+    runtime.params.set(resumed.params);
+    runtime.velocity.set(resumed.velocity!);
+  } else {
+    initParams(plan, runtime.params, new Rng(settings.seed ^ 0x5eed1e55));
+  }
+
+  const progress = createProgress();
+  const adaptation = new Batcher(trainSet, plan.input, dataset.mean, dataset.std).adaptation;
+  const log = (s: string) => progress.log(s);
+  log(`model ${plan.model.name}: ${plan.totals.params.toLocaleString('en-US')} parameters, input ${plan.input.join('x')}, ${plan.classes} classes`);
+  log(`data ${dataset.name} (${dataset.source}): ${trainSet.count.toLocaleString('en-US')} training, ${dataset.test.count.toLocaleString('en-US')} test images${adaptation ? `; ${adaptation}` : ''}`);
+  log(`sgd: ${settings.epochs} epochs, batch ${settings.batchSize}, lr ${settings.lr} (${settings.schedule}), momentum ${settings.momentum}, weight decay ${settings.weightDecay}, seed ${settings.seed}, ${opts.threads} threads`);
+  if (resumed) log(`resuming from ${opts.resume} at epoch ${resumed.position!.epoch + 1}, step ${resumed.position!.stepInEpoch}`);
+
+  const guard = new InterruptGuard(out);
+  const started = Date.now();
+  let outcome;
+  try {
+    outcome = await train({
+      runtime,
+      dataset,
+      train: trainSet,
+      datasetInfo: { name: dataset.name, mean: dataset.mean, std: dataset.std, classNames: dataset.classNames, dir: opts.data },
+      settings,
+      out,
+      metricsFile: opts.metrics ?? null,
+      progress,
+      resumeFrom: resumed ? resumed.position : null,
+      checkpointEveryMs,
+      stopRequested: () => guard.requested,
+    });
+  } catch (e) {
+    if (e instanceof DivergedError) throw new RunError(e.message);
+    throw e;
+  } finally {
+    guard.dispose();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  if (outcome.status === 'stopped') {
+    log(`interrupted: checkpoint saved to ${out} (epoch ${outcome.position.epoch + 1}, step ${outcome.position.stepInEpoch}).`);
+    log(`resume with: cnn train ${plan.model.name} --resume ${out}`);
+    throw new RunError('', guard.exitCode);
+  }
+  const acc = outcome.finalTest ? (100 * outcome.finalTest.accuracy).toFixed(2) : '-';
+  log(`final test accuracy ${acc}% after ${settings.epochs} epochs in ${seconds.toFixed(1)} s; checkpoint saved to ${out}`);
+}

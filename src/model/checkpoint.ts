@@ -1,0 +1,369 @@
+// Checkpoints in the safetensors format, so weights move to and from PyTorch and other tools:
+// an 8-byte little-endian header length N, N bytes of JSON (space-padded to a multiple of 8)
+// mapping each tensor name to {dtype, shape, data_offsets} plus "__metadata__" (string to
+// string), then the raw little-endian data. cnn writes F32 only, adds a sha256 of the data
+// and a format tag to the metadata, and writes atomically (temp file, fsync, rename, fsync
+// of the directory) so a crash or a full disk never leaves a half-written checkpoint.
+// The reader trusts nothing in the file: every field is checked before it is used, no
+// allocation is sized by the header beyond what the file actually holds, and a corrupt file
+// gets an error that names it and says what is wrong.
+
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export const CHECKPOINT_FORMAT = 'cnn-checkpoint-1';
+/** Larger headers are refused before anything is allocated for them. */
+export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface LoadedTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface Safetensors {
+  tensors: Map<string, LoadedTensor>;
+  metadata: Record<string, string>;
+}
+
+interface TensorEntry {
+  name: string;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+interface Header {
+  metadata: Record<string, string>;
+  /** In the order the header lists them. */
+  entries: TensorEntry[];
+  /** Where the data buffer starts in the file. */
+  dataStart: number;
+  dataSize: number;
+}
+
+const HOST_IS_LITTLE_ENDIAN = os.endianness() === 'LE';
+
+// ---------------------------------------------------------------- writing
+
+/** Writes F32 tensors and string metadata to `file` atomically; adds `checksum` and `format` to the metadata. */
+export function writeSafetensors(file: string, tensors: NamedTensor[], metadata: Record<string, string>): void {
+  checkTensorsToWrite(file, tensors);
+  const chunks = tensors.map((t) => littleEndianBytes(t.data));
+  const hash = crypto.createHash('sha256');
+  for (const chunk of chunks) hash.update(chunk);
+  const header = encodeHeader(tensors, {
+    ...metadata,
+    format: CHECKPOINT_FORMAT,
+    checksum: `sha256:${hash.digest('hex')}`,
+  });
+  writeAtomically(file, [header, ...chunks]);
+}
+
+function checkTensorsToWrite(file: string, tensors: NamedTensor[]): void {
+  const seen = new Set<string>();
+  for (const t of tensors) {
+    if (t.name === '' || t.name === '__metadata__') throw new Error(`cannot write checkpoint ${file}: invalid tensor name "${t.name}"`);
+    if (seen.has(t.name)) throw new Error(`cannot write checkpoint ${file}: tensor name ${t.name} appears twice`);
+    seen.add(t.name);
+    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new Error(`cannot write checkpoint ${file}: tensor ${t.name} has invalid shape [${t.shape.join(', ')}]`);
+    }
+    const size = t.shape.reduce((a, b) => a * b, 1);
+    if (size !== t.data.length) {
+      throw new Error(`cannot write checkpoint ${file}: tensor ${t.name} has shape [${t.shape.join(', ')}] (${size} values) but ${t.data.length} values`);
+    }
+  }
+}
+
+/** The tensor's bytes in little-endian order: a view on little-endian hosts, a swapped copy otherwise. */
+function littleEndianBytes(data: Float32Array): Buffer {
+  const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (HOST_IS_LITTLE_ENDIAN) return view;
+  return Buffer.from(view).swap32();
+}
+
+/** The 8-byte length followed by the JSON header, padded with spaces to a multiple of 8. */
+function encodeHeader(tensors: NamedTensor[], metadata: Record<string, string>): Buffer {
+  const json: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const t of tensors) {
+    const end = offset + t.data.length * 4;
+    json[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, end] };
+    offset = end;
+  }
+  const text = Buffer.from(JSON.stringify(json), 'utf8');
+  const padded = Math.ceil(text.length / 8) * 8;
+  const out = Buffer.alloc(8 + padded, 0x20);
+  out.writeBigUInt64LE(BigInt(padded), 0);
+  text.copy(out, 8);
+  return out;
+}
+
+/** Writes to a temp file beside `file`, fsyncs it, renames it over `file`, fsyncs the directory. */
+function writeAtomically(file: string, chunks: Buffer[]): void {
+  const temp = `${file}.tmp-${process.pid}`;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(temp, 'w', 0o644);
+    for (const chunk of chunks) writeFully(fd, chunk);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(temp, file);
+  } catch (err) {
+    if (fd !== undefined) closeQuietly(fd);
+    removeQuietly(temp);
+    throw new Error(`cannot write checkpoint ${file}: ${describeFsError(err)}`, { cause: err });
+  }
+  syncDirectory(path.dirname(path.resolve(file)));
+}
+
+function writeFully(fd: number, chunk: Buffer): void {
+  let written = 0;
+  while (written < chunk.length) written += fs.writeSync(fd, chunk, written, chunk.length - written);
+}
+
+/** Makes the rename durable; some file systems refuse to fsync a directory, which is not an error. */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // EISDIR/EINVAL/EPERM on platforms without directory fsync: the file itself is already synced.
+  } finally {
+    if (fd !== undefined) closeQuietly(fd);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try { fs.closeSync(fd); } catch { /* already failing; the first error is the one to report */ }
+}
+
+function removeQuietly(file: string): void {
+  try { fs.unlinkSync(file); } catch { /* it may never have been created */ }
+}
+
+function describeFsError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOENT': return 'the directory does not exist';
+    case 'EACCES':
+    case 'EPERM': return 'permission denied';
+    case 'ENOSPC': return 'no space left on the device';
+    case 'EISDIR': return 'the path is a directory';
+    case 'EROFS': return 'the file system is read-only';
+    default: return e.message ?? String(err);
+  }
+}
+
+// ---------------------------------------------------------------- reading
+
+/** Reads and validates a safetensors file of F32 tensors; each tensor gets its own aligned Float32Array. */
+export function readSafetensors(file: string): Safetensors {
+  const fd = openForReading(file);
+  try {
+    const header = readHeader(file, fd);
+    return { tensors: readTensors(file, fd, header), metadata: header.metadata };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads and validates only the header and returns its metadata (cheap: the tensor data is not read). */
+export function peekSafetensorsMetadata(file: string): Record<string, string> {
+  const fd = openForReading(file);
+  try {
+    return readHeader(file, fd).metadata;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function openForReading(file: string): number {
+  try {
+    const fd = fs.openSync(file, 'r');
+    if (fs.fstatSync(fd).isDirectory()) {
+      fs.closeSync(fd);
+      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    }
+    return fd;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') throw new Error(`checkpoint ${file} not found`);
+    throw new Error(`cannot read checkpoint ${file}: ${describeFsError(err)}`, { cause: err });
+  }
+}
+
+function corrupt(file: string, what: string): Error {
+  return new Error(`${file}: not a valid safetensors checkpoint: ${what}`);
+}
+
+function readExactly(fd: number, target: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < target.length) {
+    const n = fs.readSync(fd, target, done, target.length - done, position + done);
+    if (n === 0) throw new Error('unexpected end of file');
+    done += n;
+  }
+}
+
+function readHeader(file: string, fd: number): Header {
+  const fileSize = fs.fstatSync(fd).size;
+  if (fileSize < 8) throw corrupt(file, `the file has ${fileSize} bytes, fewer than the 8-byte header length`);
+  const lengthBytes = Buffer.alloc(8);
+  readExactly(fd, lengthBytes, 0);
+  const declared = lengthBytes.readBigUInt64LE(0);
+  if (declared > BigInt(MAX_HEADER_BYTES)) {
+    throw corrupt(file, `header length ${declared} is larger than the ${MAX_HEADER_BYTES}-byte limit`);
+  }
+  const headerLength = Number(declared);
+  if (8 + headerLength > fileSize) {
+    throw corrupt(file, `header length ${headerLength} is larger than the file (${fileSize} bytes); the file is truncated or not a safetensors file`);
+  }
+  const headerBytes = Buffer.alloc(headerLength);
+  readExactly(fd, headerBytes, 8);
+  const json = parseHeaderJson(file, headerBytes);
+  const dataStart = 8 + headerLength;
+  const dataSize = fileSize - dataStart;
+  const metadata = parseMetadata(file, json['__metadata__']);
+  const entries = Object.keys(json)
+    .filter((name) => name !== '__metadata__')
+    .map((name) => parseEntry(file, name, json[name], dataSize));
+  checkLayout(file, entries, dataSize);
+  return { metadata, entries, dataStart, dataSize };
+}
+
+function parseHeaderJson(file: string, bytes: Buffer): Record<string, unknown> {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw corrupt(file, 'the header is not valid UTF-8');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw corrupt(file, `the header is not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw corrupt(file, 'the header is not a JSON object');
+  }
+  return json as Record<string, unknown>;
+}
+
+function parseMetadata(file: string, value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw corrupt(file, '__metadata__ is not an object');
+  }
+  const metadata: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v !== 'string') throw corrupt(file, `__metadata__ value "${key}" is not a string`);
+    metadata[key] = v;
+  }
+  return metadata;
+}
+
+function parseEntry(file: string, name: string, value: unknown, dataSize: number): TensorEntry {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw corrupt(file, `tensor ${name}: the entry is not an object`);
+  }
+  const entry = value as Record<string, unknown>;
+  for (const field of ['dtype', 'shape', 'data_offsets']) {
+    if (!(field in entry)) throw corrupt(file, `tensor ${name} is missing the field "${field}"`);
+  }
+  if (entry.dtype !== 'F32') {
+    throw new Error(`${file}: tensor ${name} has dtype ${String(entry.dtype)}; cnn reads F32 checkpoints`);
+  }
+  const shape = entry.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw corrupt(file, `tensor ${name}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+  }
+  const offsets = entry.data_offsets;
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
+    throw corrupt(file, `tensor ${name}: data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`);
+  }
+  const [begin, end] = offsets as [number, number];
+  if (begin > end || end > dataSize) {
+    throw corrupt(file, `tensor ${name}: data_offsets [${begin}, ${end}] lie outside the ${dataSize}-byte data buffer`);
+  }
+  const bytes = (shape as number[]).reduce((a, b) => a * b, 1) * 4;
+  if (end - begin !== bytes) {
+    throw corrupt(file, `tensor ${name}: data_offsets [${begin}, ${end}] span ${end - begin} bytes but shape [${shape.join(', ')}] needs ${bytes}`);
+  }
+  return { name, shape: shape as number[], begin, end };
+}
+
+/** The tensors must tile the data buffer exactly: no overlaps, no gaps, nothing left over. */
+function checkLayout(file: string, entries: TensorEntry[], dataSize: number): void {
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let position = 0;
+  let previous = '';
+  for (const e of sorted) {
+    if (e.begin < position) throw corrupt(file, `tensors ${previous} and ${e.name} overlap (${e.name} begins at ${e.begin}, before ${position})`);
+    if (e.begin > position) throw corrupt(file, `a gap of ${e.begin - position} bytes in the data buffer before tensor ${e.name}`);
+    position = e.end;
+    previous = e.name;
+  }
+  if (position !== dataSize) {
+    throw corrupt(file, `the data buffer has ${dataSize} bytes but the tensors cover ${position}; ${dataSize - position} bytes are unaccounted for`);
+  }
+}
+
+function readTensors(file: string, fd: number, header: Header): Map<string, LoadedTensor> {
+  const data = new Map<string, Float32Array>();
+  const hash = crypto.createHash('sha256');
+  // Data-buffer order, so the running hash sees the buffer exactly as it lies in the file.
+  const byOffset = [...header.entries].sort((a, b) => a.begin - b.begin);
+  for (const e of byOffset) {
+    const values = new Float32Array((e.end - e.begin) / 4);
+    const bytes = new Uint8Array(values.buffer);
+    try {
+      readExactly(fd, bytes, header.dataStart + e.begin);
+    } catch (err) {
+      throw new Error(`${file}: cannot read tensor ${e.name}: ${(err as Error).message}`);
+    }
+    hash.update(bytes);
+    if (!HOST_IS_LITTLE_ENDIAN) Buffer.from(values.buffer).swap32();
+    data.set(e.name, values);
+  }
+  checkChecksum(file, header.metadata.checksum, hash.digest('hex'));
+  const tensors = new Map<string, LoadedTensor>();
+  for (const e of header.entries) {
+    const values = data.get(e.name)!;
+    checkFinite(file, e.name, values);
+    tensors.set(e.name, { shape: e.shape, data: values });
+  }
+  return tensors;
+}
+
+/** Files from other tools have no checksum; when one is present it must match. */
+function checkChecksum(file: string, recorded: string | undefined, actualHex: string): void {
+  if (recorded === undefined) return;
+  if (!recorded.startsWith('sha256:')) {
+    throw new Error(`${file}: unsupported checksum "${recorded}"; cnn writes sha256:<hex>`);
+  }
+  if (recorded.slice('sha256:'.length).toLowerCase() !== actualHex) {
+    throw new Error(`${file}: checksum mismatch: the file is corrupt or was modified`);
+  }
+}
+
+function checkFinite(file: string, name: string, values: Float32Array): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v - v !== 0) {
+      const what = Number.isNaN(v) ? 'NaN' : 'an infinite value';
+      throw new Error(`${file}: tensor ${name} holds ${what} at index ${i}; the weights are unusable (training had probably diverged when they were saved)`);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+// The plan as the native network consumes it: one NativeLayerDesc per planned layer, with
+// shapes, window settings, and the offsets of its weight and bias in the flat parameter
+// array (-1 and size 0 for a tensor the layer lacks). The addon re-checks but never re-derives.
+import { layerKind } from '../layers/registry';
+import type { NativeLayerDesc } from '../native';
+import type { Plan, PlannedLayer } from './types';
+
+export function toNativeLayers(plan: Plan): NativeLayerDesc[] {
+  return plan.layers.map(toNativeLayer);
+}
+
+function toNativeLayer(layer: PlannedLayer): NativeLayerDesc {
+  const weight = layer.params.find((p) => p.role === 'weight');
+  const bias = layer.params.find((p) => p.role === 'bias');
+  const desc: NativeLayerDesc = {
+    kind: layer.type,
+    name: layer.name,
+    inputs: [...layer.inputs],
+    inShape: [...layer.inputShape],
+    outShape: [...layer.outputShape],
+    ...layerKind(layer.type).native(layer),
+    weightOffset: weight ? weight.offset : -1,
+    weightSize: weight ? weight.size : 0,
+    biasOffset: bias ? bias.offset : -1,
+    biasSize: bias ? bias.size : 0,
+  };
+  if (layer.weightMask) desc.weightMask = layer.weightMask;
+  return desc;
+}

@@ -1,0 +1,170 @@
+// `cnn summary`: the plan as a table, one row per layer (as torchinfo and Keras print a
+// model), then totals: parameters, connections (multiply-adds per image) and memory. It
+// prints the plan itself, so it always agrees with what training allocates.
+import { layerKind } from '../layers/registry';
+import type { Plan, PlannedLayer, Shape } from './types';
+
+export interface SummaryOptions {
+  /** Batch size for the training-memory estimate. */
+  batchSize: number;
+}
+
+const FLOAT_BYTES = 4;
+const MIB = 1024 * 1024;
+
+const volume = (shape: Shape) => shape[0] * shape[1] * shape[2];
+const grouped = (n: number) => n.toLocaleString('en-US');
+const mib = (bytes: number) => `${(bytes / MIB).toFixed(2)} MiB`;
+
+/** Memory the plan needs: forward per image, and a whole training step at `batchSize`. */
+export function memoryEstimate(plan: Plan, batchSize: number): { forwardBytesPerImage: number; trainingBytes: number } {
+  const forwardBytesPerImage = plan.totals.activations * FLOAT_BYTES;
+  // Every layer output has a gradient of its own size; the input image needs none.
+  const activationGradients = plan.totals.activations - volume(plan.input);
+  // Parameters, their gradients and the momentum are three flat arrays of paramSize floats.
+  const trainingBytes = batchSize * (plan.totals.activations + activationGradients) * FLOAT_BYTES + 3 * plan.paramSize * FLOAT_BYTES;
+  return { forwardBytesPerImage, trainingBytes };
+}
+
+/** The notes a layer row carries: input rows/columns no window reaches, partial connection tables. */
+function layerNotes(layer: PlannedLayer): string[] {
+  const notes: string[] = [];
+  if (layer.unused) {
+    const { rows, cols } = layer.unused;
+    const plural = (n: number, word: string) => `${word}${n === 1 ? '' : 's'}`;
+    const what = rows === cols ? `${rows} ${plural(rows, 'row')}/${plural(cols, 'col')}`
+      : [rows ? `${rows} ${plural(rows, 'row')}` : '', cols ? `${cols} ${plural(cols, 'col')}` : ''].filter(Boolean).join(', ');
+    notes.push(`${what} of input unused`);
+  }
+  if (layer.weightMask) {
+    const [oc, ic] = layer.params[0].shape;
+    const area = layer.params[0].shape[2] * layer.params[0].shape[3];
+    const connected = layer.weightMask.reduce((sum, m) => sum + m, 0) / area;
+    notes.push(`partial: ${connected} of ${oc * ic} map pairs connected`);
+  }
+  return notes;
+}
+
+interface Row {
+  name: string;
+  type: string;
+  output: string;
+  params: string;
+  connections: string;
+  activations: string;
+  field: string;
+  note: string;
+}
+
+const COLUMNS: { key: keyof Row; title: string; numeric: boolean }[] = [
+  { key: 'name', title: 'Layer', numeric: false },
+  { key: 'type', title: 'Type', numeric: false },
+  { key: 'output', title: 'Output', numeric: true },
+  { key: 'params', title: 'Params', numeric: true },
+  { key: 'connections', title: 'Connections', numeric: true },
+  { key: 'activations', title: 'Activations', numeric: true },
+  { key: 'field', title: 'Receptive field', numeric: true },
+  { key: 'note', title: 'Note', numeric: false },
+];
+
+function rowsOf(plan: Plan): Row[] {
+  const inputRow: Row = {
+    name: 'input', type: 'input', output: plan.input.join('x'), params: '', connections: '',
+    activations: grouped(volume(plan.input)), field: '1x1', note: '',
+  };
+  return [inputRow, ...plan.layers.map((layer) => ({
+    name: layer.name,
+    type: layerKind(layer.type).describe(layer.spec),
+    output: layer.outputShape.join('x'),
+    params: grouped(layer.paramCount),
+    connections: grouped(layer.connections),
+    activations: grouped(layer.activations),
+    field: layer.receptiveField.join('x'),
+    note: layerNotes(layer).join('; '),
+  }))];
+}
+
+function formatTable(rows: Row[]): string[] {
+  const columns = COLUMNS.filter((c) => c.key !== 'note' || rows.some((r) => r.note));
+  const widths = columns.map((c) => Math.max(c.title.length, ...rows.map((r) => r[c.key].length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (columns[i].numeric ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  const header = line(columns.map((c) => c.title));
+  const body = rows.map((row) => line(columns.map((c) => row[c.key])));
+  const width = Math.max(header.length, ...body.map((l) => l.length));
+  return [header, '-'.repeat(width), ...body];
+}
+
+/** The summary as printed by `cnn summary`. */
+export function formatSummary(plan: Plan, options: SummaryOptions): string {
+  const table = formatTable(rowsOf(plan));
+  const width = Math.max(...table.map((l) => l.length));
+  const { forwardBytesPerImage, trainingBytes } = memoryEstimate(plan, options.batchSize);
+  const stored = plan.paramSize !== plan.totals.params ? ` (${grouped(plan.paramSize)} stored; masked weights stay 0)` : '';
+  const totals: [string, string][] = [
+    ['Total params', `${grouped(plan.totals.params)}${stored}`],
+    ['Connections (multiply-adds per image)', grouped(plan.totals.connections)],
+    ['Activations per image (incl. input)', grouped(plan.totals.activations)],
+    ['Forward memory per image (float32)', `${grouped(forwardBytesPerImage)} bytes (${mib(forwardBytesPerImage)})`],
+    [`Training memory at batch ${options.batchSize}`, `${grouped(trainingBytes)} bytes (${mib(trainingBytes)})`],
+  ];
+  const labelWidth = Math.max(...totals.map(([label]) => label.length)) + 1;
+  return [
+    `Model: ${plan.model.name} (input ${plan.input.join('x')}, ${plan.classes} classes)`,
+    plan.model.description,
+    '='.repeat(width),
+    ...table,
+    '='.repeat(width),
+    ...totals.map(([label, value]) => `${`${label}:`.padEnd(labelWidth)} ${value}`),
+    '  (training: activations and their gradients x batch, plus parameters, gradients and momentum)',
+  ].join('\n');
+}
+
+export interface SummaryJson {
+  model: string;
+  input: Shape;
+  classes: number;
+  layers: {
+    name: string;
+    type: string;
+    output: Shape;
+    params: number;
+    connections: number;
+    activations: number;
+    receptiveField: [number, number];
+    unused?: { rows: number; cols: number };
+  }[];
+  totals: {
+    params: number;
+    /** Length of the flat parameter array (masked weights included). */
+    paramSize: number;
+    connections: number;
+    activations: number;
+    memory: { forwardBytesPerImage: number; trainingBytes: number };
+  };
+}
+
+/** The summary as data, for `cnn summary --json`. */
+export function summaryJson(plan: Plan, options: SummaryOptions): SummaryJson {
+  return {
+    model: plan.model.name,
+    input: [...plan.input],
+    classes: plan.classes,
+    layers: plan.layers.map((layer) => ({
+      name: layer.name,
+      type: layer.type,
+      output: [...layer.outputShape],
+      params: layer.paramCount,
+      connections: layer.connections,
+      activations: layer.activations,
+      receptiveField: [...layer.receptiveField],
+      ...(layer.unused ? { unused: { ...layer.unused } } : {}),
+    })),
+    totals: {
+      params: plan.totals.params,
+      paramSize: plan.paramSize,
+      connections: plan.totals.connections,
+      activations: plan.totals.activations,
+      memory: memoryEstimate(plan, options.batchSize),
+    },
+  };
+}

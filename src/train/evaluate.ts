@@ -1,0 +1,47 @@
+// Evaluation over a whole image set: mean loss, accuracy, per-class accuracy and the
+// confusion matrix (rows: true class, columns: predicted class).
+import type { Batcher } from '../data/batcher';
+import type { Runtime } from './runtime';
+
+export interface EvalResult {
+  count: number;
+  loss: number;
+  accuracy: number;
+  perClass: number[];
+  confusion: number[][];
+}
+
+export async function evaluateSet(runtime: Runtime, batcher: Batcher, count: number, batchSize: number): Promise<EvalResult> {
+  const { plan, net } = runtime;
+  const k = plan.classes;
+  const [c, h, w] = plan.input;
+  const n = Math.min(batchSize, runtime.maxBatch);
+  const x = new Float32Array(n * c * h * w);
+  const y = new Int32Array(n);
+  const probs = new Float32Array(n * k);
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < count; start += n) {
+    const m = Math.min(n, count - start);
+    const xs = m === n ? x : x.subarray(0, m * c * h * w);
+    const ys = m === n ? y : y.subarray(0, m);
+    const ps = m === n ? probs : probs.subarray(0, m * k);
+    batcher.fill(order, start, m, xs, ys);
+    const r = await net.evaluate(xs, ys, m, ps);
+    lossSum += r.loss * m;
+    correct += r.correct;
+    for (let i = 0; i < m; i++) {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (ps[i * k + j] > ps[i * k + best]) best = j;
+      confusion[ys[i]][best]++;
+    }
+  }
+  const perClass = confusion.map((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return total > 0 ? row[i] / total : NaN;
+  });
+  return { count, loss: lossSum / count, accuracy: correct / count, perClass, confusion };
+}

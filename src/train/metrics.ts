@@ -1,0 +1,18 @@
+// The metrics log: one JSON object per line per epoch, appended so that a resumed run
+// continues the same file.
+import * as fs from 'node:fs';
+
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+  imagesPerSecond: number;
+  seconds: number;
+  lr: number;
+}
+
+export function appendMetrics(file: string, m: EpochMetrics): void {
+  fs.appendFileSync(file, JSON.stringify(m) + '\n');
+}

@@ -1,0 +1,32 @@
+// A model made runnable: the plan, the three flat arrays the native network works in
+// (parameters, gradients, momentum) and the native network built from the plan.
+import { loadNative, type NativeNetwork } from '../native';
+import { toNativeLayers } from '../model/native-layers';
+import type { Plan } from '../model/types';
+
+export interface Runtime {
+  plan: Plan;
+  params: Float32Array;
+  grads: Float32Array;
+  velocity: Float32Array;
+  net: NativeNetwork;
+  maxBatch: number;
+}
+
+export function createRuntime(plan: Plan, options: { maxBatch: number; threads: number }): Runtime {
+  const native = loadNative();
+  const params = new Float32Array(plan.paramSize);
+  const grads = new Float32Array(plan.paramSize);
+  const velocity = new Float32Array(plan.paramSize);
+  const net = new native.Network({
+    input: plan.input,
+    classes: plan.classes,
+    layers: toNativeLayers(plan),
+    params,
+    grads,
+    velocity,
+    maxBatch: options.maxBatch,
+    threads: options.threads,
+  });
+  return { plan, params, grads, velocity, net, maxBatch: options.maxBatch };
+}

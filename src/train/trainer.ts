@@ -1,0 +1,159 @@
+// The training loop: shuffled minibatches, one native step each (forward, backward and the
+// SGD update in one boundary crossing), a test evaluation and a checkpoint per epoch.
+// Where training stands is kept explicit (epoch, step, the generator's state at the start
+// of the epoch) so a checkpoint taken at any step resumes to the same weights.
+import { Batcher, epochOrder } from '../data/batcher';
+import type { Dataset, ImageSet } from '../data/dataset';
+import { Rng } from './rng';
+import type { Runtime } from './runtime';
+import { learningRateAt } from './schedule';
+import { evaluateSet, type EvalResult } from './evaluate';
+import { appendMetrics, type EpochMetrics } from './metrics';
+import type { ProgressReporter } from './progress';
+import { saveCheckpoint, type DatasetInfo, type TrainSettings, type TrainingPosition } from './training-checkpoint';
+
+export interface TrainJob {
+  runtime: Runtime;
+  dataset: Dataset;
+  train: ImageSet;
+  datasetInfo: DatasetInfo;
+  settings: TrainSettings;
+  out: string;
+  metricsFile: string | null;
+  progress: ProgressReporter;
+  /** Where to start: null for a fresh run. */
+  resumeFrom: TrainingPosition | null;
+  /** Write a checkpoint within an epoch after this many milliseconds (0: only at epoch ends). */
+  checkpointEveryMs: number;
+  /** Polled after every step: true asks the loop to checkpoint and stop. */
+  stopRequested: () => boolean;
+}
+
+export interface TrainOutcome {
+  /** 'done', or 'stopped' when stopRequested ended the run early (a checkpoint was written). */
+  status: 'done' | 'stopped';
+  epochs: EpochMetrics[];
+  finalTest: EvalResult | null;
+  position: TrainingPosition;
+}
+
+export class DivergedError extends Error {}
+
+export async function train(job: TrainJob): Promise<TrainOutcome> {
+  const { runtime, settings, progress } = job;
+  const { net, plan } = runtime;
+  const [c, h, w] = plan.input;
+  const imageSize = c * h * w;
+  const bs = settings.batchSize;
+  const trainBatcher = new Batcher(job.train, plan.input, job.dataset.mean, job.dataset.std);
+  const testBatcher = new Batcher(job.dataset.test, plan.input, job.dataset.mean, job.dataset.std);
+  const count = job.train.count;
+  const stepsPerEpoch = Math.ceil(count / bs);
+
+  // Two input buffers: the next batch is assembled while the native step runs.
+  const xs = [new Float32Array(bs * imageSize), new Float32Array(bs * imageSize)];
+  const ys = [new Int32Array(bs), new Int32Array(bs)];
+  const view = (k: number, n: number) =>
+    n === bs ? { x: xs[k], y: ys[k] } : { x: xs[k].subarray(0, n * imageSize), y: ys[k].subarray(0, n) };
+
+  const rng = new Rng(settings.seed);
+  let position: TrainingPosition = job.resumeFrom ?? {
+    epoch: 0,
+    stepInEpoch: 0,
+    globalStep: 0,
+    epochRngState: rng.getState(),
+    partial: { lossSum: 0, correct: 0, seen: 0 },
+  };
+  const history: EpochMetrics[] = [];
+  let finalTest: EvalResult | null = null;
+  let lastCheckpoint = Date.now();
+
+  const save = () => saveCheckpoint(job.out, plan, { params: runtime.params, velocity: runtime.velocity }, {
+    dataset: job.datasetInfo, settings, position,
+  });
+
+  for (let epoch = position.epoch; epoch < settings.epochs; epoch++) {
+    rng.setState(position.epochRngState);
+    const order = epochOrder(count, rng);
+    const nextEpochRngState = rng.getState();
+    let { lossSum, correct, seen } = position.partial;
+    const epochStart = Date.now();
+    let timedImages = 0;
+    let lr = 0;
+    progress.startEpoch(epoch + 1, settings.epochs, stepsPerEpoch);
+
+    let step = position.stepInEpoch;
+    let cur = 0;
+    const batchLength = (s: number) => Math.min(bs, count - s * bs);
+    if (step < stepsPerEpoch) {
+      const b = view(cur, batchLength(step));
+      trainBatcher.fill(order, step * bs, batchLength(step), b.x, b.y);
+    }
+    for (; step < stepsPerEpoch; step++) {
+      const n = batchLength(step);
+      const b = view(cur, n);
+      lr = learningRateAt(settings, epoch + step / stepsPerEpoch);
+      const pending = net.trainStep(b.x, b.y, n, { lr, momentum: settings.momentum, weightDecay: settings.weightDecay });
+      if (step + 1 < stepsPerEpoch) {
+        const next = view(1 - cur, batchLength(step + 1));
+        trainBatcher.fill(order, (step + 1) * bs, batchLength(step + 1), next.x, next.y);
+      }
+      const r = await pending;
+      cur = 1 - cur;
+      if (!Number.isFinite(r.loss)) {
+        throw new DivergedError(
+          `Training diverged at epoch ${epoch + 1}, step ${step + 1} (global step ${position.globalStep + 1}): the loss is ${r.loss}. ` +
+            `Try a lower learning rate (--lr ${(settings.lr / 10).toPrecision(2)}). The last good checkpoint, if any, is ${job.out}.`,
+        );
+      }
+      lossSum += r.loss * n;
+      correct += r.correct;
+      seen += n;
+      timedImages += n;
+      position = {
+        epoch,
+        stepInEpoch: step + 1,
+        globalStep: position.globalStep + 1,
+        epochRngState: position.epochRngState,
+        partial: { lossSum, correct, seen },
+      };
+      const elapsed = (Date.now() - epochStart) / 1000;
+      progress.update({ step: step + 1, steps: stepsPerEpoch, loss: lossSum / seen, accuracy: correct / seen, imagesPerSecond: timedImages / Math.max(elapsed, 1e-3) });
+      if (job.stopRequested()) {
+        progress.endEpoch();
+        save();
+        return { status: 'stopped', epochs: history, finalTest, position };
+      }
+      if (job.checkpointEveryMs > 0 && Date.now() - lastCheckpoint >= job.checkpointEveryMs && step + 1 < stepsPerEpoch) {
+        save();
+        lastCheckpoint = Date.now();
+      }
+    }
+    progress.endEpoch();
+    const trainSeconds = (Date.now() - epochStart) / 1000;
+    const test = await evaluateSet(runtime, testBatcher, job.dataset.test.count, bs);
+    finalTest = test;
+    const metrics: EpochMetrics = {
+      epoch: epoch + 1,
+      trainLoss: lossSum / Math.max(1, seen),
+      trainAccuracy: correct / Math.max(1, seen),
+      testLoss: test.loss,
+      testAccuracy: test.accuracy,
+      imagesPerSecond: timedImages / Math.max(trainSeconds, 1e-3),
+      seconds: (Date.now() - epochStart) / 1000,
+      lr,
+    };
+    history.push(metrics);
+    if (job.metricsFile) appendMetrics(job.metricsFile, metrics);
+    progress.log(
+      `epoch ${epoch + 1}/${settings.epochs}: train loss ${metrics.trainLoss.toFixed(4)} acc ${(100 * metrics.trainAccuracy).toFixed(2)}% | ` +
+        `test loss ${metrics.testLoss.toFixed(4)} acc ${(100 * metrics.testAccuracy).toFixed(2)}% | ` +
+        `${Math.round(metrics.imagesPerSecond).toLocaleString('en-US')} img/s | ${metrics.seconds.toFixed(1)} s`,
+    );
+    position = { epoch: epoch + 1, stepInEpoch: 0, globalStep: position.globalStep, epochRngState: nextEpochRngState, partial: { lossSum: 0, correct: 0, seen: 0 } };
+    save();
+    lastCheckpoint = Date.now();
+    if (job.stopRequested()) return { status: 'stopped', epochs: history, finalTest, position };
+  }
+  return { status: 'done', epochs: history, finalTest, position };
+}

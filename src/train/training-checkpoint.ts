@@ -1,0 +1,147 @@
+// What a cnn checkpoint holds beyond the safetensors format: the parameter tensors under
+// PyTorch's names, the momentum buffers under "optimizer.momentum.<name>", and metadata
+// (the model spec, the dataset's normalisation, where training stood). Loading rebuilds
+// the plan from the stored spec and checks every tensor against it.
+import { readSafetensors, writeSafetensors } from '../model/checkpoint';
+import { planModel } from '../model/plan';
+import type { ModelSpec, Plan } from '../model/types';
+import type { RngState } from './rng';
+import type { ScheduleName } from './schedule';
+
+export const MOMENTUM_PREFIX = 'optimizer.momentum.';
+
+export interface DatasetInfo {
+  name: string;
+  mean: number[];
+  std: number[];
+  classNames: string[];
+  /** The directory the data came from, if not the built-in default. */
+  dir?: string;
+}
+
+export interface TrainSettings {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  schedule: ScheduleName;
+  stepEvery: number;
+  warmupEpochs: number;
+  seed: number;
+  limit: number | null;
+}
+
+/** Where training stood when the checkpoint was written. */
+export interface TrainingPosition {
+  /** Epochs fully completed. */
+  epoch: number;
+  /** Steps completed within the current (next) epoch; 0 at an epoch boundary. */
+  stepInEpoch: number;
+  globalStep: number;
+  /** The generator's state at the start of the current epoch, before its shuffle. */
+  epochRngState: RngState;
+  /** Running train loss/correct/seen of a partially completed epoch. */
+  partial: { lossSum: number; correct: number; seen: number };
+}
+
+export interface LoadedCheckpoint {
+  file: string;
+  model: ModelSpec;
+  plan: Plan;
+  params: Float32Array;
+  velocity: Float32Array | null;
+  dataset: DatasetInfo;
+  settings: TrainSettings | null;
+  position: TrainingPosition | null;
+  metadata: Record<string, string>;
+}
+
+export function saveCheckpoint(
+  file: string,
+  plan: Plan,
+  arrays: { params: Float32Array; velocity: Float32Array | null },
+  info: { dataset: DatasetInfo; settings: TrainSettings | null; position: TrainingPosition | null },
+): void {
+  const tensors: { name: string; shape: number[]; data: Float32Array }[] = [];
+  for (const layer of plan.layers) {
+    for (const t of layer.params) {
+      tensors.push({ name: t.name, shape: t.shape, data: arrays.params.subarray(t.offset, t.offset + t.size) });
+    }
+  }
+  if (arrays.velocity) {
+    for (const layer of plan.layers) {
+      for (const t of layer.params) {
+        tensors.push({ name: MOMENTUM_PREFIX + t.name, shape: t.shape, data: arrays.velocity.subarray(t.offset, t.offset + t.size) });
+      }
+    }
+  }
+  const metadata: Record<string, string> = {
+    model: JSON.stringify({ ...plan.model, input: plan.input, classes: plan.classes }),
+    dataset: JSON.stringify(info.dataset),
+  };
+  if (info.settings) metadata.training = JSON.stringify(info.settings);
+  if (info.position) metadata.position = JSON.stringify(info.position);
+  writeSafetensors(file, tensors, metadata);
+}
+
+function parseJsonField<T>(file: string, metadata: Record<string, string>, key: string, required: boolean): T | null {
+  const raw = metadata[key];
+  if (raw === undefined) {
+    if (required) {
+      throw new Error(`${file}: not a cnn checkpoint (its metadata has no "${key}" entry). cnn writes checkpoints with "cnn train".`);
+    }
+    return null;
+  }
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    throw new Error(`${file}: the checkpoint's "${key}" metadata is not valid JSON; the file is damaged.`);
+  }
+}
+
+export function loadCheckpoint(file: string): LoadedCheckpoint {
+  const { tensors, metadata } = readSafetensors(file);
+  const model = parseJsonField<ModelSpec>(file, metadata, 'model', true)!;
+  let plan: Plan;
+  try {
+    plan = planModel(model);
+  } catch (e) {
+    throw new Error(`${file}: the model stored in the checkpoint is invalid: ${(e as Error).message}`);
+  }
+  const params = new Float32Array(plan.paramSize);
+  const hasMomentum = [...tensors.keys()].some((k) => k.startsWith(MOMENTUM_PREFIX));
+  const velocity = hasMomentum ? new Float32Array(plan.paramSize) : null;
+  const expected = new Set<string>();
+  for (const layer of plan.layers) {
+    for (const t of layer.params) {
+      for (const [name, target] of [[t.name, params], [MOMENTUM_PREFIX + t.name, velocity]] as const) {
+        if (!target) continue;
+        expected.add(name);
+        const found = tensors.get(name);
+        if (!found) throw new Error(`${file}: tensor "${name}" of model ${model.name} is missing from the checkpoint.`);
+        if (found.shape.length !== t.shape.length || found.shape.some((d, i) => d !== t.shape[i])) {
+          throw new Error(
+            `${file}: tensor "${name}" has shape [${found.shape.join(', ')}] but model ${model.name} needs [${t.shape.join(', ')}].`,
+          );
+        }
+        target.set(found.data, t.offset);
+      }
+    }
+  }
+  for (const name of tensors.keys()) {
+    if (!expected.has(name)) throw new Error(`${file}: tensor "${name}" does not belong to model ${model.name}.`);
+  }
+  const dataset = parseJsonField<DatasetInfo>(file, metadata, 'dataset', true)!;
+  return {
+    file,
+    model,
+    plan,
+    params,
+    velocity,
+    dataset,
+    settings: parseJsonField<TrainSettings>(file, metadata, 'training', false),
+    position: parseJsonField<TrainingPosition>(file, metadata, 'position', false),
+    metadata,
+  };
+}

@@ -1,0 +1,99 @@
+// End to end: train from the CLI on real MNIST images, evaluate the checkpoint, resume a
+// run, interrupt one with SIGINT. Small runs (--limit) keep this to seconds.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runCli, startCli, tempDir } from './run-cli';
+import { readSafetensors } from '../../src/model/checkpoint';
+
+function sameTensors(a: string, b: string): void {
+  const ta = readSafetensors(a).tensors;
+  const tb = readSafetensors(b).tensors;
+  assert.deepEqual([...ta.keys()].sort(), [...tb.keys()].sort());
+  for (const [name, t] of ta) {
+    const u = tb.get(name)!;
+    assert.ok(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength)), `tensor ${name} differs`);
+  }
+}
+
+test('train lenet5 on 2,000 images for one epoch, then eval its checkpoint', () => {
+  const dir = tempDir();
+  const out = path.join(dir, 'lenet5.safetensors');
+  const metrics = path.join(dir, 'metrics.jsonl');
+  // Batch 16 gives the single epoch 125 steps: enough to be far above chance.
+  const r = runCli(['train', 'lenet5', '--limit', '2000', '--epochs', '1', '--batch-size', '16', '--out', out, '--metrics', metrics, '--threads', '2']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /final test accuracy \d+\.\d+%/);
+  assert.doesNotMatch(r.stdout, /\x1b/, 'no control characters when stdout is not a terminal');
+  assert.ok(fs.existsSync(out));
+  const line = JSON.parse(fs.readFileSync(metrics, 'utf8').trim());
+  for (const key of ['epoch', 'trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'imagesPerSecond', 'seconds', 'lr']) {
+    assert.equal(typeof line[key], 'number', key);
+  }
+  assert.ok(line.testAccuracy > 0.6, `test accuracy ${line.testAccuracy} should be far above chance`);
+
+  const e = runCli(['eval', out, '--json']);
+  assert.equal(e.status, 0, e.stderr);
+  const result = JSON.parse(e.stdout);
+  assert.ok(result.accuracy > 0.6, `eval accuracy ${result.accuracy}`);
+  assert.ok(Math.abs(result.accuracy - line.testAccuracy) < 1e-9, 'eval agrees with the training log');
+  assert.equal(result.perClass.length, 10);
+  assert.equal(result.confusion.length, 10);
+  assert.equal(result.confusion.flat().reduce((a: number, b: number) => a + b, 0), 10000);
+
+  const table = runCli(['eval', out]);
+  assert.equal(table.status, 0, table.stderr);
+  assert.match(table.stdout, /accuracy \d+\.\d+%/);
+  assert.match(table.stdout, /confusion matrix/);
+});
+
+test('a run resumed at an epoch boundary ends with the same weights as an uninterrupted one', () => {
+  const dir = tempDir();
+  // A constant schedule, so that a 1-epoch run's rates are the first epoch of a 2-epoch run's.
+  const common = ['--limit', '1000', '--batch-size', '50', '--threads', '2', '--seed', '7', '--schedule', 'constant'];
+  const whole = path.join(dir, 'whole.safetensors');
+  const parts = path.join(dir, 'parts.safetensors');
+  assert.equal(runCli(['train', 'lenet5', ...common, '--epochs', '2', '--out', whole]).status, 0);
+  assert.equal(runCli(['train', 'lenet5', ...common, '--epochs', '1', '--out', parts]).status, 0);
+  const resumed = runCli(['train', 'lenet5', '--resume', parts, '--epochs', '2', '--threads', '2']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stdout, /resuming from/);
+  sameTensors(whole, parts);
+});
+
+test('resume refuses to change the settings of the run', () => {
+  const dir = tempDir();
+  const out = path.join(dir, 'a.safetensors');
+  assert.equal(runCli(['train', 'lenet5', '--limit', '500', '--epochs', '1', '--out', out]).status, 0);
+  const r = runCli(['train', 'lenet5', '--resume', out, '--lr', '0.5']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--lr/);
+  const other = runCli(['train', 'lenet5-classic', '--resume', out]);
+  assert.equal(other.status, 2);
+  assert.match(other.stderr, /lenet5/);
+});
+
+test('SIGINT during training saves a checkpoint, exits 130, and the run resumes to the same weights', async () => {
+  const dir = tempDir();
+  const common = ['--limit', '20000', '--batch-size', '32', '--threads', '2', '--seed', '3', '--epochs', '2'];
+  const interrupted = path.join(dir, 'interrupted.safetensors');
+  let sent = false;
+  const r = await startCli(['train', 'lenet5', ...common, '--out', interrupted], {
+    onStdout: (text, child) => {
+      if (!sent && /sgd:/.test(text)) {
+        sent = true;
+        setTimeout(() => child.kill('SIGINT'), 300);
+      }
+    },
+  });
+  assert.ok(sent);
+  assert.equal(r.status, 130, r.stderr);
+  assert.match(r.stdout, /resume with: cnn train lenet5 --resume/);
+  assert.ok(fs.existsSync(interrupted));
+  const resumed = runCli(['train', 'lenet5', '--resume', interrupted, '--threads', '2']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const whole = path.join(dir, 'whole.safetensors');
+  assert.equal(runCli(['train', 'lenet5', ...common, '--out', whole]).status, 0);
+  sameTensors(whole, interrupted);
+});

@@ -1,0 +1,93 @@
+// readIdx on IDX files the test writes: well-formed plain and gzipped, and each way a file
+// can be malformed, checking that the message names the file and the problem.
+
+import { after, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { readIdx } from '../../src/data/idx';
+import { DataError } from '../../src/data/errors';
+import { idxBytes, tempDir, writeFile, removeTempDirs } from './idx-fixtures';
+
+after(removeTempDirs);
+
+const dir = tempDir('idx');
+const pixels = Uint8Array.from({ length: 2 * 3 * 4 }, (_, i) => i * 10);
+
+function expectDataError(file: string, pattern: RegExp): void {
+  assert.throws(() => readIdx(file), (err: unknown) => {
+    assert.ok(err instanceof DataError, `expected a DataError, got ${String(err)}`);
+    assert.ok(err.message.includes(file), `message should name the file: ${err.message}`);
+    assert.match(err.message, pattern);
+    return true;
+  });
+}
+
+test('reads a plain IDX file into dims and bytes', () => {
+  const file = writeFile(dir, 'plain-idx3-ubyte', idxBytes([2, 3, 4], pixels));
+  const { dims, data } = readIdx(file);
+  assert.deepEqual(dims, [2, 3, 4]);
+  assert.ok(data instanceof Uint8Array);
+  assert.deepEqual(Array.from(data), Array.from(pixels));
+});
+
+test('reads a gzipped IDX file transparently', () => {
+  const file = writeFile(dir, 'zipped-idx3-ubyte.gz', idxBytes([2, 3, 4], pixels));
+  const { dims, data } = readIdx(file);
+  assert.deepEqual(dims, [2, 3, 4]);
+  assert.deepEqual(Array.from(data), Array.from(pixels));
+});
+
+test('reads a 1-D label file', () => {
+  const file = writeFile(dir, 'labels-idx1-ubyte', idxBytes([5], [0, 1, 2, 3, 9]));
+  assert.deepEqual(readIdx(file), { dims: [5], data: Uint8Array.from([0, 1, 2, 3, 9]) });
+});
+
+test('missing file', () => {
+  expectDataError(path.join(dir, 'nope-idx3-ubyte'), /not found/);
+});
+
+test('corrupt gzip', () => {
+  const file = path.join(dir, 'bad.gz');
+  fs.writeFileSync(file, Buffer.from('this is not gzip data at all'));
+  expectDataError(file, /not a valid gzip file/);
+});
+
+test('wrong magic', () => {
+  const bytes = idxBytes([2, 3, 4], pixels);
+  bytes[0] = 0x50;
+  expectDataError(writeFile(dir, 'magic', bytes), /bad magic.*0x50/);
+});
+
+test('unsupported element type', () => {
+  const file = writeFile(dir, 'float', idxBytes([2, 3, 4], pixels, 0x0d));
+  expectDataError(file, /unsupported IDX element type 0x0D; cnn reads unsigned-byte \(0x08\) IDX files/);
+});
+
+test('zero dimensions', () => {
+  expectDataError(writeFile(dir, 'rank0', idxBytes([], [])), /zero dimensions/);
+});
+
+test('truncated data says how many bytes were expected and found', () => {
+  const bytes = idxBytes([2, 3, 4], pixels).subarray(0, 16 + 20);
+  expectDataError(writeFile(dir, 'short', bytes), /need 24 data bytes, found 20/);
+});
+
+test('truncated header', () => {
+  const bytes = idxBytes([2, 3, 4], pixels).subarray(0, 10);
+  expectDataError(writeFile(dir, 'shorthead', bytes), /truncated IDX header/);
+});
+
+test('trailing garbage', () => {
+  const bytes = Buffer.concat([idxBytes([2, 3, 4], pixels), Buffer.from([1, 2, 3])]);
+  expectDataError(writeFile(dir, 'trailing', bytes), /3 unexpected trailing bytes/);
+});
+
+test('absurd dimensions larger than the file', () => {
+  const bytes = idxBytes([60000, 60000, 60000], pixels);
+  expectDataError(writeFile(dir, 'absurd', bytes), /truncated: dimensions 60000x60000x60000 need 216000000000000 data bytes, found 24/);
+});
+
+test('a file shorter than any header', () => {
+  expectDataError(writeFile(dir, 'tiny', Buffer.from([0, 0])), /too short/);
+});

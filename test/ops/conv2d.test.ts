@@ -1,0 +1,135 @@
+// conv2dForward / conv2dBackwardData / conv2dBackwardWeights against the float64 reference
+// and against central finite differences of L = sum(y * r), under threads 1 and 2 and every
+// GEMM path the CPU runs. Shapes cover stride 2 and 3, padding (even wider than the kernel),
+// odd and non-square sizes, C = 1 and 3, batch 1 (the GEMM-parallel path) and 3 (uneven
+// split over threads), and 1x1 kernels with and without the im2col shortcut.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { loadNative, Conv2dShape } from '../../src/native';
+import { Rng } from '../../src/train/rng';
+import {
+  add, assertClose, configurations, conv2dBackwardRef, conv2dRef, conv2dSizes, describeConfig, dot, filled,
+  finiteDifference, forEachConfig, randomF32,
+} from './reference';
+
+const native = loadNative();
+const configs = configurations(native, true);
+
+function shape(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number,
+               sh: number, sw: number, ph: number, pw: number): Conv2dShape {
+  return { n, c, h, w, oc, kh, kw, sh, sw, ph, pw };
+}
+
+// Small enough for finite differences over every input and weight.
+const smallShapes: [string, Conv2dShape][] = [
+  ['3x3, C=1, batch 1', shape(1, 1, 5, 5, 2, 3, 3, 1, 1, 0, 0)],
+  ['3x3 stride 2 pad 1, C=3, batch 3, odd non-square input', shape(3, 3, 7, 6, 4, 3, 3, 2, 2, 1, 1)],
+  ['2x3 kernel, strides 3x2, pad 1x0', shape(2, 3, 9, 8, 3, 2, 3, 3, 2, 1, 0)],
+  ['1x1 stride 1 (no im2col)', shape(3, 3, 6, 5, 5, 1, 1, 1, 1, 0, 0)],
+  ['1x1 stride 2', shape(1, 2, 5, 7, 3, 1, 1, 2, 2, 0, 0)],
+  ['1x1 with padding', shape(2, 2, 3, 3, 2, 1, 1, 1, 1, 1, 1)],
+  ['5x5 kernel larger than the input, pad 2', shape(2, 1, 4, 4, 2, 5, 5, 1, 1, 2, 2)],
+  ['padding wider than the kernel', shape(3, 2, 4, 5, 2, 3, 3, 1, 2, 3, 2)],
+  ['stride 3 with leftover rows', shape(3, 3, 8, 10, 2, 2, 2, 3, 3, 0, 1)],
+];
+
+// Larger: checked against the reference adjoint rather than finite differences.
+const largeShapes: [string, Conv2dShape][] = [
+  ['LeNet C1-like, batch 4', shape(4, 1, 32, 32, 6, 5, 5, 1, 1, 0, 0)],
+  ['3 channels 5x5 pad 2, batch 5', shape(5, 3, 13, 11, 8, 5, 5, 1, 1, 2, 2)],
+  ['1x1 pointwise, batch 3', shape(3, 16, 9, 9, 12, 1, 1, 1, 1, 0, 0)],
+];
+
+interface Case {
+  s: Conv2dShape;
+  x: Float32Array; w: Float32Array; b: Float32Array; r: Float32Array;
+  y: Float64Array; yNoBias: Float64Array; dx: Float64Array; dw: Float64Array; db: Float64Array;
+}
+
+function makeCase(s: Conv2dShape, seed: number, finiteDiff: boolean): Case {
+  const rng = new Rng(seed);
+  const sz = conv2dSizes(s);
+  const x = randomF32(rng, sz.x), w = randomF32(rng, sz.w), b = randomF32(rng, s.oc), r = randomF32(rng, sz.y);
+  const y = conv2dRef(s, x, w, b), yNoBias = conv2dRef(s, x, w, null);
+  if (!finiteDiff) return { s, x, w, b, r, y, yNoBias, ...conv2dBackwardRef(s, x, w, r) };
+  const dx = finiteDifference((xv) => dot(conv2dRef(s, xv, w, b), r), x);
+  const dw = finiteDifference((wv) => dot(conv2dRef(s, x, wv, b), r), w);
+  const db = finiteDifference((bv) => dot(conv2dRef(s, x, w, bv), r), b);
+  return { s, x, w, b, r, y, yNoBias, dx, dw, db };
+}
+
+function checkCase(name: string, k: Case): void {
+  const sz = conv2dSizes(k.s);
+  const rng = new Rng(99);
+  forEachConfig(native, configs, (cfg) => {
+    const where = `${name} (${describeConfig(cfg)})`;
+
+    const y = filled(sz.y, NaN);  // forward overwrites
+    native.conv2dForward(k.s, k.x, k.w, k.b, y);
+    assertClose(y, k.y, `${where}: y`);
+    native.conv2dForward(k.s, k.x, k.w, null, y);
+    assertClose(y, k.yNoBias, `${where}: y without bias`);
+
+    const dx = filled(sz.x, NaN);  // accumulate=false overwrites whatever was there
+    native.conv2dBackwardData(k.s, k.r, k.w, dx, false);
+    assertClose(dx, k.dx, `${where}: dx`);
+    const dxBefore = randomF32(rng, sz.x);
+    const dxAcc = dxBefore.slice();
+    native.conv2dBackwardData(k.s, k.r, k.w, dxAcc, true);
+    assertClose(dxAcc, add(dxBefore, k.dx), `${where}: dx accumulated`);
+
+    const dwBefore = randomF32(rng, sz.w), dbBefore = randomF32(rng, k.s.oc);
+    const dw = dwBefore.slice(), db = dbBefore.slice();
+    native.conv2dBackwardWeights(k.s, k.x, k.r, dw, db);
+    assertClose(dw, add(dwBefore, k.dw), `${where}: dw (+=)`);
+    assertClose(db, add(dbBefore, k.db), `${where}: db (+=)`);
+    const dwOnly = new Float32Array(sz.w);
+    native.conv2dBackwardWeights(k.s, k.x, k.r, dwOnly, null);
+    assertClose(dwOnly, k.dw, `${where}: dw without db`);
+  });
+}
+
+let seed = 1;
+for (const [name, s] of smallShapes) {
+  const caseSeed = seed++;
+  test(`conv2d ${name}: forward and backward match the reference and finite differences`, () => {
+    checkCase(name, makeCase(s, caseSeed, true));
+  });
+}
+for (const [name, s] of largeShapes) {
+  const caseSeed = seed++;
+  test(`conv2d ${name}: forward and backward match the reference`, () => {
+    checkCase(name, makeCase(s, caseSeed, false));
+  });
+}
+
+test('conv2d: finite differences agree with the reference adjoint (the large-shape oracle)', () => {
+  const k = makeCase(shape(2, 2, 6, 5, 3, 3, 2, 2, 1, 1, 1), 500, true);
+  const adj = conv2dBackwardRef(k.s, k.x, k.w, k.r);
+  assertClose(adj.dx, k.dx, 'dx', 1e-8);
+  assertClose(adj.dw, k.dw, 'dw', 1e-8);
+  assertClose(adj.db, k.db, 'db', 1e-8);
+});
+
+test('conv2d: results for one thread count are reproducible, and 1 and 2 threads agree', () => {
+  const s = shape(5, 3, 12, 12, 6, 3, 3, 1, 1, 1, 1);
+  const rng = new Rng(7);
+  const sz = conv2dSizes(s);
+  const x = randomF32(rng, sz.x), w = randomF32(rng, sz.w), r = randomF32(rng, sz.y);
+  const runs: Record<number, Float32Array[]> = {};
+  forEachConfig(native, configurations(native), (cfg) => {
+    const results: Float32Array[] = [];
+    for (let rep = 0; rep < 2; rep++) {
+      const dw = new Float32Array(sz.w), db = new Float32Array(s.oc);
+      native.conv2dBackwardWeights(s, x, r, dw, db);
+      results.push(dw, db);
+    }
+    assert.deepEqual(results[0], results[2], `dw repeats bit for bit with ${cfg.threads} threads`);
+    assert.deepEqual(results[1], results[3], `db repeats bit for bit with ${cfg.threads} threads`);
+    runs[cfg.threads] = results;
+  });
+  if (runs[1] && runs[2]) {
+    assertClose(runs[2][0], runs[1][0], 'dw, 2 threads vs 1', 1e-5);
+    assertClose(runs[2][1], runs[1][1], 'db, 2 threads vs 1', 1e-5);
+  }
+});
