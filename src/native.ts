@@ -64,12 +64,57 @@ export interface NativeOps {
 
   sgdUpdate(params: Float32Array, grads: Float32Array, velocity: Float32Array,
             lr: number, momentum: number, weightDecay: number): void;
+
+  // ---- model zoo layers (native/binding/ops_norm.cpp). Shapes are (n, c, s), s = H*W. ----
+
+  /**
+   * Batch norm forward over (n, s) per channel. training: batch mean and biased variance,
+   * saved into saveMean / saveInvStd (1/sqrt(var + eps)), and the running statistics updated
+   * in place: running = (1 - momentum) * running + momentum * batch, the variance unbiased
+   * (n*s / (n*s - 1)), as PyTorch. Evaluation: the running statistics; saveMean/saveInvStd
+   * may be null and are not written. eps > 0, momentum in [0, 1].
+   */
+  batchNormForward(n: number, c: number, s: number, x: Float32Array, gamma: Float32Array, beta: Float32Array,
+                   runningMean: Float32Array, runningVar: Float32Array, eps: number, momentum: number,
+                   training: boolean, y: Float32Array, saveMean: Float32Array | null, saveInvStd: Float32Array | null): void;
+  /** Training-mode gradient through the batch statistics: dx (=|+=), dgamma +=, dbeta +=. dx may be null. */
+  batchNormBackward(n: number, c: number, s: number, x: Float32Array, gamma: Float32Array,
+                    saveMean: Float32Array, saveInvStd: Float32Array, dy: Float32Array,
+                    dx: Float32Array | null, dgamma: Float32Array, dbeta: Float32Array, accumulate: boolean): void;
+
+  /**
+   * Inverted dropout: element i is kept (mask 1, y = x / (1 - p)) or zeroed (mask 0) by a hash
+   * of (seed, stream, i), uint32 seed and stream (the network uses the layer index): the same
+   * for every thread count. 0 <= p < 1.
+   */
+  dropoutForward(p: number, seed: number, stream: number, x: Float32Array, y: Float32Array, mask: Uint8Array): void;
+  /** dx (=|+=) dy * mask / (1 - p). */
+  dropoutBackward(p: number, mask: Uint8Array, dy: Float32Array, dx: Float32Array, accumulate: boolean): void;
+
+  /** out = a + b, element-wise (the merge of a residual block). */
+  addForward(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** da (=|+=) dout, db (=|+=) dout; either may be null. */
+  addBackward(dout: Float32Array, da: Float32Array | null, accumulateA: boolean,
+              db: Float32Array | null, accumulateB: boolean): void;
+
+  /**
+   * Across-channel local response normalisation, PyTorch's LocalResponseNorm: scale =
+   * k + alpha/size * (sum of x^2 over channels [c - size/2, c + (size-1)/2]), y = x * scale^-beta.
+   * Writes y and scale (kept for backward). size >= 1, alpha >= 0, beta >= 0, k > 0.
+   */
+  lrnForward(n: number, c: number, s: number, lrn: { size: number; alpha: number; beta: number; k: number },
+             x: Float32Array, y: Float32Array, scale: Float32Array): void;
+  /** dx (=|+=) the exact gradient, from the forward's x, y and scale. */
+  lrnBackward(n: number, c: number, s: number, lrn: { size: number; alpha: number; beta: number; k: number },
+              x: Float32Array, y: Float32Array, scale: Float32Array, dy: Float32Array,
+              dx: Float32Array, accumulate: boolean): void;
 }
 
 /** Kinds of layer the native network runs. */
 export type NativeLayerKind =
   | 'conv2d' | 'maxpool' | 'avgpool' | 'subsample' | 'dense' | 'flatten'
-  | 'relu' | 'tanh' | 'sigmoid' | 'scaled-tanh';
+  | 'relu' | 'tanh' | 'sigmoid' | 'scaled-tanh'
+  | 'batchnorm' | 'dropout' | 'add' | 'lrn';
 
 /**
  * One layer of the native network, as the plan describes it. Offsets index the flat
@@ -79,7 +124,7 @@ export type NativeLayerKind =
 export interface NativeLayerDesc {
   kind: NativeLayerKind;
   name: string;
-  /** Producer layer indices; -1 is the network input. Every layer but 'add' has one. */
+  /** Producer layer indices; -1 is the network input. Every layer but 'add' (two: out = in0 + in1) has one. */
   inputs: number[];
   inShape: Shape3;
   outShape: Shape3;
@@ -96,6 +141,21 @@ export interface NativeLayerDesc {
    * as LeNet-5's C3 partial connection table needs.
    */
   weightMask?: Float32Array;
+  /**
+   * batchnorm: weight is gamma (C), bias is beta (C); the running statistics live in the
+   * flat parameter array too (so checkpoints carry them) but are never touched by SGD:
+   * their gradients stay zero and they are updated from batch statistics in training.
+   */
+  runningMeanOffset?: number;
+  runningVarOffset?: number;
+  /** batchnorm: default 1e-5 */
+  eps?: number;
+  /** batchnorm: running = (1 - m) * running + m * batch, PyTorch's convention; default 0.1 */
+  bnMomentum?: number;
+  /** dropout: probability of zeroing a value (inverted dropout: survivors scaled by 1/(1-p)). */
+  p?: number;
+  /** lrn (Krizhevsky et al. 2012, PyTorch's LocalResponseNorm): b = a / (k + alpha/size * sum a^2)^beta over `size` neighbouring channels. */
+  lrn?: { size: number; alpha: number; beta: number; k: number };
 }
 
 export interface NetworkOptions {
@@ -115,6 +175,12 @@ export interface SgdSettings {
   lr: number;
   momentum: number;
   weightDecay: number;
+  /**
+   * Seed of this step's random choices (dropout masks), a 32-bit unsigned integer; the
+   * trainer derives it from the run's seed and the global step so resumed runs repeat it.
+   * Default 0.
+   */
+  seed?: number;
 }
 
 export interface StepResult {
@@ -132,7 +198,7 @@ export interface NativeNetwork {
   /** Forward, backward and SGD update on one minibatch. x is (n, C, H, W), labels (n). */
   trainStep(x: Float32Array, labels: Int32Array, n: number, sgd: SgdSettings): Promise<StepResult>;
   /** Forward and backward only: gradients land in the grads array (overwritten). */
-  computeGradients(x: Float32Array, labels: Int32Array, n: number): Promise<StepResult>;
+  computeGradients(x: Float32Array, labels: Int32Array, n: number, seed?: number): Promise<StepResult>;
   /** Applies the SGD update from the current grads array. Synchronous and cheap. */
   applyUpdate(sgd: SgdSettings): void;
   /** Forward in evaluation mode; writes softmax probabilities (n, classes) into probs. */

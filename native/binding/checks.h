@@ -150,4 +150,36 @@ inline void require_disjoint_i32(Napi::Env env, const char* fn, const char* a_na
   require_disjoint(env, fn, a_name, reinterpret_cast<const float*>(a), a_n, b_name, b, b_n);
 }
 
+// ---- Added for the normalisation and dropout exports (ops_norm.cpp) and the step seed ----
+
+// An unsigned 32-bit integer (a JS number with no fractional part in [0, 2^32 - 1]).
+inline uint32_t uint32_value(Napi::Env env, const char* fn, Napi::Value v, const std::string& name) {
+  if (!v.IsNumber()) throw_type(env, fn, name + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || d != std::floor(d) || d < 0 || d > 4294967295.0)
+    throw_range(env, fn, name + " must be an integer in [0, 4294967295], got " + std::to_string(d));
+  return (uint32_t)d;
+}
+
+// A Uint8Array argument with exactly `expected` elements.
+inline uint8_t* u8_arg(const Napi::CallbackInfo& info, const char* fn, size_t i, const char* name, size_t expected) {
+  Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    throw_type(info.Env(), fn, std::string(name) + " must be a Uint8Array");
+  Napi::Uint8Array a = v.As<Napi::Uint8Array>();
+  if (a.ElementLength() != expected)
+    throw_range(info.Env(), fn, std::string(name) + " has " + std::to_string(a.ElementLength()) +
+                                    " elements, expected " + std::to_string(expected));
+  return a.Data();
+}
+
+// require_disjoint for buffers of any element type, by byte ranges.
+inline void require_disjoint_bytes(Napi::Env env, const char* fn, const char* a_name, const void* a, size_t a_bytes,
+                                   const char* b_name, const void* b, size_t b_bytes) {
+  if (!a || !b || a_bytes == 0 || b_bytes == 0) return;
+  auto a0 = reinterpret_cast<uintptr_t>(a), b0 = reinterpret_cast<uintptr_t>(b);
+  if (a0 < b0 + b_bytes && b0 < a0 + a_bytes)
+    throw_range(env, fn, std::string(a_name) + " must not share memory with " + b_name);
+}
+
 }  // namespace cnnbind

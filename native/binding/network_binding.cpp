@@ -134,6 +134,8 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     if (!(s.lr > 0)) throw_range(info.Env(), fn, "sgd.lr must be > 0");
     if (!(s.momentum >= 0 && s.momentum < 1)) throw_range(info.Env(), fn, "sgd.momentum must be in [0, 1)");
     if (!(s.weight_decay >= 0)) throw_range(info.Env(), fn, "sgd.weightDecay must be >= 0");
+    Napi::Value seed = o.Get("seed");
+    if (!seed.IsUndefined()) s.seed = uint32_value(info.Env(), fn, seed, "sgd.seed");
     return s;
   }
 
@@ -170,15 +172,18 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     const char* fn = "trainStep";
     require_args(info, fn, 4);
     int n = n_arg(info, fn, 2);
-    StepArgs a{StepKind::Train, x_arg(info, fn, 0, n), nullptr, nullptr, n, sgd_arg(info, fn, 3)};
+    StepArgs a{StepKind::Train, x_arg(info, fn, 0, n), nullptr, nullptr, n, sgd_arg(info, fn, 3), 0};
     return queue(info, fn, a, labels_arg(info, fn, 1, n), {info[0]});
   }
 
   Napi::Value ComputeGradients(const Napi::CallbackInfo& info) {
     const char* fn = "computeGradients";
-    require_args(info, fn, 3);
+    if (info.Length() != 3 && info.Length() != 4)
+      throw_type(info.Env(), fn, "expected 3 or 4 arguments, got " + std::to_string(info.Length()));
     int n = n_arg(info, fn, 2);
-    StepArgs a{StepKind::Gradients, x_arg(info, fn, 0, n), nullptr, nullptr, n, {}};
+    // The optional seed of this step's random choices (dropout masks); default 0.
+    uint32_t seed = info.Length() == 4 && !info[3].IsUndefined() ? uint32_value(info.Env(), fn, info[3], "seed") : 0;
+    StepArgs a{StepKind::Gradients, x_arg(info, fn, 0, n), nullptr, nullptr, n, {}, seed};
     return queue(info, fn, a, labels_arg(info, fn, 1, n), {info[0]});
   }
 
@@ -187,7 +192,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     require_args(info, fn, 3);
     int n = n_arg(info, fn, 1);
     float* x = x_arg(info, fn, 0, n);
-    StepArgs a{StepKind::Forward, x, nullptr, probs_arg(info, fn, 2, n, x), n, {}};
+    StepArgs a{StepKind::Forward, x, nullptr, probs_arg(info, fn, 2, n, x), n, {}, 0};
     return queue(info, fn, a, nullptr, {info[0], info[2]});
   }
 
@@ -196,7 +201,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     require_args(info, fn, 4);
     int n = n_arg(info, fn, 2);
     float* x = x_arg(info, fn, 0, n);
-    StepArgs a{StepKind::Evaluate, x, nullptr, probs_arg(info, fn, 3, n, x), n, {}};
+    StepArgs a{StepKind::Evaluate, x, nullptr, probs_arg(info, fn, 3, n, x), n, {}, 0};
     return queue(info, fn, a, labels_arg(info, fn, 1, n), {info[0], info[3]});
   }
 

@@ -2,6 +2,7 @@
 // Messages read "Network: layers[3] ('conv2').kernel must be ...", so a user can find the
 // layer in the plan that `cnn summary` prints.
 #include <climits>
+#include <cmath>
 #include <string>
 
 #include "binding/checks.h"
@@ -70,6 +71,50 @@ void tensor_props(Napi::Env env, Napi::Object o, const std::string& label, cnn::
   d.weight_mask.assign(m.Data(), m.Data() + m.ElementLength());  // copied: JS may drop it
 }
 
+// A finite number property; `fallback` when absent (required: no fallback, must be present).
+float number_prop(Napi::Env env, Napi::Object o, const char* key, const std::string& label, bool required,
+                  float fallback) {
+  Napi::Value v = o.Get(key);
+  std::string name = label + "." + key;
+  if (v.IsUndefined()) {
+    if (required) throw_type(env, kFn, name + " is required for this layer kind");
+    return fallback;
+  }
+  if (!v.IsNumber()) throw_type(env, kFn, name + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) throw_range(env, kFn, name + " must be finite");
+  return (float)d;
+}
+
+// The fields of batchnorm, dropout and lrn (their ranges are checked by cnn::check_network).
+// runningMeanOffset / runningVarOffset are read on any kind, so a stray one is reported.
+void kind_props(Napi::Env env, Napi::Object o, const std::string& label, cnn::LayerDesc& d) {
+  bool bn = d.kind == cnn::LayerKind::BatchNorm;
+  for (const char* key : {"runningMeanOffset", "runningVarOffset"}) {
+    int64_t& field = std::string(key) == "runningMeanOffset" ? d.running_mean_offset : d.running_var_offset;
+    if (present(o, key)) field = int_value(env, kFn, o.Get(key), (label + "." + key).c_str(), -1, INT_MAX);
+    else if (bn) throw_type(env, kFn, label + "." + key + " is required for a batchnorm layer");
+  }
+  if (bn) {
+    d.eps = number_prop(env, o, "eps", label, false, cnn::kBatchNormDefaultEps);
+    d.bn_momentum = number_prop(env, o, "bnMomentum", label, false, cnn::kBatchNormDefaultMomentum);
+  }
+  if (d.kind == cnn::LayerKind::Dropout) {
+    d.p = number_prop(env, o, "p", label, true, 0);  // as a float: a p that rounds to 1 is rejected too
+    if (!(d.p >= 0 && d.p < 1)) throw_range(env, kFn, label + ".p must be in [0, 1)");
+  }
+  if (d.kind == cnn::LayerKind::Lrn) {
+    Napi::Value v = o.Get("lrn");
+    if (!v.IsObject() || v.IsArray()) throw_type(env, kFn, label + ".lrn must be an object { size, alpha, beta, k }");
+    Napi::Object l = v.As<Napi::Object>();
+    std::string ll = label + ".lrn";
+    d.lrn.size = int_value(env, kFn, l.Get("size"), (ll + ".size").c_str(), 1, INT_MAX);
+    d.lrn.alpha = number_prop(env, l, "alpha", ll, true, 0);
+    d.lrn.beta = number_prop(env, l, "beta", ll, true, 0);
+    d.lrn.k = number_prop(env, l, "k", ll, true, 0);
+  }
+}
+
 cnn::LayerDesc parse_layer(Napi::Env env, Napi::Value v, uint32_t i) {
   std::string label = "layers[" + std::to_string(i) + "]";
   if (!v.IsObject() || v.IsArray()) throw_type(env, kFn, label + " must be an object");
@@ -81,7 +126,7 @@ cnn::LayerDesc parse_layer(Napi::Env env, Napi::Value v, uint32_t i) {
   Napi::Value kind = o.Get("kind");
   if (!kind.IsString() || !cnn::parse_layer_kind(kind.As<Napi::String>().Utf8Value().c_str(), &d.kind))
     throw_type(env, kFn, label + ".kind must be one of conv2d, maxpool, avgpool, subsample, dense, flatten, "
-                                 "relu, tanh, sigmoid, scaled-tanh");
+                                 "relu, tanh, sigmoid, scaled-tanh, batchnorm, dropout, add, lrn");
   Napi::Array inputs = array_prop(env, o, "inputs", label + ".inputs");
   for (uint32_t k = 0; k < inputs.Length(); ++k)
     d.inputs.push_back(int_value(env, kFn, inputs.Get(k), (label + ".inputs[" + std::to_string(k) + "]").c_str(), -1, INT_MAX));
@@ -89,6 +134,7 @@ cnn::LayerDesc parse_layer(Napi::Env env, Napi::Value v, uint32_t i) {
   d.out_shape = shape_prop(env, o, "outShape", label + ".outShape");
   window_props(env, o, label, d);
   tensor_props(env, o, label, d);
+  kind_props(env, o, label, d);
   return d;
 }
 

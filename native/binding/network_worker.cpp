@@ -66,7 +66,7 @@ void StepWorker::Execute() {
     cnn::Network& net = owner_->network();
     switch (args_.kind) {
       case StepKind::Train: stats_ = net.train_step(args_.x, args_.labels, args_.n, args_.sgd); break;
-      case StepKind::Gradients: stats_ = net.compute_gradients(args_.x, args_.labels, args_.n); break;
+      case StepKind::Gradients: stats_ = net.compute_gradients(args_.x, args_.labels, args_.n, args_.seed); break;
       case StepKind::Forward: net.infer(args_.x, args_.n, args_.probs); break;
       case StepKind::Evaluate: stats_ = net.evaluate(args_.x, args_.labels, args_.n, args_.probs); break;
     }

@@ -19,7 +19,8 @@ struct StepArgs {
   const int32_t* labels;  // (n), native copy; nullptr for Forward
   float* probs;           // (n, classes) for Forward / Evaluate, else nullptr
   int n;
-  cnn::SgdSettings sgd;   // Train only
+  cnn::SgdSettings sgd;   // Train only (its seed is the step's seed)
+  uint32_t seed;          // Gradients only: the step's seed (dropout masks)
 };
 
 // What the worker needs from the Network object: the engine, and a way to clear busy.

@@ -86,8 +86,9 @@ void sgemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
   if (trivial(M, N, K, alpha, beta, C, ldc)) return;
   const GemmProblem p{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
   const GemmKernel& kern = current_gemm_kernel();
-  int threads = num_threads();
-  if ((double)M * N * K < kParallelMinMacs || threads <= 1) return gemm_tile(kern, p, 0, M, 0, N);
+  if ((double)M * N * K < kParallelMinMacs) return gemm_tile(kern, p, 0, M, 0, N);
+  const int threads = num_threads();
+  if (threads <= 1) return gemm_tile(kern, p, 0, M, 0, N);
 #pragma omp parallel num_threads(threads)
   {
 #ifdef _OPENMP

@@ -2,6 +2,8 @@
 // slice of K, pack A into (KC, MR) panels; for each block of NC columns of B, pack B into
 // (KC, NR) panels; then run the micro-kernel on every (MR, NR) tile, NR-panels innermost.
 // One A panel (MR x KC) stays in L1 while the packed B block (KC x NC) streams from L2.
+// When A is only a panel or two high (small M, as in convolutions with few output
+// channels), packing B would not pay for itself, and B is read in place instead.
 // Packing buffers are per thread, 64-byte aligned, grown on demand and kept: no allocation
 // per call in steady state. If one cannot be allocated, a plain loop computes the tile.
 #include "kernels/gemm_blocking.h"

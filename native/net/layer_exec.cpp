@@ -2,10 +2,15 @@
 // parameter tensors are views into the flat params/grads arrays at the layer's offsets.
 // LeNet-5's subsampling is an average pool followed by a per-channel coefficient and bias
 // (channel_affine), with the pooled intermediate kept for the coefficient's gradient.
+// Batch norm and dropout are the kinds that behave differently in training and evaluation;
+// 'add' is the only kind with two inputs.
 #include <cstring>
 
+#include "kernels/add.h"
+#include "kernels/batchnorm.h"
 #include "kernels/channel_affine.h"
 #include "kernels/dense.h"
+#include "kernels/dropout.h"
 #include "net/layer_exec.h"
 
 namespace cnn {
@@ -55,6 +60,51 @@ void dense_backward(LayerState& L, int n, const float* params, float* grads, con
   if (dx) dense_backward_data(n, in, out, L.dout.data(), weight_of(L.desc, params), dx, accumulate);
 }
 
+// Batch norm over (N, H, W) per channel: the plane size is H*W of the (unchanged) shape.
+struct BnView {
+  int c, s;
+  float *running_mean, *running_var;
+};
+BnView bn_view(const LayerState& L, float* params) {
+  const LayerDesc& d = L.desc;
+  return BnView{d.in_shape.c, d.in_shape.h * d.in_shape.w, params + d.running_mean_offset, params + d.running_var_offset};
+}
+
+void batchnorm_layer_forward(LayerState& L, int n, float* params, const float* x, bool train) {
+  const LayerDesc& d = L.desc;
+  BnView v = bn_view(L, params);
+  if (train)
+    batchnorm_forward_train(n, v.c, v.s, x, weight_of(d, params), bias_of(d, params), d.eps, d.bn_momentum,
+                            L.out.data(), L.bn_mean.data(), L.bn_inv_std.data(), v.running_mean, v.running_var);
+  else
+    batchnorm_forward_eval(n, v.c, v.s, x, weight_of(d, params), bias_of(d, params), v.running_mean, v.running_var,
+                           d.eps, L.out.data());
+}
+
+void batchnorm_layer_backward(LayerState& L, int n, const float* params, float* grads, const float* x, float* dx,
+                              bool accumulate) {
+  const LayerDesc& d = L.desc;
+  int c = d.in_shape.c, s = d.in_shape.h * d.in_shape.w;
+  batchnorm_backward(n, c, s, x, weight_of(d, params), L.bn_mean.data(), L.bn_inv_std.data(), L.dout.data(), dx,
+                     weight_of(d, grads), bias_of(d, grads), accumulate);
+}
+
+void dropout_layer_forward(LayerState& L, int n, const float* x, bool train, uint32_t seed) {
+  size_t count = (size_t)n * L.desc.in_shape.count();
+  if (train) dropout_forward(count, L.desc.p, seed, L.index, x, L.out.data(), L.drop_mask.data());
+  else std::memcpy(L.out.data(), x, count * sizeof(float));  // inverted dropout: identity in evaluation
+}
+
+void lrn_layer_forward(LayerState& L, int n, const float* x) {
+  const Shape3& in = L.desc.in_shape;
+  lrn_forward(n, in.c, in.h * in.w, L.desc.lrn, x, L.out.data(), L.lrn_scale.data());
+}
+
+void lrn_layer_backward(LayerState& L, int n, const float* x, float* dx, bool accumulate) {
+  const Shape3& in = L.desc.in_shape;
+  lrn_backward(n, in.c, in.h * in.w, L.desc.lrn, x, L.out.data(), L.lrn_scale.data(), L.dout.data(), dx, accumulate);
+}
+
 }  // namespace
 
 void prepare_layer(LayerState& L) {
@@ -73,8 +123,10 @@ void prepare_layer(LayerState& L) {
   }
 }
 
-void layer_forward(LayerState& L, int n, const float* params, const float* x, float* workspace) {
+void layer_forward(LayerState& L, int n, float* params, const LayerIO& io, float* workspace, bool train,
+                   uint32_t seed) {
   const LayerDesc& d = L.desc;
+  const float* x = io.x[0];
   switch (d.kind) {
     case LayerKind::Conv2d:
       conv2d_forward(conv_n(L, n), x, weight_of(d, params), bias_of(d, params), L.out.data(), workspace);
@@ -89,12 +141,19 @@ void layer_forward(LayerState& L, int n, const float* params, const float* x, fl
     case LayerKind::Relu: case LayerKind::Tanh: case LayerKind::Sigmoid: case LayerKind::ScaledTanh:
       activation_forward(L.act, (size_t)n * d.in_shape.count(), x, L.out.data());
       return;
+    case LayerKind::BatchNorm: batchnorm_layer_forward(L, n, params, x, train); return;
+    case LayerKind::Dropout: dropout_layer_forward(L, n, x, train, seed); return;
+    case LayerKind::Add: elementwise_add_forward((size_t)n * d.in_shape.count(), x, io.x[1], L.out.data()); return;
+    case LayerKind::Lrn: lrn_layer_forward(L, n, x); return;
   }  // no default: a new kind without a forward is a compiler warning
 }
 
-void layer_backward(LayerState& L, int n, const float* params, float* grads, const float* x, float* dx,
-                    bool accumulate, float* workspace, float* scratch) {
+void layer_backward(LayerState& L, int n, const float* params, float* grads, const LayerIO& io, float* workspace,
+                    float* scratch) {
   const LayerDesc& d = L.desc;
+  const float* x = io.x[0];
+  float* dx = io.dx[0];
+  const bool accumulate = io.accumulate[0];
   size_t in_count = (size_t)n * d.in_shape.count();
   // Kinds without parameters have nothing to do when the input needs no gradient (dx null).
   switch (d.kind) {
@@ -112,6 +171,16 @@ void layer_backward(LayerState& L, int n, const float* params, float* grads, con
       return;
     case LayerKind::Relu: case LayerKind::Tanh: case LayerKind::Sigmoid: case LayerKind::ScaledTanh:
       if (dx) activation_backward(L.act, in_count, L.out.data(), L.dout.data(), dx, accumulate);
+      return;
+    case LayerKind::BatchNorm: batchnorm_layer_backward(L, n, params, grads, x, dx, accumulate); return;
+    case LayerKind::Dropout:
+      if (dx) dropout_backward(in_count, d.p, L.drop_mask.data(), L.dout.data(), dx, accumulate);
+      return;
+    case LayerKind::Add:
+      elementwise_add_backward(in_count, L.dout.data(), io.dx[0], io.accumulate[0], io.dx[1], io.accumulate[1]);
+      return;
+    case LayerKind::Lrn:
+      if (dx) lrn_layer_backward(L, n, x, dx, accumulate);
       return;
   }  // no default: a new kind without a backward is a compiler warning
 }

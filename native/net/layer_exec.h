@@ -1,6 +1,8 @@
 // Per-kind forward and backward of one layer of the native network: the dispatch from a
 // LayerState to the kernels. Buffers come from the network's plan; nothing is allocated.
 #pragma once
+#include <cstdint>
+
 #include "net/network.h"
 
 namespace cnn {
@@ -8,20 +10,21 @@ namespace cnn {
 // Derives the kernel shapes (conv, pool, activation kind) of a validated layer, once.
 void prepare_layer(LayerState& L);
 
-// L.out = layer(x), for the first n images.
+// L.out = layer(io.x), for the first n images. train selects batch statistics (which also
+// update batchnorm's running statistics in params) and dropout masks drawn from seed.
 void layer_forward(LayerState& L, int n,
-                   const float* params,  // (param_count)
-                   const float* x,       // (n, in C, H, W)
-                   float* workspace);    // conv scratch
+                   float* params,        // (param_count): written only for running statistics
+                   const LayerIO& io,    // io.x: the inputs
+                   float* workspace,     // conv scratch
+                   bool train, uint32_t seed);
 
-// From L.dout: parameter gradients += into grads, and the input gradient into dx
-// (= when !accumulate, += when accumulate; dx == nullptr: the input needs no gradient).
+// From L.dout: parameter gradients += into grads, and each input's gradient into io.dx[k]
+// (= when !io.accumulate[k], += when set; nullptr: that input needs no gradient). Only
+// after a training forward.
 void layer_backward(LayerState& L, int n,
                     const float* params,  // (param_count)
                     float* grads,         // (param_count)
-                    const float* x,       // (n, in C, H, W): the layer's forward input
-                    float* dx,            // (n, in C, H, W) or nullptr
-                    bool accumulate,
+                    const LayerIO& io,    // io.x: the forward inputs; io.dx: their gradients
                     float* workspace,     // conv scratch
                     float* scratch);      // subsample: (n, C, OH, OW)
 

@@ -3,7 +3,8 @@
 // output viewed as (n, classes), backward in reverse order) and the SGD update.
 // Gradient buffers of activations are written with the kernels' `accumulate` flag: the first
 // consumer of an activation overwrites its gradient buffer, later consumers add to it, so an
-// activation read by several layers gets the sum of their contributions without a memset.
+// activation read by several layers gets the sum of their contributions without a memset. An
+// 'add' layer reads two activations (possibly the same one twice), each as a separate consumer.
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -22,7 +23,8 @@ const KindName kKinds[] = {
     {LayerKind::Conv2d, "conv2d"}, {LayerKind::MaxPool, "maxpool"}, {LayerKind::AvgPool, "avgpool"},
     {LayerKind::Subsample, "subsample"}, {LayerKind::Dense, "dense"}, {LayerKind::Flatten, "flatten"},
     {LayerKind::Relu, "relu"}, {LayerKind::Tanh, "tanh"}, {LayerKind::Sigmoid, "sigmoid"},
-    {LayerKind::ScaledTanh, "scaled-tanh"},
+    {LayerKind::ScaledTanh, "scaled-tanh"}, {LayerKind::BatchNorm, "batchnorm"}, {LayerKind::Dropout, "dropout"},
+    {LayerKind::Add, "add"}, {LayerKind::Lrn, "lrn"},
 };
 
 template <class T>
@@ -58,6 +60,7 @@ void Network::plan_memory() {
   for (size_t i = 0; i < layers_.size(); ++i) {
     LayerState& L = layers_[i];
     L.desc = std::move(cfg_.layers[i]);
+    L.index = (uint32_t)i;
     prepare_layer(L);
     L.out.assign(nb * L.desc.out_shape.count(), 0.0f);
     L.dout.assign(nb * L.desc.out_shape.count(), 0.0f);
@@ -66,6 +69,12 @@ void Network::plan_memory() {
       L.pooled.assign(nb * L.desc.out_shape.count(), 0.0f);  // pooling keeps the shape of out
       scratch = std::max(scratch, L.pooled.size());
     }
+    if (L.desc.kind == LayerKind::BatchNorm) {
+      L.bn_mean.assign((size_t)L.desc.in_shape.c, 0.0f);
+      L.bn_inv_std.assign((size_t)L.desc.in_shape.c, 0.0f);
+    }
+    if (L.desc.kind == LayerKind::Dropout) L.drop_mask.assign(nb * L.desc.out_shape.count(), 0);
+    if (L.desc.kind == LayerKind::Lrn) L.lrn_scale.assign(nb * L.desc.out_shape.count(), 0.0f);
   }
   cfg_.layers.clear();  // moved into layers_
   scratch_.assign(scratch, 0.0f);
@@ -99,7 +108,8 @@ void Network::ensure_workspace() {
 size_t Network::native_bytes() const {
   size_t b = bytes_of(workspace_) + bytes_of(scratch_) + bytes_of(probs_) + bytes_of(zero_labels_);
   for (const LayerState& L : layers_)
-    b += bytes_of(L.out) + bytes_of(L.dout) + bytes_of(L.argmax) + bytes_of(L.pooled) + bytes_of(L.desc.weight_mask);
+    b += bytes_of(L.out) + bytes_of(L.dout) + bytes_of(L.argmax) + bytes_of(L.pooled) + bytes_of(L.desc.weight_mask) +
+         bytes_of(L.bn_mean) + bytes_of(L.bn_inv_std) + bytes_of(L.drop_mask) + bytes_of(L.lrn_scale);
   return b;
 }
 
@@ -119,26 +129,30 @@ void Network::check_step(int n) const {
   }
 }
 
-const float* Network::layer_input(const float* x, int layer) const {
-  int p = layers_[layer].desc.inputs[0];
-  return p < 0 ? x : layers_[p].out.data();
+// The layer's forward inputs (the network input x or a producer's output), gradients unset.
+LayerIO Network::layer_io(const float* x, int layer) const {
+  const std::vector<int>& inputs = layers_[layer].desc.inputs;
+  LayerIO io;
+  io.count = (int)inputs.size();  // validated: 1, or 2 for 'add'
+  for (int k = 0; k < io.count; ++k) io.x[k] = inputs[k] < 0 ? x : layers_[inputs[k]].out.data();
+  return io;
 }
 
-// Where the layer's input gradient goes (nullptr for the network input, which needs none),
-// and whether to add to it (some other consumer already wrote it this step).
-float* Network::layer_input_grad(int layer, bool* accumulate) {
-  int p = layers_[layer].desc.inputs[0];
+// Where a consumer writes its gradient for producer's output (nullptr for the network input,
+// which needs none), and whether to add to it (some other consumer, or the same consumer
+// through its other input, already wrote it this step).
+float* Network::input_grad(int producer, bool* accumulate) {
   *accumulate = false;
-  if (p < 0) return nullptr;
-  LayerState& producer = layers_[p];
-  *accumulate = producer.dout_written;
-  producer.dout_written = true;
-  return producer.dout.data();
+  if (producer < 0) return nullptr;
+  LayerState& p = layers_[producer];
+  *accumulate = p.dout_written;
+  p.dout_written = true;
+  return p.dout.data();
 }
 
-void Network::forward(const float* x, int n, bool train) {
+void Network::forward(const float* x, int n, bool train, uint32_t seed) {
   for (size_t i = 0; i < layers_.size(); ++i)
-    layer_forward(layers_[i], n, cfg_.params, layer_input(x, (int)i), workspace_.data());
+    layer_forward(layers_[i], n, cfg_.params, layer_io(x, (int)i), workspace_.data(), train, seed);
 }
 
 // Loss on the last layer's output viewed as (n, classes); dlogits land in its dout.
@@ -156,10 +170,9 @@ void Network::backward(const float* x, int n) {
   for (int i = (int)layers_.size() - 1; i >= 0; --i) {
     LayerState& L = layers_[i];
     if (!L.dout_written) continue;  // nothing consumes this output: its gradients are zero
-    bool accumulate = false;
-    float* dx = layer_input_grad(i, &accumulate);
-    layer_backward(L, n, cfg_.params, cfg_.grads, layer_input(x, i), dx, accumulate, workspace_.data(),
-                   scratch_.data());
+    LayerIO io = layer_io(x, i);
+    for (int k = 0; k < io.count; ++k) io.dx[k] = input_grad(L.desc.inputs[k], &io.accumulate[k]);
+    layer_backward(L, n, cfg_.params, cfg_.grads, io, workspace_.data(), scratch_.data());
   }
   apply_masks();
 }
@@ -176,16 +189,31 @@ void Network::apply_masks() {
   }
 }
 
-StepStats Network::compute_gradients(const float* x, const int32_t* labels, int n) {
+// As PyTorch: batch statistics of a single value per channel are degenerate (variance 0,
+// the output is beta whatever the input), so training refuses them; evaluation is fine.
+void Network::check_batch_statistics(int n) const {
+  for (const LayerState& L : layers_) {
+    const Shape3& s = L.desc.in_shape;
+    if (L.desc.kind == LayerKind::BatchNorm && (size_t)n * s.h * s.w < 2)
+      throw std::invalid_argument("layer '" + L.desc.name + "' (batchnorm) needs more than one value per channel in "
+                                  "training, got n * H * W = " + std::to_string((size_t)n * s.h * s.w) +
+                                  ": use a batch of at least 2");
+  }
+}
+
+StepStats Network::compute_gradients(const float* x, const int32_t* labels, int n, uint32_t seed) {
   check_step(n);
-  forward(x, n, true);
+  check_batch_statistics(n);
+  forward(x, n, true, seed);
   StepStats s = loss(labels, n, probs_.data(), true);
   backward(x, n);
   return s;
 }
 
-// Weight decay applies to conv and dense weights only: biases and LeNet's subsampling
-// coefficients and biases are not decayed (as is usual, and as LeNet-5 had no decay at all).
+// Weight decay applies to conv and dense weights only: biases, LeNet's subsampling
+// coefficients and biases, and batch norm's gamma and beta are not decayed (as is usual, and
+// as LeNet-5 had no decay at all). Only weight and bias tensors are updated: batch norm's
+// running statistics sit in the parameter array but are no tensor of this loop.
 void Network::apply_update(const SgdSettings& sgd) {
   for (const LayerState& L : layers_) {
     const LayerDesc& d = L.desc;
@@ -200,20 +228,20 @@ void Network::apply_update(const SgdSettings& sgd) {
 }
 
 StepStats Network::train_step(const float* x, const int32_t* labels, int n, const SgdSettings& sgd) {
-  StepStats s = compute_gradients(x, labels, n);
+  StepStats s = compute_gradients(x, labels, n, sgd.seed);
   apply_update(sgd);
   return s;
 }
 
 void Network::infer(const float* x, int n, float* probs) {
   check_step(n);
-  forward(x, n, false);
+  forward(x, n, false, 0);
   loss(zero_labels_.data(), n, probs, false);  // the loss against label 0 is ignored
 }
 
 StepStats Network::evaluate(const float* x, const int32_t* labels, int n, float* probs) {
   check_step(n);
-  forward(x, n, false);
+  forward(x, n, false, 0);
   return loss(labels, n, probs, false);
 }
 

@@ -13,14 +13,20 @@
 #include <vector>
 
 #include "kernels/activation.h"
+#include "kernels/batchnorm.h"
 #include "kernels/conv2d.h"
+#include "kernels/lrn.h"
 #include "kernels/pool.h"
 
 namespace cnn {
 
-enum class LayerKind { Conv2d, MaxPool, AvgPool, Subsample, Dense, Flatten, Relu, Tanh, Sigmoid, ScaledTanh };
+enum class LayerKind {
+  Conv2d, MaxPool, AvgPool, Subsample, Dense, Flatten, Relu, Tanh, Sigmoid, ScaledTanh,
+  BatchNorm, Dropout, Add, Lrn,
+};
 
-// Parses the NativeLayerKind strings ("conv2d", "maxpool", ..., "scaled-tanh").
+// Parses the NativeLayerKind strings ("conv2d", "maxpool", ..., "scaled-tanh", "batchnorm",
+// "dropout", "add", "lrn").
 bool parse_layer_kind(const char* name, LayerKind* out);
 const char* layer_kind_name(LayerKind kind);
 
@@ -40,6 +46,12 @@ struct LayerDesc {
   int64_t weight_offset = -1, bias_offset = -1;
   size_t weight_size = 0, bias_size = 0;
   std::vector<float> weight_mask;  // empty: no mask; else weight_size values, each 0 or 1
+  // batchnorm: weight is gamma (C), bias is beta (C); the running statistics (C each) are in
+  // the parameter array too but are no parameter of SGD (updated by training forwards only).
+  int64_t running_mean_offset = -1, running_var_offset = -1;
+  float eps = kBatchNormDefaultEps, bn_momentum = kBatchNormDefaultMomentum;
+  float p = 0.0f;                            // dropout: probability of zeroing a value
+  LrnParams lrn{5, 1e-4f, 0.75f, 1.0f};      // lrn: PyTorch's defaults (the binding requires all four)
 };
 
 struct NetworkConfig {
@@ -56,6 +68,7 @@ struct NetworkConfig {
 
 struct SgdSettings {
   float lr = 0, momentum = 0, weight_decay = 0;
+  uint32_t seed = 0;  // the step's random choices (dropout masks)
 };
 
 struct StepStats {
@@ -67,6 +80,15 @@ struct StepStats {
 // names the layer and the field.
 std::string check_network(const NetworkConfig& cfg);
 
+// A layer's inputs for one call (two for 'add', else one) and, in backward, where their
+// gradients go. An input that is the network input has no gradient buffer (dx nullptr).
+struct LayerIO {
+  int count = 1;
+  const float* x[2] = {nullptr, nullptr};  // (n, in C, H, W) each
+  float* dx[2] = {nullptr, nullptr};       // (n, in C, H, W) each, or nullptr
+  bool accumulate[2] = {false, false};     // add into dx[k] (another consumer wrote it) or overwrite
+};
+
 // Per-layer runtime state: the description, kernel shapes derived once, and its buffers.
 struct LayerState {
   LayerDesc desc;
@@ -77,6 +99,10 @@ struct LayerState {
   std::vector<float> dout;      // (max_batch, out C, H, W): gradient of the loss wrt out
   std::vector<int32_t> argmax;  // maxpool: (max_batch, C, OH, OW)
   std::vector<float> pooled;    // subsample: (max_batch, C, OH, OW), the average before the affine
+  std::vector<float> bn_mean, bn_inv_std;  // batchnorm: (C) each, the batch statistics saved for backward
+  std::vector<uint8_t> drop_mask;          // dropout: (max_batch, C, H, W), 1 kept, 0 dropped
+  std::vector<float> lrn_scale;            // lrn: (max_batch, C, H, W), k + alpha/size * window sum of squares
+  uint32_t index = 0;           // position in the network: dropout's stream under the step seed
   bool dout_written = false;    // backward: has any consumer written dout yet this step
 };
 
@@ -86,12 +112,14 @@ class Network {
   // *error; may throw std::bad_alloc if the plan does not fit in memory.
   static std::unique_ptr<Network> create(NetworkConfig cfg, std::string* error);
 
-  // Forward (train mode), loss, backward: grads are overwritten, masked weight gradients
-  // are zeroed. labels are (n) in [0, classes): the caller checks.
-  StepStats compute_gradients(const float* x, const int32_t* labels, int n);
-  // SGD with momentum on every parameter tensor from the current grads.
+  // Forward (train mode: batch statistics, which also update batchnorm's running statistics,
+  // and dropout masks drawn from seed), loss, backward: grads are overwritten, masked weight
+  // gradients are zeroed. labels are (n) in [0, classes): the caller checks.
+  StepStats compute_gradients(const float* x, const int32_t* labels, int n, uint32_t seed = 0);
+  // SGD with momentum on every weight and bias tensor from the current grads (never on
+  // batchnorm's running statistics).
   void apply_update(const SgdSettings& sgd);
-  // compute_gradients followed by apply_update.
+  // compute_gradients (with sgd.seed) followed by apply_update.
   StepStats train_step(const float* x, const int32_t* labels, int n, const SgdSettings& sgd);
   // Forward in evaluation mode; probabilities (n, classes) into probs.
   void infer(const float* x, int n, float* probs);
@@ -114,15 +142,16 @@ class Network {
   void plan_memory();
   size_t workspace_floats_needed(int threads) const;
   void check_step(int n) const;
-  // train: no layer kind behaves differently in training yet (the flag is where dropout or
-  // batch statistics would branch).
-  void forward(const float* x, int n, bool train);
+  void check_batch_statistics(int n) const;  // training only
+  // train: batchnorm uses (and records) batch statistics, dropout draws masks from seed;
+  // otherwise both use their evaluation behaviour (running statistics, identity).
+  void forward(const float* x, int n, bool train, uint32_t seed);
   StepStats loss(const int32_t* labels, int n, float* probs, bool want_dlogits);
   void backward(const float* x, int n);
   void apply_masks();
 
-  const float* layer_input(const float* x, int layer) const;
-  float* layer_input_grad(int layer, bool* accumulate);
+  LayerIO layer_io(const float* x, int layer) const;
+  float* input_grad(int producer, bool* accumulate);
 
   NetworkConfig cfg_;
   std::vector<LayerState> layers_;

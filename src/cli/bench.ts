@@ -55,7 +55,7 @@ export function registerBench(program: Command): void {
       if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
       else {
         process.stdout.write(
-          `${result.model}: batch ${result.batchSize}, ${result.threads} threads, ${result.steps} steps: ` +
+          `${result.model}: batch ${result.batchSize}, ${result.threads} thread${result.threads === 1 ? "" : "s"}, ${result.steps} steps: ` +
             `${Math.round(result.imagesPerSecond).toLocaleString('en-US')} images/s, ${result.msPerStep.toFixed(2)} ms/step ` +
             `(median ${result.medianMsPerStep.toFixed(2)} ms)\n`,
         );

@@ -27,6 +27,12 @@ export function nonNegativeInt(value: string): number {
   return n;
 }
 
+export function nonNegativeNumber(value: string): number {
+  const n = toNumber(value);
+  if (!(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError('It must be a number, 0 or more.');
+  return n;
+}
+
 export function batchSize(value: string): number {
   const n = positiveInt(value);
   if (n > 65536) throw new InvalidArgumentError('It must be at most 65536.');

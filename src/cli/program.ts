@@ -6,6 +6,7 @@ import { registerEval } from './eval';
 import { registerSummary } from './summary';
 import { registerBench } from './bench';
 import { registerModels } from './models';
+import { registerDatasets } from './datasets';
 import { RunError, UsageError } from './errors';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureHelp({ sortSubcommands: false });
   registerModels(program);
+  registerDatasets(program);
   registerSummary(program);
   registerTrain(program);
   registerEval(program);

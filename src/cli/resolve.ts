@@ -5,11 +5,10 @@ import * as path from 'node:path';
 import { getModel } from '../model/zoo';
 import { modelFromJson } from '../model/plan';
 import type { ModelSpec } from '../model/types';
-import { loadDataset, type Dataset } from '../data/dataset';
+import { DATASET_NAMES, loadDataset, type BuiltinDatasetName, type Dataset } from '../data/dataset';
 import { UsageError, RunError } from './errors';
 
-export const DATASETS = ['mnist', 'fashion-mnist'] as const;
-export type DatasetName = (typeof DATASETS)[number];
+export type DatasetName = BuiltinDatasetName;
 
 /** A built-in model name, or a path to a JSON model file. */
 export function resolveModel(arg: string): ModelSpec {
@@ -41,8 +40,8 @@ export function resolveModel(arg: string): ModelSpec {
 }
 
 export function parseDatasetName(value: string): DatasetName {
-  if (!(DATASETS as readonly string[]).includes(value)) {
-    throw new UsageError(`Unknown dataset "${value}" (option --dataset). Known datasets: ${DATASETS.join(', ')}.`);
+  if (!(DATASET_NAMES as readonly string[]).includes(value)) {
+    throw new UsageError(`Unknown dataset "${value}" (option --dataset). Known datasets: ${DATASET_NAMES.join(', ')} ("cnn datasets" lists where each is looked for).`);
   }
   return value as DatasetName;
 }

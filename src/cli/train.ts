@@ -8,12 +8,14 @@ import { resolveModel, resolveDataset, parseDatasetName } from './resolve';
 import { planModel } from '../model/plan';
 import { initParams } from '../model/init';
 import type { Plan, Shape, TrainDefaults } from '../model/types';
-import { limitSet } from '../data/dataset';
+import { limitSet, type ImageSet } from '../data/dataset';
+import { splitValidation } from '../data/split';
+import { formatAugment, parseAugment } from '../data/augment';
 import { Batcher } from '../data/batcher';
 import { Rng } from '../train/rng';
 import { createRuntime } from '../train/runtime';
 import { createProgress } from '../train/progress';
-import { SCHEDULES, type ScheduleName } from '../train/schedule';
+import { DEFAULT_PLATEAU_PATIENCE, SCHEDULES, type ScheduleName } from '../train/schedule';
 import { train, DivergedError } from '../train/trainer';
 import { loadCheckpoint, type TrainSettings, type LoadedCheckpoint } from '../train/training-checkpoint';
 import { parseDuration } from './duration';
@@ -39,6 +41,10 @@ interface TrainCliOptions {
   input?: Shape;
   classes?: number;
   checkpointEvery: string;
+  val: number;
+  augment?: string;
+  warmup: number;
+  patience: number;
 }
 
 export function registerTrain(program: Command): void {
@@ -56,9 +62,13 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'random seed for initialisation and shuffling', parse.nonNegativeInt, 1)
     .option('--out <file>', 'checkpoint file (default: <model>.safetensors)')
     .option('--metrics <file>', 'append one JSON line per epoch to this file')
-    .option('--dataset <name>', 'mnist or fashion-mnist', 'mnist')
+    .option('--dataset <name>', 'mnist, fashion-mnist or cifar10 (see "cnn datasets")', 'mnist')
     .option('--data <dir>', 'directory with the four IDX files (plain or .gz) instead of the default location')
     .option('--limit <n>', 'use only the first N training images', parse.positiveInt)
+    .option('--val <n>', 'hold out N training images for validation (plateau schedule, best epoch)', parse.nonNegativeInt, 0)
+    .option('--augment <list>', 'augmentation when batches are formed, e.g. shift=2,rotate=10,scale=0.1,flip,crop=4, or none (default: the model\'s)')
+    .option('--warmup <epochs>', 'linear learning-rate warm-up over this many epochs', parse.nonNegativeNumber, 0)
+    .option('--patience <n>', 'plateau schedule: epochs without a better validation accuracy before dividing the rate by 10', parse.positiveInt, DEFAULT_PLATEAU_PATIENCE)
     .option('--input <C,H,W>', 'input shape (default: the model\'s)', parse.shape)
     .option('--classes <n>', 'number of classes (default: the model\'s)', parse.positiveInt)
     .option('--checkpoint-every <duration>', 'also checkpoint within an epoch this often (e.g. 90s, 5m; 0 turns it off)', '5m')
@@ -69,7 +79,10 @@ export function registerTrain(program: Command): void {
 }
 
 /** Options that change what is trained; a resumed run must keep the checkpoint's. */
-const FIXED_ON_RESUME = ['batchSize', 'lr', 'momentum', 'weightDecay', 'schedule', 'seed', 'limit', 'input', 'classes', 'dataset'] as const;
+const FIXED_ON_RESUME = [
+  'batchSize', 'lr', 'momentum', 'weightDecay', 'schedule', 'seed', 'limit', 'input', 'classes', 'dataset',
+  'val', 'augment', 'warmup', 'patience',
+] as const;
 
 function settingsFor(plan: Plan, opts: TrainCliOptions): TrainSettings {
   const d = { ...FALLBACK_DEFAULTS, ...(plan.model.defaults ?? {}) };
@@ -83,10 +96,21 @@ function settingsFor(plan: Plan, opts: TrainCliOptions): TrainSettings {
     weightDecay: opts.weightDecay ?? d.weightDecay,
     schedule,
     stepEvery: Math.max(1, Math.round(epochs / 3)),
-    warmupEpochs: 0,
+    warmupEpochs: opts.warmup,
     seed: opts.seed,
     limit: opts.limit ?? null,
+    val: opts.val,
+    augment: augmentOption(opts.augment ?? d.augment ?? 'none'),
+    patience: opts.patience,
   };
+}
+
+function augmentOption(text: string): string {
+  try {
+    return formatAugment(parseAugment(text));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 /** Fails before training if the checkpoint cannot be written where asked. */
@@ -135,6 +159,9 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
       throw new RunError((e as Error).message);
     }
     settings = settingsFor(plan, opts);
+    if (settings.schedule === 'plateau' && settings.val === 0) {
+      throw new UsageError('The plateau schedule watches validation accuracy: give --val N (e.g. --val 5000) to hold out N training images; the test set is never used for training decisions.');
+    }
   }
 
   const datasetName = parseDatasetName(resumed ? resumed.dataset.name : opts.dataset);
@@ -143,7 +170,14 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
   if (dataset.classes > plan.classes) {
     throw new RunError(`Dataset ${dataset.name} has ${dataset.classes} classes but model ${plan.model.name} has ${plan.classes} outputs; use --classes ${dataset.classes}.`);
   }
-  const trainSet = settings.limit ? limitSet(dataset.train, Math.min(settings.limit, dataset.train.count)) : dataset.train;
+  let trainSet: ImageSet = settings.limit ? limitSet(dataset.train, Math.min(settings.limit, dataset.train.count)) : dataset.train;
+  let valSet: ImageSet | null = null;
+  if (settings.val > 0) {
+    if (settings.val >= trainSet.count) {
+      throw new UsageError(`--val ${settings.val} would leave no training images (there are ${trainSet.count}).`);
+    }
+    ({ train: trainSet, val: valSet } = splitValidation(trainSet, settings.val, settings.seed));
+  }
   const out = opts.out ?? resumed?.file ?? `${plan.model.name}.safetensors`;
   checkWritable(out);
 
@@ -159,8 +193,10 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
   const adaptation = new Batcher(trainSet, plan.input, dataset.mean, dataset.std).adaptation;
   const log = (s: string) => progress.log(s);
   log(`model ${plan.model.name}: ${plan.totals.params.toLocaleString('en-US')} parameters, input ${plan.input.join('x')}, ${plan.classes} classes`);
-  log(`data ${dataset.name} (${dataset.source}): ${trainSet.count.toLocaleString('en-US')} training, ${dataset.test.count.toLocaleString('en-US')} test images${adaptation ? `; ${adaptation}` : ''}`);
-  log(`sgd: ${settings.epochs} epochs, batch ${settings.batchSize}, lr ${settings.lr} (${settings.schedule}), momentum ${settings.momentum}, weight decay ${settings.weightDecay}, seed ${settings.seed}, ${opts.threads} threads`);
+  const valText = valSet ? `, ${valSet.count.toLocaleString('en-US')} held out for validation` : '';
+  log(`data ${dataset.name} (${dataset.source}): ${trainSet.count.toLocaleString('en-US')} training${valText}, ${dataset.test.count.toLocaleString('en-US')} test images${adaptation ? `; ${adaptation}` : ''}`);
+  const warmText = settings.warmupEpochs > 0 ? `, warm-up ${settings.warmupEpochs} epochs` : '';
+  log(`sgd: ${settings.epochs} epochs, batch ${settings.batchSize}, lr ${settings.lr} (${settings.schedule}${warmText}), momentum ${settings.momentum}, weight decay ${settings.weightDecay}, augment ${settings.augment}, seed ${settings.seed}, ${opts.threads} threads`);
   if (resumed) log(`resuming from ${opts.resume} at epoch ${resumed.position!.epoch + 1}, step ${resumed.position!.stepInEpoch}`);
 
   const guard = new InterruptGuard(out);
@@ -171,7 +207,9 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
       runtime,
       dataset,
       train: trainSet,
-      datasetInfo: { name: dataset.name, mean: dataset.mean, std: dataset.std, classNames: dataset.classNames, dir: opts.data },
+      val: valSet,
+      // The directory is kept when it is not the dataset's default, so eval finds the data again.
+      datasetInfo: { name: dataset.name, mean: dataset.mean, std: dataset.std, classNames: dataset.classNames, dir: dataDir ?? (dataset.name === 'cifar10' ? dataset.source : undefined) },
       settings,
       out,
       metricsFile: opts.metrics ?? null,
@@ -193,5 +231,8 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
     throw new RunError('', guard.exitCode);
   }
   const acc = outcome.finalTest ? (100 * outcome.finalTest.accuracy).toFixed(2) : '-';
-  log(`final test accuracy ${acc}% after ${settings.epochs} epochs in ${seconds.toFixed(1)} s; checkpoint saved to ${out}`);
+  if (outcome.bestEpoch) {
+    log(`best validation accuracy ${(100 * outcome.bestEpoch.valAccuracy).toFixed(2)}% at epoch ${outcome.bestEpoch.epoch}`);
+  }
+  log(`final test accuracy ${acc}% after ${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'} in ${seconds.toFixed(1)} s; checkpoint saved to ${out}`);
 }

@@ -4,10 +4,14 @@
 // adaptations are allowed and reported: smaller images are centred and padded with the value
 // a 0 pixel normalises to (so the border looks like background, as LeNet-5's 28->32 padding
 // did), and grey images are replicated to every channel. Cropping is never done silently.
+// Training batches can be augmented as they are filled (augment.ts draws each image's
+// transform from the seed, epoch and image index; image-warp.ts applies it).
 
 import type { Shape } from '../model/types';
 import type { Rng } from '../train/rng';
 import type { ImageSet } from './dataset';
+import { drawTransform, identityTransform, imageKey, isNoAugment, type AugmentPass } from './augment';
+import { copyRun, warpPlane, type ChannelNormalisation, type PlaneGeometry } from './image-warp';
 
 export class Batcher {
   /** What was done to fit the images to the target, e.g. "28x28 images zero-padded to 32x32"; null when nothing. */
@@ -22,6 +26,11 @@ export class Batcher {
   private readonly padTop: number;
   private readonly padLeft: number;
   private readonly padded: boolean;
+  /** Per target channel, the lookup table with its linear form, for augmented copies. */
+  private readonly normalisation: ChannelNormalisation[];
+  private readonly geometry: PlaneGeometry;
+  /** The current image's transform, reused: nothing is allocated per image. */
+  private readonly transform = identityTransform();
 
   constructor(set: ImageSet, target: Shape, mean: number[], std: number[]) {
     const [channels, height, width] = set.shape;
@@ -34,23 +43,29 @@ export class Batcher {
     this.target = target;
     this.lookup = [];
     this.background = [];
+    this.normalisation = [];
     for (let c = 0; c < targetChannels; c++) {
       const source = channels === targetChannels ? c : 0;
       const table = normalisationTable(mean[source], std[source]);
       this.lookup.push(table);
       this.background.push(table[0]);
+      const divisor = std[source] > 0 ? std[source] : 1;
+      this.normalisation.push({ table, scale: 1 / (255 * divisor), offset: -mean[source] / divisor });
     }
     this.padTop = Math.floor((targetHeight - height) / 2);
     this.padLeft = Math.floor((targetWidth - width) / 2);
+    this.geometry = { height, width, targetHeight, targetWidth, padTop: this.padTop, padLeft: this.padLeft };
     this.padded = targetHeight !== height || targetWidth !== width;
     this.adaptation = describeAdaptation(set.shape, target);
   }
 
   /**
    * Copies images order[start .. start+count) into x (count, C, H, W), normalised, and
-   * their labels into y (count).
+   * their labels into y (count). With `augment` (training only), each image is transformed
+   * as drawn for (augment.seed, augment.epoch, its index in the set): independent of the
+   * order, the batch size and of what was filled before.
    */
-  fill(order: ArrayLike<number>, start: number, count: number, x: Float32Array, y: Int32Array): void {
+  fill(order: ArrayLike<number>, start: number, count: number, x: Float32Array, y: Int32Array, augment?: AugmentPass): void {
     const [targetChannels, targetHeight, targetWidth] = this.target;
     const targetPlane = targetHeight * targetWidth;
     const targetImage = targetChannels * targetPlane;
@@ -59,12 +74,14 @@ export class Batcher {
     }
     if (x.length < count * targetImage) throw new RangeError(`Batcher.fill: x holds ${x.length} values, ${count} images need ${count * targetImage}`);
     if (y.length < count) throw new RangeError(`Batcher.fill: y holds ${y.length} labels, need ${count}`);
+    const augmenting = augment !== undefined && !isNoAugment(augment.settings);
     for (let i = 0; i < count; i++) {
       const index = order[start + i];
       if (!(index >= 0 && index < this.set.count) || index !== Math.floor(index)) {
         throw new RangeError(`Batcher.fill: image index ${index} at position ${start + i} is not in 0..${this.set.count - 1}`);
       }
-      this.copyImage(index, x, i * targetImage);
+      if (augmenting) this.copyAugmentedImage(index, augment as AugmentPass, x, i * targetImage);
+      else this.copyImage(index, x, i * targetImage);
       y[i] = this.set.labels[index];
     }
   }
@@ -83,8 +100,25 @@ export class Batcher {
       for (let row = 0; row < height; row++) {
         const from = source + row * width;
         const to = destination + (row + this.padTop) * targetWidth + this.padLeft;
-        for (let col = 0; col < width; col++) x[to + col] = table[images[from + col]];
+        copyRun(images, from, x, to, width, table);
       }
+    }
+  }
+
+  private copyAugmentedImage(index: number, augment: AugmentPass, x: Float32Array, offset: number): void {
+    const [channels, height, width] = this.set.shape;
+    const targetChannels = this.target[0];
+    const targetPlane = this.target[1] * this.target[2];
+    const plane = height * width;
+    const t = drawTransform(augment.settings, imageKey(augment.seed, augment.epoch, index), this.transform);
+    if (channels !== targetChannels) {
+      // Grey replicated: every target channel normalises with the grey statistics, so warp once and copy.
+      warpPlane(this.set.images, index * plane, this.geometry, this.normalisation[0], t, x, offset);
+      for (let c = 1; c < targetChannels; c++) x.copyWithin(offset + c * targetPlane, offset, offset + targetPlane);
+      return;
+    }
+    for (let c = 0; c < targetChannels; c++) {
+      warpPlane(this.set.images, (index * channels + c) * plane, this.geometry, this.normalisation[c], t, x, offset + c * targetPlane);
     }
   }
 }

@@ -1,12 +1,15 @@
-// Datasets in the IDX layout of MNIST: the four standard files in one directory, plain or
-// gzip-compressed, checked against each other (counts, label range) and summarised by the
-// per-channel mean and standard deviation that the batcher normalises with. Where MNIST and
-// Fashion-MNIST are found by default lives here too.
+// The built-in datasets and how each is loaded: MNIST and Fashion-MNIST in the IDX layout
+// (the four standard files in one directory, plain or gzip-compressed, checked against each
+// other: counts, label range), CIFAR-10 in its binary layout (read by cifar.ts). Every set is
+// summarised by the per-channel mean and standard deviation that the batcher normalises with.
+// Where each dataset is found by default lives here too (CIFAR-10: only --data DIR or the
+// CNN_CIFAR10_DIR environment variable; it is not packaged anywhere cnn could look).
 
 import * as fs from 'fs';
 import * as path from 'path';
 import { DataError } from './errors';
 import { readIdx } from './idx';
+import { CIFAR10_CLASS_NAMES, CIFAR10_URL, loadCifar10Sets } from './cifar';
 
 /** Images (count, C, H, W) as bytes and their labels (count). */
 export interface ImageSet {
@@ -29,9 +32,12 @@ export interface Dataset {
   std: number[];
 }
 
-export type BuiltinDatasetName = 'mnist' | 'fashion-mnist';
+export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10'] as const;
+export type BuiltinDatasetName = (typeof DATASET_NAMES)[number];
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+/** An environment variable naming the CIFAR-10 directory, used when --data is not given. */
+export const CIFAR10_DIR_VARIABLE = 'CNN_CIFAR10_DIR';
 
 const DIGIT_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 const FASHION_NAMES = [
@@ -50,8 +56,17 @@ export function mnistDataDir(): string {
   return path.join(path.dirname(pkg), 'data');
 }
 
-/** Loads MNIST or Fashion-MNIST from `dataDir`, or from where each is installed by default. */
-export function loadDataset(name: BuiltinDatasetName, dataDir?: string): Dataset {
+/** The CIFAR-10 directory named by $CNN_CIFAR10_DIR, or null when it is unset or empty. */
+export function cifar10DefaultDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  const dir = env[CIFAR10_DIR_VARIABLE];
+  return dir && dir.trim() !== '' ? dir : null;
+}
+
+/**
+ * Loads a built-in dataset from `dataDir`, or from where it is installed by default
+ * (CIFAR-10: $CNN_CIFAR10_DIR; without it, --data DIR is required).
+ */
+export function loadDataset(name: BuiltinDatasetName, dataDir?: string, env: NodeJS.ProcessEnv = process.env): Dataset {
   if (name === 'mnist') {
     const dataset = loadIdxDataset('mnist', dataDir ?? mnistDataDir());
     dataset.classNames = DIGIT_NAMES.slice();
@@ -66,7 +81,30 @@ export function loadDataset(name: BuiltinDatasetName, dataDir?: string): Dataset
     dataset.classNames = FASHION_NAMES.slice();
     return dataset;
   }
-  throw new DataError(String(name), `unknown dataset "${String(name)}"; known: mnist, fashion-mnist`);
+  if (name === 'cifar10') {
+    const dir = dataDir ?? cifar10DefaultDir(env);
+    if (dir === null) {
+      throw new DataError('cifar10', `CIFAR-10 is not installed with cnn: download the "CIFAR-10 binary version" from ${CIFAR10_URL}, unpack it (tar xzf cifar-10-binary.tar.gz), then pass --data DIR with the directory it made (or set ${CIFAR10_DIR_VARIABLE}=DIR)`);
+    }
+    return loadCifar10(dir);
+  }
+  throw new DataError(String(name), `unknown dataset "${String(name)}"; known: ${DATASET_NAMES.join(', ')}`);
+}
+
+/** Loads CIFAR-10 (binary version) from `dir` or `dir/cifar-10-batches-bin`. */
+export function loadCifar10(dir: string): Dataset {
+  const sets = loadCifar10Sets(dir);
+  const { mean, std } = channelMeanStd(sets.train);
+  return {
+    name: 'cifar10',
+    source: sets.dir,
+    train: sets.train,
+    test: sets.test,
+    classes: CIFAR10_CLASS_NAMES.length,
+    classNames: CIFAR10_CLASS_NAMES.slice(),
+    mean,
+    std,
+  };
 }
 
 /** Loads the four standard IDX files from `dir` and checks them against each other. */
@@ -120,6 +158,14 @@ function checkLabels(file: string, labels: Uint8Array, classes: number): void {
 function idxFileNames(split: string, kind: string, rank: number): string[] {
   const names = [`${split}-${kind}-idx${rank}-ubyte`, `${split}-${kind}.idx${rank}-ubyte`];
   return names.flatMap((n) => [n, `${n}.gz`]);
+}
+
+/** The standard IDX files (by their plain names) that `dir` lacks in every accepted form. */
+export function missingIdxFiles(dir: string): string[] {
+  const wanted = [['train', 'images', 3], ['train', 'labels', 1], ['t10k', 'images', 3], ['t10k', 'labels', 1]] as const;
+  return wanted
+    .filter(([split, kind, rank]) => !idxFileNames(split, kind, rank).some((n) => fs.existsSync(path.join(dir, n))))
+    .map(([split, kind, rank]) => idxFileNames(split, kind, rank)[0]);
 }
 
 function findIdxFile(dir: string, split: string, kind: string, rank: number): string {

@@ -4,7 +4,7 @@
 import type { DenseSpec, ParamShape, Shape } from '../model/types';
 import { expectFields, optionalBoolean, optionalName, positiveInteger } from './fields';
 import type { LayerKind } from './kind';
-import { drawWeights } from './weight-init';
+import { denseSettings, drawWeights } from './weight-init';
 
 const FIELDS = ['type', 'name', 'units', 'bias'] as const;
 
@@ -42,7 +42,7 @@ export const dense: LayerKind<DenseSpec> = {
   init(layer, [weights, bias], settings, rng) {
     const spec = layer.spec as DenseSpec;
     const inFeatures = features(layer.inputShape);
-    drawWeights(weights, 0, weights.length, inFeatures, spec.units, settings, rng);
+    drawWeights(weights, 0, weights.length, inFeatures, spec.units, denseSettings(settings), rng);
     bias?.fill(0);
   },
 

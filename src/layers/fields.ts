@@ -102,3 +102,27 @@ export function optionalName(raw: Record<string, unknown>, where: string): strin
   }
   return value;
 }
+
+/** Bounds for optionalNumber: `above`/`below` are exclusive, `atLeast` inclusive. */
+export interface NumberBounds {
+  above?: number;
+  atLeast?: number;
+  below?: number;
+}
+
+/** An optional finite number within `bounds`; the error states the bounds in words. */
+export function optionalNumber(raw: Record<string, unknown>, field: string, where: string, fallback: number, bounds: NumberBounds): number {
+  const value = raw[field];
+  if (value === undefined) return fallback;
+  const ok = typeof value === 'number' && Number.isFinite(value)
+    && (bounds.above === undefined || value > bounds.above)
+    && (bounds.atLeast === undefined || value >= bounds.atLeast)
+    && (bounds.below === undefined || value < bounds.below);
+  if (ok) return value;
+  const limits = [
+    bounds.above !== undefined ? `greater than ${bounds.above}` : '',
+    bounds.atLeast !== undefined ? `at least ${bounds.atLeast}` : '',
+    bounds.below !== undefined ? `less than ${bounds.below}` : '',
+  ].filter(Boolean).join(' and ');
+  throw new Error(`${where}: "${field}" must be a number${limits ? ` ${limits}` : ''}, got ${describeValue(value)}`);
+}

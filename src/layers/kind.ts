@@ -15,9 +15,9 @@ export interface LayerKind<S extends LayerSpec = LayerSpec> {
   outputShape(spec: S, input: Shape, where: string): Shape;
   /** Rows/columns of the input no window reaches, for layers that slide a window. */
   unusedInput?(spec: S, input: Shape): { rows: number; cols: number } | undefined;
-  /** Parameter tensors in checkpoint order (weight before bias), PyTorch shapes. */
+  /** Parameter tensors in checkpoint order (weight, bias, then buffers such as running_mean), PyTorch shapes. */
   params(spec: S, input: Shape, output: Shape): ParamShape[];
-  /** Trainable parameters: masked-out weights do not count. */
+  /** Trainable parameters: masked-out weights and buffers (batchnorm's running statistics) do not count. */
   paramCount(spec: S, input: Shape, output: Shape): number;
   /** Multiply-adds per image, each bias counting as one. */
   connections(spec: S, input: Shape, output: Shape): number;
@@ -27,7 +27,7 @@ export interface LayerKind<S extends LayerSpec = LayerSpec> {
   receptiveField(spec: S, input: Field, image: [number, number]): Field;
   /** Fills this layer's tensors (views into the flat array, in params() order). */
   init(layer: PlannedLayer, tensors: Float32Array[], settings: InitSettings, rng: Rng): void;
-  /** The kind-specific part of the native description (kind, kernel, stride, pad). */
+  /** The kind-specific part of the native description: the native op (kind) and its settings (kernel, stride, pad, eps, p, ...). */
   native(layer: PlannedLayer): Partial<NativeLayerDesc>;
   /** A short description for the summary's type column, e.g. "conv2d 5x5 p2". */
   describe(spec: S): string;

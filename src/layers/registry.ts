@@ -1,14 +1,22 @@
 // The explicit table of layer kinds: a type name in a model file maps to the object that
 // parses it, infers its shapes, counts it, initialises it and describes it to the addon.
-// Adding a layer kind means adding a file in src/layers/ and a line here.
-import type { LayerSpec, LayerType } from '../model/types';
+// Adding a layer kind means adding a file in src/layers/ and a line here. 'residual' is a
+// type a model file may use but not a kind: the planner expands it into kinds from this
+// table (src/model/parse-layer.ts parses it, src/model/residual-plan.ts expands it).
+import type { LayerSpec, LayerType, PlannedLayerType } from '../model/types';
 import { activation } from './activation';
+import { add } from './add';
+import { batchnorm } from './batchnorm';
 import { conv2d } from './conv2d';
 import { dense } from './dense';
+import { dropout } from './dropout';
 import { closest, describeValue, isPlainObject } from './fields';
 import { flatten } from './flatten';
+import { gap } from './gap';
 import type { LayerKind } from './kind';
+import { lrn } from './lrn';
 import { pool } from './pool';
+import { RESIDUAL_NAME_PREFIX } from './residual';
 import { subsample } from './subsample';
 
 export type { LayerKind } from './kind';
@@ -16,10 +24,11 @@ export type { LayerKind } from './kind';
 /** The spec interface whose "type" admits T (PoolSpec for 'maxpool'). */
 type SpecOf<T extends LayerType, X = LayerSpec> = X extends { type: infer U } ? (T extends U ? X : never) : never;
 
-const REGISTRY: { [T in LayerType]: LayerKind<SpecOf<T>> } = {
+const REGISTRY: { [T in PlannedLayerType]: LayerKind<SpecOf<T>> } = {
   conv2d,
   maxpool: pool,
   avgpool: pool,
+  gap,
   subsample,
   dense,
   relu: activation,
@@ -27,17 +36,27 @@ const REGISTRY: { [T in LayerType]: LayerKind<SpecOf<T>> } = {
   sigmoid: activation,
   'scaled-tanh': activation,
   flatten,
+  batchnorm,
+  dropout,
+  lrn,
+  add,
 };
 
-export const LAYER_TYPES = Object.keys(REGISTRY) as LayerType[];
+/** The types a model file may use: the table's, but 'add' (made by the planner), plus 'residual'. */
+export const LAYER_TYPES = [...Object.keys(REGISTRY).filter((t) => t !== 'add'), 'residual'] as LayerType[];
 
 export function isLayerType(type: unknown): type is LayerType {
-  return typeof type === 'string' && Object.prototype.hasOwnProperty.call(REGISTRY, type);
+  return typeof type === 'string' && (type === 'residual' || Object.prototype.hasOwnProperty.call(REGISTRY, type));
 }
 
 /** The layer kind that handles `type`. */
-export function layerKind(type: LayerType): LayerKind {
+export function layerKind(type: PlannedLayerType): LayerKind {
   return REGISTRY[type] as unknown as LayerKind;
+}
+
+/** The stem of a layer's default name (conv, bn, fc, block, ...). */
+export function namePrefixOf(spec: LayerSpec): string {
+  return spec.type === 'residual' ? RESIDUAL_NAME_PREFIX : layerKind(spec.type).namePrefix(spec);
 }
 
 /** The "type" of a raw JSON layer, checked against the table; the error suggests the closest known type. */
@@ -45,13 +64,11 @@ export function rawLayerType(raw: unknown, where: string): LayerType {
   if (!isPlainObject(raw)) throw new Error(`${where}: a layer must be an object like {"type": "conv2d", ...}, got ${describeValue(raw)}`);
   const type = raw.type;
   if (type === undefined) throw new Error(`${where}: "type" is required: one of ${LAYER_TYPES.join(', ')}`);
+  if (type === 'add') {
+    throw new Error(`${where}: "add" layers are made by residual blocks; write {"type": "residual", "body": [...]} and the planner adds the shortcut and the add`);
+  }
   if (isLayerType(type)) return type;
   const guess = typeof type === 'string' ? closest(type, LAYER_TYPES) : undefined;
   const hint = guess ? ` (did you mean "${guess}"?)` : '';
   throw new Error(`${where}: unknown layer type ${describeValue(type)}${hint}; known types: ${LAYER_TYPES.join(', ')}`);
-}
-
-/** Parses one raw JSON layer: its type picks the kind, the kind checks the rest. */
-export function parseLayer(raw: unknown, where: string): LayerSpec {
-  return layerKind(rawLayerType(raw, where)).parse(raw, where);
 }

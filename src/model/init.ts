@@ -1,6 +1,7 @@
 // Initial parameter values: each layer kind fills its own tensors (conv and dense weights
-// from the model's scheme using fan-in, and fan-out for xavier; biases 0; subsample
-// coefficients 1), masked weights exactly 0. Layers draw in plan order from one Rng, so a
+// from the model's scheme using fan-in, and fan-out for xavier and he-normal-fan-out;
+// biases 0; subsample coefficients 1; batchnorm gamma 1, beta 0, running mean 0 and
+// running variance 1), masked weights exactly 0. Layers draw in plan order from one Rng, so a
 // seed gives the same parameters every time.
 import { layerKind } from '../layers/registry';
 import type { InitSettings } from '../layers/weight-init';

@@ -1,10 +1,12 @@
 // Unique layer names, so checkpoint tensors read like a PyTorch module's attributes
 // (conv1.weight, fc3.bias). A layer's own "name" wins; the others are numbered per kind in
-// order (conv1, conv2, pool1, fc1, relu1, ...), skipping names a layer already claimed.
-import { isLayerType, layerKind } from '../layers/registry';
+// order (conv1, conv2, pool1, fc1, relu1, bn1, block1, ...), skipping names a layer already
+// claimed. Names are unique within one list of layers: the top level, or one residual
+// block's body (whose names the planner prefixes with the block's name).
+import { isLayerType, namePrefixOf } from '../layers/registry';
 import type { LayerSpec } from './types';
 
-/** Names for raw or parsed layers; `prefix` starts error messages (a file name or a model name). */
+/** Names for raw or parsed layers; `prefix` starts error messages (a file name, a model name, a block's body). */
 export function layerNames(layers: readonly unknown[], prefix: string): string[] {
   const explicit = layers.map((raw) => {
     const name = (raw as { name?: unknown } | null)?.name;
@@ -23,7 +25,7 @@ export function layerNames(layers: readonly unknown[], prefix: string): string[]
     if (own !== undefined) return own;
     const type = (raw as { type?: unknown } | null)?.type;
     // An unknown type is reported by the parser; here it only needs some placeholder name.
-    const stem = isLayerType(type) ? layerKind(type).namePrefix(raw as LayerSpec) : 'layer';
+    const stem = isLayerType(type) && type !== 'add' ? namePrefixOf(raw as LayerSpec) : 'layer';
     let k = counters.get(stem) ?? 0;
     do k++; while (claimedBy.has(`${stem}${k}`));
     counters.set(stem, k);

@@ -1,15 +1,16 @@
 // Reads a user's JSON model file ({name?, description?, input: [C,H,W], classes, layers: [...]})
 // into a ModelSpec, checking every field so that a mistake is reported with the file, the
-// layer and the field it is in. Shapes are checked later by planModel (an --input override
+// layer (for a residual block's body, the path: "layer 4 (layer1.0) body layer 2 (conv2)")
+// and the field it is in. Shapes are checked later by planModel (an --input override
 // may change them).
 import * as path from 'node:path';
 import { closest, describeValue, expectFields, isPlainObject } from '../layers/fields';
-import { parseLayer } from '../layers/registry';
 import { layerNames } from './layer-names';
+import { parseLayer } from './parse-layer';
 import type { InitScheme, ModelSpec, TrainDefaults } from './types';
 
 const MODEL_FIELDS = ['name', 'description', 'input', 'classes', 'layers', 'init', 'initValue', 'defaults'] as const;
-const INIT_SCHEMES: InitScheme['kind'][] = ['he-uniform', 'lecun-1998', 'xavier-uniform', 'constant'];
+const INIT_SCHEMES: InitScheme['kind'][] = ['he-uniform', 'he-normal-fan-out', 'lecun-1998', 'xavier-uniform', 'constant'];
 const DEFAULT_FIELDS: Record<keyof TrainDefaults, 'positive integer' | 'non-negative number' | 'string'> = {
   epochs: 'positive integer',
   batchSize: 'positive integer',
@@ -17,6 +18,7 @@ const DEFAULT_FIELDS: Record<keyof TrainDefaults, 'positive integer' | 'non-nega
   momentum: 'non-negative number',
   weightDecay: 'non-negative number',
   schedule: 'string',
+  augment: 'string',
 };
 
 /** The model described by `raw` (parsed JSON); `source` (the file) starts every error message. */

@@ -1,12 +1,14 @@
 // Shape inference: from a model spec to the plan every other part uses (summary, init,
 // the native network, checkpoints). Each layer's kind in src/layers/ does its own
-// arithmetic; this file walks the layers in order, names them, lays their tensors out in
-// one flat array (layer order, weight before bias), and checks the output fits the classes.
-import { layerKind, parseLayer } from '../layers/registry';
-import type { Field } from '../layers/window';
+// arithmetic; this file walks the layers in order (expanding residual blocks into their
+// body, shortcut and add, see residual-plan.ts), names them, lays their tensors out in one
+// flat array (layer order; weight, bias, then buffers), and checks the output fits the classes.
 import { describeValue } from '../layers/fields';
+import { GraphBuilder, type Cursor } from './graph-builder';
 import { layerNames } from './layer-names';
-import type { DenseSpec, LayerSpec, ModelSpec, ParamTensor, Plan, PlannedLayer, Shape } from './types';
+import { parseLayer } from './parse-layer';
+import { expandResidual } from './residual-plan';
+import type { DenseSpec, LayerSpec, ModelSpec, Plan, Shape } from './types';
 
 export { modelFromJson } from './model-json';
 
@@ -31,7 +33,7 @@ function checkClasses(classes: unknown, prefix: string): number {
   return classes as number;
 }
 
-/** Plans `model`: every layer's shapes, parameter tensors and offsets, counts and receptive field. */
+/** Plans `model`: every layer's shapes, inputs, parameter tensors and offsets, counts and receptive field. */
 export function planModel(model: ModelSpec, overrides: PlanOverrides = {}): Plan {
   const prefix = `model ${model.name}: `;
   const input = checkInput(overrides.input ?? model.input, prefix);
@@ -39,21 +41,26 @@ export function planModel(model: ModelSpec, overrides: PlanOverrides = {}): Plan
   if (!Array.isArray(model.layers) || model.layers.length === 0) throw new Error(`${prefix}the model has no layers`);
 
   const names = layerNames(model.layers, prefix);
+  const whereOf = (i: number, name: string) => `${prefix}layer ${i} (${name})`;
   // Parsed again (a zoo model never went through modelFromJson) to check it and fill in the defaults.
-  const specs = model.layers.map((raw, i) => parseLayer(raw, `${prefix}layer ${i} (${names[i]})`));
+  const specs = model.layers.map((raw, i) => parseLayer(raw, whereOf(i, names[i])));
   if (overrides.classes !== undefined) resizeLastDense(specs, classes);
 
-  const layers: PlannedLayer[] = [];
-  let shape = input;
-  let field: Field = { size: [1, 1], jump: [1, 1] };
-  let offset = 0;
-  specs.forEach((spec, index) => {
-    const layer = planLayer(spec, index, names[index], shape, field, [input[1], input[2]], offset, prefix);
-    layers.push(layer);
-    shape = layer.outputShape;
-    field = { size: layer.receptiveField, jump: layer.jump };
-    offset += layer.params.reduce((sum, p) => sum + p.size, 0);
-  });
+  const builder = new GraphBuilder([input[1], input[2]]);
+  const planLayers = (list: LayerSpec[], listNames: string[], from: Cursor, blocks: string[], where: (i: number, name: string) => string): Cursor => {
+    let cursor = from;
+    list.forEach((spec, i) => {
+      const local = listNames[i];
+      const name = blocks.length > 0 ? `${blocks[blocks.length - 1]}.${local}` : local;
+      cursor = spec.type === 'residual'
+        ? expandResidual(builder, spec, name, cursor, blocks, where(i, local), planLayers)
+        : builder.add(spec, name, [cursor], blocks, where(i, local));
+    });
+    return cursor;
+  };
+  planLayers(specs, names, { producer: -1, shape: input, field: { size: [1, 1], jump: [1, 1] } }, [], whereOf);
+  const layers = builder.layers;
+  checkUniqueNames(layers.map((l) => l.name), prefix);
 
   const last = layers[layers.length - 1];
   if (volume(last.outputShape) !== classes) {
@@ -66,7 +73,7 @@ export function planModel(model: ModelSpec, overrides: PlanOverrides = {}): Plan
     input,
     classes,
     layers,
-    paramSize: offset,
+    paramSize: builder.paramSize,
     totals: {
       params: layers.reduce((sum, l) => sum + l.paramCount, 0),
       connections: layers.reduce((sum, l) => sum + l.connections, 0),
@@ -75,7 +82,7 @@ export function planModel(model: ModelSpec, overrides: PlanOverrides = {}): Plan
   };
 }
 
-/** The classes override: the last dense layer is the classifier, so it takes the new class count. */
+/** The classes override: the last top-level dense layer is the classifier, so it takes the new class count. */
 function resizeLastDense(specs: LayerSpec[], classes: number): void {
   for (let i = specs.length - 1; i >= 0; i--) {
     if (specs[i].type === 'dense') {
@@ -85,37 +92,11 @@ function resizeLastDense(specs: LayerSpec[], classes: number): void {
   }
 }
 
-function planLayer(spec: LayerSpec, index: number, name: string, inputShape: Shape, inputField: Field,
-                   image: [number, number], offset: number, prefix: string): PlannedLayer {
-  const kind = layerKind(spec.type);
-  const where = `${prefix}layer ${index} (${name})`;
-  const outputShape = kind.outputShape(spec, inputShape, where);
-  let next = offset;
-  const params: ParamTensor[] = kind.params(spec, inputShape, outputShape).map(({ role, shape }) => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const tensor: ParamTensor = { name: `${name}.${role}`, role, shape, offset: next, size };
-    next += size;
-    return tensor;
-  });
-  const field = kind.receptiveField(spec, inputField, image);
-  const layer: PlannedLayer = {
-    index,
-    name,
-    type: spec.type,
-    spec,
-    inputs: [index - 1],
-    inputShape,
-    outputShape,
-    params,
-    paramCount: kind.paramCount(spec, inputShape, outputShape),
-    connections: kind.connections(spec, inputShape, outputShape),
-    activations: volume(outputShape),
-    receptiveField: field.size,
-    jump: field.jump,
-  };
-  const unused = kind.unusedInput?.(spec, inputShape);
-  if (unused) layer.unused = unused;
-  const mask = kind.weightMask?.(spec, inputShape);
-  if (mask) layer.weightMask = mask;
-  return layer;
+/** Block prefixes can make an expanded name collide with a top-level one (a layer named "layer1.0.conv1"). */
+function checkUniqueNames(names: string[], prefix: string): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw new Error(`${prefix}two layers are named "${name}" once residual blocks are expanded; rename one of them`);
+    seen.add(name);
+  }
 }

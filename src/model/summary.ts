@@ -1,6 +1,8 @@
 // `cnn summary`: the plan as a table, one row per layer (as torchinfo and Keras print a
 // model), then totals: parameters, connections (multiply-adds per image) and memory. It
-// prints the plan itself, so it always agrees with what training allocates.
+// prints the plan itself, so it always agrees with what training allocates. Layers of a
+// residual block carry the block's name as a prefix (layer1.0.conv1); an add names its two
+// inputs; batchnorm counts gamma and beta and notes its running statistics.
 import { layerKind } from '../layers/registry';
 import type { Plan, PlannedLayer, Shape } from './types';
 
@@ -26,9 +28,28 @@ export function memoryEstimate(plan: Plan, batchSize: number): { forwardBytesPer
   return { forwardBytesPerImage, trainingBytes };
 }
 
-/** The notes a layer row carries: input rows/columns no window reaches, partial connection tables. */
+/** A producer's name as seen from `layer`: without the block prefix they share, "input" for the model input. */
+function producerName(plan: Plan, layer: PlannedLayer, producer: number): string {
+  if (producer < 0) return 'input';
+  const name = plan.layers[producer].name;
+  const block = layer.blocks[layer.blocks.length - 1];
+  return block !== undefined && name.startsWith(`${block}.`) ? name.slice(block.length + 1) : name;
+}
+
+/** The type column: the kind's description; an add also names what it adds. */
+function typeText(plan: Plan, layer: PlannedLayer): string {
+  const described = layerKind(layer.type).describe(layer.spec);
+  if (layer.inputs.length < 2) return described;
+  return `${described} ${layer.inputs.map((p) => producerName(plan, layer, p)).join(' + ')}`;
+}
+
+const isRunningStat = (role: string) => role === 'running_mean' || role === 'running_var';
+
+/** The notes a layer row carries: input rows/columns no window reaches, partial connection tables, running statistics. */
 function layerNotes(layer: PlannedLayer): string[] {
   const notes: string[] = [];
+  const stats = layer.params.filter((p) => isRunningStat(p.role)).reduce((sum, p) => sum + p.size, 0);
+  if (stats > 0) notes.push(`+${grouped(stats)} running mean/var (not trained)`);
   if (layer.unused) {
     const { rows, cols } = layer.unused;
     const plural = (n: number, word: string) => `${word}${n === 1 ? '' : 's'}`;
@@ -74,7 +95,7 @@ function rowsOf(plan: Plan): Row[] {
   };
   return [inputRow, ...plan.layers.map((layer) => ({
     name: layer.name,
-    type: layerKind(layer.type).describe(layer.spec),
+    type: typeText(plan, layer),
     output: layer.outputShape.join('x'),
     params: grouped(layer.paramCount),
     connections: grouped(layer.connections),
@@ -94,12 +115,20 @@ function formatTable(rows: Row[]): string[] {
   return [header, '-'.repeat(width), ...body];
 }
 
+/** Why the flat array holds more values than there are trainable parameters. */
+function storedReasons(plan: Plan): string[] {
+  const reasons: string[] = [];
+  if (plan.layers.some((l) => l.weightMask)) reasons.push('masked weights stay 0');
+  if (plan.layers.some((l) => l.params.some((p) => isRunningStat(p.role)))) reasons.push('batchnorm running statistics are not trained');
+  return reasons;
+}
+
 /** The summary as printed by `cnn summary`. */
 export function formatSummary(plan: Plan, options: SummaryOptions): string {
   const table = formatTable(rowsOf(plan));
   const width = Math.max(...table.map((l) => l.length));
   const { forwardBytesPerImage, trainingBytes } = memoryEstimate(plan, options.batchSize);
-  const stored = plan.paramSize !== plan.totals.params ? ` (${grouped(plan.paramSize)} stored; masked weights stay 0)` : '';
+  const stored = plan.paramSize !== plan.totals.params ? ` (${grouped(plan.paramSize)} stored; ${storedReasons(plan).join('; ')})` : '';
   const totals: [string, string][] = [
     ['Total params', `${grouped(plan.totals.params)}${stored}`],
     ['Connections (multiply-adds per image)', grouped(plan.totals.connections)],
@@ -132,6 +161,8 @@ export interface SummaryJson {
     activations: number;
     receptiveField: [number, number];
     unused?: { rows: number; cols: number };
+    /** Producer names ("input" for the model input), given only for layers with several inputs (add). */
+    inputs?: string[];
   }[];
   totals: {
     params: number;
@@ -158,6 +189,7 @@ export function summaryJson(plan: Plan, options: SummaryOptions): SummaryJson {
       activations: layer.activations,
       receptiveField: [...layer.receptiveField],
       ...(layer.unused ? { unused: { ...layer.unused } } : {}),
+      ...(layer.inputs.length > 1 ? { inputs: layer.inputs.map((p) => (p < 0 ? 'input' : plan.layers[p].name)) } : {}),
     })),
     totals: {
       params: plan.totals.params,

@@ -1,7 +1,12 @@
 // The model zoo, as data: each model is a plain ModelSpec that `summary` can print and a
 // user can copy into a JSON file. getModel hands out a copy, so callers may change it freely.
+// The LeNets live here; the other families in src/model/zoo/ (one file per family).
 import { closest } from '../layers/fields';
 import type { ModelSpec } from './types';
+import { alexnet, alexnetLite } from './zoo/alexnet';
+import { mlp } from './zoo/mlp';
+import { cifarResNet, imageNetResNet } from './zoo/resnet';
+import { vgg, vggSmall } from './zoo/vgg';
 
 /** LeNet-5 as it is usually trained today: ReLU, max pooling, full connections, 28x28 input. */
 const lenet5: ModelSpec = {
@@ -67,7 +72,13 @@ const lenet5Classic: ModelSpec = {
   ],
 };
 
-const MODELS: readonly ModelSpec[] = [lenet5, lenet5Classic];
+const MODELS: readonly ModelSpec[] = [
+  lenet5, lenet5Classic, mlp,
+  alexnetLite, vggSmall,
+  cifarResNet(20), cifarResNet(32), cifarResNet(56), cifarResNet(20, false),
+  alexnet, vgg('vgg11'), vgg('vgg13'), vgg('vgg16'), vgg('vgg19'),
+  imageNetResNet(18), imageNetResNet(34), imageNetResNet(34, false),
+];
 
 /** Every zoo model (copies), in a stable order. */
 export function listModels(): ModelSpec[] {

@@ -11,6 +11,9 @@ export interface EpochMetrics {
   imagesPerSecond: number;
   seconds: number;
   lr: number;
+  /** With --val: loss and accuracy on the held-out training images. */
+  valLoss?: number;
+  valAccuracy?: number;
 }
 
 export function appendMetrics(file: string, m: EpochMetrics): void {

@@ -4,9 +4,10 @@
 // of the epoch) so a checkpoint taken at any step resumes to the same weights.
 import { Batcher, epochOrder } from '../data/batcher';
 import type { Dataset, ImageSet } from '../data/dataset';
+import { isNoAugment, parseAugment, type AugmentPass } from '../data/augment';
 import { Rng } from './rng';
 import type { Runtime } from './runtime';
-import { learningRateAt } from './schedule';
+import { endEpoch, learningRateAt, plateauStateFromJson, startPlateau, type PlateauState } from './schedule';
 import { evaluateSet, type EvalResult } from './evaluate';
 import { appendMetrics, type EpochMetrics } from './metrics';
 import type { ProgressReporter } from './progress';
@@ -16,6 +17,8 @@ export interface TrainJob {
   runtime: Runtime;
   dataset: Dataset;
   train: ImageSet;
+  /** Held-out training images (--val), or null. */
+  val: ImageSet | null;
   datasetInfo: DatasetInfo;
   settings: TrainSettings;
   out: string;
@@ -35,6 +38,8 @@ export interface TrainOutcome {
   epochs: EpochMetrics[];
   finalTest: EvalResult | null;
   position: TrainingPosition;
+  /** The epoch (1-based) with the best validation accuracy, when --val was given. */
+  bestEpoch: { epoch: number; valAccuracy: number } | null;
 }
 
 export class DivergedError extends Error {}
@@ -47,6 +52,11 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
   const bs = settings.batchSize;
   const trainBatcher = new Batcher(job.train, plan.input, job.dataset.mean, job.dataset.std);
   const testBatcher = new Batcher(job.dataset.test, plan.input, job.dataset.mean, job.dataset.std);
+  const valBatcher = job.val ? new Batcher(job.val, plan.input, job.dataset.mean, job.dataset.std) : null;
+  const augment = parseAugment(settings.augment);
+  // Each image's random transform depends only on (seed, epoch, image index): resumed runs repeat it.
+  const augmentFor = (epoch: number): AugmentPass | undefined =>
+    isNoAugment(augment) ? undefined : { settings: augment, seed: settings.seed, epoch };
   const count = job.train.count;
   const stepsPerEpoch = Math.ceil(count / bs);
 
@@ -64,6 +74,8 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
     epochRngState: rng.getState(),
     partial: { lossSum: 0, correct: 0, seen: 0 },
   };
+  let plateau: PlateauState = position.plateau ? plateauStateFromJson(position.plateau) : startPlateau(settings);
+  let bestEpoch: TrainOutcome['bestEpoch'] = null;
   const history: EpochMetrics[] = [];
   let finalTest: EvalResult | null = null;
   let lastCheckpoint = Date.now();
@@ -87,16 +99,18 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
     const batchLength = (s: number) => Math.min(bs, count - s * bs);
     if (step < stepsPerEpoch) {
       const b = view(cur, batchLength(step));
-      trainBatcher.fill(order, step * bs, batchLength(step), b.x, b.y);
+      trainBatcher.fill(order, step * bs, batchLength(step), b.x, b.y, augmentFor(epoch));
     }
     for (; step < stepsPerEpoch; step++) {
       const n = batchLength(step);
       const b = view(cur, n);
-      lr = learningRateAt(settings, epoch + step / stepsPerEpoch);
-      const pending = net.trainStep(b.x, b.y, n, { lr, momentum: settings.momentum, weightDecay: settings.weightDecay });
+      lr = learningRateAt(settings, epoch + step / stepsPerEpoch, plateau);
+      const pending = net.trainStep(b.x, b.y, n, {
+        lr, momentum: settings.momentum, weightDecay: settings.weightDecay, seed: stepSeed(settings.seed, position.globalStep),
+      });
       if (step + 1 < stepsPerEpoch) {
         const next = view(1 - cur, batchLength(step + 1));
-        trainBatcher.fill(order, (step + 1) * bs, batchLength(step + 1), next.x, next.y);
+        trainBatcher.fill(order, (step + 1) * bs, batchLength(step + 1), next.x, next.y, augmentFor(epoch));
       }
       const r = await pending;
       cur = 1 - cur;
@@ -116,13 +130,14 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
         globalStep: position.globalStep + 1,
         epochRngState: position.epochRngState,
         partial: { lossSum, correct, seen },
+        plateau,
       };
       const elapsed = (Date.now() - epochStart) / 1000;
       progress.update({ step: step + 1, steps: stepsPerEpoch, loss: lossSum / seen, accuracy: correct / seen, imagesPerSecond: timedImages / Math.max(elapsed, 1e-3) });
       if (job.stopRequested()) {
         progress.endEpoch();
         save();
-        return { status: 'stopped', epochs: history, finalTest, position };
+        return { status: 'stopped', epochs: history, finalTest, position, bestEpoch };
       }
       if (job.checkpointEveryMs > 0 && Date.now() - lastCheckpoint >= job.checkpointEveryMs && step + 1 < stepsPerEpoch) {
         save();
@@ -133,6 +148,12 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
     const trainSeconds = (Date.now() - epochStart) / 1000;
     const test = await evaluateSet(runtime, testBatcher, job.dataset.test.count, bs);
     finalTest = test;
+    // Schedules and "best epoch" look at validation images only, never the test set.
+    const val = valBatcher ? await evaluateSet(runtime, valBatcher, job.val!.count, bs) : null;
+    if (val) {
+      if (settings.schedule === 'plateau') plateau = endEpoch(plateau, val.accuracy, settings);
+      if (!bestEpoch || val.accuracy > bestEpoch.valAccuracy) bestEpoch = { epoch: epoch + 1, valAccuracy: val.accuracy };
+    }
     const metrics: EpochMetrics = {
       epoch: epoch + 1,
       trainLoss: lossSum / Math.max(1, seen),
@@ -142,18 +163,31 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
       imagesPerSecond: timedImages / Math.max(trainSeconds, 1e-3),
       seconds: (Date.now() - epochStart) / 1000,
       lr,
+      ...(val ? { valLoss: val.loss, valAccuracy: val.accuracy } : {}),
     };
     history.push(metrics);
     if (job.metricsFile) appendMetrics(job.metricsFile, metrics);
     progress.log(
       `epoch ${epoch + 1}/${settings.epochs}: train loss ${metrics.trainLoss.toFixed(4)} acc ${(100 * metrics.trainAccuracy).toFixed(2)}% | ` +
+        (val ? `val loss ${val.loss.toFixed(4)} acc ${(100 * val.accuracy).toFixed(2)}% | ` : '') +
         `test loss ${metrics.testLoss.toFixed(4)} acc ${(100 * metrics.testAccuracy).toFixed(2)}% | ` +
         `${Math.round(metrics.imagesPerSecond).toLocaleString('en-US')} img/s | ${metrics.seconds.toFixed(1)} s`,
     );
-    position = { epoch: epoch + 1, stepInEpoch: 0, globalStep: position.globalStep, epochRngState: nextEpochRngState, partial: { lossSum: 0, correct: 0, seen: 0 } };
+    position = {
+      epoch: epoch + 1, stepInEpoch: 0, globalStep: position.globalStep, epochRngState: nextEpochRngState,
+      partial: { lossSum: 0, correct: 0, seen: 0 }, plateau,
+    };
     save();
     lastCheckpoint = Date.now();
-    if (job.stopRequested()) return { status: 'stopped', epochs: history, finalTest, position };
+    if (job.stopRequested()) return { status: 'stopped', epochs: history, finalTest, position, bestEpoch };
   }
-  return { status: 'done', epochs: history, finalTest, position };
+  return { status: 'done', epochs: history, finalTest, position, bestEpoch };
+}
+
+/** The seed of one step's random choices (dropout masks): a hash of the run's seed and the step. */
+export function stepSeed(seed: number, globalStep: number): number {
+  let h = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(globalStep >>> 0, 0x85ebca77)) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
+  h = Math.imul(h ^ (h >>> 12), 0x297a2d39) >>> 0;
+  return (h ^ (h >>> 15)) >>> 0;
 }

@@ -6,7 +6,7 @@ import { readSafetensors, writeSafetensors } from '../model/checkpoint';
 import { planModel } from '../model/plan';
 import type { ModelSpec, Plan } from '../model/types';
 import type { RngState } from './rng';
-import type { ScheduleName } from './schedule';
+import type { PlateauState, ScheduleName } from './schedule';
 
 export const MOMENTUM_PREFIX = 'optimizer.momentum.';
 
@@ -30,6 +30,12 @@ export interface TrainSettings {
   warmupEpochs: number;
   seed: number;
   limit: number | null;
+  /** Training images held out for validation (0: none). */
+  val: number;
+  /** Augmentation applied when batches are formed, as --augment writes it ("none" for none). */
+  augment: string;
+  /** plateau: epochs without a better validation accuracy before the rate is divided by 10. */
+  patience: number;
 }
 
 /** Where training stood when the checkpoint was written. */
@@ -43,6 +49,8 @@ export interface TrainingPosition {
   epochRngState: RngState;
   /** Running train loss/correct/seen of a partially completed epoch. */
   partial: { lossSum: number; correct: number; seen: number };
+  /** The plateau schedule's state at the last epoch end (plateau runs only). */
+  plateau?: PlateauState;
 }
 
 export interface LoadedCheckpoint {

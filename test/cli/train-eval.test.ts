@@ -62,6 +62,35 @@ test('a run resumed at an epoch boundary ends with the same weights as an uninte
   sameTensors(whole, parts);
 });
 
+test('augmentation, a validation split and the plateau schedule resume to the same weights', () => {
+  const dir = tempDir();
+  const common = [
+    '--limit', '1200', '--batch-size', '50', '--threads', '2', '--seed', '11',
+    '--val', '200', '--schedule', 'plateau', '--patience', '1', '--augment', 'shift=2,rotate=5',
+  ];
+  const whole = path.join(dir, 'whole.safetensors');
+  const parts = path.join(dir, 'parts.safetensors');
+  const w = runCli(['train', 'lenet5', ...common, '--epochs', '3', '--out', whole]);
+  assert.equal(w.status, 0, w.stderr);
+  assert.match(w.stdout, /1,000 training, 200 held out for validation/);
+  assert.match(w.stdout, /val loss [\d.]+ acc [\d.]+%/);
+  assert.match(w.stdout, /best validation accuracy/);
+  assert.equal(runCli(['train', 'lenet5', ...common, '--epochs', '2', '--out', parts]).status, 0);
+  const resumed = runCli(['train', 'lenet5', '--resume', parts, '--epochs', '3', '--threads', '2']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  sameTensors(whole, parts);
+});
+
+test('the plateau schedule without --val, and a bad --augment, are usage errors', () => {
+  const plateau = runCli(['train', 'lenet5', '--schedule', 'plateau', '--epochs', '1']);
+  assert.equal(plateau.status, 2);
+  assert.match(plateau.stderr, /--val/);
+  const augment = runCli(['train', 'lenet5', '--augment', 'spin=3']);
+  assert.equal(augment.status, 2);
+  assert.match(augment.stderr, /--augment/);
+  assert.match(augment.stderr, /spin/);
+});
+
 test('resume refuses to change the settings of the run', () => {
   const dir = tempDir();
   const out = path.join(dir, 'a.safetensors');

@@ -188,7 +188,10 @@ test('names are unique and PyTorch-like; explicit names win', () => {
     const plan = planModel(model);
     const names = plan.layers.map((l) => l.name);
     assert.equal(new Set(names).size, names.length, model.name);
-    for (const tensor of plan.layers.flatMap((l) => l.params)) assert.match(tensor.name, /^[A-Za-z_][A-Za-z0-9_]*\.(weight|bias)$/);
+    // Dotted paths inside residual blocks and VGG's Sequentials, as PyTorch's state_dict keys.
+    for (const tensor of plan.layers.flatMap((l) => l.params)) {
+      assert.match(tensor.name, /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*\.(weight|bias|running_mean|running_var)$/);
+    }
   }
   const plan = planModel(userModel([1, 8, 8], 10, [
     { type: 'conv2d', filters: 2, kernel: 3 },
@@ -219,7 +222,12 @@ test('toNativeLayers: offsets contiguous, covering paramSize; kinds and windows'
     const plan = planModel(model);
     const native = toNativeLayers(plan);
     assert.equal(native.length, plan.layers.length);
-    const spans = native.flatMap((d) => [[d.weightOffset, d.weightSize], [d.biasOffset, d.biasSize]]).filter(([o]) => o >= 0);
+    // Weight, bias, then batchnorm's running statistics: together they tile the flat array.
+    const spans = native.flatMap((d, i) => {
+      const stats = plan.layers[i].params.filter((p) => p.role.startsWith('running_'));
+      assert.deepEqual([d.runningMeanOffset, d.runningVarOffset].filter((o) => o !== undefined), stats.map((p) => p.offset));
+      return [[d.weightOffset, d.weightSize], [d.biasOffset, d.biasSize], ...stats.map((p) => [p.offset, p.size])];
+    }).filter(([o]) => o >= 0);
     let end = 0;
     for (const [offset, size] of spans) {
       assert.equal(offset, end, `${model.name}: tensors are contiguous`);
@@ -228,8 +236,9 @@ test('toNativeLayers: offsets contiguous, covering paramSize; kinds and windows'
     }
     assert.equal(end, plan.paramSize);
     native.forEach((d, i) => {
-      assert.equal(d.kind, plan.layers[i].type);
-      assert.deepEqual(d.inputs, [i - 1]);
+      assert.equal(d.kind, plan.layers[i].type === 'gap' ? 'avgpool' : plan.layers[i].type);
+      assert.deepEqual(d.inputs, plan.layers[i].inputs);
+      assert.ok(d.inputs.every((producer) => producer >= -1 && producer < i), 'producers come first');
       assert.deepEqual(d.inShape, plan.layers[i].inputShape);
       assert.deepEqual(d.outShape, plan.layers[i].outputShape);
       if (d.weightOffset < 0) assert.equal(d.weightSize, 0);

@@ -7,7 +7,11 @@ export type TinyLayer =
   | { kind: 'conv2d'; filters: number; k: number; s?: number; p?: number; bias?: boolean; mask?: (oc: number, ic: number) => boolean; from?: number }
   | { kind: 'maxpool' | 'avgpool' | 'subsample'; k: number; s?: number; p?: number; from?: number }
   | { kind: 'dense'; units: number; bias?: boolean; from?: number }
-  | { kind: 'flatten' | 'relu' | 'tanh' | 'sigmoid' | 'scaled-tanh'; from?: number };
+  | { kind: 'flatten' | 'relu' | 'tanh' | 'sigmoid' | 'scaled-tanh'; from?: number }
+  | { kind: 'batchnorm'; eps?: number; momentum?: number; from?: number }
+  | { kind: 'dropout'; p: number; from?: number }
+  | { kind: 'lrn'; size: number; alpha: number; beta: number; k: number; from?: number }
+  | { kind: 'add'; from: [number, number] };
 
 export interface TinyNet {
   input: Shape3;
@@ -18,17 +22,22 @@ export interface TinyNet {
 
 const outSize = (n: number, k: number, s: number, p: number) => Math.floor((n + 2 * p - k) / s) + 1;
 
-/** Plans the layers in order; `from` picks a producer other than the previous layer (-1: the input). */
+/**
+ * Plans the layers in order; `from` picks a producer other than the previous layer (-1: the
+ * input); 'add' names its two producers. Batch norm gets gamma (weight), beta (bias) and its
+ * running mean and variance, in that order, in the parameter array.
+ */
 export function planTiny(input: Shape3, specs: TinyLayer[]): TinyNet {
   const layers: NativeLayerDesc[] = [];
   let offset = 0;
   const take = (size: number) => { const o = offset; offset += size; return o; };
   specs.forEach((spec, i) => {
-    const from = spec.from ?? i - 1;
+    const inputs = spec.kind === 'add' ? [...spec.from] : [spec.from ?? i - 1];
+    const from = inputs[0];
     const inShape: Shape3 = from < 0 ? [...input] : [...layers[from].outShape];
     const [c, h, w] = inShape;
     const d: NativeLayerDesc = {
-      kind: spec.kind as NativeLayerKind, name: `${spec.kind}${i}`, inputs: [from], inShape, outShape: [...inShape],
+      kind: spec.kind as NativeLayerKind, name: `${spec.kind}${i}`, inputs, inShape, outShape: [...inShape],
       weightOffset: -1, weightSize: 0, biasOffset: -1, biasSize: 0,
     };
     if (spec.kind === 'conv2d') {
@@ -55,6 +64,15 @@ export function planTiny(input: Shape3, specs: TinyLayer[]): TinyNet {
       if (spec.bias !== false) { d.biasSize = spec.units; d.biasOffset = take(d.biasSize); }
     } else if (spec.kind === 'flatten') {
       d.outShape = [c * h * w, 1, 1];
+    } else if (spec.kind === 'batchnorm') {
+      d.weightSize = c; d.weightOffset = take(c); d.biasSize = c; d.biasOffset = take(c);
+      d.runningMeanOffset = take(c); d.runningVarOffset = take(c);
+      if (spec.eps !== undefined) d.eps = spec.eps;
+      if (spec.momentum !== undefined) d.bnMomentum = spec.momentum;
+    } else if (spec.kind === 'dropout') {
+      d.p = spec.p;
+    } else if (spec.kind === 'lrn') {
+      d.lrn = { size: spec.size, alpha: spec.alpha, beta: spec.beta, k: spec.k };
     }
     layers.push(d);
   });
@@ -74,12 +92,18 @@ export function rng(seed: number): () => number {
   };
 }
 
-/** Uniform(-scale/sqrt(fanIn), +) weights, small biases; masked weights are zero. */
+/**
+ * Uniform(-scale/sqrt(fanIn), +) weights, small biases; masked weights are zero. Batch norm:
+ * gamma in [0.5, 1.5), running mean 0 and variance 1 (PyTorch's initial state).
+ */
 export function initParams(net: TinyNet, seed: number): Float32Array {
   const r = rng(seed);
   const params = new Float32Array(net.paramSize);
   for (const l of net.layers) {
-    if (l.weightSize > 0) {
+    if (l.kind === 'batchnorm') {
+      for (let k = 0; k < l.weightSize; k++) params[l.weightOffset + k] = 0.5 + r();
+      params.fill(1, l.runningVarOffset!, l.runningVarOffset! + l.inShape[0]);
+    } else if (l.weightSize > 0) {
       const fanIn = l.kind === 'subsample' ? 1 : l.weightSize / l.outShape[0];
       const bound = Math.sqrt(6 / fanIn);
       for (let k = 0; k < l.weightSize; k++) {
@@ -150,5 +174,34 @@ export function smallConvNet(classes = 10): TinyNet {
     { kind: 'dense', units: 32 },
     { kind: 'relu' },
     { kind: 'dense', units: classes },
+  ]);
+}
+
+/** A small residual network with every new kind; the layer comments give output shapes. */
+export function residualNet(dropout = 0.3): TinyNet {
+  return planTiny([2, 8, 8], [
+    { kind: 'conv2d', filters: 4, k: 3, p: 1 },                 // 0: [4,8,8]
+    { kind: 'batchnorm' },                                       // 1
+    { kind: 'relu' },                                            // 2
+    { kind: 'conv2d', filters: 4, k: 3, p: 1 },                 // 3
+    { kind: 'batchnorm' },                                       // 4
+    { kind: 'add', from: [4, 2] },                               // 5: identity shortcut
+    { kind: 'relu' },                                            // 6
+    { kind: 'lrn', size: 3, alpha: 0.5, beta: 0.75, k: 1 },      // 7
+    { kind: 'conv2d', filters: 6, k: 3, s: 2, p: 1 },           // 8: [6,4,4]
+    { kind: 'batchnorm', momentum: 0.2, eps: 1e-3 },             // 9
+    { kind: 'relu' },                                            // 10
+    { kind: 'conv2d', filters: 6, k: 1, s: 2, from: 7 },        // 11: [6,4,4] projection shortcut
+    { kind: 'batchnorm' },                                       // 12
+    { kind: 'add', from: [10, 12] },                             // 13
+    { kind: 'maxpool', k: 3, s: 2, p: 1 },                       // 14: [6,2,2] overlapping 3x3/2
+    { kind: 'dropout', p: dropout },                             // 15
+    { kind: 'avgpool', k: 2 },                                   // 16: [6,1,1] global average pool
+    { kind: 'add', from: [16, 16] },                             // 17: a layer added to itself
+    { kind: 'flatten' },                                         // 18: [6,1,1]
+    { kind: 'dense', units: 5 },                                 // 19
+    { kind: 'batchnorm' },                                       // 20: batch norm over (N) only
+    { kind: 'tanh' },                                            // 21
+    { kind: 'dense', units: 3 },                                 // 22
   ]);
 }

@@ -1,0 +1,52 @@
+// Batch normalisation over (N, H, W) per channel, as PyTorch's BatchNorm2d (and BatchNorm1d
+// when S = 1): y = gamma * (x - mean) * inv_std + beta, inv_std = 1 / sqrt(var + eps).
+// Training uses the batch's mean and biased variance and updates the running statistics
+// with PyTorch's momentum convention, the running variance from the UNBIASED batch variance:
+//   running_mean = (1 - m) * running_mean + m * mean
+//   running_var  = (1 - m) * running_var  + m * var * M / (M - 1),  M = N*S (M = 1: var)
+// Evaluation uses the running statistics. Backward is the gradient through the batch
+// statistics (training mode).
+// Dimension names: N batch, C channels, S spatial size (H*W); M = N*S values per channel.
+#pragma once
+
+namespace cnn {
+
+constexpr float kBatchNormDefaultEps = 1e-5f;
+constexpr float kBatchNormDefaultMomentum = 0.1f;
+
+// Saves mean and inv_std for backward; running statistics are updated when not nullptr.
+void batchnorm_forward_train(int n, int c, int s,
+                             const float* x,      // (N, C, S)
+                             const float* gamma,  // (C)
+                             const float* beta,   // (C)
+                             float eps, float momentum,
+                             float* y,             // (N, C, S)
+                             float* save_mean,     // (C)
+                             float* save_inv_std,  // (C)
+                             float* running_mean,  // (C) or nullptr
+                             float* running_var);  // (C) or nullptr
+
+void batchnorm_forward_eval(int n, int c, int s,
+                            const float* x,             // (N, C, S)
+                            const float* gamma,         // (C)
+                            const float* beta,          // (C)
+                            const float* running_mean,  // (C)
+                            const float* running_var,   // (C)
+                            float eps,
+                            float* y);                  // (N, C, S)
+
+// xhat = (x - mean) * inv_std;
+// dx (=|+=) gamma * inv_std * (dy - mean(dy) - xhat * mean(dy * xhat)) over the channel's M values;
+// dgamma += sum dy * xhat ; dbeta += sum dy
+void batchnorm_backward(int n, int c, int s,
+                        const float* x,             // (N, C, S): forward input
+                        const float* gamma,         // (C)
+                        const float* save_mean,     // (C)
+                        const float* save_inv_std,  // (C)
+                        const float* dy,            // (N, C, S)
+                        float* dx,                  // (N, C, S) or nullptr (no input gradient)
+                        float* dgamma,              // (C)
+                        float* dbeta,               // (C)
+                        bool accumulate);
+
+}  // namespace cnn
