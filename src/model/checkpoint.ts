@@ -17,16 +17,25 @@ export const CHECKPOINT_FORMAT = 'cnn-checkpoint-1';
 /** Larger headers are refused before anything is allocated for them. */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
+/** F32 for weights; I64 only for integer counters such as batch norm's num_batches_tracked. */
+export type TensorData = Float32Array | BigInt64Array;
+
 export interface NamedTensor {
   name: string;
   shape: number[];
-  data: Float32Array;
+  data: TensorData;
 }
 
 export interface LoadedTensor {
   shape: number[];
-  data: Float32Array;
+  data: TensorData;
 }
+
+function dtypeOf(data: TensorData): 'F32' | 'I64' {
+  return data instanceof BigInt64Array ? 'I64' : 'F32';
+}
+
+const DTYPE_BYTES = { F32: 4, I64: 8 } as const;
 
 export interface Safetensors {
   tensors: Map<string, LoadedTensor>;
@@ -35,6 +44,7 @@ export interface Safetensors {
 
 interface TensorEntry {
   name: string;
+  dtype: 'F32' | 'I64';
   shape: number[];
   begin: number;
   end: number;
@@ -84,10 +94,10 @@ function checkTensorsToWrite(file: string, tensors: NamedTensor[]): void {
 }
 
 /** The tensor's bytes in little-endian order: a view on little-endian hosts, a swapped copy otherwise. */
-function littleEndianBytes(data: Float32Array): Buffer {
+function littleEndianBytes(data: TensorData): Buffer {
   const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (HOST_IS_LITTLE_ENDIAN) return view;
-  return Buffer.from(view).swap32();
+  return dtypeOf(data) === 'I64' ? Buffer.from(view).swap64() : Buffer.from(view).swap32();
 }
 
 /** The 8-byte length followed by the JSON header, padded with spaces to a multiple of 8. */
@@ -95,8 +105,8 @@ function encodeHeader(tensors: NamedTensor[], metadata: Record<string, string>):
   const json: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const t of tensors) {
-    const end = offset + t.data.length * 4;
-    json[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, end] };
+    const end = offset + t.data.byteLength;
+    json[t.name] = { dtype: dtypeOf(t.data), shape: t.shape, data_offsets: [offset, end] };
     offset = end;
   }
   const text = Buffer.from(JSON.stringify(json), 'utf8');
@@ -282,9 +292,10 @@ function parseEntry(file: string, name: string, value: unknown, dataSize: number
   for (const field of ['dtype', 'shape', 'data_offsets']) {
     if (!(field in entry)) throw corrupt(file, `tensor ${name} is missing the field "${field}"`);
   }
-  if (entry.dtype !== 'F32') {
-    throw new Error(`${file}: tensor ${name} has dtype ${String(entry.dtype)}; cnn reads F32 checkpoints`);
+  if (entry.dtype !== 'F32' && entry.dtype !== 'I64') {
+    throw new Error(`${file}: tensor ${name} has dtype ${String(entry.dtype)}; cnn reads F32 checkpoints (I64 only for counters)`);
   }
+  const dtype = entry.dtype;
   const shape = entry.shape;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw corrupt(file, `tensor ${name}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
@@ -297,11 +308,11 @@ function parseEntry(file: string, name: string, value: unknown, dataSize: number
   if (begin > end || end > dataSize) {
     throw corrupt(file, `tensor ${name}: data_offsets [${begin}, ${end}] lie outside the ${dataSize}-byte data buffer`);
   }
-  const bytes = (shape as number[]).reduce((a, b) => a * b, 1) * 4;
+  const bytes = (shape as number[]).reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
   if (end - begin !== bytes) {
     throw corrupt(file, `tensor ${name}: data_offsets [${begin}, ${end}] span ${end - begin} bytes but shape [${shape.join(', ')}] needs ${bytes}`);
   }
-  return { name, shape: shape as number[], begin, end };
+  return { name, dtype, shape: shape as number[], begin, end };
 }
 
 /** The tensors must tile the data buffer exactly: no overlaps, no gaps, nothing left over. */
@@ -321,12 +332,12 @@ function checkLayout(file: string, entries: TensorEntry[], dataSize: number): vo
 }
 
 function readTensors(file: string, fd: number, header: Header): Map<string, LoadedTensor> {
-  const data = new Map<string, Float32Array>();
+  const data = new Map<string, TensorData>();
   const hash = crypto.createHash('sha256');
   // Data-buffer order, so the running hash sees the buffer exactly as it lies in the file.
   const byOffset = [...header.entries].sort((a, b) => a.begin - b.begin);
   for (const e of byOffset) {
-    const values = new Float32Array((e.end - e.begin) / 4);
+    const values = e.dtype === 'I64' ? new BigInt64Array((e.end - e.begin) / 8) : new Float32Array((e.end - e.begin) / 4);
     const bytes = new Uint8Array(values.buffer);
     try {
       readExactly(fd, bytes, header.dataStart + e.begin);
@@ -334,14 +345,17 @@ function readTensors(file: string, fd: number, header: Header): Map<string, Load
       throw new Error(`${file}: cannot read tensor ${e.name}: ${(err as Error).message}`);
     }
     hash.update(bytes);
-    if (!HOST_IS_LITTLE_ENDIAN) Buffer.from(values.buffer).swap32();
+    if (!HOST_IS_LITTLE_ENDIAN) {
+      if (e.dtype === 'I64') Buffer.from(values.buffer).swap64();
+      else Buffer.from(values.buffer).swap32();
+    }
     data.set(e.name, values);
   }
   checkChecksum(file, header.metadata.checksum, hash.digest('hex'));
   const tensors = new Map<string, LoadedTensor>();
   for (const e of header.entries) {
     const values = data.get(e.name)!;
-    checkFinite(file, e.name, values);
+    if (values instanceof Float32Array) checkFinite(file, e.name, values);
     tensors.set(e.name, { shape: e.shape, data: values });
   }
   return tensors;

@@ -2,13 +2,15 @@
 // PyTorch's names, the momentum buffers under "optimizer.momentum.<name>", and metadata
 // (the model spec, the dataset's normalisation, where training stood). Loading rebuilds
 // the plan from the stored spec and checks every tensor against it.
-import { readSafetensors, writeSafetensors } from '../model/checkpoint';
+import { readSafetensors, writeSafetensors, type NamedTensor } from '../model/checkpoint';
 import { planModel } from '../model/plan';
 import type { ModelSpec, Plan } from '../model/types';
 import type { RngState } from './rng';
 import type { PlateauState, ScheduleName } from './schedule';
 
 export const MOMENTUM_PREFIX = 'optimizer.momentum.';
+/** PyTorch's BatchNorm counter (an int64 scalar): training steps seen, so state_dicts match. */
+const BATCHES_TRACKED = '.num_batches_tracked';
 
 export interface DatasetInfo {
   name: string;
@@ -71,10 +73,14 @@ export function saveCheckpoint(
   arrays: { params: Float32Array; velocity: Float32Array | null },
   info: { dataset: DatasetInfo; settings: TrainSettings | null; position: TrainingPosition | null },
 ): void {
-  const tensors: { name: string; shape: number[]; data: Float32Array }[] = [];
+  const tensors: NamedTensor[] = [];
   for (const layer of plan.layers) {
     for (const t of layer.params) {
       tensors.push({ name: t.name, shape: t.shape, data: arrays.params.subarray(t.offset, t.offset + t.size) });
+    }
+    if (layer.type === 'batchnorm') {
+      const steps = BigInt(info.position?.globalStep ?? 0);
+      tensors.push({ name: layer.name + BATCHES_TRACKED, shape: [], data: BigInt64Array.of(steps) });
     }
   }
   if (arrays.velocity) {
@@ -128,6 +134,7 @@ export function loadCheckpoint(file: string): LoadedCheckpoint {
         expected.add(name);
         const found = tensors.get(name);
         if (!found) throw new Error(`${file}: tensor "${name}" of model ${model.name} is missing from the checkpoint.`);
+        if (!(found.data instanceof Float32Array)) throw new Error(`${file}: tensor "${name}" must be F32.`);
         if (found.shape.length !== t.shape.length || found.shape.some((d, i) => d !== t.shape[i])) {
           throw new Error(
             `${file}: tensor "${name}" has shape [${found.shape.join(', ')}] but model ${model.name} needs [${t.shape.join(', ')}].`,
@@ -137,6 +144,8 @@ export function loadCheckpoint(file: string): LoadedCheckpoint {
       }
     }
   }
+  // The batch-norm counters are informational (cnn's running statistics use a fixed momentum).
+  for (const layer of plan.layers) if (layer.type === 'batchnorm') expected.add(layer.name + BATCHES_TRACKED);
   for (const name of tensors.keys()) {
     if (!expected.has(name)) throw new Error(`${file}: tensor "${name}" does not belong to model ${model.name}.`);
   }

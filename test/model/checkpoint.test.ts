@@ -136,7 +136,7 @@ test('a shape that does not match the data is refused at write time', () => {
 test('a file without a checksum (written by another tool) loads', () => {
   const file = rawFile({ 'fc.weight': { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] } }, f32([1, 2, 3, 4]));
   const { tensors, metadata } = readSafetensors(file);
-  assert.deepEqual(Array.from(tensors.get('fc.weight')!.data), [1, 2, 3, 4]);
+  assert.deepEqual(Array.from(tensors.get('fc.weight')!.data as Float32Array), [1, 2, 3, 4]);
   assert.deepEqual(metadata, {});
 });
 
@@ -246,4 +246,18 @@ test('peekSafetensorsMetadata reads only the header', () => {
   bytes[bytes.length - 1] ^= 0xff;
   fs.writeFileSync(file, bytes);
   assert.equal(peekSafetensorsMetadata(file).model, 'tiny');
+});
+
+test('an I64 counter (batch norm num_batches_tracked) round-trips beside F32 tensors', () => {
+  const file = nextFile();
+  writeSafetensors(file, [
+    { name: 'bn.weight', shape: [2], data: Float32Array.of(1, 2) },
+    { name: 'bn.num_batches_tracked', shape: [], data: BigInt64Array.of(12345n) },
+  ], {});
+  const { tensors } = readSafetensors(file);
+  const counter = tensors.get('bn.num_batches_tracked')!;
+  assert.ok(counter.data instanceof BigInt64Array);
+  assert.deepEqual(counter.shape, []);
+  assert.equal(counter.data[0], 12345n);
+  assert.deepEqual(Array.from(tensors.get('bn.weight')!.data as Float32Array), [1, 2]);
 });
