@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include "binding/checks.h"
+#include "binding/network_worker.h"
 #include "kernels/fma_peak.h"
 #include "kernels/gemm.h"
 #include "kernels/threads.h"
@@ -42,16 +43,26 @@ static Napi::Value GemmPath(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), cnn::gemm_path());
 }
 
+// The thread count and GEMM path are global: a network step running on a worker thread
+// sized its workspace for them, so they may only change between steps.
+static void require_no_step_running(Napi::Env env, const char* fn) {
+  if (network_steps_running() > 0)
+    throw Napi::Error::New(env, std::string(fn) + ": a network step is running; call it between steps");
+}
+
 static Napi::Value SetGemmPath(const Napi::CallbackInfo& info) {
   require_args(info, "setGemmPath", 1);
   if (!info[0].IsString()) throw_type(info.Env(), "setGemmPath", "name must be a string");
+  require_no_step_running(info.Env(), "setGemmPath");
   std::string name = info[0].As<Napi::String>().Utf8Value();
   return Napi::Boolean::New(info.Env(), cnn::set_gemm_path(name.c_str()));
 }
 
 static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   require_args(info, "setThreads", 1);
-  cnn::set_num_threads(int_arg(info, "setThreads", 0, "n", 1, 256));
+  int n = int_arg(info, "setThreads", 0, "n", 1, 256);
+  require_no_step_running(info.Env(), "setThreads");
+  cnn::set_num_threads(n);
   return info.Env().Undefined();
 }
 

@@ -78,8 +78,10 @@ void micro(int kc, const float* a, const float* b, int ldb, float* c, int ldc, i
   }
 }
 
+// Blocks: an A panel (6 x 384 floats, 9 KiB) stays in L1, the packed B block (384 x 480
+// floats, 720 KiB) in L2; the A block lives in L3, tall so that B is repacked rarely.
 constexpr GemmKernel kKernel = {
-    "avx2", MR, NR, /*kc*/ 384, /*mc*/ 6 * 224, /*nc*/ 480,
+    "avx2", MR, NR, /*kc*/ 384, /*mc*/ 6 * 448, /*nc*/ 480,
     pack_a_panels<Shape>, pack_b_panels<Shape>, micro,
 };
 

@@ -6,9 +6,13 @@
 namespace cnn {
 static std::atomic<int> g_threads{0};
 
+// hardware_concurrency reads /sys on Linux (microseconds per call): ask once.
 int max_hardware_threads() {
-  unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : (int)n;
+  static const int n = [] {
+    unsigned h = std::thread::hardware_concurrency();
+    return h == 0 ? 1 : (int)h;
+  }();
+  return n;
 }
 int num_threads() {
   int n = g_threads.load(std::memory_order_relaxed);
