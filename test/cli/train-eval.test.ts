@@ -126,3 +126,34 @@ test('SIGINT during training saves a checkpoint, exits 130, and the run resumes 
   assert.equal(runCli(['train', 'lenet5', ...common, '--out', whole]).status, 0);
   sameTensors(whole, interrupted);
 });
+
+test('SIGKILL mid-epoch loses at most --checkpoint-every of work, and the run resumes to the same weights', async () => {
+  const dir = tempDir();
+  const common = ['--limit', '20000', '--batch-size', '32', '--threads', '2', '--seed', '5', '--epochs', '2'];
+  const killed = path.join(dir, 'killed.safetensors');
+  let killedAt = -1;
+  const r = await startCli(['train', 'lenet5', ...common, '--out', killed, '--checkpoint-every', '200ms'], {
+    onStdout: (text, child) => {
+      if (killedAt < 0 && /sgd:/.test(text)) {
+        killedAt = 0;
+        // Kill once a mid-epoch checkpoint exists, at a moment unrelated to the writes.
+        const poll = setInterval(() => {
+          if (fs.existsSync(killed)) {
+            clearInterval(poll);
+            setTimeout(() => {
+              killedAt = Date.now();
+              child.kill('SIGKILL');
+            }, 150 + Math.floor(Math.random() * 300));
+          }
+        }, 20);
+      }
+    },
+  });
+  assert.equal(r.signal, 'SIGKILL', `the run ended by itself (${r.status}) before it could be killed`);
+  const resumed = runCli(['train', 'lenet5', '--resume', killed, '--threads', '2']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stdout, /resuming from .* at epoch 1, step [1-9]/);
+  const whole = path.join(dir, 'whole.safetensors');
+  assert.equal(runCli(['train', 'lenet5', ...common, '--out', whole, '--checkpoint-every', '0']).status, 0);
+  sameTensors(whole, killed);
+});
