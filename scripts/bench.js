@@ -1,76 +1,343 @@
 #!/usr/bin/env node
-// `npm run bench`: training throughput of the zoo models with 1 and 2 threads, measured by
-// `cnn bench` in child processes that alternate (1 thread, 2 threads, 1, 2, ...) so that a
-// noisy machine affects both alike; each figure is the median of the runs. Then the GEMM
-// benchmark (scripts/gemm-bench.js). Nothing here is a test: it only measures and prints.
+// `npm run bench`: training throughput of the zoo models, cnn side by side with PyTorch.
+// Each measurement is a child process: `cnn bench` for cnn, scripts/torch-bench.py (the same
+// architectures in PyTorch) for PyTorch. For every model they alternate in one loop
+// (cnn 1 thread, torch 1 thread, cnn 2 threads, torch 2 threads twice: libgomp's default wait
+// policy and OMP_WAIT_POLICY=passive; repeated --runs times) so a noisy machine affects all
+// alike; each figure is the median of the runs. The comparison takes
+// each side's best thread setting. Effective GFLOP/s = training FLOPs per image (2 FLOPs per
+// multiply-add x 3 passes x `cnn summary`'s forward multiply-adds) x images/s, also as a share
+// of the FMA peak the addon measures in the same run. Then the GEMM benchmark
+// (scripts/gemm-bench.js). Nothing here is a test: it only measures and prints.
 //
-//   node scripts/bench.js [--models lenet5,lenet5-classic] [--runs 3] [--steps 50] [--no-gemm]
+//   node scripts/bench.js [--models lenet5,vgg-small] [--runs 3] [--steps 50] [--batch-size 64]
+//                         [--no-torch] [--no-gemm] [--json [FILE]]
+//   node scripts/bench.js --markdown FILE     (the results table of a --json FILE, as Markdown)
+//
+// --json alone writes all results as one JSON object to stdout (the table goes to stderr);
+// --json FILE writes it to FILE. PyTorch is run with TORCH_PYTHON (default /usr/bin/python3).
+// See docs/benchmarks.md.
 'use strict';
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 const os = require('node:os');
 
 const ROOT = path.resolve(__dirname, '..');
 const CNN = path.join(ROOT, 'bin', 'cnn');
+const TORCH_BENCH = path.join(__dirname, 'torch-bench.py');
+const PYTHON = process.env.TORCH_PYTHON || '/usr/bin/python3';
+const DEFAULT_MODELS = ['lenet5', 'lenet5-classic', 'alexnet-lite', 'vgg-small', 'resnet20'];
+const THREADS = [1, 2];
+const WARMUP = 5;
+// The environment as given, for the children: loadAddon() sets GOMP_SPINCOUNT for this process only.
+const BASE_ENV = { ...process.env };
+const INSTALL_HINT =
+  'install it for /usr/bin/python3 with `sudo apt-get install -y python3-torch` (Debian/Ubuntu), or ' +
+  '`/usr/bin/python3 -m pip install torch --index-url https://download.pytorch.org/whl/cpu`, or point TORCH_PYTHON at a python with torch';
+
+const USAGE = 'usage: node scripts/bench.js [--models a,b] [--runs N] [--steps N] [--batch-size N] [--no-torch] [--no-gemm] [--json [FILE]]\n' +
+  '       node scripts/bench.js --markdown FILE';
 
 function parseArgs(argv) {
-  const opts = { models: null, runs: 3, steps: 50, gemm: true, batch: 64 };
+  const opts = { models: null, runs: 3, steps: 50, batch: 64, torch: true, gemm: true, json: false, jsonFile: null, markdown: null };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i];
     if (key === '--no-gemm') { opts.gemm = false; continue; }
+    if (key === '--no-torch') { opts.torch = false; continue; }
+    if (key === '--json') {
+      opts.json = true;
+      if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) opts.jsonFile = argv[++i];
+      continue;
+    }
+    if (key === '--help' || key === '-h') { console.log(USAGE); process.exit(0); }
     const value = argv[++i];
-    if (value === undefined) throw new Error(`${key} needs a value`);
-    if (key === '--models') opts.models = value.split(',');
-    else if (key === '--runs') opts.runs = Number(value);
-    else if (key === '--steps') opts.steps = Number(value);
-    else if (key === '--batch-size') opts.batch = Number(value);
-    else throw new Error(`unknown option ${key}`);
+    if (value === undefined) throw new Error(`${key} needs a value\n${USAGE}`);
+    if (key === '--models') opts.models = value.split(',').filter(Boolean);
+    else if (key === '--runs') opts.runs = positiveInt(key, value);
+    else if (key === '--steps') opts.steps = positiveInt(key, value);
+    else if (key === '--batch-size') opts.batch = positiveInt(key, value);
+    else if (key === '--markdown') opts.markdown = value;
+    else throw new Error(`unknown option ${key}\n${USAGE}`);
   }
   return opts;
 }
 
-function cnn(args) {
-  const r = spawnSync(process.execPath, [CNN, ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`cnn ${args.join(' ')} failed: ${r.stderr}`);
+function positiveInt(key, value) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${key} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+function run(file, args, env) {
+  const r = spawnSync(file, args, { encoding: 'utf8', env: { ...BASE_ENV, ...env } });
+  if (r.error) throw new Error(`cannot run ${file} (${r.error.code ?? r.error.message})`);
+  if (r.status !== 0) throw new Error(`${path.basename(file)} ${args.join(' ')} failed (exit ${r.status}): ${r.stderr.trim()}`);
   return r.stdout;
 }
+
+const cnn = (args) => run(process.execPath, [CNN, ...args]);
+// OPENBLAS_NUM_THREADS=1 before torch loads (torch-bench.py also forces it): otherwise OpenBLAS's
+// own threads fight torch's OpenMP threads and PyTorch runs several times slower.
+const python = (args, env = {}) => run(PYTHON, args, { OPENBLAS_NUM_THREADS: '1', ...env });
+// PyTorch with 2 threads runs twice per round: with libgomp's default wait policy (threads spin
+// between parallel regions) and with OMP_WAIT_POLICY=passive (they sleep). On a busy machine
+// spinning can make it 5-10x slower than 1 thread; the table takes the better of the two.
+const PASSIVE = { OMP_WAIT_POLICY: 'passive' };
+
+const cnnArgs = (model, threads, o) =>
+  ['bench', model, '--threads', String(threads), '--batch-size', String(o.batch), '--steps', String(o.steps), '--warmup', String(WARMUP), '--json'];
+const torchArgs = (model, threads, o) =>
+  [TORCH_BENCH, model, '--threads', String(threads), '--batch-size', String(o.batch), '--steps', String(o.steps), '--warmup', String(WARMUP)];
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function main() {
-  const opts = parseArgs(process.argv.slice(2));
-  const known = JSON.parse(cnn(['models', '--json'])).map((m) => m.name);
-  const wanted = opts.models ?? ['lenet5', 'lenet5-classic', 'alexnet-lite', 'vgg-small', 'resnet20'];
-  const models = wanted.filter((m) => known.includes(m));
-  console.log(`cnn training throughput, batch ${opts.batch}, ${opts.steps} steps, median of ${opts.runs} alternated runs`);
-  console.log(`machine: ${os.cpus()[0].model}, ${os.availableParallelism()} cores, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
-  console.log('');
-  console.log('model            1 thread img/s   2 threads img/s   2 threads ms/step   speed-up');
-  for (const model of models) {
-    const samples = { 1: [], 2: [] };
-    const ms = [];
-    for (let r = 0; r < opts.runs; r++) {
-      for (const t of [1, 2]) {
-        const out = JSON.parse(cnn(['bench', model, '--threads', String(t), '--batch-size', String(opts.batch), '--steps', String(opts.steps), '--json']));
-        samples[t].push(out.imagesPerSecond);
-        if (t === 2) ms.push(out.msPerStep);
+/** PyTorch's version and the models torch-bench.py knows, or null (with the reason) if it cannot run. */
+function probeTorch() {
+  try {
+    const info = JSON.parse(python(['-c',
+      'import json, torch; print(json.dumps({"version": torch.__version__, "mkldnn": torch.backends.mkldnn.is_available(), ' +
+      '"openmp": torch.backends.openmp.is_available()}))']));
+    info.models = JSON.parse(python([TORCH_BENCH, 'list']));
+    return { info, reason: null };
+  } catch (e) {
+    return { info: null, reason: e.message.split('\n').slice(-1)[0] };
+  }
+}
+
+/** The addon, for fmaPeak and gemmPath; null if it does not load (then no % of peak). */
+function loadAddon() {
+  const file = process.env.CNN_ADDON ? path.resolve(process.env.CNN_ADDON) : path.join(ROOT, 'build', 'Release', 'cnn.node');
+  // As src/native.ts does: idle OpenMP threads spin briefly between calls, then sleep.
+  if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) process.env.GOMP_SPINCOUNT = '20000';
+  try {
+    return require(file);
+  } catch (e) {
+    return null;
+  }
+}
+
+/** The CPU's model name, with family/model/stepping from /proc/cpuinfo (VMs often report only "AMD EPYC"). */
+function cpuModel() {
+  try {
+    const lines = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n');
+    const field = (name) => lines.find((l) => l.split(':')[0].trim() === name)?.split(':')[1].trim();
+    const name = field('model name');
+    if (name) return `${name} (family ${field('cpu family')}, model ${field('model')}, stepping ${field('stepping')})`;
+  } catch { /* not Linux */ }
+  return os.cpus()[0]?.model ?? 'unknown CPU';
+}
+
+const fmt = (x) => (x === undefined || x === null ? '-' : Math.round(x).toLocaleString('en-US'));
+const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+/** The best of the thread settings: {threads, imagesPerSecond, gflops, peakPercent}. */
+function best(side, flopsPerImage, peaks) {
+  let top = null;
+  for (const t of THREADS) {
+    const ips = side?.[t]?.imagesPerSecond;
+    if (ips !== undefined && (top === null || ips > top.imagesPerSecond)) top = { threads: t, imagesPerSecond: ips };
+  }
+  if (top === null) return null;
+  top.gflops = (flopsPerImage * top.imagesPerSecond) / 1e9;
+  top.peakPercent = peaks?.[top.threads] ? (100 * top.gflops) / peaks[top.threads] : null;
+  return top;
+}
+
+/** One model: cnn and (if it has the model) PyTorch, alternated, --runs times; medians. */
+function measureModel(model, opts, torch) {
+  const summary = JSON.parse(cnn(['summary', model, '--json']));
+  const macs = summary.totals.connections;
+  const flopsPerImage = 2 * 3 * macs;
+  const withTorch = Boolean(torch && torch.models.includes(model));
+  const samples = { cnn: { 1: [], 2: [] }, torch: { 1: [], 2: [], '2p': [] } };
+  const errors = [];
+  for (let r = 0; r < opts.runs; r++) {
+    for (const t of THREADS) {
+      try {
+        samples.cnn[t].push(JSON.parse(cnn(cnnArgs(model, t, opts))));
+      } catch (e) { errors.push(e.message); }
+      if (!withTorch) continue;
+      for (const key of t === 1 ? ['1'] : ['2', '2p']) {
+        try {
+          samples.torch[key].push(JSON.parse(python(torchArgs(model, t, opts), key === '2p' ? PASSIVE : {})));
+        } catch (e) { errors.push(e.message); }
       }
     }
-    const one = median(samples[1]);
-    const two = median(samples[2]);
-    console.log(
-      `${model.padEnd(16)} ${Math.round(one).toLocaleString('en-US').padStart(15)} ${Math.round(two).toLocaleString('en-US').padStart(17)} ` +
-        `${median(ms).toFixed(2).padStart(19)} ${(two / one).toFixed(2).padStart(9)}x`,
+  }
+  const summarise = (runs) => {
+    const out = {};
+    for (const t of Object.keys(runs)) {
+      if (!runs[t].length) continue;
+      const ips = median(runs[t].map((x) => x.imagesPerSecond));
+      out[t] = {
+        imagesPerSecond: ips,
+        msPerStep: median(runs[t].map((x) => x.msPerStep)),
+        gflops: (flopsPerImage * ips) / 1e9,
+        runs: runs[t].map((x) => x.imagesPerSecond),
+      };
+    }
+    return Object.keys(out).length ? out : null;
+  };
+  const entry = {
+    model, params: summary.totals.params, macsPerImage: macs, trainFlopsPerImage: flopsPerImage,
+    cnn: summarise(samples.cnn), torch: withTorch ? summarise(samples.torch) : null,
+  };
+  if (entry.torch) {
+    // torch[2] is the better wait policy; both stay in the JSON as 2default and 2passive.
+    const [spin, passive] = [entry.torch[2], entry.torch['2p']];
+    delete entry.torch['2p'];
+    if (spin) entry.torch['2default'] = spin;
+    if (passive) entry.torch['2passive'] = passive;
+    if (passive && (!spin || passive.imagesPerSecond > spin.imagesPerSecond)) entry.torch[2] = { ...passive, waitPolicy: 'passive' };
+    else if (spin) entry.torch[2] = { ...spin, waitPolicy: 'default' };
+  }
+  if (errors.length) entry.errors = errors;
+  return entry;
+}
+
+/** The results table of a --json file as Markdown (for docs/benchmarks.md and the README). */
+function markdownTable(result) {
+  const n = (x) => (x === undefined || x === null ? '-' : fmt(x));
+  const g = (b) => (b ? `${b.gflops.toFixed(1)} (${b.peakPercent === null ? '?' : b.peakPercent.toFixed(0)}%, ${b.threads}t)` : '-');
+  const lines = [
+    '| model | cnn 1t img/s | cnn 2t img/s | PyTorch 1t img/s | PyTorch 2t img/s | cnn / PyTorch (best vs best) | cnn GFLOP/s (% of peak) | PyTorch GFLOP/s (% of peak) |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const e of result.models) {
+    const t = (k) => (!result.torch ? '-' : !e.torch ? 'n/a' : n(e.torch[k]?.imagesPerSecond) + (e.torch[k]?.waitPolicy === 'passive' ? ' p' : ''));
+    lines.push(`| ${e.model} | ${n(e.cnn?.[1]?.imagesPerSecond)} | ${n(e.cnn?.[2]?.imagesPerSecond)} | ${t(1)} | ${t(2)} | ` +
+      `${e.ratio ? e.ratio.toFixed(2) + 'x' : '-'} | ${g(e.best?.cnn)} | ${g(e.best?.torch)} |`);
+  }
+  const peak = Object.entries(result.fmaPeak).map(([t, v]) => `${v.toFixed(0)} GFLOP/s x${t}`).join(', ');
+  lines.push('', `Batch ${result.settings.batchSize}, ${result.settings.warmup} warm-up + ${result.settings.steps} timed steps, median of ` +
+    `${result.settings.runs} alternated runs; ${result.machine.cpu}, ${result.machine.cores} cores; ${result.date.slice(0, 16).replace('T', ' ')} UTC; ` +
+    `PyTorch ${result.torch ? result.torch.version : 'not run'}; FMA peak ${peak || 'not measured'}; ` +
+    `load average ${result.machine.loadavgStart[0].toFixed(1)} at start, ${result.machine.loadavgEnd[0].toFixed(1)} at end.`);
+  return lines.join('\n');
+}
+
+function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.markdown) {
+    console.log(markdownTable(JSON.parse(fs.readFileSync(opts.markdown, 'utf8'))));
+    return;
+  }
+  // With --json and no file the JSON owns stdout; everything human goes to stderr.
+  const say = opts.json && !opts.jsonFile ? (s = '') => process.stderr.write(s + '\n') : (s = '') => process.stdout.write(s + '\n');
+
+  const known = JSON.parse(cnn(['models', '--json'])).map((m) => m.name);
+  const wanted = opts.models ?? DEFAULT_MODELS;
+  const unknown = wanted.filter((m) => !known.includes(m));
+  if (unknown.length) say(`skipping unknown model(s): ${unknown.join(', ')}`);
+  const models = wanted.filter((m) => known.includes(m));
+
+  let torch = null;
+  if (opts.torch) {
+    const probe = probeTorch();
+    torch = probe.info;
+    if (!torch) say(`PyTorch not available (${PYTHON}: ${probe.reason}); ${INSTALL_HINT}. Continuing with cnn only.\n`);
+  }
+
+  const native = loadAddon();
+  const result = {
+    date: new Date().toISOString(),
+    machine: {
+      cpu: cpuModel(), cores: os.availableParallelism(), platform: `${os.platform()} ${os.release()}`, node: process.version,
+      loadavgStart: os.loadavg(), gemmPath: native ? native.gemmPath() : null,
+    },
+    settings: { batchSize: opts.batch, steps: opts.steps, warmup: WARMUP, runs: opts.runs, threads: THREADS },
+    torch: torch ? { version: torch.version, mkldnn: torch.mkldnn, openmp: torch.openmp, python: PYTHON } : null,
+    commands: {
+      cnn: `node bin/cnn ${cnnArgs('MODEL', 'T', opts).join(' ')}`,
+      torch: torch ? `OPENBLAS_NUM_THREADS=1 ${PYTHON} scripts/${path.basename(TORCH_BENCH)} ${torchArgs('MODEL', 'T', opts).slice(1).join(' ')}` : null,
+      fmaPeak: 'require(build/Release/cnn.node).fmaPeak(T, 0.5)',
+    },
+    fmaPeak: {},
+    fmaPeakSamples: [],
+    models: [],
+  };
+
+  // The FMA peak is sampled before every model and at the end; the highest rate seen at each
+  // thread count is the ceiling (a busy machine only ever pulls a sample down).
+  const samplePeak = () => {
+    if (!native) return;
+    const sample = Object.fromEntries(THREADS.map((t) => [t, native.fmaPeak(t, 0.5)]));
+    result.fmaPeakSamples.push(sample);
+    for (const t of THREADS) result.fmaPeak[t] = Math.max(result.fmaPeak[t] ?? 0, sample[t]);
+  };
+
+  say(`cnn vs PyTorch: training throughput (forward, cross-entropy, backward, SGD momentum step) on synthetic data`);
+  say(`batch ${opts.batch}, ${WARMUP} warm-up + ${opts.steps} timed steps, median of ${opts.runs} alternated runs (cnn 1t, torch 1t, cnn 2t, torch 2t, torch 2t passive, ...)`);
+  say(`machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.platform}, node ${process.version}, ${result.date.slice(0, 16).replace('T', ' ')} UTC`);
+  say(`load average at start: ${loadavg()}${os.availableParallelism() <= 2 ? ' (a small machine: anything else running adds noise)' : ''}`);
+  say(`cnn: GEMM path ${result.machine.gemmPath ?? '?'}; PyTorch: ${torch ? `${torch.version} (mkldnn ${torch.mkldnn ? 'on' : 'off'}, ${PYTHON})` : 'not run'}`);
+  say(`commands: ${result.commands.cnn}`);
+  if (torch) say(`          ${result.commands.torch}   (2 threads: also with OMP_WAIT_POLICY=passive)`);
+  if (!native) say('FMA peak: the addon did not load (build it with `npm run build:native`); no % of peak');
+  say('');
+
+  for (const model of models) {
+    samplePeak();
+    const entry = measureModel(model, opts, torch);
+    result.models.push(entry);
+    const cell = (side, t) => fmt(side?.[t]?.imagesPerSecond);
+    process.stderr.write(`${model}: cnn ${cell(entry.cnn, 1)} / ${cell(entry.cnn, 2)} img/s` +
+      (entry.torch ? `, torch ${cell(entry.torch, 1)} / ${cell(entry.torch, 2)} img/s` : '') + ' (1 / 2 threads)\n');
+    for (const e of entry.errors ?? []) say(`  error: ${e}`);
+    if (entry.errors) process.exitCode = 1;
+  }
+  samplePeak();
+  for (const entry of result.models) {
+    entry.best = { cnn: best(entry.cnn, entry.trainFlopsPerImage, result.fmaPeak), torch: best(entry.torch, entry.trainFlopsPerImage, result.fmaPeak) };
+    entry.ratio = entry.best.cnn && entry.best.torch ? entry.best.cnn.imagesPerSecond / entry.best.torch.imagesPerSecond : null;
+  }
+  result.machine.loadavgEnd = os.loadavg();
+
+  say('');
+  say('model            cnn 1t img/s  cnn 2t img/s  torch 1t img/s  torch 2t img/s  cnn/torch   cnn GFLOP/s (peak)  torch GFLOP/s (peak)');
+  const torchCell = (entry, t) => (!torch ? '-' : !entry.torch ? 'n/a' :
+    fmt(entry.torch[t]?.imagesPerSecond) + (entry.torch[t]?.waitPolicy === 'passive' ? ' p' : ''));
+  const gflops = (b) => (b ? `${b.gflops.toFixed(1)} (${b.peakPercent === null ? '?' : b.peakPercent.toFixed(0)}%) ${b.threads}t` : '-');
+  for (const entry of result.models) {
+    say(
+      `${entry.model.padEnd(16)} ${fmt(entry.cnn?.[1]?.imagesPerSecond).padStart(12)}  ${fmt(entry.cnn?.[2]?.imagesPerSecond).padStart(12)}  ` +
+        `${torchCell(entry, 1).padStart(14)}  ${torchCell(entry, 2).padStart(14)}  ` +
+        `${(entry.ratio ? `${entry.ratio.toFixed(2)}x` : '-').padStart(9)}   ${gflops(entry.best.cnn).padStart(18)}  ${gflops(entry.best.torch).padStart(20)}`,
     );
   }
+  say('');
+  say('img/s: training images per second, median of the runs; n/a: torch-bench.py has no such model; -: not run.');
+  if (torch) say('torch 2t: the better of libgomp\'s default wait policy and OMP_WAIT_POLICY=passive (marked p).');
+  say('cnn/torch: cnn\'s best thread setting against PyTorch\'s best (above 1: cnn is faster).');
+  say('GFLOP/s: 6 x forward multiply-adds per image (cnn summary) x img/s, at the best thread setting (1t/2t);');
+  if (native) {
+    say(`(peak): its share of the FMA peak at that thread count: ${THREADS.map((t) => `${result.fmaPeak[t].toFixed(1)} GFLOP/s x${t}`).join(', ')},`);
+    say(`the highest of ${result.fmaPeakSamples.length} samples taken before each model and at the end (lowest: ` +
+      `${THREADS.map((t) => Math.min(...result.fmaPeakSamples.map((x) => x[t])).toFixed(1)).join(' / ')}).`);
+  }
+  say(`load average: ${result.machine.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadavg()} at end (1, 5, 15 minutes).`);
+
+  if (opts.json) {
+    const text = JSON.stringify(result, null, 2) + '\n';
+    if (opts.jsonFile) { fs.writeFileSync(opts.jsonFile, text); say(`results written to ${opts.jsonFile}`); }
+    else process.stdout.write(text);
+  }
+
   if (opts.gemm) {
-    console.log('');
-    const r = spawnSync(process.execPath, [path.join(__dirname, 'gemm-bench.js'), '--threads', '1,2'], { stdio: 'inherit' });
+    say('');
+    const out = opts.json && !opts.jsonFile ? 2 : 'inherit';
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'gemm-bench.js'), '--threads', THREADS.join(',')], { stdio: ['ignore', out, 'inherit'] });
     if (r.status !== 0) process.exitCode = r.status ?? 1;
   }
 }
 
-main();
+try {
+  main();
+} catch (e) {
+  console.error(`bench: ${e.message}`);
+  process.exitCode = 1;
+}
