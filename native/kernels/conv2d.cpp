@@ -1,9 +1,15 @@
 // 2-D convolution as im2col + GEMM (darknet's approach): each image's receptive fields are
 // unrolled into a column matrix col (C*KH*KW, OH*OW) so that the convolution becomes one
-// matrix product with the filters W (OC, C*KH*KW). Work is parallel over the batch: every
-// thread owns whole images and a private slice of the workspace, calling the serial GEMM.
-// When the batch is smaller than the team, images run one after another and the GEMM is
-// the parallel one instead, so a single image still uses every core.
+// matrix product with the filters W (OC, C*KH*KW). Images with small output planes are
+// grouped: their column matrices side by side make one wider GEMM (see group_images).
+// Work is parallel over the batch: every thread owns whole images and a private slice of
+// the workspace, calling the serial GEMM on its groups; no synchronisation but the final
+// fixed-order reduction of backward-weights' per-thread partial sums. (Rather than one
+// batch-wide GEMM split inside sgemm: per-thread groups need no barrier between im2col and
+// GEMM and keep each thread's buffers in its own cache, and the serial GEMM already runs
+// near its best from about 1024 columns.) When the batch is smaller than the team, images
+// run one after another and the GEMM is the parallel one instead, so a single image still
+// uses every core.
 // Dimension names as in conv2d.h; CKK = C*KH*KW (rows of col), P = OH*OW (its columns).
 #include "kernels/conv2d.h"
 #include "kernels/gemm.h"
@@ -72,14 +78,79 @@ void valid_range(int out, int in, int stride, int pad, int k, int* lo, int* hi) 
   *hi = std::max(std::min(h, out), *lo);
 }
 
-// col (CKK, P) = the receptive fields of one image, zero where they fall in the padding.
+// Stride 1 with OW == W (a "same" convolution, the common case): row (c, i, j) of col is
+// then the input plane shifted by delta = (i - PH) * W + (j - PW), so its valid output rows
+// form one block copied (or added back) in a single pass, instead of one short run per
+// output row; only the columns that fall into the left or right padding need fixing up.
+bool is_shifted_plane(const Conv2dShape& s) { return s.sh == 1 && s.sw == 1 && s.ow == s.w; }
+
+// Where one col row (c, i, j) of a shifted-plane convolution comes from: the output rows
+// [oy_lo, oy_hi) and columns [ow_lo, ow_hi) that see the input, the flat output positions
+// [q_lo, q_hi) of those rows whose source q + delta lies inside the plane (every valid
+// position and the padding columns in between, which wrap onto neighbouring input rows).
+struct PlaneShift {
+  int oy_lo, oy_hi, ow_lo, ow_hi;
+  long long delta, q_lo, q_hi;
+};
+PlaneShift plane_shift(const Conv2dShape& s, int i, int j) {
+  PlaneShift r;
+  valid_range(s.oh, s.h, 1, s.ph, i, &r.oy_lo, &r.oy_hi);
+  valid_range(s.ow, s.w, 1, s.pw, j, &r.ow_lo, &r.ow_hi);
+  r.delta = (long long)(i - s.ph) * s.w + (j - s.pw);
+  long long plane = (long long)s.h * s.w;
+  long long first = (long long)r.oy_lo * s.ow, last = (long long)r.oy_hi * s.ow;  // the valid rows
+  r.q_lo = std::min(std::max(first, -r.delta), last);
+  r.q_hi = std::max(r.q_lo, std::min(last, plane - r.delta));
+  return r;
+}
+
+// Zeroes the padding columns of output rows [oy_lo, oy_hi) of one col row.
+void zero_padding_columns(const Conv2dShape& s, const PlaneShift& r, float* row) {
+  if (r.ow_lo == 0 && r.ow_hi == s.ow) return;
+  for (int oy = r.oy_lo; oy < r.oy_hi; ++oy) {
+    float* out = row + (size_t)oy * s.ow;
+    for (int ox = 0; ox < r.ow_lo; ++ox) out[ox] = 0.0f;
+    for (int ox = r.ow_hi; ox < s.ow; ++ox) out[ox] = 0.0f;
+  }
+}
+
+// One col row (OH*OW) of a shifted-plane convolution from its input plane (H, W).
+void im2col_shifted_row(const Conv2dShape& s, const PlaneShift& r, const float* plane, float* row) {
+  size_t total = (size_t)s.oh * s.ow;
+  std::memset(row, 0, sizeof(float) * (size_t)r.q_lo);
+  std::memcpy(row + r.q_lo, plane + (r.q_lo + r.delta), sizeof(float) * (size_t)(r.q_hi - r.q_lo));
+  std::memset(row + r.q_hi, 0, sizeof(float) * (total - (size_t)r.q_hi));
+  zero_padding_columns(s, r, row);
+}
+
+// The input plane (H, W) += one col row of a shifted-plane convolution. The row's padding
+// columns are zeroed first (col is scratch), so the one-pass add leaves the positions they
+// wrap onto unchanged.
+void col2im_shifted_row(const Conv2dShape& s, const PlaneShift& r, float* row, float* plane) {
+  zero_padding_columns(s, r, row);
+  for (long long q = r.q_lo; q < r.q_hi; ++q) plane[q + r.delta] += row[q];
+}
+
+// col (CKK, P) = the receptive fields of one image, zero where they fall in the padding;
+// col's rows are ldc floats apart (ldc >= P: one image's block of a group's column matrix).
 void im2col(const Conv2dShape& s,
             const float* x,  // (C, H, W)
-            float* col) {    // (C*KH*KW, OH*OW)
+            float* col,      // (C*KH*KW, OH*OW), row stride ldc
+            size_t ldc) {
+  const size_t plane = (size_t)s.h * s.w;
+  if (is_shifted_plane(s)) {
+    for (int i = 0; i < s.kh; ++i)
+      for (int j = 0; j < s.kw; ++j) {
+        PlaneShift r = plane_shift(s, i, j);
+        for (int c = 0; c < s.c; ++c)
+          im2col_shifted_row(s, r, x + c * plane, col + ((size_t)(c * s.kh + i) * s.kw + j) * ldc);
+      }
+    return;
+  }
   for (int c = 0; c < s.c; ++c)
     for (int i = 0; i < s.kh; ++i)
       for (int j = 0; j < s.kw; ++j) {
-        float* row = col + ((size_t)(c * s.kh + i) * s.kw + j) * s.oh * s.ow;
+        float* row = col + ((size_t)(c * s.kh + i) * s.kw + j) * ldc;
         int ow_lo, ow_hi;
         valid_range(s.ow, s.w, s.sw, s.pw, j, &ow_lo, &ow_hi);
         for (int oy = 0; oy < s.oh; ++oy) {
@@ -100,14 +171,26 @@ void im2col(const Conv2dShape& s,
       }
 }
 
-// x (C, H, W) += the columns of col scattered back to where im2col read them.
+// x (C, H, W) += the columns of col scattered back to where im2col read them. col is
+// scratch: the shifted-plane path zeroes its padding entries.
 void col2im_add(const Conv2dShape& s,
-                const float* col,  // (C*KH*KW, OH*OW)
-                float* x) {        // (C, H, W)
+                float* col,  // (C*KH*KW, OH*OW), row stride ldc
+                size_t ldc,
+                float* x) {  // (C, H, W)
+  const size_t plane = (size_t)s.h * s.w;
+  if (is_shifted_plane(s)) {  // (i, j) outermost: each x element still sums its terms in (i, j) order
+    for (int i = 0; i < s.kh; ++i)
+      for (int j = 0; j < s.kw; ++j) {
+        PlaneShift r = plane_shift(s, i, j);
+        for (int c = 0; c < s.c; ++c)
+          col2im_shifted_row(s, r, col + ((size_t)(c * s.kh + i) * s.kw + j) * ldc, x + c * plane);
+      }
+    return;
+  }
   for (int c = 0; c < s.c; ++c)
     for (int i = 0; i < s.kh; ++i)
       for (int j = 0; j < s.kw; ++j) {
-        const float* row = col + ((size_t)(c * s.kh + i) * s.kw + j) * s.oh * s.ow;
+        float* row = col + ((size_t)(c * s.kh + i) * s.kw + j) * ldc;
         int ow_lo, ow_hi;
         valid_range(s.ow, s.w, s.sw, s.pw, j, &ow_lo, &ow_hi);
         for (int oy = 0; oy < s.oh; ++oy) {
@@ -135,45 +218,122 @@ float sum_floats(const float* v, size_t n) {
   return total;
 }
 
-// y (OC, P) = W col + b for one image, col being its column matrix; `parallel` selects the
-// parallel GEMM (used when images are not spread over threads).
-void forward_image(const Conv2dShape& s, const ConvSizes& z, const float* col, const float* w, const float* b,
-                   float* y, bool parallel) {
-  if (b)
-    for (int o = 0; o < s.oc; ++o) std::fill_n(y + (size_t)o * z.p, z.p, b[o]);
-  float beta = b ? 1.0f : 0.0f;
-  if (parallel) sgemm(false, false, s.oc, z.p, z.ckk, 1.0f, w, z.ckk, col, z.p, beta, y, z.p);
-  else sgemm_serial(false, false, s.oc, z.p, z.ckk, 1.0f, w, z.ckk, col, z.p, beta, y, z.p);
+// A GEMM wants many columns: with P = OH*OW small (8x8 or 7x7 planes) one image's product
+// is too narrow to run the micro-kernel efficiently. So images are processed in groups of
+// G: their column matrices side by side form one (CKK, G*P) matrix and one GEMM covers the
+// group. G is chosen from the shape alone (never from the thread count, so the forward and
+// backward-data results do not depend on it), reaching about kGroupColumns columns while the
+// group's buffers stay within kGroupBytes (they are reused while hot in cache). Grouping
+// costs a copy of the outputs (forward) or output gradients (backward) into the group's
+// layout, which only a long enough K = CKK repays: below kGroupMinCkk (1x1 and 3x3 convs
+// over few channels) measured slower, so those stay one image per GEMM.
+constexpr int kGroupColumns = 1024;
+constexpr size_t kGroupBytes = size_t(4) << 20;
+constexpr int kGroupMinCkk = 256;
+
+int group_images(const Conv2dShape& s, const ConvSizes& z) {
+  if (is_pointwise(s) || z.p >= kGroupColumns || z.ckk < kGroupMinCkk) return 1;
+  size_t by_columns = (size_t)(kGroupColumns + z.p - 1) / z.p;
+  size_t by_bytes = kGroupBytes / (sizeof(float) * (size_t)(z.ckk + s.oc) * z.p);
+  size_t g = std::min(by_columns, std::max(by_bytes, size_t(1)));
+  return (int)std::max<size_t>(1, std::min(g, (size_t)std::max(s.n, 1)));
 }
 
-// dx (C, H, W) (=|+=) col2im(W^T dy) for one image; col is scratch of z.col floats.
-void backward_data_image(const Conv2dShape& s, const ConvSizes& z, const float* dy, const float* w, float* dx,
-                         bool accumulate, float* col, bool parallel) {
-  auto gemm = parallel ? sgemm : sgemm_serial;
-  if (is_pointwise(s)) {  // dx is itself the column matrix
-    gemm(true, false, z.ckk, z.p, s.oc, 1.0f, w, z.ckk, dy, z.p, accumulate ? 1.0f : 0.0f, dx, z.p);
+// Floats of one thread's group buffers: the column matrix (CKK, G*P) and an (OC, G*P)
+// matrix of outputs or output gradients in the group's layout.
+size_t group_floats(const Conv2dShape& s, const ConvSizes& z) {
+  return (size_t)group_images(s, z) * z.p * (size_t)(z.ckk + s.oc);
+}
+
+// One thread's group buffers.
+struct GroupBuffers {
+  float* cols;  // (CKK, G*P)
+  float* rows;  // (OC, G*P)
+};
+GroupBuffers group_buffers(const Conv2dShape& s, const ConvSizes& z, float* base) {
+  int g = group_images(s, z);
+  return GroupBuffers{base, base + (size_t)g * z.p * z.ckk};
+}
+
+using GemmFn = void (*)(bool, bool, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+
+// rows (OC, G*P) <- dy of images first.. first+count (each (OC, P)).
+void gather_rows(const Conv2dShape& s, const ConvSizes& z, const float* dy, int count, float* rows) {
+  size_t ld = (size_t)count * z.p;
+  for (int j = 0; j < count; ++j)
+    for (int o = 0; o < s.oc; ++o)
+      std::memcpy(rows + o * ld + (size_t)j * z.p, dy + j * z.y_image + (size_t)o * z.p, sizeof(float) * z.p);
+}
+
+// y (OC, P) for `count` images from x, starting at their first image: im2col of the group,
+// one GEMM onto the bias, and (for a group of several) the scatter into NCHW.
+void forward_group(const Conv2dShape& s, const ConvSizes& z, const float* x, const float* w, const float* b,
+                   float* y, int count, GroupBuffers buf, GemmFn gemm) {
+  const int ld = count * z.p;
+  const float* cols = x;  // a pointwise image is its own column matrix
+  if (!is_pointwise(s)) {
+    for (int j = 0; j < count; ++j) im2col(s, x + j * z.x_image, buf.cols + (size_t)j * z.p, ld);
+    cols = buf.cols;
+  }
+  float* out = count == 1 ? y : buf.rows;
+  if (b)
+    for (int o = 0; o < s.oc; ++o) std::fill_n(out + (size_t)o * ld, ld, b[o]);
+  gemm(false, false, s.oc, ld, z.ckk, 1.0f, w, z.ckk, cols, ld, b ? 1.0f : 0.0f, out, ld);
+  if (count == 1) return;
+  for (int j = 0; j < count; ++j)
+    for (int o = 0; o < s.oc; ++o)
+      std::memcpy(y + j * z.y_image + (size_t)o * z.p, out + (size_t)o * ld + (size_t)j * z.p, sizeof(float) * z.p);
+}
+
+// dx (=|+=) col2im(W^T dy) for `count` images, starting at their first image.
+void backward_data_group(const Conv2dShape& s, const ConvSizes& z, const float* dy, const float* w, float* dx,
+                         bool accumulate, int count, GroupBuffers buf, GemmFn gemm) {
+  if (is_pointwise(s)) {  // dx is itself the column matrix (groups are single images)
+    for (int j = 0; j < count; ++j)
+      gemm(true, false, z.ckk, z.p, s.oc, 1.0f, w, z.ckk, dy + j * z.y_image, z.p, accumulate ? 1.0f : 0.0f,
+           dx + j * z.x_image, z.p);
     return;
   }
-  gemm(true, false, z.ckk, z.p, s.oc, 1.0f, w, z.ckk, dy, z.p, 0.0f, col, z.p);
-  if (!accumulate) std::memset(dx, 0, sizeof(float) * z.x_image);
-  col2im_add(s, col, dx);
+  const int ld = count * z.p;
+  const float* rows = dy;
+  if (count > 1) {
+    gather_rows(s, z, dy, count, buf.rows);
+    rows = buf.rows;
+  }
+  gemm(true, false, z.ckk, ld, s.oc, 1.0f, w, z.ckk, rows, ld, 0.0f, buf.cols, ld);
+  for (int j = 0; j < count; ++j) {
+    float* dxi = dx + j * z.x_image;
+    if (!accumulate) std::memset(dxi, 0, sizeof(float) * z.x_image);
+    col2im_add(s, buf.cols + (size_t)j * z.p, ld, dxi);
+  }
 }
 
-// dw (OC, CKK) (=|+=) dy col^T and db (OC) += row sums of dy, for one image.
-void backward_weights_image(const Conv2dShape& s, const ConvSizes& z, const float* x, const float* dy, float* dw,
-                            float* db, bool accumulate, float* col, bool parallel) {
+// dw (OC, CKK) (=|+=) dy col^T and db (OC) (=|+=) sums of dy, over `count` images.
+void backward_weights_group(const Conv2dShape& s, const ConvSizes& z, const float* x, const float* dy, float* dw,
+                            float* db, bool accumulate, int count, GroupBuffers buf, GemmFn gemm) {
+  const int ld = count * z.p;
   const float* cols = x;
+  const float* rows = dy;
   if (!is_pointwise(s)) {
-    im2col(s, x, col);
-    cols = col;
+    for (int j = 0; j < count; ++j) im2col(s, x + j * z.x_image, buf.cols + (size_t)j * z.p, ld);
+    cols = buf.cols;
   }
-  auto gemm = parallel ? sgemm : sgemm_serial;
-  gemm(false, true, s.oc, z.ckk, z.p, 1.0f, dy, z.p, cols, z.p, accumulate ? 1.0f : 0.0f, dw, z.ckk);
+  if (count > 1) {  // never pointwise: its groups are single images
+    gather_rows(s, z, dy, count, buf.rows);
+    rows = buf.rows;
+  }
+  gemm(false, true, s.oc, z.ckk, ld, 1.0f, rows, ld, cols, ld, accumulate ? 1.0f : 0.0f, dw, z.ckk);
   if (db)
     for (int o = 0; o < s.oc; ++o) {
-      float sum = sum_floats(dy + (size_t)o * z.p, z.p);
+      float sum = sum_floats(rows + (size_t)o * ld, ld);
       db[o] = accumulate ? db[o] + sum : sum;
     }
+}
+
+// Calls f(first, count) for the groups of images [begin, end), in order.
+template <typename F>
+void for_each_group(int begin, int end, int group, F f) {
+  for (int i = begin; i < end; i += group) f(i, std::min(group, end - i));
 }
 
 }  // namespace
@@ -189,12 +349,12 @@ bool conv2d_output_size(Conv2dShape& s) {
   return s.oh > 0 && s.ow > 0;
 }
 
-// One column buffer per thread; backward-weights also needs a partial dw and db for every
-// thread but the first (which accumulates straight into dw and db).
+// Group buffers for every thread; backward-weights also needs a partial dw and db for
+// every thread but the first (which accumulates straight into dw and db).
 size_t conv2d_workspace_floats(const Conv2dShape& s, int threads) {
   ConvSizes z = sizes_of(s);
   size_t t = (size_t)std::max(threads, 1);
-  return t * z.col + (t - 1) * (z.dw + (size_t)s.oc);
+  return t * group_floats(s, z) + (t - 1) * (z.dw + (size_t)s.oc);
 }
 
 void conv2d_forward(const Conv2dShape& s,
@@ -204,31 +364,18 @@ void conv2d_forward(const Conv2dShape& s,
                     float* y,         // (N, OC, OH, OW)
                     float* workspace) {
   ConvSizes z = sizes_of(s);
-  int nt = num_threads();
-  if (s.n < nt) {  // too few images to share out: parallelise inside each GEMM
-    for (int i = 0; i < s.n; ++i) {
-      const float* xi = x + i * z.x_image;
-      if (!is_pointwise(s)) {
-        im2col(s, xi, workspace);
-        xi = workspace;
-      }
-      forward_image(s, z, xi, w, b, y + i * z.y_image, true);
-    }
-    return;
-  }
+  const int nt = num_threads(), group = group_images(s, z);
+  auto run = [&](int begin, int end, GroupBuffers buf, GemmFn gemm) {
+    for_each_group(begin, end, group, [&](int i, int count) {
+      forward_group(s, z, x + i * z.x_image, w, b, y + i * z.y_image, count, buf, gemm);
+    });
+  };
+  if (s.n < nt) return run(0, s.n, group_buffers(s, z, workspace), sgemm);  // parallel inside each GEMM
 #pragma omp parallel num_threads(nt)
   {
     int t = thread_id(), begin, end;
     image_range(s.n, t, team_size(), &begin, &end);
-    float* col = workspace + t * z.col;
-    for (int i = begin; i < end; ++i) {
-      const float* xi = x + i * z.x_image;
-      if (!is_pointwise(s)) {
-        im2col(s, xi, col);
-        xi = col;
-      }
-      forward_image(s, z, xi, w, b, y + i * z.y_image, false);
-    }
+    run(begin, end, group_buffers(s, z, workspace + t * group_floats(s, z)), sgemm_serial);
   }
 }
 
@@ -239,18 +386,18 @@ void conv2d_backward_data(const Conv2dShape& s,
                           bool accumulate,
                           float* workspace) {
   ConvSizes z = sizes_of(s);
-  int nt = num_threads();
-  if (s.n < nt) {
-    for (int i = 0; i < s.n; ++i)
-      backward_data_image(s, z, dy + i * z.y_image, w, dx + i * z.x_image, accumulate, workspace, true);
-    return;
-  }
+  const int nt = num_threads(), group = group_images(s, z);
+  auto run = [&](int begin, int end, GroupBuffers buf, GemmFn gemm) {
+    for_each_group(begin, end, group, [&](int i, int count) {
+      backward_data_group(s, z, dy + i * z.y_image, w, dx + i * z.x_image, accumulate, count, buf, gemm);
+    });
+  };
+  if (s.n < nt) return run(0, s.n, group_buffers(s, z, workspace), sgemm);
 #pragma omp parallel num_threads(nt)
   {
     int t = thread_id(), begin, end;
     image_range(s.n, t, team_size(), &begin, &end);
-    for (int i = begin; i < end; ++i)
-      backward_data_image(s, z, dy + i * z.y_image, w, dx + i * z.x_image, accumulate, workspace + t * z.col, false);
+    run(begin, end, group_buffers(s, z, workspace + t * group_floats(s, z)), sgemm_serial);
   }
 }
 
@@ -261,14 +408,18 @@ void conv2d_backward_weights(const Conv2dShape& s,
                              float* db,        // (OC) or nullptr
                              float* workspace) {
   ConvSizes z = sizes_of(s);
-  int nt = num_threads();
-  if (s.n < nt) {
-    for (int i = 0; i < s.n; ++i)
-      backward_weights_image(s, z, x + i * z.x_image, dy + i * z.y_image, dw, db, true, workspace, true);
-    return;
-  }
-  // Layout: nt column buffers, then partial dw (OC, CKK) and db (OC) for threads 1..nt-1.
-  float* partials = workspace + (size_t)nt * z.col;
+  const int nt = num_threads(), group = group_images(s, z);
+  const size_t per_thread = group_floats(s, z);
+  // Sums over the groups of images [begin, end) into dw and db, added to them or not.
+  auto run = [&](int begin, int end, float* my_dw, float* my_db, bool accumulate, GroupBuffers buf, GemmFn gemm) {
+    for_each_group(begin, end, group, [&](int i, int count) {
+      backward_weights_group(s, z, x + i * z.x_image, dy + i * z.y_image, my_dw, my_db, accumulate, count, buf, gemm);
+      accumulate = true;
+    });
+  };
+  if (s.n < nt) return run(0, s.n, dw, db, true, group_buffers(s, z, workspace), sgemm);
+  // Layout: nt group buffers, then partial dw (OC, CKK) and db (OC) for threads 1..nt-1.
+  float* partials = workspace + (size_t)nt * per_thread;
   size_t partial_floats = z.dw + (size_t)s.oc;
 #pragma omp parallel num_threads(nt)
   {
@@ -276,12 +427,9 @@ void conv2d_backward_weights(const Conv2dShape& s,
     image_range(s.n, t, team, &begin, &end);
     float* my_dw = t == 0 ? dw : partials + (t - 1) * partial_floats;
     float* my_db = !db ? nullptr : t == 0 ? db : my_dw + z.dw;
-    // Thread 0 adds to the caller's dw; the partials start from their first image (every
-    // thread has at least one, as n >= nt >= team), so the workspace need not be cleared.
-    bool accumulate = t == 0;
-    for (int i = begin; i < end; ++i, accumulate = true)
-      backward_weights_image(s, z, x + i * z.x_image, dy + i * z.y_image, my_dw, my_db, accumulate,
-                             workspace + t * z.col, false);
+    // Thread 0 adds to the caller's dw; the partials start from their first group (every
+    // thread has at least one image, as n >= nt >= team), so the workspace need not be cleared.
+    run(begin, end, my_dw, my_db, t == 0, group_buffers(s, z, workspace + t * per_thread), sgemm_serial);
 #pragma omp barrier
     // Fixed-order reduction, each thread over its own slice of elements:
     // dw[e] = ((dw[e] + partial_1[e]) + partial_2[e]) + ...; db likewise.

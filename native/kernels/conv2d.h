@@ -16,7 +16,9 @@ struct Conv2dShape {
 // Fills oh and ow; returns false if the output would be empty.
 bool conv2d_output_size(Conv2dShape& s);
 
-// Scratch floats the three functions below need (im2col buffers for every thread).
+// Scratch floats the three functions below need: per thread, the column buffers of a group of
+// images (several images share one wider GEMM when output planes are small) and the
+// backward-weights partial sums.
 size_t conv2d_workspace_floats(const Conv2dShape& s, int threads);
 
 // y = conv(x, w) + b

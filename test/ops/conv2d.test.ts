@@ -2,7 +2,9 @@
 // and against central finite differences of L = sum(y * r), under threads 1 and 2 and every
 // GEMM path the CPU runs. Shapes cover stride 2 and 3, padding (even wider than the kernel),
 // odd and non-square sizes, C = 1 and 3, batch 1 (the GEMM-parallel path) and 3 (uneven
-// split over threads), and 1x1 kernels with and without the im2col shortcut.
+// split over threads), 1x1 kernels with and without the im2col shortcut, the shifted-plane
+// im2col of stride-1 "same" convolutions at its edges, and batches that run in grouped
+// GEMMs, split into uneven groups.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { loadNative, Conv2dShape } from '../../src/native';
@@ -31,6 +33,11 @@ const smallShapes: [string, Conv2dShape][] = [
   ['5x5 kernel larger than the input, pad 2', shape(2, 1, 4, 4, 2, 5, 5, 1, 1, 2, 2)],
   ['padding wider than the kernel', shape(3, 2, 4, 5, 2, 3, 3, 1, 2, 3, 2)],
   ['stride 3 with leftover rows', shape(3, 3, 8, 10, 2, 2, 2, 3, 3, 0, 1)],
+  // Stride 1 with OW == W takes the shifted-plane im2col/col2im; these are its edges.
+  ['same 3x3 on a single-row input (kernel rows wholly in the padding)', shape(2, 2, 1, 3, 2, 3, 3, 1, 1, 1, 1)],
+  ['same width, vertical padding wider than the kernel', shape(2, 1, 2, 4, 2, 5, 3, 1, 1, 3, 1)],
+  ['1x3 kernel padded in width only', shape(2, 2, 4, 5, 3, 1, 3, 1, 1, 0, 1)],
+  ['3x1 kernel padded in height only', shape(2, 2, 4, 5, 3, 3, 1, 1, 1, 1, 0)],
 ];
 
 // Larger: checked against the reference adjoint rather than finite differences.
@@ -38,6 +45,15 @@ const largeShapes: [string, Conv2dShape][] = [
   ['LeNet C1-like, batch 4', shape(4, 1, 32, 32, 6, 5, 5, 1, 1, 0, 0)],
   ['3 channels 5x5 pad 2, batch 5', shape(5, 3, 13, 11, 8, 5, 5, 1, 1, 2, 2)],
   ['1x1 pointwise, batch 3', shape(3, 16, 9, 9, 12, 1, 1, 1, 1, 0, 0)],
+  ['1x1 pointwise, batch 7', shape(7, 8, 5, 5, 6, 1, 1, 1, 1, 0, 0)],
+  // Images go through GEMM in groups (about 1024 columns, bounded in bytes, when C*KH*KW
+  // >= 256): groups of 4 for 20x15 outputs, so batch 11 splits unevenly (4+4+3; per
+  // thread 4+1 and 4+2).
+  ['same 3x3, images grouped unevenly, batch 11', shape(11, 32, 20, 15, 5, 3, 3, 1, 1, 1, 1)],
+  ['wide input: the group bounded by its buffer size, batch 13', shape(13, 256, 6, 6, 4, 3, 3, 1, 1, 1, 1)],
+  ['3x3 stride 2 pad 1 (downsampling), grouped, batch 6', shape(6, 32, 10, 10, 6, 3, 3, 2, 2, 1, 1)],
+  ['1x1 stride 2, grouped, batch 5', shape(5, 256, 9, 9, 4, 1, 1, 2, 2, 0, 0)],
+  ['5x5 pad 2 with 7x7 planes (AlexNet-like), batch 9', shape(9, 12, 7, 7, 7, 5, 5, 1, 1, 2, 2)],
 ];
 
 interface Case {
@@ -111,25 +127,30 @@ test('conv2d: finite differences agree with the reference adjoint (the large-sha
   assertClose(adj.db, k.db, 'db', 1e-8);
 });
 
-test('conv2d: results for one thread count are reproducible, and 1 and 2 threads agree', () => {
-  const s = shape(5, 3, 12, 12, 6, 3, 3, 1, 1, 1, 1);
-  const rng = new Rng(7);
-  const sz = conv2dSizes(s);
-  const x = randomF32(rng, sz.x), w = randomF32(rng, sz.w), r = randomF32(rng, sz.y);
-  const runs: Record<number, Float32Array[]> = {};
-  forEachConfig(native, configurations(native), (cfg) => {
-    const results: Float32Array[] = [];
-    for (let rep = 0; rep < 2; rep++) {
-      const dw = new Float32Array(sz.w), db = new Float32Array(s.oc);
-      native.conv2dBackwardWeights(s, x, r, dw, db);
-      results.push(dw, db);
-    }
-    assert.deepEqual(results[0], results[2], `dw repeats bit for bit with ${cfg.threads} threads`);
-    assert.deepEqual(results[1], results[3], `db repeats bit for bit with ${cfg.threads} threads`);
-    runs[cfg.threads] = results;
+// The second shape runs in grouped GEMMs (6x6 planes: groups of 29 images, so 29+29+12
+// on one thread and 29+6 on each of two).
+for (const s of [shape(5, 3, 12, 12, 6, 3, 3, 1, 1, 1, 1), shape(70, 32, 6, 6, 8, 3, 3, 1, 1, 1, 1)]) {
+  test(`conv2d: results for one thread count are reproducible, and 1 and 2 threads agree (batch ${s.n})`, () => {
+    const rng = new Rng(7);
+    const sz = conv2dSizes(s);
+    const x = randomF32(rng, sz.x), w = randomF32(rng, sz.w), b = randomF32(rng, s.oc), r = randomF32(rng, sz.y);
+    const names = ['y', 'dx', 'dw', 'db'];
+    const runs: Record<number, Float32Array[]> = {};
+    forEachConfig(native, configurations(native), (cfg) => {
+      const results: Float32Array[][] = [];
+      for (let rep = 0; rep < 2; rep++) {
+        const y = new Float32Array(sz.y), dx = new Float32Array(sz.x);
+        const dw = new Float32Array(sz.w), db = new Float32Array(s.oc);
+        native.conv2dForward(s, x, w, b, y);
+        native.conv2dBackwardData(s, r, w, dx, false);
+        native.conv2dBackwardWeights(s, x, r, dw, db);
+        results.push([y, dx, dw, db]);
+      }
+      names.forEach((name, i) =>
+        assert.deepEqual(results[0][i], results[1][i], `${name} repeats bit for bit with ${cfg.threads} threads`));
+      runs[cfg.threads] = results[0];
+    });
+    if (runs[1] && runs[2])
+      names.forEach((name, i) => assertClose(runs[2][i], runs[1][i], `${name}, 2 threads vs 1`, 1e-5));
   });
-  if (runs[1] && runs[2]) {
-    assertClose(runs[2][0], runs[1][0], 'dw, 2 threads vs 1', 1e-5);
-    assertClose(runs[2][1], runs[1][1], 'db, 2 threads vs 1', 1e-5);
-  }
-});
+}
