@@ -157,3 +157,15 @@ test('SIGKILL mid-epoch loses at most --checkpoint-every of work, and the run re
   assert.equal(runCli(['train', 'lenet5', ...common, '--out', whole, '--checkpoint-every', '0']).status, 0);
   sameTensors(whole, killed);
 });
+
+test('a diverging run stops with the step and a lower learning rate, and leaves the last checkpoint alone', () => {
+  const dir = tempDir();
+  const out = path.join(dir, 'mlp.safetensors');
+  assert.equal(runCli(['train', 'mlp', '--limit', '500', '--epochs', '1', '--out', out]).status, 0);
+  const before = fs.readFileSync(out);
+  const r = runCli(['train', 'mlp', '--lr', '10', '--momentum', '0.99', '--limit', '3000', '--epochs', '1', '--threads', '2', '--out', out]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /diverged at epoch 1, step \d+/);
+  assert.match(r.stderr, /lower learning rate \(--lr 1\.0\)/);
+  assert.ok(fs.readFileSync(out).equals(before), 'the previous checkpoint is untouched');
+});
