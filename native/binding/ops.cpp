@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 #include "binding/checks.h"
+#include "binding/guarded.h"
 #include "kernels/activation.h"
 #include "kernels/channel_affine.h"
 #include "kernels/conv2d.h"
@@ -459,25 +460,6 @@ Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
 
 // ---- registration ----
 
-// Runs a binding function so that no C++ exception escapes as a crash: JS errors pass
-// through, allocation failure (a huge workspace) and anything else become JS errors.
-template <Napi::Value (*F)(const Napi::CallbackInfo&)>
-Napi::Value guarded(const Napi::CallbackInfo& info) {
-  try {
-    return F(info);
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::bad_alloc&) {
-    throw Napi::RangeError::New(info.Env(), "out of memory: the operation's workspace could not be allocated");
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(info.Env(), std::string("native error: ") + e.what());
-  }
-}
-
-template <Napi::Value (*F)(const Napi::CallbackInfo&)>
-void export_function(Napi::Env env, Napi::Object exports, const char* name) {
-  exports.Set(name, Napi::Function::New(env, guarded<F>, name));
-}
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include "binding/checks.h"
+#include "binding/guarded.h"
 #include "binding/network_worker.h"
 #include "kernels/fma_peak.h"
 #include "kernels/gemm.h"
@@ -84,12 +85,12 @@ static Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
 }
 
 void register_gemm_ops(Napi::Env env, Napi::Object exports) {
-  exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
-  exports.Set("gemmPath", Napi::Function::New(env, GemmPath, "gemmPath"));
-  exports.Set("setGemmPath", Napi::Function::New(env, SetGemmPath, "setGemmPath"));
-  exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
-  exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));
-  exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak, "fmaPeak"));
+  export_function<Gemm>(env, exports, "gemm");
+  export_function<GemmPath>(env, exports, "gemmPath");
+  export_function<SetGemmPath>(env, exports, "setGemmPath");
+  export_function<SetThreads>(env, exports, "setThreads");
+  export_function<GetThreads>(env, exports, "getThreads");
+  export_function<FmaPeak>(env, exports, "fmaPeak");
 }
 
 }  // namespace cnnbind

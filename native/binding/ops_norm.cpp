@@ -9,6 +9,7 @@
 #include <new>
 #include <string>
 #include "binding/checks.h"
+#include "binding/guarded.h"
 #include "kernels/add.h"
 #include "kernels/batchnorm.h"
 #include "kernels/dropout.h"
@@ -260,24 +261,6 @@ Napi::Value LrnBackward(const Napi::CallbackInfo& info) {
 
 // ---- registration ----
 
-// As ops.cpp: no C++ exception escapes as a crash.
-template <Napi::Value (*F)(const Napi::CallbackInfo&)>
-Napi::Value guarded(const Napi::CallbackInfo& info) {
-  try {
-    return F(info);
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::bad_alloc&) {
-    throw Napi::RangeError::New(info.Env(), "out of memory");
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(info.Env(), std::string("native error: ") + e.what());
-  }
-}
-
-template <Napi::Value (*F)(const Napi::CallbackInfo&)>
-void export_function(Napi::Env env, Napi::Object exports, const char* name) {
-  exports.Set(name, Napi::Function::New(env, guarded<F>, name));
-}
 
 }  // namespace
 

@@ -1,35 +1,13 @@
 // Run by network.test.ts in a child process: feeds the Network constructor and its methods
 // bad arguments and prints, as JSON, whether each threw the expected error class with a
 // message naming the field. A crash in the addon kills only this process.
-import { loadNative, type NativeLayerDesc, type NetworkOptions } from '../../src/native';
+import type { NetworkOptions } from '../../src/native';
 import { initParams, options, smallConvNet } from './tiny-nets';
+import { errorProbe } from './error-probe';
 
-const addon = loadNative();
 const tiny = smallConvNet(10);
 const good = (): NetworkOptions => options(tiny, initParams(tiny, 1), 4);
-const results: { label: string; ok: boolean; got: string }[] = [];
-
-function expectThrow(label: string, type: 'TypeError' | 'RangeError' | 'Error', pattern: RegExp, fn: () => unknown) {
-  try {
-    const r = fn();
-    if (r instanceof Promise) r.catch(() => undefined);
-    results.push({ label, ok: false, got: 'no error' });
-  } catch (e) {
-    const err = e as Error;
-    const ok = err.constructor.name === type && pattern.test(err.message);
-    results.push({ label, ok, got: `${err.constructor.name}: ${err.message}` });
-  }
-}
-
-// Loosely typed views, so a case can delete required fields.
-type Loose = Record<string, any>;
-type Edit = (o: Loose, layers: Loose[]) => void;
-function ctor(label: string, type: 'TypeError' | 'RangeError', pattern: RegExp, edit: Edit) {
-  const o: Loose = { ...good() };
-  o.layers = (o.layers as NativeLayerDesc[]).map((l) => ({ ...l }));
-  edit(o, o.layers);
-  expectThrow(`new Network: ${label}`, type, pattern, () => new addon.Network(o as NetworkOptions));
-}
+const { addon, expectThrow, ctor, print } = errorProbe(good);
 
 // ---- constructor ----
 expectThrow('new Network: no options', 'TypeError', /expected 1 arguments/, () => new (addon.Network as any)());
@@ -102,4 +80,4 @@ structuredClone(o2.params.buffer, { transfer: [o2.params.buffer as ArrayBuffer] 
 expectThrow('trainStep: params detached', 'Error', /trainStep: params, grads or velocity was detached or resized/, () => net2.trainStep(x, labels, 2, sgd));
 expectThrow('applyUpdate: params detached', 'Error', /applyUpdate: params, grads or velocity was detached/, () => net2.applyUpdate(sgd));
 
-process.stdout.write(JSON.stringify(results, null, 1));
+print();

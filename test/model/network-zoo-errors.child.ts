@@ -2,34 +2,13 @@
 // batchnorm / dropout / add / lrn descriptions and the step methods bad seeds, and prints,
 // as JSON, whether each threw the expected error class with a message naming the field.
 // A crash in the addon kills only this process.
-import { loadNative, type NativeLayerDesc, type NetworkOptions } from '../../src/native';
+import type { NetworkOptions } from '../../src/native';
 import { initParams, options, residualNet } from './tiny-nets';
+import { errorProbe } from './error-probe';
 
-const addon = loadNative();
 const tiny = residualNet();
 const good = (): NetworkOptions => options(tiny, initParams(tiny, 1), 4);
-const results: { label: string; ok: boolean; got: string }[] = [];
-
-function expectThrow(label: string, type: 'TypeError' | 'RangeError' | 'Error', pattern: RegExp, fn: () => unknown) {
-  try {
-    const r = fn();
-    if (r instanceof Promise) r.catch(() => undefined);
-    results.push({ label, ok: false, got: 'no error' });
-  } catch (e) {
-    const err = e as Error;
-    const ok = err.constructor.name === type && pattern.test(err.message);
-    results.push({ label, ok, got: `${err.constructor.name}: ${err.message}` });
-  }
-}
-
-type Loose = Record<string, any>;
-type Edit = (o: Loose, layers: Loose[]) => void;
-function ctor(label: string, type: 'TypeError' | 'RangeError', pattern: RegExp, edit: Edit) {
-  const o: Loose = { ...good() };
-  o.layers = (o.layers as NativeLayerDesc[]).map((l) => ({ ...l, lrn: l.lrn ? { ...l.lrn } : undefined }));
-  edit(o, o.layers);
-  expectThrow(`new Network: ${label}`, type, pattern, () => new addon.Network(o as NetworkOptions));
-}
+const { addon, expectThrow, ctor, print } = errorProbe(good);
 
 // Layer indices in residualNet: 1 batchnorm [4,8,8], 2 relu, 5 add [4,2], 7 lrn, 13 add, 15 dropout.
 const BN = 1, RELU = 2, ADD = 5, LRN = 7, DROP = 15;
@@ -94,4 +73,4 @@ expectThrow('trainStep: sgd.seed -1', 'RangeError', /trainStep: sgd\.seed must b
 expectThrow('trainStep: sgd.seed NaN', 'RangeError', /trainStep: sgd\.seed must be an integer/, () => net.trainStep(x, labels, n, { ...sgd, seed: NaN }));
 expectThrow('applyUpdate: sgd.seed string', 'TypeError', /applyUpdate: sgd\.seed must be a number/, () => net.applyUpdate({ ...sgd, seed: 'x' as any }));
 
-process.stdout.write(JSON.stringify(results, null, 1));
+print();

@@ -4,10 +4,7 @@
 // whose message names the function and the argument. As in bad-arguments.test.ts, the calls
 // run in a child process (this file, started with CNN_BAD_NORM_OP set), so a crash fails the
 // test instead of killing the runner.
-import { test } from 'node:test';
-import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { loadNative } from '../../src/native';
+import { badArgumentSuite, type BadCall } from './bad-arguments-harness';
 
 type Kind = 'f32' | 'f32?' | 'u8' | 'int' | 'bool' | 'number' | 'lrn';
 
@@ -62,12 +59,7 @@ export const ops: Record<string, OpSpec> = {
                      f32('dx', X, true), bool('accumulate')]),
 };
 
-interface Case {
-  label: string;
-  args: () => unknown[];
-  error: 'TypeError' | 'RangeError';
-  message: RegExp;
-}
+type Case = BadCall;
 
 function withArg(op: OpSpec, index: number, value: unknown): () => unknown[] {
   return () => { const a = op.valid(); a[index] = value; return a; };
@@ -192,47 +184,10 @@ function specificCases(name: string, op: OpSpec, where: (m: string) => RegExp): 
   return cases;
 }
 
-interface Outcome { label: string; threw: boolean; name?: string; message?: string }
-
-/** Child mode: run every case of one op, then one valid call (the addon must still work). */
-function runChild(name: string): void {
-  const native = loadNative() as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const outcomes: Outcome[] = [];
-  for (const c of casesFor(name)) {
-    try {
-      native[name](...c.args());
-      outcomes.push({ label: c.label, threw: false });
-    } catch (e) {
-      const err = e as Error;
-      outcomes.push({ label: c.label, threw: true, name: err.constructor?.name, message: err.message });
-    }
-  }
-  native[name](...ops[name].valid());
-  process.stdout.write(JSON.stringify(outcomes));
-}
-
-if (process.env.CNN_BAD_NORM_OP) {
-  runChild(process.env.CNN_BAD_NORM_OP);
-} else {
-  const native = loadNative() as unknown as Record<string, unknown>;
-  for (const name of Object.keys(ops)) {
-    test(`${name} rejects bad arguments with TypeError/RangeError and does not crash`, () => {
-      assert.equal(typeof native[name], 'function', `${name} is exported`);
-      const env: NodeJS.ProcessEnv = { ...process.env, CNN_BAD_NORM_OP: name };
-      delete env.NODE_TEST_CONTEXT;
-      const child = spawnSync(process.execPath, [__filename], { env, encoding: 'utf8', timeout: 60_000 });
-      assert.equal(child.signal, null, `child died of ${child.signal}: ${child.stderr}`);
-      assert.equal(child.status, 0, `child exited with ${child.status}: ${child.stderr}`);
-      const outcomes = JSON.parse(child.stdout) as Outcome[];
-      const cases = casesFor(name);
-      assert.equal(outcomes.length, cases.length);
-      const failures: string[] = [];
-      cases.forEach((c, i) => {
-        const o = outcomes[i];
-        if (!o.threw) failures.push(`${c.label}: did not throw`);
-        else if (o.name !== c.error || !c.message.test(o.message!)) failures.push(`${c.label}: threw ${o.name}: ${o.message}`);
-      });
-      assert.deepEqual(failures, []);
-    });
-  }
-}
+badArgumentSuite({
+  childVariable: 'CNN_BAD_NORM_OP',
+  file: __filename,
+  ops: Object.keys(ops),
+  casesFor,
+  validArgs: (name) => ops[name].valid(),
+});

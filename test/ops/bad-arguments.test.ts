@@ -4,10 +4,7 @@
 // Each must throw a TypeError or RangeError whose message names the function and the
 // argument. The calls run in a child process (this same file, started with
 // CNN_BAD_ARGS_OP set), so a crash fails the test instead of killing the runner.
-import { test } from 'node:test';
-import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { loadNative, NativeOps } from '../../src/native';
+import { badArgumentSuite, type BadCall } from './bad-arguments-harness';
 
 type ParamKind = 'convShape' | 'poolShape' | 'f32' | 'f32?' | 'i32' | 'int' | 'bool' | 'number' | 'kind';
 
@@ -88,13 +85,7 @@ export const ops: Record<string, OpSpec> = {
                    num('weightDecay')]),
 };
 
-interface Case {
-  label: string;
-  /** Builds the arguments (in the child). */
-  args: () => unknown[];
-  error: 'TypeError' | 'RangeError';
-  message: RegExp;
-}
+type Case = BadCall;
 
 function withArg(op: OpSpec, index: number, value: unknown): () => unknown[] {
   return () => { const a = op.valid(); a[index] = value; return a; };
@@ -245,47 +236,10 @@ function specificCases(name: string, op: OpSpec, prefix: string): Case[] {
   return cases;
 }
 
-interface Outcome { label: string; threw: boolean; name?: string; message?: string }
-
-/** Child mode: run every case of one op, then one valid call (the addon must still work). */
-function runChild(name: string): void {
-  const native = loadNative() as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const outcomes: Outcome[] = [];
-  for (const c of casesFor(name)) {
-    try {
-      native[name](...c.args());
-      outcomes.push({ label: c.label, threw: false });
-    } catch (e) {
-      const err = e as Error;
-      outcomes.push({ label: c.label, threw: true, name: err.constructor?.name, message: err.message });
-    }
-  }
-  native[name](...ops[name].valid());
-  process.stdout.write(JSON.stringify(outcomes));
-}
-
-if (process.env.CNN_BAD_ARGS_OP) {
-  runChild(process.env.CNN_BAD_ARGS_OP);
-} else {
-  const native: NativeOps = loadNative();
-  for (const name of Object.keys(ops)) {
-    test(`${name} rejects bad arguments with TypeError/RangeError and does not crash`, () => {
-      assert.equal(typeof (native as unknown as Record<string, unknown>)[name], 'function', `${name} is exported`);
-      // The child is a plain script, not a test file: drop the runner's context variable.
-      const env: NodeJS.ProcessEnv = { ...process.env, CNN_BAD_ARGS_OP: name };
-      delete env.NODE_TEST_CONTEXT;
-      const child = spawnSync(process.execPath, [__filename], { env, encoding: 'utf8', timeout: 60_000 });
-      assert.equal(child.signal, null, `child died of ${child.signal}: ${child.stderr}`);
-      assert.equal(child.status, 0, `child exited with ${child.status}: ${child.stderr}`);
-      const outcomes = JSON.parse(child.stdout) as Outcome[];
-      const cases = casesFor(name);
-      assert.equal(outcomes.length, cases.length);
-      cases.forEach((c, i) => {
-        const o = outcomes[i];
-        assert.ok(o.threw, `${name}, ${c.label}: did not throw`);
-        assert.equal(o.name, c.error, `${name}, ${c.label}: threw ${o.name}: ${o.message}`);
-        assert.match(o.message!, c.message, `${name}, ${c.label}`);
-      });
-    });
-  }
-}
+badArgumentSuite({
+  childVariable: 'CNN_BAD_ARGS_OP',
+  file: __filename,
+  ops: Object.keys(ops),
+  casesFor,
+  validArgs: (name) => ops[name].valid(),
+});
