@@ -156,6 +156,12 @@ export interface NativeLayerDesc {
   p?: number;
   /** lrn (Krizhevsky et al. 2012, PyTorch's LocalResponseNorm): b = a / (k + alpha/size * sum a^2)^beta over `size` neighbouring channels. */
   lrn?: { size: number; alpha: number; beta: number; k: number };
+  /**
+   * Transfer learning (cnn train --freeze): no SGD update (no decay, no momentum) and zero
+   * gradients for this layer's tensors; a frozen batchnorm uses its running statistics in
+   * training too and never updates them. Only layers with parameters may be frozen.
+   */
+  frozen?: boolean;
 }
 
 export interface NetworkOptions {
@@ -206,9 +212,37 @@ export interface NativeNetwork {
   /** Forward in evaluation mode with labels: probabilities into probs, returns loss and correct. */
   evaluate(x: Float32Array, labels: Int32Array, n: number, probs: Float32Array): Promise<StepResult>;
   setThreads(n: number): void;
+  /** Turns per-layer timing on (resetting the totals) or off. Not while a step runs. */
+  setProfiling(on: boolean): void;
+  /** Time spent per layer since profiling was turned on. Not while a step runs. */
+  profile(): NetworkProfile;
+  /**
+   * Copies layer `layer`'s output of the last forward/evaluate for its first n images into
+   * out (n, C, H, W of that layer's outShape). Synchronous; refused while a step runs.
+   */
+  layerOutput(layer: number, n: number, out: Float32Array): void;
+  /** L2 norm of each layer's weight gradient from the last step (0 for layers without weights), in layer order. Not while a step runs. */
+  weightGradNorms(): Float64Array;
   readonly busy: boolean;
   /** Bytes of native memory held for activations and workspaces. */
   readonly nativeBytes: number;
+}
+
+export interface LayerTime {
+  name: string;
+  kind: NativeLayerKind;
+  forwardMs: number;
+  backwardMs: number;
+}
+
+export interface NetworkProfile {
+  layers: LayerTime[];
+  /** Softmax cross-entropy, forward and gradient. */
+  lossMs: number;
+  /** SGD updates (applyUpdate and the update half of trainStep). */
+  updateMs: number;
+  /** Training steps (computeGradients or trainStep) timed. */
+  steps: number;
 }
 
 export interface NativeAddon extends NativeOps {

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "binding/checks.h"
+#include "binding/network_grad_norms.h"
+#include "binding/network_inspect.h"
 #include "binding/network_options.h"
 #include "binding/network_worker.h"
 #include "kernels/threads.h"
@@ -34,6 +36,10 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
                         InstanceMethod<&NetworkWrap::Forward>("forward"),
                         InstanceMethod<&NetworkWrap::Evaluate>("evaluate"),
                         InstanceMethod<&NetworkWrap::SetThreads>("setThreads"),
+                        InstanceMethod<&NetworkWrap::LayerOutput>("layerOutput"),
+                        InstanceMethod<&NetworkWrap::WeightGradNorms>("weightGradNorms"),
+                        InstanceMethod<&NetworkWrap::SetProfiling>("setProfiling"),
+                        InstanceMethod<&NetworkWrap::Profile>("profile"),
                         InstanceAccessor<&NetworkWrap::Busy>("busy"),
                         InstanceAccessor<&NetworkWrap::NativeBytes>("nativeBytes")});
   }
@@ -226,6 +232,51 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     } catch (const std::bad_alloc&) {
       throw Napi::Error::New(info.Env(), "setThreads: not enough memory for the conv workspace");
     }
+  }
+
+  // Per-layer timing (cnn bench --profile). Both refuse while a step runs: the totals are
+  // written by the worker thread.
+  void SetProfiling(const Napi::CallbackInfo& info) {
+    const char* fn = "setProfiling";
+    require_args(info, fn, 1);
+    if (!info[0].IsBoolean()) throw_type(info.Env(), fn, "on must be a boolean");
+    if (busy_) throw Napi::Error::New(info.Env(), kBusy);
+    net_->set_profiling(info[0].As<Napi::Boolean>().Value());
+  }
+
+  Napi::Value Profile(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    require_args(info, "profile", 0);
+    if (busy_) throw Napi::Error::New(env, kBusy);
+    cnn::StepProfile p = net_->profile();
+    Napi::Array layers = Napi::Array::New(env, p.layers.size());
+    for (size_t i = 0; i < p.layers.size(); ++i) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("name", p.layers[i].name);
+      o.Set("kind", cnn::layer_kind_name(p.layers[i].kind));
+      o.Set("forwardMs", p.layers[i].forward_seconds * 1e3);
+      o.Set("backwardMs", p.layers[i].backward_seconds * 1e3);
+      layers[(uint32_t)i] = o;
+    }
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("layers", layers);
+    r.Set("lossMs", p.loss_seconds * 1e3);
+    r.Set("updateMs", p.update_seconds * 1e3);
+    r.Set("steps", (double)p.steps);
+    return r;
+  }
+
+  // Copies a layer's output of the last forward (network_inspect.cpp); never while a step runs.
+  void LayerOutput(const Napi::CallbackInfo& info) {
+    if (busy_) throw Napi::Error::New(info.Env(), std::string("layerOutput: ") + kBusy);
+    copy_layer_output(info, *net_);
+  }
+
+  // Per-layer weight-gradient norms of the last backward (network_grad_norms.cpp).
+  Napi::Value WeightGradNorms(const Napi::CallbackInfo& info) {
+    require_args(info, "weightGradNorms", 0);
+    if (busy_) throw Napi::Error::New(info.Env(), std::string("weightGradNorms: ") + kBusy);
+    return weight_grad_norms_value(info.Env(), *net_);
   }
 
   Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), busy_); }

@@ -1,8 +1,8 @@
 // Element-wise activations and their derivatives, taken from the forward output y (see
-// activation.h). Loops are plain and branch-free so the compiler vectorises them; only
-// large arrays get a parallel region, as small ones finish before the threads wake.
+// activation.h). Loops are plain and branch-free so the compiler vectorises them
+// (for_each_range); only large arrays get a parallel region.
 #include "kernels/activation.h"
-#include "kernels/threads.h"
+#include "kernels/parallel_range.h"
 #include <cmath>
 #include <cstring>
 
@@ -10,23 +10,32 @@ namespace cnn {
 
 namespace {
 
-constexpr size_t kParallelMinCount = 32 * 1024;
 constexpr float kScaledTanhA = 1.7159f;
 constexpr float kScaledTanhS = 2.0f / 3.0f;
 
-// Applies f to every index in [0, count), in parallel when count is large.
+// y[i] = f(x[i]) over the whole array, split over threads; f is applied in a plain loop.
 template <typename F>
-void for_each_index(size_t count, F f) {
-  const long long n = (long long)count;
-#pragma omp parallel for simd schedule(static) num_threads(num_threads()) if (count > kParallelMinCount)
-  for (long long i = 0; i < n; ++i) f(i);
+void map(size_t count, const float* x, float* y, F f) {
+  for_each_range(count, [=](size_t b, size_t e) {
+    const float* xs = x + b;
+    float* ys = y + b;
+    const size_t n = e - b;
+    for (size_t i = 0; i < n; ++i) ys[i] = f(xs[i]);
+  });
 }
 
-// dx (=|+=) g(i); the choice is made once per call rather than per element.
+// dx (=|+=) g(y[i]) * dy[i]; the choice is made once per call rather than per element.
 template <typename G>
-void store_gradient(size_t count, float* dx, bool accumulate, G g) {
-  if (accumulate) for_each_index(count, [&](long long i) { dx[i] += g(i); });
-  else for_each_index(count, [&](long long i) { dx[i] = g(i); });
+void store_gradient(size_t count, const float* y, const float* dy, float* dx, bool accumulate, G g) {
+  for_each_range(count, [=](size_t b, size_t e) {
+    const float *ys = y + b, *dys = dy + b;
+    float* dxs = dx + b;
+    const size_t n = e - b;
+    if (accumulate)
+      for (size_t i = 0; i < n; ++i) dxs[i] += g(ys[i], dys[i]);
+    else
+      for (size_t i = 0; i < n; ++i) dxs[i] = g(ys[i], dys[i]);
+  });
 }
 
 }  // namespace
@@ -46,17 +55,17 @@ void activation_forward(Activation a, size_t count,
                         float* y) {      // (count); may equal x (in place)
   switch (a) {
     case Activation::Relu:
-      for_each_index(count, [&](long long i) { y[i] = x[i] > 0.0f ? x[i] : 0.0f; });
+      map(count, x, y, [](float v) { return v > 0.0f ? v : 0.0f; });  // maxps; NaN gives 0
       break;
     case Activation::Tanh:
-      for_each_index(count, [&](long long i) { y[i] = std::tanh(x[i]); });
+      map(count, x, y, [](float v) { return std::tanh(v); });
       break;
     case Activation::Sigmoid:
       // exp(-x) overflows to inf for very negative x, giving exactly 0: no NaN.
-      for_each_index(count, [&](long long i) { y[i] = 1.0f / (1.0f + std::exp(-x[i])); });
+      map(count, x, y, [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
       break;
     case Activation::ScaledTanh:
-      for_each_index(count, [&](long long i) { y[i] = kScaledTanhA * std::tanh(kScaledTanhS * x[i]); });
+      map(count, x, y, [](float v) { return kScaledTanhA * std::tanh(kScaledTanhS * v); });
       break;
   }
 }
@@ -68,17 +77,17 @@ void activation_backward(Activation a, size_t count,
                          bool accumulate) {
   switch (a) {
     case Activation::Relu:
-      store_gradient(count, dx, accumulate, [&](long long i) { return y[i] > 0.0f ? dy[i] : 0.0f; });
+      store_gradient(count, y, dy, dx, accumulate, [](float v, float d) { return v > 0.0f ? d : 0.0f; });
       break;
     case Activation::Tanh:
-      store_gradient(count, dx, accumulate, [&](long long i) { return (1.0f - y[i] * y[i]) * dy[i]; });
+      store_gradient(count, y, dy, dx, accumulate, [](float v, float d) { return (1.0f - v * v) * d; });
       break;
     case Activation::Sigmoid:
-      store_gradient(count, dx, accumulate, [&](long long i) { return y[i] * (1.0f - y[i]) * dy[i]; });
+      store_gradient(count, y, dy, dx, accumulate, [](float v, float d) { return v * (1.0f - v) * d; });
       break;
     case Activation::ScaledTanh:
-      store_gradient(count, dx, accumulate, [&](long long i) {
-        return kScaledTanhS * (kScaledTanhA - y[i] * y[i] * (1.0f / kScaledTanhA)) * dy[i];
+      store_gradient(count, y, dy, dx, accumulate, [](float v, float d) {
+        return kScaledTanhS * (kScaledTanhA - v * v * (1.0f / kScaledTanhA)) * d;
       });
       break;
   }

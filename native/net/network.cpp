@@ -6,6 +6,7 @@
 // activation read by several layers gets the sum of their contributions without a memset. An
 // 'add' layer reads two activations (possibly the same one twice), each as a separate consumer.
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -26,6 +27,10 @@ const KindName kKinds[] = {
     {LayerKind::ScaledTanh, "scaled-tanh"}, {LayerKind::BatchNorm, "batchnorm"}, {LayerKind::Dropout, "dropout"},
     {LayerKind::Add, "add"}, {LayerKind::Lrn, "lrn"},
 };
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
 template <class T>
 size_t bytes_of(const std::vector<T>& v) { return v.capacity() * sizeof(T); }
@@ -77,6 +82,7 @@ void Network::plan_memory() {
     if (L.desc.kind == LayerKind::Lrn) L.lrn_scale.assign(nb * L.desc.out_shape.count(), 0.0f);
   }
   cfg_.layers.clear();  // moved into layers_
+  mark_gradient_paths();
   scratch_.assign(scratch, 0.0f);
   probs_.assign(nb * (size_t)cfg_.classes, 0.0f);
   zero_labels_.assign(nb, 0);
@@ -143,7 +149,7 @@ LayerIO Network::layer_io(const float* x, int layer) const {
 // through its other input, already wrote it this step).
 float* Network::input_grad(int producer, bool* accumulate) {
   *accumulate = false;
-  if (producer < 0) return nullptr;
+  if (producer < 0 || !layers_[producer].grad_needed) return nullptr;  // frozen up to here: skip
   LayerState& p = layers_[producer];
   *accumulate = p.dout_written;
   p.dout_written = true;
@@ -151,8 +157,11 @@ float* Network::input_grad(int producer, bool* accumulate) {
 }
 
 void Network::forward(const float* x, int n, bool train, uint32_t seed) {
-  for (size_t i = 0; i < layers_.size(); ++i)
-    layer_forward(layers_[i], n, cfg_.params, layer_io(x, (int)i), workspace_.data(), train, seed);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    layer_forward(layers_[i], n, cfg_.params, layer_io(x, (int)i), workspace_.data(), train && !layers_[i].desc.frozen, seed);
+    if (profiling_) layers_[i].forward_seconds += seconds_since(t0);
+  }
 }
 
 // Loss on the last layer's output viewed as (n, classes); dlogits land in its dout.
@@ -172,9 +181,13 @@ void Network::backward(const float* x, int n) {
     if (!L.dout_written) continue;  // nothing consumes this output: its gradients are zero
     LayerIO io = layer_io(x, i);
     for (int k = 0; k < io.count; ++k) io.dx[k] = input_grad(L.desc.inputs[k], &io.accumulate[k]);
-    layer_backward(L, n, cfg_.params, cfg_.grads, io, workspace_.data(), scratch_.data());
+    auto t0 = std::chrono::steady_clock::now();
+    if (L.desc.frozen && L.desc.kind == LayerKind::BatchNorm) frozen_batchnorm_backward(L, n, io);
+    else layer_backward(L, n, cfg_.params, cfg_.grads, io, workspace_.data(), scratch_.data());
+    if (profiling_) L.backward_seconds += seconds_since(t0);
   }
   apply_masks();
+  zero_frozen_grads();
 }
 
 // Masked weights start at zero (JS initialises them so); a zero gradient keeps them there,
@@ -205,7 +218,9 @@ StepStats Network::compute_gradients(const float* x, const int32_t* labels, int 
   check_step(n);
   check_batch_statistics(n);
   forward(x, n, true, seed);
+  auto t0 = std::chrono::steady_clock::now();
   StepStats s = loss(labels, n, probs_.data(), true);
+  if (profiling_) { loss_seconds_ += seconds_since(t0); ++profiled_steps_; }
   backward(x, n);
   return s;
 }
@@ -215,8 +230,10 @@ StepStats Network::compute_gradients(const float* x, const int32_t* labels, int 
 // as LeNet-5 had no decay at all). Only weight and bias tensors are updated: batch norm's
 // running statistics sit in the parameter array but are no tensor of this loop.
 void Network::apply_update(const SgdSettings& sgd) {
+  auto t0 = std::chrono::steady_clock::now();
   for (const LayerState& L : layers_) {
     const LayerDesc& d = L.desc;
+    if (d.frozen) continue;  // no step, no decay, no momentum: bitwise unchanged
     bool decay = d.kind == LayerKind::Conv2d || d.kind == LayerKind::Dense;
     if (d.weight_size)
       sgd_update(d.weight_size, cfg_.params + d.weight_offset, cfg_.grads + d.weight_offset,
@@ -225,6 +242,24 @@ void Network::apply_update(const SgdSettings& sgd) {
       sgd_update(d.bias_size, cfg_.params + d.bias_offset, cfg_.grads + d.bias_offset, cfg_.velocity + d.bias_offset,
                  sgd.lr, sgd.momentum, 0.0f);
   }
+  if (profiling_) update_seconds_ += seconds_since(t0);
+}
+
+void Network::set_profiling(bool on) {
+  profiling_ = on;
+  for (LayerState& L : layers_) L.forward_seconds = L.backward_seconds = 0;
+  loss_seconds_ = update_seconds_ = 0;
+  profiled_steps_ = 0;
+}
+
+StepProfile Network::profile() const {
+  StepProfile p;
+  for (const LayerState& L : layers_)
+    p.layers.push_back(LayerTime{L.desc.name, L.desc.kind, L.forward_seconds, L.backward_seconds});
+  p.loss_seconds = loss_seconds_;
+  p.update_seconds = update_seconds_;
+  p.steps = profiled_steps_;
+  return p;
 }
 
 StepStats Network::train_step(const float* x, const int32_t* labels, int n, const SgdSettings& sgd) {

@@ -52,6 +52,9 @@ struct LayerDesc {
   float eps = kBatchNormDefaultEps, bn_momentum = kBatchNormDefaultMomentum;
   float p = 0.0f;                            // dropout: probability of zeroing a value
   LrnParams lrn{5, 1e-4f, 0.75f, 1.0f};      // lrn: PyTorch's defaults (the binding requires all four)
+  // Transfer learning (frozen_layers.cpp): no SGD update, zero weight/bias gradients; a frozen
+  // batchnorm normalises with its running statistics in training too and never updates them.
+  bool frozen = false;
 };
 
 struct NetworkConfig {
@@ -104,6 +107,20 @@ struct LayerState {
   std::vector<float> lrn_scale;            // lrn: (max_batch, C, H, W), k + alpha/size * window sum of squares
   uint32_t index = 0;           // position in the network: dropout's stream under the step seed
   bool dout_written = false;    // backward: has any consumer written dout yet this step
+  bool grad_needed = true;      // backward: a trainable parameter lies at or before this layer
+  double forward_seconds = 0, backward_seconds = 0;  // accumulated while profiling is on
+};
+
+// Where a step's time went, per layer (profiling on; see Network::set_profiling).
+struct LayerTime {
+  std::string name;
+  LayerKind kind;
+  double forward_seconds, backward_seconds;
+};
+struct StepProfile {
+  std::vector<LayerTime> layers;
+  double loss_seconds = 0, update_seconds = 0;
+  long steps = 0;  // compute_gradients calls since profiling was turned on
 };
 
 class Network {
@@ -131,11 +148,25 @@ class Network {
   // Grows the workspace if the global thread count was raised elsewhere (cheap otherwise).
   void ensure_workspace();
 
+  // Per-layer timing: off by default (a clock read per layer costs little, but nothing is
+  // paid that nobody asked for). Turning it on resets the totals.
+  void set_profiling(bool on);
+  StepProfile profile() const;
+
+  // L2 norm of each layer's weight gradient from the last backward (0: no weight tensor);
+  // out has layer_count() values (grad_norms.cpp).
+  void weight_grad_norms(double* out) const;
+
   size_t native_bytes() const;
   int max_batch() const { return cfg_.max_batch; }
   int classes() const { return cfg_.classes; }
   size_t input_count() const { return cfg_.input.count(); }
   size_t param_count() const { return cfg_.param_count; }
+  // Read-only inspection (network_inspect.cpp, `cnn viz maps`): layer i's output of the last
+  // forward, (max_batch, out C, H, W) of which the first n images are that call's.
+  int layer_count() const { return (int)layers_.size(); }
+  Shape3 layer_out_shape(int layer) const { return layers_[(size_t)layer].desc.out_shape; }
+  const float* layer_output(int layer) const { return layers_[(size_t)layer].out.data(); }
 
  private:
   explicit Network(NetworkConfig cfg) : cfg_(std::move(cfg)) {}
@@ -149,6 +180,11 @@ class Network {
   StepStats loss(const int32_t* labels, int n, float* probs, bool want_dlogits);
   void backward(const float* x, int n);
   void apply_masks();
+  // Frozen layers (frozen_layers.cpp): which outputs need a gradient, the eval-mode backward
+  // of a frozen batchnorm, and zeroing the gradients a frozen conv/dense computed anyway.
+  void mark_gradient_paths();
+  void frozen_batchnorm_backward(LayerState& L, int n, const LayerIO& io);
+  void zero_frozen_grads();
 
   LayerIO layer_io(const float* x, int layer) const;
   float* input_grad(int producer, bool* accumulate);
@@ -159,6 +195,9 @@ class Network {
   std::vector<float> scratch_;     // subsample: gradient wrt the pooled intermediate
   std::vector<float> probs_;       // (max_batch, classes)
   std::vector<int32_t> zero_labels_;  // (max_batch): labels for infer(), whose loss is ignored
+  bool profiling_ = false;
+  double loss_seconds_ = 0, update_seconds_ = 0;
+  long profiled_steps_ = 0;
 };
 
 }  // namespace cnn

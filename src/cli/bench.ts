@@ -9,6 +9,8 @@ import { initParams } from '../model/init';
 import type { Shape } from '../model/types';
 import { Rng } from '../train/rng';
 import { createRuntime } from '../train/runtime';
+import type { NetworkProfile } from '../native';
+import { formatProfile } from './bench-profile';
 
 interface BenchOptions {
   batchSize: number;
@@ -18,6 +20,7 @@ interface BenchOptions {
   input?: Shape;
   classes?: number;
   json?: boolean;
+  profile?: boolean;
 }
 
 export interface BenchResult {
@@ -29,6 +32,8 @@ export interface BenchResult {
   msPerStep: number;
   /** Median of the per-step times, less sensitive to a noisy machine. */
   medianMsPerStep: number;
+  /** Per-layer times over the timed steps, with --profile. */
+  profile?: NetworkProfile;
 }
 
 export function registerBench(program: Command): void {
@@ -43,6 +48,7 @@ export function registerBench(program: Command): void {
     .option('--input <C,H,W>', 'input shape (default: the model\'s)', parse.shape)
     .option('--classes <n>', 'number of classes (default: the model\'s)', parse.positiveInt)
     .option('--json', 'print {model, batchSize, threads, imagesPerSecond, msPerStep} as JSON')
+    .option('--profile', 'also time every layer\'s forward and backward and print where the step goes')
     .action(async (modelArg: string, opts: BenchOptions) => {
       const model = resolveModel(modelArg);
       let plan;
@@ -59,6 +65,7 @@ export function registerBench(program: Command): void {
             `${Math.round(result.imagesPerSecond).toLocaleString('en-US')} images/s, ${result.msPerStep.toFixed(2)} ms/step ` +
             `(median ${result.medianMsPerStep.toFixed(2)} ms)\n`,
         );
+        if (result.profile) process.stdout.write(formatProfile(result.profile, result.msPerStep));
       }
     });
 }
@@ -75,6 +82,7 @@ export async function benchPlan(plan: ReturnType<typeof planModel>, opts: BenchO
   // A small learning rate keeps random-label training from diverging during long runs.
   const sgd = { lr: 1e-3, momentum: 0.9, weightDecay: 5e-4 };
   for (let i = 0; i < opts.warmup; i++) await runtime.net.trainStep(x, y, opts.batchSize, sgd);
+  if (opts.profile) runtime.net.setProfiling(true);
   const times: number[] = [];
   const start = process.hrtime.bigint();
   for (let i = 0; i < opts.steps; i++) {
@@ -84,6 +92,7 @@ export async function benchPlan(plan: ReturnType<typeof planModel>, opts: BenchO
   }
   const totalMs = Number(process.hrtime.bigint() - start) / 1e6;
   times.sort((a, b) => a - b);
+  const profile = opts.profile ? runtime.net.profile() : undefined;
   return {
     model: plan.model.name,
     batchSize: opts.batchSize,
@@ -92,5 +101,6 @@ export async function benchPlan(plan: ReturnType<typeof planModel>, opts: BenchO
     imagesPerSecond: (opts.batchSize * opts.steps) / (totalMs / 1000),
     msPerStep: totalMs / opts.steps,
     medianMsPerStep: times[Math.floor(times.length / 2)],
+    ...(profile ? { profile } : {}),
   };
 }

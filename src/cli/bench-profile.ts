@@ -1,0 +1,21 @@
+// `cnn bench --profile`: where a training step's time goes, per layer, as a table sorted by
+// the network's order, with each layer's share of the step so the expensive ones stand out.
+import type { NetworkProfile } from '../native';
+
+export function formatProfile(p: NetworkProfile, stepMs: number): string {
+  const steps = Math.max(1, p.steps);
+  const rows: string[][] = [['layer', 'kind', 'forward ms', 'backward ms', 'share']];
+  let accounted = 0;
+  const row = (name: string, kind: string, fwd: number, bwd: number): void => {
+    accounted += fwd + bwd;
+    rows.push([name, kind, fwd.toFixed(3), bwd.toFixed(3), `${(((fwd + bwd) / stepMs) * 100).toFixed(1)}%`]);
+  };
+  for (const l of p.layers) row(l.name, l.kind, l.forwardMs / steps, l.backwardMs / steps);
+  row('(loss)', 'softmax-xent', p.lossMs / steps, 0);
+  row('(update)', 'sgd', 0, p.updateMs / steps);
+  const other = stepMs - accounted;
+  rows.push(['(other)', 'outside layers', '', '', `${((other / stepMs) * 100).toFixed(1)}%`]);
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const lines = rows.map((r) => r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
+  return `per step (mean of ${p.steps} steps, ${stepMs.toFixed(2)} ms/step):\n` + lines.join('\n') + '\n';
+}

@@ -1,0 +1,32 @@
+// `cnn bench`: throughput on synthetic data, --json, and --profile's per-layer table.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCli } from './run-cli';
+
+test('bench --profile prints every layer of lenet5 and the shares of the step', () => {
+  const r = runCli(['bench', 'lenet5', '--steps', '3', '--warmup', '1', '--batch-size', '16', '--threads', '1', '--profile']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^lenet5: batch 16, 1 thread, 3 steps: [\d,]+ images\/s/);
+  for (const layer of ['conv1', 'relu1', 'pool1', 'conv2', 'fc1', 'fc3', '(loss)', '(update)', '(other)'])
+    assert.match(r.stdout, new RegExp(`^${layer.replace(/[()]/g, '\\$&')}\\s`, 'm'), `row for ${layer}`);
+  const shares = [...r.stdout.matchAll(/\s(-?[\d.]+)%$/gm)].map((m) => Number(m[1]));
+  const total = shares.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(total - 100) < 1, `shares add up to 100%, got ${total}`);
+});
+
+test('bench --json reports throughput and, with --profile, the per-layer times', () => {
+  const r = runCli(['bench', 'lenet5', '--steps', '2', '--warmup', '0', '--batch-size', '8', '--json', '--profile']);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.model, 'lenet5');
+  assert.equal(j.batchSize, 8);
+  assert.ok(j.imagesPerSecond > 0 && j.msPerStep > 0);
+  assert.equal(j.profile.steps, 2);
+  assert.ok(j.profile.layers.some((l: { name: string; forwardMs: number }) => l.name === 'conv1' && l.forwardMs > 0));
+});
+
+test('bench names a bad option', () => {
+  const r = runCli(['bench', 'lenet5', '--steps', '0']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--steps/);
+});
