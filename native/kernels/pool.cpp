@@ -31,27 +31,93 @@ Window window_at(const Pool2dShape& s, int oy, int ox) {
   return {std::max(ys, 0), std::min(ys + s.kh, s.h), std::max(xs, 0), std::min(xs + s.kw, s.w)};
 }
 
+// The comparison is written as selects, not a branch: on real activations "is this the new
+// maximum" is a coin flip, and a mispredicted branch per element made pooling one of the
+// slowest layers. Strict > keeps the first of equal maxima; a NaN in the window's first cell
+// propagates (nothing compares greater), as in PyTorch.
+inline void take_if_greater(float v, int index, float& best, int& best_index) {
+  const bool greater = v > best;
+  best = greater ? v : best;
+  best_index = greater ? index : best_index;
+}
+
+// 2x2 windows at stride 2, all inside the plane (LeNet's and VGG's pooling): one output row
+// from two input rows, the four candidates compared in window order with selects only, in a
+// loop the compiler vectorises.
+void maxpool_row_2x2(const float* r0, const float* r1, int ow, int w, int row_base, float* y, int32_t* argmax) {
+  for (int ox = 0; ox < ow; ++ox) {
+    const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+    const int first = row_base + 2 * ox;
+    float best = a;
+    int index = first;
+    bool g = b > best;
+    best = g ? b : best;
+    index = g ? first + 1 : index;
+    g = c > best;
+    best = g ? c : best;
+    index = g ? first + w : index;
+    g = d > best;
+    best = g ? d : best;
+    index = g ? first + w + 1 : index;
+    y[ox] = best;
+    argmax[ox] = index;
+  }
+}
+
+// Any window size and stride, all windows inside the plane (no padding): each output row is
+// done in chunks of outputs, visiting the window cells in the same order as the general loop
+// (row by row, strict >) but with the chunk's outputs innermost, so the compare-and-select
+// runs over consecutive outputs and vectorises.
+void maxpool_plane_unpadded(const Pool2dShape& s, const float* x, float* y, int32_t* argmax) {
+  constexpr int kChunk = 64;
+  float best[kChunk];
+  int32_t index[kChunk];
+  for (int oy = 0; oy < s.oh; ++oy)
+    for (int ox0 = 0; ox0 < s.ow; ox0 += kChunk) {
+      const int count = std::min(kChunk, s.ow - ox0);
+      const int base = oy * s.sh * s.w + ox0 * s.sw;  // window (0, 0) of output ox0
+      for (int k = 0; k < count; ++k) {
+        best[k] = x[base + k * s.sw];
+        index[k] = base + k * s.sw;
+      }
+      for (int i = 0; i < s.kh; ++i)
+        for (int j = 0; j < s.kw; ++j) {
+          if ((i | j) == 0) continue;
+          const int first = base + i * s.w + j;
+          for (int k = 0; k < count; ++k) {
+            const float v = x[first + k * s.sw];
+            const int32_t take = -(int32_t)(v > best[k]);  // all ones or zero: a mask, not a branch
+            best[k] = std::max(best[k], v);                 // = v > best ? v : best, NaN kept
+            index[k] = (index[k] & ~take) | ((first + k * s.sw) & take);
+          }
+        }
+      std::memcpy(y + oy * s.ow + ox0, best, sizeof(float) * count);
+      std::memcpy(argmax + oy * s.ow + ox0, index, sizeof(int32_t) * count);
+    }
+}
+
 void maxpool_plane(const Pool2dShape& s,
                    const float* x,     // (H, W)
                    float* y,           // (OH, OW)
                    int32_t* argmax) {  // (OH, OW)
+  if (s.kh == 2 && s.kw == 2 && s.sh == 2 && s.sw == 2 && s.ph == 0 && s.pw == 0) {
+    for (int oy = 0; oy < s.oh; ++oy) {
+      const int row_base = 2 * oy * s.w;
+      maxpool_row_2x2(x + row_base, x + row_base + s.w, s.ow, s.w, row_base, y + oy * s.ow, argmax + oy * s.ow);
+    }
+    return;
+  }
+  if (s.ph == 0 && s.pw == 0) return maxpool_plane_unpadded(s, x, y, argmax);
   for (int oy = 0; oy < s.oh; ++oy)
     for (int ox = 0; ox < s.ow; ++ox) {
       Window win = window_at(s, oy, ox);
-      // Start from the first real cell: padding (-inf) can never beat it, and a NaN there
-      // propagates as in PyTorch. Strict > keeps the first of equal maxima.
+      // Start from the first real cell: padding (-inf) can never beat it.
       // A window entirely in padding (the binding rules it out) yields -inf and index -1.
       bool empty = win.y1 <= win.y0 || win.x1 <= win.x0;
       int best_index = empty ? -1 : win.y0 * s.w + win.x0;
       float best = empty ? -std::numeric_limits<float>::infinity() : x[best_index];
       for (int iy = win.y0; iy < win.y1; ++iy)
-        for (int ix = win.x0; ix < win.x1; ++ix) {
-          float v = x[iy * s.w + ix];
-          if (v > best) {
-            best = v;
-            best_index = iy * s.w + ix;
-          }
-        }
+        for (int ix = win.x0; ix < win.x1; ++ix) take_if_greater(x[iy * s.w + ix], iy * s.w + ix, best, best_index);
       y[oy * s.ow + ox] = best;
       argmax[oy * s.ow + ox] = best_index;
     }
