@@ -8,7 +8,8 @@
 //
 //   node scripts/conv-bench.js [--addons a.node,b.node] [--threads 1,2] [--batch 64]
 //                              [--runs 5] [--ops fwd,bwd-data,bwd-weights] [--filter vgg]
-//                              [--stat median|best]
+//                              [--stat median|best] [--conv-paths gemm,direct]
+// --conv-paths alternates the convolution paths of each addon (setConvPath) as further columns.
 // The addon is CNN_ADDON if set, else build/Release/cnn.node. Nothing here is a test.
 'use strict';
 const path = require('node:path');
@@ -16,7 +17,7 @@ const path = require('node:path');
 if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) process.env.GOMP_SPINCOUNT = '20000';
 
 function parseArgs(argv) {
-  const opts = { addons: null, threads: [1, 2], batch: 64, runs: 5, ops: ['fwd', 'bwd-data', 'bwd-weights'], filter: null, stat: 'median' };
+  const opts = { addons: null, threads: [1, 2], batch: 64, runs: 5, ops: ['fwd', 'bwd-data', 'bwd-weights'], filter: null, stat: 'median', convPaths: null };
   for (let i = 0; i < argv.length; i += 2) {
     const [key, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new Error(`${key} needs a value`);
@@ -27,6 +28,7 @@ function parseArgs(argv) {
     else if (key === '--ops') opts.ops = value.split(',');
     else if (key === '--filter') opts.filter = value;
     else if (key === '--stat') opts.stat = value;
+    else if (key === '--conv-paths') opts.convPaths = value.split(',');
     else throw new Error(`unknown option ${key}`);
   }
   if (!opts.addons) {
@@ -103,8 +105,17 @@ function timeCall(call) {
 
 function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const natives = opts.addons.map((file) => require(file));
-  const names = opts.addons.map((file) => path.basename(path.dirname(path.dirname(file))));
+  let natives = opts.addons.map((file) => require(file));
+  let names = opts.addons.map((file) => path.basename(path.dirname(path.dirname(file))));
+  if (opts.convPaths) {  // one column per (addon, conv path): a view that selects its path first
+    const base = natives, baseNames = names;
+    natives = [], names = [];
+    base.forEach((native, i) => opts.convPaths.forEach((p) => {
+      if (!native.setConvPath(p)) throw new Error(`conv path ${p} is unknown to ${opts.addons[i]}`);
+      natives.push(new Proxy(native, { get: (t, k) => (k === 'setThreads' ? (n) => { t.setConvPath(p); t.setThreads(n); } : t[k]) }));
+      names.push(`${baseNames[i]}:${p}`);
+    }));
+  }
   console.log(`conv2d GFLOP/s, batch ${opts.batch}, ${opts.stat} of ${opts.runs} alternated runs; gemm path ${natives[0].gemmPath()}`);
   const header = ['layer'.padEnd(20), 'op'.padEnd(12), 'thr', ...names.map((n) => n.padStart(20))];
   if (natives.length > 1) header.push('ratio'.padStart(7));

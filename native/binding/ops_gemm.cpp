@@ -7,6 +7,7 @@
 #include "binding/checks.h"
 #include "binding/guarded.h"
 #include "binding/network_worker.h"
+#include "kernels/conv2d_direct.h"
 #include "kernels/fma_peak.h"
 #include "kernels/gemm.h"
 #include "kernels/threads.h"
@@ -59,6 +60,21 @@ static Napi::Value SetGemmPath(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), cnn::set_gemm_path(name.c_str()));
 }
 
+// convPath() / setConvPath(name): the convolution path, "auto" (measured thresholds), "gemm"
+// or "direct" (conv2d_direct.h); CNN_CONV_PATH sets it at start-up.
+static Napi::Value ConvPath(const Napi::CallbackInfo& info) {
+  require_args(info, "convPath", 0);
+  return Napi::String::New(info.Env(), cnn::conv_path());
+}
+
+static Napi::Value SetConvPath(const Napi::CallbackInfo& info) {
+  require_args(info, "setConvPath", 1);
+  if (!info[0].IsString()) throw_type(info.Env(), "setConvPath", "name must be a string");
+  require_no_step_running(info.Env(), "setConvPath");
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  return Napi::Boolean::New(info.Env(), cnn::set_conv_path(name.c_str()));
+}
+
 static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   require_args(info, "setThreads", 1);
   int n = int_arg(info, "setThreads", 0, "n", 1, 256);
@@ -88,6 +104,8 @@ void register_gemm_ops(Napi::Env env, Napi::Object exports) {
   export_function<Gemm>(env, exports, "gemm");
   export_function<GemmPath>(env, exports, "gemmPath");
   export_function<SetGemmPath>(env, exports, "setGemmPath");
+  export_function<ConvPath>(env, exports, "convPath");
+  export_function<SetConvPath>(env, exports, "setConvPath");
   export_function<SetThreads>(env, exports, "setThreads");
   export_function<GetThreads>(env, exports, "getThreads");
   export_function<FmaPeak>(env, exports, "fmaPeak");

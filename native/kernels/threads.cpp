@@ -2,6 +2,9 @@
 #include <algorithm>
 #include <atomic>
 #include <thread>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace cnn {
 static std::atomic<int> g_threads{0};
@@ -19,4 +22,20 @@ int num_threads() {
   return n > 0 ? n : max_hardware_threads();
 }
 void set_num_threads(int n) { g_threads.store(std::clamp(n, 1, 256), std::memory_order_relaxed); }
+
+int thread_id() {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+int team_size() {
+#ifdef _OPENMP
+  return omp_get_num_threads();
+#else
+  return 1;
+#endif
+}
 }  // namespace cnn

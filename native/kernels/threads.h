@@ -7,4 +7,8 @@ namespace cnn {
 int num_threads();
 void set_num_threads(int n);  // clamps to [1, 256]
 int max_hardware_threads();
+// Inside a parallel region: this thread's index in the team and the team's size (0 and 1
+// outside one, or without OpenMP).
+int thread_id();
+int team_size();
 }  // namespace cnn

@@ -13,6 +13,7 @@ import {
   add, assertClose, configurations, conv2dBackwardRef, conv2dRef, conv2dSizes, describeConfig, dot, filled,
   finiteDifference, forEachConfig, randomF32,
 } from './reference';
+import { CONV_RESULT_NAMES, conv2dRepeatRuns } from './conv2d-repeat';
 
 const native = loadNative();
 const configs = configurations(native, true);
@@ -131,26 +132,8 @@ test('conv2d: finite differences agree with the reference adjoint (the large-sha
 // on one thread and 29+6 on each of two).
 for (const s of [shape(5, 3, 12, 12, 6, 3, 3, 1, 1, 1, 1), shape(70, 32, 6, 6, 8, 3, 3, 1, 1, 1, 1)]) {
   test(`conv2d: results for one thread count are reproducible, and 1 and 2 threads agree (batch ${s.n})`, () => {
-    const rng = new Rng(7);
-    const sz = conv2dSizes(s);
-    const x = randomF32(rng, sz.x), w = randomF32(rng, sz.w), b = randomF32(rng, s.oc), r = randomF32(rng, sz.y);
-    const names = ['y', 'dx', 'dw', 'db'];
-    const runs: Record<number, Float32Array[]> = {};
-    forEachConfig(native, configurations(native), (cfg) => {
-      const results: Float32Array[][] = [];
-      for (let rep = 0; rep < 2; rep++) {
-        const y = new Float32Array(sz.y), dx = new Float32Array(sz.x);
-        const dw = new Float32Array(sz.w), db = new Float32Array(s.oc);
-        native.conv2dForward(s, x, w, b, y);
-        native.conv2dBackwardData(s, r, w, dx, false);
-        native.conv2dBackwardWeights(s, x, r, dw, db);
-        results.push([y, dx, dw, db]);
-      }
-      names.forEach((name, i) =>
-        assert.deepEqual(results[0][i], results[1][i], `${name} repeats bit for bit with ${cfg.threads} threads`));
-      runs[cfg.threads] = results[0];
-    });
+    const runs = conv2dRepeatRuns(native, s, 7);
     if (runs[1] && runs[2])
-      names.forEach((name, i) => assertClose(runs[2][i], runs[1][i], `${name}, 2 threads vs 1`, 1e-5));
+      CONV_RESULT_NAMES.forEach((name, i) => assertClose(runs[2][i], runs[1][i], `${name}, 2 threads vs 1`, 1e-5));
   });
 }

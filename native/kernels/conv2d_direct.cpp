@@ -1,0 +1,287 @@
+// The direct convolution's driver (baseline code): path selection, workspace layout, the
+// per-call re-layout of filters, padding of images into plane buffers, the split over
+// threads, and the fixed-order reduction of backward-weights' per-thread partial sums. The
+// vector kernels are in conv2d_direct_impl.h, one copy per instruction set, picked by the
+// GEMM's path (so CNN_GEMM_PATH / setGemmPath exercise them too).
+//
+// Threads: one parallel region per call. Images are handed out one at a time from a shared
+// counter (forward, backward-data) or in fixed chunks (backward-weights), so a thread the
+// OS preempts on a busy machine delays the call by one image or chunk, not by its whole
+// static share. Results still repeat bit for bit: an image's forward or backward-data
+// result does not depend on which thread computes it, and backward-weights sums each chunk
+// (a fixed image range) into its own partial, then adds the partials in chunk order.
+#include "kernels/conv2d_direct.h"
+#include "kernels/conv2d_direct_kernel.h"
+#include "kernels/gemm.h"
+#include "kernels/sum_floats.h"
+#include "kernels/threads.h"
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+namespace cnn {
+
+namespace {
+
+enum ConvPath { kAuto, kGemm, kDirect };
+
+int path_named(const char* name) {
+  if (!name) return -1;
+  if (std::strcmp(name, "auto") == 0) return kAuto;
+  if (std::strcmp(name, "gemm") == 0) return kGemm;
+  if (std::strcmp(name, "direct") == 0) return kDirect;
+  return -1;
+}
+
+std::atomic<int>& current_path() {
+  static std::atomic<int> path{[] {
+    int p = path_named(std::getenv("CNN_CONV_PATH"));
+    return p < 0 ? (int)kAuto : p;
+  }()};
+  return path;
+}
+
+const ConvDirectKernels& kernels() {
+  const char* name = gemm_path();
+  if (std::strcmp(name, "avx512") == 0) return conv_direct_kernels_avx512();
+  if (std::strcmp(name, "avx2") == 0) return conv_direct_kernels_avx2();
+  return conv_direct_kernels_portable();
+}
+
+size_t round16(size_t n) { return (n + 15) / 16 * 16; }
+
+// Buffer sizes in floats, each rounded to whole cache lines.
+struct DirectSizes {
+  size_t ckk, p;           // C*KH*KW taps, OH*OW output positions
+  size_t ocp, cp;          // OC and C rounded up to 16
+  size_t xpad;             // one padded input image
+  size_t dypad;            // one padded output-gradient image (backward-data)
+  size_t dy;               // one image's dy for backward-weights, transposed or row-padded
+  size_t shared;           // filters re-laid out and the padded bias (or zeros)
+  size_t per_thread;       // the largest of the three ops' per-thread buffers
+  size_t partial;          // one backward-weights partial sum: dwT (CKK, ocp) and dbT (ocp)
+};
+
+DirectGeom forward_geom(const Conv2dShape& s) {
+  return DirectGeom{s.c, s.kh, s.kw, s.sh, s.sw, s.h + 2 * s.ph, s.w + 2 * s.pw, s.ph, s.h, s.oh, s.ow, s.oc,
+                    (int)round16((size_t)s.oc)};
+}
+
+// Backward-data as a stride-1 forward convolution: dy (OC planes, padded by K-1-P) with the
+// filters transposed in channels and flipped in space gives dx (C, H, W).
+DirectGeom backward_data_geom(const Conv2dShape& s) {
+  const int qh = s.kh - 1 - s.ph, qw = s.kw - 1 - s.pw;
+  return DirectGeom{s.oc, s.kh, s.kw, 1, 1, s.oh + 2 * qh, s.ow + 2 * qw, qh, s.oh, s.h, s.w, s.c,
+                    (int)round16((size_t)s.c)};
+}
+
+DirectSizes sizes_of(const Conv2dShape& s) {
+  DirectSizes z;
+  z.ckk = (size_t)s.c * s.kh * s.kw;
+  z.p = (size_t)s.oh * s.ow;
+  z.ocp = round16((size_t)s.oc);
+  z.cp = round16((size_t)s.c);
+  z.xpad = round16((size_t)s.c * (s.h + 2 * s.ph) * (s.w + 2 * s.pw) + kDirectPlaneSlack);
+  z.dypad = 0;
+  if (direct_backward_data_supported(s)) {
+    DirectGeom g = backward_data_geom(s);
+    z.dypad = round16((size_t)g.c * g.hp * g.wp + kDirectPlaneSlack);
+  }
+  size_t taps = (size_t)s.kh * s.kw;
+  z.shared = round16(std::max(z.ckk * z.ocp, taps * s.oc * z.cp)) + std::max(z.ocp, z.cp);
+  z.dy = round16(std::max(z.p * z.ocp, (size_t)s.oc * s.oh * direct_dy_row(s.ow)));  // dyT or padded rows
+  z.per_thread = std::max(z.xpad + z.dy, z.dypad);  // xpad and dy, or dypad
+  z.partial = round16(z.ckk * z.ocp + z.ocp);
+  return z;
+}
+
+
+// Backward-weights' image chunks: at least one per thread, up to 16 while their partial
+// sums stay within about 4 MB; fixed by the shape and the thread count.
+int weight_chunks(const Conv2dShape& s, const DirectSizes& z, int threads) {
+  const size_t cap = std::max<size_t>(1, (size_t(1) << 20) / z.partial);
+  const int k = std::max(std::max(threads, 1), (int)std::min<size_t>(16, cap));
+  return std::max(1, std::min(s.n, k));
+}
+
+// Runs body(t, team) on min(threads, images) threads: one parallel region, or none for one.
+template <typename Body>
+void run_threads(int images, Body body) {
+  const int nt = std::max(1, std::min(num_threads(), images));
+  if (nt == 1) return body(0, 1);
+#pragma omp parallel num_threads(nt)
+  body(thread_id(), team_size());
+}
+
+// The interior of a zero-bordered plane buffer (planes, rows + 2*top, cols + 2*left) <- src
+// (planes, rows, cols); the border was zeroed once per call and is never written.
+void pad_into(const float* src, int planes, int rows, int cols, int top, int left, float* dst) {
+  const size_t wp = (size_t)cols + 2 * left, plane = ((size_t)rows + 2 * top) * wp;
+  for (int c = 0; c < planes; ++c)
+    for (int r = 0; r < rows; ++r)
+      std::memcpy(dst + c * plane + (r + top) * wp + left, src + ((size_t)c * rows + r) * cols, sizeof(float) * cols);
+}
+
+
+}  // namespace
+
+bool direct_supported(const Conv2dShape& s) {
+  return s.sh == s.sw && (s.sh == 1 || s.sh == 2) && s.kh <= 11 && s.kw <= 11 && s.oc <= 256 && s.oh > 0 && s.ow > 0;
+}
+
+bool direct_backward_data_supported(const Conv2dShape& s) {
+  return direct_supported(s) && s.sh == 1 && s.ph < s.kh && s.pw < s.kw && s.c <= 256;
+}
+
+// Thresholds from single-thread timings of batch 64 (README, "Direct convolution"): the
+// direct kernels win where im2col + GEMM is dominated by building and scattering column
+// matrices (few channels, OC <= 32, C*KH*KW <= 300, kernels larger than 1x1). With under
+// 32 taps (a 3x3 over 3 channels) the channel-vectorised tiles are too short to repay their
+// transposing scatter (forward) or dy transpose (backward-weights): there only OC <= 16
+// (forward) or OC <= 8 (backward-weights, LeNet's conv1) measured faster. Backward-data runs
+// as a forward convolution with C output channels, faster for 4 <= C <= 16 (LeNet's conv2,
+// ResNet's 16-channel layers) and level with GEMM at 32.
+bool use_direct(const Conv2dShape& s, ConvOp op) {
+  int path = current_path().load(std::memory_order_relaxed);
+  if (path == kGemm) return false;
+  if (op == ConvOp::backward_data) {
+    if (!direct_backward_data_supported(s)) return false;
+    return path == kDirect || (s.c >= 4 && s.c <= 16 && s.oc <= 32 && s.kh * s.kw > 1);
+  }
+  if (!direct_supported(s)) return false;
+  if (path == kDirect) return true;
+  const int taps = s.c * s.kh * s.kw;
+  if (s.kh * s.kw == 1 || s.oc > 32 || taps > 300) return false;
+  return taps >= 32 || s.oc <= (op == ConvOp::forward ? 16 : 8);
+}
+
+const char* conv_path() {
+  static const char* const names[] = {"auto", "gemm", "direct"};
+  return names[current_path().load(std::memory_order_relaxed)];
+}
+
+bool set_conv_path(const char* name) {
+  int p = path_named(name);
+  if (p < 0) return false;
+  current_path().store(p, std::memory_order_relaxed);
+  return true;
+}
+
+size_t conv2d_direct_workspace_floats(const Conv2dShape& s, int threads) {
+  if (!direct_supported(s)) return 0;
+  DirectSizes z = sizes_of(s);
+  return z.shared + (size_t)std::max(threads, 1) * z.per_thread + (size_t)weight_chunks(s, z, threads) * z.partial;
+}
+
+void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
+                           float* workspace) {
+  const DirectSizes z = sizes_of(s);
+  const DirectGeom g = forward_geom(s);
+  const ConvDirectKernels& k = kernels();
+  float* wt = workspace;  // (CKK, ocp)
+  float* bias = wt + round16(z.ckk * z.ocp);
+  std::memset(wt, 0, sizeof(float) * z.ckk * z.ocp);
+  for (int o = 0; o < s.oc; ++o)
+    for (size_t q = 0; q < z.ckk; ++q) wt[q * z.ocp + o] = w[o * z.ckk + q];
+  for (size_t o = 0; o < z.ocp; ++o) bias[o] = b && o < (size_t)s.oc ? b[o] : 0.0f;
+  const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
+  std::atomic<int> next{0};
+  run_threads(s.n, [&](int t, int) {
+    float* xpad = workspace + z.shared + t * z.per_thread;
+    std::memset(xpad, 0, sizeof(float) * z.xpad);
+    for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < s.n;) {
+      pad_into(x + i * x_image, s.c, s.h, s.w, s.ph, s.pw, xpad);
+      k.forward_image(g, xpad, wt, bias, y + i * y_image, false);
+    }
+  });
+}
+
+void conv2d_direct_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
+                                 float* workspace) {
+  const DirectSizes z = sizes_of(s);
+  const DirectGeom g = backward_data_geom(s);
+  const ConvDirectKernels& k = kernels();
+  // wt'[(o*KH + i)*KW + j][c] = w[o][c][KH-1-i][KW-1-j], rows of cp floats.
+  const size_t taps = (size_t)s.kh * s.kw;
+  float* wt = workspace;
+  float* zeros = wt + round16(taps * s.oc * z.cp);
+  std::memset(wt, 0, sizeof(float) * taps * s.oc * z.cp);
+  std::memset(zeros, 0, sizeof(float) * z.cp);
+  for (int o = 0; o < s.oc; ++o)
+    for (int c = 0; c < s.c; ++c)
+      for (int i = 0; i < s.kh; ++i)
+        for (int j = 0; j < s.kw; ++j)
+          wt[(((size_t)o * s.kh + i) * s.kw + j) * z.cp + c] =
+              w[(((size_t)o * s.c + c) * s.kh + (s.kh - 1 - i)) * s.kw + (s.kw - 1 - j)];
+  const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
+  std::atomic<int> next{0};
+  run_threads(s.n, [&](int t, int) {
+    float* dypad = workspace + z.shared + t * z.per_thread;
+    std::memset(dypad, 0, sizeof(float) * z.dypad);
+    for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < s.n;) {
+      pad_into(dy + i * y_image, s.oc, s.oh, s.ow, s.kh - 1 - s.ph, s.kw - 1 - s.pw, dypad);
+      k.forward_image(g, dypad, wt, zeros, dx + i * x_image, accumulate);
+    }
+  });
+}
+
+void conv2d_direct_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
+                                    float* workspace) {
+  const DirectSizes z = sizes_of(s);
+  const DirectGeom g = forward_geom(s);
+  const ConvDirectKernels& k = kernels();
+  const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
+  // Per thread: xpad and dy (transposed or row-padded); after them, per chunk of images,
+  // the partial sums dwT (CKK, ocp) and dbT (ocp).
+  const int chunks = weight_chunks(s, z, num_threads());
+  float* partials = workspace + z.shared + (size_t)std::max(num_threads(), 1) * z.per_thread;
+  auto partial_dw = [&](int c) { return partials + c * z.partial; };
+  const bool by_columns = k.weights_by_columns(g);
+  const size_t owp = direct_dy_row(s.ow);
+  std::atomic<int> next{0};
+  run_threads(s.n, [&](int t, int team) {
+    float* xpad = workspace + z.shared + t * z.per_thread;
+    float* dyT = xpad + z.xpad;
+    std::memset(xpad, 0, sizeof(float) * (z.xpad + z.dy));  // borders and idle lanes
+    for (int c; (c = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
+      float* dwT = partial_dw(c);
+      float* dbT = dwT + z.ckk * z.ocp;
+      std::memset(dwT, 0, sizeof(float) * z.partial);
+      const int begin = (int)((long long)s.n * c / chunks), end = (int)((long long)s.n * (c + 1) / chunks);
+      for (int i = begin; i < end; ++i) {
+        pad_into(x + i * x_image, s.c, s.h, s.w, s.ph, s.pw, xpad);
+        const float* dyi = dy + i * y_image;
+        for (int o = 0; o < s.oc; ++o) {
+          const float* plane = dyi + o * z.p;
+          if (by_columns)  // rows padded with zeros to whole vectors
+            for (int oy = 0; oy < s.oh; ++oy)
+              std::memcpy(dyT + ((size_t)o * s.oh + oy) * owp, plane + (size_t)oy * s.ow, sizeof(float) * s.ow);
+          else
+            for (size_t q = 0; q < z.p; ++q) dyT[q * z.ocp + o] = plane[q];
+          dbT[o] += sum_floats(plane, z.p);
+        }
+        k.backward_weights_image(g, xpad, dyT, dwT);
+      }
+    }
+    if (team > 1) {
+#pragma omp barrier
+    }
+    // Fixed-order reduction, each thread over its own slice of dw's (then db's) elements:
+    // dw[o][q] += ((partial_0 + partial_1) + ...)[q][o], partials in chunk order.
+    const size_t nw = (size_t)s.oc * z.ckk, total = nw + (db ? (size_t)s.oc : 0);
+    const size_t e0 = total * t / team, e1 = total * (t + 1) / team;
+    for (size_t e = e0; e < e1; ++e) {
+      size_t o = e < nw ? e / z.ckk : e - nw;
+      size_t at = e < nw ? (e % z.ckk) * z.ocp + o : z.ckk * z.ocp + o;  // offset in a partial
+      float sum = partial_dw(0)[at];
+      for (int u = 1; u < chunks; ++u) sum += partial_dw(u)[at];
+      if (e < nw)
+        dw[e] += sum;
+      else
+        db[o] += sum;
+    }
+  });
+}
+
+}  // namespace cnn

@@ -1,0 +1,420 @@
+// The direct convolution kernels, written once with GCC vector extensions and compiled by
+// each instruction-set translation unit (conv2d_direct_{avx512,avx2,portable}.cpp) with its
+// own flags. Everything is in an anonymous namespace so each unit keeps its own copies: a
+// shared template instance could otherwise be resolved to another unit's wider code.
+//
+// Forward: vectorised over output channels. For one output row and a block of NC columns,
+// NC accumulator vectors (V channels each) run over (c, i, j): one vector load of the
+// transposed filters wt[c,i,j][o0 : o0+V] and NC broadcasts of the padded input, so every
+// lane does useful work when OC fills the vector, however few the input channels.
+// Backward-weights: vectorised over output channels too; a TI x TJ tile of filter taps
+// (i, j) of one input channel stays in registers while the image's output positions stream
+// past (one load of dyT and TI*TJ broadcasts of xpad per position).
+// When OC is small (LeNet's 6) and the output rows fill the vectors better, both have a
+// variant vectorised over V output columns instead (stride 1): forward_image_cols and
+// backward_weights_image_cols; each unit's table picks by lane use (forward_by_columns,
+// weights_by_columns).
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstring>
+#include <utility>
+#if defined(__SSE__)
+#include <immintrin.h>
+#endif
+#include "kernels/conv2d_direct_kernel.h"
+
+namespace cnn {
+namespace {
+
+template <int V> struct Vec;
+template <> struct Vec<4> {
+  typedef float type __attribute__((vector_size(16)));
+  typedef float unaligned __attribute__((vector_size(16), aligned(4)));
+  typedef int bits __attribute__((vector_size(16)));
+};
+template <> struct Vec<8> {
+  typedef float type __attribute__((vector_size(32)));
+  typedef float unaligned __attribute__((vector_size(32), aligned(4)));
+  typedef int bits __attribute__((vector_size(32)));
+};
+template <> struct Vec<16> {
+  typedef float type __attribute__((vector_size(64)));
+  typedef float unaligned __attribute__((vector_size(64), aligned(4)));
+  typedef int bits __attribute__((vector_size(64)));
+};
+
+template <int V> inline typename Vec<V>::type load(const float* p) { return *(const typename Vec<V>::unaligned*)p; }
+template <int V> inline void store(float* p, typename Vec<V>::type v) { *(typename Vec<V>::unaligned*)p = v; }
+template <int V> inline typename Vec<V>::type splat(float s) {
+#if defined(__AVX512F__)
+  if constexpr (V == 16) return (typename Vec<V>::type)_mm512_set1_ps(s);
+#endif
+#if defined(__AVX__)
+  if constexpr (V == 8) return (typename Vec<V>::type)_mm256_set1_ps(s);
+#endif
+#if defined(__SSE__)
+  if constexpr (V == 4) return (typename Vec<V>::type)_mm_set1_ps(s);
+#endif
+  typename Vec<V>::type v{};
+  return v + s;
+}
+
+// a * b + c, fused where the unit's instruction set has FMA (explicitly: the build does not
+// contract a * b + c under -std=c++17).
+template <int V> inline typename Vec<V>::type madd(typename Vec<V>::type a, typename Vec<V>::type b, typename Vec<V>::type c) {
+#if defined(__AVX512F__)
+  if constexpr (V == 16) return (typename Vec<V>::type)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+#endif
+#if defined(__FMA__)
+  if constexpr (V == 8) return (typename Vec<V>::type)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+  if constexpr (V == 4) return (typename Vec<V>::type)_mm_fmadd_ps((__m128)a, (__m128)b, (__m128)c);
+#endif
+  return a * b + c;
+}
+
+// Filter rows [*i_lo, *i_hi) that reach a data row of the padded input from padded rows
+// y0 .. y0 + count - 1: the others see only zero padding rows and are skipped (their
+// products are exact zeros), which matters for backward-data's wide dy padding.
+inline void data_taps(const DirectGeom& g, int y0, int count, int* i_lo, int* i_hi) {
+  int lo = g.top - (y0 + count - 1), hi = g.top + g.rows - y0;
+  *i_lo = lo < 0 ? 0 : lo;
+  *i_hi = hi > g.kh ? g.kh : hi;
+  if (*i_hi < *i_lo) *i_hi = *i_lo;
+}
+
+// ---- forward, vectorised over output channels ----
+
+// tile (NC, V) = bias[0:V] + sum over (c, i, j) of wt[c,i,j][0:V] * x[c][i][j + k*S], where
+// x points at the padded input under output (oy, ox0) and wt, bias at the channel block.
+// The stride S is a template argument so the NC broadcasts use constant offsets.
+template <int V, int NC, int S>
+void forward_tile(const DirectGeom& g, const float* __restrict x, const float* __restrict wt,
+                  const float* __restrict bias, float* __restrict tile, int i_lo, int i_hi) {
+  using T = typename Vec<V>::type;
+  T acc[NC];
+  const T b = load<V>(bias);
+  _Pragma("GCC unroll 32") for (int k = 0; k < NC; ++k) acc[k] = b;
+  const size_t plane = (size_t)g.hp * g.wp, ocp = (size_t)g.ocp;
+  for (int c = 0; c < g.c; ++c)
+    for (int i = i_lo; i < i_hi; ++i) {
+      const float* row = x + c * plane + (size_t)i * g.wp;
+      const float* wrow = wt + (size_t)(c * g.kh + i) * g.kw * ocp;
+      for (int j = 0; j < g.kw; ++j) {
+        const T wv = load<V>(wrow + j * ocp);
+        const float* in = row + j;
+        _Pragma("GCC unroll 32") for (int k = 0; k < NC; ++k) acc[k] = madd<V>(wv, splat<V>(in[k * S]), acc[k]);
+      }
+    }
+  _Pragma("GCC unroll 32") for (int k = 0; k < NC; ++k) store<V>(tile + k * V, acc[k]);
+}
+
+template <int V>
+using ForwardTileFn = void (*)(const DirectGeom&, const float*, const float*, const float*, float*, int, int);
+
+template <int V, int S, int... NC>
+constexpr std::array<ForwardTileFn<V>, sizeof...(NC)> forward_table(std::integer_sequence<int, NC...>) {
+  return {&forward_tile<V, NC + 1, S>...};
+}
+// The instance for a block of nc columns, 1 <= nc <= Max, stride 1 or 2.
+template <int V, int Max>
+ForwardTileFn<V> forward_tile_of(int nc, int stride) {
+  static constexpr auto one = forward_table<V, 1>(std::make_integer_sequence<int, Max>{});
+  static constexpr auto two = forward_table<V, 2>(std::make_integer_sequence<int, Max>{});
+  return stride == 1 ? one[nc - 1] : two[nc - 1];
+}
+
+// Accumulators per forward tile: room for them, the filter vector and a broadcast.
+template <int Registers>
+constexpr int kForwardColumns = Registers >= 32 ? 14 : 12;
+
+template <int V, int Registers>
+void forward_image(const DirectGeom& g, const float* xpad, const float* wt, const float* bias, float* y,
+                   bool accumulate) {
+  constexpr int kMax = kForwardColumns<Registers>;
+  alignas(64) float tile[kMax * V];
+  const int blocks = (g.ow + kMax - 1) / kMax;
+  const int base = g.ow / blocks, extra = g.ow % blocks;  // even block widths: base or base + 1
+  const size_t out_plane = (size_t)g.oh * g.ow;
+  for (int o0 = 0; o0 < g.oc; o0 += V) {
+    const int lanes = g.oc - o0 < V ? g.oc - o0 : V;
+    for (int oy = 0; oy < g.oh; ++oy) {
+      const float* xrow = xpad + (size_t)oy * g.sh * g.wp;
+      int i_lo, i_hi;
+      data_taps(g, oy * g.sh, 1, &i_lo, &i_hi);
+      for (int b = 0, ox0 = 0; b < blocks; ++b) {
+        const int nc = base + (b < extra ? 1 : 0);
+        forward_tile_of<V, kMax>(nc, g.sw)(g, xrow + (size_t)ox0 * g.sw, wt + o0, bias + o0, tile, i_lo, i_hi);
+        float* out = y + (size_t)o0 * out_plane + (size_t)oy * g.ow + ox0;
+        for (int l = 0; l < lanes; ++l, out += out_plane) {
+          if (accumulate)
+            for (int k = 0; k < nc; ++k) out[k] += tile[k * V + l];
+          else
+            for (int k = 0; k < nc; ++k) out[k] = tile[k * V + l];
+        }
+        ox0 += nc;
+      }
+    }
+  }
+}
+
+// ---- forward, vectorised over output columns (stride 1, few output channels) ----
+
+// tile (RY, R, V) = bias[o] + sum over (c, i, j) of wt[c,i,j][o] * x[c][ry + i][j : j + V]
+// for R channels o and RY output rows; x points at the padded input under (oy, ox0), wt
+// and bias at the first channel. Lanes past the row's end read the next row or the buffer's
+// slack (kDirectPlaneSlack): their results are never written out.
+template <int V, int R, int RY>
+void forward_cols_tile(const DirectGeom& g, const float* __restrict x, const float* __restrict wt,
+                       const float* __restrict bias, float* __restrict tile, int i_lo, int i_hi) {
+  using T = typename Vec<V>::type;
+  T acc[RY][R];
+  _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r) {
+    const T b = splat<V>(bias[r]);
+    _Pragma("GCC unroll 8") for (int ry = 0; ry < RY; ++ry) acc[ry][r] = b;
+  }
+  const size_t plane = (size_t)g.hp * g.wp, ocp = (size_t)g.ocp, wp = (size_t)g.wp;
+  for (int c = 0; c < g.c; ++c)
+    for (int i = i_lo; i < i_hi; ++i) {
+      const float* row = x + c * plane + (size_t)i * wp;
+      const float* wrow = wt + (size_t)(c * g.kh + i) * g.kw * ocp;
+      for (int j = 0; j < g.kw; ++j) {
+        T xv[RY];
+        _Pragma("GCC unroll 8") for (int ry = 0; ry < RY; ++ry) xv[ry] = load<V>(row + ry * wp + j);
+        const float* wj = wrow + j * ocp;
+        _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r) {
+          const T wv = splat<V>(wj[r]);
+          _Pragma("GCC unroll 8") for (int ry = 0; ry < RY; ++ry) acc[ry][r] = madd<V>(wv, xv[ry], acc[ry][r]);
+        }
+      }
+    }
+  _Pragma("GCC unroll 8") for (int ry = 0; ry < RY; ++ry)
+    _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r) store<V>(tile + (ry * R + r) * V, acc[ry][r]);
+}
+
+constexpr int kColsMax = 8;  // R, RY <= 8
+template <int V>
+using ForwardColsFn = void (*)(const DirectGeom&, const float*, const float*, const float*, float*, int, int);
+
+template <int V, int R, int... RY>
+constexpr std::array<ForwardColsFn<V>, kColsMax> forward_cols_row(std::integer_sequence<int, RY...>) {
+  return {&forward_cols_tile<V, R, RY + 1>...};
+}
+template <int V, int... R>
+constexpr std::array<std::array<ForwardColsFn<V>, kColsMax>, kColsMax> forward_cols_table(std::integer_sequence<int, R...>) {
+  return {forward_cols_row<V, R + 1>(std::make_integer_sequence<int, kColsMax>{})...};
+}
+template <int V>
+ForwardColsFn<V> forward_cols_of(int r, int ry) {
+  static constexpr auto table = forward_cols_table<V>(std::make_integer_sequence<int, kColsMax>{});
+  return table[r - 1][ry - 1];
+}
+
+// Output-channel-vectorised tiles waste lanes when OC is small; this variant fills the
+// vector with V output columns of one row instead (stride 1 only), R channels x RY rows of
+// accumulators sharing each loaded input vector.
+template <int V, int Registers>
+void forward_image_cols(const DirectGeom& g, const float* xpad, const float* wt, const float* bias, float* y,
+                        bool accumulate) {
+  constexpr int kAcc = Registers >= 32 ? 24 : 10;
+  const int r_max = g.oc < kColsMax ? g.oc : kColsMax;
+  int ry_max = kAcc / r_max;
+  ry_max = ry_max > kColsMax ? kColsMax : ry_max < 1 ? 1 : ry_max;
+  alignas(64) float tile[kColsMax * kColsMax * V];
+  const size_t out_plane = (size_t)g.oh * g.ow;
+  for (int o0 = 0; o0 < g.oc; o0 += r_max) {
+    const int r = g.oc - o0 < r_max ? g.oc - o0 : r_max;
+    for (int oy = 0; oy < g.oh; oy += ry_max) {
+      const int ry = g.oh - oy < ry_max ? g.oh - oy : ry_max;
+      ForwardColsFn<V> fn = forward_cols_of<V>(r, ry);
+      int i_lo, i_hi;
+      data_taps(g, oy, ry, &i_lo, &i_hi);
+      for (int ox0 = 0; ox0 < g.ow; ox0 += V) {
+        const int nc = g.ow - ox0 < V ? g.ow - ox0 : V;
+        fn(g, xpad + (size_t)oy * g.wp + ox0, wt + o0, bias + o0, tile, i_lo, i_hi);
+        for (int a = 0; a < ry; ++a)
+          for (int l = 0; l < r; ++l) {
+            float* out = y + (size_t)(o0 + l) * out_plane + (size_t)(oy + a) * g.ow + ox0;
+            const float* t = tile + (a * r + l) * V;
+            if (nc == V)  // a whole vector: one store (the copy loop below does not vectorise well)
+              store<V>(out, accumulate ? load<V>(out) + load<V>(t) : load<V>(t));
+            else if (accumulate)
+              for (int k = 0; k < nc; ++k) out[k] += t[k];
+            else
+              std::memcpy(out, t, sizeof(float) * nc);
+          }
+      }
+    }
+  }
+}
+
+// Fraction of vector lanes doing useful work when V lanes cover `used` of them.
+inline double lane_use(int used, int v) { return (double)used / ((used + v - 1) / v * v); }
+
+// Which forward variant: columns when stride 1 and they fill the vectors better (on a tie
+// channels measured no slower).
+template <int V>
+bool forward_by_columns(const DirectGeom& g) {
+  return g.sw == 1 && lane_use(g.ow, V) > lane_use(g.oc, V);
+}
+
+// ---- backward-weights ----
+
+// dwT[c, i0+ti, j0+tj][0:V] += sum over (oy, ox) of dyT[oy*OW + ox][0:V] * x[oy*sh + ti][ox*sw + tj],
+// for ti < TI, tj < TJ; x points at the padded plane of channel c at row i0, column j0.
+template <int V, int TI, int TJ>
+void weights_tile(const DirectGeom& g, const float* __restrict x, const float* __restrict dyT, float* __restrict dwT) {
+  using T = typename Vec<V>::type;
+  T acc[TI][TJ];
+  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
+    _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) acc[ti][tj] = T{};
+  const size_t ocp = (size_t)g.ocp, wp = (size_t)g.wp;
+  const int sw = g.sw;
+  for (int oy = 0; oy < g.oh; ++oy) {
+    const float* xrow = x + (size_t)oy * g.sh * wp;
+    const float* drow = dyT + (size_t)oy * g.ow * ocp;
+    for (int ox = 0; ox < g.ow; ++ox) {
+      const T d = load<V>(drow + ox * ocp);
+      const float* in = xrow + (size_t)ox * sw;
+      _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
+        _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj)
+          acc[ti][tj] = madd<V>(d, splat<V>(in[ti * wp + tj]), acc[ti][tj]);
+    }
+  }
+  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
+    _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+      float* p = dwT + ((size_t)ti * g.kw + tj) * ocp;
+      store<V>(p, load<V>(p) + acc[ti][tj]);
+    }
+}
+
+constexpr int kTileMax = 8;  // TI, TJ <= 8
+template <int V>
+using WeightsTileFn = void (*)(const DirectGeom&, const float*, const float*, float*);
+
+template <int V, int TI, int... TJ>
+constexpr std::array<WeightsTileFn<V>, kTileMax> weights_row(std::integer_sequence<int, TJ...>) {
+  return {&weights_tile<V, TI, TJ + 1>...};
+}
+template <int V, int... TI>
+constexpr std::array<std::array<WeightsTileFn<V>, kTileMax>, kTileMax> weights_table(std::integer_sequence<int, TI...>) {
+  return {weights_row<V, TI + 1>(std::make_integer_sequence<int, kTileMax>{})...};
+}
+// The instance for a ti x tj tile, 1 <= ti, tj <= kTileMax.
+template <int V>
+WeightsTileFn<V> weights_tile_of(int ti, int tj) {
+  static constexpr auto table = weights_table<V>(std::make_integer_sequence<int, kTileMax>{});
+  return table[ti - 1][tj - 1];
+}
+
+template <int V, int Registers>
+void backward_weights_image(const DirectGeom& g, const float* xpad, const float* dyT, float* dwT) {
+  // Accumulators: all but a few registers (the dy vector and a broadcast).
+  constexpr int kAcc = Registers >= 32 ? 28 : 12;
+  const int tj_max = g.kw < kTileMax ? g.kw : kTileMax;
+  int ti_max = kAcc / tj_max;
+  if (ti_max > kTileMax) ti_max = kTileMax;
+  if (ti_max < 1) ti_max = 1;
+  const size_t plane = (size_t)g.hp * g.wp;
+  for (int o0 = 0; o0 < g.oc; o0 += V)
+    for (int c = 0; c < g.c; ++c)
+      for (int i0 = 0; i0 < g.kh; i0 += ti_max) {
+        const int ti = g.kh - i0 < ti_max ? g.kh - i0 : ti_max;
+        for (int j0 = 0; j0 < g.kw; j0 += tj_max) {
+          const int tj = g.kw - j0 < tj_max ? g.kw - j0 : tj_max;
+          WeightsTileFn<V> fn = weights_tile_of<V>(ti, tj);
+          fn(g, xpad + c * plane + (size_t)i0 * g.wp + j0, dyT + o0,
+             dwT + ((size_t)(c * g.kh + i0) * g.kw + j0) * g.ocp + o0);
+        }
+      }
+}
+
+// ---- backward-weights, vectorised over output columns (stride 1, few output channels) ----
+
+// dwT[c, i, j0+tj][o0+r] += sum over (oy, ox) of dy[o0+r][oy][ox] * x[oy][ox + tj] for r < R,
+// tj < TJ, with V output columns per vector and a fixed-order sum of the lanes at the end.
+// dy rows are g.ow floats padded with zeros to a whole number of vectors (row stride owp);
+// x points at the padded plane of channel c at row i, column j0. In the last, partial
+// vector the input lanes past the row are masked to zero too, so they add exact zeros.
+template <int V, int R, int TJ>
+void weights_cols_tile(const DirectGeom& g, const float* __restrict x, const float* __restrict dy, size_t owp,
+                       float* __restrict dwT) {
+  using T = typename Vec<V>::type;
+  using I = typename Vec<V>::bits;
+  T acc[R][TJ];
+  _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r)
+    _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) acc[r][tj] = T{};
+  const size_t wp = (size_t)g.wp, dplane = (size_t)g.oh * owp;
+  const int full = g.ow / V * V, tail = g.ow - full;
+  I keep{};
+  for (int l = 0; l < V; ++l) keep[l] = l < tail ? -1 : 0;
+  for (int oy = 0; oy < g.oh; ++oy) {
+    const float* xrow = x + oy * wp;
+    const float* drow = dy + oy * owp;
+    auto step = [&](int ox0, bool masked) __attribute__((always_inline)) {
+      T d[R];
+      _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r) d[r] = load<V>(drow + r * dplane + ox0);
+      _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+        T xv = load<V>(xrow + ox0 + tj);
+        if (masked) xv = (T)((I)xv & keep);
+        _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r) acc[r][tj] = madd<V>(d[r], xv, acc[r][tj]);
+      }
+    };
+    for (int ox0 = 0; ox0 < full; ox0 += V) step(ox0, false);
+    if (tail) step(full, true);
+  }
+  _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r)
+    _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+      float sum = 0.0f;
+      for (int l = 0; l < V; ++l) sum += acc[r][tj][l];
+      dwT[(size_t)tj * g.ocp + r] += sum;
+    }
+}
+
+constexpr int kColsTapsMax = 8;  // TJ <= 8, R <= kColsMax
+template <int V>
+using WeightsColsFn = void (*)(const DirectGeom&, const float*, const float*, size_t, float*);
+
+template <int V, int R, int... TJ>
+constexpr std::array<WeightsColsFn<V>, kColsTapsMax> weights_cols_row(std::integer_sequence<int, TJ...>) {
+  return {&weights_cols_tile<V, R, TJ + 1>...};
+}
+template <int V, int... R>
+constexpr std::array<std::array<WeightsColsFn<V>, kColsTapsMax>, kColsMax> weights_cols_table(std::integer_sequence<int, R...>) {
+  return {weights_cols_row<V, R + 1>(std::make_integer_sequence<int, kColsTapsMax>{})...};
+}
+template <int V>
+WeightsColsFn<V> weights_cols_of(int r, int tj) {
+  static constexpr auto table = weights_cols_table<V>(std::make_integer_sequence<int, kColsMax>{});
+  return table[r - 1][tj - 1];
+}
+
+// Which backward-weights variant: columns when stride 1 and they fill the vectors better.
+template <int V>
+bool weights_by_columns(const DirectGeom& g) {
+  return g.sw == 1 && lane_use(g.ow, V) > lane_use(g.oc, V);
+}
+
+// dwT += one image's filter gradient, from dy copied to rows of direct_dy_row(OW) floats.
+template <int V, int Registers>
+void backward_weights_image_cols(const DirectGeom& g, const float* xpad, const float* dy, float* dwT) {
+  // R dy vectors, TJ input vectors in flight and R*TJ accumulators fit the registers.
+  constexpr int kRegs = Registers >= 32 ? 30 : 15;
+  const int tj_max = g.kw < kColsTapsMax ? g.kw : kColsTapsMax;
+  int r_max = (kRegs - 1) / (tj_max + 1);
+  r_max = r_max > kColsMax ? kColsMax : r_max < 1 ? 1 : r_max;
+  const size_t plane = (size_t)g.hp * g.wp, owp = direct_dy_row(g.ow), dplane = (size_t)g.oh * owp;
+  for (int o0 = 0; o0 < g.oc; o0 += r_max) {
+    const int r = g.oc - o0 < r_max ? g.oc - o0 : r_max;
+    for (int c = 0; c < g.c; ++c)
+      for (int i = 0; i < g.kh; ++i)
+        for (int j0 = 0; j0 < g.kw; j0 += tj_max) {
+          const int tj = g.kw - j0 < tj_max ? g.kw - j0 : tj_max;
+          weights_cols_of<V>(r, tj)(g, xpad + c * plane + (size_t)i * g.wp + j0, dy + o0 * dplane, owp,
+                                    dwT + ((size_t)(c * g.kh + i) * g.kw + j0) * g.ocp + o0);
+        }
+  }
+}
+
+}  // namespace
+}  // namespace cnn

@@ -1,0 +1,48 @@
+// The per-instruction-set half of the direct convolution (conv2d_direct.cpp drives it):
+// what one path (AVX-512, AVX2+FMA, portable) supplies, each in its own translation unit
+// built with its own -m flags and reached only through this table, as the GEMM's paths are.
+//
+// Buffers are channel-minor with a row stride ocp (the output channels rounded up to 16, so
+// every vector width divides it; the lanes past oc are zero):
+//   wt   (C*KH*KW, ocp): the filters transposed, wt[(c*KH + i)*KW + j][o] = w[o][c][i][j]
+//   dyT  (OH*OW, ocp):   one image's output gradient transposed
+//   dwT  (C*KH*KW, ocp): filter gradients in wt's layout
+//   xpad (C, hp, wp):    one image with its zero padding written out, so no bounds checks
+#pragma once
+#include <cstddef>
+
+namespace cnn {
+
+// Floats every padded plane buffer has past its end, zeroed: whole-vector loads of the
+// column-vectorised forward tiles may read up to 15 floats beyond the last row.
+constexpr int kDirectPlaneSlack = 16;
+
+// Row stride of the zero-padded copy of dy (OC, OH, direct_dy_row(OW)) that the
+// column-vectorised backward-weights reads instead of dyT.
+inline size_t direct_dy_row(int ow) { return ((size_t)ow + 15) / 16 * 16; }
+
+struct DirectGeom {
+  int c, kh, kw, sh, sw;
+  int hp, wp;   // the padded input plane
+  int top, rows;  // its rows [top, top + rows) hold data, the others are zero padding
+  int oh, ow;   // output plane
+  int oc, ocp;  // output channels; row stride of the channel-minor buffers (a multiple of 16)
+};
+
+struct ConvDirectKernels {
+  const char* name;
+  // y (OC, OH, OW) of one image = bias + conv(xpad, wt), or y += conv(xpad, wt) when
+  // accumulate (bias is then ocp zeros). bias is (ocp), zero-padded.
+  void (*forward_image)(const DirectGeom& g, const float* xpad, const float* wt, const float* bias, float* y,
+                        bool accumulate);
+  // Whether backward_weights_image wants dy as dyT (false) or as the row-padded copy (true).
+  bool (*weights_by_columns)(const DirectGeom& g);
+  // dwT += the filter gradient of one image; dy is dyT or the padded copy, as above.
+  void (*backward_weights_image)(const DirectGeom& g, const float* xpad, const float* dy, float* dwT);
+};
+
+const ConvDirectKernels& conv_direct_kernels_avx512();    // conv2d_direct_avx512.cpp
+const ConvDirectKernels& conv_direct_kernels_avx2();      // conv2d_direct_avx2.cpp
+const ConvDirectKernels& conv_direct_kernels_portable();  // conv2d_direct_portable.cpp
+
+}  // namespace cnn
