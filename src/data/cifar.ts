@@ -85,8 +85,7 @@ function resolveCifar10Dir(dir: string): string {
 export function readCifarBatches(files: string[]): ImageSet {
   const counts = files.map(recordCount);
   const count = counts.reduce((sum, c) => sum + c, 0);
-  const images = new Uint8Array(count * IMAGE_BYTES);
-  const labels = new Uint8Array(count);
+  const { images, labels } = allocateSet(files, count);
   let n = 0;
   files.forEach((file, f) => {
     const bytes = readBytes(file); // a plain Uint8Array view: its subarray is cheaper than a Buffer's
@@ -102,6 +101,19 @@ export function readCifarBatches(files: string[]): ImageSet {
     }
   });
   return { images, labels, count, shape: [CHANNELS, HEIGHT, WIDTH] };
+}
+
+/** The set's arrays; a file's size bounds them, but a sparse or huge file can claim more than memory holds. */
+function allocateSet(files: string[], count: number): { images: Uint8Array; labels: Uint8Array } {
+  try {
+    return { images: new Uint8Array(count * IMAGE_BYTES), labels: new Uint8Array(count) };
+  } catch (err) {
+    const where = files.length === 1 ? files[0] : `${files[0]} .. ${files[files.length - 1]}`;
+    throw new DataError(
+      files[0],
+      `${where}: ${plural(count, 'record')} (${(count * IMAGE_BYTES).toLocaleString('en-US')} image bytes) are more than can be loaded (${(err as Error).message}); the files are damaged or not CIFAR-10 batches`,
+    );
+  }
 }
 
 /** How many records a batch file holds, checked to be a whole, non-zero number. */

@@ -60,16 +60,19 @@ export function parseIdx(file: string, bytes: Buffer): IdxArray {
     throw new DataError(file, `${file}: truncated IDX header: ${rank} dimensions need ${headerSize} header bytes, found ${bytes.length}`);
   }
   const dims: number[] = [];
-  let count = 1;
+  // Exact (BigInt): with many large dimensions a float product overflows to Infinity, and
+  // Infinity * 0 is NaN, which would slip past both size checks below.
+  let exact = 1n;
   for (let i = 0; i < rank; i++) {
     const d = bytes.readUInt32BE(4 + 4 * i);
     dims.push(d);
-    count *= d;
+    exact *= BigInt(d);
   }
   const found = bytes.length - headerSize;
-  if (found < count) {
-    throw new DataError(file, `${file}: truncated: dimensions ${dims.join('x')} need ${count} data bytes, found ${found}; re-download the file`);
+  if (BigInt(found) < exact) {
+    throw new DataError(file, `${file}: truncated: dimensions ${dims.join('x')} need ${exact} data bytes, found ${found}; re-download the file`);
   }
+  const count = Number(exact); // at most the file's length now
   if (found > count) {
     throw new DataError(file, `${file}: ${found - count} unexpected trailing bytes after the ${count} data bytes of dimensions ${dims.join('x')}`);
   }

@@ -14,6 +14,19 @@ import * as os from 'os';
 import * as path from 'path';
 
 export const CHECKPOINT_FORMAT = 'cnn-checkpoint-1';
+
+/** The error every checkpoint read or write failure throws: it names the file and what is wrong. */
+export class CheckpointError extends Error {
+  /** The checkpoint file the problem is about. */
+  readonly file: string;
+
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CheckpointError';
+    this.file = file;
+  }
+}
+
 /** Larger headers are refused before anything is allocated for them. */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
@@ -80,15 +93,15 @@ export function writeSafetensors(file: string, tensors: NamedTensor[], metadata:
 function checkTensorsToWrite(file: string, tensors: NamedTensor[]): void {
   const seen = new Set<string>();
   for (const t of tensors) {
-    if (t.name === '' || t.name === '__metadata__') throw new Error(`cannot write checkpoint ${file}: invalid tensor name "${t.name}"`);
-    if (seen.has(t.name)) throw new Error(`cannot write checkpoint ${file}: tensor name ${t.name} appears twice`);
+    if (t.name === '' || t.name === '__metadata__') throw new CheckpointError(file, `cannot write checkpoint ${file}: invalid tensor name "${t.name}"`);
+    if (seen.has(t.name)) throw new CheckpointError(file, `cannot write checkpoint ${file}: tensor name ${t.name} appears twice`);
     seen.add(t.name);
     if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new Error(`cannot write checkpoint ${file}: tensor ${t.name} has invalid shape [${t.shape.join(', ')}]`);
+      throw new CheckpointError(file, `cannot write checkpoint ${file}: tensor ${t.name} has invalid shape [${t.shape.join(', ')}]`);
     }
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (size !== t.data.length) {
-      throw new Error(`cannot write checkpoint ${file}: tensor ${t.name} has shape [${t.shape.join(', ')}] (${size} values) but ${t.data.length} values`);
+      throw new CheckpointError(file, `cannot write checkpoint ${file}: tensor ${t.name} has shape [${t.shape.join(', ')}] (${size} values) but ${t.data.length} values`);
     }
   }
 }
@@ -120,6 +133,7 @@ function encodeHeader(tensors: NamedTensor[], metadata: Record<string, string>):
 /** Writes to a temp file beside `file`, fsyncs it, renames it over `file`, fsyncs the directory. */
 function writeAtomically(file: string, chunks: Buffer[]): void {
   const temp = `${file}.tmp-${process.pid}`;
+  const hadPrevious = fs.existsSync(file);
   let fd: number | undefined;
   try {
     fd = fs.openSync(temp, 'w', 0o644);
@@ -131,7 +145,8 @@ function writeAtomically(file: string, chunks: Buffer[]): void {
   } catch (err) {
     if (fd !== undefined) closeQuietly(fd);
     removeQuietly(temp);
-    throw new Error(`cannot write checkpoint ${file}: ${describeFsError(err)}`, { cause: err });
+    const kept = hadPrevious ? `; the previous ${file} is unchanged` : '';
+    throw new CheckpointError(file, `cannot write checkpoint ${file}: ${describeFsError(err)}${kept}`, { cause: err });
   }
   syncDirectory(path.dirname(path.resolve(file)));
 }
@@ -168,7 +183,9 @@ function describeFsError(err: unknown): string {
     case 'ENOENT': return 'the directory does not exist';
     case 'EACCES':
     case 'EPERM': return 'permission denied';
-    case 'ENOSPC': return 'no space left on the device';
+    case 'ENOSPC': return 'no space left on the device (the disk is full); free some space and run again';
+    case 'EDQUOT': return 'the disk quota is exhausted (the disk is full for this user); free some space and run again';
+    case 'EFBIG': return 'file too large: the disk is full for this process (its file-size limit, ulimit -f, or the file system\'s maximum file size was reached)';
     case 'EISDIR': return 'the path is a directory';
     case 'EROFS': return 'the file system is read-only';
     default: return e.message ?? String(err);
@@ -208,20 +225,36 @@ function openForReading(file: string): number {
     return fd;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') throw new Error(`checkpoint ${file} not found`);
-    throw new Error(`cannot read checkpoint ${file}: ${describeFsError(err)}`, { cause: err });
+    if (e.code === 'ENOENT') throw new CheckpointError(file, `checkpoint ${file} not found`);
+    throw new CheckpointError(file, `cannot read checkpoint ${file}: ${describeFsError(err)}`, { cause: err });
   }
 }
 
-function corrupt(file: string, what: string): Error {
-  return new Error(`${file}: not a valid safetensors checkpoint: ${what}`);
+function corrupt(file: string, what: string): CheckpointError {
+  return new CheckpointError(file, `${file}: not a valid safetensors checkpoint: ${what}`);
 }
 
-function readExactly(fd: number, target: Uint8Array, position: number): void {
+/** A JSON value from the header, short enough for a message (deep or huge values are cut, never walked in full). */
+function snippet(value: unknown, max = 60): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Array.isArray(value) ? '[...]' : '{...}'; // nested too deeply to print
+  }
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}
+
+function readExactly(file: string, fd: number, target: Uint8Array, position: number, what: string): void {
   let done = 0;
   while (done < target.length) {
-    const n = fs.readSync(fd, target, done, target.length - done, position + done);
-    if (n === 0) throw new Error('unexpected end of file');
+    let n: number;
+    try {
+      n = fs.readSync(fd, target, done, target.length - done, position + done);
+    } catch (err) {
+      throw new CheckpointError(file, `${file}: cannot read ${what}: ${describeFsError(err)}`, { cause: err });
+    }
+    if (n === 0) throw new CheckpointError(file, `${file}: cannot read ${what}: unexpected end of file (did the file change while it was read?)`);
     done += n;
   }
 }
@@ -230,7 +263,7 @@ function readHeader(file: string, fd: number): Header {
   const fileSize = fs.fstatSync(fd).size;
   if (fileSize < 8) throw corrupt(file, `the file has ${fileSize} bytes, fewer than the 8-byte header length`);
   const lengthBytes = Buffer.alloc(8);
-  readExactly(fd, lengthBytes, 0);
+  readExactly(file, fd, lengthBytes, 0, 'the header length');
   const declared = lengthBytes.readBigUInt64LE(0);
   if (declared > BigInt(MAX_HEADER_BYTES)) {
     throw corrupt(file, `header length ${declared} is larger than the ${MAX_HEADER_BYTES}-byte limit`);
@@ -240,7 +273,7 @@ function readHeader(file: string, fd: number): Header {
     throw corrupt(file, `header length ${headerLength} is larger than the file (${fileSize} bytes); the file is truncated or not a safetensors file`);
   }
   const headerBytes = Buffer.alloc(headerLength);
-  readExactly(fd, headerBytes, 8);
+  readExactly(file, fd, headerBytes, 8, 'the header');
   const json = parseHeaderJson(file, headerBytes);
   const dataStart = 8 + headerLength;
   const dataSize = fileSize - dataStart;
@@ -293,16 +326,16 @@ function parseEntry(file: string, name: string, value: unknown, dataSize: number
     if (!(field in entry)) throw corrupt(file, `tensor ${name} is missing the field "${field}"`);
   }
   if (entry.dtype !== 'F32' && entry.dtype !== 'I64') {
-    throw new Error(`${file}: tensor ${name} has dtype ${String(entry.dtype)}; cnn reads F32 checkpoints (I64 only for counters)`);
+    throw new CheckpointError(file, `${file}: tensor ${name} has dtype ${snippet(entry.dtype)}; cnn reads F32 checkpoints (I64 only for counters)`);
   }
   const dtype = entry.dtype;
   const shape = entry.shape;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw corrupt(file, `tensor ${name}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    throw corrupt(file, `tensor ${name}: shape ${snippet(shape)} is not a list of non-negative integers`);
   }
   const offsets = entry.data_offsets;
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-    throw corrupt(file, `tensor ${name}: data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`);
+    throw corrupt(file, `tensor ${name}: data_offsets ${snippet(offsets)} is not a pair of non-negative integers`);
   }
   const [begin, end] = offsets as [number, number];
   if (begin > end || end > dataSize) {
@@ -337,13 +370,9 @@ function readTensors(file: string, fd: number, header: Header): Map<string, Load
   // Data-buffer order, so the running hash sees the buffer exactly as it lies in the file.
   const byOffset = [...header.entries].sort((a, b) => a.begin - b.begin);
   for (const e of byOffset) {
-    const values = e.dtype === 'I64' ? new BigInt64Array((e.end - e.begin) / 8) : new Float32Array((e.end - e.begin) / 4);
+    const values = allocateTensor(file, e);
     const bytes = new Uint8Array(values.buffer);
-    try {
-      readExactly(fd, bytes, header.dataStart + e.begin);
-    } catch (err) {
-      throw new Error(`${file}: cannot read tensor ${e.name}: ${(err as Error).message}`);
-    }
+    readExactly(file, fd, bytes, header.dataStart + e.begin, `tensor ${e.name}`);
     hash.update(bytes);
     if (!HOST_IS_LITTLE_ENDIAN) {
       if (e.dtype === 'I64') Buffer.from(values.buffer).swap64();
@@ -361,14 +390,23 @@ function readTensors(file: string, fd: number, header: Header): Map<string, Load
   return tensors;
 }
 
+/** The tensor's array; sizes are bounded by the file's size, but a sparse file can claim more than memory holds. */
+function allocateTensor(file: string, e: TensorEntry): TensorData {
+  try {
+    return e.dtype === 'I64' ? new BigInt64Array((e.end - e.begin) / 8) : new Float32Array((e.end - e.begin) / 4);
+  } catch (err) {
+    throw new CheckpointError(file, `${file}: tensor ${e.name} needs ${e.end - e.begin} bytes, more than can be allocated (${(err as Error).message}); the file is damaged or too large to load`);
+  }
+}
+
 /** Files from other tools have no checksum; when one is present it must match. */
 function checkChecksum(file: string, recorded: string | undefined, actualHex: string): void {
   if (recorded === undefined) return;
   if (!recorded.startsWith('sha256:')) {
-    throw new Error(`${file}: unsupported checksum "${recorded}"; cnn writes sha256:<hex>`);
+    throw new CheckpointError(file, `${file}: unsupported checksum "${snippet(recorded)}"; cnn writes sha256:<hex>`);
   }
   if (recorded.slice('sha256:'.length).toLowerCase() !== actualHex) {
-    throw new Error(`${file}: checksum mismatch: the file is corrupt or was modified`);
+    throw new CheckpointError(file, `${file}: checksum mismatch: the file is corrupt or was modified`);
   }
 }
 
@@ -377,7 +415,7 @@ function checkFinite(file: string, name: string, values: Float32Array): void {
     const v = values[i];
     if (v - v !== 0) {
       const what = Number.isNaN(v) ? 'NaN' : 'an infinite value';
-      throw new Error(`${file}: tensor ${name} holds ${what} at index ${i}; the weights are unusable (training had probably diverged when they were saved)`);
+      throw new CheckpointError(file, `${file}: tensor ${name} holds ${what} at index ${i}; the weights are unusable (training had probably diverged when they were saved)`);
     }
   }
 }
