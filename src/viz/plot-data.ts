@@ -1,0 +1,68 @@
+// The training curves `cnn plot` draws, read from the metrics log `cnn train --metrics`
+// writes (one JSON object per epoch; see src/train/metrics.ts). A log that a run appended to
+// twice (a resumed run repeats no epoch; a new run into the same file starts again at 1)
+// keeps the last record of each epoch.
+import * as fs from 'node:fs';
+
+export type SeriesName = 'train' | 'val' | 'test';
+
+export interface Curve {
+  name: SeriesName;
+  /** [epoch, value] pairs in epoch order. */
+  points: Array<[number, number]>;
+}
+
+export interface TrainingCurves {
+  epochs: number[];
+  loss: Curve[];
+  /** Accuracies in percent. */
+  accuracy: Curve[];
+}
+
+const FIELDS: Array<{ name: SeriesName; loss: string; accuracy: string }> = [
+  { name: 'train', loss: 'trainLoss', accuracy: 'trainAccuracy' },
+  { name: 'val', loss: 'valLoss', accuracy: 'valAccuracy' },
+  { name: 'test', loss: 'testLoss', accuracy: 'testAccuracy' },
+];
+
+export function parseMetrics(text: string, file: string): TrainingCurves {
+  const byEpoch = new Map<number, Record<string, unknown>>();
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      throw new Error(`${file}: line ${i + 1} is not JSON; a metrics log has one JSON object per line, as "cnn train --metrics FILE" writes it`);
+    }
+    const epoch = (record as { epoch?: unknown } | null)?.epoch;
+    if (typeof epoch !== 'number' || !Number.isFinite(epoch)) throw new Error(`${file}: line ${i + 1} has no numeric "epoch" field`);
+    byEpoch.set(epoch, record as Record<string, unknown>);
+  });
+  if (byEpoch.size === 0) throw new Error(`${file}: no epochs in the metrics log (it is empty)`);
+  const epochs = [...byEpoch.keys()].sort((a, b) => a - b);
+  const curve = (name: SeriesName, field: string, factor: number): Curve | null => {
+    const points: Array<[number, number]> = [];
+    for (const e of epochs) {
+      const v = byEpoch.get(e)![field];
+      if (typeof v === 'number' && Number.isFinite(v)) points.push([e, v * factor]);
+    }
+    return points.length > 0 ? { name, points } : null;
+  };
+  const loss = FIELDS.map((f) => curve(f.name, f.loss, 1)).filter((c): c is Curve => c !== null);
+  const accuracy = FIELDS.map((f) => curve(f.name, f.accuracy, 100)).filter((c): c is Curve => c !== null);
+  if (loss.length === 0 && accuracy.length === 0) {
+    throw new Error(`${file}: no loss or accuracy fields (trainLoss, testLoss, trainAccuracy, testAccuracy, ...) in the metrics log`);
+  }
+  return { epochs, loss, accuracy };
+}
+
+export function readMetrics(file: string): TrainingCurves {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseMetrics(text, file);
+}

@@ -1,0 +1,40 @@
+// PNG files through pngjs (a well-kept pure-JavaScript codec): canvases out; decodePng reads
+// one back (tests). Input images for the network are read by src/image.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
+import { Canvas } from './canvas';
+
+/** Encodes the canvas as an 8-bit RGB PNG. */
+export function encodePng(canvas: Canvas): Buffer {
+  return PNG.sync.write(
+    { width: canvas.width, height: canvas.height, data: Buffer.from(canvas.data.buffer, canvas.data.byteOffset, canvas.data.byteLength) } as PNG,
+    { colorType: 2, inputColorType: 2, inputHasAlpha: false },
+  );
+}
+
+/** Writes the canvas to `file` (its directory must exist); errors name the file. */
+export function writePng(file: string, canvas: Canvas): void {
+  const bytes = encodePng(canvas);
+  try {
+    fs.writeFileSync(file, bytes);
+  } catch (e) {
+    throw new Error(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (does ${path.dirname(path.resolve(file))} exist and is it writable?)`);
+  }
+}
+
+/** A decoded PNG: width, height and RGBA bytes, row by row (pngjs expands every colour type to this). */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export function decodePng(bytes: Buffer, name = 'image'): RgbaImage {
+  try {
+    const png = PNG.sync.read(bytes);
+    return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+  } catch (e) {
+    throw new Error(`${name}: not a readable PNG file (${(e as Error).message})`);
+  }
+}
