@@ -1,0 +1,29 @@
+// Starting and stopping MPI inside a Node.js process (plain C++, no N-API).
+// Two things differ from a C program that links MPI directly:
+// - Node loads an addon with dlopen(RTLD_LOCAL), so libmpi's symbols are not global and Open
+//   MPI's plugins (mca_*.so, dlopened by MPI_Init) cannot resolve them. libmpi is re-opened
+//   with RTLD_GLOBAL first.
+// - Node has threads of its own (libuv workers run the network's steps), so the level is
+//   MPI_THREAD_FUNNELED: every MPI call comes from the JS main thread, one at a time.
+#pragma once
+#include <string>
+
+namespace cnnmpi {
+
+struct SessionInfo {
+  int rank = 0;
+  int size = 1;
+  int thread_level = 0;  // what MPI_Init_thread provided
+  std::string processor;  // this rank's host name
+  std::string library;    // MPI_Get_library_version, first line
+};
+
+// Initialises MPI once (later calls return the same info). Returns false and sets *error on failure.
+bool start_session(SessionInfo* info, std::string* error);
+bool session_started();
+// MPI_Finalize if started and not aborted. Safe to call twice.
+void finish_session();
+// MPI_Abort(MPI_COMM_WORLD, code): the launcher ends every rank. Does not return.
+[[noreturn]] void abort_session(int code);
+
+}  // namespace cnnmpi

@@ -1,0 +1,195 @@
+// Data-parallel training over MPI (cnn train --distributed). Every rank holds the whole
+// model; each step it computes gradients on its own slice of the global batch, the ranks sum
+// (scale * gradients) with scale = its share of the global batch, so the result is the
+// gradient of the global batch's mean loss, and every rank applies the same SGD update.
+//
+// What is exchanged each step, in two ring allreduces (native/distributed/collectives.cpp):
+// 1. the flat gradient array (the network's own Float32Array, overwritten by every
+//    computeGradients), with the step's change of batch norm's running statistics staged
+//    into their slots (gradients there are always zero), so the running statistics move by
+//    the share-weighted mean of the ranks' changes and stay the same everywhere (a frozen
+//    batch norm's change is zero on every rank, so its statistics stay bitwise as they were);
+// 2. three doubles: the loss sum, the correct count and "a rank was asked to stop", so
+//    progress shows the global batch and Ctrl-C stops every rank at the same step.
+// Batch norm's forward and backward still use each rank's own batch statistics (not
+// synchronized batch norm); see the README's Distributed training section.
+import type { NativeNetwork, SgdSettings, StepResult } from '../native';
+import type { Runtime } from '../train/runtime';
+import { toNativeLayers } from '../model/native-layers';
+import { loadMpiAddon, type MpiAddon, type MpiSessionInfo } from './mpi-addon';
+import { largestShard, shardOf, type Shard } from './shard';
+import { parseRankFault, triggerFault, type RankFault } from './fault-injection';
+
+/** What the trainer needs (src/train/trainer.ts, TrainJob.parallel). */
+export interface ParallelTraining {
+  /** Rank 0: the one that prints, writes metrics and checkpoints. */
+  readonly isRoot: boolean;
+  /** This rank's slice of the global batch [start, start + n) of the epoch order. */
+  shard(start: number, n: number): Shard;
+  /**
+   * One SGD step of the global batch of globalN images, of which x/labels hold this rank's
+   * localN (possibly 0). Returns the global batch's mean loss and correct count.
+   */
+  step(net: NativeNetwork, x: Float32Array, labels: Int32Array, localN: number, globalN: number, sgd: SgdSettings): Promise<StepResult>;
+}
+
+export class DataParallel implements ParallelTraining {
+  readonly rank: number;
+  readonly size: number;
+  readonly isRoot: boolean;
+  readonly info: MpiSessionInfo;
+  private grads: Float32Array | null = null;
+  private params: Float32Array | null = null;
+  /** [offset, length] of every batch-norm running statistic in the flat arrays. */
+  private runningStats: Array<[number, number]> = [];
+  /** The running statistics before this step, packed in runningStats order. */
+  private statsBefore = new Float32Array(0);
+  private readonly stats = new Float64Array(3);
+  private localStop: () => boolean = () => false;
+  private stopAgreed = false;
+  private steps = 0;
+
+  private constructor(
+    private readonly mpi: MpiAddon,
+    private readonly timeoutSeconds: number,
+    private readonly fault: RankFault | null,
+  ) {
+    this.info = mpi.start();
+    this.rank = this.info.rank;
+    this.size = this.info.size;
+    this.isRoot = this.rank === 0;
+  }
+
+  /** Initialises MPI. Throws (with how to get it) when the MPI addon is not built. */
+  static start(timeoutSeconds: number): DataParallel {
+    preferCopyThroughSharedMemory();
+    return new DataParallel(loadMpiAddon(), timeoutSeconds, parseRankFault(process.env.CNN_TEST_RANK_FAULT));
+  }
+
+  /** The local network's maxBatch for a global batch of n. */
+  localMaxBatch(n: number): number {
+    return largestShard(n, this.size);
+  }
+
+  /**
+   * Binds to the runtime's arrays and makes every rank start from rank 0's parameters and
+   * momentum (the same seed gives the same initialisation anyway; this also covers --resume
+   * from files that differ between machines).
+   */
+  attach(runtime: Runtime): void {
+    this.grads = runtime.grads;
+    this.params = runtime.params;
+    this.runningStats = [];
+    for (const l of toNativeLayers(runtime.plan)) {
+      if (l.kind !== 'batchnorm') continue;
+      const channels = l.inShape[0];
+      if (l.runningMeanOffset !== undefined && l.runningMeanOffset >= 0) this.runningStats.push([l.runningMeanOffset, channels]);
+      if (l.runningVarOffset !== undefined && l.runningVarOffset >= 0) this.runningStats.push([l.runningVarOffset, channels]);
+    }
+    this.statsBefore = new Float32Array(this.runningStats.reduce((sum, [, length]) => sum + length, 0));
+    this.collective('broadcast of the initial parameters', () => this.mpi.broadcast(runtime.params, 0, this.timeoutSeconds));
+    this.collective('broadcast of the initial momentum', () => this.mpi.broadcast(runtime.velocity, 0, this.timeoutSeconds));
+  }
+
+  /** The local stop request (Ctrl-C, SIGTERM); the ranks agree on it at every step. */
+  watchStop(localStop: () => boolean): void {
+    this.localStop = localStop;
+  }
+
+  /** True once any rank asked to stop, the same on every rank after the same step. */
+  get stopRequested(): boolean {
+    return this.stopAgreed;
+  }
+
+  shard(start: number, n: number): Shard {
+    return shardOf(start, n, this.rank, this.size);
+  }
+
+  async step(net: NativeNetwork, x: Float32Array, labels: Int32Array, localN: number, globalN: number, sgd: SgdSettings): Promise<StepResult> {
+    const grads = this.grads!;
+    const params = this.params!;
+    if (this.fault && this.fault.rank === this.rank && this.steps >= this.fault.step) triggerFault(this.fault);
+    this.packRunningStats(params, this.statsBefore);
+    let local: StepResult = { loss: 0, correct: 0 };
+    if (localN > 0) local = await net.computeGradients(x, labels, localN, sgd.seed);
+    else grads.fill(0);
+    this.stageRunningStatChanges(params, grads);
+    const stepText = `step ${this.steps + 1}`;
+    this.collective(`gradient allreduce of ${stepText}`, () => this.mpi.allreduceSum(grads, localN / globalN, this.timeoutSeconds));
+    this.applyRunningStatChanges(params, grads);
+    this.stats[0] = local.loss * localN;
+    this.stats[1] = local.correct;
+    this.stats[2] = this.localStop() ? 1 : 0;
+    this.collective(`loss allreduce of ${stepText}`, () => this.mpi.allreduceSum(this.stats, 1, this.timeoutSeconds));
+    if (this.stats[2] > 0) this.stopAgreed = true;
+    net.applyUpdate(sgd);
+    this.steps++;
+    return { loss: this.stats[0] / globalN, correct: Math.round(this.stats[1]) };
+  }
+
+  private packRunningStats(params: Float32Array, into: Float32Array): void {
+    let k = 0;
+    for (const [offset, length] of this.runningStats) {
+      into.set(params.subarray(offset, offset + length), k);
+      k += length;
+    }
+  }
+
+  /** grads[slot] = this step's change of each running statistic (its gradient slot is otherwise zero). */
+  private stageRunningStatChanges(params: Float32Array, grads: Float32Array): void {
+    let k = 0;
+    for (const [offset, length] of this.runningStats) {
+      for (let i = 0; i < length; i++) grads[offset + i] = params[offset + i] - this.statsBefore[k + i];
+      k += length;
+    }
+  }
+
+  /** params[slot] = value before the step + the ranks' averaged change; the gradient slot back to zero. */
+  private applyRunningStatChanges(params: Float32Array, grads: Float32Array): void {
+    let k = 0;
+    for (const [offset, length] of this.runningStats) {
+      for (let i = 0; i < length; i++) {
+        params[offset + i] = this.statsBefore[k + i] + grads[offset + i];
+        grads[offset + i] = 0;
+      }
+      k += length;
+    }
+  }
+
+  /** Waits for every rank, then MPI_Finalize. */
+  finish(): void {
+    this.collective('final barrier', () => this.mpi.barrier(this.timeoutSeconds));
+    this.mpi.finish();
+  }
+
+  /**
+   * Runs a collective; if a rank died or hung (timeout) or MPI failed, says so and ends the
+   * whole job with MPI_Abort rather than leaving the other ranks waiting.
+   */
+  private collective(what: string, call: () => void): void {
+    try {
+      call();
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      if (err.code !== 'ETIMEDOUT' && err.code !== 'EMPI') throw e;
+      const cause = err.code === 'ETIMEDOUT'
+        ? `a rank has died or hung (--collective-timeout ${this.timeoutSeconds} s)`
+        : 'MPI reported an error';
+      process.stderr.write(`cnn train --distributed: rank ${this.rank} of ${this.size}: ${err.message} in the ${what}: ${cause}. Ending the run on every rank (MPI_Abort).\n`);
+      this.mpi.abort(1);
+    }
+  }
+}
+
+/**
+ * Open MPI's shared-memory transport copies large messages between ranks on one machine with
+ * Linux cross-memory attach (process_vm_readv) by default. In VMs and containers that call
+ * can be very slow or refused: on the machine this was developed on (a Firecracker VM) a
+ * 1.1 MB allreduce took 20 ms with it and 0.3 ms without (scripts/mpi-allreduce-bench.js).
+ * So unless the user chose (OMPI_MCA_btl_vader_single_copy_mechanism, or mpirun --mca, which
+ * sets the same variable), messages go through the shared-memory buffers instead. Open MPI
+ * reads the variable in MPI_Init, so this runs before it.
+ */
+function preferCopyThroughSharedMemory(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.OMPI_MCA_btl_vader_single_copy_mechanism === undefined) env.OMPI_MCA_btl_vader_single_copy_mechanism = 'none';
+}
