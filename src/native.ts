@@ -28,6 +28,10 @@ export interface NativeOps {
   gemmPath(): string;
   /** Forces a GEMM path; returns false if this CPU cannot run it. */
   setGemmPath(name: string): boolean;
+  /** Convolution path: "auto" (measured thresholds), "gemm" (im2col + GEMM) or "direct" (small-channel kernels). */
+  convPath(): string;
+  /** Forces a convolution path ("auto" | "gemm" | "direct"); returns false for other names. */
+  setConvPath(name: string): boolean;
   /** GFLOP/s of independent FMA chains on `threads` threads for about `seconds`: the CPU's ceiling. */
   fmaPeak(threads: number, seconds: number): number;
 

@@ -115,6 +115,16 @@ void kind_props(Napi::Env env, Napi::Object o, const std::string& label, cnn::La
   }
 }
 
+// frozen (transfer learning): optional boolean; only a layer with parameters can be frozen.
+void frozen_prop(Napi::Env env, Napi::Object o, const std::string& label, cnn::LayerDesc& d) {
+  if (!present(o, "frozen")) return;
+  Napi::Value v = o.Get("frozen");
+  if (!v.IsBoolean()) throw_type(env, kFn, label + ".frozen must be a boolean");
+  d.frozen = v.As<Napi::Boolean>().Value();
+  if (d.frozen && d.weight_size == 0 && d.bias_size == 0)
+    throw_range(env, kFn, label + ".frozen: the layer has no parameters to freeze");
+}
+
 cnn::LayerDesc parse_layer(Napi::Env env, Napi::Value v, uint32_t i) {
   std::string label = "layers[" + std::to_string(i) + "]";
   if (!v.IsObject() || v.IsArray()) throw_type(env, kFn, label + " must be an object");
@@ -135,6 +145,7 @@ cnn::LayerDesc parse_layer(Napi::Env env, Napi::Value v, uint32_t i) {
   window_props(env, o, label, d);
   tensor_props(env, o, label, d);
   kind_props(env, o, label, d);
+  frozen_prop(env, o, label, d);
   return d;
 }
 

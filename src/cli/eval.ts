@@ -2,12 +2,14 @@
 // test set of the dataset the checkpoint was trained on (or --data / --dataset).
 import { Command } from 'commander';
 import * as parse from './parse-options';
-import { RunError } from './errors';
+import { RunError, UsageError } from './errors';
 import { resolveDataset, parseDatasetName } from './resolve';
 import { Batcher } from '../data/batcher';
 import { createRuntime } from '../train/runtime';
 import { evaluateSet, type EvalResult } from '../train/evaluate';
 import { loadCheckpoint } from '../train/training-checkpoint';
+import { applyDataOptions } from '../data/data-options';
+import { checkOutFile, writeMisclassified } from './viz-output';
 
 interface EvalCliOptions {
   data?: string;
@@ -15,6 +17,8 @@ interface EvalCliOptions {
   json?: boolean;
   threads: number;
   batchSize: number;
+  misclassified?: string;
+  top?: number;
 }
 
 export function registerEval(program: Command): void {
@@ -27,7 +31,11 @@ export function registerEval(program: Command): void {
     .option('--batch-size <n>', 'images per forward pass', parse.batchSize, 500)
     .option('--threads <n>', 'compute threads', parse.threads, parse.defaultThreads())
     .option('--json', 'print {accuracy, loss, perClass, confusion} as JSON')
+    .option('--misclassified <file.png>', 'draw the misclassified test images with true and predicted labels')
+    .option('--top <n>', 'with --misclassified: only the N most confident mistakes', parse.positiveInt)
     .action(async (file: string, opts: EvalCliOptions) => {
+      if (opts.misclassified !== undefined) checkOutFile(opts.misclassified, '--misclassified', ['.png']);
+      else if (opts.top !== undefined) throw new UsageError('--top needs --misclassified FILE.png');
       let ckpt;
       try {
         ckpt = loadCheckpoint(file);
@@ -35,7 +43,9 @@ export function registerEval(program: Command): void {
         throw new RunError((e as Error).message);
       }
       const datasetName = parseDatasetName(opts.dataset ?? ckpt.dataset.name);
-      const dataset = resolveDataset(datasetName, opts.data ?? (opts.dataset ? undefined : ckpt.dataset.dir));
+      // The same data as in training: its --labels subset and --permute-pixels permutation.
+      const dataset = applyDataOptions(resolveDataset(datasetName, opts.data ?? (opts.dataset ? undefined : ckpt.dataset.dir)),
+        { labels: ckpt.dataset.labels, permutePixels: ckpt.dataset.permutePixels });
       if (dataset.classes > ckpt.plan.classes) {
         throw new RunError(`Dataset ${dataset.name} has ${dataset.classes} classes but ${file} predicts ${ckpt.plan.classes}.`);
       }
@@ -43,11 +53,15 @@ export function registerEval(program: Command): void {
       runtime.params.set(ckpt.params);
       // Normalise exactly as in training: the statistics stored in the checkpoint.
       const batcher = new Batcher(dataset.test, ckpt.plan.input, ckpt.dataset.mean, ckpt.dataset.std);
-      const result = await evaluateSet(runtime, batcher, dataset.test.count, opts.batchSize);
+      const result = await evaluateSet(runtime, batcher, dataset.test.count, opts.batchSize, { keepPredictions: opts.misclassified !== undefined });
       if (opts.json) {
         process.stdout.write(JSON.stringify({ accuracy: result.accuracy, loss: result.loss, perClass: result.perClass, confusion: result.confusion }) + '\n');
       } else {
         process.stdout.write(formatEval(file, ckpt.model.name, dataset.name, dataset.classNames, result));
+      }
+      if (opts.misclassified !== undefined) {
+        const line = writeMisclassified(opts.misclassified, dataset.test, result, dataset.classNames, opts.top);
+        (opts.json ? process.stderr : process.stdout).write(line);
       }
     });
 }

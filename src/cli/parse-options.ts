@@ -4,6 +4,7 @@
 import * as os from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import type { Shape } from '../model/types';
+import { parseLabelList } from '../data/label-subset';
 
 function toNumber(value: string): number {
   const trimmed = value.trim();
@@ -84,4 +85,13 @@ export function shape(value: string): Shape {
 
 export function defaultThreads(): number {
   return os.availableParallelism();
+}
+
+/** --labels: "0,1,2", "5-9" or a mix, distinct, in the order that numbers them 0..k-1. */
+export function labelList(value: string): number[] {
+  try {
+    return parseLabelList(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message + '.');
+  }
 }

@@ -7,6 +7,10 @@ import { registerSummary } from './summary';
 import { registerBench } from './bench';
 import { registerModels } from './models';
 import { registerDatasets } from './datasets';
+import { registerViz } from './viz';
+import { registerPlot } from './plot';
+import { registerExport } from './export';
+import { registerPredict } from './predict';
 import { RunError, UsageError } from './errors';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -25,7 +29,11 @@ export function buildProgram(): Command {
   registerSummary(program);
   registerTrain(program);
   registerEval(program);
+  registerPredict(program);
+  registerExport(program);
   registerBench(program);
+  registerViz(program);
+  registerPlot(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
@@ -40,7 +48,21 @@ export function exitCodeFor(e: unknown): number {
   return 1;
 }
 
+/**
+ * A reader that goes away (`cnn train ... | head`) must not kill a training run: Node turns
+ * the closed pipe into an 'error' event that would otherwise be thrown. Later output to that
+ * stream is dropped; the run goes on and still writes its checkpoints.
+ */
+export function ignoreClosedPipes(...streams: NodeJS.WriteStream[]): void {
+  for (const stream of streams) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
+  ignoreClosedPipes(process.stdout, process.stderr);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

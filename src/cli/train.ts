@@ -20,6 +20,11 @@ import { train, DivergedError } from '../train/trainer';
 import { loadCheckpoint, type TrainSettings, type LoadedCheckpoint } from '../train/training-checkpoint';
 import { parseDuration } from './duration';
 import { InterruptGuard } from './interrupt';
+import { checkResumedModel } from './resume-check';
+import { defaultRankThreads, describeDistributed, distributedProgress, startDistributed } from '../distributed/cli-support';
+import { SWAP_ACTIVATIONS, swapActivations, type SwapActivation } from '../model/activation-swap';
+import { applyDataOptions, describeDataOptions, type DataOptions } from '../data/data-options';
+import { resolveFrozen, transferWeights } from '../train/transfer';
 
 const FALLBACK_DEFAULTS: TrainDefaults = { epochs: 10, batchSize: 64, lr: 0.05, momentum: 0.9, weightDecay: 5e-4, schedule: 'cosine' };
 
@@ -45,6 +50,14 @@ interface TrainCliOptions {
   augment?: string;
   warmup: number;
   patience: number;
+  distributed?: boolean;
+  collectiveTimeout: number;
+  from?: string;
+  freeze?: string;
+  reinitHead?: boolean;
+  labels?: number[];
+  permutePixels?: number;
+  activation?: SwapActivation;
 }
 
 export function registerTrain(program: Command): void {
@@ -73,6 +86,14 @@ export function registerTrain(program: Command): void {
     .option('--classes <n>', 'number of classes (default: the model\'s)', parse.positiveInt)
     .option('--checkpoint-every <duration>', 'also checkpoint within an epoch this often (e.g. 90s, 5m; 0 turns it off)', '5m')
     .option('--resume <file>', 'continue the run saved in this checkpoint')
+    .option('--distributed', 'data-parallel training across the processes of mpirun (MPI); --batch-size is the global batch')
+    .option('--collective-timeout <seconds>', 'with --distributed: end the run if the other ranks do not answer within this long', parse.positiveInt, 120)
+    .option('--from <checkpoint>', 'transfer learning: start from this checkpoint\'s weights (matched by tensor name)')
+    .option('--freeze <layers>', 'comma-separated layer names (as "cnn summary" prints them) or blocks that get no update, or all-but-head')
+    .option('--reinit-head', 'with --from: start the final dense layer afresh (e.g. for a new --classes)')
+    .option('--labels <list>', 'keep only these labels, renumbered 0..k-1 in this order, e.g. 0-4 or 5,6,7,8,9', parse.labelList)
+    .option('--permute-pixels <seed>', 'apply one fixed random pixel permutation (from this seed) to every image', parse.nonNegativeInt)
+    .addOption(new Option('--activation <name>', 'replace every activation of the model').choices(SWAP_ACTIVATIONS))
     .action(async (modelArg: string, opts: TrainCliOptions, cmd: Command) => {
       await runTrain(modelArg, opts, cmd);
     });
@@ -81,7 +102,7 @@ export function registerTrain(program: Command): void {
 /** Options that change what is trained; a resumed run must keep the checkpoint's. */
 const FIXED_ON_RESUME = [
   'batchSize', 'lr', 'momentum', 'weightDecay', 'schedule', 'seed', 'limit', 'input', 'classes', 'dataset',
-  'val', 'augment', 'warmup', 'patience',
+  'val', 'augment', 'warmup', 'patience', 'freeze', 'reinitHead', 'labels', 'permutePixels', 'activation',
 ] as const;
 
 function settingsFor(plan: Plan, opts: TrainCliOptions): TrainSettings {
@@ -102,6 +123,8 @@ function settingsFor(plan: Plan, opts: TrainCliOptions): TrainSettings {
     val: opts.val,
     augment: augmentOption(opts.augment ?? d.augment ?? 'none'),
     patience: opts.patience,
+    ...(opts.from ? { from: opts.from, reinitHead: opts.reinitHead === true } : {}),
+    ...(opts.activation ? { activation: opts.activation } : {}),
   };
 }
 
@@ -127,9 +150,15 @@ function checkWritable(file: string): void {
 
 async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): Promise<void> {
   const checkpointEveryMs = parseDuration(opts.checkpointEvery, '--checkpoint-every');
+  const dist = startDistributed(opts.distributed === true, opts.collectiveTimeout);
+  if (dist && cmd.getOptionValueSource('threads') !== 'cli') opts.threads = defaultRankThreads();
   let resumed: LoadedCheckpoint | null = null;
   let plan: Plan;
   let settings: TrainSettings;
+  if (opts.resume && opts.from) {
+    throw new UsageError(`--from and --resume cannot be combined: --resume continues ${opts.resume} with its own weights; --from starts a new run from another checkpoint's.`);
+  }
+  if (opts.reinitHead && !opts.from) throw new UsageError('--reinit-head needs --from CHECKPOINT (the weights to start from).');
   if (opts.resume) {
     try {
       resumed = loadCheckpoint(opts.resume);
@@ -140,6 +169,7 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
     if (requested.name !== resumed.model.name) {
       throw new UsageError(`Checkpoint ${opts.resume} holds model ${resumed.model.name}, not ${requested.name}; run "cnn train ${resumed.model.name} --resume ${opts.resume}".`);
     }
+    checkResumedModel(requested, modelArg, opts.resume, resumed.plan, resumed.settings?.activation);
     if (!resumed.settings || !resumed.position || !resumed.velocity) {
       throw new RunError(`Checkpoint ${opts.resume} has no training state to resume from (it was not written by "cnn train").`);
     }
@@ -152,13 +182,25 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
     plan = resumed.plan;
     settings = { ...resumed.settings, epochs: opts.epochs ?? resumed.settings.epochs };
   } else {
-    const model = resolveModel(modelArg);
+    let model = resolveModel(modelArg);
+    if (opts.activation) {
+      const swap = swapActivations(model, opts.activation);
+      if (swap.swapped === 0) throw new UsageError(`--activation ${opts.activation}: model ${model.name} has no relu, tanh, sigmoid or scaled-tanh layer to replace.`);
+      model = swap.model;
+    }
     try {
       plan = planModel(model, { input: opts.input, classes: opts.classes });
     } catch (e) {
       throw new RunError((e as Error).message);
     }
     settings = settingsFor(plan, opts);
+    if (opts.freeze !== undefined) {
+      try {
+        settings.freeze = resolveFrozen(plan, opts.freeze.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
     if (settings.schedule === 'plateau' && settings.val === 0) {
       throw new UsageError('The plateau schedule watches validation accuracy: give --val N (e.g. --val 5000) to hold out N training images; the test set is never used for training decisions.');
     }
@@ -166,7 +208,15 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
 
   const datasetName = parseDatasetName(resumed ? resumed.dataset.name : opts.dataset);
   const dataDir = opts.data ?? (resumed ? resumed.dataset.dir : undefined);
-  const dataset = resolveDataset(datasetName, dataDir);
+  const dataOptions: DataOptions = resumed
+    ? { labels: resumed.dataset.labels, permutePixels: resumed.dataset.permutePixels }
+    : { labels: opts.labels, permutePixels: opts.permutePixels };
+  let dataset = resolveDataset(datasetName, dataDir);
+  try {
+    dataset = applyDataOptions(dataset, dataOptions);
+  } catch (e) {
+    throw new UsageError(`--labels: ${(e as Error).message}`);
+  }
   if (dataset.classes > plan.classes) {
     throw new RunError(`Dataset ${dataset.name} has ${dataset.classes} classes but model ${plan.model.name} has ${plan.classes} outputs; use --classes ${dataset.classes}.`);
   }
@@ -179,17 +229,21 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
     ({ train: trainSet, val: valSet } = splitValidation(trainSet, settings.val, settings.seed));
   }
   const out = opts.out ?? resumed?.file ?? `${plan.model.name}.safetensors`;
-  checkWritable(out);
+  if (!dist || dist.isRoot) checkWritable(out);
 
-  const runtime = createRuntime(plan, { maxBatch: settings.batchSize, threads: opts.threads });
+  const frozen = new Set(settings.freeze ?? []);
+  const runtime = createRuntime(plan, { maxBatch: dist ? dist.localMaxBatch(settings.batchSize) : settings.batchSize, threads: opts.threads, frozen });
+  let transferText: string | null = null;
   if (resumed) {
     runtime.params.set(resumed.params);
     runtime.velocity.set(resumed.velocity!);
   } else {
     initParams(plan, runtime.params, new Rng(settings.seed ^ 0x5eed1e55));
+    if (opts.from) transferText = startFrom(opts.from, plan, runtime.params, opts.reinitHead === true);
   }
 
-  const progress = createProgress();
+  dist?.attach(runtime);
+  const progress = dist ? distributedProgress(dist) : createProgress();
   const adaptation = new Batcher(trainSet, plan.input, dataset.mean, dataset.std).adaptation;
   const log = (s: string) => progress.log(s);
   log(`model ${plan.model.name}: ${plan.totals.params.toLocaleString('en-US')} parameters, input ${plan.input.join('x')}, ${plan.classes} classes`);
@@ -197,9 +251,15 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
   log(`data ${dataset.name} (${dataset.source}): ${trainSet.count.toLocaleString('en-US')} training${valText}, ${dataset.test.count.toLocaleString('en-US')} test images${adaptation ? `; ${adaptation}` : ''}`);
   const warmText = settings.warmupEpochs > 0 ? `, warm-up ${settings.warmupEpochs} epochs` : '';
   log(`sgd: ${settings.epochs} epochs, batch ${settings.batchSize}, lr ${settings.lr} (${settings.schedule}${warmText}), momentum ${settings.momentum}, weight decay ${settings.weightDecay}, augment ${settings.augment}, seed ${settings.seed}, ${opts.threads} threads`);
+  const dataText = describeDataOptions(dataOptions);
+  if (dataText) log(`data options: ${dataText}`);
+  if (transferText) log(transferText);
+  if (frozen.size > 0) log(`frozen (no update): ${[...frozen].join(', ')}`);
+  if (dist) log(describeDistributed(dist, settings.batchSize));
   if (resumed) log(`resuming from ${opts.resume} at epoch ${resumed.position!.epoch + 1}, step ${resumed.position!.stepInEpoch}`);
 
   const guard = new InterruptGuard(out);
+  dist?.watchStop(() => guard.requested);
   const started = Date.now();
   let outcome;
   try {
@@ -209,14 +269,20 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
       train: trainSet,
       val: valSet,
       // The directory is kept when it is not the dataset's default, so eval finds the data again.
-      datasetInfo: { name: dataset.name, mean: dataset.mean, std: dataset.std, classNames: dataset.classNames, dir: dataDir ?? (dataset.name === 'cifar10' ? dataset.source : undefined) },
+      datasetInfo: {
+        name: dataset.name, mean: dataset.mean, std: dataset.std, classNames: dataset.classNames, dir: dataDir ?? (dataset.name === 'cifar10' ? dataset.source : undefined),
+        ...(dataOptions.labels ? { labels: dataOptions.labels } : {}),
+        ...(dataOptions.permutePixels !== undefined ? { permutePixels: dataOptions.permutePixels } : {}),
+      },
       settings,
       out,
-      metricsFile: opts.metrics ?? null,
+      metricsFile: dist && !dist.isRoot ? null : opts.metrics ?? null,
       progress,
       resumeFrom: resumed ? resumed.position : null,
       checkpointEveryMs,
-      stopRequested: () => guard.requested,
+      stopRequested: dist ? () => dist.stopRequested : () => guard.requested,
+      parallel: dist,
+      gradNorms: opts.metrics !== undefined,
     });
   } catch (e) {
     if (e instanceof DivergedError) throw new RunError(e.message);
@@ -224,10 +290,11 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
   } finally {
     guard.dispose();
   }
+  dist?.finish();
   const seconds = (Date.now() - started) / 1000;
   if (outcome.status === 'stopped') {
     log(`interrupted: checkpoint saved to ${out} (epoch ${outcome.position.epoch + 1}, step ${outcome.position.stepInEpoch}).`);
-    log(`resume with: cnn train ${plan.model.name} --resume ${out}`);
+    log(`resume with: ${dist ? `mpirun -np ${dist.size} ` : ''}cnn train ${plan.model.name} --resume ${out}${dist ? ' --distributed' : ''}`);
     throw new RunError('', guard.exitCode);
   }
   const acc = outcome.finalTest ? (100 * outcome.finalTest.accuracy).toFixed(2) : '-';
@@ -235,4 +302,21 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
     log(`best validation accuracy ${(100 * outcome.bestEpoch.valAccuracy).toFixed(2)}% at epoch ${outcome.bestEpoch.epoch}`);
   }
   log(`final test accuracy ${acc}% after ${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'} in ${seconds.toFixed(1)} s; checkpoint saved to ${out}`);
+}
+
+/** --from: the checkpoint's weights into params (freshly initialised); returns the log line. */
+function startFrom(file: string, plan: Plan, params: Float32Array, reinitHead: boolean): string {
+  let source: LoadedCheckpoint;
+  try {
+    source = loadCheckpoint(file);
+  } catch (e) {
+    throw new RunError(`Cannot start from --from ${file}: ${(e as Error).message}`);
+  }
+  try {
+    const r = transferWeights(plan, params, source, reinitHead);
+    const fresh = r.fresh.length ? `; started afresh: ${r.fresh.join(', ')}` : '';
+    return `transfer: ${r.copied} tensors from ${file} (model ${source.model.name})${fresh}`;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }

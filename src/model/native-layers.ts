@@ -7,8 +7,13 @@ import { layerKind } from '../layers/registry';
 import type { NativeLayerDesc } from '../native';
 import type { Plan, PlannedLayer } from './types';
 
-export function toNativeLayers(plan: Plan): NativeLayerDesc[] {
-  return plan.layers.map(toNativeLayer);
+/** `frozen`: names of layers that get no update (cnn train --freeze; see src/train/transfer.ts). */
+export function toNativeLayers(plan: Plan, frozen: ReadonlySet<string> = new Set()): NativeLayerDesc[] {
+  return plan.layers.map((layer) => {
+    const desc = toNativeLayer(layer);
+    if (frozen.has(layer.name)) desc.frozen = true;
+    return desc;
+  });
 }
 
 function toNativeLayer(layer: PlannedLayer): NativeLayerDesc {

@@ -9,9 +9,17 @@ export interface EvalResult {
   accuracy: number;
   perClass: number[];
   confusion: number[][];
+  /** With keepPredictions: per image, its label, the predicted class and that class's probability. */
+  predictions?: { labels: Int32Array; predicted: Int32Array; probability: Float32Array };
 }
 
-export async function evaluateSet(runtime: Runtime, batcher: Batcher, count: number, batchSize: number): Promise<EvalResult> {
+export interface EvalOptions {
+  /** Keep every image's prediction (for `cnn eval --misclassified`). */
+  keepPredictions?: boolean;
+}
+
+export async function evaluateSet(runtime: Runtime, batcher: Batcher, count: number, batchSize: number,
+                                  options: EvalOptions = {}): Promise<EvalResult> {
   const { plan, net } = runtime;
   const k = plan.classes;
   const [c, h, w] = plan.input;
@@ -24,6 +32,9 @@ export async function evaluateSet(runtime: Runtime, batcher: Batcher, count: num
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   let lossSum = 0;
   let correct = 0;
+  const kept = options.keepPredictions
+    ? { labels: new Int32Array(count), predicted: new Int32Array(count), probability: new Float32Array(count) }
+    : undefined;
   for (let start = 0; start < count; start += n) {
     const m = Math.min(n, count - start);
     const xs = m === n ? x : x.subarray(0, m * c * h * w);
@@ -37,11 +48,18 @@ export async function evaluateSet(runtime: Runtime, batcher: Batcher, count: num
       let best = 0;
       for (let j = 1; j < k; j++) if (ps[i * k + j] > ps[i * k + best]) best = j;
       confusion[ys[i]][best]++;
+      if (kept) {
+        kept.labels[start + i] = ys[i];
+        kept.predicted[start + i] = best;
+        kept.probability[start + i] = ps[i * k + best];
+      }
     }
   }
   const perClass = confusion.map((row, i) => {
     const total = row.reduce((a, b) => a + b, 0);
     return total > 0 ? row[i] / total : NaN;
   });
-  return { count, loss: lossSum / count, accuracy: correct / count, perClass, confusion };
+  const result: EvalResult = { count, loss: lossSum / count, accuracy: correct / count, perClass, confusion };
+  if (kept) result.predictions = kept;
+  return result;
 }

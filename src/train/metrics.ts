@@ -14,6 +14,8 @@ export interface EpochMetrics {
   /** With --val: loss and accuracy on the held-out training images. */
   valLoss?: number;
   valAccuracy?: number;
+  /** With --metrics: {layer: mean L2 norm of its weight gradient over sampled steps} (grad-norms.ts). */
+  gradNorms?: Record<string, number>;
 }
 
 export function appendMetrics(file: string, m: EpochMetrics): void {

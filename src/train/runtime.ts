@@ -13,7 +13,7 @@ export interface Runtime {
   maxBatch: number;
 }
 
-export function createRuntime(plan: Plan, options: { maxBatch: number; threads: number }): Runtime {
+export function createRuntime(plan: Plan, options: { maxBatch: number; threads: number; frozen?: ReadonlySet<string> }): Runtime {
   const native = loadNative();
   const params = new Float32Array(plan.paramSize);
   const grads = new Float32Array(plan.paramSize);
@@ -21,7 +21,7 @@ export function createRuntime(plan: Plan, options: { maxBatch: number; threads: 
   const net = new native.Network({
     input: plan.input,
     classes: plan.classes,
-    layers: toNativeLayers(plan),
+    layers: toNativeLayers(plan, options.frozen),
     params,
     grads,
     velocity,

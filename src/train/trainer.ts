@@ -10,8 +10,10 @@ import type { Runtime } from './runtime';
 import { endEpoch, learningRateAt, plateauStateFromJson, startPlateau, type PlateauState } from './schedule';
 import { evaluateSet, type EvalResult } from './evaluate';
 import { appendMetrics, type EpochMetrics } from './metrics';
+import { GradNormSampler } from './grad-norms';
 import type { ProgressReporter } from './progress';
 import { saveCheckpoint, type DatasetInfo, type TrainSettings, type TrainingPosition } from './training-checkpoint';
+import type { ParallelTraining } from '../distributed/data-parallel';
 
 export interface TrainJob {
   runtime: Runtime;
@@ -30,6 +32,10 @@ export interface TrainJob {
   checkpointEveryMs: number;
   /** Polled after every step: true asks the loop to checkpoint and stop. */
   stopRequested: () => boolean;
+  /** Record per-layer gradient norms in the epoch metrics (grad-norms.ts). */
+  gradNorms?: boolean;
+  /** Data-parallel training (--distributed): each rank trains its slice of every global batch; only the root saves. */
+  parallel?: ParallelTraining | null;
 }
 
 export interface TrainOutcome {
@@ -79,8 +85,10 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
   const history: EpochMetrics[] = [];
   let finalTest: EvalResult | null = null;
   let lastCheckpoint = Date.now();
+  const gradNorms = job.gradNorms ? new GradNormSampler(plan, net) : null;
 
-  const save = () => saveCheckpoint(job.out, plan, { params: runtime.params, velocity: runtime.velocity }, {
+  const parallel = job.parallel ?? null;
+  const save = () => (parallel && !parallel.isRoot) || saveCheckpoint(job.out, plan, { params: runtime.params, velocity: runtime.velocity }, {
     dataset: job.datasetInfo, settings, position,
   });
 
@@ -97,22 +105,27 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
     let step = position.stepInEpoch;
     let cur = 0;
     const batchLength = (s: number) => Math.min(bs, count - s * bs);
+    // This process's part of global batch s: all of it, or its rank's slice.
+    const part = (s: number) => (parallel ? parallel.shard(s * bs, batchLength(s)) : { start: s * bs, n: batchLength(s) });
     if (step < stepsPerEpoch) {
-      const b = view(cur, batchLength(step));
-      trainBatcher.fill(order, step * bs, batchLength(step), b.x, b.y, augmentFor(epoch));
+      const p = part(step);
+      const b = view(cur, p.n);
+      if (p.n > 0) trainBatcher.fill(order, p.start, p.n, b.x, b.y, augmentFor(epoch));
     }
     for (; step < stepsPerEpoch; step++) {
       const n = batchLength(step);
-      const b = view(cur, n);
+      const local = part(step).n;
+      const b = view(cur, local);
       lr = learningRateAt(settings, epoch + step / stepsPerEpoch, plateau);
-      const pending = net.trainStep(b.x, b.y, n, {
-        lr, momentum: settings.momentum, weightDecay: settings.weightDecay, seed: stepSeed(settings.seed, position.globalStep),
-      });
+      const sgd = { lr, momentum: settings.momentum, weightDecay: settings.weightDecay, seed: stepSeed(settings.seed, position.globalStep) };
+      const pending = parallel ? parallel.step(net, b.x, b.y, local, n, sgd) : net.trainStep(b.x, b.y, n, sgd);
       if (step + 1 < stepsPerEpoch) {
-        const next = view(1 - cur, batchLength(step + 1));
-        trainBatcher.fill(order, (step + 1) * bs, batchLength(step + 1), next.x, next.y, augmentFor(epoch));
+        const p = part(step + 1);
+        const next = view(1 - cur, p.n);
+        if (p.n > 0) trainBatcher.fill(order, p.start, p.n, next.x, next.y, augmentFor(epoch));
       }
       const r = await pending;
+      gradNorms?.afterStep(step);
       cur = 1 - cur;
       if (!Number.isFinite(r.loss)) {
         throw new DivergedError(
@@ -164,6 +177,7 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
       seconds: (Date.now() - epochStart) / 1000,
       lr,
       ...(val ? { valLoss: val.loss, valAccuracy: val.accuracy } : {}),
+      ...(gradNorms ? { gradNorms: gradNorms.takeEpochMeans() } : {}),
     };
     history.push(metrics);
     if (job.metricsFile) appendMetrics(job.metricsFile, metrics);

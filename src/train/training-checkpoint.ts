@@ -7,6 +7,7 @@ import { planModel } from '../model/plan';
 import type { ModelSpec, Plan } from '../model/types';
 import type { RngState } from './rng';
 import type { PlateauState, ScheduleName } from './schedule';
+import { checkDatasetInfo } from './dataset-info-check';
 
 export const MOMENTUM_PREFIX = 'optimizer.momentum.';
 /** PyTorch's BatchNorm counter (an int64 scalar): training steps seen, so state_dicts match. */
@@ -19,6 +20,10 @@ export interface DatasetInfo {
   classNames: string[];
   /** The directory the data came from, if not the built-in default. */
   dir?: string;
+  /** --labels: the original labels kept, numbered 0..k-1 in this order (src/data/label-subset.ts). */
+  labels?: number[];
+  /** --permute-pixels: the seed of the pixel permutation applied to every image (src/data/permute.ts). */
+  permutePixels?: number;
 }
 
 export interface TrainSettings {
@@ -38,6 +43,14 @@ export interface TrainSettings {
   augment: string;
   /** plateau: epochs without a better validation accuracy before the rate is divided by 10. */
   patience: number;
+  /** --from: the checkpoint the weights started from (transfer learning, src/train/transfer.ts). */
+  from?: string;
+  /** --reinit-head: the final dense layer started afresh instead of from --from. */
+  reinitHead?: boolean;
+  /** --freeze, resolved: the names of the layers that got no update. */
+  freeze?: string[];
+  /** --activation: the activation every relu/tanh/sigmoid/scaled-tanh was swapped for. */
+  activation?: string;
 }
 
 /** Where training stood when the checkpoint was written. */
@@ -123,6 +136,12 @@ export function loadCheckpoint(file: string): LoadedCheckpoint {
   } catch (e) {
     throw new Error(`${file}: the model stored in the checkpoint is invalid: ${(e as Error).message}`);
   }
+  // Every parameter comes from a tensor in the file: a stored model larger than the file's data
+  // is refused before its arrays are allocated (a damaged header must not cost gigabytes).
+  const storedValues = [...tensors.values()].reduce((n, t) => n + t.data.length, 0);
+  if (plan.paramSize > storedValues) {
+    throw new Error(`${file}: model ${model.name} stored in the checkpoint has ${plan.paramSize} parameters but the file holds only ${storedValues} values; the file is damaged or its tensors belong to another model.`);
+  }
   const params = new Float32Array(plan.paramSize);
   const hasMomentum = [...tensors.keys()].some((k) => k.startsWith(MOMENTUM_PREFIX));
   const velocity = hasMomentum ? new Float32Array(plan.paramSize) : null;
@@ -149,7 +168,7 @@ export function loadCheckpoint(file: string): LoadedCheckpoint {
   for (const name of tensors.keys()) {
     if (!expected.has(name)) throw new Error(`${file}: tensor "${name}" does not belong to model ${model.name}.`);
   }
-  const dataset = parseJsonField<DatasetInfo>(file, metadata, 'dataset', true)!;
+  const dataset = checkDatasetInfo(file, parseJsonField<unknown>(file, metadata, 'dataset', true));
   return {
     file,
     model,
