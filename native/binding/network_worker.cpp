@@ -8,6 +8,8 @@
 
 #include "binding/network_worker.h"
 
+#include "binding/compute_thread.h"
+
 namespace cnnbind {
 namespace {
 
@@ -64,12 +66,14 @@ void StepWorker::Execute() {
   const char* fn = kind_name(args_.kind);
   try {
     cnn::Network& net = owner_->network();
-    switch (args_.kind) {
-      case StepKind::Train: stats_ = net.train_step(args_.x, args_.labels, args_.n, args_.sgd); break;
-      case StepKind::Gradients: stats_ = net.compute_gradients(args_.x, args_.labels, args_.n, args_.seed); break;
-      case StepKind::Forward: net.infer(args_.x, args_.n, args_.probs); break;
-      case StepKind::Evaluate: stats_ = net.evaluate(args_.x, args_.labels, args_.n, args_.probs); break;
-    }
+    run_on_compute_thread([&] {  // one OpenMP team for every step (compute_thread.h)
+      switch (args_.kind) {
+        case StepKind::Train: stats_ = net.train_step(args_.x, args_.labels, args_.n, args_.sgd); break;
+        case StepKind::Gradients: stats_ = net.compute_gradients(args_.x, args_.labels, args_.n, args_.seed); break;
+        case StepKind::Forward: net.infer(args_.x, args_.n, args_.probs); break;
+        case StepKind::Evaluate: stats_ = net.evaluate(args_.x, args_.labels, args_.n, args_.probs); break;
+      }
+    });
   } catch (const std::bad_alloc&) {
     SetError(std::string(fn) + ": out of memory");
   } catch (const std::exception& e) {
