@@ -1,11 +1,13 @@
 // Reader for the IDX format of LeCun's MNIST files (and Fashion-MNIST, which copies it):
 // two zero bytes, an element-type byte, a dimension-count byte, big-endian u32 dimensions,
 // then the elements. The bytes go straight into a typed array (a view of the file buffer),
-// never into per-pixel JS values. A `.gz` name is gunzipped transparently.
+// never into per-pixel JS values. A `.gz` name is gunzipped transparently, header first, so a
+// damaged or hostile archive cannot make the reader allocate more than its header declares.
 
 import * as fs from 'fs';
-import * as zlib from 'zlib';
+import * as buffer from 'buffer';
 import { DataError } from './errors';
+import { GunzipLimitError, MAX_DEFLATE_RATIO, gunzipExactly, gunzipPrefix, gzipTrailerSize } from './gunzip-bounded';
 
 export interface IdxArray {
   dims: number[];
@@ -16,21 +18,48 @@ const UNSIGNED_BYTE = 0x08;
 
 /** Reads an unsigned-byte IDX file (plain or gzip-compressed) into its dimensions and bytes. */
 export function readIdx(file: string): IdxArray {
-  return parseIdx(file, readMaybeGzipped(file));
+  const raw = readWholeFile(file);
+  if (!file.endsWith('.gz')) return parseIdx(file, raw);
+  return parseIdx(file, gunzipIdx(file, raw));
 }
 
-function readMaybeGzipped(file: string): Buffer {
-  let raw: Buffer;
+function readWholeFile(file: string): Buffer {
   try {
-    raw = fs.readFileSync(file);
+    return fs.readFileSync(file);
   } catch (err) {
     throw fileReadError(file, err as NodeJS.ErrnoException);
   }
-  if (!file.endsWith('.gz')) return raw;
+}
+
+// Inflates the header first and then only as many bytes as it declares: a small damaged or
+// hostile .gz file must not make the reader allocate more than the file claims to hold.
+function gunzipIdx(file: string, gz: Buffer): Buffer {
+  const notGzip = (err: unknown) =>
+    new DataError(file, `${file}: not a valid gzip file (${(err as Error).message}); re-download it or use the uncompressed file`);
+  let start: Buffer;
   try {
-    return zlib.gunzipSync(raw);
+    start = gunzipPrefix(gz, (b) => b.length >= 4 && b.length >= 4 + 4 * b[3]);
   } catch (err) {
-    throw new DataError(file, `${file}: not a valid gzip file (${(err as Error).message}); re-download it or use the uncompressed file`);
+    throw notGzip(err);
+  }
+  const { dims, headerSize, count } = parseIdxHeader(file, start);
+  const expected = BigInt(headerSize) + count;
+  // Deflate cannot expand a byte to more than MAX_DEFLATE_RATIO bytes: a header claiming more
+  // than that is a truncated file, known before inflating anything.
+  if (expected > BigInt(gz.length) * BigInt(MAX_DEFLATE_RATIO) || expected > BigInt(buffer.constants.MAX_LENGTH)) {
+    throw new DataError(file, `${file}: truncated: dimensions ${dims.join('x')} need ${count} data bytes, more than ${gz.length} compressed bytes can hold; re-download the file`);
+  }
+  const trailer = gzipTrailerSize(gz);
+  if (trailer !== null && trailer !== Number(expected % 2n ** 32n)) {
+    throw new DataError(file, `${file}: the gzip trailer records ${trailer} uncompressed bytes but the IDX header (dimensions ${dims.join('x')}) needs ${expected}: the file is damaged or not a single gzip stream; re-download it, or gunzip it and pass the uncompressed file`);
+  }
+  try {
+    return gunzipExactly(gz, Number(expected));
+  } catch (err) {
+    if (err instanceof GunzipLimitError) {
+      throw new DataError(file, `${file}: unexpected trailing bytes after the ${count} data bytes of dimensions ${dims.join('x')}`);
+    }
+    throw notGzip(err);
   }
 }
 
@@ -41,8 +70,16 @@ function fileReadError(file: string, err: NodeJS.ErrnoException): DataError {
   return new DataError(file, `${file}: cannot read (${err.message})`);
 }
 
-/** Parses IDX bytes; `file` is only used in error messages. */
-export function parseIdx(file: string, bytes: Buffer): IdxArray {
+interface IdxHeader {
+  dims: number[];
+  headerSize: number;
+  /** Data bytes the dimensions need (exact: with many large dimensions a float product would
+   *  overflow to Infinity, and Infinity * 0 is NaN, which slips past size checks). */
+  count: bigint;
+}
+
+/** Checks the magic, element type and rank, and reads the dimensions; `file` names the file in errors. */
+function parseIdxHeader(file: string, bytes: Buffer): IdxHeader {
   if (bytes.length < 4) {
     throw new DataError(file, `${file}: too short to be an IDX file (${bytes.length} bytes; the header alone is at least 4)`);
   }
@@ -60,14 +97,18 @@ export function parseIdx(file: string, bytes: Buffer): IdxArray {
     throw new DataError(file, `${file}: truncated IDX header: ${rank} dimensions need ${headerSize} header bytes, found ${bytes.length}`);
   }
   const dims: number[] = [];
-  // Exact (BigInt): with many large dimensions a float product overflows to Infinity, and
-  // Infinity * 0 is NaN, which would slip past both size checks below.
-  let exact = 1n;
+  let count = 1n;
   for (let i = 0; i < rank; i++) {
     const d = bytes.readUInt32BE(4 + 4 * i);
     dims.push(d);
-    exact *= BigInt(d);
+    count *= BigInt(d);
   }
+  return { dims, headerSize, count };
+}
+
+/** Parses IDX bytes; `file` is only used in error messages. */
+export function parseIdx(file: string, bytes: Buffer): IdxArray {
+  const { dims, headerSize, count: exact } = parseIdxHeader(file, bytes);
   const found = bytes.length - headerSize;
   if (BigInt(found) < exact) {
     throw new DataError(file, `${file}: truncated: dimensions ${dims.join('x')} need ${exact} data bytes, found ${found}; re-download the file`);

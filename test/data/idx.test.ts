@@ -5,6 +5,7 @@ import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { readIdx } from '../../src/data/idx';
 import { DataError } from '../../src/data/errors';
 import { idxBytes, tempDir, writeFile, removeTempDirs } from './idx-fixtures';
@@ -90,4 +91,45 @@ test('absurd dimensions larger than the file', () => {
 
 test('a file shorter than any header', () => {
   expectDataError(writeFile(dir, 'tiny', Buffer.from([0, 0])), /too short/);
+});
+
+// A .gz file is inflated header first and then only as far as the header says: a small
+// archive that inflates to far more (a "gzip bomb", or a damaged stream spewing garbage)
+// fails fast without the reader ever holding the inflated bytes.
+function gzipBomb(trailerClaimsHeaderSize: boolean): Buffer {
+  const honest = idxBytes([2, 3, 4], pixels);
+  const gz = zlib.gzipSync(Buffer.concat([honest, Buffer.alloc(64 << 20)]), { level: 9 });
+  if (trailerClaimsHeaderSize) gz.writeUInt32LE(honest.length, gz.length - 4);
+  return gz;
+}
+
+function expectQuickDataError(name: string, gz: Buffer, pattern: RegExp): void {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, gz);
+  const before = process.memoryUsage().arrayBuffers;
+  const started = Date.now();
+  expectDataError(file, pattern);
+  assert.ok(Date.now() - started < 500, `took ${Date.now() - started} ms`);
+  // The 64 MiB never materialise (the file itself is ~64 KiB).
+  assert.ok(process.memoryUsage().arrayBuffers - before < 8 << 20, 'the reader inflated the bomb');
+}
+
+test('a gzip bomb whose trailer gives its real size is refused before inflating', () => {
+  expectQuickDataError('bomb-idx3-ubyte.gz', gzipBomb(false), /gzip trailer records 67108904 uncompressed bytes but the IDX header \(dimensions 2x3x4\) needs 40/);
+});
+
+test('a gzip bomb with a forged trailer stops inflating at the size its header declares', () => {
+  expectQuickDataError('forged-bomb-idx3-ubyte.gz', gzipBomb(true), /unexpected trailing bytes after the 24 data bytes of dimensions 2x3x4/);
+});
+
+test('a gzipped header claiming more than its compressed bytes can hold is truncated', () => {
+  const gz = zlib.gzipSync(idxBytes([60000, 28, 28], pixels));
+  expectQuickDataError('short-idx3-ubyte.gz', gz, /truncated: dimensions 60000x28x28 need 47040000 data bytes, more than \d+ compressed bytes can hold/);
+});
+
+test('a .gz file cut short is refused with a message naming it', () => {
+  const gz = zlib.gzipSync(idxBytes([100, 28, 28], new Uint8Array(100 * 28 * 28).map((_, i) => (i * 7919) % 251)));
+  const file = path.join(dir, 'cut-idx3-ubyte.gz');
+  fs.writeFileSync(file, gz.subarray(0, gz.length >> 1));
+  expectDataError(file, /damaged|not a valid gzip file/);
 });
