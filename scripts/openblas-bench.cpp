@@ -1,14 +1,17 @@
 // OpenBLAS yardstick for the GEMM engine: GFLOP/s of cblas_sgemm (row-major) at the shapes
 // scripts/gemm-bench.js times, per thread count, median of several runs. Not part of the
-// addon; built by hand:
+// addon: scripts/gemm-bench.js compiles it when OpenBLAS is installed and runs it shape by
+// shape, alternating with the addon. By hand:
 //   g++ -O2 -o /tmp/openblas-bench scripts/openblas-bench.cpp -lopenblas
-//   OPENBLAS_CORETYPE=SkylakeX /tmp/openblas-bench [runs] [threads...]
+//   OPENBLAS_CORETYPE=SkylakeX /tmp/openblas-bench [runs] [threads...]      (the table)
+//   /tmp/openblas-bench --shape M N K TRANS_A TRANS_B THREADS RUNS         (one line: median best)
 // (SkylakeX selects OpenBLAS's AVX-512 kernels on AMD CPUs it does not recognise.)
 #include <cblas.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 extern "C" void openblas_set_num_threads(int);
@@ -68,6 +71,13 @@ static Rate time_shape(const Shape& s, int runs) {
 }
 
 int main(int argc, char** argv) {
+  if (argc == 9 && std::string(argv[1]) == "--shape") {
+    Shape s{"shape", atoi(argv[5]) != 0, atoi(argv[6]) != 0, atoi(argv[2]), atoi(argv[3]), atoi(argv[4])};
+    openblas_set_num_threads(atoi(argv[7]));
+    Rate r = time_shape(s, atoi(argv[8]));
+    printf("%.2f %.2f\n", r.median, r.best);
+    return 0;
+  }
   int runs = argc > 1 ? atoi(argv[1]) : 7;
   std::vector<int> threads;
   for (int i = 2; i < argc; ++i) threads.push_back(atoi(argv[i]));
