@@ -21,4 +21,20 @@ void elementwise_add_backward(size_t count,
                               float* db,          // (count) or nullptr
                               bool accumulate_b);
 
+// The add followed by a ReLU in one pass (the network fuses an add whose only consumer is a
+// relu): out = max(a + b, 0), bitwise elementwise_add_forward then the ReLU. Backward takes
+// the ReLU's output y and the gradient wrt it: da (=|+=) (y > 0 ? dout : 0), db likewise,
+// with the aliasing contract above.
+void elementwise_add_relu_forward(size_t count,
+                                  const float* a,  // (count)
+                                  const float* b,  // (count)
+                                  float* out);     // (count)
+void elementwise_add_relu_backward(size_t count,
+                                   const float* y,     // (count): the ReLU's output
+                                   const float* dout,  // (count): gradient wrt y
+                                   float* da,          // (count) or nullptr
+                                   bool accumulate_a,
+                                   float* db,          // (count) or nullptr
+                                   bool accumulate_b);
+
 }  // namespace cnn

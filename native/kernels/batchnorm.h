@@ -49,4 +49,25 @@ void batchnorm_backward(int n, int c, int s,
                         float* dbeta,               // (C)
                         bool accumulate);
 
+// Training batch norm followed by ReLU in the same passes (the network fuses a batchnorm whose
+// only consumer is a relu; evaluation runs the two apart): y = max(bn(x), 0) with bn(x)
+// computed exactly as above, so the result is bitwise that of batchnorm_forward_train followed
+// by activation_forward(Relu). Backward takes dy, the gradient wrt the ReLU's output, and
+// recomputes the ReLU's mask from x, gamma, beta and the saved statistics (bn(x) > 0): the
+// bn output itself need not be stored.
+void batchnorm_relu_forward_train(int n, int c, int s, const float* x, const float* gamma, const float* beta,
+                                  float eps, float momentum, float* y, float* save_mean, float* save_inv_std,
+                                  float* running_mean, float* running_var);
+void batchnorm_relu_backward(int n, int c, int s,
+                             const float* x,             // (N, C, S): forward input of the batch norm
+                             const float* gamma,         // (C)
+                             const float* beta,          // (C)
+                             const float* save_mean,     // (C)
+                             const float* save_inv_std,  // (C)
+                             const float* dy,            // (N, C, S): gradient wrt the ReLU's output
+                             float* dx,                  // (N, C, S) or nullptr
+                             float* dgamma,              // (C)
+                             float* dbeta,               // (C)
+                             bool accumulate);
+
 }  // namespace cnn

@@ -6,13 +6,12 @@
 // identical results. Survivors are selected by multiplying with mask * scale rather than by
 // a branch: a random mask would mispredict half the branches.
 #include "kernels/dropout.h"
-#include "kernels/threads.h"
+#include "kernels/parallel_range.h"
 
 namespace cnn {
 
 namespace {
 
-constexpr size_t kParallelMinCount = 32 * 1024;
 constexpr uint64_t kGolden = 0x9E3779B97F4A7C15ull;
 
 uint64_t mix64(uint64_t z) {
@@ -43,13 +42,13 @@ void dropout_forward(size_t count, float p, uint32_t seed, uint32_t stream,
                      uint8_t* mask) {   // (count)
   const uint64_t key = stream_key(seed, stream), threshold = drop_threshold(p);
   const float scale = survivor_scale(p);
-  const long long n = (long long)count;
-#pragma omp parallel for schedule(static) num_threads(num_threads()) if (count > kParallelMinCount)
-  for (long long i = 0; i < n; ++i) {
-    const uint8_t kept = keep(key, (uint64_t)i, threshold) ? 1 : 0;
-    mask[i] = kept;
-    y[i] = x[i] * (scale * (float)kept);
-  }
+  for_each_range(count, [=](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) {
+      const uint8_t kept = keep(key, (uint64_t)i, threshold) ? 1 : 0;
+      mask[i] = kept;
+      y[i] = x[i] * (scale * (float)kept);
+    }
+  });
 }
 
 void dropout_backward(size_t count, float p,
@@ -58,14 +57,14 @@ void dropout_backward(size_t count, float p,
                       float* dx,            // (count)
                       bool accumulate) {
   const float scale = survivor_scale(p);
-  const long long n = (long long)count;
-  if (accumulate) {
-#pragma omp parallel for simd schedule(static) num_threads(num_threads()) if (count > kParallelMinCount)
-    for (long long i = 0; i < n; ++i) dx[i] += dy[i] * (scale * (float)mask[i]);
-  } else {
-#pragma omp parallel for simd schedule(static) num_threads(num_threads()) if (count > kParallelMinCount)
-    for (long long i = 0; i < n; ++i) dx[i] = dy[i] * (scale * (float)mask[i]);
-  }
+  for_each_range(count, [=](size_t lo, size_t hi) {
+    const uint8_t* m = mask + lo;
+    const float* d = dy + lo;
+    float* g = dx + lo;
+    const size_t n = hi - lo;
+    if (accumulate) for (size_t i = 0; i < n; ++i) g[i] += d[i] * (scale * (float)m[i]);
+    else for (size_t i = 0; i < n; ++i) g[i] = d[i] * (scale * (float)m[i]);
+  });
 }
 
 }  // namespace cnn

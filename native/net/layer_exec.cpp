@@ -107,6 +107,32 @@ void lrn_layer_backward(LayerState& L, int n, const float* x, float* dx, bool ac
 
 }  // namespace
 
+void fused_relu_forward(LayerState& producer, LayerState& relu, int n, float* params, const LayerIO& io) {
+  const LayerDesc& d = producer.desc;
+  if (d.kind == LayerKind::Add) {
+    elementwise_add_relu_forward((size_t)n * d.in_shape.count(), io.x[0], io.x[1], relu.out.data());
+    return;
+  }
+  BnView v = bn_view(producer, params);  // plan_fusion fuses only batchnorm and add
+  batchnorm_relu_forward_train(n, v.c, v.s, io.x[0], weight_of(d, params), bias_of(d, params), d.eps, d.bn_momentum,
+                               relu.out.data(), producer.bn_mean.data(), producer.bn_inv_std.data(), v.running_mean,
+                               v.running_var);
+}
+
+void fused_relu_backward(LayerState& producer, LayerState& relu, int n, const float* params, float* grads,
+                         const LayerIO& io) {
+  const LayerDesc& d = producer.desc;
+  if (d.kind == LayerKind::Add) {
+    elementwise_add_relu_backward((size_t)n * d.in_shape.count(), relu.out.data(), relu.dout.data(), io.dx[0],
+                                  io.accumulate[0], io.dx[1], io.accumulate[1]);
+    return;
+  }
+  int c = d.in_shape.c, s = d.in_shape.h * d.in_shape.w;
+  batchnorm_relu_backward(n, c, s, io.x[0], weight_of(d, params), bias_of(d, params), producer.bn_mean.data(),
+                          producer.bn_inv_std.data(), relu.dout.data(), io.dx[0], weight_of(d, grads),
+                          bias_of(d, grads), io.accumulate[0]);
+}
+
 void prepare_layer(LayerState& L) {
   const LayerDesc& d = L.desc;
   const Shape3& in = d.in_shape;

@@ -28,4 +28,12 @@ void layer_backward(LayerState& L, int n,
                     float* workspace,     // conv scratch
                     float* scratch);      // subsample: (n, C, OH, OW)
 
+// Training forward and backward of a batchnorm or add (producer) fused with the relu that
+// consumes it: forward writes relu.out (bitwise what the two layers give one after the
+// other); backward reads relu.dout (and relu.out, the add's mask) and writes the producer's
+// parameter gradients and its inputs' gradients io.dx.
+void fused_relu_forward(LayerState& producer, LayerState& relu, int n, float* params, const LayerIO& io);
+void fused_relu_backward(LayerState& producer, LayerState& relu, int n, const float* params, float* grads,
+                         const LayerIO& io);
+
 }  // namespace cnn

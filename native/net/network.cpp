@@ -83,6 +83,7 @@ void Network::plan_memory() {
   }
   cfg_.layers.clear();  // moved into layers_
   mark_gradient_paths();
+  plan_fusion();
   scratch_.assign(scratch, 0.0f);
   probs_.assign(nb * (size_t)cfg_.classes, 0.0f);
   zero_labels_.assign(nb, 0);
@@ -156,11 +157,18 @@ float* Network::input_grad(int producer, bool* accumulate) {
   return p.dout.data();
 }
 
+// In training, a batchnorm or add fused with its relu computes both (the relu's forward is
+// then nothing; the profile books the pair's time on the producer).
 void Network::forward(const float* x, int n, bool train, uint32_t seed) {
   for (size_t i = 0; i < layers_.size(); ++i) {
+    LayerState& L = layers_[i];
+    if (train && L.fused_into_producer) continue;
     auto t0 = std::chrono::steady_clock::now();
-    layer_forward(layers_[i], n, cfg_.params, layer_io(x, (int)i), workspace_.data(), train && !layers_[i].desc.frozen, seed);
-    if (profiling_) layers_[i].forward_seconds += seconds_since(t0);
+    if (train && L.fused_relu >= 0)
+      fused_relu_forward(L, layers_[(size_t)L.fused_relu], n, cfg_.params, layer_io(x, (int)i));
+    else
+      layer_forward(L, n, cfg_.params, layer_io(x, (int)i), workspace_.data(), train && !L.desc.frozen, seed);
+    if (profiling_) L.forward_seconds += seconds_since(t0);
   }
 }
 
@@ -174,15 +182,20 @@ StepStats Network::loss(const int32_t* labels, int n, float* probs, bool want_dl
   return StepStats{r.loss_sum / n, r.correct};
 }
 
+// A relu fused into its producer is skipped; the producer then runs when the relu's output
+// has a gradient, from the relu's dout.
 void Network::backward(const float* x, int n) {
   if (cfg_.param_count) std::memset(cfg_.grads, 0, cfg_.param_count * sizeof(float));
   for (int i = (int)layers_.size() - 1; i >= 0; --i) {
     LayerState& L = layers_[i];
-    if (!L.dout_written) continue;  // nothing consumes this output: its gradients are zero
+    if (L.fused_into_producer) continue;
+    LayerState* relu = L.fused_relu >= 0 ? &layers_[(size_t)L.fused_relu] : nullptr;
+    if (!(relu ? relu->dout_written : L.dout_written)) continue;  // nothing consumes this output: zero gradients
     LayerIO io = layer_io(x, i);
     for (int k = 0; k < io.count; ++k) io.dx[k] = input_grad(L.desc.inputs[k], &io.accumulate[k]);
     auto t0 = std::chrono::steady_clock::now();
-    if (L.desc.frozen && L.desc.kind == LayerKind::BatchNorm) frozen_batchnorm_backward(L, n, io);
+    if (relu) fused_relu_backward(L, *relu, n, cfg_.params, cfg_.grads, io);
+    else if (L.desc.frozen && L.desc.kind == LayerKind::BatchNorm) frozen_batchnorm_backward(L, n, io);
     else layer_backward(L, n, cfg_.params, cfg_.grads, io, workspace_.data(), scratch_.data());
     if (profiling_) L.backward_seconds += seconds_since(t0);
   }

@@ -110,6 +110,25 @@ test('batch norm: a large common offset does not cancel the variance (two-pass s
   assertClose(y, ref.y, 'y with mean ~1000', 1e-4);
 });
 
+test('batch norm: the variance survives a first image far from the rest (shifted sums)', () => {
+  // The kernel sums x - K and (x - K)^2 with K the mean of a channel's first plane: here that
+  // plane sits 8 standard deviations away, on a common offset of 1000, planes of 2048 values
+  // (two flushes of the float lanes per plane) and a small odd plane.
+  for (const [n, c, s] of [[6, 2, 2048], [9, 3, 7]]) {
+    const rng = new Rng(123 + s);
+    const v = inputs(rng, n, c, s, 1000);
+    for (let i = 0; i < c * s; i++) v.x[i] += 8;  // image 0
+    const ref = batchNormTrainRef(n, c, s, v.x, v.gamma, v.beta, EPS, MOMENTUM, v.rm, v.rv);
+    const y = new Float32Array(n * c * s), mean = new Float32Array(c), invStd = new Float32Array(c);
+    const rm = v.rm.slice(), rv = v.rv.slice();
+    native.batchNormForward(n, c, s, v.x, v.gamma, v.beta, rm, rv, EPS, MOMENTUM, true, y, mean, invStd);
+    assertClose(mean, ref.mean, `mean n=${n} s=${s}`, 1e-6);
+    assertClose(invStd, ref.invStd, `inv_std n=${n} s=${s}`, 1e-5);
+    assertClose(rv, ref.runningVar, `running var n=${n} s=${s}`, 1e-5);
+    assertClose(y, ref.y, `y n=${n} s=${s}`, 1e-4);
+  }
+});
+
 test('batch norm: custom eps and momentum follow PyTorch formulas; momentum 0 keeps running statistics', () => {
   const rng = new Rng(7);
   const [n, c, s] = [3, 2, 5];

@@ -1,0 +1,118 @@
+// Training fuses a batchnorm or add with the relu that is its only consumer (native/net/
+// fusion.cpp). Fusion must change no number: training steps with it and without it
+// (CNN_FUSE_RELU=0, read when a network is created) give bitwise the same losses, gradients,
+// parameters and running statistics, at 1 and 2 threads, on a net that has every case:
+// batchnorm -> relu, add -> relu, an add of a layer to itself -> relu (its two input
+// gradients are one buffer), a batchnorm read by two layers (not fused), a fused pair whose
+// input gradient accumulates, and a dead relu branch. Sizes reach the parallel paths.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadNative, type SgdSettings } from '../../src/native';
+import { build, initParams, planTiny, randomData, type TinyNet } from './tiny-nets';
+
+const addon = loadNative();
+const SGD: SgdSettings = { lr: 0.05, momentum: 0.9, weightDecay: 1e-3 };
+
+function fusionNet(): TinyNet {
+  return planTiny([4, 16, 16], [
+    { kind: 'conv2d', filters: 8, k: 3, p: 1 },   // 0: [8,16,16], read by 1 and 4: its gradient accumulates
+    { kind: 'batchnorm' },                         // 1: fused with 2
+    { kind: 'relu' },                              // 2
+    { kind: 'conv2d', filters: 8, k: 3, p: 1 },   // 3
+    { kind: 'batchnorm', from: 0 },                // 4: fused with 5, input gradient accumulates
+    { kind: 'relu' },                              // 5
+    { kind: 'add', from: [3, 5] },                 // 6: fused with 7
+    { kind: 'relu' },                              // 7
+    { kind: 'batchnorm' },                         // 8: read by 9 and 10, not fused
+    { kind: 'relu' },                              // 9
+    { kind: 'add', from: [8, 9] },                 // 10
+    { kind: 'add', from: [10, 10] },               // 11: a layer added to itself, fused with 12
+    { kind: 'relu' },                              // 12
+    { kind: 'relu', from: 11 },                    // 13: dead branch (11 has two consumers: 12 is not fused)
+    { kind: 'maxpool', k: 4, from: 12 },           // 14: [8,4,4]
+    { kind: 'flatten' },                           // 15
+    { kind: 'dense', units: 5 },                   // 16
+  ]);
+}
+
+// Fused pairs: 1-2, 4-5, 6-7 and 8-9. Planes of 15x15 = 225 values: the kernels' scalar tails
+// (225 = 14 * 16 + 1) must recompute the ReLU's mask as the vector loops do.
+function fusionNetNoDeadBranch(): TinyNet {
+  return planTiny([4, 15, 15], [
+    { kind: 'conv2d', filters: 8, k: 3, p: 1 },
+    { kind: 'batchnorm' },
+    { kind: 'relu' },
+    { kind: 'conv2d', filters: 8, k: 3, p: 1 },
+    { kind: 'batchnorm', from: 0 },
+    { kind: 'relu' },
+    { kind: 'add', from: [3, 5] },
+    { kind: 'relu' },
+    { kind: 'add', from: [7, 7] },                 // 8: a layer added to itself, fused with 9
+    { kind: 'relu' },                              // 9
+    { kind: 'maxpool', k: 5 },                     // 10: [8,3,3], windows cover the whole 15x15 (the tail too)
+    { kind: 'flatten' },
+    { kind: 'dense', units: 5 },
+  ]);
+}
+
+async function train(tiny: TinyNet, threads: number, fuse: boolean) {
+  const n = 64;
+  const before = process.env.CNN_FUSE_RELU;
+  if (fuse) delete process.env.CNN_FUSE_RELU;
+  else process.env.CNN_FUSE_RELU = '0';
+  let b;
+  try {
+    b = build(addon, tiny, initParams(tiny, 5), n, threads);
+  } finally {
+    if (before === undefined) delete process.env.CNN_FUSE_RELU;
+    else process.env.CNN_FUSE_RELU = before;
+  }
+  b.net.setProfiling(true);
+  const losses: number[] = [];
+  const gradients: Float32Array[] = [];
+  for (let step = 0; step < 3; step++) {
+    const { x, labels } = randomData(tiny, n, 40 + step);
+    losses.push((await b.net.computeGradients(x, labels, n)).loss);
+    gradients.push(b.grads.slice());
+    await b.net.trainStep(x, labels, n, SGD);
+  }
+  const profile = b.net.profile();
+  b.net.setProfiling(false);
+  // Evaluation runs unfused: every layer's output is there to inspect.
+  const { x, labels } = randomData(tiny, n, 99);
+  const evalLoss = (await b.net.evaluate(x, labels, n, new Float32Array(n * tiny.classes))).loss;
+  const outputs = tiny.layers.map((l, i) => {
+    const out = new Float32Array(n * l.outShape[0] * l.outShape[1] * l.outShape[2]);
+    b.net.layerOutput(i, n, out);
+    return out;
+  });
+  return { losses, gradients, params: b.params, evalLoss, outputs, profile };
+}
+
+const cases = [
+  { name: 'with a dead branch and an unfused batchnorm', net: fusionNet, fusedRelus: [2, 5, 7] },
+  { name: 'with an add of a layer to itself, odd plane size', net: fusionNetNoDeadBranch, fusedRelus: [2, 5, 7, 9] },
+];
+
+for (const { name, net, fusedRelus } of cases) {
+  for (const threads of [1, 2]) {
+    test(`relu fusion (${name}, ${threads} thread${threads > 1 ? 's' : ''}): training is bitwise the same as unfused`, async () => {
+      const tiny = net();
+      const fused = await train(tiny, threads, true), plain = await train(tiny, threads, false);
+      assert.deepEqual(fused.losses, plain.losses, 'losses');
+      fused.gradients.forEach((g, k) => assert.deepEqual(g, plain.gradients[k], `gradients of step ${k}`));
+      assert.deepEqual(fused.params, plain.params, 'parameters and running statistics after 3 steps');
+      assert.equal(fused.evalLoss, plain.evalLoss);
+      fused.outputs.forEach((o, i) => assert.deepEqual(o, plain.outputs[i], `layerOutput(${i}) after evaluate`));
+      assert.ok(fused.gradients[0].some((v) => v !== 0), 'gradients flow');
+      // The fused relus did no work of their own (the profile books it on their producer).
+      tiny.layers.forEach((l, i) => {
+        if (l.kind !== 'relu') return;
+        const t = fused.profile.layers[i], u = plain.profile.layers[i];
+        const isFused = fusedRelus.includes(i);
+        assert.equal(t.forwardMs === 0 && t.backwardMs === 0, isFused, `layer ${i} (relu) fused: ${isFused}`);
+        assert.ok(u.forwardMs > 0, `layer ${i} (relu) runs on its own without fusion`);
+      });
+    });
+  }
+}
