@@ -237,6 +237,8 @@ export interface LayerTime {
   kind: NativeLayerKind;
   forwardMs: number;
   backwardMs: number;
+  /** A relu that training fuses into the batchnorm or add before it: that layer's name (its time is booked there). */
+  fusedInto?: string;
 }
 
 export interface NetworkProfile {

@@ -256,6 +256,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
       o.Set("kind", cnn::layer_kind_name(p.layers[i].kind));
       o.Set("forwardMs", p.layers[i].forward_seconds * 1e3);
       o.Set("backwardMs", p.layers[i].backward_seconds * 1e3);
+      if (p.layers[i].fused_into >= 0) o.Set("fusedInto", p.layers[(size_t)p.layers[i].fused_into].name);
       layers[(uint32_t)i] = o;
     }
     Napi::Object r = Napi::Object::New(env);

@@ -268,7 +268,8 @@ void Network::set_profiling(bool on) {
 StepProfile Network::profile() const {
   StepProfile p;
   for (const LayerState& L : layers_)
-    p.layers.push_back(LayerTime{L.desc.name, L.desc.kind, L.forward_seconds, L.backward_seconds});
+    p.layers.push_back(LayerTime{L.desc.name, L.desc.kind, L.forward_seconds, L.backward_seconds,
+                                 L.fused_into_producer ? L.desc.inputs[0] : -1});
   p.loss_seconds = loss_seconds_;
   p.update_seconds = update_seconds_;
   p.steps = profiled_steps_;

@@ -123,6 +123,7 @@ struct LayerTime {
   std::string name;
   LayerKind kind;
   double forward_seconds, backward_seconds;
+  int fused_into;  // a relu fused into its producer in training: the producer's index (its time is there), else -1
 };
 struct StepProfile {
   std::vector<LayerTime> layers;

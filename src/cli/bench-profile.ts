@@ -10,7 +10,11 @@ export function formatProfile(p: NetworkProfile, stepMs: number): string {
     accounted += fwd + bwd;
     rows.push([name, kind, fwd.toFixed(3), bwd.toFixed(3), `${(((fwd + bwd) / stepMs) * 100).toFixed(1)}%`]);
   };
-  for (const l of p.layers) row(l.name, l.kind, l.forwardMs / steps, l.backwardMs / steps);
+  for (const l of p.layers) {
+    // A relu fused into its producer does no work of its own: its time is in that layer's row.
+    if (l.fusedInto !== undefined) rows.push([l.name, l.kind, `in ${l.fusedInto}`, `in ${l.fusedInto}`, '']);
+    else row(l.name, l.kind, l.forwardMs / steps, l.backwardMs / steps);
+  }
   row('(loss)', 'softmax-xent', p.lossMs / steps, 0);
   row('(update)', 'sgd', 0, p.updateMs / steps);
   const other = stepMs - accounted;

@@ -111,6 +111,8 @@ for (const { name, net, fusedRelus } of cases) {
         const t = fused.profile.layers[i], u = plain.profile.layers[i];
         const isFused = fusedRelus.includes(i);
         assert.equal(t.forwardMs === 0 && t.backwardMs === 0, isFused, `layer ${i} (relu) fused: ${isFused}`);
+        assert.equal(t.fusedInto, isFused ? fused.profile.layers[i - 1].name : undefined, `layer ${i} (relu) names the layer it is fused into (the one before it)`);
+        assert.equal(u.fusedInto, undefined);
         assert.ok(u.forwardMs > 0, `layer ${i} (relu) runs on its own without fusion`);
       });
     });
