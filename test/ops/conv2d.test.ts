@@ -47,11 +47,12 @@ const largeShapes: [string, Conv2dShape][] = [
   ['3 channels 5x5 pad 2, batch 5', shape(5, 3, 13, 11, 8, 5, 5, 1, 1, 2, 2)],
   ['1x1 pointwise, batch 3', shape(3, 16, 9, 9, 12, 1, 1, 1, 1, 0, 0)],
   ['1x1 pointwise, batch 7', shape(7, 8, 5, 5, 6, 1, 1, 1, 1, 0, 0)],
-  // Images go through GEMM in groups (about 1024 columns, bounded in bytes, when C*KH*KW
-  // >= 256): groups of 4 for 20x15 outputs, so batch 11 splits unevenly (4+4+3; per
-  // thread 4+1 and 4+2).
+  // Images go through GEMM in groups (at most about 1024 columns, bounded to 1 MiB of
+  // buffers but at least about 512 columns, when C*KH*KW >= 256): groups of 2 for 20x15
+  // outputs, so batch 11 splits unevenly (2+2+2+2+2+1; per thread 2+2+1 and 2+2+2).
   ['same 3x3, images grouped unevenly, batch 11', shape(11, 32, 20, 15, 5, 3, 3, 1, 1, 1, 1)],
-  ['wide input: the group bounded by its buffer size, batch 13', shape(13, 256, 6, 6, 4, 3, 3, 1, 1, 1, 1)],
+  ['wide input: the group bounded by its buffer size (20 images), batch 45', shape(45, 40, 6, 6, 4, 3, 3, 1, 1, 1, 1)],
+  ['wider input: the group kept at 512 columns (15 images) past its buffer size, batch 17', shape(17, 256, 6, 6, 4, 3, 3, 1, 1, 1, 1)],
   ['3x3 stride 2 pad 1 (downsampling), grouped, batch 6', shape(6, 32, 10, 10, 6, 3, 3, 2, 2, 1, 1)],
   ['1x1 stride 2, grouped, batch 5', shape(5, 256, 9, 9, 4, 1, 1, 2, 2, 0, 0)],
   ['5x5 pad 2 with 7x7 planes (AlexNet-like), batch 9', shape(9, 12, 7, 7, 7, 5, 5, 1, 1, 2, 2)],
@@ -128,8 +129,8 @@ test('conv2d: finite differences agree with the reference adjoint (the large-sha
   assertClose(adj.db, k.db, 'db', 1e-8);
 });
 
-// The second shape runs in grouped GEMMs (6x6 planes: groups of 29 images, so 29+29+12
-// on one thread and 29+6 on each of two).
+// The second shape runs in grouped GEMMs (6x6 planes: groups of 24 images, so 24+24+22
+// on one thread and 24+11 on each of two).
 for (const s of [shape(5, 3, 12, 12, 6, 3, 3, 1, 1, 1, 1), shape(70, 32, 6, 6, 8, 3, 3, 1, 1, 1, 1)]) {
   test(`conv2d: results for one thread count are reproducible, and 1 and 2 threads agree (batch ${s.n})`, () => {
     const runs = conv2dRepeatRuns(native, s, 7);

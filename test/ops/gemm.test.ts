@@ -58,10 +58,12 @@ function assertClose(got: Float32Array, want: Float64Array, bound: Float64Array,
 }
 
 // Register blocks are at most 14x32, cache blocks at most 2688 rows, 384 of K and 480 columns,
-// and products above 128^3 run in parallel: these sizes straddle all of them, on both sides.
+// B is read in place (not packed) for up to 4 row panels of A or when A's block and one B
+// panel fit in 48 KiB (short K), and products above 128^3 run in parallel: these sizes
+// straddle all of them, on both sides.
 const SIZES: Array<[number, number, number]> = [
   [1, 1, 1], [7, 13, 5], [14, 32, 16], [15, 33, 17], [40, 9, 3], [6, 600, 25], [65, 97, 300],
-  [257, 33, 1029], [40, 1000, 60], [2700, 20, 40],
+  [257, 33, 1029], [40, 1000, 60], [2700, 20, 40], [48, 50, 800], [100, 70, 60], [128, 70, 800],
 ];
 const TRANSPOSES: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false], [true, true]];
 const SCALARS: Array<[number, number]> = [[1, 0], [1, 1], [0.5, -2], [-1.5, 0.25]];
