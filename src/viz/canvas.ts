@@ -52,6 +52,26 @@ export class Canvas {
 
   /** A straight line `thickness` pixels wide (a square brush along Bresenham's path). */
   line(x0: number, y0: number, x1: number, y1: number, color: Rgb, thickness = 1): void {
+    this.dashedLine(x0, y0, x1, y1, color, thickness, []);
+  }
+
+  /**
+   * A line drawn only on the "on" stretches of `dash` (pixels on, off, on, ...; empty: solid),
+   * starting `phase` pixels into the pattern. Returns the phase at the end, so that a polyline's
+   * segments continue one pattern.
+   */
+  dashedLine(x0: number, y0: number, x1: number, y1: number, color: Rgb, thickness: number, dash: number[], phase = 0): number {
+    const period = dash.reduce((a, b) => a + b, 0);
+    const drawn = (step: number): boolean => {
+      if (period <= 0) return true;
+      let at = step % period;
+      for (let i = 0; i < dash.length; i++) {
+        if (at < dash[i]) return i % 2 === 0;
+        at -= dash[i];
+      }
+      return true;
+    };
+    let step = phase;
     let x = Math.round(x0);
     let y = Math.round(y0);
     const xe = Math.round(x1);
@@ -63,11 +83,13 @@ export class Canvas {
     const half = Math.floor((thickness - 1) / 2);
     let err = dx + dy;
     for (;;) {
-      this.fillRect(x - half, y - half, thickness, thickness, color);
+      if (drawn(step)) this.fillRect(x - half, y - half, thickness, thickness, color);
       if (x === xe && y === ye) break;
       const e2 = 2 * err;
       if (e2 >= dy) { err += dy; x += sx; }
       if (e2 <= dx) { err += dx; y += sy; }
+      step++;
     }
+    return step;
   }
 }

@@ -1,7 +1,8 @@
 // The training curves `cnn plot` draws, read from the metrics log `cnn train --metrics`
 // writes (one JSON object per epoch; see src/train/metrics.ts). A log that a run appended to
 // twice (a resumed run repeats no epoch; a new run into the same file starts again at 1)
-// keeps the last record of each epoch.
+// keeps the last record of each epoch. Several logs (runs to compare) combine into one set of
+// curves whose every curve names its run.
 import * as fs from 'node:fs';
 
 export type SeriesName = 'train' | 'val' | 'test';
@@ -10,6 +11,8 @@ export interface Curve {
   name: SeriesName;
   /** [epoch, value] pairs in epoch order. */
   points: Array<[number, number]>;
+  /** Set when several runs share the figure: which run (its label and position) this curve is from. */
+  run?: { label: string; index: number };
 }
 
 export interface TrainingCurves {
@@ -65,4 +68,15 @@ export function readMetrics(file: string): TrainingCurves {
     throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   return parseMetrics(text, file);
+}
+
+/** One figure's curves for several runs: every curve keeps its series and names its run. */
+export function combineRuns(runs: Array<{ label: string; curves: TrainingCurves }>): TrainingCurves {
+  const tag = (label: string, index: number) => (c: Curve): Curve => ({ ...c, run: { label, index } });
+  const epochs = [...new Set(runs.flatMap((r) => r.curves.epochs))].sort((a, b) => a - b);
+  return {
+    epochs,
+    loss: runs.flatMap((r, i) => r.curves.loss.map(tag(r.label, i))),
+    accuracy: runs.flatMap((r, i) => r.curves.accuracy.map(tag(r.label, i))),
+  };
 }

@@ -1,7 +1,9 @@
 // Where everything of the training-curve figure goes, shared by the SVG writer and the PNG
 // rasteriser so the two pictures agree: two panels side by side (loss, accuracy), each with
 // axes, "nice" ticks (1, 2 or 5 times a power of ten), one polyline per curve with a marker
-// at every epoch, and a legend.
+// at every epoch, and a legend. One run: a colour per series (train, val, test). Several runs
+// (cnn plot A.jsonl B.jsonl): a colour per run and a line style per series, as in He et al.'s
+// figures (train dashed, test solid), with a legend naming the runs and the styles.
 import type { Curve, SeriesName, TrainingCurves } from './plot-data';
 import type { Rgb } from './canvas';
 
@@ -15,6 +17,50 @@ export const SERIES_COLORS: Record<SeriesName, Rgb> = {
   val: [44, 160, 44],
   test: [214, 39, 40],
 };
+
+/** Colours of the runs when several share a figure (matplotlib's tab10 order). */
+export const RUN_COLORS: Rgb[] = [
+  [31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189],
+  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
+];
+
+const LEGEND_GREY: Rgb = [80, 80, 80];
+
+/** Dash pattern in pixels (on, off, ...); empty for a solid line. */
+export type Dash = number[];
+
+/** In a comparison of runs the series differ by line style: test solid, train dashed, val dotted. */
+export const SERIES_DASH: Record<SeriesName, Dash> = {
+  test: [],
+  train: [6, 4],
+  val: [2, 3],
+};
+
+export interface CurveStyle {
+  color: Rgb;
+  dash: Dash;
+}
+
+export function curveStyle(c: Curve): CurveStyle {
+  if (c.run === undefined) return { color: SERIES_COLORS[c.name], dash: [] };
+  return { color: RUN_COLORS[c.run.index % RUN_COLORS.length], dash: SERIES_DASH[c.name] };
+}
+
+export interface LegendEntry extends CurveStyle {
+  label: string;
+}
+
+/** One row per curve for one run; for several runs, one row per run (its colour) and one per series (its line style). */
+export function legendEntries(p: Panel): LegendEntry[] {
+  const runs = new Map<number, string>();
+  for (const c of p.curves) if (c.run !== undefined) runs.set(c.run.index, c.run.label);
+  if (runs.size === 0) return p.curves.map((c) => ({ label: c.name, ...curveStyle(c) }));
+  const entries: LegendEntry[] = [...runs].sort((a, b) => a[0] - b[0])
+    .map(([index, label]) => ({ label, color: RUN_COLORS[index % RUN_COLORS.length], dash: [] }));
+  const series = [...new Set(p.curves.map((c) => c.name))];
+  for (const name of series) entries.push({ label: name, color: LEGEND_GREY, dash: SERIES_DASH[name] });
+  return entries;
+}
 
 export interface Axis {
   min: number;
@@ -112,11 +158,15 @@ export function tickStep(axis: Axis): number {
 }
 
 /** Legend rows: top-left corner of the legend box and its size. */
-export const LEGEND = { row: 14, swatch: 18, width: 70, padding: 6 };
+export const LEGEND = { row: 14, swatch: 18, width: 70, padding: 6, charWidth: 6 };
 
 export function legendBox(p: Panel): { x: number; y: number; width: number; height: number } {
-  const height = p.curves.length * LEGEND.row + LEGEND.padding * 2 - 4;
-  const x = p.left + p.width - LEGEND.width - 8;
+  const entries = legendEntries(p);
+  const height = entries.length * LEGEND.row + LEGEND.padding * 2 - 4;
+  // Wide enough for the longest label (run names can be long), at the bitmap font's 6 pixels a character.
+  const longest = Math.max(...entries.map((e) => e.label.length));
+  const width = Math.max(LEGEND.width, LEGEND.swatch + 16 + longest * LEGEND.charWidth);
+  const x = p.left + p.width - width - 8;
   const y = p.legend === 'top-right' ? p.top + 8 : p.top + p.height - height - 8;
-  return { x, y, width: LEGEND.width, height };
+  return { x, y, width, height };
 }

@@ -4,7 +4,7 @@ import { Canvas, WHITE, BLACK, type Rgb } from './canvas';
 import { drawText, drawTextVertical, textWidth, textHeight } from './font';
 import type { TrainingCurves } from './plot-data';
 import {
-  PLOT_WIDTH, PLOT_HEIGHT, SERIES_COLORS, LEGEND, plotPanels, xToPixel, yToPixel, formatTick, tickStep, legendBox, type Panel,
+  PLOT_WIDTH, PLOT_HEIGHT, LEGEND, plotPanels, xToPixel, yToPixel, formatTick, tickStep, legendBox, curveStyle, legendEntries, type Panel,
 } from './plot-layout';
 
 const GRID: Rgb = [224, 224, 224];
@@ -33,9 +33,10 @@ function drawPanel(canvas: Canvas, p: Panel): void {
   drawText(canvas, Math.round(p.left + p.width / 2 - textWidth(p.x.label) / 2), bottom + 26, p.x.label, BLACK);
   drawTextVertical(canvas, p.left - 52, Math.round(p.top + p.height / 2 + textWidth(p.y.label) / 2), p.y.label, BLACK);
   for (const c of p.curves) {
-    const color = SERIES_COLORS[c.name];
+    const { color, dash } = curveStyle(c);
     const pts = c.points.map(([x, y]) => [xToPixel(p, x), yToPixel(p, y)]);
-    for (let i = 1; i < pts.length; i++) canvas.line(pts[i - 1][0], pts[i - 1][1], pts[i][0], pts[i][1], color, 2);
+    let phase = 0;
+    for (let i = 1; i < pts.length; i++) phase = canvas.dashedLine(pts[i - 1][0], pts[i - 1][1], pts[i][0], pts[i][1], color, 2, dash, phase);
     for (const [x, y] of pts) canvas.fillRect(Math.round(x) - 2, Math.round(y) - 2, 5, 5, color);
   }
   const box = legendBox(p);
@@ -46,10 +47,10 @@ function drawPanel(canvas: Canvas, p: Panel): void {
   canvas.line(bx, by + box.height - 1, bx + box.width - 1, by + box.height - 1, FRAME);
   canvas.line(bx, by, bx, by + box.height - 1, FRAME);
   canvas.line(bx + box.width - 1, by, bx + box.width - 1, by + box.height - 1, FRAME);
-  p.curves.forEach((c, i) => {
+  legendEntries(p).forEach((e, i) => {
     const y = by + LEGEND.padding + i * LEGEND.row + 4;
-    canvas.line(bx + 6, y, bx + 6 + LEGEND.swatch, y, SERIES_COLORS[c.name], 2);
-    drawText(canvas, bx + 10 + LEGEND.swatch, y - Math.floor(textHeight() / 2), c.name, BLACK);
+    canvas.dashedLine(bx + 6, y, bx + 6 + LEGEND.swatch, y, e.color, 2, e.dash);
+    drawText(canvas, bx + 10 + LEGEND.swatch, y - Math.floor(textHeight() / 2), e.label, BLACK);
   });
 }
 

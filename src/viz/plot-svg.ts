@@ -2,12 +2,13 @@
 import type { Rgb } from './canvas';
 import type { TrainingCurves } from './plot-data';
 import {
-  PLOT_WIDTH, PLOT_HEIGHT, SERIES_COLORS, LEGEND, plotPanels, xToPixel, yToPixel, formatTick, tickStep, legendBox, type Panel,
+  PLOT_WIDTH, PLOT_HEIGHT, LEGEND, plotPanels, xToPixel, yToPixel, formatTick, tickStep, legendBox, curveStyle, legendEntries, type Dash, type Panel,
 } from './plot-layout';
 
 const hex = (c: Rgb) => '#' + c.map((v) => v.toString(16).padStart(2, '0')).join('');
 const num = (v: number) => Number(v.toFixed(2)).toString();
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const dashAttr = (dash: Dash) => (dash.length > 0 ? ` stroke-dasharray="${dash.join(' ')}"` : '');
 
 function panelSvg(p: Panel): string[] {
   const out: string[] = [];
@@ -32,17 +33,19 @@ function panelSvg(p: Panel): string[] {
   const ly = num(p.top + p.height / 2);
   out.push(`<text x="${p.left - 46}" y="${ly}" text-anchor="middle" font-size="12" transform="rotate(-90 ${p.left - 46} ${ly})">${esc(p.y.label)}</text>`);
   for (const c of p.curves) {
-    const color = hex(SERIES_COLORS[c.name]);
+    const style = curveStyle(c);
+    const color = hex(style.color);
     const points = c.points.map(([x, y]) => `${num(xToPixel(p, x))},${num(yToPixel(p, y))}`).join(' ');
-    out.push(`<polyline class="${c.name}" fill="none" stroke="${color}" stroke-width="2" points="${points}"/>`);
+    const run = c.run === undefined ? '' : ` data-run="${esc(c.run.label)}"`;
+    out.push(`<polyline class="${c.name}"${run} fill="none" stroke="${color}" stroke-width="2"${dashAttr(style.dash)} points="${points}"/>`);
     for (const [x, y] of c.points) out.push(`<circle cx="${num(xToPixel(p, x))}" cy="${num(yToPixel(p, y))}" r="2.5" fill="${color}"/>`);
   }
   const box = legendBox(p);
   out.push(`<rect x="${num(box.x)}" y="${num(box.y)}" width="${box.width}" height="${box.height}" fill="#fff" stroke="#999"/>`);
-  p.curves.forEach((c, i) => {
+  legendEntries(p).forEach((e, i) => {
     const y = box.y + LEGEND.padding + i * LEGEND.row + 4;
-    out.push(`<line x1="${num(box.x + 6)}" y1="${num(y)}" x2="${num(box.x + 6 + LEGEND.swatch)}" y2="${num(y)}" stroke="${hex(SERIES_COLORS[c.name])}" stroke-width="2"/>`);
-    out.push(`<text x="${num(box.x + 10 + LEGEND.swatch)}" y="${num(y)}" dominant-baseline="middle" font-size="11">${c.name}</text>`);
+    out.push(`<line x1="${num(box.x + 6)}" y1="${num(y)}" x2="${num(box.x + 6 + LEGEND.swatch)}" y2="${num(y)}" stroke="${hex(e.color)}" stroke-width="2"${dashAttr(e.dash)}/>`);
+    out.push(`<text x="${num(box.x + 10 + LEGEND.swatch)}" y="${num(y)}" dominant-baseline="middle" font-size="11">${esc(e.label)}</text>`);
   });
   out.push('</g>');
   return out;

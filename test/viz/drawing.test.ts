@@ -1,13 +1,14 @@
 // The drawing pieces on their own: the bitmap font, grid layout, normalisation, PNG round
-// trip, nice axis ticks, the metrics log reader, the choice of mistakes, filter tiles.
+// trip, nice axis ticks, the metrics log reader, several runs in one figure, the choice of
+// mistakes, filter tiles.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Canvas, BLACK, WHITE } from '../../src/viz/canvas';
 import { drawText, glyphRows, textWidth, CHAR_ADVANCE, fitText } from '../../src/viz/font';
 import { gridLayout, minMaxNormalise, renderGrid } from '../../src/viz/grid';
 import { encodePng, decodePng } from '../../src/viz/png';
-import { niceAxis, formatTick } from '../../src/viz/plot-layout';
-import { parseMetrics } from '../../src/viz/plot-data';
+import { niceAxis, formatTick, plotPanels, legendEntries, curveStyle, RUN_COLORS, SERIES_DASH } from '../../src/viz/plot-layout';
+import { parseMetrics, combineRuns } from '../../src/viz/plot-data';
 import { selectMistakes, mistakeLabels } from '../../src/viz/misclassified';
 import { filterTiles } from '../../src/viz/filters';
 
@@ -92,6 +93,33 @@ test('the metrics log: curves per series, val when present, the last record of a
   assert.deepEqual(c.accuracy[1].points, [[1, 60], [2, 75]]);
   assert.throws(() => parseMetrics('{"epoch": 1}\nnot json\n', 'm.jsonl'), /m\.jsonl: line 2 is not JSON/);
   assert.throws(() => parseMetrics('\n', 'm.jsonl'), /no epochs/);
+});
+
+test('a dashed line leaves its gaps, and a polyline continues the pattern across segments', () => {
+  const canvas = new Canvas(30, 3, WHITE);
+  const end = canvas.dashedLine(0, 1, 9, 1, BLACK, 1, [3, 2]);
+  canvas.dashedLine(9, 1, 19, 1, BLACK, 1, [3, 2], end);
+  const row = Array.from({ length: 20 }, (_, x) => (canvas.getPixel(x, 1)[0] === 0 ? '#' : '.')).join('');
+  assert.equal(row, '###..###..###..###..');
+  const solid = new Canvas(10, 1, WHITE);
+  solid.line(0, 0, 9, 0, BLACK);
+  assert.ok(Array.from({ length: 10 }, (_, x) => solid.getPixel(x, 0)[0]).every((v) => v === 0));
+});
+
+test('several runs in one figure: a colour per run, a line style per series, a legend of runs then styles', () => {
+  const log = (loss: number) => [1, 2].map((epoch) => JSON.stringify({ epoch, trainLoss: loss / epoch, trainAccuracy: 0.5, testLoss: loss, testAccuracy: 0.6 })).join('\n');
+  const both = combineRuns([
+    { label: 'plain56', curves: parseMetrics(log(2), 'a.jsonl') },
+    { label: 'resnet56', curves: parseMetrics(log(1), 'b.jsonl') },
+  ]);
+  assert.deepEqual(both.loss.map((c) => `${c.run?.label} ${c.name}`), ['plain56 train', 'plain56 test', 'resnet56 train', 'resnet56 test']);
+  assert.deepEqual(curveStyle(both.loss[2]), { color: RUN_COLORS[1], dash: SERIES_DASH.train });
+  assert.deepEqual(curveStyle(both.loss[3]).dash, [], 'test curves are solid');
+  const [loss] = plotPanels(both);
+  assert.deepEqual(legendEntries(loss).map((e) => e.label), ['plain56', 'resnet56', 'train', 'test']);
+  // One run keeps its colours per series and one legend row per curve.
+  const [single] = plotPanels(parseMetrics(log(2), 'a.jsonl'));
+  assert.deepEqual(legendEntries(single).map((e) => [e.label, e.dash.length]), [['train', 0], ['test', 0]]);
 });
 
 test('mistakes: test order, or the most confident first with --top', () => {

@@ -154,6 +154,41 @@ test('plot draws loss and accuracy curves as PNG and as SVG', () => {
   }
 });
 
+test('plot compares several runs in one figure, named by --labels', () => {
+  // A second run: the same log with every loss halved.
+  const other = path.join(dir, 'other.jsonl');
+  const halved = fs.readFileSync(metrics, 'utf8').trim().split('\n').map((line) => {
+    const r = JSON.parse(line);
+    for (const k of ['trainLoss', 'valLoss', 'testLoss']) if (typeof r[k] === 'number') r[k] /= 2;
+    return JSON.stringify(r);
+  });
+  fs.writeFileSync(other, halved.join('\n') + '\n');
+  const svgFile = path.join(dir, 'runs.svg');
+  const r = runCli(['plot', metrics, other, '--labels', 'first,second', '--out', svgFile]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /wrote 2 epochs \(train, val, test\) of 2 runs \(first, second\)/);
+  const svg = fs.readFileSync(svgFile, 'utf8');
+  const polylines = [...svg.matchAll(/<polyline class="(\w+)" data-run="(\w+)" fill="none" stroke="(#\w+)"[^>]*?( stroke-dasharray="[^"]+")? points=/g)];
+  assert.equal(polylines.length, 12, 'three series of two runs in both panels');
+  const colour = (run: string) => new Set(polylines.filter((m) => m[2] === run).map((m) => m[3]));
+  assert.equal(colour('first').size, 1);
+  assert.equal(colour('second').size, 1);
+  assert.notDeepEqual([...colour('first')], [...colour('second')], 'each run has its own colour');
+  for (const m of polylines) assert.equal(m[4] === undefined, m[1] === 'test', `${m[1]} of ${m[2]}: only test curves are solid`);
+  for (const label of ['>first<', '>second<', '>train<', '>val<', '>test<']) assert.ok(svg.includes(label), `the legend has ${label}`);
+
+  const png = path.join(dir, 'runs.png');
+  assert.equal(runCli(['plot', metrics, other, '--out', png]).status, 0);
+  const p = readBack(png);
+  assert.deepEqual([p.width, p.height], [900, 340]);
+  const has = (c: number[]) => { for (let i = 0; i < p.data.length; i += 4) if (p.data[i] === c[0] && p.data[i + 1] === c[1] && p.data[i + 2] === c[2]) return true; return false; };
+  for (const c of [[31, 119, 180], [255, 127, 14]]) assert.ok(has(c), `run colour ${c}`);
+
+  const wrong = runCli(['plot', metrics, other, '--labels', 'only-one', '--out', png]);
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, /--labels "only-one": give one non-empty name per metrics file \(2 files\)/);
+});
+
 test('errors: unknown layer, a layer that is not conv, missing checkpoint, test:N out of range, bad --out extension', () => {
   const unknown = runCli(['viz', 'filters', ckpt, '--layer', 'conv9', '--out', path.join(dir, 'x.png')]);
   assert.equal(unknown.status, 1);
