@@ -216,6 +216,12 @@ export interface NativeNetwork {
   /** Forward in evaluation mode with labels: probabilities into probs, returns loss and correct. */
   evaluate(x: Float32Array, labels: Int32Array, n: number, probs: Float32Array): Promise<StepResult>;
   setThreads(n: number): void;
+  /**
+   * Synchronized batch norm (data-parallel training): every trainable batchnorm takes its
+   * training statistics over all ranks' images through the MPI addon's batchNormSync()
+   * handle; null turns it off. Returns how many layers it applies to. Not while a step runs.
+   */
+  setBatchNormSync(handle: unknown): number;
   /** Turns per-layer timing on (resetting the totals) or off. Not while a step runs. */
   setProfiling(on: boolean): void;
   /** Time spent per layer since profiling was turned on. Not while a step runs. */

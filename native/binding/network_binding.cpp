@@ -39,6 +39,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
                         InstanceMethod<&NetworkWrap::LayerOutput>("layerOutput"),
                         InstanceMethod<&NetworkWrap::WeightGradNorms>("weightGradNorms"),
                         InstanceMethod<&NetworkWrap::SetProfiling>("setProfiling"),
+                        InstanceMethod<&NetworkWrap::SetBatchNormSync>("setBatchNormSync"),
                         InstanceMethod<&NetworkWrap::Profile>("profile"),
                         InstanceAccessor<&NetworkWrap::Busy>("busy"),
                         InstanceAccessor<&NetworkWrap::NativeBytes>("nativeBytes")});
@@ -232,6 +233,26 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     } catch (const std::bad_alloc&) {
       throw Napi::Error::New(info.Env(), "setThreads: not enough memory for the conv workspace");
     }
+  }
+
+  // setBatchNormSync(handle | null): synchronized batch norm through a CrossProcessSum that
+  // the MPI addon made (mpi.batchNormSync()); null turns it off. Returns how many batchnorm
+  // layers it applies to. The handle is an External whose first field must carry the
+  // layout version this addon was built with: anything else is refused, never dereferenced
+  // further.
+  Napi::Value SetBatchNormSync(const Napi::CallbackInfo& info) {
+    const char* fn = "setBatchNormSync";
+    require_args(info, fn, 1);
+    if (busy_) throw Napi::Error::New(info.Env(), kBusy);
+    const cnn::CrossProcessSum* sync = nullptr;
+    if (!info[0].IsNull()) {
+      if (!info[0].IsExternal()) throw_type(info.Env(), fn, "handle must be the MPI addon's batchNormSync() or null");
+      sync = static_cast<const cnn::CrossProcessSum*>(info[0].As<Napi::External<void>>().Data());
+      if (!sync || sync->version != cnn::kCrossProcessSumVersion || !sync->sum)
+        throw_type(info.Env(), fn, "handle is not a batch-norm sync handle of this version of cnn (rebuild both addons)");
+    }
+    net_->set_batch_norm_sync(sync);
+    return Napi::Number::New(info.Env(), sync ? net_->synchronizable_batch_norms() : 0);
   }
 
   // Per-layer timing (cnn bench --profile). Both refuse while a step runs: the totals are

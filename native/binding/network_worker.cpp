@@ -74,6 +74,9 @@ void StepWorker::Execute() {
         case StepKind::Evaluate: stats_ = net.evaluate(args_.x, args_.labels, args_.n, args_.probs); break;
       }
     });
+  } catch (const cnn::CrossProcessSumError& e) {  // another process died or hung (data-parallel)
+    error_code_ = e.timed_out() ? "ETIMEDOUT" : "EMPI";
+    SetError(std::string(fn) + ": " + e.what());
   } catch (const std::bad_alloc&) {
     SetError(std::string(fn) + ": out of memory");
   } catch (const std::exception& e) {
@@ -100,7 +103,9 @@ void StepWorker::OnOK() {
 void StepWorker::OnError(const Napi::Error& e) {
   --g_running;
   owner_->set_idle();
-  deferred_.Reject(with_message(call_error_.Value(), e.Message()));
+  Napi::Object error = call_error_.Value();
+  if (!error_code_.empty()) error.Set("code", error_code_);
+  deferred_.Reject(with_message(error, e.Message()));
 }
 
 }  // namespace cnnbind

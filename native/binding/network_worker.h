@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "net/network.h"
@@ -56,6 +57,7 @@ class StepWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   std::vector<Napi::Reference<Napi::Value>> keep_;
   Napi::ObjectReference call_error_;  // an Error made at call time: its stack is the caller's
+  std::string error_code_;            // set on the rejection's error when not empty (ETIMEDOUT, EMPI)
 };
 
 }  // namespace cnnbind

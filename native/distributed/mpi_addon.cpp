@@ -1,16 +1,22 @@
 // cnn_mpi.node: the MPI side of data-parallel training (cnn train --distributed), a small
 // addon of its own so the main addon (cnn.node) never links MPI and builds without it.
 // It works on the trainer's own typed arrays (the flat gradient array the network writes),
-// so it needs nothing from the network. Every call is synchronous on the JS main thread
-// (MPI_THREAD_FUNNELED); collectives take a timeout in seconds and throw an Error with
-// code 'ETIMEDOUT' (err.peer: the rank waited on) or 'EMPI' instead of hanging.
+// so it needs nothing from the network. Every call is synchronous on the JS main thread;
+// collectives take a timeout in seconds and throw an Error with code 'ETIMEDOUT' (err.peer:
+// the rank waited on) or 'EMPI' instead of hanging. The one exception is batchNormSync(): a
+// handle through which the network's compute thread sums batch-norm statistics across
+// ranks in the middle of a step (synchronized batch norm; see kernels/cross_process_sum.h).
 #include <napi.h>
 
+#include <mpi.h>
+
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "distributed/collectives.h"
 #include "distributed/mpi_session.h"
+#include "kernels/cross_process_sum.h"
 
 namespace {
 
@@ -29,21 +35,40 @@ double timeout_arg(const Napi::CallbackInfo& info, const char* fn, size_t i) {
   return t;
 }
 
+// The collective message of a failed result, as throw_unless_ok words it.
+std::string describe_failure(const cnnmpi::CollectiveResult& r, double timeout) {
+  if (r.status == cnnmpi::CollectiveStatus::TimedOut)
+    return "no answer from " + (r.peer >= 0 ? "rank " + std::to_string(r.peer) : std::string("every rank")) +
+           " within " + std::to_string((long)std::lround(timeout)) + " s";
+  return "failed: " + r.what;
+}
+
 void throw_unless_ok(Napi::Env env, const char* what, const cnnmpi::CollectiveResult& r, double timeout) {
   if (r.status == cnnmpi::CollectiveStatus::Ok) return;
   Napi::Error e = Napi::Error::New(env, "");
-  if (r.status == cnnmpi::CollectiveStatus::TimedOut) {
-    std::string from = r.peer >= 0 ? "rank " + std::to_string(r.peer) : "every rank";
-    e.Set("message", Napi::String::New(env, std::string(what) + ": no answer from " + from + " within " +
-                                                std::to_string((long)std::lround(timeout)) + " s"));
-    e.Set("code", Napi::String::New(env, "ETIMEDOUT"));
-    e.Set("peer", Napi::Number::New(env, r.peer));
-  } else {
-    e.Set("message", Napi::String::New(env, std::string(what) + " failed: " + r.what));
-    e.Set("code", Napi::String::New(env, "EMPI"));
-  }
+  const bool timed_out = r.status == cnnmpi::CollectiveStatus::TimedOut;
+  e.Set("message", Napi::String::New(env, std::string(what) + (timed_out ? ": " : " ") + describe_failure(r, timeout)));
+  e.Set("code", Napi::String::New(env, timed_out ? "ETIMEDOUT" : "EMPI"));
+  if (timed_out) e.Set("peer", Napi::Number::New(env, r.peer));
   throw e;
 }
+
+// Synchronized batch norm's sum: one ring allreduce of doubles (bitwise the same on every
+// rank, in a fixed order) with the run's collective timeout. Runs on the compute thread.
+struct BatchNormSyncContext {
+  double timeout_seconds = 120;
+};
+BatchNormSyncContext g_bn_sync_context;
+
+int sum_batch_norm_statistics(void* ctx, double* data, size_t count, char* error, size_t error_size) {
+  const double timeout = static_cast<BatchNormSyncContext*>(ctx)->timeout_seconds;
+  cnnmpi::CollectiveResult r = cnnmpi::ring_allreduce_sum(data, count, timeout);
+  if (r.status == cnnmpi::CollectiveStatus::Ok) return 0;
+  std::snprintf(error, error_size, "%s", describe_failure(r, timeout).c_str());
+  return r.status == cnnmpi::CollectiveStatus::TimedOut ? 1 : 2;
+}
+
+const cnn::CrossProcessSum g_bn_sync{cnn::kCrossProcessSumVersion, sum_batch_norm_statistics, &g_bn_sync_context};
 
 Napi::Value Start(const Napi::CallbackInfo& info) {
   cnnmpi::SessionInfo s;
@@ -116,6 +141,25 @@ Napi::Value Barrier(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// batchNormSync(timeoutSeconds): the handle for network.setBatchNormSync. Needs MPI started
+// with at least MPI_THREAD_SERIALIZED, since the sums run on the network's compute thread.
+Napi::Value BatchNormSync(const Napi::CallbackInfo& info) {
+  const char* fn = "batchNormSync";
+  Napi::Env env = info.Env();
+  require_started(env, fn);
+  require(info.Length() == 1, env, fn, "expected (timeoutSeconds)");
+  const double timeout = timeout_arg(info, fn, 0);
+  cnnmpi::SessionInfo session;
+  std::string error;
+  cnnmpi::start_session(&session, &error);  // already started: returns the recorded info
+  if (session.thread_level < MPI_THREAD_SERIALIZED)
+    throw Napi::Error::New(env, std::string(fn) + ": this MPI library provides thread level " +
+                                    std::to_string(session.thread_level) +
+                                    " (below MPI_THREAD_SERIALIZED), which synchronized batch norm needs");
+  g_bn_sync_context.timeout_seconds = timeout;
+  return Napi::External<void>::New(env, const_cast<cnn::CrossProcessSum*>(&g_bn_sync));
+}
+
 Napi::Value Finish(const Napi::CallbackInfo& info) {
   cnnmpi::finish_session();
   return info.Env().Undefined();
@@ -131,6 +175,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("allreduceSum", Napi::Function::New(env, AllreduceSum, "allreduceSum"));
   exports.Set("broadcast", Napi::Function::New(env, Broadcast, "broadcast"));
   exports.Set("barrier", Napi::Function::New(env, Barrier, "barrier"));
+  exports.Set("batchNormSync", Napi::Function::New(env, BatchNormSync, "batchNormSync"));
   exports.Set("finish", Napi::Function::New(env, Finish, "finish"));
   exports.Set("abort", Napi::Function::New(env, Abort, "abort"));
   return exports;

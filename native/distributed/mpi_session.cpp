@@ -29,7 +29,7 @@ bool start_session(SessionInfo* info, std::string* error) {
   }
   promote_libmpi_symbols();
   int provided = 0;
-  int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
   if (rc != MPI_SUCCESS) {
     *error = "MPI_Init_thread failed (code " + std::to_string(rc) + ")";
     return false;

@@ -3,8 +3,11 @@
 // - Node loads an addon with dlopen(RTLD_LOCAL), so libmpi's symbols are not global and Open
 //   MPI's plugins (mca_*.so, dlopened by MPI_Init) cannot resolve them. libmpi is re-opened
 //   with RTLD_GLOBAL first.
-// - Node has threads of its own (libuv workers run the network's steps), so the level is
-//   MPI_THREAD_FUNNELED: every MPI call comes from the JS main thread, one at a time.
+// - Node has threads of its own (the network's steps run on a compute thread). The level
+//   asked for is MPI_THREAD_SERIALIZED: MPI is called from the JS main thread between steps
+//   and, for synchronized batch norm, from the compute thread during a step (while the main
+//   thread only awaits it), never from two threads at once. A library that offers only
+//   MPI_THREAD_FUNNELED still runs everything but synchronized batch norm.
 #pragma once
 #include <string>
 

@@ -195,39 +195,97 @@ void normalise(int n, int c, int s, const float* x, int g0, int g1, const float*
 // is built for baseline x86-64: no FMA contraction in one place and not the other).
 float train_scale(const float* gamma, const float* save_inv_std, int ch) { return gamma[ch] * save_inv_std[ch]; }
 
-void forward_train(int n, int c, int s, const float* x, const float* gamma, const float* beta, float eps,
-                   float momentum, float* y, float* save_mean, float* save_inv_std, float* running_mean,
-                   float* running_var, bool relu) {
+// The shifted sums of every channel in [g0, g1) (see add_shifted), flushed; then
+// per_channel(ch, sums, shift) for each of them.
+template <class PerChannel>
+void shifted_channel_sums(int n, int c, int s, const float* x, int g0, int g1, PerChannel per_channel) {
+  std::vector<Sums> sums((size_t)(g1 - g0));
+  std::vector<float> shift((size_t)(g1 - g0));
+  for (int ch = g0; ch < g1; ++ch) shift[ch - g0] = channel_shift(c, s, x, ch);
+  walk_group(n, s, g0, g1, [&](int ch, int img, size_t o, size_t len) {
+    const float* xp = plane(x, img, c, ch, s) + o;
+    if (img + 1 < n) prefetch_piece(xp + (size_t)c * s, len);
+    add_shifted(sums[ch - g0], xp, len, shift[ch - g0]);
+  });
+  for (int ch = g0; ch < g1; ++ch) {
+    sums[ch - g0].flush();
+    per_channel(ch, sums[ch - g0], shift[ch - g0]);
+  }
+}
+
+// What training records of a channel once its batch mean and (biased) variance over `count`
+// values are known: the saved statistics, the scale normalise uses, the running statistics.
+struct TrainOutputs {
+  const float* gamma;
+  float eps, momentum;
+  float *save_mean, *save_inv_std, *running_mean, *running_var, *scale;
+};
+void record_statistics(const TrainOutputs& o, int ch, double mean, double var, double count) {
+  o.save_mean[ch] = (float)mean;
+  o.save_inv_std[ch] = (float)(1.0 / std::sqrt(var + (double)o.eps));
+  o.scale[ch] = train_scale(o.gamma, o.save_inv_std, ch);
+  if (o.running_mean && o.running_var) {
+    const double unbiased = count > 1 ? var * count / (count - 1) : var;
+    o.running_mean[ch] = (float)((1.0 - o.momentum) * o.running_mean[ch] + o.momentum * mean);
+    o.running_var[ch] = (float)((1.0 - o.momentum) * o.running_var[ch] + o.momentum * unbiased);
+  }
+}
+
+// One process: statistics and normalisation per channel group, while the group is in cache.
+void forward_train_local(int n, int c, int s, const float* x, const float* beta, const TrainOutputs& o, bool relu,
+                         float* y) {
   const double count = (double)n * s;
-  std::vector<float> scale((size_t)c);
   for_channel_groups(n, c, s, 1, [&](int g0, int g1) {
-    std::vector<Sums> sums((size_t)(g1 - g0));
-    std::vector<float> shift((size_t)(g1 - g0));
-    for (int ch = g0; ch < g1; ++ch) shift[ch - g0] = channel_shift(c, s, x, ch);
-    walk_group(n, s, g0, g1, [&](int ch, int img, size_t o, size_t len) {
-      const float* xp = plane(x, img, c, ch, s) + o;
-      if (img + 1 < n) prefetch_piece(xp + (size_t)c * s, len);
-      add_shifted(sums[ch - g0], xp, len, shift[ch - g0]);
-    });
-    for (int ch = g0; ch < g1; ++ch) {
-      Sums& t = sums[ch - g0];
-      t.flush();
+    shifted_channel_sums(n, c, s, x, g0, g1, [&](int ch, const Sums& t, float shift) {
       const double mean_d = t.su / count;
       const double var = std::max(0.0, t.sv / count - mean_d * mean_d);
-      const double mean = (double)shift[ch - g0] + mean_d;
-      save_mean[ch] = (float)mean;
-      save_inv_std[ch] = (float)(1.0 / std::sqrt(var + (double)eps));
-      scale[ch] = train_scale(gamma, save_inv_std, ch);
-      if (running_mean && running_var) {
-        const double unbiased = count > 1 ? var * count / (count - 1) : var;
-        running_mean[ch] = (float)((1.0 - momentum) * running_mean[ch] + momentum * mean);
-        running_var[ch] = (float)((1.0 - momentum) * running_var[ch] + momentum * unbiased);
-      }
-    }
-    normalise(n, c, s, x, g0, g1, save_mean, scale.data(), beta, relu, y);
+      record_statistics(o, ch, (double)shift + mean_d, var, count);
+    });
+    normalise(n, c, s, x, g0, g1, o.save_mean, o.scale, beta, relu, y);
   });
 }
 
+// Synchronized batch norm: the statistics are those of every process's images together.
+// Each process sums its own images as above, then two sums across processes give the mean
+// (every channel's sum of x, and the count) and the sum of squared deviations from it (each
+// process's own M2 moved to the common mean exactly, M2_r + n_r (m_r - mean)^2, so a large
+// mean does not cancel the variance away). Normalisation is a second pass over x.
+void forward_train_synchronized(int n, int c, int s, const float* x, const float* beta, const TrainOutputs& o,
+                                bool relu, float* y, const CrossProcessSum& sync) {
+  const double local_count = (double)n * s;
+  std::vector<double> local_mean((size_t)c), local_m2((size_t)c);
+  for_channel_groups(n, c, s, 1, [&](int g0, int g1) {
+    shifted_channel_sums(n, c, s, x, g0, g1, [&](int ch, const Sums& t, float shift) {
+      local_mean[ch] = (double)shift + t.su / local_count;
+      local_m2[ch] = std::max(0.0, t.sv - t.su * t.su / local_count);
+    });
+  });
+  std::vector<double> total((size_t)c + 1);
+  for (int ch = 0; ch < c; ++ch) total[ch] = local_mean[ch] * local_count;
+  total[c] = local_count;
+  sum_across_processes(sync, total.data(), total.size(), "synchronized batch norm (mean)");
+  const double count = total[c];
+  std::vector<double> mean((size_t)c);
+  for (int ch = 0; ch < c; ++ch) {
+    mean[ch] = total[ch] / count;
+    const double d = local_mean[ch] - mean[ch];
+    total[ch] = local_m2[ch] + local_count * d * d;
+  }
+  sum_across_processes(sync, total.data(), (size_t)c, "synchronized batch norm (variance)");
+  for (int ch = 0; ch < c; ++ch) record_statistics(o, ch, mean[ch], std::max(0.0, total[ch] / count), count);
+  for_channel_groups(n, c, s, 1, [&](int g0, int g1) {
+    normalise(n, c, s, x, g0, g1, o.save_mean, o.scale, beta, relu, y);
+  });
+}
+
+void forward_train(int n, int c, int s, const float* x, const float* gamma, const float* beta, float eps,
+                   float momentum, float* y, float* save_mean, float* save_inv_std, float* running_mean,
+                   float* running_var, bool relu, const CrossProcessSum* sync) {
+  std::vector<float> scale((size_t)c);
+  const TrainOutputs o{gamma, eps, momentum, save_mean, save_inv_std, running_mean, running_var, scale.data()};
+  if (sync) forward_train_synchronized(n, c, s, x, beta, o, relu, y, *sync);
+  else forward_train_local(n, c, s, x, beta, o, relu, y);
+}
 
 // dx (=|+=) p * g + q * (x - m) + r over one plane; g is dy, masked by the ReLU when relu.
 // The four variants are separate loops (template flags), none with a branch inside.
@@ -253,62 +311,131 @@ void plane_input_grad(const float* x, const float* dy, float* dx, int s, float m
 // Per-channel constants of dx = p * g + q * (x - m) + r, and of the ReLU's mask (a, b).
 struct InputGradConsts { float m, p, q, r, a, b; };
 
-void backward(int n, int c, int s, const float* x, const float* gamma, const float* beta, const float* save_mean,
-              const float* save_inv_std, const float* dy, float* dx, float* dgamma, float* dbeta, bool accumulate,
-              bool relu) {
+// What backward needs of a channel: its saved statistics, scale (a) and, for the ReLU's
+// mask, shift (b).
+struct BackwardInputs {
+  const float *x, *gamma, *beta, *save_mean, *save_inv_std, *dy;
+  bool relu;
+};
+
+// The sums of g and g * (x - mean) of every channel in [g0, g1), flushed; k[ch - g0] gets
+// the channel's m, a and b.
+void gradient_sums(int n, int c, int s, const BackwardInputs& in, int g0, int g1, Sums* sums, InputGradConsts* k) {
+  for (int ch = g0; ch < g1; ++ch)
+    k[ch - g0] = InputGradConsts{in.save_mean[ch], 0, 0, 0, train_scale(in.gamma, in.save_inv_std, ch),
+                                 in.relu ? in.beta[ch] : 0.0f};
+  walk_group(n, s, g0, g1, [&](int ch, int img, size_t o, size_t len) {
+    const InputGradConsts& kc = k[ch - g0];
+    const float* xp = plane(in.x, img, c, ch, s) + o;
+    const float* dyp = plane(in.dy, img, c, ch, s) + o;
+    const size_t ahead = img + 1 < n ? (size_t)c * s : 0;
+    if (in.relu) add_grad<true>(sums[ch - g0], xp, dyp, len, kc.m, kc.a, kc.b, ahead);
+    else add_grad<false>(sums[ch - g0], xp, dyp, len, kc.m, kc.a, kc.b, ahead);
+  });
+  for (int ch = g0; ch < g1; ++ch) sums[ch - g0].flush();
+}
+
+// dx = k * (g - mean(g) - xhat * mean(g * xhat)), k = gamma * inv_std, written as
+// p * g + q * (x - mean) + r with the per-channel constants folded once; the means are
+// sum_dy / count and sum_dy_xhat / count.
+void fold_input_grad(InputGradConsts& kc, double gamma, double inv_std, double mean_dy, double mean_dy_xhat) {
+  const double kk = gamma * inv_std;
+  kc.p = (float)kk;
+  kc.q = (float)(-kk * mean_dy_xhat * inv_std);
+  kc.r = (float)(-kk * mean_dy);
+}
+
+// dx (=|+=) p * g + q * (x - m) + r over the channels [g0, g1), image by image.
+void write_input_grad(int n, int c, int s, const BackwardInputs& in, int g0, int g1, const InputGradConsts* k,
+                      float* dx, bool accumulate) {
+  auto grad = in.relu ? (accumulate ? plane_input_grad<true, true> : plane_input_grad<true, false>)
+                      : (accumulate ? plane_input_grad<false, true> : plane_input_grad<false, false>);
+  for (int img = 0; img < n; ++img)
+    for (int ch = g0; ch < g1; ++ch) {
+      const InputGradConsts& kc = k[ch - g0];
+      grad(plane(in.x, img, c, ch, s), plane(in.dy, img, c, ch, s), plane(dx, img, c, ch, s), s, kc.m, kc.p, kc.q,
+           kc.r, kc.a, kc.b);
+    }
+}
+
+// One process: the sums and dx per channel group, while the group is in cache.
+void backward_local(int n, int c, int s, const BackwardInputs& in, float* dx, float* dgamma, float* dbeta,
+                    bool accumulate) {
   const double count = (double)n * s;
   for_channel_groups(n, c, s, 2, [&](int g0, int g1) {
     std::vector<Sums> sums((size_t)(g1 - g0));
     std::vector<InputGradConsts> k((size_t)(g1 - g0));
-    for (int ch = g0; ch < g1; ++ch)
-      k[ch - g0] = InputGradConsts{save_mean[ch], 0, 0, 0, train_scale(gamma, save_inv_std, ch), relu ? beta[ch] : 0.0f};
-    walk_group(n, s, g0, g1, [&](int ch, int img, size_t o, size_t len) {
-      const InputGradConsts& kc = k[ch - g0];
-      const float* xp = plane(x, img, c, ch, s) + o;
-      const float* dyp = plane(dy, img, c, ch, s) + o;
-      const size_t ahead = img + 1 < n ? (size_t)c * s : 0;
-      if (relu) add_grad<true>(sums[ch - g0], xp, dyp, len, kc.m, kc.a, kc.b, ahead);
-      else add_grad<false>(sums[ch - g0], xp, dyp, len, kc.m, kc.a, kc.b, ahead);
-    });
+    gradient_sums(n, c, s, in, g0, g1, sums.data(), k.data());
     for (int ch = g0; ch < g1; ++ch) {
-      Sums& t = sums[ch - g0];
-      t.flush();
-      const double inv_std = save_inv_std[ch], sum_dy = t.su, sum_dy_xhat = t.sv * inv_std;
+      const Sums& t = sums[ch - g0];
+      const double inv_std = in.save_inv_std[ch], sum_dy = t.su, sum_dy_xhat = t.sv * inv_std;
       dgamma[ch] += (float)sum_dy_xhat;
       dbeta[ch] += (float)sum_dy;
-      // dx = k * (g - mean(g) - xhat * mean(g * xhat)), k = gamma * inv_std, written as
-      // p * g + q * (x - mean) + r with the per-channel constants folded once.
-      const double kk = (double)gamma[ch] * inv_std;
-      const double mean_dy = sum_dy / count, mean_dy_xhat = sum_dy_xhat / count;
-      InputGradConsts& kc = k[ch - g0];
-      kc.p = (float)kk;
-      kc.q = (float)(-kk * mean_dy_xhat * inv_std);
-      kc.r = (float)(-kk * mean_dy);
+      fold_input_grad(k[ch - g0], (double)in.gamma[ch], inv_std, sum_dy / count, sum_dy_xhat / count);
     }
-    if (!dx) return;
-    auto grad = relu ? (accumulate ? plane_input_grad<true, true> : plane_input_grad<true, false>)
-                     : (accumulate ? plane_input_grad<false, true> : plane_input_grad<false, false>);
-    for (int img = 0; img < n; ++img)
-      for (int ch = g0; ch < g1; ++ch) {
-        const InputGradConsts& kc = k[ch - g0];
-        grad(plane(x, img, c, ch, s), plane(dy, img, c, ch, s), plane(dx, img, c, ch, s), s, kc.m, kc.p, kc.q, kc.r,
-             kc.a, kc.b);
-      }
+    if (dx) write_input_grad(n, c, s, in, g0, g1, k.data(), dx, accumulate);
   });
+}
+
+// Synchronized batch norm: the means in dx are over every process's images. Each process's
+// dy is the gradient of ITS batch's mean loss, n_r / N of the global loss's (N images in
+// all), so the sums are brought to global units before they are added across processes
+// (times n_r / N) and dx back to local units after (times N / n_r); both factors come from
+// one sum of [count * sum_dy (C), count * sum_dy_xhat (C), count]: the means local dx needs
+// are (sum over r of n_r * sum_r) / (N * n_r). dgamma and dbeta stay this process's own
+// sums, in local units like every other parameter gradient (the gradient allreduce that
+// follows the step weighs them by n_r / N).
+void backward_synchronized(int n, int c, int s, const BackwardInputs& in, float* dx, float* dgamma, float* dbeta,
+                           bool accumulate, const CrossProcessSum& sync) {
+  const double local_count = (double)n * s;
+  std::vector<InputGradConsts> k((size_t)c);
+  std::vector<double> total(2 * (size_t)c + 1);
+  for_channel_groups(n, c, s, 2, [&](int g0, int g1) {
+    std::vector<Sums> sums((size_t)(g1 - g0));
+    gradient_sums(n, c, s, in, g0, g1, sums.data(), k.data() + g0);
+    for (int ch = g0; ch < g1; ++ch) {
+      const Sums& t = sums[ch - g0];
+      const double inv_std = in.save_inv_std[ch], sum_dy = t.su, sum_dy_xhat = t.sv * inv_std;
+      dgamma[ch] += (float)sum_dy_xhat;
+      dbeta[ch] += (float)sum_dy;
+      total[ch] = local_count * sum_dy;
+      total[(size_t)c + ch] = local_count * sum_dy_xhat;
+    }
+  });
+  total[2 * (size_t)c] = local_count;
+  sum_across_processes(sync, total.data(), total.size(), "synchronized batch norm (backward)");
+  const double denominator = total[2 * (size_t)c] * local_count;
+  for (int ch = 0; ch < c; ++ch)
+    fold_input_grad(k[ch], (double)in.gamma[ch], (double)in.save_inv_std[ch], total[ch] / denominator,
+                    total[(size_t)c + ch] / denominator);
+  if (!dx) return;
+  for_channel_groups(n, c, s, 2, [&](int g0, int g1) {
+    write_input_grad(n, c, s, in, g0, g1, k.data() + g0, dx, accumulate);
+  });
+}
+
+void backward(int n, int c, int s, const float* x, const float* gamma, const float* beta, const float* save_mean,
+              const float* save_inv_std, const float* dy, float* dx, float* dgamma, float* dbeta, bool accumulate,
+              bool relu, const CrossProcessSum* sync) {
+  const BackwardInputs in{x, gamma, beta, save_mean, save_inv_std, dy, relu};
+  if (sync) backward_synchronized(n, c, s, in, dx, dgamma, dbeta, accumulate, *sync);
+  else backward_local(n, c, s, in, dx, dgamma, dbeta, accumulate);
 }
 
 }  // namespace
 
 void batchnorm_forward_train(int n, int c, int s, const float* x, const float* gamma, const float* beta, float eps,
                              float momentum, float* y, float* save_mean, float* save_inv_std, float* running_mean,
-                             float* running_var) {
-  forward_train(n, c, s, x, gamma, beta, eps, momentum, y, save_mean, save_inv_std, running_mean, running_var, false);
+                             float* running_var, const CrossProcessSum* sync) {
+  forward_train(n, c, s, x, gamma, beta, eps, momentum, y, save_mean, save_inv_std, running_mean, running_var, false,
+                sync);
 }
 
 void batchnorm_relu_forward_train(int n, int c, int s, const float* x, const float* gamma, const float* beta, float eps,
                                   float momentum, float* y, float* save_mean, float* save_inv_std, float* running_mean,
-                                  float* running_var) {
-  forward_train(n, c, s, x, gamma, beta, eps, momentum, y, save_mean, save_inv_std, running_mean, running_var, true);
+                                  float* running_var, const CrossProcessSum* sync) {
+  forward_train(n, c, s, x, gamma, beta, eps, momentum, y, save_mean, save_inv_std, running_mean, running_var, true,
+                sync);
 }
 
 void batchnorm_forward_eval(int n, int c, int s, const float* x, const float* gamma, const float* beta,
@@ -323,14 +450,14 @@ void batchnorm_forward_eval(int n, int c, int s, const float* x, const float* ga
 
 void batchnorm_backward(int n, int c, int s, const float* x, const float* gamma, const float* save_mean,
                         const float* save_inv_std, const float* dy, float* dx, float* dgamma, float* dbeta,
-                        bool accumulate) {
-  backward(n, c, s, x, gamma, nullptr, save_mean, save_inv_std, dy, dx, dgamma, dbeta, accumulate, false);
+                        bool accumulate, const CrossProcessSum* sync) {
+  backward(n, c, s, x, gamma, nullptr, save_mean, save_inv_std, dy, dx, dgamma, dbeta, accumulate, false, sync);
 }
 
 void batchnorm_relu_backward(int n, int c, int s, const float* x, const float* gamma, const float* beta,
                              const float* save_mean, const float* save_inv_std, const float* dy, float* dx,
-                             float* dgamma, float* dbeta, bool accumulate) {
-  backward(n, c, s, x, gamma, beta, save_mean, save_inv_std, dy, dx, dgamma, dbeta, accumulate, true);
+                             float* dgamma, float* dbeta, bool accumulate, const CrossProcessSum* sync) {
+  backward(n, c, s, x, gamma, beta, save_mean, save_inv_std, dy, dx, dgamma, dbeta, accumulate, true, sync);
 }
 
 }  // namespace cnn

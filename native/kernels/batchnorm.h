@@ -7,7 +7,15 @@
 // Evaluation uses the running statistics. Backward is the gradient through the batch
 // statistics (training mode).
 // Dimension names: N batch, C channels, S spatial size (H*W); M = N*S values per channel.
+//
+// Synchronized batch norm (data-parallel training): the training functions take an optional
+// CrossProcessSum. With one, the batch statistics in forward and the two means in backward's
+// dx are over the images of every process together (as PyTorch's SyncBatchNorm), at the cost
+// of a second pass over x or dy and two (forward) or one (backward) sums across processes of
+// C + 1 or 2C + 1 doubles; dgamma and dbeta stay the process's own sums. Without one,
+// nothing crosses processes and the results are bitwise those of the local computation.
 #pragma once
+#include "kernels/cross_process_sum.h"
 
 namespace cnn {
 
@@ -24,7 +32,8 @@ void batchnorm_forward_train(int n, int c, int s,
                              float* save_mean,     // (C)
                              float* save_inv_std,  // (C)
                              float* running_mean,  // (C) or nullptr
-                             float* running_var);  // (C) or nullptr
+                             float* running_var,   // (C) or nullptr
+                             const CrossProcessSum* sync = nullptr);
 
 void batchnorm_forward_eval(int n, int c, int s,
                             const float* x,             // (N, C, S)
@@ -47,7 +56,8 @@ void batchnorm_backward(int n, int c, int s,
                         float* dx,                  // (N, C, S) or nullptr (no input gradient)
                         float* dgamma,              // (C)
                         float* dbeta,               // (C)
-                        bool accumulate);
+                        bool accumulate,
+                        const CrossProcessSum* sync = nullptr);
 
 // Training batch norm followed by ReLU in the same passes (the network fuses a batchnorm whose
 // only consumer is a relu; evaluation runs the two apart): y = max(bn(x), 0) with bn(x)
@@ -57,7 +67,7 @@ void batchnorm_backward(int n, int c, int s,
 // bn output itself need not be stored.
 void batchnorm_relu_forward_train(int n, int c, int s, const float* x, const float* gamma, const float* beta,
                                   float eps, float momentum, float* y, float* save_mean, float* save_inv_std,
-                                  float* running_mean, float* running_var);
+                                  float* running_mean, float* running_var, const CrossProcessSum* sync = nullptr);
 void batchnorm_relu_backward(int n, int c, int s,
                              const float* x,             // (N, C, S): forward input of the batch norm
                              const float* gamma,         // (C)
@@ -68,6 +78,7 @@ void batchnorm_relu_backward(int n, int c, int s,
                              float* dx,                  // (N, C, S) or nullptr
                              float* dgamma,              // (C)
                              float* dbeta,               // (C)
-                             bool accumulate);
+                             bool accumulate,
+                             const CrossProcessSum* sync = nullptr);
 
 }  // namespace cnn

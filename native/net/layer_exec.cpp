@@ -75,7 +75,8 @@ void batchnorm_layer_forward(LayerState& L, int n, float* params, const float* x
   BnView v = bn_view(L, params);
   if (train)
     batchnorm_forward_train(n, v.c, v.s, x, weight_of(d, params), bias_of(d, params), d.eps, d.bn_momentum,
-                            L.out.data(), L.bn_mean.data(), L.bn_inv_std.data(), v.running_mean, v.running_var);
+                            L.out.data(), L.bn_mean.data(), L.bn_inv_std.data(), v.running_mean, v.running_var,
+                            L.bn_sync);
   else
     batchnorm_forward_eval(n, v.c, v.s, x, weight_of(d, params), bias_of(d, params), v.running_mean, v.running_var,
                            d.eps, L.out.data());
@@ -86,7 +87,7 @@ void batchnorm_layer_backward(LayerState& L, int n, const float* params, float* 
   const LayerDesc& d = L.desc;
   int c = d.in_shape.c, s = d.in_shape.h * d.in_shape.w;
   batchnorm_backward(n, c, s, x, weight_of(d, params), L.bn_mean.data(), L.bn_inv_std.data(), L.dout.data(), dx,
-                     weight_of(d, grads), bias_of(d, grads), accumulate);
+                     weight_of(d, grads), bias_of(d, grads), accumulate, L.bn_sync);
 }
 
 void dropout_layer_forward(LayerState& L, int n, const float* x, bool train, uint32_t seed) {
@@ -116,7 +117,7 @@ void fused_relu_forward(LayerState& producer, LayerState& relu, int n, float* pa
   BnView v = bn_view(producer, params);  // plan_fusion fuses only batchnorm and add
   batchnorm_relu_forward_train(n, v.c, v.s, io.x[0], weight_of(d, params), bias_of(d, params), d.eps, d.bn_momentum,
                                relu.out.data(), producer.bn_mean.data(), producer.bn_inv_std.data(), v.running_mean,
-                               v.running_var);
+                               v.running_var, producer.bn_sync);
 }
 
 void fused_relu_backward(LayerState& producer, LayerState& relu, int n, const float* params, float* grads,
@@ -130,7 +131,7 @@ void fused_relu_backward(LayerState& producer, LayerState& relu, int n, const fl
   int c = d.in_shape.c, s = d.in_shape.h * d.in_shape.w;
   batchnorm_relu_backward(n, c, s, io.x[0], weight_of(d, params), bias_of(d, params), producer.bn_mean.data(),
                           producer.bn_inv_std.data(), relu.dout.data(), io.dx[0], weight_of(d, grads),
-                          bias_of(d, grads), io.accumulate[0]);
+                          bias_of(d, grads), io.accumulate[0], producer.bn_sync);
 }
 
 void prepare_layer(LayerState& L) {

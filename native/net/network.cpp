@@ -107,6 +107,19 @@ void Network::set_threads(int threads) {
   ensure_workspace();
 }
 
+// A frozen batchnorm normalises with its running statistics: nothing to synchronize.
+static bool synchronizable(const LayerState& L) { return L.desc.kind == LayerKind::BatchNorm && !L.desc.frozen; }
+
+void Network::set_batch_norm_sync(const CrossProcessSum* sync) {
+  for (LayerState& L : layers_) L.bn_sync = synchronizable(L) ? sync : nullptr;
+}
+
+int Network::synchronizable_batch_norms() const {
+  int count = 0;
+  for (const LayerState& L : layers_) count += synchronizable(L) ? 1 : 0;
+  return count;
+}
+
 void Network::ensure_workspace() {
   size_t need = workspace_floats_needed(num_threads());
   if (need > workspace_.size()) workspace_.assign(need, 0.0f);  // grows only; never per step

@@ -103,6 +103,9 @@ struct LayerState {
   std::vector<int32_t> argmax;  // maxpool: (max_batch, C, OH, OW)
   std::vector<float> pooled;    // subsample: (max_batch, C, OH, OW), the average before the affine
   std::vector<float> bn_mean, bn_inv_std;  // batchnorm: (C) each, the batch statistics saved for backward
+  // batchnorm in training: the sum across processes of synchronized batch norm (nullptr: the
+  // statistics are this process's batch alone); see Network::set_batch_norm_sync.
+  const CrossProcessSum* bn_sync = nullptr;
   std::vector<uint8_t> drop_mask;          // dropout: (max_batch, C, H, W), 1 kept, 0 dropped
   std::vector<float> lrn_scale;            // lrn: (max_batch, C, H, W), k + alpha/size * window sum of squares
   uint32_t index = 0;           // position in the network: dropout's stream under the step seed
@@ -150,6 +153,14 @@ class Network {
   void infer(const float* x, int n, float* probs);
   // Forward in evaluation mode with labels: probabilities into probs, loss and accuracy.
   StepStats evaluate(const float* x, const int32_t* labels, int n, float* probs);
+
+  // Data-parallel training: every trainable batchnorm computes its training statistics over
+  // the images of all processes through sync (synchronized batch norm); nullptr goes back to
+  // this process's batch alone. sync must outlive its use (the MPI addon's lives as long as
+  // the process). Not while a step runs.
+  void set_batch_norm_sync(const CrossProcessSum* sync);
+  // How many layers set_batch_norm_sync affects (trainable batchnorms).
+  int synchronizable_batch_norms() const;
 
   // Sets the global kernel thread count and grows the workspace if it needs more.
   void set_threads(int threads);

@@ -52,6 +52,7 @@ interface TrainCliOptions {
   patience: number;
   distributed?: boolean;
   collectiveTimeout: number;
+  syncBatchNorm: boolean;
   from?: string;
   freeze?: string;
   reinitHead?: boolean;
@@ -88,6 +89,7 @@ export function registerTrain(program: Command): void {
     .option('--resume <file>', 'continue the run saved in this checkpoint')
     .option('--distributed', 'data-parallel training across the processes of mpirun (MPI); --batch-size is the global batch')
     .option('--collective-timeout <seconds>', 'with --distributed: end the run if the other ranks do not answer within this long', parse.positiveInt, 120)
+    .option('--no-sync-batch-norm', 'with --distributed: batch norm normalises each rank\'s images alone (by default its statistics are over the global batch, as PyTorch\'s SyncBatchNorm)')
     .option('--from <checkpoint>', 'transfer learning: start from this checkpoint\'s weights (matched by tensor name)')
     .option('--freeze <layers>', 'comma-separated layer names (as "cnn summary" prints them) or blocks that get no update, or all-but-head')
     .option('--reinit-head', 'with --from: start the final dense layer afresh (e.g. for a new --classes)')
@@ -150,7 +152,8 @@ function checkWritable(file: string): void {
 
 async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): Promise<void> {
   const checkpointEveryMs = parseDuration(opts.checkpointEvery, '--checkpoint-every');
-  const dist = startDistributed(opts.distributed === true, opts.collectiveTimeout);
+  if (opts.syncBatchNorm === false && !opts.distributed) throw new UsageError('--no-sync-batch-norm only applies with --distributed');
+  const dist = startDistributed(opts.distributed === true, opts.collectiveTimeout, opts.syncBatchNorm !== false);
   if (dist && cmd.getOptionValueSource('threads') !== 'cli') opts.threads = defaultRankThreads();
   let resumed: LoadedCheckpoint | null = null;
   let plan: Plan;

@@ -13,7 +13,7 @@ import { loadMpiAddon, MPI_INSTALL_HINT, mpiAddonAvailable, mpiAddonPath } from 
  * refusal when an MPI launcher started several copies (they would each train their own model
  * and overwrite one checkpoint).
  */
-export function startDistributed(asked: boolean, timeoutSeconds: number): DataParallel | null {
+export function startDistributed(asked: boolean, timeoutSeconds: number, syncBatchNorm = true): DataParallel | null {
   const launched = launcherWorldSize();
   if (!asked) {
     if (launched > 1) {
@@ -29,7 +29,7 @@ export function startDistributed(asked: boolean, timeoutSeconds: number): DataPa
   }
   try {
     loadMpiAddon();
-    return DataParallel.start(timeoutSeconds);
+    return DataParallel.start(timeoutSeconds, syncBatchNorm);
   } catch (e) {
     throw new RunError(`--distributed: ${(e as Error).message}`);
   }
@@ -38,7 +38,8 @@ export function startDistributed(asked: boolean, timeoutSeconds: number): DataPa
 /** One line for the log: ranks, hosts, the MPI library. */
 export function describeDistributed(dist: DataParallel, batchSize: number): string {
   const per = dist.localMaxBatch(batchSize);
-  return `distributed: ${dist.size} rank${dist.size === 1 ? '' : 's'} (${dist.info.library}), global batch ${batchSize}, up to ${per} images per rank per step`;
+  const bn = dist.syncedBatchNorms > 0 ? `, batch norm synchronized across ranks (${dist.syncedBatchNorms} layers)` : '';
+  return `distributed: ${dist.size} rank${dist.size === 1 ? '' : 's'} (${dist.info.library}), global batch ${batchSize}, up to ${per} images per rank per step${bn}`;
 }
 
 /** Default --threads for a rank: the cores divided among the ranks on this machine. */

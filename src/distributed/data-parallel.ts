@@ -5,16 +5,22 @@
 //
 // What is exchanged each step, in two ring allreduces (native/distributed/collectives.cpp):
 // 1. the flat gradient array (the network's own Float32Array, overwritten by every
-//    computeGradients), with the step's change of batch norm's running statistics staged
-//    into their slots (gradients there are always zero), so the running statistics move by
-//    the share-weighted mean of the ranks' changes and stay the same everywhere (a frozen
-//    batch norm's change is zero on every rank, so its statistics stay bitwise as they were);
+//    computeGradients); when batch norm is not synchronized, with the step's change of its
+//    running statistics staged into their slots (gradients there are always zero), so the
+//    running statistics move by the share-weighted mean of the ranks' changes and stay the
+//    same everywhere (a frozen batch norm's change is zero on every rank, so its statistics
+//    stay bitwise as they were);
 // 2. three doubles: the loss sum, the correct count and "a rank was asked to stop", so
 //    progress shows the global batch and Ctrl-C stops every rank at the same step.
-// Batch norm's forward and backward still use each rank's own batch statistics (not
-// synchronized batch norm); see the README's Distributed training section.
+// Batch norm is synchronized (unless --no-sync-batch-norm): every trainable batchnorm's
+// training statistics and the means in its backward are over the global batch, summed
+// across ranks by the network's compute thread in the middle of the step
+// (kernels/batchnorm.h), so the ranks compute what one process would on the whole batch.
+// A global batch with fewer images than ranks (a tiny last batch of an epoch) leaves some
+// ranks without images; that one step normalises each rank's images alone.
 import type { NativeNetwork, SgdSettings, StepResult } from '../native';
 import type { Runtime } from '../train/runtime';
+import { RunError } from '../cli/errors';
 import { toNativeLayers } from '../model/native-layers';
 import { loadMpiAddon, type MpiAddon, type MpiSessionInfo } from './mpi-addon';
 import { largestShard, shardOf, type Shard } from './shard';
@@ -46,6 +52,9 @@ export class DataParallel implements ParallelTraining {
   private statsBefore = new Float32Array(0);
   private readonly stats = new Float64Array(3);
   private localStop: () => boolean = () => false;
+  private bnSync: unknown = null;
+  /** Batchnorm layers synchronized across ranks (0: none, or --no-sync-batch-norm). */
+  syncedBatchNorms = 0;
   private stopAgreed = false;
   private steps = 0;
 
@@ -53,6 +62,7 @@ export class DataParallel implements ParallelTraining {
     private readonly mpi: MpiAddon,
     private readonly timeoutSeconds: number,
     private readonly fault: RankFault | null,
+    private readonly syncBatchNorm: boolean,
   ) {
     this.info = mpi.start();
     this.rank = this.info.rank;
@@ -61,9 +71,9 @@ export class DataParallel implements ParallelTraining {
   }
 
   /** Initialises MPI. Throws (with how to get it) when the MPI addon is not built. */
-  static start(timeoutSeconds: number): DataParallel {
+  static start(timeoutSeconds: number, syncBatchNorm = true): DataParallel {
     preferCopyThroughSharedMemory();
-    return new DataParallel(loadMpiAddon(), timeoutSeconds, parseRankFault(process.env.CNN_TEST_RANK_FAULT));
+    return new DataParallel(loadMpiAddon(), timeoutSeconds, parseRankFault(process.env.CNN_TEST_RANK_FAULT), syncBatchNorm);
   }
 
   /** The local network's maxBatch for a global batch of n. */
@@ -87,6 +97,14 @@ export class DataParallel implements ParallelTraining {
       if (l.runningVarOffset !== undefined && l.runningVarOffset >= 0) this.runningStats.push([l.runningVarOffset, channels]);
     }
     this.statsBefore = new Float32Array(this.runningStats.reduce((sum, [, length]) => sum + length, 0));
+    if (this.syncBatchNorm && this.size > 1) {
+      try {
+        this.bnSync = this.mpi.batchNormSync(this.timeoutSeconds);
+      } catch (e) {
+        throw new RunError(`--distributed: ${(e as Error).message}. Train with --no-sync-batch-norm to normalise each rank's slice alone.`);
+      }
+      this.syncedBatchNorms = runtime.net.setBatchNormSync(this.bnSync);
+    }
     this.collective('broadcast of the initial parameters', () => this.mpi.broadcast(runtime.params, 0, this.timeoutSeconds));
     this.collective('broadcast of the initial momentum', () => this.mpi.broadcast(runtime.velocity, 0, this.timeoutSeconds));
   }
@@ -109,14 +127,25 @@ export class DataParallel implements ParallelTraining {
     const grads = this.grads!;
     const params = this.params!;
     if (this.fault && this.fault.rank === this.rank && this.steps >= this.fault.step) triggerFault(this.fault);
-    this.packRunningStats(params, this.statsBefore);
     let local: StepResult = { loss: 0, correct: 0 };
-    if (localN > 0) local = await net.computeGradients(x, labels, localN, sgd.seed);
-    else grads.fill(0);
-    this.stageRunningStatChanges(params, grads);
     const stepText = `step ${this.steps + 1}`;
+    // Every rank takes part in every batch-norm sum, so a rank without images would leave
+    // the others waiting: such a step (globalN < ranks, the same decision everywhere) runs unsynchronized.
+    const syncThisStep = this.syncedBatchNorms > 0 && globalN >= this.size;
+    // Synchronized batch norm updates the running statistics from the same global statistics,
+    // bitwise, on every rank: only unsynchronized steps average the ranks' changes.
+    const averageRunningStats = !syncThisStep && this.runningStats.length > 0;
+    if (averageRunningStats) this.packRunningStats(params, this.statsBefore);
+    if (this.syncedBatchNorms > 0 && !syncThisStep) net.setBatchNormSync(null);
+    try {
+      if (localN > 0) local = await this.collectiveStep(`batch-norm sums of ${stepText}`, () => net.computeGradients(x, labels, localN, sgd.seed));
+      else grads.fill(0);
+    } finally {
+      if (this.syncedBatchNorms > 0 && !syncThisStep) net.setBatchNormSync(this.bnSync);
+    }
+    if (averageRunningStats) this.stageRunningStatChanges(params, grads);
     this.collective(`gradient allreduce of ${stepText}`, () => this.mpi.allreduceSum(grads, localN / globalN, this.timeoutSeconds));
-    this.applyRunningStatChanges(params, grads);
+    if (averageRunningStats) this.applyRunningStatChanges(params, grads);
     this.stats[0] = local.loss * localN;
     this.stats[1] = local.correct;
     this.stats[2] = this.localStop() ? 1 : 0;
@@ -170,14 +199,28 @@ export class DataParallel implements ParallelTraining {
     try {
       call();
     } catch (e) {
-      const err = e as Error & { code?: string };
-      if (err.code !== 'ETIMEDOUT' && err.code !== 'EMPI') throw e;
-      const cause = err.code === 'ETIMEDOUT'
-        ? `a rank has died or hung (--collective-timeout ${this.timeoutSeconds} s)`
-        : 'MPI reported an error';
-      process.stderr.write(`cnn train --distributed: rank ${this.rank} of ${this.size}: ${err.message} in the ${what}: ${cause}. Ending the run on every rank (MPI_Abort).\n`);
-      this.mpi.abort(1);
+      this.abortOnCollectiveError(e, what);
     }
+  }
+
+  /** A network step whose synchronized batch norm sums across ranks: collective() for a promise. */
+  private async collectiveStep<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      this.abortOnCollectiveError(e, what);
+    }
+  }
+
+  /** Rethrows anything but a collective's failure (code ETIMEDOUT or EMPI), which ends the job. */
+  private abortOnCollectiveError(e: unknown, what: string): never {
+    const err = e as Error & { code?: string };
+    if (err.code !== 'ETIMEDOUT' && err.code !== 'EMPI') throw e;
+    const cause = err.code === 'ETIMEDOUT'
+      ? `a rank has died or hung (--collective-timeout ${this.timeoutSeconds} s)`
+      : 'MPI reported an error';
+    process.stderr.write(`cnn train --distributed: rank ${this.rank} of ${this.size}: ${err.message} in the ${what}: ${cause}. Ending the run on every rank (MPI_Abort).\n`);
+    return this.mpi.abort(1);
   }
 }
 

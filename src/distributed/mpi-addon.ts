@@ -7,7 +7,7 @@ import { addonPath } from '../native';
 export interface MpiSessionInfo {
   rank: number;
   size: number;
-  /** The MPI_THREAD_* level MPI_Init_thread provided (1 = FUNNELED). */
+  /** The MPI_THREAD_* level MPI_Init_thread provided (1 = FUNNELED, 2 = SERIALIZED: synchronized batch norm needs 2). */
   threadLevel: number;
   /** This rank's host name. */
   processor: string;
@@ -26,6 +26,12 @@ export interface MpiAddon {
   /** Copies root's buf to every rank. */
   broadcast(buf: Float32Array, root: number, timeoutSeconds: number): void;
   barrier(timeoutSeconds: number): void;
+  /**
+   * The handle for NativeNetwork.setBatchNormSync: batch-norm statistics summed across ranks
+   * from the network's compute thread during a step, with this timeout. Throws when the MPI
+   * library's thread level is below MPI_THREAD_SERIALIZED.
+   */
+  batchNormSync(timeoutSeconds: number): unknown;
   /** MPI_Finalize. */
   finish(): void;
   /** MPI_Abort: the launcher ends every rank. Never returns. */

@@ -32,6 +32,19 @@ test('a rank that hangs makes the others end the run with a message after --coll
   assert.ok(r.seconds < 30, `took ${r.seconds} s`);
 });
 
+test('a rank that hangs while the others wait in a synchronized batch norm ends the run with a message', { skip }, () => {
+  const out = path.join(tempDir('cnn-mpi-'), 'x.safetensors');
+  const model = path.join(__dirname, '..', '..', '..', 'examples', 'residual-mini.json');
+  const r = mpirunCli(2, ['train', model, '--data', data, '--limit', '260', '--batch-size', '45', '--threads', '1', '--out', out,
+    '--checkpoint-every', '0', '--epochs', '1', '--distributed', '--collective-timeout', '3'], {
+    env: { CNN_TEST_RANK_FAULT: '1:2:hang' },
+  });
+  assert.notEqual(r.status, 0);
+  // Rank 0 is inside step 3's forward, on the network's compute thread, when rank 1 stops answering.
+  assert.match(r.stderr, /rank 0 of 2: computeGradients: synchronized batch norm \(mean\): no answer from rank 1 within 3 s in the batch-norm sums of step 3: a rank has died or hung/);
+  assert.ok(r.seconds < 30, `took ${r.seconds} s`);
+});
+
 test('a rank killed with SIGKILL ends the whole run with a message, not a hang', { skip }, () => {
   const out = path.join(tempDir('cnn-mpi-'), 'x.safetensors');
   const r = mpirunCli(2, [...common(out), '--epochs', '1', '--distributed', '--collective-timeout', '20'], {
