@@ -218,10 +218,18 @@ export interface NativeNetwork {
   setThreads(n: number): void;
   /**
    * Synchronized batch norm (data-parallel training): every trainable batchnorm takes its
-   * training statistics over all ranks' images through the MPI addon's batchNormSync()
+   * training statistics over all ranks' images through the MPI addon's stepCollectives()
    * handle; null turns it off. Returns how many layers it applies to. Not while a step runs.
    */
   setBatchNormSync(handle: unknown): number;
+  /**
+   * Data-parallel training with the gradient sum overlapped with the backward pass: from the
+   * next computeGradients on, buckets of about bucketFloats finished gradients are summed
+   * across ranks (each rank's times scale) through the stepCollectives() handle while the
+   * backward pass goes on, and computeGradients resolves with grads holding the sum; null
+   * turns it off. False when the parameter layout does not allow buckets. Not while a step runs.
+   */
+  setGradientExchange(handle: unknown, scale: number, bucketFloats: number): boolean;
   /** Turns per-layer timing on (resetting the totals) or off. Not while a step runs. */
   setProfiling(on: boolean): void;
   /** Time spent per layer since profiling was turned on. Not while a step runs. */

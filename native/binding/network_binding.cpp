@@ -40,6 +40,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
                         InstanceMethod<&NetworkWrap::WeightGradNorms>("weightGradNorms"),
                         InstanceMethod<&NetworkWrap::SetProfiling>("setProfiling"),
                         InstanceMethod<&NetworkWrap::SetBatchNormSync>("setBatchNormSync"),
+                        InstanceMethod<&NetworkWrap::SetGradientExchange>("setGradientExchange"),
                         InstanceMethod<&NetworkWrap::Profile>("profile"),
                         InstanceAccessor<&NetworkWrap::Busy>("busy"),
                         InstanceAccessor<&NetworkWrap::NativeBytes>("nativeBytes")});
@@ -235,24 +236,43 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     }
   }
 
-  // setBatchNormSync(handle | null): synchronized batch norm through a CrossProcessSum that
-  // the MPI addon made (mpi.batchNormSync()); null turns it off. Returns how many batchnorm
-  // layers it applies to. The handle is an External whose first field must carry the
-  // layout version this addon was built with: anything else is refused, never dereferenced
-  // further.
+  // The MPI addon's stepCollectives() handle, or nullptr for null. It is an External whose
+  // first field must carry the layout version this addon was built with: anything else is
+  // refused, never dereferenced further.
+  const cnn::CrossProcess* cross_process_arg(const Napi::CallbackInfo& info, const char* fn, size_t i) {
+    if (info[i].IsNull()) return nullptr;
+    if (!info[i].IsExternal()) throw_type(info.Env(), fn, "handle must be the MPI addon's stepCollectives() or null");
+    const auto* p = static_cast<const cnn::CrossProcess*>(info[i].As<Napi::External<void>>().Data());
+    if (!p || p->version != cnn::kCrossProcessVersion || !p->sum || !p->start_float_sum || !p->finish_float_sums)
+      throw_type(info.Env(), fn, "handle is not a step-collectives handle of this version of cnn (rebuild both addons)");
+    return p;
+  }
+
+  // setBatchNormSync(handle | null): synchronized batch norm through the handle; null turns
+  // it off. Returns how many batchnorm layers it applies to.
   Napi::Value SetBatchNormSync(const Napi::CallbackInfo& info) {
     const char* fn = "setBatchNormSync";
     require_args(info, fn, 1);
     if (busy_) throw Napi::Error::New(info.Env(), kBusy);
-    const cnn::CrossProcessSum* sync = nullptr;
-    if (!info[0].IsNull()) {
-      if (!info[0].IsExternal()) throw_type(info.Env(), fn, "handle must be the MPI addon's batchNormSync() or null");
-      sync = static_cast<const cnn::CrossProcessSum*>(info[0].As<Napi::External<void>>().Data());
-      if (!sync || sync->version != cnn::kCrossProcessSumVersion || !sync->sum)
-        throw_type(info.Env(), fn, "handle is not a batch-norm sync handle of this version of cnn (rebuild both addons)");
-    }
+    const cnn::CrossProcess* sync = cross_process_arg(info, fn, 0);
     net_->set_batch_norm_sync(sync);
     return Napi::Number::New(info.Env(), sync ? net_->synchronizable_batch_norms() : 0);
+  }
+
+  // setGradientExchange(handle | null, scale, bucketFloats): from the next computeGradients
+  // on, gradient buckets of about bucketFloats are summed across processes (times scale)
+  // during the backward pass; null turns it off. Returns false when the network's parameter
+  // layout does not allow buckets (nothing changes).
+  Napi::Value SetGradientExchange(const Napi::CallbackInfo& info) {
+    const char* fn = "setGradientExchange";
+    require_args(info, fn, 3);
+    if (busy_) throw Napi::Error::New(info.Env(), kBusy);
+    const cnn::CrossProcess* exchange = cross_process_arg(info, fn, 0);
+    if (!info[1].IsNumber()) throw_type(info.Env(), fn, "scale must be a number");
+    const double scale = info[1].As<Napi::Number>().DoubleValue();
+    if (!(scale > 0 && scale <= 1)) throw_range(info.Env(), fn, "scale must be in (0, 1], got " + std::to_string(scale));
+    const int bucket = int_arg(info, fn, 2, "bucketFloats", 1, 1 << 30);
+    return Napi::Boolean::New(info.Env(), net_->set_gradient_exchange(exchange, (float)scale, (size_t)bucket));
   }
 
   // Per-layer timing (cnn bench --profile). Both refuse while a step runs: the totals are

@@ -74,7 +74,7 @@ void StepWorker::Execute() {
         case StepKind::Evaluate: stats_ = net.evaluate(args_.x, args_.labels, args_.n, args_.probs); break;
       }
     });
-  } catch (const cnn::CrossProcessSumError& e) {  // another process died or hung (data-parallel)
+  } catch (const cnn::CrossProcessError& e) {  // another process died or hung (data-parallel)
     error_code_ = e.timed_out() ? "ETIMEDOUT" : "EMPI";
     SetError(std::string(fn) + ": " + e.what());
   } catch (const std::bad_alloc&) {

@@ -3,9 +3,10 @@
 // It works on the trainer's own typed arrays (the flat gradient array the network writes),
 // so it needs nothing from the network. Every call is synchronous on the JS main thread;
 // collectives take a timeout in seconds and throw an Error with code 'ETIMEDOUT' (err.peer:
-// the rank waited on) or 'EMPI' instead of hanging. The one exception is batchNormSync(): a
-// handle through which the network's compute thread sums batch-norm statistics across
-// ranks in the middle of a step (synchronized batch norm; see kernels/cross_process_sum.h).
+// the rank waited on) or 'EMPI' instead of hanging. The one exception is stepCollectives():
+// a handle through which the network sums batch-norm statistics and gradient buckets across
+// ranks in the middle of a step, on a thread of this addon (see kernels/cross_process.h and
+// step_collectives.h).
 #include <napi.h>
 
 #include <mpi.h>
@@ -16,7 +17,8 @@
 
 #include "distributed/collectives.h"
 #include "distributed/mpi_session.h"
-#include "kernels/cross_process_sum.h"
+#include "distributed/step_collectives.h"
+#include "kernels/cross_process.h"
 
 namespace {
 
@@ -53,22 +55,36 @@ void throw_unless_ok(Napi::Env env, const char* what, const cnnmpi::CollectiveRe
   throw e;
 }
 
-// Synchronized batch norm's sum: one ring allreduce of doubles (bitwise the same on every
-// rank, in a fixed order) with the run's collective timeout. Runs on the compute thread.
-struct BatchNormSyncContext {
+// The collectives the network runs during a step (kernels/cross_process.h), all on the
+// step-collectives thread (step_collectives.h), in the order they are asked for, with the
+// run's collective timeout: synchronized batch norm's sums (waited for) and the gradient
+// buckets of the backward pass (summed in the background).
+struct StepContext {
   double timeout_seconds = 120;
 };
-BatchNormSyncContext g_bn_sync_context;
+StepContext g_step_context;
 
-int sum_batch_norm_statistics(void* ctx, double* data, size_t count, char* error, size_t error_size) {
-  const double timeout = static_cast<BatchNormSyncContext*>(ctx)->timeout_seconds;
-  cnnmpi::CollectiveResult r = cnnmpi::ring_allreduce_sum(data, count, timeout);
+int report(const cnnmpi::CollectiveResult& r, double timeout, char* error, size_t error_size) {
   if (r.status == cnnmpi::CollectiveStatus::Ok) return 0;
   std::snprintf(error, error_size, "%s", describe_failure(r, timeout).c_str());
   return r.status == cnnmpi::CollectiveStatus::TimedOut ? 1 : 2;
 }
 
-const cnn::CrossProcessSum g_bn_sync{cnn::kCrossProcessSumVersion, sum_batch_norm_statistics, &g_bn_sync_context};
+int step_sum_doubles(void* ctx, double* data, size_t count, char* error, size_t error_size) {
+  const double timeout = static_cast<StepContext*>(ctx)->timeout_seconds;
+  return report(cnnmpi::step_sum(data, count, timeout), timeout, error, error_size);
+}
+
+void step_start_float_sum(void* ctx, float* data, size_t count, float scale) {
+  cnnmpi::start_step_sum(data, count, scale, static_cast<StepContext*>(ctx)->timeout_seconds);
+}
+
+int step_finish_float_sums(void* ctx, char* error, size_t error_size) {
+  return report(cnnmpi::finish_step_sums(), static_cast<StepContext*>(ctx)->timeout_seconds, error, error_size);
+}
+
+const cnn::CrossProcess g_step_collectives{cnn::kCrossProcessVersion, step_sum_doubles, step_start_float_sum,
+                                           step_finish_float_sums, &g_step_context};
 
 Napi::Value Start(const Napi::CallbackInfo& info) {
   cnnmpi::SessionInfo s;
@@ -141,10 +157,11 @@ Napi::Value Barrier(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// batchNormSync(timeoutSeconds): the handle for network.setBatchNormSync. Needs MPI started
-// with at least MPI_THREAD_SERIALIZED, since the sums run on the network's compute thread.
-Napi::Value BatchNormSync(const Napi::CallbackInfo& info) {
-  const char* fn = "batchNormSync";
+// stepCollectives(timeoutSeconds): the handle for network.setBatchNormSync and
+// network.setGradientExchange. Needs MPI started with at least MPI_THREAD_SERIALIZED, since
+// the collectives of a step run on a thread of their own.
+Napi::Value StepCollectives(const Napi::CallbackInfo& info) {
+  const char* fn = "stepCollectives";
   Napi::Env env = info.Env();
   require_started(env, fn);
   require(info.Length() == 1, env, fn, "expected (timeoutSeconds)");
@@ -155,12 +172,13 @@ Napi::Value BatchNormSync(const Napi::CallbackInfo& info) {
   if (session.thread_level < MPI_THREAD_SERIALIZED)
     throw Napi::Error::New(env, std::string(fn) + ": this MPI library provides thread level " +
                                     std::to_string(session.thread_level) +
-                                    " (below MPI_THREAD_SERIALIZED), which synchronized batch norm needs");
-  g_bn_sync_context.timeout_seconds = timeout;
-  return Napi::External<void>::New(env, const_cast<cnn::CrossProcessSum*>(&g_bn_sync));
+                                    " (below MPI_THREAD_SERIALIZED), which collectives during a step need");
+  g_step_context.timeout_seconds = timeout;
+  return Napi::External<void>::New(env, const_cast<cnn::CrossProcess*>(&g_step_collectives));
 }
 
 Napi::Value Finish(const Napi::CallbackInfo& info) {
+  cnnmpi::stop_step_collectives();
   cnnmpi::finish_session();
   return info.Env().Undefined();
 }
@@ -175,7 +193,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("allreduceSum", Napi::Function::New(env, AllreduceSum, "allreduceSum"));
   exports.Set("broadcast", Napi::Function::New(env, Broadcast, "broadcast"));
   exports.Set("barrier", Napi::Function::New(env, Barrier, "barrier"));
-  exports.Set("batchNormSync", Napi::Function::New(env, BatchNormSync, "batchNormSync"));
+  exports.Set("stepCollectives", Napi::Function::New(env, StepCollectives, "stepCollectives"));
   exports.Set("finish", Napi::Function::New(env, Finish, "finish"));
   exports.Set("abort", Napi::Function::New(env, Abort, "abort"));
   return exports;

@@ -251,7 +251,7 @@ void forward_train_local(int n, int c, int s, const float* x, const float* beta,
 // process's own M2 moved to the common mean exactly, M2_r + n_r (m_r - mean)^2, so a large
 // mean does not cancel the variance away). Normalisation is a second pass over x.
 void forward_train_synchronized(int n, int c, int s, const float* x, const float* beta, const TrainOutputs& o,
-                                bool relu, float* y, const CrossProcessSum& sync) {
+                                bool relu, float* y, const CrossProcess& sync) {
   const double local_count = (double)n * s;
   std::vector<double> local_mean((size_t)c), local_m2((size_t)c);
   for_channel_groups(n, c, s, 1, [&](int g0, int g1) {
@@ -280,7 +280,7 @@ void forward_train_synchronized(int n, int c, int s, const float* x, const float
 
 void forward_train(int n, int c, int s, const float* x, const float* gamma, const float* beta, float eps,
                    float momentum, float* y, float* save_mean, float* save_inv_std, float* running_mean,
-                   float* running_var, bool relu, const CrossProcessSum* sync) {
+                   float* running_var, bool relu, const CrossProcess* sync) {
   std::vector<float> scale((size_t)c);
   const TrainOutputs o{gamma, eps, momentum, save_mean, save_inv_std, running_mean, running_var, scale.data()};
   if (sync) forward_train_synchronized(n, c, s, x, beta, o, relu, y, *sync);
@@ -386,7 +386,7 @@ void backward_local(int n, int c, int s, const BackwardInputs& in, float* dx, fl
 // sums, in local units like every other parameter gradient (the gradient allreduce that
 // follows the step weighs them by n_r / N).
 void backward_synchronized(int n, int c, int s, const BackwardInputs& in, float* dx, float* dgamma, float* dbeta,
-                           bool accumulate, const CrossProcessSum& sync) {
+                           bool accumulate, const CrossProcess& sync) {
   const double local_count = (double)n * s;
   std::vector<InputGradConsts> k((size_t)c);
   std::vector<double> total(2 * (size_t)c + 1);
@@ -416,7 +416,7 @@ void backward_synchronized(int n, int c, int s, const BackwardInputs& in, float*
 
 void backward(int n, int c, int s, const float* x, const float* gamma, const float* beta, const float* save_mean,
               const float* save_inv_std, const float* dy, float* dx, float* dgamma, float* dbeta, bool accumulate,
-              bool relu, const CrossProcessSum* sync) {
+              bool relu, const CrossProcess* sync) {
   const BackwardInputs in{x, gamma, beta, save_mean, save_inv_std, dy, relu};
   if (sync) backward_synchronized(n, c, s, in, dx, dgamma, dbeta, accumulate, *sync);
   else backward_local(n, c, s, in, dx, dgamma, dbeta, accumulate);
@@ -426,14 +426,14 @@ void backward(int n, int c, int s, const float* x, const float* gamma, const flo
 
 void batchnorm_forward_train(int n, int c, int s, const float* x, const float* gamma, const float* beta, float eps,
                              float momentum, float* y, float* save_mean, float* save_inv_std, float* running_mean,
-                             float* running_var, const CrossProcessSum* sync) {
+                             float* running_var, const CrossProcess* sync) {
   forward_train(n, c, s, x, gamma, beta, eps, momentum, y, save_mean, save_inv_std, running_mean, running_var, false,
                 sync);
 }
 
 void batchnorm_relu_forward_train(int n, int c, int s, const float* x, const float* gamma, const float* beta, float eps,
                                   float momentum, float* y, float* save_mean, float* save_inv_std, float* running_mean,
-                                  float* running_var, const CrossProcessSum* sync) {
+                                  float* running_var, const CrossProcess* sync) {
   forward_train(n, c, s, x, gamma, beta, eps, momentum, y, save_mean, save_inv_std, running_mean, running_var, true,
                 sync);
 }
@@ -450,13 +450,13 @@ void batchnorm_forward_eval(int n, int c, int s, const float* x, const float* ga
 
 void batchnorm_backward(int n, int c, int s, const float* x, const float* gamma, const float* save_mean,
                         const float* save_inv_std, const float* dy, float* dx, float* dgamma, float* dbeta,
-                        bool accumulate, const CrossProcessSum* sync) {
+                        bool accumulate, const CrossProcess* sync) {
   backward(n, c, s, x, gamma, nullptr, save_mean, save_inv_std, dy, dx, dgamma, dbeta, accumulate, false, sync);
 }
 
 void batchnorm_relu_backward(int n, int c, int s, const float* x, const float* gamma, const float* beta,
                              const float* save_mean, const float* save_inv_std, const float* dy, float* dx,
-                             float* dgamma, float* dbeta, bool accumulate, const CrossProcessSum* sync) {
+                             float* dgamma, float* dbeta, bool accumulate, const CrossProcess* sync) {
   backward(n, c, s, x, gamma, beta, save_mean, save_inv_std, dy, dx, dgamma, dbeta, accumulate, true, sync);
 }
 

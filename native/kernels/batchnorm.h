@@ -9,13 +9,13 @@
 // Dimension names: N batch, C channels, S spatial size (H*W); M = N*S values per channel.
 //
 // Synchronized batch norm (data-parallel training): the training functions take an optional
-// CrossProcessSum. With one, the batch statistics in forward and the two means in backward's
+// CrossProcess. With one, the batch statistics in forward and the two means in backward's
 // dx are over the images of every process together (as PyTorch's SyncBatchNorm), at the cost
 // of a second pass over x or dy and two (forward) or one (backward) sums across processes of
 // C + 1 or 2C + 1 doubles; dgamma and dbeta stay the process's own sums. Without one,
 // nothing crosses processes and the results are bitwise those of the local computation.
 #pragma once
-#include "kernels/cross_process_sum.h"
+#include "kernels/cross_process.h"
 
 namespace cnn {
 
@@ -33,7 +33,7 @@ void batchnorm_forward_train(int n, int c, int s,
                              float* save_inv_std,  // (C)
                              float* running_mean,  // (C) or nullptr
                              float* running_var,   // (C) or nullptr
-                             const CrossProcessSum* sync = nullptr);
+                             const CrossProcess* sync = nullptr);
 
 void batchnorm_forward_eval(int n, int c, int s,
                             const float* x,             // (N, C, S)
@@ -57,7 +57,7 @@ void batchnorm_backward(int n, int c, int s,
                         float* dgamma,              // (C)
                         float* dbeta,               // (C)
                         bool accumulate,
-                        const CrossProcessSum* sync = nullptr);
+                        const CrossProcess* sync = nullptr);
 
 // Training batch norm followed by ReLU in the same passes (the network fuses a batchnorm whose
 // only consumer is a relu; evaluation runs the two apart): y = max(bn(x), 0) with bn(x)
@@ -67,7 +67,7 @@ void batchnorm_backward(int n, int c, int s,
 // bn output itself need not be stored.
 void batchnorm_relu_forward_train(int n, int c, int s, const float* x, const float* gamma, const float* beta,
                                   float eps, float momentum, float* y, float* save_mean, float* save_inv_std,
-                                  float* running_mean, float* running_var, const CrossProcessSum* sync = nullptr);
+                                  float* running_mean, float* running_var, const CrossProcess* sync = nullptr);
 void batchnorm_relu_backward(int n, int c, int s,
                              const float* x,             // (N, C, S): forward input of the batch norm
                              const float* gamma,         // (C)
@@ -79,6 +79,6 @@ void batchnorm_relu_backward(int n, int c, int s,
                              float* dgamma,              // (C)
                              float* dbeta,               // (C)
                              bool accumulate,
-                             const CrossProcessSum* sync = nullptr);
+                             const CrossProcess* sync = nullptr);
 
 }  // namespace cnn

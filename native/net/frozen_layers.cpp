@@ -47,15 +47,4 @@ void Network::frozen_batchnorm_backward(LayerState& L, int n, const LayerIO& io)
     }
 }
 
-// A frozen conv or dense layer between trainable ones still runs its backward for the input
-// gradient, which also writes its weight gradients: clear them so grads reads as "no update".
-void Network::zero_frozen_grads() {
-  for (const LayerState& L : layers_) {
-    const LayerDesc& d = L.desc;
-    if (!d.frozen) continue;
-    if (d.weight_size) std::memset(cfg_.grads + d.weight_offset, 0, d.weight_size * sizeof(float));
-    if (d.bias_size) std::memset(cfg_.grads + d.bias_offset, 0, d.bias_size * sizeof(float));
-  }
-}
-
 }  // namespace cnn

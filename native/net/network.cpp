@@ -15,6 +15,7 @@
 #include "kernels/threads.h"
 #include "net/layer_exec.h"
 #include "net/network.h"
+#include "net/gradient_buckets.h"
 
 namespace cnn {
 namespace {
@@ -110,8 +111,16 @@ void Network::set_threads(int threads) {
 // A frozen batchnorm normalises with its running statistics: nothing to synchronize.
 static bool synchronizable(const LayerState& L) { return L.desc.kind == LayerKind::BatchNorm && !L.desc.frozen; }
 
-void Network::set_batch_norm_sync(const CrossProcessSum* sync) {
+void Network::set_batch_norm_sync(const CrossProcess* sync) {
   for (LayerState& L : layers_) L.bn_sync = synchronizable(L) ? sync : nullptr;
+}
+
+bool Network::set_gradient_exchange(const CrossProcess* exchange, float scale, size_t bucket_floats) {
+  if (exchange && !parameter_layout_allows_buckets(layers_)) return false;
+  exchange_ = exchange;
+  exchange_scale_ = scale;
+  bucket_floats_ = bucket_floats;
+  return true;
 }
 
 int Network::synchronizable_batch_norms() const {
@@ -195,37 +204,47 @@ StepStats Network::loss(const int32_t* labels, int n, float* probs, bool want_dl
   return StepStats{r.loss_sum / n, r.correct};
 }
 
-// A relu fused into its producer is skipped; the producer then runs when the relu's output
-// has a gradient, from the relu's dout.
+// Layer by layer from the last; each layer's gradients are final once its backward is done,
+// which is when a data-parallel run hands them to the gradient buckets.
 void Network::backward(const float* x, int n) {
   if (cfg_.param_count) std::memset(cfg_.grads, 0, cfg_.param_count * sizeof(float));
+  GradientBuckets buckets(exchange_, cfg_.grads, cfg_.param_count, exchange_scale_, bucket_floats_);
   for (int i = (int)layers_.size() - 1; i >= 0; --i) {
-    LayerState& L = layers_[i];
-    if (L.fused_into_producer) continue;
-    LayerState* relu = L.fused_relu >= 0 ? &layers_[(size_t)L.fused_relu] : nullptr;
-    if (!(relu ? relu->dout_written : L.dout_written)) continue;  // nothing consumes this output: zero gradients
-    LayerIO io = layer_io(x, i);
-    for (int k = 0; k < io.count; ++k) io.dx[k] = input_grad(L.desc.inputs[k], &io.accumulate[k]);
-    auto t0 = std::chrono::steady_clock::now();
-    if (relu) fused_relu_backward(L, *relu, n, cfg_.params, cfg_.grads, io);
-    else if (L.desc.frozen && L.desc.kind == LayerKind::BatchNorm) frozen_batchnorm_backward(L, n, io);
-    else layer_backward(L, n, cfg_.params, cfg_.grads, io, workspace_.data(), scratch_.data());
-    if (profiling_) L.backward_seconds += seconds_since(t0);
+    backward_layer(x, n, i);
+    finalize_grads(layers_[i]);
+    buckets.layer_done(layers_[i]);
   }
-  apply_masks();
-  zero_frozen_grads();
+  buckets.finish();
+}
+
+// A relu fused into its producer is skipped; the producer then runs when the relu's output
+// has a gradient, from the relu's dout.
+void Network::backward_layer(const float* x, int n, int i) {
+  LayerState& L = layers_[i];
+  if (L.fused_into_producer) return;
+  LayerState* relu = L.fused_relu >= 0 ? &layers_[(size_t)L.fused_relu] : nullptr;
+  if (!(relu ? relu->dout_written : L.dout_written)) return;  // nothing consumes this output: zero gradients
+  LayerIO io = layer_io(x, i);
+  for (int k = 0; k < io.count; ++k) io.dx[k] = input_grad(L.desc.inputs[k], &io.accumulate[k]);
+  auto t0 = std::chrono::steady_clock::now();
+  if (relu) fused_relu_backward(L, *relu, n, cfg_.params, cfg_.grads, io);
+  else if (L.desc.frozen && L.desc.kind == LayerKind::BatchNorm) frozen_batchnorm_backward(L, n, io);
+  else layer_backward(L, n, cfg_.params, cfg_.grads, io, workspace_.data(), scratch_.data());
+  if (profiling_) L.backward_seconds += seconds_since(t0);
 }
 
 // Masked weights start at zero (JS initialises them so); a zero gradient keeps them there,
 // since momentum and weight decay of a zero are zero. Selecting rather than multiplying
-// writes an exact +0 even where the unmasked gradient was negative or not finite.
-void Network::apply_masks() {
-  for (LayerState& L : layers_) {
-    const std::vector<float>& mask = L.desc.weight_mask;
-    if (mask.empty()) continue;
-    float* g = cfg_.grads + L.desc.weight_offset;
-    for (size_t k = 0; k < mask.size(); ++k) g[k] = mask[k] != 0.0f ? g[k] : 0.0f;
-  }
+// writes an exact +0 even where the unmasked gradient was negative or not finite. A frozen
+// layer's conv or dense kernels computed gradients anyway: they are zeroed (no update).
+void Network::finalize_grads(const LayerState& L) {
+  const LayerDesc& d = L.desc;
+  const std::vector<float>& mask = d.weight_mask;
+  float* g = cfg_.grads + d.weight_offset;
+  for (size_t k = 0; k < mask.size(); ++k) g[k] = mask[k] != 0.0f ? g[k] : 0.0f;
+  if (!d.frozen) return;
+  if (d.weight_size) std::memset(cfg_.grads + d.weight_offset, 0, d.weight_size * sizeof(float));
+  if (d.bias_size) std::memset(cfg_.grads + d.bias_offset, 0, d.bias_size * sizeof(float));
 }
 
 // As PyTorch: batch statistics of a single value per channel are degenerate (variance 0,

@@ -105,7 +105,7 @@ struct LayerState {
   std::vector<float> bn_mean, bn_inv_std;  // batchnorm: (C) each, the batch statistics saved for backward
   // batchnorm in training: the sum across processes of synchronized batch norm (nullptr: the
   // statistics are this process's batch alone); see Network::set_batch_norm_sync.
-  const CrossProcessSum* bn_sync = nullptr;
+  const CrossProcess* bn_sync = nullptr;
   std::vector<uint8_t> drop_mask;          // dropout: (max_batch, C, H, W), 1 kept, 0 dropped
   std::vector<float> lrn_scale;            // lrn: (max_batch, C, H, W), k + alpha/size * window sum of squares
   uint32_t index = 0;           // position in the network: dropout's stream under the step seed
@@ -158,9 +158,16 @@ class Network {
   // the images of all processes through sync (synchronized batch norm); nullptr goes back to
   // this process's batch alone. sync must outlive its use (the MPI addon's lives as long as
   // the process). Not while a step runs.
-  void set_batch_norm_sync(const CrossProcessSum* sync);
+  void set_batch_norm_sync(const CrossProcess* sync);
   // How many layers set_batch_norm_sync affects (trainable batchnorms).
   int synchronizable_batch_norms() const;
+  // Data-parallel training with the gradient sum overlapped with the backward pass: from the
+  // next compute_gradients on, buckets of about bucket_floats finished gradients are summed
+  // across processes (each process's times scale) through exchange while the backward pass
+  // goes on, and compute_gradients returns with grads holding the sum (net/gradient_buckets.h).
+  // nullptr turns it off. Returns false, changing nothing, when the parameter layout does not
+  // allow buckets. Not while a step runs.
+  bool set_gradient_exchange(const CrossProcess* exchange, float scale, size_t bucket_floats);
 
   // Sets the global kernel thread count and grows the workspace if it needs more.
   void set_threads(int threads);
@@ -200,14 +207,15 @@ class Network {
   void forward(const float* x, int n, bool train, uint32_t seed);
   StepStats loss(const int32_t* labels, int n, float* probs, bool want_dlogits);
   void backward(const float* x, int n);
-  void apply_masks();
-  // Frozen layers (frozen_layers.cpp): which outputs need a gradient, the eval-mode backward
-  // of a frozen batchnorm, and zeroing the gradients a frozen conv/dense computed anyway.
+  void backward_layer(const float* x, int n, int i);
+  // After a layer's backward: its masked weights' and, when frozen, all its gradients zeroed.
+  void finalize_grads(const LayerState& L);
+  // Frozen layers (frozen_layers.cpp): which outputs need a gradient and the eval-mode
+  // backward of a frozen batchnorm (finalize_grads zeroes what a frozen conv/dense computed).
   void mark_gradient_paths();
   // Batchnorm + relu and add + relu fusion in training (fusion.cpp); CNN_FUSE_RELU=0 turns it off.
   void plan_fusion();
   void frozen_batchnorm_backward(LayerState& L, int n, const LayerIO& io);
-  void zero_frozen_grads();
 
   LayerIO layer_io(const float* x, int layer) const;
   float* input_grad(int producer, bool* accumulate);
@@ -218,6 +226,9 @@ class Network {
   std::vector<float> scratch_;     // subsample: gradient wrt the pooled intermediate
   std::vector<float> probs_;       // (max_batch, classes)
   std::vector<int32_t> zero_labels_;  // (max_batch): labels for infer(), whose loss is ignored
+  const CrossProcess* exchange_ = nullptr;  // see set_gradient_exchange
+  float exchange_scale_ = 1.0f;
+  size_t bucket_floats_ = 0;
   bool profiling_ = false;
   double loss_seconds_ = 0, update_seconds_ = 0;
   long profiled_steps_ = 0;

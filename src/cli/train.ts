@@ -53,6 +53,7 @@ interface TrainCliOptions {
   distributed?: boolean;
   collectiveTimeout: number;
   syncBatchNorm: boolean;
+  gradientBuckets: number;
   from?: string;
   freeze?: string;
   reinitHead?: boolean;
@@ -89,6 +90,7 @@ export function registerTrain(program: Command): void {
     .option('--resume <file>', 'continue the run saved in this checkpoint')
     .option('--distributed', 'data-parallel training across the processes of mpirun (MPI); --batch-size is the global batch')
     .option('--collective-timeout <seconds>', 'with --distributed: end the run if the other ranks do not answer within this long', parse.positiveInt, 120)
+    .option('--gradient-buckets <MB>', 'with --distributed: sum the gradients across ranks in buckets of this many MB during the backward pass (0: in one allreduce after it)', parse.nonNegativeNumber, 0.25)
     .option('--no-sync-batch-norm', 'with --distributed: batch norm normalises each rank\'s images alone (by default its statistics are over the global batch, as PyTorch\'s SyncBatchNorm)')
     .option('--from <checkpoint>', 'transfer learning: start from this checkpoint\'s weights (matched by tensor name)')
     .option('--freeze <layers>', 'comma-separated layer names (as "cnn summary" prints them) or blocks that get no update, or all-but-head')
@@ -153,7 +155,9 @@ function checkWritable(file: string): void {
 async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): Promise<void> {
   const checkpointEveryMs = parseDuration(opts.checkpointEvery, '--checkpoint-every');
   if (opts.syncBatchNorm === false && !opts.distributed) throw new UsageError('--no-sync-batch-norm only applies with --distributed');
-  const dist = startDistributed(opts.distributed === true, opts.collectiveTimeout, opts.syncBatchNorm !== false);
+  if (cmd.getOptionValueSource('gradientBuckets') === 'cli' && !opts.distributed) throw new UsageError('--gradient-buckets only applies with --distributed');
+  const bucketFloats = opts.gradientBuckets > 0 ? Math.max(1, Math.round((opts.gradientBuckets * 1024 * 1024) / 4)) : 0;
+  const dist = startDistributed(opts.distributed === true, opts.collectiveTimeout, opts.syncBatchNorm !== false, bucketFloats);
   if (dist && cmd.getOptionValueSource('threads') !== 'cli') opts.threads = defaultRankThreads();
   let resumed: LoadedCheckpoint | null = null;
   let plan: Plan;

@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import { RunError, UsageError } from '../cli/errors';
 import { createProgress, type ProgressReporter } from '../train/progress';
-import { DataParallel } from './data-parallel';
+import { DataParallel, DEFAULT_BUCKET_FLOATS } from './data-parallel';
 import { launcherWorldSize } from './launcher';
 import { loadMpiAddon, MPI_INSTALL_HINT, mpiAddonAvailable, mpiAddonPath } from './mpi-addon';
 
@@ -13,7 +13,7 @@ import { loadMpiAddon, MPI_INSTALL_HINT, mpiAddonAvailable, mpiAddonPath } from 
  * refusal when an MPI launcher started several copies (they would each train their own model
  * and overwrite one checkpoint).
  */
-export function startDistributed(asked: boolean, timeoutSeconds: number, syncBatchNorm = true): DataParallel | null {
+export function startDistributed(asked: boolean, timeoutSeconds: number, syncBatchNorm = true, bucketFloats = DEFAULT_BUCKET_FLOATS): DataParallel | null {
   const launched = launcherWorldSize();
   if (!asked) {
     if (launched > 1) {
@@ -29,7 +29,7 @@ export function startDistributed(asked: boolean, timeoutSeconds: number, syncBat
   }
   try {
     loadMpiAddon();
-    return DataParallel.start(timeoutSeconds, syncBatchNorm);
+    return DataParallel.start(timeoutSeconds, syncBatchNorm, bucketFloats);
   } catch (e) {
     throw new RunError(`--distributed: ${(e as Error).message}`);
   }
@@ -39,7 +39,8 @@ export function startDistributed(asked: boolean, timeoutSeconds: number, syncBat
 export function describeDistributed(dist: DataParallel, batchSize: number): string {
   const per = dist.localMaxBatch(batchSize);
   const bn = dist.syncedBatchNorms > 0 ? `, batch norm synchronized across ranks (${dist.syncedBatchNorms} layers)` : '';
-  return `distributed: ${dist.size} rank${dist.size === 1 ? '' : 's'} (${dist.info.library}), global batch ${batchSize}, up to ${per} images per rank per step${bn}`;
+  const sums = dist.bucketed ? 'gradients summed in buckets during the backward pass' : 'gradients summed after each step';
+  return `distributed: ${dist.size} rank${dist.size === 1 ? '' : 's'} (${dist.info.library}), global batch ${batchSize}, up to ${per} images per rank per step${bn}, ${sums}`;
 }
 
 /** Default --threads for a rank: the cores divided among the ranks on this machine. */

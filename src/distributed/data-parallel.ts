@@ -3,21 +3,25 @@
 // (scale * gradients) with scale = its share of the global batch, so the result is the
 // gradient of the global batch's mean loss, and every rank applies the same SGD update.
 //
-// What is exchanged each step, in two ring allreduces (native/distributed/collectives.cpp):
+// What is exchanged each step (ring allreduces, native/distributed/collectives.cpp):
 // 1. the flat gradient array (the network's own Float32Array, overwritten by every
-//    computeGradients); when batch norm is not synchronized, with the step's change of its
-//    running statistics staged into their slots (gradients there are always zero), so the
-//    running statistics move by the share-weighted mean of the ranks' changes and stay the
-//    same everywhere (a frozen batch norm's change is zero on every rank, so its statistics
-//    stay bitwise as they were);
+//    computeGradients). By default in buckets during the backward pass: the network hands
+//    each bucket of finished gradients to the MPI addon's step thread, which sums it while
+//    the backward pass goes on (native/net/gradient_buckets.h; --gradient-buckets). Otherwise
+//    in one allreduce after the step; when batch norm is not synchronized, with the step's
+//    change of its running statistics staged into their slots (gradients there are always
+//    zero), so the running statistics move by the share-weighted mean of the ranks' changes
+//    and stay the same everywhere (a frozen batch norm's change is zero on every rank, so its
+//    statistics stay bitwise as they were);
 // 2. three doubles: the loss sum, the correct count and "a rank was asked to stop", so
 //    progress shows the global batch and Ctrl-C stops every rank at the same step.
 // Batch norm is synchronized (unless --no-sync-batch-norm): every trainable batchnorm's
 // training statistics and the means in its backward are over the global batch, summed
-// across ranks by the network's compute thread in the middle of the step
-// (kernels/batchnorm.h), so the ranks compute what one process would on the whole batch.
-// A global batch with fewer images than ranks (a tiny last batch of an epoch) leaves some
-// ranks without images; that one step normalises each rank's images alone.
+// across ranks in the middle of the step (kernels/batchnorm.h), so the ranks compute what
+// one process would on the whole batch, and its running statistics come out the same on
+// every rank. A global batch with fewer images than ranks (a tiny last batch of an epoch)
+// leaves some ranks without images; that one step normalises each rank's images alone and
+// sums the gradients after the step.
 import type { NativeNetwork, SgdSettings, StepResult } from '../native';
 import type { Runtime } from '../train/runtime';
 import { RunError } from '../cli/errors';
@@ -25,6 +29,9 @@ import { toNativeLayers } from '../model/native-layers';
 import { loadMpiAddon, type MpiAddon, type MpiSessionInfo } from './mpi-addon';
 import { largestShard, shardOf, type Shard } from './shard';
 import { parseRankFault, triggerFault, type RankFault } from './fault-injection';
+
+/** --gradient-buckets default: 256 KiB of float32 gradients per bucket (see README, Distributed training). */
+export const DEFAULT_BUCKET_FLOATS = 65536;
 
 /** What the trainer needs (src/train/trainer.ts, TrainJob.parallel). */
 export interface ParallelTraining {
@@ -52,9 +59,12 @@ export class DataParallel implements ParallelTraining {
   private statsBefore = new Float32Array(0);
   private readonly stats = new Float64Array(3);
   private localStop: () => boolean = () => false;
-  private bnSync: unknown = null;
+  /** The MPI addon's stepCollectives() handle (null until attach, or when nothing needs it). */
+  private collectives: unknown = null;
   /** Batchnorm layers synchronized across ranks (0: none, or --no-sync-batch-norm). */
   syncedBatchNorms = 0;
+  /** Gradient buckets overlap the backward pass (--gradient-buckets above 0 and a layout that allows them). */
+  bucketed = false;
   private stopAgreed = false;
   private steps = 0;
 
@@ -63,6 +73,7 @@ export class DataParallel implements ParallelTraining {
     private readonly timeoutSeconds: number,
     private readonly fault: RankFault | null,
     private readonly syncBatchNorm: boolean,
+    private readonly bucketFloats: number,
   ) {
     this.info = mpi.start();
     this.rank = this.info.rank;
@@ -71,9 +82,9 @@ export class DataParallel implements ParallelTraining {
   }
 
   /** Initialises MPI. Throws (with how to get it) when the MPI addon is not built. */
-  static start(timeoutSeconds: number, syncBatchNorm = true): DataParallel {
+  static start(timeoutSeconds: number, syncBatchNorm = true, bucketFloats = DEFAULT_BUCKET_FLOATS): DataParallel {
     preferCopyThroughSharedMemory();
-    return new DataParallel(loadMpiAddon(), timeoutSeconds, parseRankFault(process.env.CNN_TEST_RANK_FAULT), syncBatchNorm);
+    return new DataParallel(loadMpiAddon(), timeoutSeconds, parseRankFault(process.env.CNN_TEST_RANK_FAULT), syncBatchNorm, bucketFloats);
   }
 
   /** The local network's maxBatch for a global batch of n. */
@@ -97,13 +108,18 @@ export class DataParallel implements ParallelTraining {
       if (l.runningVarOffset !== undefined && l.runningVarOffset >= 0) this.runningStats.push([l.runningVarOffset, channels]);
     }
     this.statsBefore = new Float32Array(this.runningStats.reduce((sum, [, length]) => sum + length, 0));
-    if (this.syncBatchNorm && this.size > 1) {
+    if (this.size > 1 && (this.syncBatchNorm || this.bucketFloats > 0)) {
       try {
-        this.bnSync = this.mpi.batchNormSync(this.timeoutSeconds);
+        this.collectives = this.mpi.stepCollectives(this.timeoutSeconds);
       } catch (e) {
-        throw new RunError(`--distributed: ${(e as Error).message}. Train with --no-sync-batch-norm to normalise each rank's slice alone.`);
+        throw new RunError(`--distributed: ${(e as Error).message}. Train with --no-sync-batch-norm --gradient-buckets 0 to keep every collective between steps.`);
       }
-      this.syncedBatchNorms = runtime.net.setBatchNormSync(this.bnSync);
+      if (this.syncBatchNorm) this.syncedBatchNorms = runtime.net.setBatchNormSync(this.collectives);
+      // Buckets need no running statistics to average after the step (see step()).
+      if (this.bucketFloats > 0 && (this.syncedBatchNorms > 0 || this.runningStats.length === 0)) {
+        this.bucketed = runtime.net.setGradientExchange(this.collectives, 1, this.bucketFloats);
+        runtime.net.setGradientExchange(null, 1, this.bucketFloats);  // set per step
+      }
     }
     this.collective('broadcast of the initial parameters', () => this.mpi.broadcast(runtime.params, 0, this.timeoutSeconds));
     this.collective('broadcast of the initial momentum', () => this.mpi.broadcast(runtime.velocity, 0, this.timeoutSeconds));
@@ -136,16 +152,22 @@ export class DataParallel implements ParallelTraining {
     // bitwise, on every rank: only unsynchronized steps average the ranks' changes.
     const averageRunningStats = !syncThisStep && this.runningStats.length > 0;
     if (averageRunningStats) this.packRunningStats(params, this.statsBefore);
+    // Buckets summed during the backward pass, when every rank runs one (the same decision
+    // everywhere) and no running statistics need averaging afterwards.
+    const overlap = this.bucketed && globalN >= this.size && !averageRunningStats;
     if (this.syncedBatchNorms > 0 && !syncThisStep) net.setBatchNormSync(null);
+    if (this.bucketed) net.setGradientExchange(overlap ? this.collectives : null, overlap ? localN / globalN : 1, this.bucketFloats);
     try {
-      if (localN > 0) local = await this.collectiveStep(`batch-norm sums of ${stepText}`, () => net.computeGradients(x, labels, localN, sgd.seed));
+      if (localN > 0) local = await this.collectiveStep(`collectives of ${stepText}`, () => net.computeGradients(x, labels, localN, sgd.seed));
       else grads.fill(0);
     } finally {
-      if (this.syncedBatchNorms > 0 && !syncThisStep) net.setBatchNormSync(this.bnSync);
+      if (this.syncedBatchNorms > 0 && !syncThisStep) net.setBatchNormSync(this.collectives);
     }
-    if (averageRunningStats) this.stageRunningStatChanges(params, grads);
-    this.collective(`gradient allreduce of ${stepText}`, () => this.mpi.allreduceSum(grads, localN / globalN, this.timeoutSeconds));
-    if (averageRunningStats) this.applyRunningStatChanges(params, grads);
+    if (!overlap) {
+      if (averageRunningStats) this.stageRunningStatChanges(params, grads);
+      this.collective(`gradient allreduce of ${stepText}`, () => this.mpi.allreduceSum(grads, localN / globalN, this.timeoutSeconds));
+      if (averageRunningStats) this.applyRunningStatChanges(params, grads);
+    }
     this.stats[0] = local.loss * localN;
     this.stats[1] = local.correct;
     this.stats[2] = this.localStop() ? 1 : 0;

@@ -27,11 +27,11 @@ export interface MpiAddon {
   broadcast(buf: Float32Array, root: number, timeoutSeconds: number): void;
   barrier(timeoutSeconds: number): void;
   /**
-   * The handle for NativeNetwork.setBatchNormSync: batch-norm statistics summed across ranks
-   * from the network's compute thread during a step, with this timeout. Throws when the MPI
-   * library's thread level is below MPI_THREAD_SERIALIZED.
+   * The handle for NativeNetwork.setBatchNormSync and setGradientExchange: the collectives a
+   * network runs during a step (batch-norm sums, gradient buckets), on a thread of the addon,
+   * with this timeout. Throws when the MPI library's thread level is below MPI_THREAD_SERIALIZED.
    */
-  batchNormSync(timeoutSeconds: number): unknown;
+  stepCollectives(timeoutSeconds: number): unknown;
   /** MPI_Finalize. */
   finish(): void;
   /** MPI_Abort: the launcher ends every rank. Never returns. */

@@ -24,12 +24,20 @@ test('cnn train under mpirun without --distributed refuses instead of training c
 
 test('a rank that hangs makes the others end the run with a message after --collective-timeout', { skip }, () => {
   const out = path.join(tempDir('cnn-mpi-'), 'x.safetensors');
+  // Rank 0 waits in a gradient bucket, summed during its backward pass on the MPI addon's thread.
   const r = mpirunCli(2, [...common(out), '--epochs', '1', '--distributed', '--collective-timeout', '3'], {
     env: { CNN_TEST_RANK_FAULT: '1:2:hang' },
   });
   assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /rank 0 of 2: allreduce: no answer from rank 1 within 3 s in the gradient allreduce of step 3: a rank has died or hung/);
+  assert.match(r.stderr, /rank 0 of 2: computeGradients: gradient bucket: no answer from rank 1 within 3 s in the collectives of step 3: a rank has died or hung/);
   assert.ok(r.seconds < 30, `took ${r.seconds} s`);
+  // Without buckets it waits in the allreduce after the step, on the JS main thread.
+  const whole = mpirunCli(2, [...common(out), '--epochs', '1', '--distributed', '--collective-timeout', '3', '--gradient-buckets', '0'], {
+    env: { CNN_TEST_RANK_FAULT: '1:2:hang' },
+  });
+  assert.notEqual(whole.status, 0);
+  assert.match(whole.stderr, /rank 0 of 2: allreduce: no answer from rank 1 within 3 s in the gradient allreduce of step 3: a rank has died or hung/);
+  assert.ok(whole.seconds < 30, `took ${whole.seconds} s`);
 });
 
 test('a rank that hangs while the others wait in a synchronized batch norm ends the run with a message', { skip }, () => {
@@ -41,7 +49,7 @@ test('a rank that hangs while the others wait in a synchronized batch norm ends 
   });
   assert.notEqual(r.status, 0);
   // Rank 0 is inside step 3's forward, on the network's compute thread, when rank 1 stops answering.
-  assert.match(r.stderr, /rank 0 of 2: computeGradients: synchronized batch norm \(mean\): no answer from rank 1 within 3 s in the batch-norm sums of step 3: a rank has died or hung/);
+  assert.match(r.stderr, /rank 0 of 2: computeGradients: synchronized batch norm \(mean\): no answer from rank 1 within 3 s in the collectives of step 3: a rank has died or hung/);
   assert.ok(r.seconds < 30, `took ${r.seconds} s`);
 });
 
