@@ -24,6 +24,8 @@
 // sums the gradients after the step.
 import type { NativeNetwork, SgdSettings, StepResult } from '../native';
 import type { Runtime } from '../train/runtime';
+import type { Batcher } from '../data/batcher';
+import { evaluateSet, resultFromSums, type EvalResult } from '../train/evaluate';
 import { RunError } from '../cli/errors';
 import { toNativeLayers } from '../model/native-layers';
 import { loadMpiAddon, type MpiAddon, type MpiSessionInfo } from './mpi-addon';
@@ -44,6 +46,8 @@ export interface ParallelTraining {
    * localN (possibly 0). Returns the global batch's mean loss and correct count.
    */
   step(net: NativeNetwork, x: Float32Array, labels: Int32Array, localN: number, globalN: number, sgd: SgdSettings): Promise<StepResult>;
+  /** Evaluation of `count` images: this rank's share, added up across ranks (the same result on every rank). */
+  evaluate(runtime: Runtime, batcher: Batcher, count: number, batchSize: number): Promise<EvalResult>;
 }
 
 export class DataParallel implements ParallelTraining {
@@ -176,6 +180,24 @@ export class DataParallel implements ParallelTraining {
     net.applyUpdate(sgd);
     this.steps++;
     return { loss: this.stats[0] / globalN, correct: Math.round(this.stats[1]) };
+  }
+
+  /**
+   * Each rank evaluates its contiguous share of the images; one allreduce of the loss sum,
+   * the correct count and the confusion matrix gives every rank the whole set's result
+   * (bitwise the same everywhere, so the plateau schedule decides alike).
+   */
+  async evaluate(runtime: Runtime, batcher: Batcher, count: number, batchSize: number): Promise<EvalResult> {
+    const part = shardOf(0, count, this.rank, this.size);
+    const mine = await evaluateSet(runtime, batcher, count, batchSize, { part });
+    const k = mine.confusion.length;
+    const sums = new Float64Array(2 + k * k);
+    sums[0] = part.n > 0 ? mine.loss * part.n : 0;
+    sums[1] = part.n > 0 ? Math.round(mine.accuracy * part.n) : 0;
+    mine.confusion.forEach((row, i) => row.forEach((v, j) => { sums[2 + i * k + j] = v; }));
+    this.collective('evaluation allreduce', () => this.mpi.allreduceSum(sums, 1, this.timeoutSeconds));
+    const confusion = Array.from({ length: k }, (_, i) => Array.from(sums.subarray(2 + i * k, 2 + (i + 1) * k)));
+    return resultFromSums(count, sums[0], sums[1], confusion);
   }
 
   private packRunningStats(params: Float32Array, into: Float32Array): void {

@@ -16,6 +16,17 @@ export interface EvalResult {
 export interface EvalOptions {
   /** Keep every image's prediction (for `cnn eval --misclassified`). */
   keepPredictions?: boolean;
+  /** Evaluate only images [start, start + n) of the set (a rank's share under --distributed). */
+  part?: { start: number; n: number };
+}
+
+/** The result for `count` images from their summed loss, correct count and confusion matrix. */
+export function resultFromSums(count: number, lossSum: number, correct: number, confusion: number[][]): EvalResult {
+  const perClass = confusion.map((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return total > 0 ? row[i] / total : NaN;
+  });
+  return { count, loss: count > 0 ? lossSum / count : NaN, accuracy: count > 0 ? correct / count : NaN, perClass, confusion };
 }
 
 export async function evaluateSet(runtime: Runtime, batcher: Batcher, count: number, batchSize: number,
@@ -27,16 +38,18 @@ export async function evaluateSet(runtime: Runtime, batcher: Batcher, count: num
   const x = new Float32Array(n * c * h * w);
   const y = new Int32Array(n);
   const probs = new Float32Array(n * k);
-  const order = new Uint32Array(count);
-  for (let i = 0; i < count; i++) order[i] = i;
+  const first = options.part?.start ?? 0;
+  const total = options.part?.n ?? count;
+  const order = new Uint32Array(total);
+  for (let i = 0; i < total; i++) order[i] = first + i;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   let lossSum = 0;
   let correct = 0;
   const kept = options.keepPredictions
-    ? { labels: new Int32Array(count), predicted: new Int32Array(count), probability: new Float32Array(count) }
+    ? { labels: new Int32Array(total), predicted: new Int32Array(total), probability: new Float32Array(total) }
     : undefined;
-  for (let start = 0; start < count; start += n) {
-    const m = Math.min(n, count - start);
+  for (let start = 0; start < total; start += n) {
+    const m = Math.min(n, total - start);
     const xs = m === n ? x : x.subarray(0, m * c * h * w);
     const ys = m === n ? y : y.subarray(0, m);
     const ps = m === n ? probs : probs.subarray(0, m * k);
@@ -55,11 +68,7 @@ export async function evaluateSet(runtime: Runtime, batcher: Batcher, count: num
       }
     }
   }
-  const perClass = confusion.map((row, i) => {
-    const total = row.reduce((a, b) => a + b, 0);
-    return total > 0 ? row[i] / total : NaN;
-  });
-  const result: EvalResult = { count, loss: lossSum / count, accuracy: correct / count, perClass, confusion };
+  const result = resultFromSums(total, lossSum, correct, confusion);
   if (kept) result.predictions = kept;
   return result;
 }

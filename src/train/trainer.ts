@@ -159,10 +159,12 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
     }
     progress.endEpoch();
     const trainSeconds = (Date.now() - epochStart) / 1000;
-    const test = await evaluateSet(runtime, testBatcher, job.dataset.test.count, bs);
+    // Under --distributed every rank evaluates its share and the ranks add up the results.
+    const evaluate = (b: Batcher, count: number) => (parallel ? parallel.evaluate(runtime, b, count, bs) : evaluateSet(runtime, b, count, bs));
+    const test = await evaluate(testBatcher, job.dataset.test.count);
     finalTest = test;
     // Schedules and "best epoch" look at validation images only, never the test set.
-    const val = valBatcher ? await evaluateSet(runtime, valBatcher, job.val!.count, bs) : null;
+    const val = valBatcher ? await evaluate(valBatcher, job.val!.count) : null;
     if (val) {
       if (settings.schedule === 'plateau') plateau = endEpoch(plateau, val.accuracy, settings);
       if (!bestEpoch || val.accuracy > bestEpoch.valAccuracy) bestEpoch = { epoch: epoch + 1, valAccuracy: val.accuracy };

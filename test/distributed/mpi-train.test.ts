@@ -1,6 +1,7 @@
 // Data-parallel training under mpirun, as a user runs it: two ranks (one thread each) train
 // lenet5 to the weights one process reaches with the same global batch and seed, and a resumed
-// distributed run continues to the weights a resumed single process reaches; a network with
+// distributed run continues to the weights a resumed single process reaches (and the ranks'
+// shares of the test set add up to one process's evaluation); a network with
 // batch norm does too, because batch norm is synchronized across the ranks (and measurably
 // does not with --no-sync-batch-norm). Skipped, with the reason, when mpirun or the MPI addon
 // is absent. Failures: mpi-faults.test.ts.
@@ -56,6 +57,12 @@ test('2 ranks reach the weights of 1 process with the same global batch and seed
   assert.equal(d1.stdout.split('model lenet5:').length - 1, 1, 'only rank 0 prints');
   const lossOf = (text: string) => Number(/train loss (\d+\.\d+)/.exec(text)![1]);
   assert.ok(Math.abs(lossOf(d1.stdout) - lossOf(s1.stdout)) <= 1e-4, `train loss ${lossOf(d1.stdout)} vs ${lossOf(s1.stdout)}`);
+  // Each rank evaluates half of the 200 test images; the sums give one process's figures.
+  const testOf = (text: string) => /test loss (\d+\.\d+) acc (\d+\.\d+)%/.exec(text)!.slice(1).map(Number);
+  const [distTestLoss, distTestAcc] = testOf(d1.stdout);
+  const [singleTestLoss, singleTestAcc] = testOf(s1.stdout);
+  assert.equal(distTestAcc, singleTestAcc);
+  assert.ok(Math.abs(distTestLoss - singleTestLoss) <= 1e-4, `test loss ${distTestLoss} vs ${singleTestLoss}`);
   const diff1 = maxDifference(dist, single);
   assert.ok(diff1 <= TOLERANCE, `after 1 epoch the weights differ by up to ${diff1}`);
   // Buckets of 13,107 gradients (0.05 MB: the dense layers' 59,134 gradients are summed while
