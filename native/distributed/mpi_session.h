@@ -5,9 +5,10 @@
 //   with RTLD_GLOBAL first.
 // - Node has threads of its own (the network's steps run on a compute thread). The level
 //   asked for is MPI_THREAD_SERIALIZED: MPI is called from the JS main thread between steps
-//   and, for synchronized batch norm, from the compute thread during a step (while the main
-//   thread only awaits it), never from two threads at once. A library that offers only
-//   MPI_THREAD_FUNNELED still runs everything but synchronized batch norm.
+//   and, during a step, from this addon's step-collectives thread (synchronized batch norm,
+//   gradient buckets; step_collectives.h) while the main thread only awaits the step: never
+//   from two threads at once. A library that offers only MPI_THREAD_FUNNELED still runs
+//   everything but those collectives during a step.
 #pragma once
 #include <string>
 

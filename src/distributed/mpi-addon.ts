@@ -7,7 +7,7 @@ import { addonPath } from '../native';
 export interface MpiSessionInfo {
   rank: number;
   size: number;
-  /** The MPI_THREAD_* level MPI_Init_thread provided (1 = FUNNELED, 2 = SERIALIZED: synchronized batch norm needs 2). */
+  /** The MPI_THREAD_* level MPI_Init_thread provided (1 = FUNNELED, 2 = SERIALIZED: the collectives during a step, synchronized batch norm and gradient buckets, need 2). */
   threadLevel: number;
   /** This rank's host name. */
   processor: string;
