@@ -335,6 +335,17 @@ void gradient_sums(int n, int c, int s, const BackwardInputs& in, int g0, int g1
   for (int ch = g0; ch < g1; ++ch) sums[ch - g0].flush();
 }
 
+// A channel's sums of dy and dy * xhat (this process's images), added to dgamma and dbeta.
+struct ChannelGradSums {
+  double dy, dy_xhat;
+};
+ChannelGradSums add_parameter_grads(const Sums& t, double inv_std, int ch, float* dgamma, float* dbeta) {
+  const ChannelGradSums g{t.su, t.sv * inv_std};
+  dgamma[ch] += (float)g.dy_xhat;
+  dbeta[ch] += (float)g.dy;
+  return g;
+}
+
 // dx = k * (g - mean(g) - xhat * mean(g * xhat)), k = gamma * inv_std, written as
 // p * g + q * (x - mean) + r with the per-channel constants folded once; the means are
 // sum_dy / count and sum_dy_xhat / count.
@@ -367,11 +378,8 @@ void backward_local(int n, int c, int s, const BackwardInputs& in, float* dx, fl
     std::vector<InputGradConsts> k((size_t)(g1 - g0));
     gradient_sums(n, c, s, in, g0, g1, sums.data(), k.data());
     for (int ch = g0; ch < g1; ++ch) {
-      const Sums& t = sums[ch - g0];
-      const double inv_std = in.save_inv_std[ch], sum_dy = t.su, sum_dy_xhat = t.sv * inv_std;
-      dgamma[ch] += (float)sum_dy_xhat;
-      dbeta[ch] += (float)sum_dy;
-      fold_input_grad(k[ch - g0], (double)in.gamma[ch], inv_std, sum_dy / count, sum_dy_xhat / count);
+      const ChannelGradSums g = add_parameter_grads(sums[ch - g0], in.save_inv_std[ch], ch, dgamma, dbeta);
+      fold_input_grad(k[ch - g0], (double)in.gamma[ch], in.save_inv_std[ch], g.dy / count, g.dy_xhat / count);
     }
     if (dx) write_input_grad(n, c, s, in, g0, g1, k.data(), dx, accumulate);
   });
@@ -394,12 +402,9 @@ void backward_synchronized(int n, int c, int s, const BackwardInputs& in, float*
     std::vector<Sums> sums((size_t)(g1 - g0));
     gradient_sums(n, c, s, in, g0, g1, sums.data(), k.data() + g0);
     for (int ch = g0; ch < g1; ++ch) {
-      const Sums& t = sums[ch - g0];
-      const double inv_std = in.save_inv_std[ch], sum_dy = t.su, sum_dy_xhat = t.sv * inv_std;
-      dgamma[ch] += (float)sum_dy_xhat;
-      dbeta[ch] += (float)sum_dy;
-      total[ch] = local_count * sum_dy;
-      total[(size_t)c + ch] = local_count * sum_dy_xhat;
+      const ChannelGradSums g = add_parameter_grads(sums[ch - g0], in.save_inv_std[ch], ch, dgamma, dbeta);
+      total[ch] = local_count * g.dy;
+      total[(size_t)c + ch] = local_count * g.dy_xhat;
     }
   });
   total[2 * (size_t)c] = local_count;

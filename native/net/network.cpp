@@ -240,8 +240,10 @@ void Network::backward_layer(const float* x, int n, int i) {
 void Network::finalize_grads(const LayerState& L) {
   const LayerDesc& d = L.desc;
   const std::vector<float>& mask = d.weight_mask;
-  float* g = cfg_.grads + d.weight_offset;
-  for (size_t k = 0; k < mask.size(); ++k) g[k] = mask[k] != 0.0f ? g[k] : 0.0f;
+  if (!mask.empty()) {  // only layers with weights have a mask (weight_offset is -1 otherwise)
+    float* g = cfg_.grads + d.weight_offset;
+    for (size_t k = 0; k < mask.size(); ++k) g[k] = mask[k] != 0.0f ? g[k] : 0.0f;
+  }
   if (!d.frozen) return;
   if (d.weight_size) std::memset(cfg_.grads + d.weight_offset, 0, d.weight_size * sizeof(float));
   if (d.bias_size) std::memset(cfg_.grads + d.bias_offset, 0, d.bias_size * sizeof(float));

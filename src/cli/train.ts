@@ -22,6 +22,7 @@ import { parseDuration } from './duration';
 import { InterruptGuard } from './interrupt';
 import { checkResumedModel } from './resume-check';
 import { defaultRankThreads, describeDistributed, distributedProgress, startDistributed } from '../distributed/cli-support';
+import { bucketFloatsOf, DEFAULT_GRADIENT_BUCKET_MB } from '../distributed/data-parallel';
 import { SWAP_ACTIVATIONS, swapActivations, type SwapActivation } from '../model/activation-swap';
 import { applyDataOptions, describeDataOptions, type DataOptions } from '../data/data-options';
 import { resolveFrozen, transferWeights } from '../train/transfer';
@@ -90,7 +91,7 @@ export function registerTrain(program: Command): void {
     .option('--resume <file>', 'continue the run saved in this checkpoint')
     .option('--distributed', 'data-parallel training across the processes of mpirun (MPI); --batch-size is the global batch')
     .option('--collective-timeout <seconds>', 'with --distributed: end the run if the other ranks do not answer within this long', parse.positiveInt, 120)
-    .option('--gradient-buckets <MB>', 'with --distributed: sum the gradients across ranks in buckets of this many MB during the backward pass (0: in one allreduce after it)', parse.nonNegativeNumber, 0.25)
+    .option('--gradient-buckets <MB>', 'with --distributed: sum the gradients across ranks in buckets of this many MB during the backward pass (0: in one allreduce after it)', parse.nonNegativeNumber, DEFAULT_GRADIENT_BUCKET_MB)
     .option('--no-sync-batch-norm', 'with --distributed: batch norm normalises each rank\'s images alone (by default its statistics are over the global batch, as PyTorch\'s SyncBatchNorm)')
     .option('--from <checkpoint>', 'transfer learning: start from this checkpoint\'s weights (matched by tensor name)')
     .option('--freeze <layers>', 'comma-separated layer names (as "cnn summary" prints them) or blocks that get no update, or all-but-head')
@@ -156,8 +157,8 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
   const checkpointEveryMs = parseDuration(opts.checkpointEvery, '--checkpoint-every');
   if (opts.syncBatchNorm === false && !opts.distributed) throw new UsageError('--no-sync-batch-norm only applies with --distributed');
   if (cmd.getOptionValueSource('gradientBuckets') === 'cli' && !opts.distributed) throw new UsageError('--gradient-buckets only applies with --distributed');
-  const bucketFloats = opts.gradientBuckets > 0 ? Math.max(1, Math.round((opts.gradientBuckets * 1024 * 1024) / 4)) : 0;
-  const dist = startDistributed(opts.distributed === true, opts.collectiveTimeout, opts.syncBatchNorm !== false, bucketFloats);
+  const dist = startDistributed(opts.distributed === true, opts.collectiveTimeout, opts.syncBatchNorm !== false,
+    bucketFloatsOf(opts.gradientBuckets));
   if (dist && cmd.getOptionValueSource('threads') !== 'cli') opts.threads = defaultRankThreads();
   let resumed: LoadedCheckpoint | null = null;
   let plan: Plan;

@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import { RunError, UsageError } from '../cli/errors';
 import { createProgress, type ProgressReporter } from '../train/progress';
-import { DataParallel, DEFAULT_BUCKET_FLOATS } from './data-parallel';
+import { bucketFloatsOf, DataParallel, DEFAULT_GRADIENT_BUCKET_MB } from './data-parallel';
 import { launcherWorldSize } from './launcher';
 import { loadMpiAddon, MPI_INSTALL_HINT, mpiAddonAvailable, mpiAddonPath } from './mpi-addon';
 
@@ -13,7 +13,7 @@ import { loadMpiAddon, MPI_INSTALL_HINT, mpiAddonAvailable, mpiAddonPath } from 
  * refusal when an MPI launcher started several copies (they would each train their own model
  * and overwrite one checkpoint).
  */
-export function startDistributed(asked: boolean, timeoutSeconds: number, syncBatchNorm = true, bucketFloats = DEFAULT_BUCKET_FLOATS): DataParallel | null {
+export function startDistributed(asked: boolean, timeoutSeconds: number, syncBatchNorm = true, bucketFloats = bucketFloatsOf(DEFAULT_GRADIENT_BUCKET_MB)): DataParallel | null {
   const launched = launcherWorldSize();
   if (!asked) {
     if (launched > 1) {

@@ -32,8 +32,13 @@ import { loadMpiAddon, type MpiAddon, type MpiSessionInfo } from './mpi-addon';
 import { largestShard, shardOf, type Shard } from './shard';
 import { parseRankFault, triggerFault, type RankFault } from './fault-injection';
 
-/** --gradient-buckets default: 256 KiB of float32 gradients per bucket (see README, Distributed training). */
-export const DEFAULT_BUCKET_FLOATS = 65536;
+/** --gradient-buckets default, in MB of float32 gradients per bucket (see README, Distributed training). */
+export const DEFAULT_GRADIENT_BUCKET_MB = 0.25;
+
+/** Gradients per bucket for --gradient-buckets MB (0: no buckets, one allreduce after the step). */
+export function bucketFloatsOf(mb: number): number {
+  return mb > 0 ? Math.max(1, Math.round((mb * 1024 * 1024) / 4)) : 0;
+}
 
 /** What the trainer needs (src/train/trainer.ts, TrainJob.parallel). */
 export interface ParallelTraining {
@@ -86,7 +91,7 @@ export class DataParallel implements ParallelTraining {
   }
 
   /** Initialises MPI. Throws (with how to get it) when the MPI addon is not built. */
-  static start(timeoutSeconds: number, syncBatchNorm = true, bucketFloats = DEFAULT_BUCKET_FLOATS): DataParallel {
+  static start(timeoutSeconds: number, syncBatchNorm = true, bucketFloats = bucketFloatsOf(DEFAULT_GRADIENT_BUCKET_MB)): DataParallel {
     preferCopyThroughSharedMemory();
     return new DataParallel(loadMpiAddon(), timeoutSeconds, parseRankFault(process.env.CNN_TEST_RANK_FAULT), syncBatchNorm, bucketFloats);
   }
@@ -119,11 +124,10 @@ export class DataParallel implements ParallelTraining {
         throw new RunError(`--distributed: ${(e as Error).message}. Train with --no-sync-batch-norm --gradient-buckets 0 to keep every collective between steps.`);
       }
       if (this.syncBatchNorm) this.syncedBatchNorms = runtime.net.setBatchNormSync(this.collectives);
-      // Buckets need no running statistics to average after the step (see step()).
-      if (this.bucketFloats > 0 && (this.syncedBatchNorms > 0 || this.runningStats.length === 0)) {
+      // Buckets need no running statistics to average after the step; step() sets the
+      // exchange (or null) with its scale before every computeGradients.
+      if (this.bucketFloats > 0 && (this.syncedBatchNorms > 0 || this.runningStats.length === 0))
         this.bucketed = runtime.net.setGradientExchange(this.collectives, 1, this.bucketFloats);
-        runtime.net.setGradientExchange(null, 1, this.bucketFloats);  // set per step
-      }
     }
     this.collective('broadcast of the initial parameters', () => this.mpi.broadcast(runtime.params, 0, this.timeoutSeconds));
     this.collective('broadcast of the initial momentum', () => this.mpi.broadcast(runtime.velocity, 0, this.timeoutSeconds));
