@@ -13,6 +13,8 @@
 // Dimension names as in conv2d.h; CKK = C*KH*KW (rows of col), P = OH*OW (its columns).
 #include "kernels/conv2d.h"
 #include "kernels/conv2d_direct.h"
+#include "kernels/conv2d_group.h"
+#include "kernels/conv2d_implicit.h"
 #include "kernels/gemm.h"
 #include "kernels/sum_floats.h"
 #include "kernels/threads.h"
@@ -41,10 +43,7 @@ ConvSizes sizes_of(const Conv2dShape& s) {
   return z;
 }
 
-// A 1x1, stride-1, unpadded convolution reads x (C, H*W) directly as its column matrix.
-bool is_pointwise(const Conv2dShape& s) {
-  return s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.ph == 0 && s.pw == 0;
-}
+bool is_pointwise(const Conv2dShape& s) { return conv_is_pointwise(s); }
 
 
 // First and one-past-last image of thread t when n images are split over `team` threads:
@@ -192,50 +191,11 @@ void col2im_add(const Conv2dShape& s,
 }
 
 
-// A GEMM wants many columns: with P = OH*OW small (8x8 or 7x7 planes) one image's product
-// is too narrow to run the micro-kernel efficiently. So images are processed in groups of
-// G: their column matrices side by side form one (CKK, G*P) matrix and one GEMM covers the
-// group. G is chosen from the shape alone (never from the thread count, so the forward and
-// backward-data results do not depend on it), reaching about kGroupColumns columns while the
-// group's buffers stay within kGroupBytes (they are reused while hot in cache). Grouping
-// costs a copy of the outputs (forward) or output gradients (backward) into the group's
-// layout, which only a long enough K = CKK repays: below kGroupMinCkk (1x1 and 3x3 convs
-// over few channels) measured slower, so those stay one image per GEMM.
-// kGroupBytes keeps the column matrix in L2 (2 MiB per core on the Xeon, next to the GEMM's
-// ~0.7 MiB packed B block), so the GEMM packs what im2col just wrote from L2, not L3; but a
-// group keeps at least kGroupMinColumns columns, as every GEMM repacks the filters (A) and
-// that only pays over enough columns. On one thread of the Xeon, against 4 MiB and no floor,
-// the GEMM path's 3x3 convs ran 6-13% faster (resnet20's 32- and 64-channel stages, vgg-small
-// conv4 and conv6), AlexNet-lite's 192-channel 7x7 ones 2-8%; 1 MiB with no floor made
-// those up to 24% slower (2 images, 98 columns, per GEMM).
-constexpr int kGroupColumns = 1024;
-constexpr int kGroupMinColumns = 512;
-constexpr size_t kGroupBytes = size_t(1) << 20;
-constexpr int kGroupMinCkk = 256;
-
-int group_images(const Conv2dShape& s, const ConvSizes& z) {
-  if (is_pointwise(s) || z.p >= kGroupColumns || z.ckk < kGroupMinCkk) return 1;
-  size_t by_columns = (size_t)(kGroupColumns + z.p - 1) / z.p;
-  size_t by_bytes = kGroupBytes / (sizeof(float) * (size_t)(z.ckk + s.oc) * z.p);
-  size_t at_least = (size_t)(kGroupMinColumns + z.p - 1) / z.p;
-  size_t g = std::min(by_columns, std::max({by_bytes, at_least, size_t(1)}));
-  return (int)std::max<size_t>(1, std::min(g, (size_t)std::max(s.n, 1)));
-}
-
-// Row stride of a group buffer with `columns` columns: whole cache lines, and an odd number
-// of them. A stride of a power of two bytes (P = 1024 floats is 4 KiB) sends every row of a
-// GEMM panel to the same L1 set, and the kernel then misses on every row it touches: with
-// the odd stride the same GEMMs measured up to 3x faster (64 x 576 x 1024: 57 -> 170 GFLOP/s).
-int group_ld(int columns) {
-  int ld = (columns + 15) / 16 * 16;
-  return (ld / 16) % 2 == 0 ? ld + 16 : ld;
-}
-
 // Floats of one thread's group buffers: the column matrix (CKK, G*P) and an (OC, G*P)
 // matrix of outputs or output gradients in the group's layout, both with row stride
-// group_ld(G*P).
+// conv_group_ld(G*P).
 size_t group_floats(const Conv2dShape& s, const ConvSizes& z) {
-  return (size_t)group_ld(group_images(s, z) * z.p) * (size_t)(z.ckk + s.oc);
+  return (size_t)conv_group_ld(conv_group_images(s) * z.p) * (size_t)(z.ckk + s.oc);
 }
 
 // One thread's group buffers.
@@ -244,8 +204,8 @@ struct GroupBuffers {
   float* rows;  // (OC, G*P)
 };
 GroupBuffers group_buffers(const Conv2dShape& s, const ConvSizes& z, float* base) {
-  int g = group_images(s, z);
-  return GroupBuffers{base, base + (size_t)group_ld(g * z.p) * z.ckk};
+  int g = conv_group_images(s);
+  return GroupBuffers{base, base + (size_t)conv_group_ld(g * z.p) * z.ckk};
 }
 
 using GemmFn = void (*)(bool, bool, int, int, int, float, const float*, int, const float*, int, float, float*, int);
@@ -264,7 +224,7 @@ void gather_rows(const Conv2dShape& s, const ConvSizes& z, const float* dy, int 
 void forward_group(const Conv2dShape& s, const ConvSizes& z, const float* x, const float* w, const float* b,
                    float* y, int count, GroupBuffers buf, GemmFn gemm) {
   const bool pointwise = is_pointwise(s);
-  const int columns = count * z.p, ld = pointwise ? z.p : group_ld(columns);
+  const int columns = count * z.p, ld = pointwise ? z.p : conv_group_ld(columns);
   const float* cols = x;  // a pointwise image is its own column matrix
   if (!pointwise) {
     for (int j = 0; j < count; ++j) im2col(s, x + j * z.x_image, buf.cols + (size_t)j * z.p, ld);
@@ -289,7 +249,7 @@ void backward_data_group(const Conv2dShape& s, const ConvSizes& z, const float* 
            dx + j * z.x_image, z.p);
     return;
   }
-  const int columns = count * z.p, ld = group_ld(columns);
+  const int columns = count * z.p, ld = conv_group_ld(columns);
   gather_rows(s, z, dy, count, buf.rows, ld);  // into the padded layout, even for one image
   gemm(true, false, z.ckk, columns, s.oc, 1.0f, w, z.ckk, buf.rows, ld, 0.0f, buf.cols, ld);
   for (int j = 0; j < count; ++j) {
@@ -303,7 +263,7 @@ void backward_data_group(const Conv2dShape& s, const ConvSizes& z, const float* 
 void backward_weights_group(const Conv2dShape& s, const ConvSizes& z, const float* x, const float* dy, float* dw,
                             float* db, bool accumulate, int count, GroupBuffers buf, GemmFn gemm) {
   const bool pointwise = is_pointwise(s);  // x and dy are then read in place (single images)
-  const int columns = count * z.p, ld = pointwise ? z.p : group_ld(columns);
+  const int columns = count * z.p, ld = pointwise ? z.p : conv_group_ld(columns);
   const float* cols = x;
   const float* rows = dy;
   if (!pointwise) {
@@ -345,7 +305,7 @@ size_t conv2d_workspace_floats(const Conv2dShape& s, int threads) {
   ConvSizes z = sizes_of(s);
   size_t t = (size_t)std::max(threads, 1);
   size_t gemm = t * group_floats(s, z) + (t - 1) * (z.dw + (size_t)s.oc);
-  return std::max(gemm, conv2d_direct_workspace_floats(s, threads));  // either path may run
+  return std::max({gemm, conv2d_direct_workspace_floats(s, threads), conv2d_implicit_workspace_floats(s, threads)});  // any path may run
 }
 
 void conv2d_forward(const Conv2dShape& s,
@@ -355,8 +315,9 @@ void conv2d_forward(const Conv2dShape& s,
                     float* y,         // (N, OC, OH, OW)
                     float* workspace) {
   if (use_direct(s, ConvOp::forward)) return conv2d_direct_forward(s, x, w, b, y, workspace);
+  if (use_implicit(s, ConvOp::forward)) return conv2d_implicit_forward(s, x, w, b, y, workspace);
   ConvSizes z = sizes_of(s);
-  const int nt = num_threads(), group = group_images(s, z);
+  const int nt = num_threads(), group = conv_group_images(s);
   auto run = [&](int begin, int end, GroupBuffers buf, GemmFn gemm) {
     for_each_group(begin, end, group, [&](int i, int count) {
       forward_group(s, z, x + i * z.x_image, w, b, y + i * z.y_image, count, buf, gemm);
@@ -378,8 +339,10 @@ void conv2d_backward_data(const Conv2dShape& s,
                           bool accumulate,
                           float* workspace) {
   if (use_direct(s, ConvOp::backward_data)) return conv2d_direct_backward_data(s, dy, w, dx, accumulate, workspace);
+  if (use_implicit(s, ConvOp::backward_data))
+    return conv2d_implicit_backward_data(s, dy, w, dx, accumulate, workspace);
   ConvSizes z = sizes_of(s);
-  const int nt = num_threads(), group = group_images(s, z);
+  const int nt = num_threads(), group = conv_group_images(s);
   auto run = [&](int begin, int end, GroupBuffers buf, GemmFn gemm) {
     for_each_group(begin, end, group, [&](int i, int count) {
       backward_data_group(s, z, dy + i * z.y_image, w, dx + i * z.x_image, accumulate, count, buf, gemm);
@@ -402,7 +365,7 @@ void conv2d_backward_weights(const Conv2dShape& s,
                              float* workspace) {
   if (use_direct(s, ConvOp::backward_weights)) return conv2d_direct_backward_weights(s, x, dy, dw, db, workspace);
   ConvSizes z = sizes_of(s);
-  const int nt = num_threads(), group = group_images(s, z);
+  const int nt = num_threads(), group = conv_group_images(s);
   const size_t per_thread = group_floats(s, z);
   // Sums over the groups of images [begin, end) into dw and db, added to them or not.
   auto run = [&](int begin, int end, float* my_dw, float* my_db, bool accumulate, GroupBuffers buf, GemmFn gemm) {

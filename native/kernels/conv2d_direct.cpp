@@ -12,7 +12,9 @@
 // (a fixed image range) into its own partial, then adds the partials in chunk order.
 #include "kernels/conv2d_direct.h"
 #include "kernels/conv2d_direct_kernel.h"
+#include "kernels/conv2d_implicit.h"
 #include "kernels/gemm.h"
+#include "kernels/padded_planes.h"
 #include "kernels/sum_floats.h"
 #include "kernels/threads.h"
 #include <algorithm>
@@ -24,13 +26,14 @@ namespace cnn {
 
 namespace {
 
-enum ConvPath { kAuto, kGemm, kDirect };
+enum ConvPath { kAuto, kGemm, kDirect, kImplicit };
 
 int path_named(const char* name) {
   if (!name) return -1;
   if (std::strcmp(name, "auto") == 0) return kAuto;
   if (std::strcmp(name, "gemm") == 0) return kGemm;
   if (std::strcmp(name, "direct") == 0) return kDirect;
+  if (std::strcmp(name, "implicit") == 0) return kImplicit;
   return -1;
 }
 
@@ -114,14 +117,6 @@ void run_threads(int images, Body body) {
   body(thread_id(), team_size());
 }
 
-// The interior of a zero-bordered plane buffer (planes, rows + 2*top, cols + 2*left) <- src
-// (planes, rows, cols); the border was zeroed once per call and is never written.
-void pad_into(const float* src, int planes, int rows, int cols, int top, int left, float* dst) {
-  const size_t wp = (size_t)cols + 2 * left, plane = ((size_t)rows + 2 * top) * wp;
-  for (int c = 0; c < planes; ++c)
-    for (int r = 0; r < rows; ++r)
-      std::memcpy(dst + c * plane + (r + top) * wp + left, src + ((size_t)c * rows + r) * cols, sizeof(float) * cols);
-}
 
 
 }  // namespace
@@ -144,7 +139,7 @@ bool direct_backward_data_supported(const Conv2dShape& s) {
 // ResNet's 16-channel layers) and level with GEMM at 32.
 bool use_direct(const Conv2dShape& s, ConvOp op) {
   int path = current_path().load(std::memory_order_relaxed);
-  if (path == kGemm) return false;
+  if (path == kGemm || path == kImplicit) return false;
   if (op == ConvOp::backward_data) {
     if (!direct_backward_data_supported(s)) return false;
     return path == kDirect || (s.c >= 4 && s.c <= 16 && s.oc <= 32 && s.kh * s.kw > 1);
@@ -156,8 +151,25 @@ bool use_direct(const Conv2dShape& s, ConvOp op) {
   return taps >= 32 || s.oc <= (op == ConvOp::forward ? 16 : 8);
 }
 
+// Thresholds from single-thread timings of batch 64 against im2col + GEMM (README, "Implicit
+// GEMM"): forward 3-13% faster from 32 taps up (level below, a quarter slower for 1x1
+// stride 2, where im2col is cheap and the runs are single floats); backward-data 6-23%
+// faster when C >= OC, 9-12% slower when C < OC (the transposed GEMM is then short and
+// deep, where im2col's is tall: VGG's and AlexNet's channel-widening layers), and 2-7x
+// slower when C is a handful (the first layers).
+bool use_implicit(const Conv2dShape& s, ConvOp op) {
+  int path = current_path().load(std::memory_order_relaxed);
+  if (path == kGemm) return false;
+  if (op == ConvOp::backward_weights) return false;
+  const bool supported =
+      op == ConvOp::forward ? implicit_forward_supported(s) : implicit_backward_data_supported(s);
+  if (!supported || path == kImplicit) return supported;
+  if (s.kh * s.kw == 1) return false;
+  return op == ConvOp::forward ? s.c * s.kh * s.kw >= 32 : s.c >= s.oc;
+}
+
 const char* conv_path() {
-  static const char* const names[] = {"auto", "gemm", "direct"};
+  static const char* const names[] = {"auto", "gemm", "direct", "implicit"};
   return names[current_path().load(std::memory_order_relaxed)];
 }
 
@@ -191,7 +203,7 @@ void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w,
     float* xpad = workspace + z.shared + t * z.per_thread;
     std::memset(xpad, 0, sizeof(float) * z.xpad);
     for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < s.n;) {
-      pad_into(x + i * x_image, s.c, s.h, s.w, s.ph, s.pw, xpad);
+      pad_planes_into(x + i * x_image, s.c, s.h, s.w, s.ph, s.pw, xpad);
       k.forward_image(g, xpad, wt, bias, y + i * y_image, false);
     }
   });
@@ -220,7 +232,7 @@ void conv2d_direct_backward_data(const Conv2dShape& s, const float* dy, const fl
     float* dypad = workspace + z.shared + t * z.per_thread;
     std::memset(dypad, 0, sizeof(float) * z.dypad);
     for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < s.n;) {
-      pad_into(dy + i * y_image, s.oc, s.oh, s.ow, s.kh - 1 - s.ph, s.kw - 1 - s.pw, dypad);
+      pad_planes_into(dy + i * y_image, s.oc, s.oh, s.ow, s.kh - 1 - s.ph, s.kw - 1 - s.pw, dypad);
       k.forward_image(g, dypad, wt, zeros, dx + i * x_image, accumulate);
     }
   });
@@ -267,7 +279,7 @@ void conv2d_direct_backward_weights(const Conv2dShape& s, const float* x, const 
       std::memset(dwT, 0, sizeof(float) * z.partial);
       const int begin = (int)((long long)s.n * c / chunks), end = (int)((long long)s.n * (c + 1) / chunks);
       for (int i = begin; i < end; ++i) {
-        pad_into(x + i * x_image, s.c, s.h, s.w, s.ph, s.pw, xpad);
+        pad_planes_into(x + i * x_image, s.c, s.h, s.w, s.ph, s.pw, xpad);
         const float* dyi = dy + i * y_image;
         if (by_columns)  // rows padded with zeros to whole vectors
           for (int o = 0; o < s.oc; ++o)

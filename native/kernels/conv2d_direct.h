@@ -21,7 +21,13 @@ enum class ConvOp { forward, backward_data, backward_weights };
 // (read once) or set_conv_path; "direct" still needs a shape the direct kernels support.
 bool use_direct(const Conv2dShape& s, ConvOp op);
 
-// "auto" (the thresholds), "gemm" or "direct"; set_conv_path returns false for other names.
+// Whether conv2d.cpp's entry point for `op`, having not taken the direct path, takes the
+// implicit-GEMM one (conv2d_implicit.h) rather than im2col + GEMM: wherever that path
+// supports the shape, unless CNN_CONV_PATH / set_conv_path chose "gemm".
+bool use_implicit(const Conv2dShape& s, ConvOp op);
+
+// "auto" (the thresholds), "gemm" (im2col + GEMM only), "direct" or "implicit" (each where
+// it supports the shape, im2col + GEMM elsewhere); set_conv_path returns false for other names.
 const char* conv_path();
 bool set_conv_path(const char* name);
 

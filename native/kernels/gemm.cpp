@@ -81,6 +81,15 @@ void sgemm_serial(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
   gemm_tile(current_gemm_kernel(), p, 0, M, 0, N);
 }
 
+int gemm_panel_columns() { return current_gemm_kernel().nr; }
+
+void sgemm_serial_packed_b(int M, int N, int K, float alpha, const float* A, int lda, const float* Bp, float beta,
+                           float* C, int ldc) {
+  if (trivial(M, N, K, alpha, beta, C, ldc)) return;
+  const GemmProblem p{false, false, M, N, K, alpha, A, lda, Bp, 0, beta, C, ldc};
+  gemm_tile_packed_b(current_gemm_kernel(), p);
+}
+
 void sgemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
            const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc) {
   if (trivial(M, N, K, alpha, beta, C, ldc)) return;

@@ -17,6 +17,18 @@ void sgemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
 void sgemm_serial(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
                   const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
 
+// Columns of one packed panel of B for the path in use (its micro-kernel's NR).
+int gemm_panel_columns();
+
+// C = alpha * A * B + beta * C (A not transposed) on the calling thread, with B supplied
+// already packed, so the GEMM skips its own copy of B: the caller writes B once, straight
+// in this layout (convolution's column matrices, conv2d_implicit.cpp). Bp holds
+// ceil(N / NR) panels, NR = gemm_panel_columns() read in the same call; panel q, at
+// Bp + q * K * NR, is columns q*NR .. q*NR + NR - 1 of B as a row-major (K, NR) block,
+// its lanes past N finite (zero, say). The sums run in the same order as sgemm_serial's.
+void sgemm_serial_packed_b(int M, int N, int K, float alpha, const float* A, int lda, const float* Bp, float beta,
+                           float* C, int ldc);
+
 // Which micro-kernel path is in use: "avx512", "avx2" or "portable". Chosen once from
 // the CPU's features; CNN_GEMM_PATH=avx512|avx2|portable forces one (ignored if the CPU
 // lacks the instructions).

@@ -58,6 +58,19 @@ static void naive_tile(const GemmProblem& p, int i0, int i1, int j0, int j1) {
   }
 }
 
+// Fallback of gemm_tile_packed_b when packing memory is unavailable.
+static void naive_packed_b(const GemmKernel& kern, const GemmProblem& p) {
+  for (int i = 0; i < p.M; ++i) {
+    float* c = p.C + (size_t)i * p.ldc;
+    for (int j = 0; j < p.N; ++j) {
+      const float* panel = p.B + (size_t)(j / kern.nr) * p.K * kern.nr + j % kern.nr;
+      float sum = 0.0f;
+      for (int k = 0; k < p.K; ++k) sum += (p.trans_a ? p.A[(size_t)k * p.lda + i] : p.A[(size_t)i * p.lda + k]) * panel[(size_t)k * kern.nr];
+      c[j] = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * c[j];
+    }
+  }
+}
+
 // Block length for a dimension of `total`: at most `limit`, the blocks as even as possible
 // (a thin last block wastes the C traffic it costs), rounded up to a multiple of `unit`.
 static int even_block(int total, int limit, int unit) {
@@ -147,6 +160,30 @@ void gemm_tile(const GemmKernel& kern, const GemmProblem& p, int i0, int i1, int
       kern.pack_a(p.trans_a, p.A, p.lda, ic, pc, mc, kc, Ap);
       for (int jc = j0; jc < j1; jc += nc_step)
         run_block(kern, p, Ap, Bp, b_in_place, ic, mc, pc, kc, jc, min_int(nc_step, j1 - jc), beta);
+    }
+  }
+}
+
+void gemm_tile_packed_b(const GemmKernel& kern, const GemmProblem& p) {
+  if (p.M <= 0 || p.N <= 0) return;
+  const int mc_step = even_block(p.M, kern.mc, kern.mr);
+  const int kc_step = even_block(p.K, kern.kc, 1);  // as gemm_tile: the same K slices, the same sums
+  const int nc_step = even_block(p.N, kern.nc, kern.nr);
+  thread_local PackBuffer a_buf;
+  float* Ap = a_buf.get((size_t)round_up(mc_step, kern.mr) * kc_step);
+  if (!Ap) return naive_packed_b(kern, p);
+
+  for (int ic = 0; ic < p.M; ic += mc_step) {
+    int mc = min_int(mc_step, p.M - ic);
+    for (int pc = 0; pc < p.K; pc += kc_step) {
+      int kc = min_int(kc_step, p.K - pc);
+      float beta = pc == 0 ? p.beta : 1.0f;
+      kern.pack_a(p.trans_a, p.A, p.lda, ic, pc, mc, kc, Ap);
+      // Rows pc.. of every panel; the (kc, nc) block of B stays in L2 while the A panels pass.
+      const BPanels b{p.B + (size_t)pc * kern.nr, (size_t)p.K, kern.nr};
+      for (int jc = 0; jc < p.N; jc += nc_step)
+        run_micro_tiles(kern, p, Ap, BPanels{b.base + (size_t)jc * b.col_step, b.col_step, b.stride}, ic, mc, jc,
+                        min_int(nc_step, p.N - jc), kc, beta);
     }
   }
 }

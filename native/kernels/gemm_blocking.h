@@ -26,6 +26,11 @@ struct GemmProblem {
 // whatever the rectangle, so results do not depend on how C was divided between threads.
 void gemm_tile(const GemmKernel& kern, const GemmProblem& p, int i0, int i1, int j0, int j1);
 
+// All of C = alpha * op(A) B + beta * C on the calling thread, with p.B already packed:
+// ceil(N / NR) panels of (K, NR), panel q at p.B + q * K * NR (see sgemm_serial_packed_b).
+// Same blocking and summation order as gemm_tile.
+void gemm_tile_packed_b(const GemmKernel& kern, const GemmProblem& p);
+
 // The path in use (see gemm_path / set_gemm_path in gemm.h).
 const GemmKernel& current_gemm_kernel();
 

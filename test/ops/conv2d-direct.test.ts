@@ -1,6 +1,6 @@
-// The direct small-channel convolution (native/kernels/conv2d_direct*) against the float64
-// reference, beside the im2col + GEMM path on the same shapes: both conv paths (forced with
-// setConvPath) x every GEMM path the CPU runs (which also picks the direct kernels' vector
+// The direct small-channel convolution (native/kernels/conv2d_direct*) and the implicit-GEMM
+// convolution (native/kernels/conv2d_implicit*) against the float64 reference, beside the
+// im2col + GEMM path on the same shapes: the three conv paths (forced with setConvPath) x every GEMM path the CPU runs (which also picks the direct kernels' vector
 // width) x 1 and 2 threads. Shapes: C = 1 and 3, OC = 6, 16, 20 (not a multiple of the
 // vector width) and 32, padding, stride 2, odd and non-square sizes, rows wider than one
 // column block, kernels larger than one register tile (9x9), padding wider than the kernel
@@ -19,7 +19,7 @@ import { CONV_RESULT_NAMES, conv2dRepeatRuns } from './conv2d-repeat';
 
 const native = loadNative();
 const configs = configurations(native, true);
-const CONV_PATHS = ['gemm', 'direct'];
+const CONV_PATHS = ['gemm', 'direct', 'implicit'];
 const initialConvPath = native.convPath();
 after(() => native.setConvPath(initialConvPath));
 
@@ -44,6 +44,10 @@ const shapes: [string, Conv2dShape][] = [
   // blocks (8 + 4) and output rows in blocks with a remainder.
   ['OC=12 over rows of 16 columns, 3x3 pad 1, batch 3', shape(3, 2, 7, 16, 12, 3, 3, 1, 1, 1, 1)],
   ['LeNet C1 at full size: C=1, OC=6, 28x28 pad 2, batch 2', shape(2, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2)],
+  // C*KH*KW >= 256 with small planes: the GEMM paths put several images in one product, and
+  // the implicit path's column panels then span images (35 and 12 columns per image).
+  ['C=32, OC=20, 3x3 pad 1 on 7x5 planes (images grouped), batch 5', shape(5, 32, 7, 5, 20, 3, 3, 1, 1, 1, 1)],
+  ['C=30, OC=40, 3x3 stride 2 pad 1 on 7x5 planes (images grouped), batch 5', shape(5, 30, 7, 5, 40, 3, 3, 2, 2, 1, 1)],
 ];
 
 interface Case {
@@ -72,10 +76,10 @@ function forEachConvPath(body: (path: string) => void): void {
   }
 }
 
-test('conv2d paths: setConvPath accepts auto, gemm and direct and rejects other names', () => {
+test('conv2d paths: setConvPath accepts auto, gemm, direct and implicit and rejects other names', () => {
   const before = native.convPath();
   try {
-    for (const p of ['gemm', 'direct', 'auto']) {
+    for (const p of ['gemm', 'direct', 'implicit', 'auto']) {
       assert.equal(native.setConvPath(p), true);
       assert.equal(native.convPath(), p);
     }
@@ -135,6 +139,31 @@ test('conv2d direct path: results repeat bit for bit for a given thread count, a
       assert.deepEqual(runs[2][1], runs[1][1], 'dx, 2 threads vs 1');
       CONV_RESULT_NAMES.forEach((name, i) => assertClose(runs[2][i], runs[1][i], `${name}, 2 threads vs 1`, 1e-5));
     }
+  } finally {
+    native.setConvPath(before);
+  }
+});
+
+test('conv2d implicit path: forward is bitwise the im2col path\'s (same GEMM sums), on every GEMM path and thread count', () => {
+  const shapes: Conv2dShape[] = [shape(5, 32, 7, 5, 20, 3, 3, 1, 1, 1, 1), shape(3, 8, 9, 11, 12, 3, 3, 1, 1, 1, 1),
+    shape(4, 30, 7, 5, 40, 3, 3, 2, 2, 1, 1)];
+  const before = native.convPath();
+  try {
+    shapes.forEach((s, n) => {
+      const rng = new Rng(900 + n);
+      const sz = conv2dSizes(s);
+      const x = randomF32(rng, sz.x), w = randomF32(rng, sz.w), b = randomF32(rng, s.oc);
+      forEachConfig(native, configs, (cfg) => {
+        const out: Float32Array[] = [];
+        for (const p of ['gemm', 'implicit']) {
+          assert.ok(native.setConvPath(p));
+          const y = filled(sz.y, NaN);
+          native.conv2dForward(s, x, w, b, y);
+          out.push(y);
+        }
+        assert.deepEqual(out[1], out[0], `shape ${n} (${describeConfig(cfg)}): implicit vs im2col forward`);
+      });
+    });
   } finally {
     native.setConvPath(before);
   }

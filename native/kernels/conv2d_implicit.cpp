@@ -1,0 +1,183 @@
+// Implicit-GEMM convolution (see conv2d_implicit.h). For a group of images (the grouping
+// of conv2d_group.h) the column matrix (CKK, G*P) exists only as the GEMM's packed panels:
+// panel q holds columns q*NR .. q*NR + NR - 1 as (CKK, NR), and its row (c, i, j) is, run
+// by run, a piece of one row of one zero-bordered image: the output columns ox .. of
+// output row oy read padded input row oy*SH + i from column ox*SW + j on. So each panel
+// row is one or a few contiguous copies from a buffer in L1 or L2, written in the order
+// the micro-kernel reads them, and sgemm_serial_packed_b multiplies the filters by it.
+// The sums are those of the im2col path (same micro-kernel, same K slices), so forward
+// results are bitwise the same; backward-data sums its terms in another order.
+// Threads: one parallel region per call, each thread a fixed range of whole images with
+// its own buffers; results do not depend on the thread count.
+// Dimension names as in conv2d.h; CKK = C*KH*KW, P = OH*OW, NR = gemm_panel_columns().
+#include "kernels/conv2d_implicit.h"
+#include "kernels/conv2d_group.h"
+#include "kernels/conv2d_implicit_panel.h"
+#include "kernels/gemm.h"
+#include "kernels/padded_planes.h"
+#include "kernels/threads.h"
+#include <algorithm>
+#include <cstring>
+
+namespace cnn {
+
+namespace {
+
+size_t round16(size_t n) { return (n + 15) / 16 * 16; }
+
+// Every GEMM path's panel width divides this, so buffers sized with it fit any path
+// (tests switch paths between calls on one workspace).
+constexpr int kMaxPanelColumns = 32;
+
+// Buffer sizes of one thread, in floats, each whole cache lines.
+struct Layout {
+  int ckk, p, group;
+  int wp;              // padded row length
+  size_t plane;        // padded plane
+  size_t xpad;         // one zero-bordered image
+  size_t panels;       // the group's column panels
+  size_t rows;         // the group's outputs, (OC, conv_group_ld(G*P))
+  size_t per_thread;   // G padded images, the panels, the outputs
+};
+
+Layout layout_of(const Conv2dShape& s) {
+  Layout L;
+  L.ckk = s.c * s.kh * s.kw;
+  L.p = s.oh * s.ow;
+  L.group = conv_group_images(s);
+  L.wp = s.w + 2 * s.pw;
+  L.plane = (size_t)(s.h + 2 * s.ph) * L.wp;
+  L.xpad = round16((size_t)s.c * L.plane);
+  const size_t columns = (size_t)L.group * L.p;
+  L.panels = round16((columns + kMaxPanelColumns - 1) / kMaxPanelColumns * kMaxPanelColumns * L.ckk);
+  L.rows = (size_t)s.oc * conv_group_ld((int)columns);
+  L.per_thread = (size_t)L.group * L.xpad + L.panels + L.rows;
+  return L;
+}
+
+// The runs of the group's columns [q0, q0 + n): a new run where an output row or an image ends.
+int runs_of(const Conv2dShape& s, const Layout& L, int q0, int n, PanelRun* runs) {
+  int count = 0;
+  for (int lane = 0; lane < n;) {
+    const int q = q0 + lane, image = q / L.p, pos = q % L.p, oy = pos / s.ow, ox = pos % s.ow;
+    const int len = std::min(s.ow - ox, n - lane);
+    runs[count++] = PanelRun{lane, len, (size_t)image * L.xpad + (size_t)oy * s.sh * L.wp + (size_t)ox * s.sw};
+    lane += len;
+  }
+  return count;
+}
+
+void write_panel_portable(const PanelGeometry& g, const float* padded, const PanelRun* runs, int run_count,
+                          int valid, int nr, float* panel) {
+  auto copy = [](float* dst, const float* src, int len) { std::memcpy(dst, src, sizeof(float) * len); };
+  write_panel_with(g, padded, runs, run_count, valid, nr, panel, copy);
+}
+
+// The panel writer of the GEMM path in use (its vector width); memcpy where no unit of its own.
+WritePanelFn panel_writer() {
+  return std::strcmp(gemm_path(), "avx512") == 0 ? implicit_write_panel_avx512() : write_panel_portable;
+}
+
+// One thread's buffers.
+struct Buffers {
+  float* padded_images;  // G x (C, H + 2PH, W + 2PW), borders zero
+  float* panels;
+  float* rows;
+};
+
+// y (=|+=) bias + conv(x, w) for `count` images from the first of x and y.
+void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const float* w, const float* b, float* y,
+                   bool accumulate, int count, Buffers buf) {
+  const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * L.p;
+  for (int g = 0; g < count; ++g)
+    pad_planes_into(x + g * x_image, s.c, s.h, s.w, s.ph, s.pw, buf.padded_images + g * L.xpad);
+  const int columns = count * L.p, ld = conv_group_ld(columns), nr = gemm_panel_columns();
+  const PanelGeometry geometry{s.c, s.kh, s.kw, s.sw, L.plane, (size_t)L.wp};
+  const WritePanelFn write_panel = panel_writer();
+  PanelRun runs[kMaxPanelColumns];
+  for (int q0 = 0; q0 < columns; q0 += nr) {
+    const int n = std::min(nr, columns - q0);
+    const int run_count = runs_of(s, L, q0, n, runs);
+    write_panel(geometry, buf.padded_images, runs, run_count, n, nr, buf.panels + (size_t)q0 * L.ckk);
+  }
+  if (b)
+    for (int o = 0; o < s.oc; ++o) std::fill_n(buf.rows + (size_t)o * ld, columns, b[o]);
+  sgemm_serial_packed_b(s.oc, columns, L.ckk, 1.0f, w, L.ckk, buf.panels, b ? 1.0f : 0.0f, buf.rows, ld);
+  for (int g = 0; g < count; ++g)
+    for (int o = 0; o < s.oc; ++o) {
+      float* out = y + g * y_image + (size_t)o * L.p;
+      const float* in = buf.rows + (size_t)o * ld + (size_t)g * L.p;
+      if (accumulate)
+        for (int q = 0; q < L.p; ++q) out[q] += in[q];
+      else
+        std::memcpy(out, in, sizeof(float) * L.p);
+    }
+}
+
+// The whole batch: each thread a fixed range of images, in groups.
+void forward_batch(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, bool accumulate,
+                   float* workspace) {
+  const Layout L = layout_of(s);
+  const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * L.p;
+  auto body = [&](int t, int team) {
+    float* base = workspace + t * L.per_thread;
+    const Buffers buf{base, base + (size_t)L.group * L.xpad, base + (size_t)L.group * L.xpad + L.panels};
+    std::memset(buf.padded_images, 0, sizeof(float) * L.group * L.xpad);  // the borders, once
+    const int begin = (int)((long long)s.n * t / team), end = (int)((long long)s.n * (t + 1) / team);
+    for (int i = begin; i < end; i += L.group)
+      forward_group(s, L, x + i * x_image, w, b, y + i * y_image, accumulate, std::min(L.group, end - i), buf);
+  };
+  const int nt = std::max(1, std::min(num_threads(), s.n));
+  if (nt == 1) return body(0, 1);
+#pragma omp parallel num_threads(nt)
+  body(thread_id(), team_size());
+}
+
+// Backward-data of s as a forward convolution: dy (OC planes of OH x OW) padded by K-1-P,
+// filters (C, OC, KH, KW) flipped in space, output dx (C, H, W).
+Conv2dShape transposed(const Conv2dShape& s) {
+  Conv2dShape t{s.n, s.oc, s.oh, s.ow, s.c, s.kh, s.kw, 1, 1, s.kh - 1 - s.ph, s.kw - 1 - s.pw, 0, 0};
+  conv2d_output_size(t);
+  return t;
+}
+
+size_t flipped_filter_floats(const Conv2dShape& s) { return round16((size_t)s.oc * s.c * s.kh * s.kw); }
+
+}  // namespace
+
+bool implicit_forward_supported(const Conv2dShape& s) {
+  return !conv_is_pointwise(s) && s.n > 0 && s.oh > 0 && s.ow > 0;
+}
+
+bool implicit_backward_data_supported(const Conv2dShape& s) {
+  return implicit_forward_supported(s) && s.sh == 1 && s.sw == 1 && s.ph < s.kh && s.pw < s.kw;
+}
+
+size_t conv2d_implicit_workspace_floats(const Conv2dShape& s, int threads) {
+  const size_t t = (size_t)std::max(1, std::min(threads, std::max(s.n, 1)));
+  size_t need = 0;
+  if (implicit_forward_supported(s)) need = t * layout_of(s).per_thread;
+  if (implicit_backward_data_supported(s))
+    need = std::max(need, flipped_filter_floats(s) + t * layout_of(transposed(s)).per_thread);
+  return need;
+}
+
+void conv2d_implicit_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
+                             float* workspace) {
+  forward_batch(s, x, w, b, y, false, workspace);
+}
+
+void conv2d_implicit_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
+                                   float* workspace) {
+  // flipped[c][o][i][j] = w[o][c][KH-1-i][KW-1-j]
+  float* flipped = workspace;
+  for (int c = 0; c < s.c; ++c)
+    for (int o = 0; o < s.oc; ++o)
+      for (int i = 0; i < s.kh; ++i)
+        for (int j = 0; j < s.kw; ++j)
+          flipped[(((size_t)c * s.oc + o) * s.kh + i) * s.kw + j] =
+              w[(((size_t)o * s.c + c) * s.kh + (s.kh - 1 - i)) * s.kw + (s.kw - 1 - j)];
+  forward_batch(transposed(s), dy, flipped, nullptr, dx, accumulate, workspace + flipped_filter_floats(s));
+}
+
+}  // namespace cnn

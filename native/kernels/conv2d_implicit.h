@@ -1,0 +1,30 @@
+// 2-D convolution as a GEMM whose column matrix is written straight into the GEMM's packed
+// panel layout (an implicit im2col): conv2d.cpp's im2col path writes the column matrix and
+// the GEMM then copies it again into panels; here each image is copied once into a
+// zero-bordered buffer and the panels are filled from it, so one pass over the columns
+// goes. Backward-data (stride 1) runs as the same forward convolution of the padded output
+// gradient with the filters flipped and their channels swapped, so col2im's scattered
+// read-add-write goes too. conv2d.cpp calls these from its entry points when
+// use_implicit says so; the contracts are conv2d.h's.
+#pragma once
+#include <cstddef>
+#include "kernels/conv2d.h"
+
+namespace cnn {
+
+// Shapes the implicit path handles: every convolution but the pointwise ones (1x1, stride
+// 1, no padding), which need no column matrix at all.
+bool implicit_forward_supported(const Conv2dShape& s);
+// Backward-data as a forward convolution: stride 1, padding below the kernel size.
+bool implicit_backward_data_supported(const Conv2dShape& s);
+
+// Scratch floats of the implicit path (forward and backward-data) for `threads` threads;
+// 0 if neither is supported.
+size_t conv2d_implicit_workspace_floats(const Conv2dShape& s, int threads);
+
+void conv2d_implicit_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
+                             float* workspace);
+void conv2d_implicit_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
+                                   float* workspace);
+
+}  // namespace cnn

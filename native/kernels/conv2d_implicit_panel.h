@@ -1,0 +1,54 @@
+// Writing one packed panel of the implicit-GEMM convolution's column matrix (see
+// conv2d_implicit.cpp): the loop over filter taps is here once, and each instruction-set
+// unit supplies how one run of floats is copied. The template sits in an anonymous
+// namespace so every unit compiles its own copy with its own flags (as gemm_pack.h does).
+#pragma once
+#include <cstddef>
+
+namespace cnn {
+
+// Lanes [lane, lane + len) of every row of a panel come from one padded input row: for the
+// row of filter tap (c, i, j), from padded + src + c*plane + i*wp + j, every sw-th float.
+struct PanelRun {
+  int lane, len;
+  size_t src;
+};
+
+struct PanelGeometry {
+  int c, kh, kw, sw;  // input channels, kernel, column stride
+  size_t plane;       // floats of one padded plane
+  size_t wp;          // floats of one padded row
+};
+
+// panel (C*KH*KW, nr) <- the runs, lanes [valid, nr) zero.
+using WritePanelFn = void (*)(const PanelGeometry& g, const float* padded, const PanelRun* runs, int run_count,
+                              int valid, int nr, float* panel);
+
+WritePanelFn implicit_write_panel_avx512();  // conv2d_implicit_avx512.cpp
+
+namespace {
+
+// copy(dst, src, len) copies len contiguous floats; strided runs are copied here.
+template <class Copy>
+inline void write_panel_with(const PanelGeometry& g, const float* padded, const PanelRun* runs, int run_count,
+                             int valid, int nr, float* panel, Copy copy) {
+  float* dst = panel;
+  for (int c = 0; c < g.c; ++c)
+    for (int i = 0; i < g.kh; ++i) {
+      const float* tap_row = padded + c * g.plane + (size_t)i * g.wp;
+      for (int j = 0; j < g.kw; ++j, dst += nr) {
+        for (int k = 0; k < run_count; ++k) {
+          const float* src = tap_row + j + runs[k].src;
+          float* out = dst + runs[k].lane;
+          if (g.sw == 1)
+            copy(out, src, runs[k].len);
+          else
+            for (int l = 0; l < runs[k].len; ++l) out[l] = src[(size_t)l * g.sw];
+        }
+        for (int l = valid; l < nr; ++l) dst[l] = 0.0f;
+      }
+    }
+}
+
+}  // namespace
+}  // namespace cnn
