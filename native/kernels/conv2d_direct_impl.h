@@ -15,6 +15,7 @@
 // backward_weights_image_cols; each unit's table picks by lane use (forward_by_columns,
 // weights_by_columns).
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstring>
@@ -124,6 +125,38 @@ void forward_tile(const DirectGeom& g, const float* __restrict x, const float* _
   _Pragma("GCC unroll 32") for (int k = 0; k < NC; ++k) store<V>(tile + k * V, acc[k]);
 }
 
+// forward_tile for a kernel width KW known at compile time: each input value of a filter row
+// is broadcast into a register once and serves every (column, tap) pair that reads it,
+// with the row's KW filter vectors held in registers. forward_tile issues a load (the
+// broadcast) per FMA, which caps it near half the FMA rate at two vector loads per cycle;
+// here a filter row costs KW + (NC-1)*S + KW loads for NC*KW FMAs. Each accumulator still
+// sums its terms in (c, i, j) order, so the results are bitwise forward_tile's.
+template <int V, int NC, int S, int KW>
+void forward_tile_reuse(const DirectGeom& g, const float* __restrict x, const float* __restrict wt,
+                        const float* __restrict bias, float* __restrict tile, int i_lo, int i_hi) {
+  using T = typename Vec<V>::type;
+  constexpr int U = (NC - 1) * S + KW;  // input columns one filter row reads
+  T acc[NC];
+  const T b = load<V>(bias);
+  _Pragma("GCC unroll 32") for (int k = 0; k < NC; ++k) acc[k] = b;
+  const size_t plane = (size_t)g.hp * g.wp, ocp = (size_t)g.ocp;
+  for (int c = 0; c < g.c; ++c)
+    for (int i = i_lo; i < i_hi; ++i) {
+      const float* row = x + c * plane + (size_t)i * g.wp;
+      const float* wrow = wt + (size_t)(c * g.kh + i) * KW * ocp;
+      T w[KW];
+      _Pragma("GCC unroll 8") for (int j = 0; j < KW; ++j) w[j] = load<V>(wrow + j * ocp);
+      _Pragma("GCC unroll 64") for (int u = 0; u < U; ++u) {
+        const T xv = splat<V>(row[u]);
+        _Pragma("GCC unroll 8") for (int j = 0; j < KW; ++j) {
+          const int d = u - j;
+          if (d >= 0 && d % S == 0 && d / S < NC) acc[d / S] = madd<V>(w[j], xv, acc[d / S]);
+        }
+      }
+    }
+  _Pragma("GCC unroll 32") for (int k = 0; k < NC; ++k) store<V>(tile + k * V, acc[k]);
+}
+
 template <int V>
 using ForwardTileFn = void (*)(const DirectGeom&, const float*, const float*, const float*, float*, int, int);
 
@@ -131,24 +164,94 @@ template <int V, int S, int... NC>
 constexpr std::array<ForwardTileFn<V>, sizeof...(NC)> forward_table(std::integer_sequence<int, NC...>) {
   return {&forward_tile<V, NC + 1, S>...};
 }
-// The instance for a block of nc columns, 1 <= nc <= Max, stride 1 or 2.
+template <int V, int S, int KW, int... NC>
+constexpr std::array<ForwardTileFn<V>, sizeof...(NC)> forward_reuse_table(std::integer_sequence<int, NC...>) {
+  return {&forward_tile_reuse<V, NC + 1, S, KW>...};
+}
+// Kernel widths with a register-reuse instance: 3 (ResNet's and VGG's filters). LeNet's 5x5
+// conv2 (6 -> 16 channels, 10 columns) measured 8% slower with one, so 5 keeps forward_tile.
+inline bool has_reuse_tile(int kw) { return kw == 3; }
+// The instance for a block of nc columns, 1 <= nc <= Max, stride 1 or 2, kernel width kw.
 template <int V, int Max>
-ForwardTileFn<V> forward_tile_of(int nc, int stride) {
+ForwardTileFn<V> forward_tile_of(int nc, int stride, int kw) {
   static constexpr auto one = forward_table<V, 1>(std::make_integer_sequence<int, Max>{});
   static constexpr auto two = forward_table<V, 2>(std::make_integer_sequence<int, Max>{});
+  static constexpr auto one3 = forward_reuse_table<V, 1, 3>(std::make_integer_sequence<int, Max>{});
+  static constexpr auto two3 = forward_reuse_table<V, 2, 3>(std::make_integer_sequence<int, Max>{});
+  if (has_reuse_tile(kw)) return stride == 1 ? one3[nc - 1] : two3[nc - 1];
   return stride == 1 ? one[nc - 1] : two[nc - 1];
 }
 
 // Accumulators per forward tile: room for them, the filter vector and a broadcast.
 template <int Registers>
-constexpr int kForwardColumns = Registers >= 32 ? 14 : 12;
+constexpr int kForwardColumns = Registers >= 32 ? 16 : 12;
+
+// Lane indices of one transpose round: lane l of the first result takes a's lane l, or b's
+// lane l - h where bit h of l is set; the second takes a's lane l + h or b's lane l.
+template <int V>
+constexpr std::array<int, V> transpose_mask(int h, bool second) {
+  std::array<int, V> m{};
+  for (int l = 0; l < V; ++l) m[l] = second ? ((l & h) ? V + l : l + h) : ((l & h) ? V + l - h : l);
+  return m;
+}
+
+template <int V, int H>
+inline void transpose_round(typename Vec<V>::type r[V]) {
+  using T = typename Vec<V>::type;
+  using I = typename Vec<V>::bits;
+  static constexpr std::array<int, V> kLo = transpose_mask<V>(H, false), kHi = transpose_mask<V>(H, true);
+  I lo, hi;
+  std::memcpy(&lo, kLo.data(), sizeof lo);
+  std::memcpy(&hi, kHi.data(), sizeof hi);
+  _Pragma("GCC unroll 16") for (int i = 0; i < V; ++i) {
+    if (i & H) continue;
+    const T a = r[i], b = r[i + H];
+    r[i] = __builtin_shuffle(a, b, lo);
+    r[i + H] = __builtin_shuffle(a, b, hi);
+  }
+  if constexpr (H > 1) transpose_round<V, H / 2>(r);
+}
+
+// r[i][l] becomes r[l][i]: log2(V) rounds of two-vector shuffles, each swapping the
+// off-diagonal blocks of size h (vpermt2ps on AVX-512), instead of V*V scalar moves.
+template <int V>
+inline void transpose_square(typename Vec<V>::type r[V]) {
+  transpose_round<V, V / 2>(r);
+}
+
+// Output rows [ox0, ox0 + nc) of `lanes` channel planes (out_plane apart) (=|+=) a tile
+// (nc, V): whole blocks of V columns through an in-register transpose, the rest element by
+// element.
+template <int V>
+inline void store_tile(const float* tile, int nc, int lanes, float* out, size_t out_plane, bool accumulate) {
+  using T = typename Vec<V>::type;
+  const int full = nc / V * V;
+  for (int k0 = 0; k0 < full; k0 += V) {
+    T r[V];
+    _Pragma("GCC unroll 16") for (int k = 0; k < V; ++k) r[k] = load<V>(tile + (k0 + k) * V);
+    transpose_square<V>(r);
+    for (int l = 0; l < lanes; ++l) {
+      float* o = out + l * out_plane + k0;
+      store<V>(o, accumulate ? load<V>(o) + r[l] : r[l]);
+    }
+  }
+  for (int l = 0; l < lanes; ++l) {
+    float* o = out + l * out_plane;
+    if (accumulate)
+      for (int k = full; k < nc; ++k) o[k] += tile[k * V + l];
+    else
+      for (int k = full; k < nc; ++k) o[k] = tile[k * V + l];
+  }
+}
 
 template <int V, int Registers>
 void forward_image(const DirectGeom& g, const float* xpad, const float* wt, const float* bias, float* y,
                    bool accumulate) {
   constexpr int kMax = kForwardColumns<Registers>;
   alignas(64) float tile[kMax * V];
-  const int blocks = (g.ow + kMax - 1) / kMax;
+  // The reuse tiles also hold KW filter vectors and a broadcast in registers.
+  const int columns = has_reuse_tile(g.kw) ? std::min(kMax, Registers - 1 - g.kw) : kMax;
+  const int blocks = (g.ow + columns - 1) / columns;
   const int base = g.ow / blocks, extra = g.ow % blocks;  // even block widths: base or base + 1
   const size_t out_plane = (size_t)g.oh * g.ow;
   for (int o0 = 0; o0 < g.oc; o0 += V) {
@@ -159,14 +262,8 @@ void forward_image(const DirectGeom& g, const float* xpad, const float* wt, cons
       data_taps(g, oy * g.sh, 1, &i_lo, &i_hi);
       for (int b = 0, ox0 = 0; b < blocks; ++b) {
         const int nc = base + (b < extra ? 1 : 0);
-        forward_tile_of<V, kMax>(nc, g.sw)(g, xrow + (size_t)ox0 * g.sw, wt + o0, bias + o0, tile, i_lo, i_hi);
-        float* out = y + (size_t)o0 * out_plane + (size_t)oy * g.ow + ox0;
-        for (int l = 0; l < lanes; ++l, out += out_plane) {
-          if (accumulate)
-            for (int k = 0; k < nc; ++k) out[k] += tile[k * V + l];
-          else
-            for (int k = 0; k < nc; ++k) out[k] = tile[k * V + l];
-        }
+        forward_tile_of<V, kMax>(nc, g.sw, g.kw)(g, xrow + (size_t)ox0 * g.sw, wt + o0, bias + o0, tile, i_lo, i_hi);
+        store_tile<V>(tile, nc, lanes, y + (size_t)o0 * out_plane + (size_t)oy * g.ow + ox0, out_plane, accumulate);
         ox0 += nc;
       }
     }
@@ -303,6 +400,51 @@ void weights_tile(const DirectGeom& g, const float* __restrict x, const float* _
     }
 }
 
+// weights_tile for a 3x3 tile and NP output positions of a row at a time: the NP dyT vectors
+// sit in registers and each input value is broadcast once for every (position, tap) pair
+// that reads it, where weights_tile loads a broadcast per FMA (and so ran near half the FMA
+// rate). Each accumulator still sums over positions in order: bitwise weights_tile's.
+template <int V, int S, int NP>
+void weights_tile_reuse(const DirectGeom& g, const float* __restrict x, const float* __restrict dyT,
+                        float* __restrict dwT) {
+  using T = typename Vec<V>::type;
+  constexpr int TI = 3, TJ = 3, U = (NP - 1) * S + TJ;  // input columns NP positions read
+  T acc[TI][TJ];
+  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
+    _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) acc[ti][tj] = T{};
+  const size_t ocp = (size_t)g.ocp, wp = (size_t)g.wp;
+  const int full = g.ow / NP * NP;
+  for (int oy = 0; oy < g.oh; ++oy) {
+    const float* xrow = x + (size_t)oy * S * wp;
+    const float* drow = dyT + (size_t)oy * g.ow * ocp;
+    for (int ox = 0; ox < full; ox += NP) {
+      T d[NP];
+      _Pragma("GCC unroll 32") for (int k = 0; k < NP; ++k) d[k] = load<V>(drow + (ox + k) * ocp);
+      const float* in = xrow + (size_t)ox * S;
+      _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
+        _Pragma("GCC unroll 64") for (int u = 0; u < U; ++u) {
+          const T xv = splat<V>(in[ti * wp + u]);
+          _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+            const int e = u - tj;
+            if (e >= 0 && e % S == 0 && e / S < NP) acc[ti][tj] = madd<V>(d[e / S], xv, acc[ti][tj]);
+          }
+        }
+    }
+    for (int ox = full; ox < g.ow; ++ox) {
+      const T d = load<V>(drow + ox * ocp);
+      const float* in = xrow + (size_t)ox * S;
+      _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
+        _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj)
+          acc[ti][tj] = madd<V>(d, splat<V>(in[ti * wp + tj]), acc[ti][tj]);
+    }
+  }
+  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
+    _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+      float* p = dwT + ((size_t)ti * g.kw + tj) * ocp;
+      store<V>(p, load<V>(p) + acc[ti][tj]);
+    }
+}
+
 constexpr int kTileMax = 8;  // TI, TJ <= 8
 template <int V>
 using WeightsTileFn = void (*)(const DirectGeom&, const float*, const float*, float*);
@@ -331,6 +473,16 @@ void backward_weights_image(const DirectGeom& g, const float* xpad, const float*
   if (ti_max > kTileMax) ti_max = kTileMax;
   if (ti_max < 1) ti_max = 1;
   const size_t plane = (size_t)g.hp * g.wp;
+  if constexpr (Registers >= 32) {  // 9 accumulators, 16 dyT vectors and a broadcast
+    // (Stride 2 measured slower: 33 broadcasts per 16 positions.) 8 positions at a time for
+    // rows shorter than 16 (8x8 planes), else 16.
+    if (g.kh == 3 && g.kw == 3 && g.sw == 1) {
+      WeightsTileFn<V> fn = g.ow >= 16 ? &weights_tile_reuse<V, 1, 16> : &weights_tile_reuse<V, 1, 8>;
+      for (int o0 = 0; o0 < g.oc; o0 += V)
+        for (int c = 0; c < g.c; ++c) fn(g, xpad + c * plane, dyT + o0, dwT + (size_t)c * 9 * g.ocp + o0);
+      return;
+    }
+  }
   for (int o0 = 0; o0 < g.oc; o0 += V)
     for (int c = 0; c < g.c; ++c)
       for (int i0 = 0; i0 < g.kh; i0 += ti_max) {
