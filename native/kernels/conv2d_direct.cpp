@@ -137,26 +137,31 @@ bool direct_backward_data_supported(const Conv2dShape& s) {
 // (forward) or OC <= 8 (backward-weights, LeNet's conv1) measured faster. Backward-data runs
 // as a forward convolution with C output channels, faster for 4 <= C <= 16 (LeNet's conv2,
 // ResNet's 16-channel layers) and level with GEMM at 32.
+// 5x5 and larger filters over rows of 15 outputs or more (AlexNet's first two layers): the
+// direct kernels' tiles fill up and beat the GEMM paths at any channel count.
+static bool wide_filters_and_rows(int taps, int row) { return taps >= 25 && row >= 15; }
+
 bool use_direct(const Conv2dShape& s, ConvOp op) {
   int path = current_path().load(std::memory_order_relaxed);
   if (path == kGemm || path == kImplicit) return false;
   if (op == ConvOp::backward_data) {
     if (!direct_backward_data_supported(s)) return false;
+    if (s.c >= 4 && wide_filters_and_rows(s.kh * s.kw, s.w)) return true;
     return path == kDirect || (s.c >= 4 && s.c <= 16 && s.oc <= 32 && s.kh * s.kw > 1);
   }
   if (!direct_supported(s)) return false;
-  if (path == kDirect) return true;
+  if (path == kDirect || wide_filters_and_rows(s.kh * s.kw, s.ow)) return true;
   const int taps = s.c * s.kh * s.kw;
   if (s.kh * s.kw == 1 || s.oc > 32 || taps > 300) return false;
   return taps >= 32 || s.oc <= (op == ConvOp::forward ? 16 : 8);
 }
 
 // Thresholds from single-thread timings of batch 64 against im2col + GEMM (README, "Implicit
-// GEMM"): forward 3-13% faster from 32 taps up (level below, a quarter slower for 1x1
-// stride 2, where im2col is cheap and the runs are single floats); backward-data 6-23%
-// faster when C >= OC, 9-12% slower when C < OC (the transposed GEMM is then short and
-// deep, where im2col's is tall: VGG's and AlexNet's channel-widening layers), and 2-7x
-// slower when C is a handful (the first layers).
+// GEMM"): forward 4-19% faster on the zoo's layers from 32 taps up (level for a 3x3 over 3
+// channels; a quarter slower for 1x1 stride 2, where im2col is cheap and every run is one
+// float); backward-data 8-37% faster when C >= OC, 2-8% slower when C < OC (the transposed
+// GEMM is then short and deep, where im2col's is tall: VGG's and AlexNet's channel-widening
+// layers), and 3-6x slower when C is a handful (the first layers).
 bool use_implicit(const Conv2dShape& s, ConvOp op) {
   int path = current_path().load(std::memory_order_relaxed);
   if (path == kGemm) return false;
