@@ -1,7 +1,11 @@
 // 2-D convolution as im2col + GEMM (darknet's approach): each image's receptive fields are
 // unrolled into a column matrix col (C*KH*KW, OH*OW) so that the convolution becomes one
 // matrix product with the filters W (OC, C*KH*KW). Images with small output planes are
-// grouped: their column matrices side by side make one wider GEMM (see group_images).
+// grouped: their column matrices side by side make one wider GEMM (conv2d_group.h).
+// The entry points below first hand a convolution to the direct kernels (conv2d_direct.h)
+// or to the implicit GEMM, which writes the column matrix straight into the GEMM's packed
+// panels (conv2d_implicit.h), where use_direct / use_implicit choose them; im2col + GEMM
+// covers every other shape (and everything under CNN_CONV_PATH=gemm).
 // Work is parallel over the batch: every thread owns whole images and a private slice of
 // the workspace, calling the serial GEMM on its groups; no synchronisation but the final
 // fixed-order reduction of backward-weights' per-thread partial sums. (Rather than one

@@ -65,7 +65,10 @@ static void naive_packed_b(const GemmKernel& kern, const GemmProblem& p) {
     for (int j = 0; j < p.N; ++j) {
       const float* panel = p.B + (size_t)(j / kern.nr) * p.K * kern.nr + j % kern.nr;
       float sum = 0.0f;
-      for (int k = 0; k < p.K; ++k) sum += (p.trans_a ? p.A[(size_t)k * p.lda + i] : p.A[(size_t)i * p.lda + k]) * panel[(size_t)k * kern.nr];
+      for (int k = 0; k < p.K; ++k) {
+        float a = p.trans_a ? p.A[(size_t)k * p.lda + i] : p.A[(size_t)i * p.lda + k];
+        sum += a * panel[(size_t)k * kern.nr];
+      }
       c[j] = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * c[j];
     }
   }
