@@ -251,7 +251,7 @@ export interface LayerTime {
   kind: NativeLayerKind;
   forwardMs: number;
   backwardMs: number;
-  /** A relu that training fuses into the batchnorm or add before it: that layer's name (its time is booked there). */
+  /** A relu that training fuses into the batchnorm, add or conv2d before it: that layer's name (its time is booked there). */
   fusedInto?: string;
 }
 

@@ -55,7 +55,7 @@ void activation_forward(Activation a, size_t count,
                         float* y) {      // (count); may equal x (in place)
   switch (a) {
     case Activation::Relu:
-      map(count, x, y, [](float v) { return v > 0.0f ? v : 0.0f; });  // maxps; NaN gives 0
+      map(count, x, y, [](float v) { return relu_of(v); });  // maxps; NaN gives 0
       break;
     case Activation::Tanh:
       map(count, x, y, [](float v) { return std::tanh(v); });

@@ -11,6 +11,15 @@ enum class Activation { Relu = 0, Tanh = 1, Sigmoid = 2, ScaledTanh = 3 };
 // Parses "relu", "tanh", "sigmoid", "scaled-tanh"; returns false for anything else.
 bool parse_activation(const char* name, Activation* out);
 
+// max(0, v) as every ReLU here computes it (a NaN gives 0), so fused kernels match the layer.
+inline float relu_of(float v) { return v > 0.0f ? v : 0.0f; }
+
+// p[i] = relu_of(p[i]) on the calling thread: for kernels that apply the ReLU to their own
+// output while it is in cache, from inside their parallel region.
+inline void relu_in_place(float* p, size_t count) {
+  for (size_t i = 0; i < count; ++i) p[i] = relu_of(p[i]);
+}
+
 void activation_forward(Activation a, size_t count,
                         const float* x,  // (count)
                         float* y);       // (count); may equal x (in place)

@@ -16,6 +16,7 @@
 // uses every core.
 // Dimension names as in conv2d.h; CKK = C*KH*KW (rows of col), P = OH*OW (its columns).
 #include "kernels/conv2d.h"
+#include "kernels/activation.h"
 #include "kernels/conv2d_direct.h"
 #include "kernels/conv2d_group.h"
 #include "kernels/conv2d_implicit.h"
@@ -226,7 +227,7 @@ void gather_rows(const Conv2dShape& s, const ConvSizes& z, const float* dy, int 
 // scatter into NCHW, a copy that costs 1/CKK of the product. A pointwise convolution reads
 // x and writes y in place (its groups are single images).
 void forward_group(const Conv2dShape& s, const ConvSizes& z, const float* x, const float* w, const float* b,
-                   float* y, int count, GroupBuffers buf, GemmFn gemm) {
+                   float* y, int count, GroupBuffers buf, GemmFn gemm, bool relu) {
   const bool pointwise = is_pointwise(s);
   const int columns = count * z.p, ld = pointwise ? z.p : conv_group_ld(columns);
   const float* cols = x;  // a pointwise image is its own column matrix
@@ -238,10 +239,12 @@ void forward_group(const Conv2dShape& s, const ConvSizes& z, const float* x, con
   if (b)
     for (int o = 0; o < s.oc; ++o) std::fill_n(out + (size_t)o * ld, columns, b[o]);
   gemm(false, false, s.oc, columns, z.ckk, 1.0f, w, z.ckk, cols, ld, b ? 1.0f : 0.0f, out, ld);
-  if (pointwise) return;
-  for (int j = 0; j < count; ++j)
-    for (int o = 0; o < s.oc; ++o)
-      std::memcpy(y + j * z.y_image + (size_t)o * z.p, out + (size_t)o * ld + (size_t)j * z.p, sizeof(float) * z.p);
+  if (!pointwise)
+    for (int j = 0; j < count; ++j)
+      for (int o = 0; o < s.oc; ++o)
+        std::memcpy(y + j * z.y_image + (size_t)o * z.p, out + (size_t)o * ld + (size_t)j * z.p, sizeof(float) * z.p);
+  if (relu)  // the group's outputs are still in cache
+    for (int j = 0; j < count; ++j) relu_in_place(y + j * z.y_image, z.y_image);
 }
 
 // dx (=|+=) col2im(W^T dy) for `count` images, starting at their first image.
@@ -312,19 +315,18 @@ size_t conv2d_workspace_floats(const Conv2dShape& s, int threads) {
   return std::max({gemm, conv2d_direct_workspace_floats(s, threads), conv2d_implicit_workspace_floats(s, threads)});  // any path may run
 }
 
-void conv2d_forward(const Conv2dShape& s,
-                    const float* x,   // (N, C, H, W)
-                    const float* w,   // (OC, C, KH, KW)
-                    const float* b,   // (OC) or nullptr
-                    float* y,         // (N, OC, OH, OW)
-                    float* workspace) {
-  if (use_direct(s, ConvOp::forward)) return conv2d_direct_forward(s, x, w, b, y, workspace);
-  if (use_implicit(s, ConvOp::forward)) return conv2d_implicit_forward(s, x, w, b, y, workspace);
+namespace {
+
+// conv2d_forward, and conv2d_forward_relu when relu.
+void forward_any_path(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
+                      float* workspace, bool relu) {
+  if (use_direct(s, ConvOp::forward)) return conv2d_direct_forward(s, x, w, b, y, workspace, relu);
+  if (use_implicit(s, ConvOp::forward)) return conv2d_implicit_forward(s, x, w, b, y, workspace, relu);
   ConvSizes z = sizes_of(s);
   const int nt = num_threads(), group = conv_group_images(s);
   auto run = [&](int begin, int end, GroupBuffers buf, GemmFn gemm) {
     for_each_group(begin, end, group, [&](int i, int count) {
-      forward_group(s, z, x + i * z.x_image, w, b, y + i * z.y_image, count, buf, gemm);
+      forward_group(s, z, x + i * z.x_image, w, b, y + i * z.y_image, count, buf, gemm, relu);
     });
   };
   if (s.n < nt) return run(0, s.n, group_buffers(s, z, workspace), sgemm);  // parallel inside each GEMM
@@ -334,6 +336,22 @@ void conv2d_forward(const Conv2dShape& s,
     image_range(s.n, t, team_size(), &begin, &end);
     run(begin, end, group_buffers(s, z, workspace + t * group_floats(s, z)), sgemm_serial);
   }
+}
+
+}  // namespace
+
+void conv2d_forward(const Conv2dShape& s,
+                    const float* x,   // (N, C, H, W)
+                    const float* w,   // (OC, C, KH, KW)
+                    const float* b,   // (OC) or nullptr
+                    float* y,         // (N, OC, OH, OW)
+                    float* workspace) {
+  forward_any_path(s, x, w, b, y, workspace, false);
+}
+
+void conv2d_forward_relu(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
+                         float* workspace) {
+  forward_any_path(s, x, w, b, y, workspace, true);
 }
 
 void conv2d_backward_data(const Conv2dShape& s,

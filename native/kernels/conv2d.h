@@ -29,6 +29,16 @@ void conv2d_forward(const Conv2dShape& s,
                     float* y,         // (N, OC, OH, OW)
                     float* workspace);
 
+// y = relu(conv(x, w) + b): conv2d_forward then a ReLU (bitwise the two in sequence), the
+// ReLU applied to each image's output while it is still in cache instead of in a pass of
+// its own over the batch (training fuses a convolution with the relu that is its only reader).
+void conv2d_forward_relu(const Conv2dShape& s,
+                         const float* x,   // (N, C, H, W)
+                         const float* w,   // (OC, C, KH, KW)
+                         const float* b,   // (OC) or nullptr
+                         float* y,         // (N, OC, OH, OW)
+                         float* workspace);
+
 // dx (=|+=) conv_transpose(dy, w); accumulate selects += over =
 void conv2d_backward_data(const Conv2dShape& s,
                           const float* dy,  // (N, OC, OH, OW)

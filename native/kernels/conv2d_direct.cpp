@@ -11,6 +11,7 @@
 // result does not depend on which thread computes it, and backward-weights sums each chunk
 // (a fixed image range) into its own partial, then adds the partials in chunk order.
 #include "kernels/conv2d_direct.h"
+#include "kernels/activation.h"
 #include "kernels/conv2d_direct_kernel.h"
 #include "kernels/conv2d_implicit.h"
 #include "kernels/gemm.h"
@@ -192,7 +193,7 @@ size_t conv2d_direct_workspace_floats(const Conv2dShape& s, int threads) {
 }
 
 void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
-                           float* workspace) {
+                           float* workspace, bool relu) {
   const DirectSizes z = sizes_of(s);
   const DirectGeom g = forward_geom(s);
   const ConvDirectKernels& k = kernels();
@@ -210,6 +211,7 @@ void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w,
     for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < s.n;) {
       pad_planes_into(x + i * x_image, s.c, s.h, s.w, s.ph, s.pw, xpad);
       k.forward_image(g, xpad, wt, bias, y + i * y_image, false);
+      if (relu) relu_in_place(y + i * y_image, y_image);
     }
   });
 }

@@ -34,8 +34,9 @@ bool set_conv_path(const char* name);
 // Scratch floats of the direct path for `threads` threads (0 if the shape is unsupported).
 size_t conv2d_direct_workspace_floats(const Conv2dShape& s, int threads);
 
+// relu: y = relu(conv + b), image by image (conv2d_forward_relu).
 void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
-                           float* workspace);
+                           float* workspace, bool relu = false);
 void conv2d_direct_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
                                  float* workspace);
 void conv2d_direct_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,

@@ -11,6 +11,7 @@
 // its own buffers; results do not depend on the thread count.
 // Dimension names as in conv2d.h; CKK = C*KH*KW, P = OH*OW, NR = gemm_panel_columns().
 #include "kernels/conv2d_implicit.h"
+#include "kernels/activation.h"
 #include "kernels/conv2d_group.h"
 #include "kernels/conv2d_implicit_panel.h"
 #include "kernels/gemm.h"
@@ -85,9 +86,12 @@ struct Buffers {
   float* rows;
 };
 
-// y (=|+=) bias + conv(x, w) for `count` images from the first of x and y.
+// How forward_group writes its results into y.
+enum class Output { store, add, store_relu };
+
+// y (=, +=, or = relu of) bias + conv(x, w) for `count` images from the first of x and y.
 void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const float* w, const float* b, float* y,
-                   bool accumulate, int count, Buffers buf) {
+                   Output mode, int count, Buffers buf) {
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * L.p;
   for (int g = 0; g < count; ++g)
     pad_planes_into(x + g * x_image, s.c, s.h, s.w, s.ph, s.pw, buf.padded_images + g * L.xpad);
@@ -107,15 +111,17 @@ void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const 
     for (int o = 0; o < s.oc; ++o) {
       float* out = y + g * y_image + (size_t)o * L.p;
       const float* in = buf.rows + (size_t)o * ld + (size_t)g * L.p;
-      if (accumulate)
+      if (mode == Output::add)
         for (int q = 0; q < L.p; ++q) out[q] += in[q];
+      else if (mode == Output::store_relu)
+        for (int q = 0; q < L.p; ++q) out[q] = relu_of(in[q]);
       else
         std::memcpy(out, in, sizeof(float) * L.p);
     }
 }
 
 // The whole batch: each thread a fixed range of images, in groups.
-void forward_batch(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, bool accumulate,
+void forward_batch(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, Output mode,
                    float* workspace) {
   const Layout L = layout_of(s);
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * L.p;
@@ -125,7 +131,7 @@ void forward_batch(const Conv2dShape& s, const float* x, const float* w, const f
     std::memset(buf.padded_images, 0, sizeof(float) * L.group * L.xpad);  // the borders, once
     const int begin = (int)((long long)s.n * t / team), end = (int)((long long)s.n * (t + 1) / team);
     for (int i = begin; i < end; i += L.group)
-      forward_group(s, L, x + i * x_image, w, b, y + i * y_image, accumulate, std::min(L.group, end - i), buf);
+      forward_group(s, L, x + i * x_image, w, b, y + i * y_image, mode, std::min(L.group, end - i), buf);
   };
   const int nt = std::max(1, std::min(num_threads(), s.n));
   if (nt == 1) return body(0, 1);
@@ -163,8 +169,8 @@ size_t conv2d_implicit_workspace_floats(const Conv2dShape& s, int threads) {
 }
 
 void conv2d_implicit_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
-                             float* workspace) {
-  forward_batch(s, x, w, b, y, false, workspace);
+                             float* workspace, bool relu) {
+  forward_batch(s, x, w, b, y, relu ? Output::store_relu : Output::store, workspace);
 }
 
 void conv2d_implicit_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
@@ -177,7 +183,8 @@ void conv2d_implicit_backward_data(const Conv2dShape& s, const float* dy, const 
         for (int j = 0; j < s.kw; ++j)
           flipped[(((size_t)c * s.oc + o) * s.kh + i) * s.kw + j] =
               w[(((size_t)o * s.c + c) * s.kh + (s.kh - 1 - i)) * s.kw + (s.kw - 1 - j)];
-  forward_batch(transposed(s), dy, flipped, nullptr, dx, accumulate, workspace + flipped_filter_floats(s));
+  forward_batch(transposed(s), dy, flipped, nullptr, dx, accumulate ? Output::add : Output::store,
+                workspace + flipped_filter_floats(s));
 }
 
 }  // namespace cnn

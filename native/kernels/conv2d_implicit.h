@@ -22,8 +22,9 @@ bool implicit_backward_data_supported(const Conv2dShape& s);
 // 0 if neither is supported.
 size_t conv2d_implicit_workspace_floats(const Conv2dShape& s, int threads);
 
+// relu: y = relu(conv + b), applied in the copy out of each group (conv2d_forward_relu).
 void conv2d_implicit_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
-                             float* workspace);
+                             float* workspace, bool relu = false);
 void conv2d_implicit_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
                                    float* workspace);
 

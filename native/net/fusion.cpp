@@ -1,6 +1,6 @@
-// Which layers training fuses (see LayerState::fused_relu): a batchnorm or add whose output
-// only one layer reads, a relu reading nothing else. A frozen batchnorm is left alone: it
-// normalises with its running statistics and keeps its own backward.
+// Which layers training fuses (see LayerState::fused_relu): a batchnorm, add or conv2d whose
+// output only one layer reads, a relu reading nothing else. A frozen batchnorm is left alone:
+// it normalises with its running statistics and keeps its own backward.
 // Fusion changes no number (the fused kernels are bitwise the two layers in sequence), only
 // how often memory is read; CNN_FUSE_RELU=0 in the environment turns it off (to compare, or
 // to profile the layers apart).
@@ -18,7 +18,7 @@ bool fusion_enabled() {
 }
 
 bool fusable_producer(const LayerDesc& d) {
-  return (d.kind == LayerKind::BatchNorm && !d.frozen) || d.kind == LayerKind::Add;
+  return (d.kind == LayerKind::BatchNorm && !d.frozen) || d.kind == LayerKind::Add || d.kind == LayerKind::Conv2d;
 }
 }  // namespace
 

@@ -108,21 +108,33 @@ void lrn_layer_backward(LayerState& L, int n, const float* x, float* dx, bool ac
 
 }  // namespace
 
-void fused_relu_forward(LayerState& producer, LayerState& relu, int n, float* params, const LayerIO& io) {
+void fused_relu_forward(LayerState& producer, LayerState& relu, int n, float* params, const LayerIO& io,
+                        float* workspace) {
   const LayerDesc& d = producer.desc;
+  if (d.kind == LayerKind::Conv2d) {
+    conv2d_forward_relu(conv_n(producer, n), io.x[0], weight_of(d, params), bias_of(d, params), relu.out.data(),
+                        workspace);
+    return;
+  }
   if (d.kind == LayerKind::Add) {
     elementwise_add_relu_forward((size_t)n * d.in_shape.count(), io.x[0], io.x[1], relu.out.data());
     return;
   }
-  BnView v = bn_view(producer, params);  // plan_fusion fuses only batchnorm and add
+  BnView v = bn_view(producer, params);  // plan_fusion fuses only batchnorm, add and conv2d
   batchnorm_relu_forward_train(n, v.c, v.s, io.x[0], weight_of(d, params), bias_of(d, params), d.eps, d.bn_momentum,
                                relu.out.data(), producer.bn_mean.data(), producer.bn_inv_std.data(), v.running_mean,
                                v.running_var, producer.bn_sync);
 }
 
 void fused_relu_backward(LayerState& producer, LayerState& relu, int n, const float* params, float* grads,
-                         const LayerIO& io) {
+                         const LayerIO& io, float* workspace) {
   const LayerDesc& d = producer.desc;
+  if (d.kind == LayerKind::Conv2d) {
+    activation_backward(Activation::Relu, (size_t)n * d.out_shape.count(), relu.out.data(), relu.dout.data(),
+                        producer.dout.data(), false);
+    conv_backward(producer, n, params, grads, io.x[0], io.dx[0], io.accumulate[0], workspace);
+    return;
+  }
   if (d.kind == LayerKind::Add) {
     elementwise_add_relu_backward((size_t)n * d.in_shape.count(), relu.out.data(), relu.dout.data(), io.dx[0],
                                   io.accumulate[0], io.dx[1], io.accumulate[1]);

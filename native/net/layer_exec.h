@@ -28,12 +28,14 @@ void layer_backward(LayerState& L, int n,
                     float* workspace,     // conv scratch
                     float* scratch);      // subsample: (n, C, OH, OW)
 
-// Training forward and backward of a batchnorm or add (producer) fused with the relu that
-// consumes it: forward writes relu.out (bitwise what the two layers give one after the
-// other); backward reads relu.dout (and relu.out, the add's mask) and writes the producer's
-// parameter gradients and its inputs' gradients io.dx.
-void fused_relu_forward(LayerState& producer, LayerState& relu, int n, float* params, const LayerIO& io);
+// Training forward and backward of a batchnorm, add or conv2d (producer) fused with the
+// relu that consumes it: forward writes relu.out (bitwise what the two layers give one after
+// the other); backward reads relu.dout (and relu.out, the mask) and writes the producer's
+// parameter gradients and its inputs' gradients io.dx. A convolution's backward first
+// writes its own dout from the relu's, then runs as unfused: only its forward saves a pass.
+void fused_relu_forward(LayerState& producer, LayerState& relu, int n, float* params, const LayerIO& io,
+                        float* workspace);
 void fused_relu_backward(LayerState& producer, LayerState& relu, int n, const float* params, float* grads,
-                         const LayerIO& io);
+                         const LayerIO& io, float* workspace);
 
 }  // namespace cnn

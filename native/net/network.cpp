@@ -179,7 +179,7 @@ float* Network::input_grad(int producer, bool* accumulate) {
   return p.dout.data();
 }
 
-// In training, a batchnorm or add fused with its relu computes both (the relu's forward is
+// In training, a batchnorm, add or conv2d fused with its relu computes both (the relu's forward is
 // then nothing; the profile books the pair's time on the producer).
 void Network::forward(const float* x, int n, bool train, uint32_t seed) {
   for (size_t i = 0; i < layers_.size(); ++i) {
@@ -187,7 +187,7 @@ void Network::forward(const float* x, int n, bool train, uint32_t seed) {
     if (train && L.fused_into_producer) continue;
     auto t0 = std::chrono::steady_clock::now();
     if (train && L.fused_relu >= 0)
-      fused_relu_forward(L, layers_[(size_t)L.fused_relu], n, cfg_.params, layer_io(x, (int)i));
+      fused_relu_forward(L, layers_[(size_t)L.fused_relu], n, cfg_.params, layer_io(x, (int)i), workspace_.data());
     else
       layer_forward(L, n, cfg_.params, layer_io(x, (int)i), workspace_.data(), train && !L.desc.frozen, seed);
     if (profiling_) L.forward_seconds += seconds_since(t0);
@@ -227,7 +227,7 @@ void Network::backward_layer(const float* x, int n, int i) {
   LayerIO io = layer_io(x, i);
   for (int k = 0; k < io.count; ++k) io.dx[k] = input_grad(L.desc.inputs[k], &io.accumulate[k]);
   auto t0 = std::chrono::steady_clock::now();
-  if (relu) fused_relu_backward(L, *relu, n, cfg_.params, cfg_.grads, io);
+  if (relu) fused_relu_backward(L, *relu, n, cfg_.params, cfg_.grads, io, workspace_.data());
   else if (L.desc.frozen && L.desc.kind == LayerKind::BatchNorm) frozen_batchnorm_backward(L, n, io);
   else layer_backward(L, n, cfg_.params, cfg_.grads, io, workspace_.data(), scratch_.data());
   if (profiling_) L.backward_seconds += seconds_since(t0);

@@ -111,11 +111,12 @@ struct LayerState {
   uint32_t index = 0;           // position in the network: dropout's stream under the step seed
   bool dout_written = false;    // backward: has any consumer written dout yet this step
   bool grad_needed = true;      // backward: a trainable parameter lies at or before this layer
-  // Training fuses a batchnorm or add with the relu that is its only consumer (fusion.cpp):
-  // the producer's forward writes the relu's out and its backward reads the relu's dout, one
-  // pass each instead of two. fused_relu: on the producer, the relu's index (-1: none);
-  // fused_into_producer: on the relu, its work is done by its producer. The producer's own out
-  // and dout are not written in training (evaluation runs unfused: layerOutput sees every layer).
+  // Training fuses a batchnorm, add or conv2d with the relu that is its only consumer
+  // (fusion.cpp): the producer's forward writes the relu's out, and a batchnorm's or add's
+  // backward reads the relu's dout, one pass each instead of two. fused_relu: on the
+  // producer, the relu's index (-1: none); fused_into_producer: on the relu, its work is done
+  // by its producer. The producer's own out (and, but for a conv2d, dout) is not written in
+  // training (evaluation runs unfused: layerOutput sees every layer).
   int fused_relu = -1;
   bool fused_into_producer = false;
   double forward_seconds = 0, backward_seconds = 0;  // accumulated while profiling is on
@@ -190,8 +191,8 @@ class Network {
   size_t param_count() const { return cfg_.param_count; }
   // Read-only inspection (network_inspect.cpp, `cnn viz maps`): layer i's output of the last
   // forward, (max_batch, out C, H, W) of which the first n images are that call's. Valid after
-  // an evaluation forward (infer, evaluate); after a training step a batchnorm or add fused with
-  // its relu (LayerState::fused_relu) has not written its own output.
+  // an evaluation forward (infer, evaluate); after a training step a batchnorm, add or conv2d
+  // fused with its relu (LayerState::fused_relu) has not written its own output.
   int layer_count() const { return (int)layers_.size(); }
   Shape3 layer_out_shape(int layer) const { return layers_[(size_t)layer].desc.out_shape; }
   const float* layer_output(int layer) const { return layers_[(size_t)layer].out.data(); }

@@ -1,4 +1,4 @@
-// Training fuses a batchnorm or add with the relu that is its only consumer (native/net/
+// Training fuses a batchnorm, add or conv2d with the relu that is its only consumer (native/net/
 // fusion.cpp). Fusion must change no number: training steps with it and without it
 // (CNN_FUSE_RELU=0, read when a network is created) give bitwise the same losses, gradients,
 // parameters and running statistics, at 1 and 2 threads, on a net that has every case:
@@ -55,6 +55,29 @@ function fusionNetNoDeadBranch(): TinyNet {
   ]);
 }
 
+// Convolutions fused with their relu on every convolution path: direct (8 filters), implicit
+// GEMM (40 filters; 12 with stride 2), im2col (1x1 stride 2) and the pointwise in-place GEMM;
+// a fused pair whose input gradient accumulates (layer 3 feeds three convolutions).
+function convFusionNet(): TinyNet {
+  return planTiny([4, 12, 12], [
+    { kind: 'conv2d', filters: 8, k: 3, p: 1 },              // 0: direct
+    { kind: 'relu' },                                         // 1
+    { kind: 'conv2d', filters: 40, k: 3, p: 1 },             // 2: implicit GEMM
+    { kind: 'relu' },                                         // 3: read by 4, 6 and 8
+    { kind: 'conv2d', filters: 12, k: 1 },                   // 4: pointwise
+    { kind: 'relu' },                                         // 5
+    { kind: 'conv2d', filters: 12, k: 1, s: 2, from: 3 },    // 6: im2col, [12,6,6]
+    { kind: 'relu' },                                         // 7
+    { kind: 'conv2d', filters: 12, k: 3, s: 2, p: 1, from: 3 },  // 8: implicit GEMM, stride 2
+    { kind: 'relu' },                                         // 9
+    { kind: 'maxpool', k: 2, from: 5 },                       // 10: [12,6,6]
+    { kind: 'add', from: [7, 9] },                            // 11
+    { kind: 'add', from: [11, 10] },                          // 12
+    { kind: 'flatten' },
+    { kind: 'dense', units: 5 },
+  ]);
+}
+
 async function train(tiny: TinyNet, threads: number, fuse: boolean) {
   const n = 64;
   const before = process.env.CNN_FUSE_RELU;
@@ -92,6 +115,7 @@ async function train(tiny: TinyNet, threads: number, fuse: boolean) {
 const cases = [
   { name: 'with a dead branch and an unfused batchnorm', net: fusionNet, fusedRelus: [2, 5, 7] },
   { name: 'with an add of a layer to itself, odd plane size', net: fusionNetNoDeadBranch, fusedRelus: [2, 5, 7, 9] },
+  { name: 'convolutions on every path', net: convFusionNet, fusedRelus: [1, 3, 5, 7, 9] },
 ];
 
 for (const { name, net, fusedRelus } of cases) {
