@@ -48,7 +48,6 @@ ConvSizes sizes_of(const Conv2dShape& s) {
   return z;
 }
 
-bool is_pointwise(const Conv2dShape& s) { return conv_is_pointwise(s); }
 
 
 // First and one-past-last image of thread t when n images are split over `team` threads:
@@ -228,7 +227,7 @@ void gather_rows(const Conv2dShape& s, const ConvSizes& z, const float* dy, int 
 // x and writes y in place (its groups are single images).
 void forward_group(const Conv2dShape& s, const ConvSizes& z, const float* x, const float* w, const float* b,
                    float* y, int count, GroupBuffers buf, GemmFn gemm, bool relu) {
-  const bool pointwise = is_pointwise(s);
+  const bool pointwise = conv_is_pointwise(s);
   const int columns = count * z.p, ld = pointwise ? z.p : conv_group_ld(columns);
   const float* cols = x;  // a pointwise image is its own column matrix
   if (!pointwise) {
@@ -250,7 +249,7 @@ void forward_group(const Conv2dShape& s, const ConvSizes& z, const float* x, con
 // dx (=|+=) col2im(W^T dy) for `count` images, starting at their first image.
 void backward_data_group(const Conv2dShape& s, const ConvSizes& z, const float* dy, const float* w, float* dx,
                          bool accumulate, int count, GroupBuffers buf, GemmFn gemm) {
-  if (is_pointwise(s)) {  // dx is itself the column matrix (groups are single images)
+  if (conv_is_pointwise(s)) {  // dx is itself the column matrix (groups are single images)
     for (int j = 0; j < count; ++j)
       gemm(true, false, z.ckk, z.p, s.oc, 1.0f, w, z.ckk, dy + j * z.y_image, z.p, accumulate ? 1.0f : 0.0f,
            dx + j * z.x_image, z.p);
@@ -269,7 +268,7 @@ void backward_data_group(const Conv2dShape& s, const ConvSizes& z, const float* 
 // dw (OC, CKK) (=|+=) dy col^T and db (OC) (=|+=) sums of dy, over `count` images.
 void backward_weights_group(const Conv2dShape& s, const ConvSizes& z, const float* x, const float* dy, float* dw,
                             float* db, bool accumulate, int count, GroupBuffers buf, GemmFn gemm) {
-  const bool pointwise = is_pointwise(s);  // x and dy are then read in place (single images)
+  const bool pointwise = conv_is_pointwise(s);  // x and dy are then read in place (single images)
   const int columns = count * z.p, ld = pointwise ? z.p : conv_group_ld(columns);
   const float* cols = x;
   const float* rows = dy;

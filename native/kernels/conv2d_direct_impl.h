@@ -373,6 +373,16 @@ bool forward_by_columns(const DirectGeom& g) {
 
 // ---- backward-weights ----
 
+// acc[ti][tj] += d * x[ti][tj] for one output position: d its dyT vector, in the padded
+// input under it (rows wp floats apart).
+template <int V, int TI, int TJ>
+inline void weights_position(typename Vec<V>::type d, const float* in, size_t wp,
+                             typename Vec<V>::type (&acc)[TI][TJ]) {
+  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
+    _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj)
+      acc[ti][tj] = madd<V>(d, splat<V>(in[ti * wp + tj]), acc[ti][tj]);
+}
+
 // dwT[c, i0+ti, j0+tj][0:V] += sum over (oy, ox) of dyT[oy*OW + ox][0:V] * x[oy*sh + ti][ox*sw + tj],
 // for ti < TI, tj < TJ; x points at the padded plane of channel c at row i0, column j0.
 template <int V, int TI, int TJ>
@@ -386,13 +396,8 @@ void weights_tile(const DirectGeom& g, const float* __restrict x, const float* _
   for (int oy = 0; oy < g.oh; ++oy) {
     const float* xrow = x + (size_t)oy * g.sh * wp;
     const float* drow = dyT + (size_t)oy * g.ow * ocp;
-    for (int ox = 0; ox < g.ow; ++ox) {
-      const T d = load<V>(drow + ox * ocp);
-      const float* in = xrow + (size_t)ox * sw;
-      _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
-        _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj)
-          acc[ti][tj] = madd<V>(d, splat<V>(in[ti * wp + tj]), acc[ti][tj]);
-    }
+    for (int ox = 0; ox < g.ow; ++ox)
+      weights_position<V, TI, TJ>(load<V>(drow + ox * ocp), xrow + (size_t)ox * sw, wp, acc);
   }
   _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
     _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
@@ -432,13 +437,8 @@ void weights_tile_reuse(const DirectGeom& g, const float* __restrict x, const fl
           }
         }
     }
-    for (int ox = full; ox < g.ow; ++ox) {
-      const T d = load<V>(drow + ox * ocp);
-      const float* in = xrow + (size_t)ox * S;
-      _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
-        _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj)
-          acc[ti][tj] = madd<V>(d, splat<V>(in[ti * wp + tj]), acc[ti][tj]);
-    }
+    for (int ox = full; ox < g.ow; ++ox)  // the row's last ow % NP positions
+      weights_position<V, TI, TJ>(load<V>(drow + ox * ocp), xrow + (size_t)ox * S, wp, acc);
   }
   _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
     _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
