@@ -129,7 +129,10 @@ test('SIGINT during training saves a checkpoint, exits 130, and the run resumes 
 
 test('SIGKILL mid-epoch loses at most --checkpoint-every of work, and the run resumes to the same weights', async () => {
   const dir = tempDir();
-  const common = ['--limit', '20000', '--batch-size', '32', '--threads', '2', '--seed', '5', '--epochs', '2'];
+  // A first epoch long enough (60,000 images: over 0.5 s even at 100,000 images/s) that the
+  // kill, at most 0.47 s after training starts, lands inside it: with 20,000 images the
+  // faster kernels sometimes finished the epoch first and the resume began at epoch 2.
+  const common = ['--limit', '60000', '--batch-size', '32', '--threads', '2', '--seed', '5', '--epochs', '2'];
   const killed = path.join(dir, 'killed.safetensors');
   let killedAt = -1;
   const r = await startCli(['train', 'lenet5', ...common, '--out', killed, '--checkpoint-every', '200ms'], {
@@ -143,7 +146,7 @@ test('SIGKILL mid-epoch loses at most --checkpoint-every of work, and the run re
             setTimeout(() => {
               killedAt = Date.now();
               child.kill('SIGKILL');
-            }, 150 + Math.floor(Math.random() * 300));
+            }, 100 + Math.floor(Math.random() * 150));
           }
         }, 20);
       }
