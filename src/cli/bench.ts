@@ -11,6 +11,7 @@ import { Rng } from '../train/rng';
 import { createRuntime } from '../train/runtime';
 import type { NetworkProfile } from '../native';
 import { formatProfile } from './bench-profile';
+import { applyDefaultThreads } from './default-threads';
 
 interface BenchOptions {
   batchSize: number;
@@ -49,7 +50,7 @@ export function registerBench(program: Command): void {
     .option('--classes <n>', 'number of classes (default: the model\'s)', parse.positiveInt)
     .option('--json', 'print {model, batchSize, threads, imagesPerSecond, msPerStep} as JSON')
     .option('--profile', 'also time every layer\'s forward and backward and print where the step goes')
-    .action(async (modelArg: string, opts: BenchOptions) => {
+    .action(async (modelArg: string, opts: BenchOptions, cmd: Command) => {
       const model = resolveModel(modelArg);
       let plan;
       try {
@@ -57,6 +58,8 @@ export function registerBench(program: Command): void {
       } catch (e) {
         throw new RunError((e as Error).message);
       }
+      const threadNote = await applyDefaultThreads(cmd, opts);
+      if (threadNote && !opts.json) process.stderr.write(threadNote + '\n');
       const result = await benchPlan(plan, opts);
       if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
       else {

@@ -10,6 +10,7 @@ import { evaluateSet, type EvalResult } from '../train/evaluate';
 import { loadCheckpoint } from '../train/training-checkpoint';
 import { applyDataOptions } from '../data/data-options';
 import { checkOutFile, writeMisclassified } from './viz-output';
+import { applyDefaultThreads } from './default-threads';
 
 interface EvalCliOptions {
   data?: string;
@@ -33,7 +34,7 @@ export function registerEval(program: Command): void {
     .option('--json', 'print {accuracy, loss, perClass, confusion} as JSON')
     .option('--misclassified <file.png>', 'draw the misclassified test images with true and predicted labels')
     .option('--top <n>', 'with --misclassified: only the N most confident mistakes', parse.positiveInt)
-    .action(async (file: string, opts: EvalCliOptions) => {
+    .action(async (file: string, opts: EvalCliOptions, cmd: Command) => {
       if (opts.misclassified !== undefined) checkOutFile(opts.misclassified, '--misclassified', ['.png']);
       else if (opts.top !== undefined) throw new UsageError('--top needs --misclassified FILE.png');
       let ckpt;
@@ -49,6 +50,8 @@ export function registerEval(program: Command): void {
       if (dataset.classes > ckpt.plan.classes) {
         throw new RunError(`Dataset ${dataset.name} has ${dataset.classes} classes but ${file} predicts ${ckpt.plan.classes}.`);
       }
+      const threadNote = await applyDefaultThreads(cmd, opts);
+      if (threadNote && !opts.json) process.stderr.write(threadNote + '\n');
       const runtime = createRuntime(ckpt.plan, { maxBatch: opts.batchSize, threads: opts.threads });
       runtime.params.set(ckpt.params);
       // Normalise exactly as in training: the statistics stored in the checkpoint.

@@ -2,6 +2,7 @@
 // commander's InvalidArgumentError, which commander reports as
 // "error: option '--lr <x>' argument '0' is invalid. <our reason>".
 import * as os from 'node:os';
+import { usableCpus } from '../train/cpu-budget';
 import { InvalidArgumentError } from 'commander';
 import type { Shape } from '../model/types';
 import { parseLabelList } from '../data/label-subset';
@@ -83,8 +84,9 @@ export function shape(value: string): Shape {
   return [c, h, w];
 }
 
+/** The CPUs this process may use (affinity mask and cgroup quota); commands that compute for a while lower it on a busy machine (default-threads.ts). */
 export function defaultThreads(): number {
-  return os.availableParallelism();
+  return usableCpus();
 }
 
 /** --labels: "0,1,2", "5-9" or a mix, distinct, in the order that numbers them 0..k-1. */

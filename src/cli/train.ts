@@ -19,6 +19,7 @@ import { DEFAULT_PLATEAU_PATIENCE, SCHEDULES, type ScheduleName } from '../train
 import { train, DivergedError } from '../train/trainer';
 import { loadCheckpoint, type TrainSettings, type LoadedCheckpoint } from '../train/training-checkpoint';
 import { parseDuration } from './duration';
+import { applyDefaultThreads } from './default-threads';
 import { InterruptGuard } from './interrupt';
 import { checkResumedModel } from './resume-check';
 import { defaultRankThreads, describeDistributed, distributedProgress, startDistributed } from '../distributed/cli-support';
@@ -160,6 +161,7 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
   const dist = startDistributed(opts.distributed === true, opts.collectiveTimeout, opts.syncBatchNorm !== false,
     bucketFloatsOf(opts.gradientBuckets));
   if (dist && cmd.getOptionValueSource('threads') !== 'cli') opts.threads = defaultRankThreads();
+  const threadNote = dist ? null : await applyDefaultThreads(cmd, opts);
   let resumed: LoadedCheckpoint | null = null;
   let plan: Plan;
   let settings: TrainSettings;
@@ -254,6 +256,7 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
   const progress = dist ? distributedProgress(dist) : createProgress();
   const adaptation = new Batcher(trainSet, plan.input, dataset.mean, dataset.std).adaptation;
   const log = (s: string) => progress.log(s);
+  if (threadNote) log(threadNote);
   log(`model ${plan.model.name}: ${plan.totals.params.toLocaleString('en-US')} parameters, input ${plan.input.join('x')}, ${plan.classes} classes`);
   const valText = valSet ? `, ${valSet.count.toLocaleString('en-US')} held out for validation` : '';
   log(`data ${dataset.name} (${dataset.source}): ${trainSet.count.toLocaleString('en-US')} training${valText}, ${dataset.test.count.toLocaleString('en-US')} test images${adaptation ? `; ${adaptation}` : ''}`);
