@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm run bench`: training throughput of the zoo models, cnn side by side with PyTorch.
 // Each measurement is a child process: `cnn bench` for cnn, scripts/torch-bench.py (the same
-// architectures in PyTorch) for PyTorch. For every model they alternate in one loop
-// (cnn 1 thread, torch 1 thread, cnn 2 threads, torch 2 threads twice: libgomp's default wait
-// policy and OMP_WAIT_POLICY=passive; repeated --runs times) so a noisy machine affects all
-// alike; each figure is the median of the runs. The comparison takes
-// each side's best thread setting. Effective GFLOP/s = training FLOPs per image (2 FLOPs per
+// architectures in PyTorch) for PyTorch. For every model they alternate in one loop (cnn 1
+// thread, each PyTorch configuration at 1 thread, cnn 2 threads, each PyTorch configuration
+// at 2 threads with libgomp's default wait policy and with OMP_WAIT_POLICY=passive; repeated
+// --runs times) so a noisy machine affects all alike; each figure is the median of the runs.
+// PyTorch's configurations are NCHW and channels_last in fp32, and bf16 autocast where it runs.
+// The comparison takes cnn's best thread setting against PyTorch's best fp32 configuration and
+// thread setting, and prints each model's targets as met or missed. Effective GFLOP/s = training FLOPs per image (2 FLOPs per
 // multiply-add x 3 passes x `cnn summary`'s forward multiply-adds) x images/s, also as a share
 // of the FMA peak the addon measures in the same run. Then the GEMM benchmark
 // (scripts/gemm-bench.js). Nothing here is a test: it only measures and prints.
@@ -82,13 +84,27 @@ const cnn = (args) => run(process.execPath, [CNN, ...args]);
 const python = (args, env = {}) => run(PYTHON, args, { OPENBLAS_NUM_THREADS: '1', ...env });
 // PyTorch with 2 threads runs twice per round: with libgomp's default wait policy (threads spin
 // between parallel regions) and with OMP_WAIT_POLICY=passive (they sleep). On a busy machine
-// spinning can make it 5-10x slower than 1 thread; the table takes the better of the two.
+// spinning can make it several times slower than 1 thread; the table takes the better of the two.
 const PASSIVE = { OMP_WAIT_POLICY: 'passive' };
 
 const cnnArgs = (model, threads, o) =>
   ['bench', model, '--threads', String(threads), '--batch-size', String(o.batch), '--steps', String(o.steps), '--warmup', String(WARMUP), '--json'];
-const torchArgs = (model, threads, o) =>
-  [TORCH_BENCH, model, '--threads', String(threads), '--batch-size', String(o.batch), '--steps', String(o.steps), '--warmup', String(WARMUP)];
+const torchArgs = (model, threads, o, flags = []) =>
+  [TORCH_BENCH, model, '--threads', String(threads), '--batch-size', String(o.batch), '--steps', String(o.steps), '--warmup', String(WARMUP), ...flags];
+
+// PyTorch's configurations, each measured in every round: both memory formats in fp32 (the
+// comparison takes the best), and bf16 autocast in channels_last as a separate row where this
+// CPU and PyTorch run it. At 2 threads each also runs with OMP_WAIT_POLICY=passive.
+const TORCH_VARIANTS = [
+  { key: 'nchw', flags: [], precision: 'fp32' },
+  { key: 'channels_last', flags: ['--channels-last'], precision: 'fp32' },
+  { key: 'bf16', flags: ['--channels-last', '--bf16'], precision: 'bf16' },
+];
+
+// What `npm run bench` is measured against: cnn's best thread setting over PyTorch's best fp32
+// configuration, and cnn's effective FLOP/s at 1 thread as a share of the FMA peak.
+const RATIO_TARGETS = { lenet5: 3, resnet20: 1.3, 'vgg-small': 1.3, 'alexnet-lite': 1.3 };
+const PEAK_TARGETS_1T = { 'vgg-small': 65, 'alexnet-lite': 65 };
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -102,6 +118,7 @@ function probeTorch() {
       'import json, torch; print(json.dumps({"version": torch.__version__, "mkldnn": torch.backends.mkldnn.is_available(), ' +
       '"openmp": torch.backends.openmp.is_available()}))']));
     info.models = JSON.parse(python([TORCH_BENCH, 'list']));
+    info.bf16 = JSON.parse(python([TORCH_BENCH, 'bf16-supported']));
     return { info, reason: null };
   } catch (e) {
     return { info: null, reason: e.message.split('\n').slice(-1)[0] };
@@ -132,6 +149,8 @@ function cpuModel() {
 }
 
 const fmt = (x) => (x === undefined || x === null ? '-' : Math.round(x).toLocaleString('en-US'));
+/** A PyTorch figure with its configuration: c for channels_last, p for the passive wait policy. */
+const torchMark = (m) => (m ? fmt(m.imagesPerSecond) + (m.layout === 'channels_last' ? ' c' : '') + (m.waitPolicy === 'passive' ? ' p' : '') : '-');
 const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
 /** The best of the thread settings: {threads, imagesPerSecond, gflops, peakPercent}. */
@@ -147,13 +166,14 @@ function best(side, flopsPerImage, peaks) {
   return top;
 }
 
-/** One model: cnn and (if it has the model) PyTorch, alternated, --runs times; medians. */
+/** One model: cnn and (if it has the model) PyTorch's configurations, alternated, --runs times; medians. */
 function measureModel(model, opts, torch) {
   const summary = JSON.parse(cnn(['summary', model, '--json']));
   const macs = summary.totals.connections;
   const flopsPerImage = 2 * 3 * macs;
   const withTorch = Boolean(torch && torch.models.includes(model));
-  const samples = { cnn: { 1: [], 2: [] }, torch: { 1: [], 2: [], '2p': [] } };
+  const variants = TORCH_VARIANTS.filter((v) => v.precision === 'fp32' || torch?.bf16);
+  const samples = { cnn: { 1: [], 2: [] }, torch: {} };
   const errors = [];
   for (let r = 0; r < opts.runs; r++) {
     for (const t of THREADS) {
@@ -161,10 +181,13 @@ function measureModel(model, opts, torch) {
         samples.cnn[t].push(JSON.parse(cnn(cnnArgs(model, t, opts))));
       } catch (e) { errors.push(e.message); }
       if (!withTorch) continue;
-      for (const key of t === 1 ? ['1'] : ['2', '2p']) {
-        try {
-          samples.torch[key].push(JSON.parse(python(torchArgs(model, t, opts), key === '2p' ? PASSIVE : {})));
-        } catch (e) { errors.push(e.message); }
+      for (const v of variants) {
+        for (const passive of t === 1 ? [false] : [false, true]) {
+          const key = `${v.key}-${t}${passive ? 'p' : ''}`;
+          try {
+            (samples.torch[key] ??= []).push(JSON.parse(python(torchArgs(model, t, opts, v.flags), passive ? PASSIVE : {})));
+          } catch (e) { errors.push(e.message); }
+        }
       }
     }
   }
@@ -184,19 +207,50 @@ function measureModel(model, opts, torch) {
   };
   const entry = {
     model, params: summary.totals.params, macsPerImage: macs, trainFlopsPerImage: flopsPerImage,
-    cnn: summarise(samples.cnn), torch: withTorch ? summarise(samples.torch) : null,
+    cnn: summarise(samples.cnn), torch: null, torchBf16: null, torchVariants: withTorch ? summarise(samples.torch) : null,
   };
-  if (entry.torch) {
-    // torch[2] is the better wait policy; both stay in the JSON as 2default and 2passive.
-    const [spin, passive] = [entry.torch[2], entry.torch['2p']];
-    delete entry.torch['2p'];
-    if (spin) entry.torch['2default'] = spin;
-    if (passive) entry.torch['2passive'] = passive;
-    if (passive && (!spin || passive.imagesPerSecond > spin.imagesPerSecond)) entry.torch[2] = { ...passive, waitPolicy: 'passive' };
-    else if (spin) entry.torch[2] = { ...spin, waitPolicy: 'default' };
+  if (entry.torchVariants) {
+    // torch[t] is the best fp32 configuration (layout and wait policy) at t threads; the bf16
+    // row takes the better wait policy. Every configuration's medians stay in torchVariants.
+    const bestOf = (precision, t) => {
+      let top = null;
+      for (const v of variants.filter((x) => x.precision === precision)) {
+        for (const suffix of t === 1 ? [''] : ['', 'p']) {
+          const m = entry.torchVariants[`${v.key}-${t}${suffix}`];
+          if (m && (!top || m.imagesPerSecond > top.imagesPerSecond)) {
+            top = { ...m, layout: v.key === 'nchw' ? 'nchw' : 'channels_last', waitPolicy: suffix ? 'passive' : 'default' };
+          }
+        }
+      }
+      return top;
+    };
+    entry.torch = Object.fromEntries(THREADS.map((t) => [t, bestOf('fp32', t)]).filter(([, m]) => m));
+    const bf16 = Object.fromEntries(THREADS.map((t) => [t, bestOf('bf16', t)]).filter(([, m]) => m));
+    if (Object.keys(bf16).length) entry.torchBf16 = bf16;
   }
   if (errors.length) entry.errors = errors;
   return entry;
+}
+
+/** Each target this entry has: what is measured against what, and whether it is met. */
+function targetsOf(entry) {
+  const out = [];
+  const ratioTarget = RATIO_TARGETS[entry.model];
+  if (ratioTarget !== undefined && entry.ratio) {
+    out.push({ what: 'cnn / PyTorch best', value: entry.ratio, target: ratioTarget, met: entry.ratio >= ratioTarget, unit: 'x' });
+  }
+  const peakTarget = PEAK_TARGETS_1T[entry.model];
+  const onePeak = entry.cnn?.[1]?.peakPercent;
+  if (peakTarget !== undefined && onePeak !== undefined && onePeak !== null) {
+    out.push({ what: 'cnn 1t % of FMA peak', value: onePeak, target: peakTarget, met: onePeak >= peakTarget, unit: '%' });
+  }
+  return out;
+}
+
+/** The targets of one entry as a table cell: ">= 1.3x: missed; 1t >= 65%: met". */
+function targetCell(e) {
+  const targets = e.targets ?? [];
+  return targets.length ? targets.map((t) => `${t.target}${t.unit}: ${t.met ? 'met' : 'missed'}`).join('; ') : '-';
 }
 
 /** The results table of a --json file as Markdown (for docs/benchmarks.md and the README). */
@@ -204,18 +258,20 @@ function markdownTable(result) {
   const n = (x) => (x === undefined || x === null ? '-' : fmt(x));
   const g = (b) => (b ? `${b.gflops.toFixed(1)} (${b.peakPercent === null ? '?' : b.peakPercent.toFixed(0)}%, ${b.threads}t)` : '-');
   const lines = [
-    '| model | cnn 1t img/s | cnn 2t img/s | PyTorch 1t img/s | PyTorch 2t img/s | cnn / PyTorch (best vs best) | cnn GFLOP/s (% of peak) | PyTorch GFLOP/s (% of peak) |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|',
+    '| model | cnn 1t img/s | cnn 2t img/s | PyTorch 1t img/s | PyTorch 2t img/s | cnn / PyTorch (best vs best) | target | cnn GFLOP/s (% of peak) | PyTorch GFLOP/s (% of peak) | PyTorch bf16 1t / 2t |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const e of result.models) {
-    const t = (k) => (!result.torch ? '-' : !e.torch ? 'n/a' : n(e.torch[k]?.imagesPerSecond) + (e.torch[k]?.waitPolicy === 'passive' ? ' p' : ''));
+    const t = (k) => (!result.torch ? '-' : !e.torch ? 'n/a' : torchMark(e.torch[k]));
     lines.push(`| ${e.model} | ${n(e.cnn?.[1]?.imagesPerSecond)} | ${n(e.cnn?.[2]?.imagesPerSecond)} | ${t(1)} | ${t(2)} | ` +
-      `${e.ratio ? e.ratio.toFixed(2) + 'x' : '-'} | ${g(e.best?.cnn)} | ${g(e.best?.torch)} |`);
+      `${e.ratio ? e.ratio.toFixed(2) + 'x' : '-'} | ${targetCell(e)} | ${g(e.best?.cnn)} | ${g(e.best?.torch)} | ` +
+      `${e.torchBf16 ? `${torchMark(e.torchBf16[1])} / ${torchMark(e.torchBf16[2])}` : '-'} |`);
   }
   const peak = Object.entries(result.fmaPeak).map(([t, v]) => `${v.toFixed(0)} GFLOP/s x${t}`).join(', ');
   lines.push('', `Batch ${result.settings.batchSize}, ${result.settings.warmup} warm-up + ${result.settings.steps} timed steps, median of ` +
     `${result.settings.runs} alternated runs; ${result.machine.cpu}, ${result.machine.cores} cores; ${result.date.slice(0, 16).replace('T', ' ')} UTC; ` +
-    `PyTorch ${result.torch ? result.torch.version : 'not run'}; FMA peak ${peak || 'not measured'}; ` +
+    `PyTorch ${result.torch ? result.torch.version : 'not run'} (best of NCHW and channels_last (c), default and passive (p) wait policy); ` +
+    `FMA peak ${peak || 'not measured'}; ` +
     `load average ${result.machine.loadavgStart[0].toFixed(1)} at start, ${result.machine.loadavgEnd[0].toFixed(1)} at end.`);
   return lines.join('\n');
 }
@@ -271,12 +327,12 @@ function main() {
   };
 
   say(`cnn vs PyTorch: training throughput (forward, cross-entropy, backward, SGD momentum step) on synthetic data`);
-  say(`batch ${opts.batch}, ${WARMUP} warm-up + ${opts.steps} timed steps, median of ${opts.runs} alternated runs (cnn 1t, torch 1t, cnn 2t, torch 2t, torch 2t passive, ...)`);
+  say(`batch ${opts.batch}, ${WARMUP} warm-up + ${opts.steps} timed steps, median of ${opts.runs} alternated runs (cnn 1t, each PyTorch configuration 1t, cnn 2t, each PyTorch configuration 2t default and passive, ...)`);
   say(`machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.platform}, node ${process.version}, ${result.date.slice(0, 16).replace('T', ' ')} UTC`);
   say(`load average at start: ${loadavg()}${os.availableParallelism() <= 2 ? ' (a small machine: anything else running adds noise)' : ''}`);
   say(`cnn: GEMM path ${result.machine.gemmPath ?? '?'}; PyTorch: ${torch ? `${torch.version} (mkldnn ${torch.mkldnn ? 'on' : 'off'}, ${PYTHON})` : 'not run'}`);
   say(`commands: ${result.commands.cnn}`);
-  if (torch) say(`          ${result.commands.torch}   (2 threads: also with OMP_WAIT_POLICY=passive)`);
+  if (torch) say(`          ${result.commands.torch} [--channels-last] [--bf16]   (2 threads: also with OMP_WAIT_POLICY=passive)`);
   if (!native) say('FMA peak: the addon did not load (build it with `npm run build:native`); no % of peak');
   say('');
 
@@ -294,24 +350,40 @@ function main() {
   for (const entry of result.models) {
     entry.best = { cnn: best(entry.cnn, entry.trainFlopsPerImage, result.fmaPeak), torch: best(entry.torch, entry.trainFlopsPerImage, result.fmaPeak) };
     entry.ratio = entry.best.cnn && entry.best.torch ? entry.best.cnn.imagesPerSecond / entry.best.torch.imagesPerSecond : null;
+    for (const t of THREADS) {
+      const m = entry.cnn?.[t];
+      if (m) m.peakPercent = result.fmaPeak[t] ? (100 * m.gflops) / result.fmaPeak[t] : null;
+    }
+    entry.targets = targetsOf(entry);
   }
   result.machine.loadavgEnd = os.loadavg();
 
   say('');
-  say('model            cnn 1t img/s  cnn 2t img/s  torch 1t img/s  torch 2t img/s  cnn/torch   cnn GFLOP/s (peak)  torch GFLOP/s (peak)');
-  const torchCell = (entry, t) => (!torch ? '-' : !entry.torch ? 'n/a' :
-    fmt(entry.torch[t]?.imagesPerSecond) + (entry.torch[t]?.waitPolicy === 'passive' ? ' p' : ''));
+  say('model            cnn 1t img/s  cnn 2t img/s  torch 1t img/s  torch 2t img/s  cnn/torch   cnn GFLOP/s (peak)  torch GFLOP/s (peak)  torch bf16 1t / 2t');
+  const torchCell = (entry, t) => (!torch ? '-' : !entry.torch ? 'n/a' : torchMark(entry.torch[t]));
   const gflops = (b) => (b ? `${b.gflops.toFixed(1)} (${b.peakPercent === null ? '?' : b.peakPercent.toFixed(0)}%) ${b.threads}t` : '-');
   for (const entry of result.models) {
     say(
       `${entry.model.padEnd(16)} ${fmt(entry.cnn?.[1]?.imagesPerSecond).padStart(12)}  ${fmt(entry.cnn?.[2]?.imagesPerSecond).padStart(12)}  ` +
         `${torchCell(entry, 1).padStart(14)}  ${torchCell(entry, 2).padStart(14)}  ` +
-        `${(entry.ratio ? `${entry.ratio.toFixed(2)}x` : '-').padStart(9)}   ${gflops(entry.best.cnn).padStart(18)}  ${gflops(entry.best.torch).padStart(20)}`,
+        `${(entry.ratio ? `${entry.ratio.toFixed(2)}x` : '-').padStart(9)}   ${gflops(entry.best.cnn).padStart(18)}  ${gflops(entry.best.torch).padStart(20)}  ` +
+        `${entry.torchBf16 ? `${torchMark(entry.torchBf16[1])} / ${torchMark(entry.torchBf16[2])}` : '-'}`,
     );
   }
   say('');
+  say('targets:');
+  for (const entry of result.models) {
+    for (const t of entry.targets) {
+      const v = t.unit === 'x' ? `${t.value.toFixed(2)}x` : `${t.value.toFixed(0)}%`;
+      say(`  ${entry.model.padEnd(14)} ${t.what.padEnd(22)} ${v.padStart(7)}  target >= ${t.target}${t.unit}  ${t.met ? 'met' : 'MISSED'}`);
+    }
+  }
+  say('');
   say('img/s: training images per second, median of the runs; n/a: torch-bench.py has no such model; -: not run.');
-  if (torch) say('torch 2t: the better of libgomp\'s default wait policy and OMP_WAIT_POLICY=passive (marked p).');
+  if (torch) {
+    say('torch: the best fp32 configuration at that thread count: NCHW or channels_last (marked c), libgomp\'s default wait');
+    say('policy or OMP_WAIT_POLICY=passive (marked p); torch bf16: autocast in channels_last, not part of the comparison.');
+  }
   say('cnn/torch: cnn\'s best thread setting against PyTorch\'s best (above 1: cnn is faster).');
   say('GFLOP/s: 6 x forward multiply-adds per image (cnn summary) x img/s, at the best thread setting (1t/2t);');
   if (native) {

@@ -6,10 +6,16 @@ Builds lenet5, alexnet-lite, vgg-small and resnet20 exactly as cnn's zoo defines
 synthetic input: forward, cross-entropy, backward, SGD (momentum 0.9, weight decay 5e-4)
 step. After --warmup untimed steps, --steps timed steps; prints one JSON line:
 
-  {"model", "threads", "batchSize", "steps", "imagesPerSecond", "msPerStep", "medianMsPerStep", "torch"}
+  {"model", "threads", "batchSize", "steps", "layout", "precision", "imagesPerSecond", "msPerStep",
+   "medianMsPerStep", "torch"}
 
   /usr/bin/python3 scripts/torch-bench.py MODEL [--threads 1] [--batch-size 64]
-                                             [--steps 50] [--warmup 5]
+                                             [--steps 50] [--warmup 5] [--channels-last] [--bf16]
+  /usr/bin/python3 scripts/torch-bench.py bf16-supported    (prints true or false)
+
+--channels-last keeps the model and its input in torch.channels_last memory format, PyTorch's
+best CPU configuration for convolutions (oneDNN then runs its blocked kernels without a layout
+change per op). --bf16 runs forward and loss under torch.autocast('cpu', dtype=torch.bfloat16).
 
 OPENBLAS_NUM_THREADS is forced to 1 before torch is imported: Debian's torch links
 OpenBLAS, whose own thread pool otherwise competes with torch's OpenMP threads and makes
@@ -120,13 +126,30 @@ def parse_args():
     p.add_argument('--batch-size', type=int, default=64)
     p.add_argument('--steps', type=int, default=50, help='timed steps')
     p.add_argument('--warmup', type=int, default=5, help='untimed steps first')
+    p.add_argument('--channels-last', action='store_true', help='channels_last memory format')
+    p.add_argument('--bf16', action='store_true', help='bf16 autocast for forward and loss')
     return p.parse_args()
+
+
+def bf16_supported():
+    """Whether this PyTorch runs a bf16 autocast convolution step on this CPU."""
+    try:
+        conv = nn.Conv2d(3, 8, 3)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            y = conv(torch.randn(2, 3, 8, 8))
+        y.float().sum().backward()
+        return y.dtype == torch.bfloat16
+    except Exception:  # noqa: BLE001 (any failure means no)
+        return False
 
 
 def main():
     args = parse_args()
     if args.model == 'list':
         print(json.dumps(sorted(MODELS)))
+        return 0
+    if args.model == 'bf16-supported':
+        print(json.dumps(bf16_supported()))
         return 0
     if args.model not in MODELS:
         print(f"torch-bench: unknown model '{args.model}' (known: {', '.join(MODELS)})", file=sys.stderr)
@@ -142,6 +165,9 @@ def main():
     assert params == expected, f'{args.model}: {params} parameters, cnn has {expected}'
     model.train()
     x = torch.randn(args.batch_size, c, h, w)
+    if args.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
     y = torch.randint(0, 10, (args.batch_size,))
     # Same settings as `cnn bench`; the small learning rate keeps random-label training finite.
     opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9, weight_decay=5e-4)
@@ -149,7 +175,11 @@ def main():
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = loss_fn(model(x), y)
+        if args.bf16:
+            with torch.autocast('cpu', dtype=torch.bfloat16):
+                loss = loss_fn(model(x), y)
+        else:
+            loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
 
@@ -168,6 +198,8 @@ def main():
         'threads': args.threads,
         'batchSize': args.batch_size,
         'steps': args.steps,
+        'layout': 'channels_last' if args.channels_last else 'nchw',
+        'precision': 'bf16' if args.bf16 else 'fp32',
         'imagesPerSecond': args.batch_size * args.steps / total,
         'msPerStep': total * 1000 / args.steps,
         'medianMsPerStep': times[len(times) // 2],
