@@ -65,7 +65,7 @@ function decodeJpeg(bytes: Uint8Array): RgbImage {
 }
 
 /** RGBA to RGB, composited over a white background. */
-function overWhite(rgba: Uint8Array, pixels: number): Uint8Array {
+export function overWhite(rgba: Uint8Array, pixels: number): Uint8Array {
   const rgb = new Uint8Array(pixels * 3);
   for (let p = 0; p < pixels; p++) {
     const alpha = rgba[p * 4 + 3];
