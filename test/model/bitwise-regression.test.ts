@@ -1,0 +1,67 @@
+// Results stay bitwise the same across refactorings: a few training steps of lenet5 and
+// resnet20 (training-checksum.child.ts) must give the parameters recorded here, per GEMM path
+// and thread count (each path sums in its own order, and so do 1 and 2 threads). A path this
+// CPU cannot run, or one with no recorded value, is skipped with the reason. The twelve
+// trainings take about 20 s on two cores: the price of proving a redesign changed no number.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+type GemmPath = 'avx512' | 'avx2' | 'portable';
+
+// sha256 of the parameter array after the child's training, recorded on an AVX-512 Xeon.
+const RECORDED: Record<string, Record<GemmPath, Record<1 | 2, string>>> = {
+  lenet5: {
+    avx512: { 1: '85b6ac1e1316d1d12e48f6b2d3f7e4586671ba4239394e1cf245e2e831a67d89', 2: '85b6ac1e1316d1d12e48f6b2d3f7e4586671ba4239394e1cf245e2e831a67d89' },
+    avx2: { 1: 'da64a4ce8ed4624fe381d25a237f60d3970b2c6b3806e7c915fb4f98bcb5dda0', 2: 'da64a4ce8ed4624fe381d25a237f60d3970b2c6b3806e7c915fb4f98bcb5dda0' },
+    portable: { 1: 'b117f687e4655c672a6cb06399c3ce11c6a8d7e35df4fd2db513e6be8668fce5', 2: 'b117f687e4655c672a6cb06399c3ce11c6a8d7e35df4fd2db513e6be8668fce5' },
+  },
+  resnet20: {
+    avx512: { 1: '090e73e77eb8ddd7b3bc1bf0ca09f6bc3cc54af89b3c096e9af71f1dbebe7710', 2: '3033b972a68c63370b5633460fd1899e7f5d603d7f5e4b003c32609ae6050b65' },
+    avx2: { 1: '090e73e77eb8ddd7b3bc1bf0ca09f6bc3cc54af89b3c096e9af71f1dbebe7710', 2: '3033b972a68c63370b5633460fd1899e7f5d603d7f5e4b003c32609ae6050b65' },
+    portable: { 1: '27fc459bec808f99056511b3600251965407daa9c5680c302c4c4eb510e2d6e3', 2: '2fc0cdffd70aa14414a83b93ede4d5d8823508479029996a49c535f7e2c90fc1' },
+  },
+};
+
+// The CPU features each path needs (native/kernels/gemm_dispatch.cpp); without them
+// CNN_GEMM_PATH is ignored and the run would silently test another path.
+const NEEDS: Record<GemmPath, string[]> = {
+  avx512: ['avx512f', 'avx512vl', 'avx512bw', 'avx512dq', 'avx2', 'fma'],
+  avx2: ['avx2', 'fma'],
+  portable: [],
+};
+
+function cpuFlags(): Set<string> | undefined {
+  try {
+    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    return line ? new Set(line.split(':')[1].trim().split(/\s+/)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function whyNot(gemmPath: GemmPath): string | undefined {
+  if (gemmPath === 'portable') return undefined;
+  if (process.arch !== 'x64') return `the ${gemmPath} path needs an x86-64 CPU`;
+  const flags = cpuFlags();
+  if (!flags) return `cannot tell from /proc/cpuinfo whether this CPU runs the ${gemmPath} path`;
+  const missing = NEEDS[gemmPath].filter((f) => !flags.has(f));
+  return missing.length ? `this CPU lacks ${missing.join(', ')} (${gemmPath} path)` : undefined;
+}
+
+const child = path.join(__dirname, 'training-checksum.child.js');
+
+for (const model of Object.keys(RECORDED)) {
+  for (const gemmPath of ['avx512', 'avx2', 'portable'] as GemmPath[]) {
+    for (const threads of [1, 2] as const) {
+      const skip = whyNot(gemmPath);
+      test(`${model}: ${threads} thread(s), ${gemmPath} GEMM: parameters bitwise as recorded`, { skip }, () => {
+        const env = { ...process.env, CNN_GEMM_PATH: gemmPath };
+        const out = execFileSync(process.execPath, [child, model, String(threads)], { env, encoding: 'utf8' }).trim();
+        assert.equal(out, RECORDED[model][gemmPath][threads]);
+      });
+    }
+  }
+}
