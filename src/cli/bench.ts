@@ -58,7 +58,7 @@ export function registerBench(program: Command): void {
       } catch (e) {
         throw new RunError((e as Error).message);
       }
-      const threadNote = await applyDefaultThreads(cmd, opts);
+      const threadNote = await applyDefaultThreads(cmd.getOptionValueSource('threads') === 'cli', opts);
       if (threadNote && !opts.json) process.stderr.write(threadNote + '\n');
       const result = await benchPlan(plan, opts);
       if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');

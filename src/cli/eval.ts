@@ -50,7 +50,7 @@ export function registerEval(program: Command): void {
       if (dataset.classes > ckpt.plan.classes) {
         throw new RunError(`Dataset ${dataset.name} has ${dataset.classes} classes but ${file} predicts ${ckpt.plan.classes}.`);
       }
-      const threadNote = await applyDefaultThreads(cmd, opts);
+      const threadNote = await applyDefaultThreads(cmd.getOptionValueSource('threads') === 'cli', opts);
       if (threadNote && !opts.json) process.stderr.write(threadNote + '\n');
       const runtime = createRuntime(ckpt.plan, { maxBatch: opts.batchSize, threads: opts.threads });
       runtime.params.set(ckpt.params);

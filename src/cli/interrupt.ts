@@ -1,25 +1,35 @@
-// Ctrl-C and SIGTERM during training: the first asks the loop to finish its step, write a
-// checkpoint and stop (exit 130 or 143); a second one exits at once without touching the
-// last good checkpoint (writes are atomic, so a half-written file never replaces it).
+// Stopping a training run early. A StopSignal is what the training loop polls: once it is
+// requested, the loop finishes its step, writes a checkpoint and returns. The library's
+// run.stop() requests it directly; on the command line, InterruptGuard requests it on Ctrl-C
+// and SIGTERM (exit 130 or 143), and a second signal exits at once without touching the last
+// good checkpoint (writes are atomic, so a half-written file never replaces it).
+
+export class StopSignal {
+  requested = false;
+  /** The exit code the CLI ends with after a stop (130 for SIGINT, 143 for SIGTERM). */
+  exitCode = 130;
+
+  request(exitCode = 130): void {
+    this.requested = true;
+    this.exitCode = exitCode;
+  }
+}
 
 export class InterruptGuard {
-  requested = false;
-  exitCode = 130;
   private readonly onSigint = () => this.handle('SIGINT', 130);
   private readonly onSigterm = () => this.handle('SIGTERM', 143);
 
-  constructor(private readonly checkpoint: string) {
+  constructor(private readonly checkpoint: string, private readonly stop: StopSignal) {
     process.on('SIGINT', this.onSigint);
     process.on('SIGTERM', this.onSigterm);
   }
 
   private handle(signal: string, code: number): void {
-    if (this.requested) {
+    if (this.stop.requested) {
       process.stderr.write(`\n${signal} again: stopping now; ${this.checkpoint} keeps the last completed checkpoint.\n`);
       process.exit(code);
     }
-    this.requested = true;
-    this.exitCode = code;
+    this.stop.request(code);
     process.stderr.write(`\n${signal}: finishing the current step and saving ${this.checkpoint} (press Ctrl-C again to stop at once)\n`);
   }
 

@@ -14,13 +14,14 @@ import { formatAugment, parseAugment } from '../data/augment';
 import { Batcher } from '../data/batcher';
 import { Rng } from '../train/rng';
 import { createRuntime } from '../train/runtime';
-import { createProgress } from '../train/progress';
+import { createProgress, type ProgressReporter } from '../train/progress';
 import { DEFAULT_PLATEAU_PATIENCE, SCHEDULES, type ScheduleName } from '../train/schedule';
-import { train, DivergedError } from '../train/trainer';
+import { train, DivergedError, type TrainOutcome } from '../train/trainer';
 import { loadCheckpoint, type TrainSettings, type LoadedCheckpoint } from '../train/training-checkpoint';
 import { parseDuration } from './duration';
 import { applyDefaultThreads } from './default-threads';
-import { InterruptGuard } from './interrupt';
+import { InterruptGuard, StopSignal } from './interrupt';
+import type { EpochMetrics } from '../train/metrics';
 import { checkResumedModel } from './resume-check';
 import { defaultRankThreads, describeDistributed, distributedProgress, startDistributed } from '../distributed/cli-support';
 import { bucketFloatsOf, DEFAULT_GRADIENT_BUCKET_MB } from '../distributed/data-parallel';
@@ -30,7 +31,7 @@ import { resolveFrozen, transferWeights } from '../train/transfer';
 
 const FALLBACK_DEFAULTS: TrainDefaults = { epochs: 10, batchSize: 64, lr: 0.05, momentum: 0.9, weightDecay: 5e-4, schedule: 'cosine' };
 
-interface TrainCliOptions {
+export interface TrainCliOptions {
   epochs?: number;
   batchSize?: number;
   lr?: number;
@@ -101,8 +102,30 @@ export function registerTrain(program: Command): void {
     .option('--permute-pixels <seed>', 'apply one fixed random pixel permutation (from this seed) to every image', parse.nonNegativeInt)
     .addOption(new Option('--activation <name>', 'replace every activation of the model').choices(SWAP_ACTIVATIONS))
     .action(async (modelArg: string, opts: TrainCliOptions, cmd: Command) => {
-      await runTrain(modelArg, opts, cmd);
+      const stop = new StopSignal();
+      const result = await runTrain(modelArg, opts, { isExplicit: (key) => cmd.getOptionValueSource(key) === 'cli', stop, handleSignals: true });
+      if (result.status === 'stopped') throw new RunError('', stop.exitCode);
     });
+}
+
+/** How a caller (the CLI action or the library's train()) takes part in a run. */
+export interface TrainHooks {
+  /** True when the caller set this option itself (a resumed run refuses changes to some; the default differs for others). */
+  isExplicit(key: keyof TrainCliOptions): boolean;
+  /** Polled after every step; once requested, the run finishes the step, saves and returns 'stopped'. */
+  stop: StopSignal;
+  /** SIGINT and SIGTERM request the stop (the CLI); a library leaves the process's signals alone. */
+  handleSignals?: boolean;
+  /** Where progress and log lines go (default: a bar or lines on stdout). */
+  progress?: ProgressReporter;
+  /** Called after each epoch with the object --metrics writes. */
+  onEpoch?: (metrics: EpochMetrics) => void;
+}
+
+export interface TrainResult extends TrainOutcome {
+  /** The checkpoint written. */
+  out: string;
+  seconds: number;
 }
 
 /** Options that change what is trained; a resumed run must keep the checkpoint's. */
@@ -154,14 +177,14 @@ function checkWritable(file: string): void {
   }
 }
 
-async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): Promise<void> {
+export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: TrainHooks): Promise<TrainResult> {
   const checkpointEveryMs = parseDuration(opts.checkpointEvery, '--checkpoint-every');
   if (opts.syncBatchNorm === false && !opts.distributed) throw new UsageError('--no-sync-batch-norm only applies with --distributed');
-  if (cmd.getOptionValueSource('gradientBuckets') === 'cli' && !opts.distributed) throw new UsageError('--gradient-buckets only applies with --distributed');
+  if (hooks.isExplicit('gradientBuckets') && !opts.distributed) throw new UsageError('--gradient-buckets only applies with --distributed');
   const dist = startDistributed(opts.distributed === true, opts.collectiveTimeout, opts.syncBatchNorm !== false,
     bucketFloatsOf(opts.gradientBuckets));
-  if (dist && cmd.getOptionValueSource('threads') !== 'cli') opts.threads = defaultRankThreads();
-  const threadNote = dist ? null : await applyDefaultThreads(cmd, opts);
+  if (dist && !hooks.isExplicit('threads')) opts.threads = defaultRankThreads();
+  const threadNote = dist ? null : await applyDefaultThreads(hooks.isExplicit('threads'), opts);
   let resumed: LoadedCheckpoint | null = null;
   let plan: Plan;
   let settings: TrainSettings;
@@ -184,7 +207,7 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
       throw new RunError(`Checkpoint ${opts.resume} has no training state to resume from (it was not written by "cnn train").`);
     }
     for (const key of FIXED_ON_RESUME) {
-      if (cmd.getOptionValueSource(key) === 'cli') {
+      if (hooks.isExplicit(key)) {
         const flag = '--' + key.replace(/[A-Z]/g, (ch) => '-' + ch.toLowerCase());
         throw new UsageError(`Option ${flag} cannot change when resuming: the run continues with the settings stored in ${opts.resume}.`);
       }
@@ -253,7 +276,7 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
   }
 
   dist?.attach(runtime);
-  const progress = dist ? distributedProgress(dist) : createProgress();
+  const progress = hooks.progress ?? (dist ? distributedProgress(dist) : createProgress());
   const adaptation = new Batcher(trainSet, plan.input, dataset.mean, dataset.std).adaptation;
   const log = (s: string) => progress.log(s);
   if (threadNote) log(threadNote);
@@ -269,8 +292,9 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
   if (dist) log(describeDistributed(dist, settings.batchSize));
   if (resumed) log(`resuming from ${opts.resume} at epoch ${resumed.position!.epoch + 1}, step ${resumed.position!.stepInEpoch}`);
 
-  const guard = new InterruptGuard(out);
-  dist?.watchStop(() => guard.requested);
+  const { stop } = hooks;
+  const guard = hooks.handleSignals ? new InterruptGuard(out, stop) : null;
+  dist?.watchStop(() => stop.requested);
   const started = Date.now();
   let outcome;
   try {
@@ -291,7 +315,8 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
       progress,
       resumeFrom: resumed ? resumed.position : null,
       checkpointEveryMs,
-      stopRequested: dist ? () => dist.stopRequested : () => guard.requested,
+      stopRequested: dist ? () => dist.stopRequested : () => stop.requested,
+      onEpoch: hooks.onEpoch,
       parallel: dist,
       gradNorms: opts.metrics !== undefined,
     });
@@ -299,20 +324,21 @@ async function runTrain(modelArg: string, opts: TrainCliOptions, cmd: Command): 
     if (e instanceof DivergedError) throw new RunError(e.message);
     throw e;
   } finally {
-    guard.dispose();
+    guard?.dispose();
   }
   dist?.finish();
   const seconds = (Date.now() - started) / 1000;
   if (outcome.status === 'stopped') {
     log(`interrupted: checkpoint saved to ${out} (epoch ${outcome.position.epoch + 1}, step ${outcome.position.stepInEpoch}).`);
     log(`resume with: ${dist ? `mpirun -np ${dist.size} ` : ''}cnn train ${plan.model.name} --resume ${out}${dist ? ' --distributed' : ''}`);
-    throw new RunError('', guard.exitCode);
+    return { ...outcome, out, seconds };
   }
   const acc = outcome.finalTest ? (100 * outcome.finalTest.accuracy).toFixed(2) : '-';
   if (outcome.bestEpoch) {
     log(`best validation accuracy ${(100 * outcome.bestEpoch.valAccuracy).toFixed(2)}% at epoch ${outcome.bestEpoch.epoch}`);
   }
   log(`final test accuracy ${acc}% after ${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'} in ${seconds.toFixed(1)} s; checkpoint saved to ${out}`);
+  return { ...outcome, out, seconds };
 }
 
 /** --from: the checkpoint's weights into params (freshly initialised); returns the log line. */

@@ -32,6 +32,8 @@ export interface TrainJob {
   checkpointEveryMs: number;
   /** Polled after every step: true asks the loop to checkpoint and stop. */
   stopRequested: () => boolean;
+  /** Called after each epoch with its metrics (the library's 'epoch' event). */
+  onEpoch?: (metrics: EpochMetrics) => void;
   /** Record per-layer gradient norms in the epoch metrics (grad-norms.ts). */
   gradNorms?: boolean;
   /** Data-parallel training (--distributed): each rank trains its slice of every global batch; only the root saves. */
@@ -183,6 +185,7 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
     };
     history.push(metrics);
     if (job.metricsFile) appendMetrics(job.metricsFile, metrics);
+    job.onEpoch?.(metrics);
     progress.log(
       `epoch ${epoch + 1}/${settings.epochs}: train loss ${metrics.trainLoss.toFixed(4)} acc ${(100 * metrics.trainAccuracy).toFixed(2)}% | ` +
         (val ? `val loss ${val.loss.toFixed(4)} acc ${(100 * val.accuracy).toFixed(2)}% | ` : '') +
