@@ -3,7 +3,9 @@
 // a kernel sees it, allocate the workspace a kernel needs, and turn any C++ failure into a
 // JS error. The gemm engine's own exports live in ops_gemm.cpp.
 #include <napi.h>
+#include <cmath>
 #include <cstdint>
+#include <utility>
 #include <new>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "kernels/conv2d.h"
 #include "kernels/dense.h"
 #include "kernels/pool.h"
+#include "kernels/adamw.h"
 #include "kernels/sgd.h"
 #include "kernels/softmax_xent.h"
 #include "kernels/threads.h"
@@ -410,11 +413,36 @@ Napi::Value ChannelAffineBackward(const Napi::CallbackInfo& info) {
 
 // ---- loss ----
 
-// softmaxCrossEntropy(n, k, logits, labels, probs, dlogits | null) -> { lossSum, correct }
-Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
-  const char* fn = "softmaxCrossEntropy";
+// The options argument of lossWithOptions: { labelSmoothing?, classWeights? }.
+cnn::LossOptions loss_options_arg(const Napi::CallbackInfo& info, const char* fn, size_t i, int k) {
+  cnn::LossOptions o;
   Napi::Env env = info.Env();
-  require_args(info, fn, 6);
+  if (!info[i].IsObject() || info[i].IsArray()) throw_type(env, fn, "options must be an object");
+  Napi::Object obj = info[i].As<Napi::Object>();
+  Napi::Value e = obj.Get("labelSmoothing");
+  if (!e.IsUndefined()) {
+    if (!e.IsNumber()) throw_type(env, fn, "options.labelSmoothing must be a number");
+    o.label_smoothing = (float)e.As<Napi::Number>().DoubleValue();
+    if (!(o.label_smoothing >= 0 && o.label_smoothing <= 1)) throw_range(env, fn, "options.labelSmoothing must be in [0, 1]");
+  }
+  Napi::Value w = obj.Get("classWeights");
+  if (!w.IsUndefined()) {
+    if (!w.IsTypedArray() || w.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      throw_type(env, fn, "options.classWeights must be a Float32Array");
+    Napi::Float32Array a = w.As<Napi::Float32Array>();
+    if (a.ElementLength() != (size_t)k) throw_range(env, fn, "options.classWeights must have k = " + str(k) + " values");
+    for (size_t j = 0; j < a.ElementLength(); ++j)
+      if (!(a[j] >= 0 && std::isfinite(a[j]))) throw_range(env, fn, "options.classWeights must be finite and >= 0");
+    o.class_weights = a.Data();
+  }
+  return o;
+}
+
+// softmaxCrossEntropy(n, k, logits, labels, probs, dlogits | null) -> { lossSum, correct, weightSum }
+// with_options: softmaxCrossEntropyWithOptions(..., options), the training loss's options.
+Napi::Value softmax_cross_entropy_value(const Napi::CallbackInfo& info, const char* fn, bool with_options) {
+  Napi::Env env = info.Env();
+  require_args(info, fn, with_options ? 7 : 6);
   int n = int_arg(info, fn, 0, "n", 1, kMaxDim);
   int k = int_arg(info, fn, 1, "k", 1, kMaxDim);
   size_t nk = element_count(env, fn, "logits = n*k", {n, k});
@@ -430,11 +458,21 @@ Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
   for (int i = 0; i < n; ++i)
     if (labels[i] < 0 || labels[i] >= k)
       throw_range(env, fn, "labels[" + str(i) + "] = " + str(labels[i]) + " is not a class in [0, k = " + str(k) + ")");
-  cnn::LossResult r = cnn::softmax_cross_entropy(n, k, logits, labels, probs, dlogits);
+  cnn::LossOptions options = with_options ? loss_options_arg(info, fn, 6, k) : cnn::LossOptions();
+  cnn::LossResult r = cnn::softmax_cross_entropy(n, k, logits, labels, probs, dlogits, options);
   Napi::Object result = Napi::Object::New(env);
   result.Set("lossSum", Napi::Number::New(env, r.loss_sum));
   result.Set("correct", Napi::Number::New(env, r.correct));
+  result.Set("weightSum", Napi::Number::New(env, r.weight_sum));
   return result;
+}
+
+Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
+  return softmax_cross_entropy_value(info, "softmaxCrossEntropy", false);
+}
+
+Napi::Value SoftmaxCrossEntropyWithOptions(const Napi::CallbackInfo& info) {
+  return softmax_cross_entropy_value(info, "softmaxCrossEntropyWithOptions", true);
 }
 
 // ---- optimiser ----
@@ -455,6 +493,41 @@ Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
   require_disjoint(env, fn, "params", params.Data(), count, "velocity", velocity, count);
   require_disjoint(env, fn, "velocity", velocity, count, "grads", grads, count);
   cnn::sgd_update(count, params.Data(), grads, velocity, lr, momentum, weight_decay);
+  return env.Undefined();
+}
+
+// adamwUpdate(params, grads, expAvg, expAvgSq, { lr, beta1, beta2, eps, weightDecay, step })
+Napi::Value AdamWUpdate(const Napi::CallbackInfo& info) {
+  const char* fn = "adamwUpdate";
+  Napi::Env env = info.Env();
+  require_args(info, fn, 5);
+  Napi::Float32Array params = f32_any_arg(info, fn, 0, "params");
+  size_t count = params.ElementLength();
+  const float* grads = f32_sized_arg(info, fn, 1, "grads", count, "params.length");
+  float* m = f32_sized_arg(info, fn, 2, "expAvg", count, "params.length");
+  float* v = f32_sized_arg(info, fn, 3, "expAvgSq", count, "params.length");
+  Napi::Object o = object_arg(info, fn, 4, "settings");
+  cnn::AdamWSettings s;
+  auto number = [&](const char* key) {
+    Napi::Value x = o.Get(key);
+    if (!x.IsNumber()) throw_type(env, fn, std::string("settings.") + key + " must be a number");
+    double d = x.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d)) throw_range(env, fn, std::string("settings.") + key + " must be finite");
+    return d;
+  };
+  s.lr = (float)number("lr");
+  s.beta1 = (float)number("beta1");
+  s.beta2 = (float)number("beta2");
+  s.eps = (float)number("eps");
+  s.weight_decay = (float)number("weightDecay");
+  double step = number("step");
+  if (!(step >= 1 && std::floor(step) == step && step <= 9007199254740991.0))
+    throw_range(env, fn, "settings.step must be an integer >= 1");
+  s.step = (int64_t)step;
+  const std::pair<const char*, const float*> arrays[] = {{"params", params.Data()}, {"grads", grads}, {"expAvg", m}, {"expAvgSq", v}};
+  for (size_t a = 0; a < 4; ++a)
+    for (size_t b = a + 1; b < 4; ++b) require_disjoint(env, fn, arrays[a].first, arrays[a].second, count, arrays[b].first, arrays[b].second, count);
+  cnn::adamw_update(count, params.Data(), grads, m, v, s);
   return env.Undefined();
 }
 
@@ -479,7 +552,9 @@ void register_ops(Napi::Env env, Napi::Object exports) {
   export_function<ChannelAffineForward>(env, exports, "channelAffineForward");
   export_function<ChannelAffineBackward>(env, exports, "channelAffineBackward");
   export_function<SoftmaxCrossEntropy>(env, exports, "softmaxCrossEntropy");
+  export_function<SoftmaxCrossEntropyWithOptions>(env, exports, "softmaxCrossEntropyWithOptions");
   export_function<SgdUpdate>(env, exports, "sgdUpdate");
+  export_function<AdamWUpdate>(env, exports, "adamwUpdate");
 }
 
 }  // namespace cnnbind

@@ -320,3 +320,41 @@ export function sgdRef(params: Vec, grads: Vec, velocity: Vec, lr: number, momen
   }
   return { params: p, velocity: v };
 }
+
+// ---- AdamW ----
+
+export interface AdamWState { params: Float64Array; expAvg: Float64Array; expAvgSq: Float64Array }
+
+/** One step of torch.optim.AdamW (amsgrad off) in float64; step is the 1-based update count. */
+export function adamwRef(state: AdamWState, grads: Vec,
+                         s: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number }): AdamWState {
+  const p = Float64Array.from(state.params), m = Float64Array.from(state.expAvg), v = Float64Array.from(state.expAvgSq);
+  const c1 = 1 - s.beta1 ** s.step, c2 = 1 - s.beta2 ** s.step;
+  for (let i = 0; i < p.length; i++) {
+    p[i] *= 1 - s.lr * s.weightDecay;
+    m[i] = s.beta1 * m[i] + (1 - s.beta1) * grads[i];
+    v[i] = s.beta2 * v[i] + (1 - s.beta2) * grads[i] * grads[i];
+    p[i] -= (s.lr / c1) * m[i] / (Math.sqrt(v[i]) / Math.sqrt(c2) + s.eps);
+  }
+  return { params: p, expAvg: m, expAvgSq: v };
+}
+
+/**
+ * torch.nn.CrossEntropyLoss(weight, label_smoothing) with mean reduction, in float64: the
+ * summed numerator and the divisor (sum of the labels' weights).
+ */
+export function weightedSmoothedXentRef(n: number, k: number, logits: Vec, labels: Int32Array, smoothing: number,
+                                        weights: Vec | null): { lossSum: number; weightSum: number } {
+  const w = (j: number) => (weights ? weights[j] : 1);
+  let lossSum = 0, weightSum = 0;
+  for (let i = 0; i < n; i++) {
+    const row = Array.from({ length: k }, (_, j) => logits[i * k + j]);
+    const max = Math.max(...row);
+    const logSum = Math.log(row.reduce((a, z) => a + Math.exp(z - max), 0));
+    const logp = row.map((z) => z - max - logSum);
+    const y = labels[i];
+    lossSum += (1 - smoothing) * -w(y) * logp[y] + (smoothing / k) * logp.reduce((a, lp, j) => a - w(j) * lp, 0);
+    weightSum += w(y);
+  }
+  return { lossSum, weightSum };
+}
