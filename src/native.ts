@@ -62,12 +62,21 @@ export interface NativeOps {
   channelAffineBackward(n: number, c: number, s: number, x: Float32Array, scale: Float32Array, dy: Float32Array,
                         dx: Float32Array | null, dscale: Float32Array, dshift: Float32Array | null, accumulate: boolean): void;
 
-  /** Returns the summed loss and the count of correct argmax predictions. dlogits may be null. */
+  /**
+   * Returns the summed loss, the count of correct argmax predictions and the divisor of the
+   * mean (n here). dlogits may be null.
+   */
   softmaxCrossEntropy(n: number, k: number, logits: Float32Array, labels: Int32Array,
-                      probs: Float32Array, dlogits: Float32Array | null): { lossSum: number; correct: number };
+                      probs: Float32Array, dlogits: Float32Array | null): { lossSum: number; correct: number; weightSum: number };
+  /** The same as torch's CrossEntropyLoss(weight=classWeights, label_smoothing=labelSmoothing): weightSum is the sum of the labels' weights. */
+  softmaxCrossEntropyWithOptions(n: number, k: number, logits: Float32Array, labels: Int32Array, probs: Float32Array,
+                                 dlogits: Float32Array | null, options: LossOptions): { lossSum: number; correct: number; weightSum: number };
 
   sgdUpdate(params: Float32Array, grads: Float32Array, velocity: Float32Array,
             lr: number, momentum: number, weightDecay: number): void;
+  /** One AdamW step (torch.optim.AdamW), in place; step is this update's 1-based count. */
+  adamwUpdate(params: Float32Array, grads: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array,
+              settings: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number }): void;
 
   // ---- model zoo layers (native/binding/ops_norm.cpp). Shapes are (n, c, s), s = H*W. ----
 
@@ -168,6 +177,14 @@ export interface NativeLayerDesc {
   frozen?: boolean;
 }
 
+/** The training loss: torch's CrossEntropyLoss(weight=classWeights, label_smoothing=labelSmoothing). */
+export interface LossOptions {
+  /** In [0, 1]; default 0. */
+  labelSmoothing?: number;
+  /** One weight >= 0 per class; default all ones. */
+  classWeights?: Float32Array;
+}
+
 export interface NetworkOptions {
   input: Shape3;
   classes: number;
@@ -176,6 +193,10 @@ export interface NetworkOptions {
   params: Float32Array;
   grads: Float32Array;
   velocity: Float32Array;
+  /** AdamW's second moment (same length as params); velocity then holds its first moment. Needed only for optimizer "adamw". */
+  secondMoment?: Float32Array;
+  /** The training loss (computeGradients, trainStep); evaluation always reports the plain cross-entropy. */
+  loss?: LossOptions;
   /** Largest batch the network will be asked to run: activations are allocated once for it. */
   maxBatch: number;
   threads: number;
@@ -183,8 +204,17 @@ export interface NetworkOptions {
 
 export interface SgdSettings {
   lr: number;
+  /** SGD's momentum (unused by AdamW). */
   momentum: number;
+  /** SGD: L2 decay added to the gradient; AdamW: decoupled decay (p *= 1 - lr * weightDecay). Conv and dense weights only. */
   weightDecay: number;
+  /** "sgd" (default) or "adamw", which needs beta1, beta2, eps, step and a network built with secondMoment. */
+  optimizer?: 'sgd' | 'adamw';
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** AdamW: this update's 1-based count (its bias corrections). */
+  step?: number;
   /**
    * Seed of this step's random choices (dropout masks), a 32-bit unsigned integer; the
    * trainer derives it from the run's seed and the global step so resumed runs repeat it.

@@ -59,6 +59,10 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     data_[0] = o.params.Data();
     data_[1] = o.grads.Data();
     data_[2] = o.velocity.Data();
+    if (!o.second_moment.IsEmpty()) {
+      second_moment_ = Napi::Persistent(o.second_moment);
+      second_moment_data_ = o.second_moment.Data();
+    }
     std::string error;
     int max_batch = o.config.max_batch;
     try {
@@ -107,6 +111,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     require_disjoint(env, fn, name, p, count, "params", params_.Value().Data(), pc);
     require_disjoint(env, fn, name, p, count, "grads", grads_.Value().Data(), pc);
     require_disjoint(env, fn, name, p, count, "velocity", velocity_.Value().Data(), pc);
+    if (second_moment_data_) require_disjoint(env, fn, name, p, count, "secondMoment", second_moment_data_, pc);
   }
 
   // The network works in the JS arrays through raw pointers: refuse to run if one of them
@@ -118,6 +123,11 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     for (int k = 0; k < 3; ++k) intact = intact && a[k].ElementLength() == pc && a[k].Data() == data_[k];
     if (!intact)
       throw Napi::Error::New(env, std::string(fn) + ": params, grads or velocity was detached or resized");
+    if (second_moment_data_) {
+      Napi::Float32Array v = second_moment_.Value();
+      if (v.ElementLength() != pc || v.Data() != second_moment_data_)
+        throw Napi::Error::New(env, std::string(fn) + ": secondMoment was detached or resized");
+    }
   }
 
   // Everything a call must pass before it may use the network (after its argument checks).
@@ -144,7 +154,31 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     if (!(s.weight_decay >= 0)) throw_range(info.Env(), fn, "sgd.weightDecay must be >= 0");
     Napi::Value seed = o.Get("seed");
     if (!seed.IsUndefined()) s.seed = uint32_value(info.Env(), fn, seed, "sgd.seed");
+    optimizer_props(info.Env(), fn, o, s);
     return s;
+  }
+
+  // optimizer: "sgd" (default) or "adamw" with beta1, beta2, eps and step (momentum is then unused).
+  void optimizer_props(Napi::Env env, const char* fn, Napi::Object o, cnn::SgdSettings& s) {
+    Napi::Value kind = o.Get("optimizer");
+    if (kind.IsUndefined()) return;
+    std::string name = kind.IsString() ? kind.As<Napi::String>().Utf8Value() : "";
+    if (name == "sgd") return;
+    if (name != "adamw") throw_type(env, fn, "sgd.optimizer must be \"sgd\" or \"adamw\"");
+    if (!second_moment_data_)
+      throw_range(env, fn, "sgd.optimizer \"adamw\" needs the network built with a secondMoment array");
+    s.optimizer = cnn::Optimizer::AdamW;
+    s.beta1 = finite_prop(env, fn, o, "beta1", "sgd.beta1");
+    s.beta2 = finite_prop(env, fn, o, "beta2", "sgd.beta2");
+    s.eps = finite_prop(env, fn, o, "eps", "sgd.eps");
+    if (!(s.beta1 >= 0 && s.beta1 < 1)) throw_range(env, fn, "sgd.beta1 must be in [0, 1)");
+    if (!(s.beta2 >= 0 && s.beta2 < 1)) throw_range(env, fn, "sgd.beta2 must be in [0, 1)");
+    if (!(s.eps > 0)) throw_range(env, fn, "sgd.eps must be > 0");
+    Napi::Value step = o.Get("step");
+    if (!step.IsNumber()) throw_type(env, fn, "sgd.step must be a number");
+    double t = step.As<Napi::Number>().DoubleValue();
+    if (!(t >= 1 && t <= 9007199254740991.0 && std::floor(t) == t)) throw_range(env, fn, "sgd.step must be an integer >= 1");
+    s.step = (int64_t)t;
   }
 
   static float finite_prop(Napi::Env env, const char* fn, Napi::Object o, const char* key, const char* label) {
@@ -328,8 +362,9 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
   }
 
   std::unique_ptr<cnn::Network> net_;
-  Napi::Reference<Napi::Float32Array> params_, grads_, velocity_;
+  Napi::Reference<Napi::Float32Array> params_, grads_, velocity_, second_moment_;
   float* data_[3] = {nullptr, nullptr, nullptr};  // where params, grads, velocity were at construction
+  float* second_moment_data_ = nullptr;           // where secondMoment was (nullptr: none given)
   std::vector<int32_t> labels_;  // (max_batch): the running step's labels
   bool busy_ = false;
 };

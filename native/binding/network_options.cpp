@@ -165,6 +165,28 @@ void parse_arrays(Napi::Env env, Napi::Object o, NetworkOptions& out) {
   out.config.grads = out.grads.Data();
   out.config.velocity = out.velocity.Data();
   out.config.param_count = count;
+  if (!present(o, "secondMoment")) return;  // AdamW's second moment: only networks trained with AdamW
+  out.second_moment = f32_prop(env, o, "secondMoment", "secondMoment");
+  if (out.second_moment.ElementLength() != count)
+    throw_range(env, kFn, "secondMoment must have the length of params (" + std::to_string(count) + "), got " +
+                              std::to_string(out.second_moment.ElementLength()));
+  float* v = out.second_moment.Data();
+  require_disjoint(env, kFn, "secondMoment", v, count, "params", out.params.Data(), count);
+  require_disjoint(env, kFn, "secondMoment", v, count, "grads", out.grads.Data(), count);
+  require_disjoint(env, kFn, "secondMoment", v, count, "velocity", out.velocity.Data(), count);
+  out.config.second_moment = v;
+}
+
+// loss: optional { labelSmoothing?, classWeights? } (ranges checked by cnn::check_network).
+void parse_loss(Napi::Env env, Napi::Object o, cnn::NetworkConfig& c) {
+  if (!present(o, "loss")) return;
+  Napi::Value v = o.Get("loss");
+  if (!v.IsObject() || v.IsArray()) throw_type(env, kFn, "loss must be an object { labelSmoothing?, classWeights? }");
+  Napi::Object loss = v.As<Napi::Object>();
+  c.label_smoothing = number_prop(env, loss, "labelSmoothing", "loss", false, 0.0f);
+  if (!present(loss, "classWeights")) return;
+  Napi::Float32Array w = f32_prop(env, loss, "classWeights", "loss.classWeights");
+  c.class_weights.assign(w.Data(), w.Data() + w.ElementLength());  // copied: JS may drop it
 }
 
 }  // namespace
@@ -180,6 +202,7 @@ NetworkOptions parse_network_options(Napi::Env env, Napi::Value options) {
   c.max_batch = int_prop(env, kFn, o, "maxBatch", 1, INT_MAX);
   c.threads = int_prop(env, kFn, o, "threads", 1, 256);
   parse_arrays(env, o, out);
+  parse_loss(env, o, c);
   Napi::Array layers = array_prop(env, o, "layers", "layers");
   if (layers.Length() == 0) throw_range(env, kFn, "layers must not be empty");
   for (uint32_t i = 0; i < layers.Length(); ++i) c.layers.push_back(parse_layer(env, layers.Get(i), i));

@@ -9,10 +9,11 @@
 namespace cnnbind {
 
 // The unpacked options plus the JS arrays the network will work in (kept referenced by the
-// caller for the network's lifetime). Weight masks are copied into the config.
+// caller for the network's lifetime). Weight masks and class weights are copied into the config.
 struct NetworkOptions {
   cnn::NetworkConfig config;
   Napi::Float32Array params, grads, velocity;
+  Napi::Float32Array second_moment;  // empty (IsEmpty) when the options have none
 };
 
 NetworkOptions parse_network_options(Napi::Env env, Napi::Value options);

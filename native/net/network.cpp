@@ -10,6 +10,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "kernels/adamw.h"
 #include "kernels/sgd.h"
 #include "kernels/softmax_xent.h"
 #include "kernels/threads.h"
@@ -194,14 +195,20 @@ void Network::forward(const float* x, int n, bool train, uint32_t seed) {
   }
 }
 
-// Loss on the last layer's output viewed as (n, classes); dlogits land in its dout.
+// Loss on the last layer's output viewed as (n, classes); dlogits land in its dout. Training
+// (want_dlogits) uses the configured class weights and label smoothing, evaluation the plain loss.
 StepStats Network::loss(const int32_t* labels, int n, float* probs, bool want_dlogits) {
   LayerState& last = layers_.back();
   float* dlogits = want_dlogits ? last.dout.data() : nullptr;
-  LossResult r = softmax_cross_entropy(n, cfg_.classes, last.out.data(), labels, probs, dlogits);
+  LossOptions options;
+  if (want_dlogits) {
+    options.label_smoothing = cfg_.label_smoothing;
+    options.class_weights = cfg_.class_weights.empty() ? nullptr : cfg_.class_weights.data();
+  }
+  LossResult r = softmax_cross_entropy(n, cfg_.classes, last.out.data(), labels, probs, dlogits, options);
   for (LayerState& L : layers_) L.dout_written = false;
   last.dout_written = want_dlogits;
-  return StepStats{r.loss_sum / n, r.correct};
+  return StepStats{r.weight_sum > 0 ? r.loss_sum / r.weight_sum : 0.0, r.correct};
 }
 
 // Layer by layer from the last; each layer's gradients are final once its backward is done,
@@ -276,20 +283,36 @@ StepStats Network::compute_gradients(const float* x, const int32_t* labels, int 
 // coefficients and biases, and batch norm's gamma and beta are not decayed (as is usual, and
 // as LeNet-5 had no decay at all). Only weight and bias tensors are updated: batch norm's
 // running statistics sit in the parameter array but are no tensor of this loop.
+// The same holds for AdamW's decoupled decay.
 void Network::apply_update(const SgdSettings& sgd) {
   auto t0 = std::chrono::steady_clock::now();
+  if (sgd.optimizer == Optimizer::AdamW && !cfg_.second_moment)
+    throw std::invalid_argument("AdamW needs the network built with a second-moment array");
   for (const LayerState& L : layers_) {
     const LayerDesc& d = L.desc;
     if (d.frozen) continue;  // no step, no decay, no momentum: bitwise unchanged
     bool decay = d.kind == LayerKind::Conv2d || d.kind == LayerKind::Dense;
-    if (d.weight_size)
-      sgd_update(d.weight_size, cfg_.params + d.weight_offset, cfg_.grads + d.weight_offset,
-                 cfg_.velocity + d.weight_offset, sgd.lr, sgd.momentum, decay ? sgd.weight_decay : 0.0f);
-    if (d.bias_size)
-      sgd_update(d.bias_size, cfg_.params + d.bias_offset, cfg_.grads + d.bias_offset, cfg_.velocity + d.bias_offset,
-                 sgd.lr, sgd.momentum, 0.0f);
+    if (d.weight_size) update_tensor(sgd, d.weight_offset, d.weight_size, decay ? sgd.weight_decay : 0.0f);
+    if (d.bias_size) update_tensor(sgd, d.bias_offset, d.bias_size, 0.0f);
   }
   if (profiling_) update_seconds_ += seconds_since(t0);
+}
+
+void Network::update_tensor(const SgdSettings& sgd, int64_t offset, size_t size, float weight_decay) {
+  float* p = cfg_.params + offset;
+  const float* g = cfg_.grads + offset;
+  if (sgd.optimizer == Optimizer::Sgd) {
+    sgd_update(size, p, g, cfg_.velocity + offset, sgd.lr, sgd.momentum, weight_decay);
+    return;
+  }
+  AdamWSettings a;
+  a.lr = sgd.lr;
+  a.beta1 = sgd.beta1;
+  a.beta2 = sgd.beta2;
+  a.eps = sgd.eps;
+  a.weight_decay = weight_decay;
+  a.step = sgd.step;
+  adamw_update(size, p, g, cfg_.velocity + offset, cfg_.second_moment + offset, a);
 }
 
 void Network::set_profiling(bool on) {

@@ -63,15 +63,27 @@ struct NetworkConfig {
   std::vector<LayerDesc> layers;
   float* params = nullptr;    // (param_count), caller-owned
   float* grads = nullptr;     // (param_count), caller-owned
-  float* velocity = nullptr;  // (param_count), caller-owned
+  float* velocity = nullptr;  // (param_count), caller-owned; AdamW's first moment
+  float* second_moment = nullptr;  // (param_count), caller-owned, or nullptr: AdamW's second moment
   size_t param_count = 0;
+  // The training loss (compute_gradients): torch's CrossEntropyLoss(weight, label_smoothing).
+  // Evaluation always reports the plain cross-entropy.
+  float label_smoothing = 0;
+  std::vector<float> class_weights;  // empty, or classes values >= 0
   int max_batch = 0;
   int threads = 1;
 };
 
+enum class Optimizer { Sgd, AdamW };
+
+// One update's settings: SGD with momentum (kernels/sgd.h) or AdamW (kernels/adamw.h, which
+// needs NetworkConfig::second_moment); weight_decay is each one's own kind of decay.
 struct SgdSettings {
   float lr = 0, momentum = 0, weight_decay = 0;
   uint32_t seed = 0;  // the step's random choices (dropout masks)
+  Optimizer optimizer = Optimizer::Sgd;
+  float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;  // AdamW
+  int64_t step = 1;  // AdamW: this update's 1-based count (its bias corrections)
 };
 
 struct StepStats {
@@ -189,6 +201,7 @@ class Network {
   int classes() const { return cfg_.classes; }
   size_t input_count() const { return cfg_.input.count(); }
   size_t param_count() const { return cfg_.param_count; }
+  bool has_second_moment() const { return cfg_.second_moment != nullptr; }
   // Read-only inspection (network_inspect.cpp, `cnn viz maps`): layer i's output of the last
   // forward, (max_batch, out C, H, W) of which the first n images are that call's. Valid after
   // an evaluation forward (infer, evaluate); after a training step a batchnorm, add or conv2d
@@ -217,6 +230,8 @@ class Network {
   // Batchnorm + relu and add + relu fusion in training (fusion.cpp); CNN_FUSE_RELU=0 turns it off.
   void plan_fusion();
   void frozen_batchnorm_backward(LayerState& L, int n, const LayerIO& io);
+  // One tensor's SGD or AdamW update (its weight decay 0 for tensors that are not decayed).
+  void update_tensor(const SgdSettings& sgd, int64_t offset, size_t size, float weight_decay);
 
   LayerIO layer_io(const float* x, int layer) const;
   float* input_grad(int producer, bool* accumulate);

@@ -225,6 +225,12 @@ std::string check_network(const NetworkConfig& cfg) {
   if (cfg.input.count() * (size_t)cfg.max_batch > (size_t)INT_MAX) return "maxBatch * C*H*W of input exceeds 2^31 - 1 values";
   if (cfg.layers.empty()) return "layers must not be empty";
   if (cfg.param_count > 0 && (!cfg.params || !cfg.grads || !cfg.velocity)) return "params, grads and velocity are required";
+  if (!(cfg.label_smoothing >= 0 && cfg.label_smoothing <= 1)) return "loss.labelSmoothing must be in [0, 1]";
+  if (!cfg.class_weights.empty() && cfg.class_weights.size() != (size_t)cfg.classes)
+    return "loss.classWeights must have classes = " + std::to_string(cfg.classes) + " values, got " +
+           std::to_string(cfg.class_weights.size());
+  for (float w : cfg.class_weights)
+    if (!(w >= 0 && std::isfinite(w))) return "loss.classWeights must be finite and >= 0";
   for (size_t i = 0; i < cfg.layers.size(); ++i) {
     e = check_layer(cfg, i);
     if (!e.empty()) return e;
