@@ -47,7 +47,7 @@ export function registerBench(program: Command): void {
     .option('--steps <n>', 'timed steps', parse.positiveInt, 50)
     .option('--warmup <n>', 'untimed steps first', parse.nonNegativeInt, 5)
     .option('--input <C,H,W>', 'input shape (default: the model\'s)', parse.shape)
-    .option('--classes <n>', 'number of classes (default: the model\'s)', parse.positiveInt)
+    .option('--classes <n>', 'number of classes (default: the model\'s)', parse.classCount)
     .option('--json', 'print {model, batchSize, threads, imagesPerSecond, msPerStep} as JSON')
     .option('--profile', 'also time every layer\'s forward and backward and print where the step goes')
     .action(async (modelArg: string, opts: BenchOptions, cmd: Command) => {

@@ -6,6 +6,8 @@ import { usableCpus } from '../train/cpu-budget';
 import { InvalidArgumentError } from 'commander';
 import type { Shape } from '../model/types';
 import { parseLabelList } from '../data/label-subset';
+import { MODEL_LIMITS, PICTURE_LIMITS } from '../model/limits';
+import { SETTING_RULES, type SettingRuleName } from '../train/setting-rules';
 
 function toNumber(value: string): number {
   const trimmed = value.trim();
@@ -15,50 +17,30 @@ function toNumber(value: string): number {
   return Number(trimmed);
 }
 
-export function positiveInt(value: string): number {
+/** The number in `value`, kept only if it keeps the shared rule (src/train/setting-rules.ts). */
+function ruled(value: string, rule: SettingRuleName): number {
   const n = toNumber(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('It must be a whole number of at least 1.');
-  if (n > 2 ** 31 - 1) throw new InvalidArgumentError('It is too large.');
+  const problem = SETTING_RULES[rule](n);
+  if (problem) throw new InvalidArgumentError(problem);
   return n;
 }
 
-export function nonNegativeInt(value: string): number {
-  const n = toNumber(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('It must be a whole number, 0 or more.');
-  if (n > 2 ** 32 - 1) throw new InvalidArgumentError('It is too large.');
-  return n;
-}
-
-export function nonNegativeNumber(value: string): number {
-  const n = toNumber(value);
-  if (!(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError('It must be a number, 0 or more.');
-  return n;
-}
-
-export function batchSize(value: string): number {
+export const positiveInt = (value: string): number => ruled(value, 'positiveInt');
+export const nonNegativeInt = (value: string): number => ruled(value, 'nonNegativeInt');
+export const nonNegativeNumber = (value: string): number => ruled(value, 'nonNegativeNumber');
+export const batchSize = (value: string): number => ruled(value, 'batchSize');
+export const learningRate = (value: string): number => ruled(value, 'learningRate');
+export const momentum = (value: string): number => ruled(value, 'momentum');
+export const weightDecay = (value: string): number => ruled(value, 'weightDecay');
+/** A magnification of picture pixels (viz --scale): at most PICTURE_LIMITS.scale. */
+export function pictureScale(value: string): number {
   const n = positiveInt(value);
-  if (n > 65536) throw new InvalidArgumentError('It must be at most 65536.');
+  if (n > PICTURE_LIMITS.scale) throw new InvalidArgumentError(`It must be at most ${PICTURE_LIMITS.scale}.`);
   return n;
 }
 
-export function learningRate(value: string): number {
-  const n = toNumber(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('The learning rate must be greater than 0.');
-  if (n > 10) throw new InvalidArgumentError('A learning rate above 10 cannot train; try 0.01 to 0.1.');
-  return n;
-}
-
-export function momentum(value: string): number {
-  const n = toNumber(value);
-  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError('Momentum must be at least 0 and below 1 (0.9 is usual).');
-  return n;
-}
-
-export function weightDecay(value: string): number {
-  const n = toNumber(value);
-  if (!(n >= 0) || n >= 1) throw new InvalidArgumentError('Weight decay must be at least 0 and below 1 (5e-4 is usual).');
-  return n;
-}
+/** --classes: at most the class limit of src/model/limits.ts. */
+export const classCount = (value: string): number => ruled(value, 'classes');
 
 /** Up to four threads per core: more only adds contention. */
 export function threads(value: string): number {
@@ -78,8 +60,9 @@ export function shape(value: string): Shape {
     throw new InvalidArgumentError('It must be three whole numbers C,H,W, e.g. 3,32,32.');
   }
   const [c, h, w] = parts.map(Number);
-  if (c < 1 || h < 1 || w < 1 || c > 4096 || h > 8192 || w > 8192) {
-    throw new InvalidArgumentError('Each of C,H,W must be at least 1 (C at most 4096, H and W at most 8192).');
+  const { channels, imageSide } = MODEL_LIMITS;
+  if (c < 1 || h < 1 || w < 1 || c > channels || h > imageSide || w > imageSide) {
+    throw new InvalidArgumentError(`Each of C,H,W must be at least 1 (C at most ${channels}, H and W at most ${imageSide}).`);
   }
   return [c, h, w];
 }

@@ -14,7 +14,7 @@ export function registerSummary(program: Command): void {
     .description('print the layers of a model: shapes, parameters, connections, memory')
     .argument('<model>', 'a model name (see "cnn models") or a JSON model file')
     .option('--input <C,H,W>', 'input shape (default: the model\'s)', parse.shape)
-    .option('--classes <n>', 'number of classes (default: the model\'s)', parse.positiveInt)
+    .option('--classes <n>', 'number of classes (default: the model\'s)', parse.classCount)
     .option('--batch-size <n>', 'batch size for the training-memory estimate (default: the model\'s training batch size)', parse.batchSize)
     .option('--json', 'print the summary as one JSON object')
     .action((modelArg: string, opts: { input?: Shape; classes?: number; batchSize?: number; json?: boolean }) => {

@@ -88,7 +88,7 @@ export function registerTrain(program: Command): void {
     .option('--warmup <epochs>', 'linear learning-rate warm-up over this many epochs', parse.nonNegativeNumber, 0)
     .option('--patience <n>', 'plateau schedule: epochs without a better validation accuracy before dividing the rate by 10', parse.positiveInt, DEFAULT_PLATEAU_PATIENCE)
     .option('--input <C,H,W>', 'input shape (default: the model\'s)', parse.shape)
-    .option('--classes <n>', 'number of classes (default: the model\'s)', parse.positiveInt)
+    .option('--classes <n>', 'number of classes (default: the model\'s)', parse.classCount)
     .option('--checkpoint-every <duration>', 'also checkpoint within an epoch this often (e.g. 90s, 5m; 0 turns it off)', '5m')
     .option('--resume <file>', 'continue the run saved in this checkpoint')
     .option('--distributed', 'data-parallel training across the processes of mpirun (MPI); --batch-size is the global batch')

@@ -32,7 +32,7 @@ export function registerViz(program: Command): void {
     .argument('<checkpoint>', 'a .safetensors file written by "cnn train"')
     .requiredOption('--out <file.png>', 'the PNG file to write')
     .option('--layer <name>', 'the conv layer, by its checkpoint name (conv1, conv2, layer1.0.conv1, ...; see "cnn summary")')
-    .option('--scale <n>', 'magnify each kernel pixel n times (default: about 40 pixels per kernel, 20 for later layers)', parse.positiveInt)
+    .option('--scale <n>', 'magnify each kernel pixel n times (default: about 40 pixels per kernel, 20 for later layers)', parse.pictureScale)
     .option('--max-filters <n>', 'draw at most n filters (and n input channels for later layers)', parse.positiveInt, 64)
     .action((file: string, opts: FiltersOptions) => {
       checkOutFile(opts.out, '--out', ['.png']);

@@ -33,14 +33,16 @@ function parseConnections(value: unknown, filters: number, where: string): numbe
   });
 }
 
-/** Input maps read by each output map. */
-function mapsRead(spec: Conv2dSpec, inChannels: number): number[][] {
-  return spec.connections ?? Array.from({ length: spec.filters }, () => Array.from({ length: inChannels }, (_, c) => c));
+/** How many input maps output map `filter` reads: all of them unless a connection table says otherwise. */
+function mapsReadBy(spec: Conv2dSpec, inChannels: number, filter: number): number {
+  return spec.connections ? spec.connections[filter].length : inChannels;
 }
 
+/** Counted, never listed: a full table would be one array per filter, sized by the declared numbers. */
 function connectedWeights(spec: Conv2dSpec, inChannels: number): number {
   const [kh, kw] = filled(spec).kernel;
-  return mapsRead(spec, inChannels).reduce((sum, maps) => sum + maps.length * kh * kw, 0);
+  const maps = spec.connections ? spec.connections.reduce((sum, m) => sum + m.length, 0) : spec.filters * inChannels;
+  return maps * kh * kw;
 }
 
 export const conv2d: LayerKind<Conv2dSpec> = {
@@ -49,14 +51,14 @@ export const conv2d: LayerKind<Conv2dSpec> = {
   parse(raw, where) {
     const fields = expectFields(raw, where, FIELDS);
     const name = optionalName(fields, where);
-    const filters = positiveInteger(fields, 'filters', where);
+    const filters = positiveInteger(fields, 'filters', where, 'filters');
     const spec: Conv2dFilled = {
       type: 'conv2d',
       ...(name !== undefined ? { name } : {}),
       filters,
-      kernel: size2(fields, 'kernel', where, 1),
-      stride: size2(fields, 'stride', where, 1, [1, 1]),
-      pad: size2(fields, 'pad', where, 0, [0, 0]),
+      kernel: size2(fields, 'kernel', where, 1, 'kernel'),
+      stride: size2(fields, 'stride', where, 1, 'kernel', [1, 1]),
+      pad: size2(fields, 'pad', where, 0, 'pad', [0, 0]),
       bias: optionalBoolean(fields, 'bias', where, true),
     };
     const connections = parseConnections(fields.connections, filters, where);
@@ -111,9 +113,9 @@ export const conv2d: LayerKind<Conv2dSpec> = {
     const perFilter = inChannels * kh * kw;
     const fanOut = spec.filters * kh * kw;
     // Fan-in is per output map: a C3 map reading 3 of S2's maps has a fan-in of 75, one reading all 6 has 150.
-    mapsRead(spec, inChannels).forEach((maps, filter) => {
-      drawWeights(weights, filter * perFilter, perFilter, maps.length * kh * kw, fanOut, settings, rng, layer.weightMask);
-    });
+    for (let filter = 0; filter < spec.filters; filter++) {
+      drawWeights(weights, filter * perFilter, perFilter, mapsReadBy(spec, inChannels, filter) * kh * kw, fanOut, settings, rng, layer.weightMask);
+    }
     bias?.fill(0);
   },
 

@@ -20,7 +20,7 @@ export const dense: LayerKind<DenseSpec> = {
     return {
       type: 'dense',
       ...(name !== undefined ? { name } : {}),
-      units: positiveInteger(fields, 'units', where),
+      units: positiveInteger(fields, 'units', where, 'units'),
       bias: optionalBoolean(fields, 'bias', where, true),
     };
   },

@@ -1,6 +1,7 @@
 // Checks on the fields of a JSON layer spec, shared by every layer kind. Each check throws
 // an Error that starts with `where` (e.g. `layer 3 (conv2)`) and names the field, so a
 // user editing a model file knows exactly which line to fix.
+import { MODEL_LIMITS, structuralLimitText, type StructuralLimit } from '../model/limits';
 
 /** A short, readable rendering of a wrong value for an error message. */
 export function describeValue(value: unknown): string {
@@ -59,13 +60,20 @@ export function expectFields(raw: unknown, where: string, allowed: readonly stri
   return raw;
 }
 
-export function positiveInteger(raw: Record<string, unknown>, field: string, where: string): number {
+/** A required positive integer, at most the structural limit `limit` (src/model/limits.ts). */
+export function positiveInteger(raw: Record<string, unknown>, field: string, where: string, limit: StructuralLimit): number {
   const value = raw[field];
   if (value === undefined) throw new Error(`${where}: "${field}" is required: a positive integer`);
   if (!Number.isInteger(value) || (value as number) <= 0) {
     throw new Error(`${where}: "${field}" must be a positive integer, got ${describeValue(value)}`);
   }
-  return value as number;
+  return withinLimit(value as number, field, where, limit);
+}
+
+/** `value` if it is at most the structural limit, else an error naming the field and the limit. */
+export function withinLimit(value: number, field: string, where: string, limit: StructuralLimit): number {
+  if (value > MODEL_LIMITS[limit]) throw new Error(`${where}: "${field}" is ${structuralLimitText(limit, value)}`);
+  return value;
 }
 
 export function optionalBoolean(raw: Record<string, unknown>, field: string, where: string, fallback: boolean): boolean {
@@ -75,17 +83,23 @@ export function optionalBoolean(raw: Record<string, unknown>, field: string, whe
   return value;
 }
 
-/** A Size2 (one number or [height, width]) as a [h, w] pair; `minimum` 1 for sizes, 0 for padding. */
-export function size2(raw: Record<string, unknown>, field: string, where: string, minimum: 0 | 1, fallback?: [number, number]): [number, number] {
+/**
+ * A Size2 (one number or [height, width]) as a [h, w] pair; `minimum` 1 for sizes, 0 for
+ * padding; each side at most the structural limit `limit`.
+ */
+export function size2(raw: Record<string, unknown>, field: string, where: string, minimum: 0 | 1, limit: StructuralLimit, fallback?: [number, number]): [number, number] {
   const value = raw[field];
   if (value === undefined) {
     if (fallback) return fallback;
     throw new Error(`${where}: "${field}" is required: ${sizeWording(minimum)}`);
   }
   const ok = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= minimum;
-  if (ok(value)) return [value, value];
-  if (Array.isArray(value) && value.length === 2 && ok(value[0]) && ok(value[1])) return [value[0], value[1]];
-  throw new Error(`${where}: "${field}" must be ${sizeWording(minimum)}, got ${describeValue(value)}`);
+  let pair: [number, number];
+  if (ok(value)) pair = [value, value];
+  else if (Array.isArray(value) && value.length === 2 && ok(value[0]) && ok(value[1])) pair = [value[0], value[1]];
+  else throw new Error(`${where}: "${field}" must be ${sizeWording(minimum)}, got ${describeValue(value)}`);
+  for (const side of pair) withinLimit(side, field, where, limit);
+  return pair;
 }
 
 function sizeWording(minimum: 0 | 1): string {

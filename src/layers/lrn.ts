@@ -21,7 +21,7 @@ export const lrn: LayerKind<LrnSpec> = {
     const spec: LrnFilled = {
       type: 'lrn',
       ...(name !== undefined ? { name } : {}),
-      size: fields.size === undefined ? 5 : positiveInteger(fields, 'size', where),
+      size: fields.size === undefined ? 5 : positiveInteger(fields, 'size', where, 'lrnSize'),
       alpha: optionalNumber(fields, 'alpha', where, 1e-4, { atLeast: 0 }),
       beta: optionalNumber(fields, 'beta', where, 0.75, { atLeast: 0 }),
       k: optionalNumber(fields, 'k', where, 2, { above: 0 }),

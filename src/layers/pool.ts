@@ -22,13 +22,13 @@ export const pool: LayerKind<PoolSpec> = {
     const fields = expectFields(raw, where, FIELDS);
     const type = fields.type as PoolSpec['type'];
     const name = optionalName(fields, where);
-    const size = size2(fields, 'size', where, 1);
+    const size = size2(fields, 'size', where, 1, 'kernel');
     const spec: PoolFilled = {
       type,
       ...(name !== undefined ? { name } : {}),
       size,
-      stride: size2(fields, 'stride', where, 1, size),
-      pad: size2(fields, 'pad', where, 0, [0, 0]),
+      stride: size2(fields, 'stride', where, 1, 'kernel', size),
+      pad: size2(fields, 'pad', where, 0, 'pad', [0, 0]),
     };
     if (spec.pad[0] > Math.floor(size[0] / 2) || spec.pad[1] > Math.floor(size[1] / 2)) {
       throw new Error(`${where}: "pad" must be at most half the window (${Math.floor(size[0] / 2)} for a ${pairText(size)} window), got ${pairText(spec.pad)}`);

@@ -22,12 +22,12 @@ export const subsample: LayerKind<SubsampleSpec> = {
   parse(raw, where) {
     const fields = expectFields(raw, where, FIELDS);
     const name = optionalName(fields, where);
-    const size = size2(fields, 'size', where, 1);
+    const size = size2(fields, 'size', where, 1, 'kernel');
     const spec: SubsampleFilled = {
       type: 'subsample',
       ...(name !== undefined ? { name } : {}),
       size,
-      stride: size2(fields, 'stride', where, 1, size),
+      stride: size2(fields, 'stride', where, 1, 'kernel', size),
     };
     return spec;
   },

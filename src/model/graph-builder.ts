@@ -4,6 +4,7 @@
 // yields a cursor for the next layer. plan.ts and residual-plan.ts decide what to add.
 import { layerKind } from '../layers/registry';
 import type { Field } from '../layers/window';
+import { MODEL_LIMITS, memoryLimit, memoryLimitText, structuralLimitText } from './limits';
 import type { LayerSpec, ParamTensor, PlannedLayer, PlannedLayerType, Shape } from './types';
 
 /** An output in the graph: its producer (-1: the model input), its shape and receptive field. */
@@ -14,6 +15,10 @@ export interface Cursor {
 }
 
 const volume = (shape: Shape) => shape[0] * shape[1] * shape[2];
+
+function checkTensorValues(values: number, what: string): void {
+  if (values > MODEL_LIMITS.tensorValues) throw new Error(`${what} has ${structuralLimitText('tensorValues', values)}`);
+}
 
 export class GraphBuilder {
   readonly layers: PlannedLayer[] = [];
@@ -31,12 +36,18 @@ export class GraphBuilder {
     const kind = layerKind(spec.type);
     const inputShape = from[0].shape;
     const outputShape = kind.outputShape(spec, inputShape, where);
+    checkTensorValues(volume(outputShape), `${where}: its output (${outputShape.join('x')})`);
     const params: ParamTensor[] = kind.params(spec, inputShape, outputShape).map(({ role, shape }) => {
       const size = shape.reduce((a, b) => a * b, 1);
+      checkTensorValues(size, `${where}: its ${role} [${shape.join(', ')}]`);
       const tensor: ParamTensor = { name: `${name}.${role}`, role, shape, offset: this.paramSize, size };
       this.paramSize += size;
       return tensor;
     });
+    // Checked as the layers are added, so no later layer is even planned (nor a mask allocated) past the limit.
+    if (this.paramSize > memoryLimit('params')) {
+      throw new Error(`${where}: ${memoryLimitText('params', this.paramSize, 'the model up to this layer', 'the model')}`);
+    }
     // Through a join (add) the field is the larger of the two branches'.
     const inputField = from.reduce<Field>((acc, c) => ({
       size: [Math.max(acc.size[0], c.field.size[0]), Math.max(acc.size[1], c.field.size[1])],

@@ -6,7 +6,8 @@
 import * as path from 'node:path';
 import { closest, describeValue, expectFields, isPlainObject } from '../layers/fields';
 import { layerNames } from './layer-names';
-import { parseLayer } from './parse-layer';
+import { checkLayerTree, parseLayer } from './parse-layer';
+import { checkClassCount, checkInputShape } from './limits';
 import type { InitScheme, ModelSpec, TrainDefaults } from './types';
 
 const MODEL_FIELDS = ['name', 'description', 'input', 'classes', 'layers', 'init', 'initValue', 'defaults'] as const;
@@ -52,17 +53,20 @@ function inputShape(value: unknown, source: string): [number, number, number] {
   if (value === undefined) throw new Error(`${source}: "input" is required: [channels, height, width], e.g. [1, 28, 28]`);
   const ok = Array.isArray(value) && value.length === 3 && value.every((n) => Number.isInteger(n) && n > 0);
   if (!ok) throw new Error(`${source}: "input" must be [channels, height, width] of positive integers, got ${describeValue(value)}`);
+  checkInputShape(value as [number, number, number], `${source}: "input"`);
   return [...value] as [number, number, number];
 }
 
 function classCount(value: unknown, source: string): number {
   if (value === undefined) throw new Error(`${source}: "classes" is required: a positive integer`);
   if (!Number.isInteger(value) || (value as number) < 1) throw new Error(`${source}: "classes" must be a positive integer, got ${describeValue(value)}`);
+  checkClassCount(value as number, `${source}: "classes"`);
   return value as number;
 }
 
 function layers(value: unknown, source: string): ModelSpec['layers'] {
   if (!Array.isArray(value) || value.length === 0) throw new Error(`${source}: "layers" must be a non-empty array of layers, got ${describeValue(value)}`);
+  checkLayerTree(value, source);
   const names = layerNames(value, `${source}: `);
   return value.map((raw, i) => parseLayer(raw, `${source}: layer ${i} (${names[i]})`));
 }

@@ -6,7 +6,8 @@
 import { describeValue } from '../layers/fields';
 import { GraphBuilder, type Cursor } from './graph-builder';
 import { layerNames } from './layer-names';
-import { parseLayer } from './parse-layer';
+import { checkLayerTree, parseLayer } from './parse-layer';
+import { checkClassCount, checkInputShape } from './limits';
 import { expandResidual } from './residual-plan';
 import type { DenseSpec, LayerSpec, ModelSpec, Plan, Shape } from './types';
 
@@ -25,11 +26,13 @@ const shapeText = (shape: Shape) => shape.join('x');
 function checkInput(input: unknown, prefix: string): Shape {
   const ok = Array.isArray(input) && input.length === 3 && input.every((n) => Number.isInteger(n) && n > 0);
   if (!ok) throw new Error(`${prefix}the input must be [channels, height, width] of positive integers, got ${describeValue(input)}`);
+  checkInputShape(input as Shape, `${prefix}the input`);
   return [...input] as Shape;
 }
 
 function checkClasses(classes: unknown, prefix: string): number {
   if (!Number.isInteger(classes) || (classes as number) < 1) throw new Error(`${prefix}the class count must be a positive integer, got ${describeValue(classes)}`);
+  checkClassCount(classes as number, `${prefix}the class count`);
   return classes as number;
 }
 
@@ -39,6 +42,7 @@ export function planModel(model: ModelSpec, overrides: PlanOverrides = {}): Plan
   const input = checkInput(overrides.input ?? model.input, prefix);
   const classes = checkClasses(overrides.classes ?? model.classes, prefix);
   if (!Array.isArray(model.layers) || model.layers.length === 0) throw new Error(`${prefix}the model has no layers`);
+  checkLayerTree(model.layers, `model ${model.name}`);
 
   const names = layerNames(model.layers, prefix);
   const whereOf = (i: number, name: string) => `${prefix}layer ${i} (${name})`;

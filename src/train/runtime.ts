@@ -3,6 +3,8 @@
 import { loadNative, type NativeNetwork } from '../native';
 import { toNativeLayers } from '../model/native-layers';
 import type { Plan } from '../model/types';
+import { memoryEstimate } from '../model/summary';
+import { memoryLimit, memoryLimitText } from '../model/limits';
 
 export interface Runtime {
   plan: Plan;
@@ -14,6 +16,7 @@ export interface Runtime {
 }
 
 export function createRuntime(plan: Plan, options: { maxBatch: number; threads: number; frozen?: ReadonlySet<string> }): Runtime {
+  checkTrainingMemory(plan, options.maxBatch);
   const native = loadNative();
   const params = new Float32Array(plan.paramSize);
   const grads = new Float32Array(plan.paramSize);
@@ -29,4 +32,12 @@ export function createRuntime(plan: Plan, options: { maxBatch: number; threads: 
     threads: options.threads,
   });
   return { plan, params, grads, velocity, net, maxBatch: options.maxBatch };
+}
+
+/** Refuses a plan whose memory at this batch size is above the limit, before any array is allocated. */
+export function checkTrainingMemory(plan: Plan, maxBatch: number): void {
+  const mib = memoryEstimate(plan, maxBatch).trainingBytes / 2 ** 20;
+  if (mib > memoryLimit('memoryMiB')) {
+    throw new Error(`model ${plan.model.name}: ${memoryLimitText('memoryMiB', mib, `training memory at a batch of ${maxBatch}`, 'the model or the batch')}`);
+  }
 }

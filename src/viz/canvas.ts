@@ -1,6 +1,8 @@
 // An RGB raster in memory: what every PNG picture of `cnn viz`, `cnn eval --misclassified`
 // and `cnn plot` is drawn on before png.ts encodes it. Drawing outside the canvas is clipped.
 
+import { PICTURE_LIMITS } from '../model/limits';
+
 export type Rgb = [number, number, number];
 
 export const WHITE: Rgb = [255, 255, 255];
@@ -15,6 +17,10 @@ export class Canvas {
   constructor(width: number, height: number, background: Rgb = WHITE) {
     if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
       throw new RangeError(`Canvas: size must be positive integers, got ${width}x${height}`);
+    }
+    if (width > PICTURE_LIMITS.side || height > PICTURE_LIMITS.side || width * height > PICTURE_LIMITS.pixels) {
+      throw new RangeError(`the picture would be ${width}x${height} pixels, above the limit of ${PICTURE_LIMITS.side} pixels a side and ` +
+        `${PICTURE_LIMITS.pixels} pixels in all; draw less of it (e.g. a smaller --scale or --max-filters)`);
     }
     this.width = width;
     this.height = height;
