@@ -118,8 +118,16 @@ function epochAxis(epochs: number[]): Axis {
 }
 
 function valueRange(curves: Curve[]): [number, number] {
-  const values = curves.flatMap((c) => c.points.map((p) => p[1]));
-  return [Math.min(...values), Math.max(...values)];
+  // A loop, not Math.min(...values): a log of 200,000 epochs would overflow the call stack as arguments.
+  let min = Infinity;
+  let max = -Infinity;
+  for (const c of curves) {
+    for (const [, v] of c.points) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return [min, max];
 }
 
 export function plotPanels(curves: TrainingCurves): Panel[] {
