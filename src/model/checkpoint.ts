@@ -1,8 +1,9 @@
 // Checkpoints in the safetensors format, so weights move to and from PyTorch and other tools:
 // an 8-byte little-endian header length N, N bytes of JSON (space-padded to a multiple of 8)
 // mapping each tensor name to {dtype, shape, data_offsets} plus "__metadata__" (string to
-// string), then the raw little-endian data. cnn writes F32 only, adds a sha256 of the data
-// and a format tag to the metadata, and writes atomically (temp file, fsync, rename, fsync
+// string), then the raw little-endian data. cnn writes F32 only, adds a format tag and a
+// sha256 of the data and of the rest of the metadata (so an edited setting is caught as a
+// damaged file, as an edited weight is), and writes atomically (temp file, fsync, rename, fsync
 // of the directory) so a crash or a full disk never leaves a half-written checkpoint.
 // The reader trusts nothing in the file: every field is checked before it is used, no
 // allocation is sized by the header beyond what the file actually holds, and a corrupt file
@@ -13,7 +14,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-export const CHECKPOINT_FORMAT = 'cnn-checkpoint-1';
+export const CHECKPOINT_FORMAT = 'cnn-checkpoint-2';
+/** The earlier format, still read: its checksum covers the tensor data only. */
+export const DATA_ONLY_CHECKSUM_FORMAT = 'cnn-checkpoint-1';
 
 /** The error every checkpoint read or write failure throws: it names the file and what is wrong. */
 export class CheckpointError extends Error {
@@ -80,13 +83,8 @@ const HOST_IS_LITTLE_ENDIAN = os.endianness() === 'LE';
 export function writeSafetensors(file: string, tensors: NamedTensor[], metadata: Record<string, string>): void {
   checkTensorsToWrite(file, tensors);
   const chunks = tensors.map((t) => littleEndianBytes(t.data));
-  const hash = crypto.createHash('sha256');
-  for (const chunk of chunks) hash.update(chunk);
-  const header = encodeHeader(tensors, {
-    ...metadata,
-    format: CHECKPOINT_FORMAT,
-    checksum: `sha256:${hash.digest('hex')}`,
-  });
+  const tagged = { ...metadata, format: CHECKPOINT_FORMAT };
+  const header = encodeHeader(tensors, { ...tagged, checksum: checksumOf(chunks, tagged) });
   writeAtomically(file, [header, ...chunks]);
 }
 
@@ -104,6 +102,21 @@ function checkTensorsToWrite(file: string, tensors: NamedTensor[]): void {
       throw new CheckpointError(file, `cannot write checkpoint ${file}: tensor ${t.name} has shape [${t.shape.join(', ')}] (${size} values) but ${t.data.length} values`);
     }
   }
+}
+
+/**
+ * The checksum a file with this data buffer (its chunks in file order) and metadata must
+ * record: sha256 over the data, then over the metadata other than "checksum", as JSON with
+ * sorted keys. Files of the earlier format (and of other tools) cover the data only.
+ */
+export function checksumOf(data: readonly Uint8Array[], metadata: Record<string, string>): string {
+  const hash = crypto.createHash('sha256');
+  for (const chunk of data) hash.update(chunk);
+  if (metadata.format !== undefined && metadata.format !== DATA_ONLY_CHECKSUM_FORMAT) {
+    const covered = Object.keys(metadata).filter((k) => k !== 'checksum').sort().map((k) => [k, metadata[k]]);
+    hash.update(JSON.stringify(covered));
+  }
+  return `sha256:${hash.digest('hex')}`;
 }
 
 /** The tensor's bytes in little-endian order: a view on little-endian hosts, a swapped copy otherwise. */
@@ -366,21 +379,21 @@ function checkLayout(file: string, entries: TensorEntry[], dataSize: number): vo
 
 function readTensors(file: string, fd: number, header: Header): Map<string, LoadedTensor> {
   const data = new Map<string, TensorData>();
-  const hash = crypto.createHash('sha256');
+  const chunks: Uint8Array[] = [];
   // Data-buffer order, so the running hash sees the buffer exactly as it lies in the file.
   const byOffset = [...header.entries].sort((a, b) => a.begin - b.begin);
   for (const e of byOffset) {
     const values = allocateTensor(file, e);
     const bytes = new Uint8Array(values.buffer);
     readExactly(file, fd, bytes, header.dataStart + e.begin, `tensor ${e.name}`);
-    hash.update(bytes);
+    chunks.push(bytes);
     if (!HOST_IS_LITTLE_ENDIAN) {
       if (e.dtype === 'I64') Buffer.from(values.buffer).swap64();
       else Buffer.from(values.buffer).swap32();
     }
     data.set(e.name, values);
   }
-  checkChecksum(file, header.metadata.checksum, hash.digest('hex'));
+  checkChecksum(file, header.metadata.checksum, checksumOf(chunks, header.metadata));
   const tensors = new Map<string, LoadedTensor>();
   for (const e of header.entries) {
     const values = data.get(e.name)!;
@@ -400,13 +413,13 @@ function allocateTensor(file: string, e: TensorEntry): TensorData {
 }
 
 /** Files from other tools have no checksum; when one is present it must match. */
-function checkChecksum(file: string, recorded: string | undefined, actualHex: string): void {
+function checkChecksum(file: string, recorded: string | undefined, actual: string): void {
   if (recorded === undefined) return;
   if (!recorded.startsWith('sha256:')) {
     throw new CheckpointError(file, `${file}: unsupported checksum "${snippet(recorded)}"; cnn writes sha256:<hex>`);
   }
-  if (recorded.slice('sha256:'.length).toLowerCase() !== actualHex) {
-    throw new CheckpointError(file, `${file}: checksum mismatch: the file is corrupt or was modified`);
+  if (recorded.toLowerCase() !== `sha256:${actual.slice('sha256:'.length)}`) {
+    throw new CheckpointError(file, `${file}: checksum mismatch: the file is corrupt or was modified (its weights or its metadata)`);
   }
 }
 

@@ -60,7 +60,7 @@ test('round trip keeps names, shapes, values and metadata', () => {
   }
   assert.equal(metadata.model, 'lenet5');
   assert.equal(metadata.epoch, '3');
-  assert.equal(metadata.format, 'cnn-checkpoint-1');
+  assert.equal(metadata.format, 'cnn-checkpoint-2');
   assert.match(metadata.checksum, /^sha256:[0-9a-f]{64}$/);
   assert.deepEqual(peekSafetensorsMetadata(file), metadata);
   assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('.tmp-')), []);
@@ -80,8 +80,43 @@ test('the bytes follow the spec: u64 LE length, space-padded JSON, LE f32 data',
   assert.deepEqual(header.w, { dtype: 'F32', shape: [2], data_offsets: [0, 8] });
   const data = bytes.subarray(8 + n);
   assert.deepEqual([...data], [0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0xc0]);
-  const expected = crypto.createHash('sha256').update(data).digest('hex');
+  // The checksum covers the data, then the other metadata as sorted [key, value] pairs.
+  const expected = crypto.createHash('sha256').update(data).update(JSON.stringify([['format', 'cnn-checkpoint-2']])).digest('hex');
   assert.equal(header.__metadata__.checksum, `sha256:${expected}`);
+});
+
+/** The file with its header's metadata changed by `edit` (the header length adjusted, the data kept). */
+function editMetadata(file: string, edit: (metadata: Record<string, string>) => void): void {
+  const bytes = fs.readFileSync(file);
+  const n = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8'));
+  edit(header.__metadata__);
+  const text = Buffer.from(JSON.stringify(header), 'utf8');
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(text.length));
+  fs.writeFileSync(file, Buffer.concat([prefix, text, bytes.subarray(8 + n)]));
+}
+
+test('edited metadata gives a checksum mismatch, as edited data does', () => {
+  const file = nextFile();
+  writeSafetensors(file, weights, { training: '{"lr":0.05}' });
+  editMetadata(file, (m) => { m.training = '{"lr":-1}'; });
+  expectError(file, /checksum mismatch: the file is corrupt or was modified \(its weights or its metadata\)/);
+  const added = nextFile();
+  writeSafetensors(added, weights, {});
+  editMetadata(added, (m) => { m.position = '{}'; });
+  expectError(added, /checksum mismatch/);
+});
+
+test('a file of the earlier format, whose checksum covers the data only, still loads', () => {
+  const file = nextFile();
+  writeSafetensors(file, weights, { note: 'old' });
+  const data = fs.readFileSync(file).subarray(-weights.reduce((n, w) => n + w.data.byteLength, 0));
+  editMetadata(file, (m) => {
+    m.format = 'cnn-checkpoint-1';
+    m.checksum = `sha256:${crypto.createHash('sha256').update(data).digest('hex')}`;
+  });
+  assert.equal(readSafetensors(file).metadata.note, 'old');
 });
 
 test('a failed write keeps the old file and leaves no temp file', () => {
