@@ -28,6 +28,7 @@ import { bucketFloatsOf, DEFAULT_GRADIENT_BUCKET_MB } from '../distributed/data-
 import { SWAP_ACTIVATIONS, swapActivations, type SwapActivation } from '../model/activation-swap';
 import { applyDataOptions, describeDataOptions, type DataOptions } from '../data/data-options';
 import { resolveFrozen, transferWeights } from '../train/transfer';
+import { describeFingerprint, fingerprintOf, sameFingerprint, type DataFingerprint } from '../data/fingerprint';
 
 const FALLBACK_DEFAULTS: TrainDefaults = { epochs: 10, batchSize: 64, lr: 0.05, momentum: 0.9, weightDecay: 5e-4, schedule: 'cosine' };
 
@@ -128,11 +129,58 @@ export interface TrainResult extends TrainOutcome {
   seconds: number;
 }
 
-/** Options that change what is trained; a resumed run must keep the checkpoint's. */
-const FIXED_ON_RESUME = [
-  'batchSize', 'lr', 'momentum', 'weightDecay', 'schedule', 'seed', 'limit', 'input', 'classes', 'dataset',
-  'val', 'augment', 'warmup', 'patience', 'freeze', 'reinitHead', 'labels', 'permutePixels', 'activation',
-] as const;
+/**
+ * Options that change what is trained, each with the value a checkpoint stores for it. A
+ * resumed run keeps the checkpoint's: the option may be given again (a restart script reruns
+ * its own command line), but only with that value.
+ */
+const FIXED_ON_RESUME: Record<string, (r: LoadedCheckpoint) => unknown> = {
+  batchSize: (r) => r.settings!.batchSize,
+  lr: (r) => r.settings!.lr,
+  momentum: (r) => r.settings!.momentum,
+  weightDecay: (r) => r.settings!.weightDecay,
+  schedule: (r) => r.settings!.schedule,
+  seed: (r) => r.settings!.seed,
+  limit: (r) => r.settings!.limit,
+  input: (r) => r.plan.input,
+  classes: (r) => r.plan.classes,
+  dataset: (r) => r.dataset.name,
+  val: (r) => r.settings!.val,
+  augment: (r) => r.settings!.augment,
+  warmup: (r) => r.settings!.warmupEpochs,
+  patience: (r) => r.settings!.patience,
+  freeze: (r) => [...(r.settings!.freeze ?? [])].sort(),
+  reinitHead: (r) => r.settings!.reinitHead ?? false,
+  labels: (r) => r.dataset.labels,
+  permutePixels: (r) => r.dataset.permutePixels,
+  activation: (r) => r.settings!.activation,
+};
+
+/** Refuses an option given on the command line with another value than the resumed run's. */
+function checkUnchangedOnResume(opts: TrainCliOptions, hooks: TrainHooks, resumed: LoadedCheckpoint, file: string): void {
+  for (const [key, storedOf] of Object.entries(FIXED_ON_RESUME)) {
+    if (!hooks.isExplicit(key as keyof TrainCliOptions)) continue;
+    const raw = opts[key as keyof TrainCliOptions];
+    const given = key === 'augment' ? augmentOption(raw as string)
+      : key === 'freeze' ? frozenLayers(resumed.plan, raw as string).sort()
+      : raw;
+    const stored = storedOf(resumed);
+    if (JSON.stringify(given) === JSON.stringify(stored)) continue;
+    const flag = '--' + key.replace(/[A-Z]/g, (ch) => '-' + ch.toLowerCase());
+    const text = (v: unknown) => (v === undefined || v === null ? 'not set' : Array.isArray(v) ? v.join(',') : String(v));
+    throw new UsageError(`Option ${flag} ${text(given)} differs from the run in ${file}, which has ${text(stored)}: a resumed run keeps its settings. ` +
+      `Leave ${flag} out (or give it as stored), or start a new run with another --out.`);
+  }
+}
+
+/** --freeze's layer list, resolved against the plan. */
+function frozenLayers(plan: Plan, list: string): string[] {
+  try {
+    return resolveFrozen(plan, list.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
 
 function settingsFor(plan: Plan, opts: TrainCliOptions): TrainSettings {
   const d = { ...FALLBACK_DEFAULTS, ...(plan.model.defaults ?? {}) };
@@ -206,14 +254,21 @@ export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: T
     if (!resumed.settings || !resumed.position || !resumed.velocity) {
       throw new RunError(`Checkpoint ${opts.resume} has no training state to resume from (it was not written by "cnn train").`);
     }
-    for (const key of FIXED_ON_RESUME) {
-      if (hooks.isExplicit(key)) {
-        const flag = '--' + key.replace(/[A-Z]/g, (ch) => '-' + ch.toLowerCase());
-        throw new UsageError(`Option ${flag} cannot change when resuming: the run continues with the settings stored in ${opts.resume}.`);
-      }
-    }
+    checkUnchangedOnResume(opts, hooks, resumed, opts.resume);
     plan = resumed.plan;
     settings = { ...resumed.settings, epochs: opts.epochs ?? resumed.settings.epochs };
+    const done = resumed.position.epoch;
+    if (settings.epochs < done) {
+      throw new UsageError(`--epochs ${settings.epochs} is fewer than the ${done} epochs ${opts.resume} has already trained; give --epochs ${done + 1} or more to train further.`);
+    }
+    if (done === settings.epochs) {
+      // Not an error: a script that reruns its command until it succeeds must stop here.
+      const line = `${opts.resume}: the run is complete (${done} of ${settings.epochs} epoch${done === 1 ? '' : 's'} trained); nothing to do. ` +
+        `To train further, resume with a larger --epochs, e.g. cnn train ${modelArg} --resume ${opts.resume} --epochs ${2 * done}.`;
+      if (hooks.progress) hooks.progress.log(line);
+      else process.stdout.write(line + '\n');
+      return { status: 'done', epochs: [], finalTest: null, position: resumed.position, bestEpoch: null, out: opts.out ?? resumed.file, seconds: 0 };
+    }
   } else {
     let model = resolveModel(modelArg);
     if (opts.activation) {
@@ -227,13 +282,7 @@ export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: T
       throw new RunError((e as Error).message);
     }
     settings = settingsFor(plan, opts);
-    if (opts.freeze !== undefined) {
-      try {
-        settings.freeze = resolveFrozen(plan, opts.freeze.split(',').map((s) => s.trim()).filter((s) => s !== ''));
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
-    }
+    if (opts.freeze !== undefined) settings.freeze = frozenLayers(plan, opts.freeze);
     if (settings.schedule === 'plateau' && settings.val === 0) {
       throw new UsageError('The plateau schedule watches validation accuracy: give --val N (e.g. --val 5000) to hold out N training images; the test set is never used for training decisions.');
     }
@@ -253,7 +302,12 @@ export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: T
   if (dataset.classes > plan.classes) {
     throw new RunError(`Dataset ${dataset.name} has ${dataset.classes} classes but model ${plan.model.name} has ${plan.classes} outputs; use --classes ${dataset.classes}.`);
   }
+  if (dataset.train.count === 0) {
+    throw new UsageError(`--labels ${dataOptions.labels!.join(',')}: no training image of ${dataset.name} has one of these labels.`);
+  }
   let trainSet: ImageSet = settings.limit ? limitSet(dataset.train, Math.min(settings.limit, dataset.train.count)) : dataset.train;
+  const fingerprint = fingerprintOf(trainSet);
+  if (resumed) checkResumedData(resumed, opts.resume!, fingerprint, settings.batchSize);
   let valSet: ImageSet | null = null;
   if (settings.val > 0) {
     if (settings.val >= trainSet.count) {
@@ -308,6 +362,7 @@ export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: T
         name: dataset.name, mean: dataset.mean, std: dataset.std, classNames: dataset.classNames, dir: dataDir ?? (dataset.name === 'cifar10' ? dataset.source : undefined),
         ...(dataOptions.labels ? { labels: dataOptions.labels } : {}),
         ...(dataOptions.permutePixels !== undefined ? { permutePixels: dataOptions.permutePixels } : {}),
+        fingerprint,
       },
       settings,
       out,
@@ -339,6 +394,20 @@ export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: T
   }
   log(`final test accuracy ${acc}% after ${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'} in ${seconds.toFixed(1)} s; checkpoint saved to ${out}`);
   return { ...outcome, out, seconds };
+}
+
+/** Refuses to resume on other training data than the run's, or at a step the data does not have. */
+function checkResumedData(resumed: LoadedCheckpoint, file: string, now: DataFingerprint, batchSize: number): void {
+  const then = resumed.dataset.fingerprint;
+  if (then && !sameFingerprint(then, now)) {
+    throw new RunError(`Cannot resume: the training data differ from the run in ${file}: it trained on ${describeFingerprint(then)}, ` +
+      `the data now are ${describeFingerprint(now)}. Resume with the same data (--data, --labels, --limit as at the start), or start a new run with another --out.`);
+  }
+  const steps = Math.ceil(now.count / batchSize);
+  const step = resumed.position!.stepInEpoch;
+  if (step >= steps) {
+    throw new RunError(`Cannot resume: ${file} stands at step ${step} of an epoch, but an epoch of ${now.count} images at batch ${batchSize} has ${steps} steps; the file was edited or damaged.`);
+  }
 }
 
 /** --from: the checkpoint's weights into params (freshly initialised); returns the log line. */

@@ -94,7 +94,7 @@ export function loadDataset(name: BuiltinDatasetName, dataDir?: string, env: Nod
 /** Loads CIFAR-10 (binary version) from `dir` or `dir/cifar-10-batches-bin`. */
 export function loadCifar10(dir: string): Dataset {
   const sets = loadCifar10Sets(dir);
-  const { mean, std } = channelMeanStd(sets.train);
+  const { mean, std } = trainingStatistics('cifar10', sets.dir, sets.train, sets.test);
   return {
     name: 'cifar10',
     source: sets.dir,
@@ -114,7 +114,7 @@ export function loadIdxDataset(name: string, dir: string, classes = 10): Dataset
   }
   const train = loadImageSet(dir, 'train', classes);
   const test = loadImageSet(dir, 't10k', classes);
-  const { mean, std } = channelMeanStd(train);
+  const { mean, std } = trainingStatistics(name, dir, train, test);
   return {
     name,
     source: dir,
@@ -178,6 +178,30 @@ function findIdxFile(dir: string, split: string, kind: string, rank: number): st
 }
 
 /**
+ * The training images' per-channel mean and standard deviation, refusing data that cannot
+ * train: no images, images of no pixels, or a channel that is the same in every pixel (a
+ * standard deviation of 0 cannot normalise), and test images of another size than the
+ * training images (padding them would silently measure something else).
+ */
+function trainingStatistics(name: string, dir: string, train: ImageSet, test: ImageSet): { mean: number[]; std: number[] } {
+  const [, height, width] = train.shape;
+  const fix = `; pass --data DIR pointing at a directory with usable ${name} files`;
+  if (train.count === 0) throw new DataError(dir, `${name} in ${dir}: the training set has no images${fix}`);
+  if (height * width === 0) throw new DataError(dir, `${name} in ${dir}: the training images are ${height}x${width}, without pixels${fix}`);
+  if (test.shape.some((d, i) => d !== train.shape[i])) {
+    throw new DataError(dir, `${name} in ${dir}: the test images are ${test.shape.join('x')} but the training images ${train.shape.join('x')}; ` +
+      `both sets must have one image size${fix}`);
+  }
+  const stats = channelMeanStd(train);
+  const flat = stats.std.findIndex((s) => !(s > 0));
+  if (flat >= 0) {
+    throw new DataError(dir, `${name} in ${dir}: channel ${flat} of the training images has the same value in every pixel of every image ` +
+      `(standard deviation 0), so there is nothing to learn from it and it cannot be normalised${fix}`);
+  }
+  return stats;
+}
+
+/**
  * Per-channel mean and standard deviation of the pixels scaled to [0, 1], from one pass
  * that counts byte values in a 256-bin histogram per channel (exact, and fast on 47 MB).
  */
@@ -206,15 +230,17 @@ export function channelMeanStd(set: ImageSet): { mean: number[]; std: number[] }
   const mean: number[] = [];
   const std: number[] = [];
   for (const hist of totals) {
-    let total = 0, sum = 0, sumSquares = 0;
+    let total = 0, sum = 0, sumSquares = 0, distinct = 0;
     for (let v = 0; v < 256; v++) {
       const x = v / 255;
+      if (hist[v] > 0) distinct++;
       total += hist[v];
       sum += hist[v] * x;
       sumSquares += hist[v] * x * x;
     }
     const m = total > 0 ? sum / total : 0;
-    const variance = total > 0 ? Math.max(0, sumSquares / total - m * m) : 0;
+    // One value only: exactly 0, not the rounding error of the sums.
+    const variance = distinct > 1 ? Math.max(0, sumSquares / total - m * m) : 0;
     mean.push(m);
     std.push(Math.sqrt(variance));
   }

@@ -2,6 +2,9 @@
 // class names, which data to read): a damaged or hand-edited value must fail at load time
 // with the file named, not later as a TypeError somewhere else.
 import type { DatasetInfo } from './training-checkpoint';
+import { describeValue } from '../layers/fields';
+import { settingProblem } from './setting-rules';
+import { checkFingerprint } from '../data/fingerprint';
 
 export function checkDatasetInfo(file: string, value: unknown): DatasetInfo {
   const bad = (what: string): never => {
@@ -24,9 +27,16 @@ export function checkDatasetInfo(file: string, value: unknown): DatasetInfo {
   if ((v.mean as unknown[]).length !== (v.std as unknown[]).length) bad('has "mean" and "std" of different lengths');
   if (!Array.isArray(v.classNames) || !v.classNames.every((c) => typeof c === 'string')) bad('has no "classNames" list of strings');
   if (v.dir !== undefined && typeof v.dir !== 'string') bad('has a "dir" that is not a string');
-  if (v.labels !== undefined && (!Array.isArray(v.labels) || !v.labels.every((l) => Number.isInteger(l) && l >= 0))) {
-    bad('has a "labels" list that is not of non-negative integers');
+  // The same rules as --labels and --permute-pixels.
+  if (v.labels !== undefined) {
+    const ok = Array.isArray(v.labels) && v.labels.length > 0 && v.labels.every((l) => Number.isInteger(l) && l >= 0 && l <= 255)
+      && new Set(v.labels).size === v.labels.length;
+    if (!ok) bad(`has a "labels" list ${describeValue(v.labels)} that is not of distinct labels from 0 to 255`);
   }
-  if (v.permutePixels !== undefined && !Number.isInteger(v.permutePixels)) bad('has a "permutePixels" seed that is not an integer');
+  if (v.permutePixels !== undefined) {
+    const problem = settingProblem(v.permutePixels, 'nonNegativeInt');
+    if (problem) bad(`has a "permutePixels" seed ${describeValue(v.permutePixels)}: ${problem.replace(/\.$/, "")}`);
+  }
+  if (v.fingerprint !== undefined) checkFingerprint(v.fingerprint, bad);
   return v as unknown as DatasetInfo;
 }

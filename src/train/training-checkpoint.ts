@@ -3,11 +3,13 @@
 // (the model spec, the dataset's normalisation, where training stood). Loading rebuilds
 // the plan from the stored spec and checks every tensor against it.
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../model/checkpoint';
-import { planModel } from '../model/plan';
+import { modelFromJson, planModel } from '../model/plan';
 import type { ModelSpec, Plan } from '../model/types';
 import type { RngState } from './rng';
+import type { DataFingerprint } from '../data/fingerprint';
 import type { PlateauState, ScheduleName } from './schedule';
 import { checkDatasetInfo } from './dataset-info-check';
+import { checkTrainingPosition, checkTrainSettings } from './checkpoint-metadata';
 
 export const MOMENTUM_PREFIX = 'optimizer.momentum.';
 /** PyTorch's BatchNorm counter (an int64 scalar): training steps seen, so state_dicts match. */
@@ -24,6 +26,8 @@ export interface DatasetInfo {
   labels?: number[];
   /** --permute-pixels: the seed of the pixel permutation applied to every image (src/data/permute.ts). */
   permutePixels?: number;
+  /** The training images the run used (before any --val split), so --resume can tell changed data. */
+  fingerprint?: DataFingerprint;
 }
 
 export interface TrainSettings {
@@ -129,9 +133,12 @@ function parseJsonField<T>(file: string, metadata: Record<string, string>, key: 
 
 export function loadCheckpoint(file: string): LoadedCheckpoint {
   const { tensors, metadata } = readSafetensors(file);
-  const model = parseJsonField<ModelSpec>(file, metadata, 'model', true)!;
+  // The stored model goes through the same checks and limits as a model file.
+  const storedModel = parseJsonField<unknown>(file, metadata, 'model', true);
+  let model: ModelSpec;
   let plan: Plan;
   try {
+    model = modelFromJson(storedModel, 'model');
     plan = planModel(model);
   } catch (e) {
     throw new Error(`${file}: the model stored in the checkpoint is invalid: ${(e as Error).message}`);
@@ -169,6 +176,11 @@ export function loadCheckpoint(file: string): LoadedCheckpoint {
     if (!expected.has(name)) throw new Error(`${file}: tensor "${name}" does not belong to model ${model.name}.`);
   }
   const dataset = checkDatasetInfo(file, parseJsonField<unknown>(file, metadata, 'dataset', true));
+  const storedSettings = parseJsonField<unknown>(file, metadata, 'training', false);
+  const settings = storedSettings === null ? null : checkTrainSettings(file, storedSettings);
+  const storedPosition = parseJsonField<unknown>(file, metadata, 'position', false);
+  if (storedPosition !== null && settings === null) throw new Error(`${file}: the checkpoint has a training position but no training settings; the file is damaged.`);
+  const position = storedPosition === null ? null : checkTrainingPosition(file, storedPosition, settings!);
   return {
     file,
     model,
@@ -176,8 +188,8 @@ export function loadCheckpoint(file: string): LoadedCheckpoint {
     params,
     velocity,
     dataset,
-    settings: parseJsonField<TrainSettings>(file, metadata, 'training', false),
-    position: parseJsonField<TrainingPosition>(file, metadata, 'position', false),
+    settings,
+    position,
     metadata,
   };
 }

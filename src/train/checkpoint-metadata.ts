@@ -1,0 +1,93 @@
+// A checkpoint's "training" and "position" metadata are input like any option: a file edited
+// by hand (its checksum recomputed) or written by a buggy tool must not train with a learning
+// rate of -1 or start at epoch 10^12. Each setting is checked with the rule the command line
+// uses for the same option (src/train/setting-rules.ts); the position must be one a run can
+// reach. Errors name the file, the field and the value.
+import { formatAugment, parseAugment } from '../data/augment';
+import { SWAP_ACTIVATIONS } from '../model/activation-swap';
+import { SCHEDULES } from './schedule';
+import { settingProblem, type SettingRuleName } from './setting-rules';
+import type { TrainSettings, TrainingPosition } from './training-checkpoint';
+
+type Fields = Record<string, unknown>;
+
+class MetadataChecker {
+  constructor(private readonly file: string, private readonly key: string, readonly fields: Fields) {}
+
+  fail(field: string, why: string): never {
+    const value = JSON.stringify(this.fields[field]) ?? 'nothing';
+    const shown = value.length > 40 ? `${value.slice(0, 37)}...` : value;
+    throw new Error(`${this.file}: the checkpoint's "${this.key}" metadata has "${field}": ${shown}, which is not valid: ${why} ` +
+      'The file was edited or damaged; resume from another checkpoint or start a new run.');
+  }
+
+  rule(field: string, rule: SettingRuleName): void {
+    const problem = settingProblem(this.fields[field], rule);
+    if (problem) this.fail(field, problem);
+  }
+
+  optional(field: string, check: (value: unknown) => boolean, wanted: string): void {
+    const value = this.fields[field];
+    if (value !== undefined && !check(value)) this.fail(field, `it must be ${wanted}.`);
+  }
+
+  required(field: string, check: (value: unknown) => boolean, wanted: string): void {
+    if (this.fields[field] === undefined) this.fail(field, `it is missing; it must be ${wanted}.`);
+    this.optional(field, check, wanted);
+  }
+}
+
+const isObject = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+const isFiniteNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+
+function checker(file: string, key: string, value: unknown): MetadataChecker {
+  if (!isObject(value)) throw new Error(`${file}: the checkpoint's "${key}" metadata is not an object; the file is damaged.`);
+  return new MetadataChecker(file, key, value);
+}
+
+/** The stored training settings, checked field by field with the command line's rules. */
+export function checkTrainSettings(file: string, value: unknown): TrainSettings {
+  const c = checker(file, 'training', value);
+  c.rule('epochs', 'positiveInt');
+  c.rule('batchSize', 'batchSize');
+  c.rule('lr', 'learningRate');
+  c.rule('momentum', 'momentum');
+  c.rule('weightDecay', 'weightDecay');
+  c.required('schedule', (v) => (SCHEDULES as unknown[]).includes(v), `one of ${SCHEDULES.join(', ')}`);
+  c.rule('stepEvery', 'positiveInt');
+  c.rule('warmupEpochs', 'nonNegativeNumber');
+  c.rule('seed', 'nonNegativeInt');
+  if (c.fields.limit !== null) c.rule('limit', 'positiveInt');
+  c.rule('val', 'nonNegativeInt');
+  c.rule('patience', 'positiveInt');
+  c.required('augment', (v) => typeof v === 'string' && isCanonicalAugment(v), 'an augmentation as --augment takes it (e.g. "none" or "shift=2")');
+  c.optional('from', (v) => typeof v === 'string', 'a file name');
+  c.optional('reinitHead', (v) => typeof v === 'boolean', 'true or false');
+  c.optional('freeze', (v) => Array.isArray(v) && v.every((n) => typeof n === 'string'), 'a list of layer names');
+  c.optional('activation', (v) => (SWAP_ACTIVATIONS as readonly unknown[]).includes(v), `one of ${SWAP_ACTIVATIONS.join(', ')}`);
+  return c.fields as unknown as TrainSettings;
+}
+
+function isCanonicalAugment(text: string): boolean {
+  try {
+    return formatAugment(parseAugment(text)) === text;
+  } catch {
+    return false;
+  }
+}
+
+/** Where training stood: a position a run of `settings` can reach (no later than its last epoch). */
+export function checkTrainingPosition(file: string, value: unknown, settings: TrainSettings): TrainingPosition {
+  const c = checker(file, 'position', value);
+  c.required('epoch', (v) => isCount(v) && (v as number) <= settings.epochs, `a whole number from 0 to the run's ${settings.epochs} epochs`);
+  c.required('stepInEpoch', isCount, 'a whole number, 0 or more');
+  c.required('globalStep', isCount, 'a whole number, 0 or more');
+  c.required('epochRngState', (v) => Array.isArray(v) && v.length === 4 && v.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff),
+    'four unsigned 32-bit integers');
+  c.required('partial', (v) => isObject(v) && isCount(v.seen) && isCount(v.correct) && (v.correct as number) <= (v.seen as number)
+    && isFiniteNumber(v.lossSum) && (v.lossSum as number) >= 0, '{lossSum, correct, seen} with 0 <= correct <= seen and a finite lossSum of at least 0');
+  c.optional('plateau', (v) => isObject(v) && isFiniteNumber(v.lr) && (v.lr as number) > 0 && isCount(v.badEpochs)
+    && (v.best === null || isFiniteNumber(v.best)), '{lr, best, badEpochs} with a positive lr');
+  return c.fields as unknown as TrainingPosition;
+}
