@@ -13,12 +13,13 @@
 // (scripts/gemm-bench.js). Nothing here is a test: it only measures and prints.
 //
 //   node scripts/bench.js [--models lenet5,vgg-small] [--runs 3] [--steps 50] [--batch-size 64]
-//                         [--no-torch] [--no-gemm] [--json [FILE]]
+//                         [--no-torch] [--no-gemm] [--json [FILE|-]]
 //   node scripts/bench.js --markdown FILE     (the results table of a --json FILE, as Markdown)
 //
-// --json alone writes all results as one JSON object to stdout (the table goes to stderr);
-// --json FILE writes it to FILE. PyTorch is run with TORCH_PYTHON (default /usr/bin/python3).
-// See docs/benchmarks.md.
+// --json writes all results as one JSON object to FILE, by default
+// docs/bench/bench-YYYY-MM-DD-HHMM.json (UTC), where the documents keep the runs they cite;
+// --json - writes it to stdout (the table then goes to stderr). PyTorch is run with
+// TORCH_PYTHON (default /usr/bin/python3). See docs/performance.md.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -38,8 +39,14 @@ const INSTALL_HINT =
   'install it for /usr/bin/python3 with `sudo apt-get install -y python3-torch` (Debian/Ubuntu), or ' +
   '`/usr/bin/python3 -m pip install torch --index-url https://download.pytorch.org/whl/cpu`, or point TORCH_PYTHON at a python with torch';
 
-const USAGE = 'usage: node scripts/bench.js [--models a,b] [--runs N] [--steps N] [--batch-size N] [--no-torch] [--no-gemm] [--json [FILE]]\n' +
+const USAGE = 'usage: node scripts/bench.js [--models a,b] [--runs N] [--steps N] [--batch-size N] [--no-torch] [--no-gemm] [--json [FILE|-]]\n' +
   '       node scripts/bench.js --markdown FILE';
+
+/** Where --json without a file name writes: docs/bench/, named by the UTC date and time. */
+function defaultJsonFile() {
+  const stamp = new Date().toISOString().slice(0, 16).replace('T', '-').replace(':', '');
+  return path.join(ROOT, 'docs', 'bench', `bench-${stamp}.json`);
+}
 
 function parseArgs(argv) {
   const opts = { models: null, runs: 3, steps: 50, batch: 64, torch: true, gemm: true, json: false, jsonFile: null, markdown: null };
@@ -49,7 +56,9 @@ function parseArgs(argv) {
     if (key === '--no-torch') { opts.torch = false; continue; }
     if (key === '--json') {
       opts.json = true;
-      if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) opts.jsonFile = argv[++i];
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('--')) i++;
+      opts.jsonFile = next === '-' ? null : next !== undefined && !next.startsWith('--') ? next : defaultJsonFile();
       continue;
     }
     if (key === '--help' || key === '-h') { console.log(USAGE); process.exit(0); }
@@ -253,7 +262,7 @@ function targetCell(e) {
   return targets.length ? targets.map((t) => `${t.target}${t.unit}: ${t.met ? 'met' : 'missed'}`).join('; ') : '-';
 }
 
-/** The results table of a --json file as Markdown (for docs/benchmarks.md and the README). */
+/** The results table of a --json file as Markdown (for docs/performance.md and the README). */
 function markdownTable(result) {
   const n = (x) => (x === undefined || x === null ? '-' : fmt(x));
   const g = (b) => (b ? `${b.gflops.toFixed(1)} (${b.peakPercent === null ? '?' : b.peakPercent.toFixed(0)}%, ${b.threads}t)` : '-');
@@ -395,7 +404,11 @@ function main() {
 
   if (opts.json) {
     const text = JSON.stringify(result, null, 2) + '\n';
-    if (opts.jsonFile) { fs.writeFileSync(opts.jsonFile, text); say(`results written to ${opts.jsonFile}`); }
+    if (opts.jsonFile) {
+      fs.mkdirSync(path.dirname(opts.jsonFile), { recursive: true });
+      fs.writeFileSync(opts.jsonFile, text);
+      say(`results written to ${opts.jsonFile}`);
+    }
     else process.stdout.write(text);
   }
 

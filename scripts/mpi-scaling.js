@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The scaling table of README "Distributed training": training images/s of one process and of
+// The scaling table of docs/distributed.md: training images/s of one process and of
 // 2 ranks under mpirun on this machine, the rows run in turn within each pass (the machine is
 // noisy, so rows are alternated, never timed in blocks), median and range over the passes.
 //   node scripts/mpi-scaling.js [--passes 3] [--models lenet5,resnet20]

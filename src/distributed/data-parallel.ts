@@ -32,7 +32,7 @@ import { loadMpiAddon, type MpiAddon, type MpiSessionInfo } from './mpi-addon';
 import { largestShard, shardOf, type Shard } from './shard';
 import { parseRankFault, triggerFault, type RankFault } from './fault-injection';
 
-/** --gradient-buckets default, in MB of float32 gradients per bucket (see README, Distributed training). */
+/** --gradient-buckets default, in MB of float32 gradients per bucket (see docs/distributed.md). */
 export const DEFAULT_GRADIENT_BUCKET_MB = 0.25;
 
 /** Gradients per bucket for --gradient-buckets MB (0: no buckets, one allreduce after the step). */
