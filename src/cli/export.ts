@@ -6,7 +6,7 @@ import { RunError } from './errors';
 import { loadCheckpoint } from '../train/training-checkpoint';
 import { buildOnnxModel, encodeOnnxModel, INPUT_NAME, ONNX_OPSET, OUTPUT_NAME } from '../export/onnx-model';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require('../../../package.json') as { version: string };
 
 interface ExportCliOptions {

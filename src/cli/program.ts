@@ -13,7 +13,7 @@ import { registerExport } from './export';
 import { registerPredict } from './predict';
 import { RunError, UsageError } from './errors';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require('../../../package.json') as { version: string };
 
 export function buildProgram(): Command {
