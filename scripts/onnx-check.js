@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Checks an exported ONNX model against the checkpoint it came from, without Python: the
 // first N test images of the checkpoint's dataset, normalised as in training, go through
-// cnn's own network and through onnxruntime-node (a devDependency); prints the largest
+// cnn's own network and through onnxruntime-node (`npm run setup:onnx` installs it); prints the largest
 // absolute difference between the two sets of probabilities and how often their top
 // classes agree. Nothing here is a test: it only measures and prints.
 //
@@ -10,11 +10,21 @@
 const fs = require('fs');
 const path = require('path');
 const dist = path.join(__dirname, '..', 'dist', 'src');
-const ort = require('onnxruntime-node');
+const ort = requireOnnxRuntime();
 const { loadCheckpoint } = require(path.join(dist, 'train', 'training-checkpoint'));
 const { loadDataset, limitSet } = require(path.join(dist, 'data', 'dataset'));
 const { Batcher } = require(path.join(dist, 'data', 'batcher'));
 const { createRuntime } = require(path.join(dist, 'train', 'runtime'));
+
+function requireOnnxRuntime() {
+  try {
+    return require('onnxruntime-node');
+  } catch (e) {
+    if (e.code !== 'MODULE_NOT_FOUND') throw e;
+    console.error('onnx-check: onnxruntime-node is not installed; run npm run setup:onnx first');
+    process.exit(2);
+  }
+}
 
 function option(name, fallback) {
   const i = process.argv.indexOf(name);

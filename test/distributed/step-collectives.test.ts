@@ -4,7 +4,7 @@
 // process are the process's own); setGradientExchange sums gradient buckets during the
 // backward pass, which over one process gives scale * the gradients, bitwise; null turns
 // either off, and anything that is not the MPI addon's handle is refused. The 2-rank
-// behaviour is in mpi-train.test.ts. Skipped when cnn_mpi.node is not built.
+// behaviour is in mpi-train.slow.test.ts. Skipped when cnn_mpi.node is not built.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';

@@ -1,4 +1,4 @@
-// The fuzz loop for one reader, run in a child process by readers.test.ts so that a crash,
+// The fuzz loop for one reader, run in a child process by readers.slow.test.ts so that a crash,
 // an out-of-memory abort or a hang fails the test instead of killing the test runner:
 //   node fuzz-runner.js <idx|cifar|checkpoint> <seconds> <seed> <corpus dir> <work dir>
 // First replays every file in <corpus dir>/<reader>/, then makes cases from the seed until
@@ -15,7 +15,7 @@ import { installAllocationMeter, resetAllocations, allocations } from './allocat
 
 installAllocationMeter(); // before the readers are loaded (see allocation-meter.ts)
 
-/* eslint-disable @typescript-eslint/no-var-requires */
+/* eslint-disable @typescript-eslint/no-require-imports */
 import type { FuzzTarget } from './target';
 const { Rng } = require('../../src/train/rng') as typeof import('../../src/train/rng');
 const targets: Record<string, FuzzTarget> = {

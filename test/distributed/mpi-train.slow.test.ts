@@ -4,7 +4,7 @@
 // shares of the test set add up to one process's evaluation); a network with
 // batch norm does too, because batch norm is synchronized across the ranks (and measurably
 // does not with --no-sync-batch-norm). Skipped, with the reason, when mpirun or the MPI addon
-// is absent. Failures: mpi-faults.test.ts.
+// is absent. Failures: mpi-faults.slow.test.ts.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';

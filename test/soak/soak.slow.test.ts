@@ -3,7 +3,7 @@
 // layers; 6 steps per epoch, a test evaluation and an atomic checkpoint write per epoch), and
 // the child's resident memory (VmRSS from /proc) is sampled at every epoch line. After warm-up
 // it must stay flat: a leak of one input batch (16 x 1x28x28 floats, 50 KB) per step adds
-// about 50 MB between epoch 20 and epoch 200 (measured with such a leak injected: README).
+// about 50 MB between epoch 20 and epoch 200 (measured with such a leak injected: docs/testing.md).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -14,7 +14,7 @@ import { writeTinyDataset, writeTinyModel } from '../cli/tiny-dataset';
 
 const EPOCHS = 200;
 const WARM_UP_EPOCH = 20;
-/** Allowed RSS growth from warm-up to the end: without a leak 0.5 to 5 MB was measured (README). */
+/** Allowed RSS growth from warm-up to the end: without a leak 0.5 to 5 MB was measured (docs/testing.md). */
 const MAX_GROWTH_BYTES = 10 * 1024 * 1024;
 
 function residentBytes(pid: number): number | null {
