@@ -134,13 +134,10 @@ function probeTorch() {
   }
 }
 
-/** The addon, for fmaPeak and gemmPath; null if it does not load (then no % of peak). */
+/** The test addon (cnn_test.node), for fmaPeak and gemmPath; null if it does not load (then no % of peak). */
 function loadAddon() {
-  const file = process.env.CNN_ADDON ? path.resolve(process.env.CNN_ADDON) : path.join(ROOT, 'build', 'Release', 'cnn.node');
-  // As src/native.ts does: idle OpenMP threads spin briefly between calls, then sleep.
-  if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) process.env.GOMP_SPINCOUNT = '20000';
   try {
-    return require(file);
+    return require(path.join(ROOT, 'dist', 'test', 'test-addon.js')).loadTestAddon();
   } catch (e) {
     return null;
   }
@@ -319,7 +316,7 @@ function main() {
     commands: {
       cnn: `node bin/cnn ${cnnArgs('MODEL', 'T', opts).join(' ')}`,
       torch: torch ? `OPENBLAS_NUM_THREADS=1 ${PYTHON} scripts/${path.basename(TORCH_BENCH)} ${torchArgs('MODEL', 'T', opts).slice(1).join(' ')}` : null,
-      fmaPeak: 'require(build/Release/cnn.node).fmaPeak(T, 0.5)',
+      fmaPeak: 'require(build/Release/cnn_test.node).fmaPeak(T, 0.5)',
     },
     fmaPeak: {},
     fmaPeakSamples: [],
@@ -342,7 +339,7 @@ function main() {
   say(`cnn: GEMM path ${result.machine.gemmPath ?? '?'}; PyTorch: ${torch ? `${torch.version} (mkldnn ${torch.mkldnn ? 'on' : 'off'}, ${PYTHON})` : 'not run'}`);
   say(`commands: ${result.commands.cnn}`);
   if (torch) say(`          ${result.commands.torch} [--channels-last] [--bf16]   (2 threads: also with OMP_WAIT_POLICY=passive)`);
-  if (!native) say('FMA peak: the addon did not load (build it with `npm run build:native`); no % of peak');
+  if (!native) say('FMA peak: the test addon did not load (build it with `npm run build:native` and `npm run build:ts`); no % of peak');
   say('');
 
   for (const model of models) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Convolution benchmark: GFLOP/s of the addon's conv2d forward, backward-data and
-// backward-weights at the model zoo's layer shapes (per-op exports, batch 64 by default).
-// With several addons (--addons a.node,b.node) the runs alternate between them in one
+// backward-weights at the model zoo's layer shapes (the test addon's per-op functions, batch 64
+// by default). With several test addons (--addons a/cnn_test.node,b/cnn_test.node) the runs alternate between them in one
 // process, so a noisy shared machine affects each alike; each figure is the median of the
 // timed runs (or, with --stat best, of the fastest: steadier when other processes share the
 // cores), and the last column is the ratio of the last addon to the first.
@@ -10,11 +10,14 @@
 //                              [--runs 5] [--ops fwd,bwd-data,bwd-weights] [--filter vgg]
 //                              [--stat median|best] [--conv-paths gemm,direct]
 // --conv-paths alternates the convolution paths of each addon (setConvPath) as further columns.
-// The addon is CNN_ADDON if set, else build/Release/cnn.node. Nothing here is a test.
+// The addon is the test addon, found as test/test-addon.ts finds it (CNN_TEST_ADDON if set,
+// else cnn_test.node beside cnn.node; build the TypeScript first). Nothing here is a test.
 'use strict';
 const path = require('node:path');
-// As the CLI does (src/native.ts): idle OpenMP threads spin briefly, then sleep.
-if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) process.env.GOMP_SPINCOUNT = '20000';
+const { limitOpenMpSpinning } = require('../dist/src/native.js');
+const { testAddonPath } = require('../dist/test/test-addon.js');
+// As the CLI does: idle OpenMP threads spin briefly, then sleep.
+limitOpenMpSpinning();
 
 function parseArgs(argv) {
   const opts = { addons: null, threads: [1, 2], batch: 64, runs: 5, ops: ['fwd', 'bwd-data', 'bwd-weights'], filter: null, stat: 'median', convPaths: null };
@@ -31,10 +34,7 @@ function parseArgs(argv) {
     else if (key === '--conv-paths') opts.convPaths = value.split(',');
     else throw new Error(`unknown option ${key}`);
   }
-  if (!opts.addons) {
-    opts.addons = [process.env.CNN_ADDON ? path.resolve(process.env.CNN_ADDON)
-      : path.join(__dirname, '..', 'build', 'Release', 'cnn.node')];
-  }
+  if (!opts.addons) opts.addons = [testAddonPath()];
   return opts;
 }
 

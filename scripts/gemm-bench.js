@@ -5,7 +5,8 @@
 //
 //   node scripts/gemm-bench.js [--paths avx512,avx2,portable] [--threads 1,2]
 //                              [--sizes square,conv] [--runs 7] [--peak-seconds 0.5] [--no-openblas]
-// The addon is CNN_ADDON if set, else build/Release/cnn.node. Where OpenBLAS is installed it
+// The addon is the test addon (cnn_test.node, found as test/test-addon.ts finds it: CNN_TEST_ADDON
+// if set, else beside cnn.node; build the TypeScript first). Where OpenBLAS is installed it
 // is timed on every shape right after the addon (scripts/openblas-gemm.js), with the ratio of
 // the addon's first path to it.
 'use strict';
@@ -75,10 +76,7 @@ function timeGemm(native, [, ta, tb, m, n, k], runs) {
 
 function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const file = process.env.CNN_ADDON ? path.resolve(process.env.CNN_ADDON) : path.join(__dirname, '..', 'build', 'Release', 'cnn.node');
-  // As src/native.ts does: idle OpenMP threads spin briefly between calls, then sleep.
-  if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) process.env.GOMP_SPINCOUNT = '20000';
-  const native = require(file);
+  const native = require('../dist/test/test-addon.js').loadTestAddon();
   const shapes = [...(opts.sizes.includes('square') ? SQUARE : []), ...(opts.sizes.includes('conv') ? CONV : [])];
   const paths = opts.paths.filter((p) => native.setGemmPath(p));
   const peaks = {};

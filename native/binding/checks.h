@@ -5,7 +5,6 @@
 #include <napi.h>
 #include <cmath>
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 
 namespace cnnbind {
@@ -65,18 +64,6 @@ inline int int_prop(Napi::Env env, const char* fn, Napi::Object o, const char* k
   return int_value(env, fn, o.Get(key), key, lo, hi);
 }
 
-inline float finite_arg(const Napi::CallbackInfo& info, const char* fn, size_t i, const char* name) {
-  if (!info[i].IsNumber()) throw_type(info.Env(), fn, std::string(name) + " must be a number");
-  double d = info[i].As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d)) throw_range(info.Env(), fn, std::string(name) + " must be finite");
-  return (float)d;
-}
-
-inline bool bool_arg(const Napi::CallbackInfo& info, const char* fn, size_t i, const char* name) {
-  if (!info[i].IsBoolean()) throw_type(info.Env(), fn, std::string(name) + " must be a boolean");
-  return info[i].As<Napi::Boolean>().Value();
-}
-
 inline Napi::Object object_arg(const Napi::CallbackInfo& info, const char* fn, size_t i, const char* name) {
   if (!info[i].IsObject() || info[i].IsTypedArray() || info[i].IsArray())
     throw_type(info.Env(), fn, std::string(name) + " must be an object");
@@ -96,62 +83,6 @@ inline void require_disjoint(Napi::Env env, const char* fn, const char* out_name
     throw_range(env, fn, std::string(out_name) + " must not share memory with " + in_name);
 }
 
-// ---- Added for the per-op exports (ops.cpp) ----
-
-// Largest element count of any tensor the kernels index: they use int sizes (as the GEMM
-// does) and int32 argmax indices.
-constexpr int64_t kMaxElements = INT32_MAX;
-
-// The product of dims, or a RangeError naming `what` (e.g. "x = n*c*h*w") when it exceeds
-// kMaxElements. Dims are already range-checked, so each step fits in 64 bits.
-inline size_t element_count(Napi::Env env, const char* fn, const std::string& what, std::initializer_list<int64_t> dims) {
-  int64_t n = 1;
-  for (int64_t d : dims) {
-    n *= d;
-    if (n > kMaxElements)
-      throw_range(env, fn, what + " would have more than " + std::to_string(kMaxElements) + " elements");
-  }
-  return (size_t)n;
-}
-
-// Like f32_arg, but a wrong length names the arithmetic that gave the expected one
-// ("x has 10 elements, expected n*c*h*w = 12").
-inline float* f32_sized_arg(const Napi::CallbackInfo& info, const char* fn, size_t i, const char* name,
-                            size_t expected, const char* formula, bool allow_null = false) {
-  Napi::Value v = info[i];
-  if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array &&
-      v.As<Napi::TypedArray>().ElementLength() != expected)
-    throw_range(info.Env(), fn, std::string(name) + " has " + std::to_string(v.As<Napi::TypedArray>().ElementLength()) +
-                                    " elements, expected " + formula + " = " + std::to_string(expected));
-  return f32_arg(info, fn, i, name, expected, allow_null);
-}
-
-// A Float32Array of any non-zero length (element-wise ops take their count from it).
-inline Napi::Float32Array f32_any_arg(const Napi::CallbackInfo& info, const char* fn, size_t i, const char* name) {
-  Napi::Value v = info[i];
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    throw_type(info.Env(), fn, std::string(name) + " must be a Float32Array");
-  Napi::Float32Array a = v.As<Napi::Float32Array>();
-  if (a.ElementLength() == 0) throw_range(info.Env(), fn, std::string(name) + " must not be empty");
-  if (a.ElementLength() > (size_t)kMaxElements)
-    throw_range(info.Env(), fn, std::string(name) + " has more than " + std::to_string(kMaxElements) + " elements");
-  return a;
-}
-
-inline std::string string_arg(const Napi::CallbackInfo& info, const char* fn, size_t i, const char* name) {
-  if (!info[i].IsString()) throw_type(info.Env(), fn, std::string(name) + " must be a string");
-  return info[i].As<Napi::String>().Utf8Value();
-}
-
-// require_disjoint for an Int32Array against a float buffer: both have 4-byte elements,
-// so the byte ranges compare the same way.
-inline void require_disjoint_i32(Napi::Env env, const char* fn, const char* a_name, const int32_t* a, size_t a_n,
-                                 const char* b_name, const float* b, size_t b_n) {
-  require_disjoint(env, fn, a_name, reinterpret_cast<const float*>(a), a_n, b_name, b, b_n);
-}
-
-// ---- Added for the normalisation and dropout exports (ops_norm.cpp) and the step seed ----
-
 // An unsigned 32-bit integer (a JS number with no fractional part in [0, 2^32 - 1]).
 inline uint32_t uint32_value(Napi::Env env, const char* fn, Napi::Value v, const std::string& name) {
   if (!v.IsNumber()) throw_type(env, fn, name + " must be a number");
@@ -159,27 +90,6 @@ inline uint32_t uint32_value(Napi::Env env, const char* fn, Napi::Value v, const
   if (!std::isfinite(d) || d != std::floor(d) || d < 0 || d > 4294967295.0)
     throw_range(env, fn, name + " must be an integer in [0, 4294967295], got " + std::to_string(d));
   return (uint32_t)d;
-}
-
-// A Uint8Array argument with exactly `expected` elements.
-inline uint8_t* u8_arg(const Napi::CallbackInfo& info, const char* fn, size_t i, const char* name, size_t expected) {
-  Napi::Value v = info[i];
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
-    throw_type(info.Env(), fn, std::string(name) + " must be a Uint8Array");
-  Napi::Uint8Array a = v.As<Napi::Uint8Array>();
-  if (a.ElementLength() != expected)
-    throw_range(info.Env(), fn, std::string(name) + " has " + std::to_string(a.ElementLength()) +
-                                    " elements, expected " + std::to_string(expected));
-  return a.Data();
-}
-
-// require_disjoint for buffers of any element type, by byte ranges.
-inline void require_disjoint_bytes(Napi::Env env, const char* fn, const char* a_name, const void* a, size_t a_bytes,
-                                   const char* b_name, const void* b, size_t b_bytes) {
-  if (!a || !b || a_bytes == 0 || b_bytes == 0) return;
-  auto a0 = reinterpret_cast<uintptr_t>(a), b0 = reinterpret_cast<uintptr_t>(b);
-  if (a0 < b0 + b_bytes && b0 < a0 + a_bytes)
-    throw_range(env, fn, std::string(a_name) + " must not share memory with " + b_name);
 }
 
 }  // namespace cnnbind

@@ -4,13 +4,13 @@
 // parallel path) under 1 and 2 threads.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { loadNative, ActivationKind } from '../../src/native';
+import { loadTestAddon, ActivationKind } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import {
   activationRef, activationScalar, add, assertClose, configurations, describeConfig, filled, forEachConfig, randomF32,
 } from './reference';
 
-const native = loadNative();
+const native = loadTestAddon();
 const configs = configurations(native);
 const kinds: ActivationKind[] = ['relu', 'tanh', 'sigmoid', 'scaled-tanh'];
 const STEP = 1e-4;

@@ -4,11 +4,11 @@
 // which must agree bit for bit (element-wise op).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { loadNative } from '../../src/native';
+import { loadTestAddon } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import { adamwRef, type AdamWState, assertClose, configurations, forEachConfig, randomF32 } from './reference';
 
-const native = loadNative();
+const native = loadTestAddon();
 
 const settings = [
   { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 },

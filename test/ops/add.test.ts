@@ -3,11 +3,11 @@
 // the parallel path.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { loadNative } from '../../src/native';
+import { loadTestAddon } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import { add, assertClose, configurations, describeConfig, filled, forEachConfig, randomF32 } from './reference';
 
-const native = loadNative();
+const native = loadTestAddon();
 const configs = configurations(native);
 
 for (const count of [1, 17, 100_000]) {

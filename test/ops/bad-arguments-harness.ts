@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { loadNative } from '../../src/native';
+import { loadTestAddon } from '../test-addon';
 
 export interface BadCall {
   label: string;
@@ -28,7 +28,7 @@ export interface BadArgumentSuite {
 }
 
 function runChild(suite: BadArgumentSuite, name: string): void {
-  const native = loadNative() as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const native = loadTestAddon() as unknown as Record<string, (...args: unknown[]) => unknown>;
   const outcomes: Outcome[] = [];
   for (const c of suite.casesFor(name)) {
     try {
@@ -50,7 +50,7 @@ export function badArgumentSuite(suite: BadArgumentSuite): void {
     runChild(suite, childOp);
     return;
   }
-  const native = loadNative() as unknown as Record<string, unknown>;
+  const native = loadTestAddon() as unknown as Record<string, unknown>;
   for (const name of suite.ops) {
     test(`${name} rejects bad arguments with TypeError/RangeError and does not crash`, () => {
       assert.equal(typeof native[name], 'function', `${name} is exported`);

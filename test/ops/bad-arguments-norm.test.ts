@@ -129,7 +129,7 @@ export function casesFor(name: string): Case[] {
         cases.push({ label: `${p.name} is a Float32Array`, args: withArg(op, i, new Float32Array(p.length!)), error: 'TypeError', message: where(`${p.name} must be a Uint8Array`) });
         cases.push({ label: `${p.name} is an Int8Array`, args: withArg(op, i, new Int8Array(p.length!)), error: 'TypeError', message: where(`${p.name} must be a Uint8Array`) });
         cases.push({ label: `${p.name} has ${p.length! + 1} elements`, args: withArg(op, i, new Uint8Array(p.length! + 1)), error: 'RangeError',
-                     message: where(`${p.name} has ${p.length! + 1} elements, expected ${p.length}`) });
+                     message: where(`${p.name} has ${p.length! + 1} elements, expected [a-zA-Z*.]+ = ${p.length}$`) });
         break;
     }
   });

@@ -5,12 +5,12 @@
 // and 2 must agree bitwise (each channel's sums belong to one thread).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { loadNative } from '../../src/native';
+import { loadTestAddon } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import { add, assertClose, configurations, describeConfig, dot, filled, finiteDifference, forEachConfig, randomF32 } from './reference';
 import { batchNormEvalRef, batchNormTrainRef } from './reference-norm';
 
-const native = loadNative();
+const native = loadTestAddon();
 const configs = configurations(native);
 
 // n, c, s; small ones get finite differences; the last is large enough for the parallel path.

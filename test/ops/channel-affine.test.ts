@@ -3,14 +3,14 @@
 // threads 1 and 2, including a size large enough for the parallel path.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { loadNative } from '../../src/native';
+import { loadTestAddon } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import {
   add, assertClose, channelAffineRef, configurations, describeConfig, dot, filled, finiteDifference, forEachConfig,
   randomF32,
 } from './reference';
 
-const native = loadNative();
+const native = loadTestAddon();
 const configs = configurations(native);
 
 const cases: [number, number, number][] = [[1, 1, 1], [2, 3, 5], [3, 6, 25], [1, 4, 7], [16, 6, 1024]];  // n, c, s

@@ -9,7 +9,7 @@
 // bitwise reproducibility run to run for a given thread count.
 import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { loadNative, Conv2dShape } from '../../src/native';
+import { loadTestAddon, Conv2dShape } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import {
   add, assertClose, configurations, conv2dBackwardRef, conv2dRef, conv2dSizes, describeConfig, filled,
@@ -17,7 +17,7 @@ import {
 } from './reference';
 import { CONV_RESULT_NAMES, conv2dRepeatRuns } from './conv2d-repeat';
 
-const native = loadNative();
+const native = loadTestAddon();
 const configs = configurations(native, true);
 const CONV_PATHS = ['gemm', 'direct', 'implicit'];
 const initialConvPath = native.convPath();

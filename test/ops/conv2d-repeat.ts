@@ -2,13 +2,13 @@
 // twice under every configuration (GEMM path x thread count), assert each repeats bit for bit,
 // and return the first run's [y, dx, dw, db] per thread count for cross-count comparisons.
 import assert from 'node:assert/strict';
-import type { Conv2dShape, NativeAddon } from '../../src/native';
+import type { Conv2dShape, TestAddon } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import { configurations, conv2dSizes, forEachConfig, randomF32 } from './reference';
 
 export const CONV_RESULT_NAMES = ['y', 'dx', 'dw', 'db'];
 
-export function conv2dRepeatRuns(native: NativeAddon, s: Conv2dShape, seed: number): Record<number, Float32Array[]> {
+export function conv2dRepeatRuns(native: TestAddon, s: Conv2dShape, seed: number): Record<number, Float32Array[]> {
   const rng = new Rng(seed);
   const sz = conv2dSizes(s);
   const x = randomF32(rng, sz.x), w = randomF32(rng, sz.w), b = randomF32(rng, s.oc), r = randomF32(rng, sz.y);

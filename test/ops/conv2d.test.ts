@@ -7,7 +7,7 @@
 // GEMMs, split into uneven groups.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { loadNative, Conv2dShape } from '../../src/native';
+import { loadTestAddon, Conv2dShape } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import {
   add, assertClose, configurations, conv2dBackwardRef, conv2dRef, conv2dSizes, describeConfig, dot, filled,
@@ -15,7 +15,7 @@ import {
 } from './reference';
 import { CONV_RESULT_NAMES, conv2dRepeatRuns } from './conv2d-repeat';
 
-const native = loadNative();
+const native = loadTestAddon();
 const configs = configurations(native, true);
 
 function shape(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number,

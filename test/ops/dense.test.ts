@@ -2,13 +2,13 @@
 // central finite differences of L = sum(y * r), under threads 1 and 2 and every GEMM path.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { loadNative } from '../../src/native';
+import { loadTestAddon } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import {
   add, assertClose, configurations, denseBackwardRef, denseRef, describeConfig, dot, filled, finiteDifference, forEachConfig, randomF32,
 } from './reference';
 
-const native = loadNative();
+const native = loadTestAddon();
 const configs = configurations(native, true);
 
 const cases: [number, number, number][] = [  // n, in, out

@@ -5,12 +5,12 @@
 // differences of L = sum(y * r) for the fixed mask) and accumulates.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { loadNative } from '../../src/native';
+import { loadTestAddon } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import { add, assertClose, configurations, describeConfig, dot, filled, finiteDifference, forEachConfig, randomF32 } from './reference';
 import { dropoutMaskRef, dropoutRef, dropoutScale } from './reference-norm';
 
-const native = loadNative();
+const native = loadTestAddon();
 const configs = configurations(native);
 
 function run(p: number, seed: number, stream: number, x: Float32Array): { y: Float32Array; mask: Uint8Array } {

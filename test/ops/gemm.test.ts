@@ -3,9 +3,9 @@
 // multiples of the register or cache blocks, empty sizes, determinism and argument checks.
 import { describe, it, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { loadNative } from '../../src/native';
+import { loadTestAddon } from '../test-addon';
 
-const native = loadNative();
+const native = loadTestAddon();
 const PATHS = ['avx512', 'avx2', 'portable'];
 const initialPath = native.gemmPath();
 const initialThreads = native.getThreads();

@@ -5,12 +5,12 @@
 // parallel path.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { loadNative } from '../../src/native';
+import { loadTestAddon } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import { add, assertClose, configurations, describeConfig, dot, filled, finiteDifference, forEachConfig, randomF32 } from './reference';
 import { type LrnSettings, lrnRef } from './reference-norm';
 
-const native = loadNative();
+const native = loadTestAddon();
 const configs = configurations(native);
 
 const krizhevsky: LrnSettings = { size: 5, alpha: 1e-4, beta: 0.75, k: 2 };

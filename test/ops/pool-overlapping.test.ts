@@ -4,14 +4,14 @@
 // Forward against the float64 reference, backward against central finite differences.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { loadNative, type Pool2dShape } from '../../src/native';
+import { loadTestAddon, type Pool2dShape } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import {
   assertClose, avgPoolRef, configurations, describeConfig, distinctF32, dot, filled, finiteDifference, forEachConfig,
   maxPoolRef, poolSizes, randomF32,
 } from './reference';
 
-const native = loadNative();
+const native = loadTestAddon();
 const configs = configurations(native);
 
 const pool = (n: number, c: number, h: number, w: number, k: number, s: number, p: number): Pool2dShape =>

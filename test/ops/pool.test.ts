@@ -4,14 +4,14 @@
 // ties are tested separately (the first maximum wins).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { loadNative, Pool2dShape } from '../../src/native';
+import { loadTestAddon, Pool2dShape } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import {
   add, assertClose, avgPoolRef, configurations, describeConfig, distinctF32, dot, filled, finiteDifference,
   forEachConfig, maxPoolRef, poolSizes, randomF32,
 } from './reference';
 
-const native = loadNative();
+const native = loadTestAddon();
 const configs = configurations(native);
 
 function shape(n: number, c: number, h: number, w: number, kh: number, kw: number,

@@ -4,7 +4,7 @@
 // directly from the definitions as possible, so that a disagreement points at the kernel.
 import * as assert from 'node:assert/strict';
 import { Rng } from '../../src/train/rng';
-import type { Conv2dShape, Pool2dShape, ActivationKind, NativeOps } from '../../src/native';
+import type { Conv2dShape, Pool2dShape, ActivationKind, TestAddon } from '../test-addon';
 
 export type Vec = Float32Array | Float64Array;
 
@@ -89,7 +89,7 @@ export function assertClose(actual: Vec, expected: Vec, what: string, tol = 1e-4
 export interface RunConfig { threads: number; gemmPath: string }
 
 /** Threads 1 and 2, and with `allGemmPaths` every GEMM path this CPU runs. */
-export function configurations(native: NativeOps, allGemmPaths = false): RunConfig[] {
+export function configurations(native: TestAddon, allGemmPaths = false): RunConfig[] {
   const hasPaths = typeof native.setGemmPath === 'function' && typeof native.gemmPath === 'function';
   const current = hasPaths ? native.gemmPath() : 'default';
   let paths = [current];
@@ -103,7 +103,7 @@ export function configurations(native: NativeOps, allGemmPaths = false): RunConf
 }
 
 /** Runs body under each configuration, restoring the thread count and GEMM path after. */
-export function forEachConfig(native: NativeOps, configs: RunConfig[], body: (c: RunConfig) => void): void {
+export function forEachConfig(native: TestAddon, configs: RunConfig[], body: (c: RunConfig) => void): void {
   const hasThreads = typeof native.setThreads === 'function' && typeof native.getThreads === 'function';
   const hasPaths = typeof native.setGemmPath === 'function' && typeof native.gemmPath === 'function';
   const threadsBefore = hasThreads ? native.getThreads() : 0;

@@ -3,11 +3,11 @@
 // parallel path) under threads 1 and 2, which must agree bit for bit (element-wise op).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { loadNative } from '../../src/native';
+import { loadTestAddon } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import { assertClose, configurations, forEachConfig, randomF32, sgdRef } from './reference';
 
-const native = loadNative();
+const native = loadTestAddon();
 
 const settings: [number, number, number][] = [[0.1, 0, 0], [0.05, 0.9, 0], [0.01, 0.9, 5e-4], [0.2, 0.5, 0.1]];
 

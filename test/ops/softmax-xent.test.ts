@@ -3,11 +3,11 @@
 // stability (huge logits must give finite results) and argmax ties.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { loadNative } from '../../src/native';
+import { loadTestAddon } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import { assertClose, configurations, filled, finiteDifference, forEachConfig, randomF32, softmaxXentRef, weightedSmoothedXentRef } from './reference';
 
-const native = loadNative();
+const native = loadTestAddon();
 
 function randomLabels(rng: Rng, n: number, k: number): Int32Array {
   return Int32Array.from({ length: n }, () => rng.int(k));

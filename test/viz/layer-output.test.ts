@@ -1,11 +1,13 @@
 // network.layerOutput: a layer's activations of the last forward pass, checked against the
-// per-op kernels run on the same input (the first conv by conv2dForward, its ReLU by hand).
+// per-op kernels of the test addon run on the same input (the first conv by conv2dForward,
+// its ReLU by hand).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadNative } from '../../src/native';
+import { loadTestAddon } from '../test-addon';
 import { build, initParams, randomData, smallConvNet } from '../model/tiny-nets';
 
-test('layerOutput returns the first conv layer as NativeOps.conv2dForward computes it, and its ReLU', async () => {
+test('layerOutput returns the first conv layer as the test addon\'s conv2dForward computes it, and its ReLU', async () => {
   const addon = loadNative();
   const tiny = smallConvNet();
   const n = 3;
@@ -18,7 +20,7 @@ test('layerOutput returns the first conv layer as NativeOps.conv2dForward comput
   const [oc, oh, ow] = conv.outShape;
   const [c, h, w] = tiny.input;
   const expected = new Float32Array(n * oc * oh * ow);
-  addon.conv2dForward(
+  loadTestAddon().conv2dForward(
     { n, c, h, w, oc, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 }, x,
     params.slice(conv.weightOffset, conv.weightOffset + conv.weightSize),
     params.slice(conv.biasOffset, conv.biasOffset + conv.biasSize), expected);

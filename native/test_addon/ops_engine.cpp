@@ -1,0 +1,71 @@
+// The per-op exports of the GEMM engine and the settings the kernels run under: gemm, the
+// GEMM and convolution paths, the thread count, and fmaPeak (the machine's FMA ceiling, the
+// yardstick for GEMM speed). The settings are this addon's own: the product addon's networks
+// keep theirs.
+#include <napi.h>
+
+#include <vector>
+
+#include "kernels/conv2d_direct.h"
+#include "kernels/fma_peak.h"
+#include "kernels/gemm.h"
+#include "kernels/threads.h"
+#include "test_addon/op_args.h"
+
+namespace cnntest {
+
+namespace {
+
+// c = alpha * op(a) op(b) + beta * c, all densely packed: a is (m, k), or (k, m) when
+// transA; b is (k, n), or (n, k) when transB; c is (m, n).
+Napi::Value gemm(const Args& a) {
+  const bool ta = a.flag(0), tb = a.flag(1);
+  const int m = a.integer(2), n = a.integer(3), k = a.integer(4);
+  cnn::sgemm(ta, tb, m, n, k, a.number(5), a.f32(6), ta ? m : k, a.f32(7), tb ? k : n, a.number(8), a.f32(9), n);
+  return a.env().Undefined();
+}
+
+Napi::Value gemm_path(const Args& a) { return Napi::String::New(a.env(), cnn::gemm_path()); }
+
+// Returns false when this CPU cannot run the path.
+Napi::Value set_gemm_path(const Args& a) { return Napi::Boolean::New(a.env(), cnn::set_gemm_path(a.text(0).c_str())); }
+
+Napi::Value conv_path(const Args& a) { return Napi::String::New(a.env(), cnn::conv_path()); }
+
+// Returns false for names other than the paths conv2d_direct.h lists.
+Napi::Value set_conv_path(const Args& a) { return Napi::Boolean::New(a.env(), cnn::set_conv_path(a.text(0).c_str())); }
+
+Napi::Value set_threads(const Args& a) {
+  cnn::set_num_threads(a.integer(0));
+  return a.env().Undefined();
+}
+
+Napi::Value get_threads(const Args& a) { return Napi::Number::New(a.env(), cnn::num_threads()); }
+
+// GFLOP/s of independent FMA chains on the widest vectors the CPU has, run for about
+// `seconds` on `threads` threads.
+Napi::Value fma_peak(const Args& a) {
+  return Napi::Number::New(a.env(), cnn::fma_peak_gflops(a.integer(0), a.number(1)));
+}
+
+}  // namespace
+
+const std::vector<OpSpec>& engine_ops() {
+  static const std::vector<OpSpec> ops = {
+      {"gemm",
+       {boolean("transA"), boolean("transB"), integer("m", 0, INT32_MAX), integer("n", 0, INT32_MAX),
+        integer("k", 0, INT32_MAX), number("alpha", kFinite), f32("a", "m*k"), f32("b", "k*n"), number("beta", kFinite),
+        f32_out("c", "m*n")},
+       gemm},
+      {"gemmPath", {}, gemm_path},
+      {"setGemmPath", {string("name")}, set_gemm_path},
+      {"convPath", {}, conv_path},
+      {"setConvPath", {string("name")}, set_conv_path},
+      {"setThreads", {integer("n", 1, 256)}, set_threads},
+      {"getThreads", {}, get_threads},
+      {"fmaPeak", {integer("threads", 1, 256), number("seconds", kUpToAMinute)}, fma_peak},
+  };
+  return ops;
+}
+
+}  // namespace cnntest
