@@ -30,7 +30,6 @@ import { RunError } from '../cli/errors';
 import { toNativeLayers } from '../model/native-layers';
 import { loadMpiAddon, type MpiAddon, type MpiSessionInfo } from './mpi-addon';
 import { largestShard, shardOf, type Shard } from './shard';
-import { parseRankFault, triggerFault, type RankFault } from './fault-injection';
 
 /** --gradient-buckets default, in MB of float32 gradients per bucket (see docs/distributed.md). */
 export const DEFAULT_GRADIENT_BUCKET_MB = 0.25;
@@ -38,6 +37,19 @@ export const DEFAULT_GRADIENT_BUCKET_MB = 0.25;
 /** Gradients per bucket for --gradient-buckets MB (0: no buckets, one allreduce after the step). */
 export function bucketFloatsOf(mb: number): number {
   return mb > 0 ? Math.max(1, Math.round((mb * 1024 * 1024) / 4)) : 0;
+}
+
+/**
+ * Told on every rank at the start of each training step: the rank and how many steps it has
+ * taken before this one. A listener may throw, end the process or never return, as a failing
+ * rank would (the distributed tests make a rank fail at a chosen step this way).
+ */
+export type StepStartListener = (rank: number, step: number) => void;
+
+const stepStartListeners: StepStartListener[] = [];
+
+export function onStepStart(listener: StepStartListener): void {
+  stepStartListeners.push(listener);
 }
 
 /** What the trainer needs (src/train/trainer.ts, TrainJob.parallel). */
@@ -80,7 +92,6 @@ export class DataParallel implements ParallelTraining {
   private constructor(
     private readonly mpi: MpiAddon,
     private readonly timeoutSeconds: number,
-    private readonly fault: RankFault | null,
     private readonly syncBatchNorm: boolean,
     private readonly bucketFloats: number,
   ) {
@@ -93,7 +104,7 @@ export class DataParallel implements ParallelTraining {
   /** Initialises MPI. Throws (with how to get it) when the MPI addon is not built. */
   static start(timeoutSeconds: number, syncBatchNorm = true, bucketFloats = bucketFloatsOf(DEFAULT_GRADIENT_BUCKET_MB)): DataParallel {
     preferCopyThroughSharedMemory();
-    return new DataParallel(loadMpiAddon(), timeoutSeconds, parseRankFault(process.env.CNN_TEST_RANK_FAULT), syncBatchNorm, bucketFloats);
+    return new DataParallel(loadMpiAddon(), timeoutSeconds, syncBatchNorm, bucketFloats);
   }
 
   /** The local network's maxBatch for a global batch of n. */
@@ -150,7 +161,7 @@ export class DataParallel implements ParallelTraining {
   async step(net: NativeNetwork, x: Float32Array, labels: Int32Array, localN: number, globalN: number, sgd: SgdSettings): Promise<StepResult> {
     const grads = this.grads!;
     const params = this.params!;
-    if (this.fault && this.fault.rank === this.rank && this.steps >= this.fault.step) triggerFault(this.fault);
+    for (const listener of stepStartListeners) listener(this.rank, this.steps);
     let local: StepResult = { loss: 0, correct: 0 };
     const stepText = `step ${this.steps + 1}`;
     // Every rank takes part in every batch-norm sum, so a rank without images would leave
@@ -275,8 +286,8 @@ export class DataParallel implements ParallelTraining {
 /**
  * Open MPI's shared-memory transport copies large messages between ranks on one machine with
  * Linux cross-memory attach (process_vm_readv) by default. In VMs and containers that call
- * can be very slow or refused: on the machine this was developed on (a Firecracker VM) a
- * 1.1 MB allreduce took 20 ms with it and 0.3 ms without (scripts/mpi-allreduce-bench.js).
+ * can be very slow or refused (in a Firecracker VM it made allreduces many times slower;
+ * scripts/mpi-allreduce-bench.js measures it).
  * So unless the user chose (OMPI_MCA_btl_vader_single_copy_mechanism, or mpirun --mca, which
  * sets the same variable), messages go through the shared-memory buffers instead. Open MPI
  * reads the variable in MPI_Init, so this runs before it.

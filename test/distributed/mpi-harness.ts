@@ -33,10 +33,15 @@ export interface TimedResult extends CliResult {
   seconds: number;
 }
 
-/** `mpirun -np <ranks> cnn <args>`; stdin closed, output captured. */
-export function mpirunCli(ranks: number, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): TimedResult {
+/**
+ * `mpirun -np <ranks> cnn <args>`; stdin closed, output captured. `preload`: a module every
+ * rank's node loads first (node -r), e.g. the fault injection of rank-fault.ts.
+ */
+export function mpirunCli(ranks: number, args: string[],
+                          options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; preload?: string } = {}): TimedResult {
   const started = Date.now();
-  const r = spawnSync('mpirun', ['--oversubscribe', '--allow-run-as-root', '-np', String(ranks), process.execPath, CNN, ...args], {
+  const node = options.preload ? [process.execPath, '-r', options.preload] : [process.execPath];
+  const r = spawnSync('mpirun', ['--oversubscribe', '--allow-run-as-root', '-np', String(ranks), ...node, CNN, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...MPI_ENV, ...options.env },
     encoding: 'utf8',

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { largestShard, shardOf } from '../../src/distributed/shard';
 import { launcherWorldSize } from '../../src/distributed/launcher';
-import { parseRankFault } from '../../src/distributed/fault-injection';
+import { parseRankFault } from './rank-fault';
 
 test('the slices of a global batch are contiguous, disjoint, cover it and differ by at most one', () => {
   for (const [start, n, size] of [[0, 64, 2], [128, 45, 2], [90, 7, 3], [0, 1, 4], [10, 100, 7]]) {
