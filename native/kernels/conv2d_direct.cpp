@@ -130,7 +130,7 @@ bool direct_backward_data_supported(const Conv2dShape& s) {
   return direct_supported(s) && s.sh == 1 && s.ph < s.kh && s.pw < s.kw && s.c <= 256;
 }
 
-// Thresholds from single-thread timings of batch 64 (README, "Direct convolution"): the
+// Thresholds from single-thread timings of batch 64: the
 // direct kernels win where im2col + GEMM is dominated by building and scattering column
 // matrices (few channels, OC <= 32, C*KH*KW <= 300, kernels larger than 1x1). With under
 // 32 taps (a 3x3 over 3 channels) the channel-vectorised tiles are too short to repay their
@@ -157,12 +157,12 @@ bool use_direct(const Conv2dShape& s, ConvOp op) {
   return taps >= 32 || s.oc <= (op == ConvOp::forward ? 16 : 8);
 }
 
-// Thresholds from single-thread timings of batch 64 against im2col + GEMM (README, "Implicit
-// GEMM"): forward 4-19% faster on the zoo's layers from 32 taps up (level for a 3x3 over 3
-// channels; a quarter slower for 1x1 stride 2, where im2col is cheap and every run is one
-// float); backward-data 8-37% faster when C >= OC, 2-8% slower when C < OC (the transposed
-// GEMM is then short and deep, where im2col's is tall: VGG's and AlexNet's channel-widening
-// layers), and 3-6x slower when C is a handful (the first layers).
+// Thresholds from single-thread timings of batch 64 against im2col + GEMM: forward faster
+// on the zoo's layers from 32 taps up (level for a 3x3 over 3 channels; slower for 1x1
+// stride 2, where im2col is cheap and every run is one float); backward-data faster when
+// C >= OC, slower when C < OC (the transposed GEMM is then short and deep, where im2col's is
+// tall: VGG's and AlexNet's channel-widening layers), and much slower when C is a handful
+// (the first layers).
 bool use_implicit(const Conv2dShape& s, ConvOp op) {
   int path = current_path().load(std::memory_order_relaxed);
   if (path == kGemm) return false;
@@ -248,8 +248,8 @@ void conv2d_direct_backward_data(const Conv2dShape& s, const float* dy, const fl
 // dst[q * ld + o] = src[o * p + q] for o < oc, q < p: dy's planes side by side, one output
 // position per row. In blocks of kTransposeBlock positions, so the block's rows of dst stay
 // in L1 while every plane contributes its piece: plane by plane over the whole of dst, each
-// store touched another line of a dst larger than L1 (16 channels of 32x32: 64 KiB), and
-// resnet20's 16-channel backward took 6.6 instead of 5.7 ms per layer and step on the Xeon.
+// store touched another line of a dst larger than L1 (16 channels of 32x32: 64 KiB), which
+// measured slower on resnet20's 16-channel backward.
 static constexpr size_t kTransposeBlock = 16;
 static void transpose_planes(const float* src, int oc, size_t p, float* dst, size_t ld) {
   for (size_t q0 = 0; q0 < p; q0 += kTransposeBlock) {

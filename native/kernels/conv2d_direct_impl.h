@@ -78,9 +78,8 @@ template <int V> inline typename Vec<V>::type madd(typename Vec<V>::type a, type
 // column j + 1 are mostly the values column j loaded (shifted by one), and GCC keeps them in
 // registers across j (predictive commoning), broadcasting register to vector: on Intel cores
 // that broadcast runs on port 5, beside half of the 512-bit FMAs. Reloaded, each broadcast
-// folds into its FMA as a memory operand ({1to16}), which the load ports serve. On the Xeon,
-// one thread: resnet20's 16-channel convolution forward 3.12 -> 2.73 ms, whole training
-// steps 3% faster on 1 thread and 6% on 2 (`cnn bench resnet20`, medians of 5 alternated).
+// folds into its FMA as a memory operand ({1to16}), which the load ports serve: measured
+// faster, on resnet20's 16-channel convolutions and on its whole training steps.
 template <class T>
 inline T* fresh_loads(T* p) {
 #if defined(__GNUC__)
@@ -129,8 +128,8 @@ void forward_tile(const DirectGeom& g, const float* __restrict x, const float* _
 // is broadcast into a register once and serves every (column, tap) pair that reads it,
 // with the row's KW filter vectors held in registers: a filter row costs KW + (NC-1)*S + KW
 // loads for NC*KW FMAs, where forward_tile issues a broadcast load per FMA. With the
-// transposed tile store (store_tile), resnet20's 16- and 32-channel forward measured 1.2-1.3x
-// faster on one thread. Each accumulator still sums its terms in (c, i, j) order, so the
+// transposed tile store (store_tile), resnet20's 16- and 32-channel forward measured faster
+// on one thread. Each accumulator still sums its terms in (c, i, j) order, so the
 // results are bitwise forward_tile's.
 template <int V, int NC, int S, int KW>
 void forward_tile_reuse(const DirectGeom& g, const float* __restrict x, const float* __restrict wt,
@@ -170,7 +169,7 @@ constexpr std::array<ForwardTileFn<V>, sizeof...(NC)> forward_reuse_table(std::i
   return {&forward_tile_reuse<V, NC + 1, S, KW>...};
 }
 // Kernel widths with a register-reuse instance: 3 (ResNet's and VGG's filters). LeNet's 5x5
-// conv2 (6 -> 16 channels, 10 columns) measured 8% slower with one, so 5 keeps forward_tile.
+// conv2 (6 -> 16 channels, 10 columns) measured slower with one, so 5 keeps forward_tile.
 inline bool has_reuse_tile(int kw) { return kw == 3; }
 // The instance for a block of nc columns, 1 <= nc <= Max, stride 1 or 2, kernel width kw.
 template <int V, int Max>
@@ -409,7 +408,7 @@ void weights_tile(const DirectGeom& g, const float* __restrict x, const float* _
 // weights_tile for a 3x3 tile and NP output positions of a row at a time: the NP dyT vectors
 // sit in registers and each input value is broadcast once for every (position, tap) pair
 // that reads it, where weights_tile loads a broadcast per FMA (resnet20's 16- and 32-channel
-// backward-weights measured 1.12-1.16x faster). Each accumulator still sums over positions
+// backward-weights measured faster). Each accumulator still sums over positions
 // in order: bitwise weights_tile's.
 template <int V, int S, int NP>
 void weights_tile_reuse(const DirectGeom& g, const float* __restrict x, const float* __restrict dyT,

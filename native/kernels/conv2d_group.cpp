@@ -14,13 +14,12 @@ namespace cnn {
 // costs a copy of the outputs (forward) or output gradients (backward) into the group's
 // layout, which only a long enough K = CKK repays: below kGroupMinCkk (1x1 and 3x3 convs
 // over few channels) measured slower, so those stay one image per GEMM.
-// kGroupBytes keeps the column matrix in L2 (2 MiB per core on the Xeon, next to the GEMM's
-// ~0.7 MiB packed B block), so the GEMM packs what im2col just wrote from L2, not L3; but a
-// group keeps at least kGroupMinColumns columns, as every GEMM repacks the filters (A) and
-// that only pays over enough columns. On one thread of the Xeon, against 4 MiB and no floor,
-// the GEMM path's 3x3 convs ran 6-13% faster (resnet20's 32- and 64-channel stages, vgg-small
-// conv4 and conv6), AlexNet-lite's 192-channel 7x7 ones 2-8%; 1 MiB with no floor made
-// those up to 24% slower (2 images, 98 columns, per GEMM).
+// kGroupBytes keeps the column matrix in L2 (2 MiB per core on common server cores, next to
+// the GEMM's ~0.7 MiB packed B block), so the GEMM packs what im2col just wrote from L2, not
+// L3; but a group keeps at least kGroupMinColumns columns, as every GEMM repacks the filters
+// (A) and that only pays over enough columns. Both bounds measured faster on the GEMM path's
+// 3x3 and 7x7 convolutions than a larger group with no floor; a smaller one with no floor
+// left too few columns per GEMM and ran slower.
 namespace {
 
 constexpr int kGroupColumns = 1024;
@@ -47,7 +46,7 @@ int conv_group_images(const Conv2dShape& s) {
 // Row stride of a group buffer with `columns` columns: whole cache lines, and an odd number
 // of them. A stride of a power of two bytes (P = 1024 floats is 4 KiB) sends every row of a
 // GEMM panel to the same L1 set, and the kernel then misses on every row it touches: with
-// the odd stride the same GEMMs measured up to 3x faster (64 x 576 x 1024: 57 -> 170 GFLOP/s).
+// the odd stride the same GEMMs measured several times faster.
 int conv_group_ld(int columns) {
   int ld = (columns + 15) / 16 * 16;
   return (ld / 16) % 2 == 0 ? ld + 16 : ld;

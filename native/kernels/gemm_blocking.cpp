@@ -6,9 +6,8 @@
 // and one B panel fit in L1 together (short K), B is not packed: the loop turns around, each
 // NR-column panel of B is read in place once and serves every A panel while it sits in L1.
 // Packing B there costs a full extra pass over B that only 2-4 A panels share, and each A
-// panel re-read the packed B from L2 (one thread on the Xeon, M x N x K: 64 x 1024 x 75
-// 148 -> 168 GFLOP/s, 32 x 1024 x 288 125 -> 152). Taller A with long K measured slower in
-// place (128 x 1029 x 1728: 145 -> 131): there the A stream evicts the B panel from L1.
+// panel re-reads the packed B from L2. Taller A with long K measured slower in place: there
+// the A stream evicts the B panel from L1.
 // Packing buffers are per thread, 64-byte aligned, grown on demand and kept: no allocation
 // per call in steady state. If one cannot be allocated, a plain loop computes the tile.
 #include "kernels/gemm_blocking.h"

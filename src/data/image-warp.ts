@@ -72,7 +72,7 @@ function translatePlane(
   }
 }
 
-/** x[to + i] = table[source[from + i]] for i in 0..length-1; unrolled by 4 (about 1.5x faster in V8). */
+/** x[to + i] = table[source[from + i]] for i in 0..length-1; unrolled by 4 (V8 runs it faster so). */
 export function copyRun(source: Uint8Array, from: number, x: Float32Array, to: number, length: number, table: Float32Array): void {
   let i = 0;
   for (; i + 4 <= length; i += 4) {
