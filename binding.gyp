@@ -2,7 +2,9 @@
   # node-gyp build of the same sources CMakeLists.txt builds: the fallback for machines
   # without CMake. Sources are listed by directory so the two builds never drift apart;
   # instruction-set specific files (*_avx2.cpp, *_avx512.cpp) build in their own targets
-  # with their own flags, everything else for baseline x86-64.
+  # with their own flags, everything else for baseline x86-64. The kernels are one static
+  # library linked into both addons: cnn.node (the product) and cnn_test.node (the per-op
+  # functions the kernel tests call).
   "variables": {
     "common_cflags": ["-O3", "-fno-math-errno", "-fopenmp", "-std=c++17", "-fexceptions", "-Wall", "-Wno-unused-parameter"]
   },
@@ -27,13 +29,26 @@
       "cflags_cc": ["-mavx512f", "-mavx512vl", "-mavx512bw", "-mavx512dq", "-mavx2", "-mfma", "-mf16c", "-fPIC"]
     },
     {
-      "target_name": "cnn",
+      "target_name": "cnn_kernels",
+      "type": "static_library",
       "dependencies": ["cnn_avx2", "cnn_avx512"],
+      "sources": ["<!@(node -e \"console.log(require('fs').readdirSync('native/kernels').filter(f=>/[.]cpp$/.test(f)&&!/_avx(2|512)[.]cpp$/.test(f)).map(f=>'native/kernels/'+f).join(' '))\")"],
+      "cflags_cc": ["-fPIC"]
+    },
+    {
+      "target_name": "cnn",
+      "dependencies": ["cnn_kernels"],
       "sources": [
-        "<!@(node -e \"console.log(require('fs').readdirSync('native/kernels').filter(f=>/[.]cpp$/.test(f)&&!/_avx(2|512)[.]cpp$/.test(f)).map(f=>'native/kernels/'+f).join(' '))\")",
         "<!@(node -e \"console.log(require('fs').readdirSync('native/net').filter(f=>/[.]cpp$/.test(f)).map(f=>'native/net/'+f).join(' '))\")",
         "<!@(node -e \"console.log(require('fs').readdirSync('native/binding').filter(f=>/[.]cpp$/.test(f)).map(f=>'native/binding/'+f).join(' '))\")"
       ],
+      "ldflags": ["-fopenmp"],
+      "libraries": ["-fopenmp"]
+    },
+    {
+      "target_name": "cnn_test",
+      "dependencies": ["cnn_kernels"],
+      "sources": ["<!@(node -e \"console.log(require('fs').readdirSync('native/test_addon').filter(f=>/[.]cpp$/.test(f)).map(f=>'native/test_addon/'+f).join(' '))\")"],
       "ldflags": ["-fopenmp"],
       "libraries": ["-fopenmp"]
     }
