@@ -6,7 +6,7 @@
 // CNN_BAD_ARGS_OP set), so a crash fails the test instead of killing the runner.
 import { badArgumentSuite, type BadCall } from './bad-arguments-harness';
 
-type ParamKind = 'convShape' | 'poolShape' | 'f32' | 'f32?' | 'i32' | 'int' | 'bool' | 'number' | 'kind';
+type ParamKind = 'convShape' | 'poolShape' | 'f32' | 'f32?' | 'i32' | 'int' | 'bool' | 'number' | 'kind' | 'lossOptions' | 'adamw';
 
 interface Param {
   name: string;
@@ -45,6 +45,8 @@ function validValue(p: Param, ints: number[]): unknown {
     case 'bool': return false;
     case 'number': return 0.1;
     case 'kind': return 'tanh';
+    case 'lossOptions': return { labelSmoothing: 0.1, classWeights: new Float32Array(SK).fill(1) };
+    case 'adamw': return { ...ADAMW };
   }
 }
 
@@ -56,6 +58,7 @@ const shapeP = (kind: 'convShape' | 'poolShape'): Param => ({ name: 'shape', kin
 const [DN, DIN, DOUT] = [2, 3, 4];
 const [AN, AC, AS] = [2, 3, 4];
 const [SN, SK] = [3, 4];
+const ADAMW = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step: 1 };
 
 export const ops: Record<string, OpSpec> = {
   conv2dForward: spec([shapeP('convShape'), f32('x', CONV.x), f32('w', CONV.w), f32opt('b', CONV.b), f32('y', CONV.y, true)]),
@@ -81,8 +84,12 @@ export const ops: Record<string, OpSpec> = {
                                bool('accumulate')], [AN, AC, AS]),
   softmaxCrossEntropy: spec([int('n'), int('k'), f32('logits', SN * SK), i32('labels', SN), f32('probs', SN * SK, true),
                              f32opt('dlogits', SN * SK, true)], [SN, SK]),
+  softmaxCrossEntropyWithOptions: spec([int('n'), int('k'), f32('logits', SN * SK), i32('labels', SN), f32('probs', SN * SK, true),
+                                        f32opt('dlogits', SN * SK, true), { name: 'options', kind: 'lossOptions' }], [SN, SK]),
   sgdUpdate: spec([f32('params', 8, true), f32('grads', 8), f32('velocity', 8, true), num('lr'), num('momentum'),
                    num('weightDecay')]),
+  adamwUpdate: spec([f32('params', 8, true), f32('grads', 8), f32('expAvg', 8, true), f32('expAvgSq', 8, true),
+                     { name: 'settings', kind: 'adamw' }]),
 };
 
 type Case = BadCall;
@@ -157,6 +164,37 @@ export function casesFor(name: string): Case[] {
         cases.push({ label: 'kind is a number', args: withArg(op, i, 3), error: 'TypeError', message: where('kind must be a string') });
         cases.push({ label: 'unknown kind', args: withArg(op, i, 'gelu'), error: 'RangeError', message: where('kind must be one of relu, tanh, sigmoid, scaled-tanh; got "gelu"') });
         break;
+      case 'lossOptions': {
+        const options = (value: Record<string, unknown>) => withArg(op, i, { labelSmoothing: 0.1, ...value });
+        cases.push({ label: 'options is a number', args: withArg(op, i, 1), error: 'TypeError', message: where('options must be an object') });
+        cases.push({ label: 'labelSmoothing is a string', args: options({ labelSmoothing: '0.1' }), error: 'TypeError',
+                     message: where('options\\.labelSmoothing must be a number') });
+        for (const v of [-0.1, 1.5, NaN])
+          cases.push({ label: `labelSmoothing = ${v}`, args: options({ labelSmoothing: v }), error: 'RangeError',
+                       message: where('options\\.labelSmoothing must be in \\[0, 1\\]') });
+        cases.push({ label: 'classWeights is a Float64Array', args: options({ classWeights: new Float64Array(SK) }), error: 'TypeError',
+                     message: where('options\\.classWeights must be a Float32Array') });
+        cases.push({ label: `classWeights has ${SK + 1} values`, args: options({ classWeights: new Float32Array(SK + 1) }), error: 'RangeError',
+                     message: where(`options\\.classWeights must have k = ${SK} values`) });
+        for (const v of [-1, NaN])
+          cases.push({ label: `a class weight of ${v}`, args: options({ classWeights: new Float32Array(SK).fill(v) }), error: 'RangeError',
+                       message: where('options\\.classWeights must be finite and >= 0') });
+        break;
+      }
+      case 'adamw': {
+        const settings = (value: Record<string, unknown>) => withArg(op, i, { ...ADAMW, ...value });
+        cases.push({ label: 'settings is a number', args: withArg(op, i, 1), error: 'TypeError', message: where('settings must be an object') });
+        for (const field of Object.keys(ADAMW)) {
+          cases.push({ label: `settings.${field} missing`, args: settings({ [field]: undefined }), error: 'TypeError',
+                       message: where(`settings\\.${field} must be a number`) });
+          cases.push({ label: `settings.${field} = Infinity`, args: settings({ [field]: Infinity }), error: 'RangeError',
+                       message: where(`settings\\.${field} must be finite`) });
+        }
+        for (const v of [0, 1.5, -2])
+          cases.push({ label: `settings.step = ${v}`, args: settings({ step: v }), error: 'RangeError',
+                       message: where('settings\\.step must be an integer >= 1') });
+        break;
+      }
       case 'f32':
       case 'f32?': {
         const typeMessage = where(`${p.name} must be a Float32Array${p.kind === 'f32?' ? ' or null' : ''}`);
@@ -167,7 +205,7 @@ export function casesFor(name: string): Case[] {
           cases.push({ label: `${p.name} is null`, args: withArg(op, i, null), error: 'TypeError', message: typeMessage });
         // Element-wise ops take their count from their first buffer, so a wrong length
         // there is reported on the next buffer, which no longer matches it.
-        const countSource = (name.startsWith('activation') || name === 'sgdUpdate') && i === op.params.findIndex((q) => q.length);
+        const countSource = (name.startsWith('activation') || name === 'sgdUpdate' || name === 'adamwUpdate') && i === op.params.findIndex((q) => q.length);
         for (const len of [p.length! + 1, p.length! - 1, 0])
           cases.push({ label: `${p.name} has ${len} elements`, args: withArg(op, i, new Float32Array(len)), error: 'RangeError',
                        message: countSource
@@ -225,7 +263,7 @@ function specificCases(name: string, op: OpSpec, prefix: string): Case[] {
     for (const v of [-1, 36])
       cases.push({ label: `argmax value ${v}`, error: 'RangeError', message: where(`argmax\\[5\\] = ${v} is outside the input plane \\[0, h\\*w = 36\\)`),
                    args: () => { const a = op.valid(); (a[2] as Int32Array)[5] = v; return a; } });
-  if (name === 'softmaxCrossEntropy')
+  if (name.startsWith('softmaxCrossEntropy'))
     for (const v of [-1, SK])
       cases.push({ label: `label ${v}`, error: 'RangeError', message: where(`labels\\[2\\] = ${v} is not a class in \\[0, k = ${SK}\\)`),
                    args: () => { const a = op.valid(); (a[3] as Int32Array)[2] = v; return a; } });
