@@ -24,6 +24,8 @@ export class GraphBuilder {
   readonly layers: PlannedLayer[] = [];
   /** Length of the flat parameter array so far. */
   paramSize = 0;
+  /** Read once: the environment is slow to read for every layer. */
+  private readonly paramLimit = memoryLimit('params');
 
   /** `image` is the model input's [h, w], which dense and gap fields span. */
   constructor(private readonly image: [number, number]) {}
@@ -45,7 +47,7 @@ export class GraphBuilder {
       return tensor;
     });
     // Checked as the layers are added, so no later layer is even planned (nor a mask allocated) past the limit.
-    if (this.paramSize > memoryLimit('params')) {
+    if (this.paramSize > this.paramLimit) {
       throw new Error(`${where}: ${memoryLimitText('params', this.paramSize, 'the model up to this layer', 'the model')}`);
     }
     // Through a join (add) the field is the larger of the two branches'.

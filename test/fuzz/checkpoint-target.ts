@@ -15,7 +15,7 @@ type Header = Record<string, any>; // eslint-disable-line @typescript-eslint/no-
 const DEEP = '\u0000deep\u0000';
 const DEEP_TEXT = '['.repeat(20000) + ']'.repeat(20000);
 
-function encode(header: Header, data: Buffer, pad = true): Buffer {
+export function encode(header: Header, data: Buffer, pad = true): Buffer {
   let text = JSON.stringify(header);
   text = text.split(JSON.stringify(DEEP)).join(DEEP_TEXT);
   const json = Buffer.from(text, 'utf8');

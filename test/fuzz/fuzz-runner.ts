@@ -1,6 +1,6 @@
 // The fuzz loop for one reader, run in a child process by readers.slow.test.ts so that a crash,
 // an out-of-memory abort or a hang fails the test instead of killing the test runner:
-//   node fuzz-runner.js <idx|cifar|checkpoint> <seconds> <seed> <corpus dir> <work dir>
+//   node fuzz-runner.js <idx|cifar|checkpoint|model|metadata> <seconds> <seed> <corpus dir> <work dir>
 // First replays every file in <corpus dir>/<reader>/, then makes cases from the seed until
 // the time is up. Case i draws everything from a generator seeded with (seed, i), so a
 // failure is reproduced by running again with the same seed. Every case must either load
@@ -22,6 +22,8 @@ const targets: Record<string, FuzzTarget> = {
   idx: (require('./idx-target') as typeof import('./idx-target')).idxTarget,
   cifar: (require('./cifar-target') as typeof import('./cifar-target')).cifarTarget,
   checkpoint: (require('./checkpoint-target') as typeof import('./checkpoint-target')).checkpointTarget,
+  model: (require('./model-target') as typeof import('./model-target')).modelTarget,
+  metadata: (require('./metadata-target') as typeof import('./metadata-target')).metadataTarget,
 };
 
 const SLACK_BYTES = 64 * 1024;

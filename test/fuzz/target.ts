@@ -13,7 +13,7 @@ export interface FuzzCase {
 }
 
 export interface FuzzTarget {
-  name: 'idx' | 'cifar' | 'checkpoint';
+  name: 'idx' | 'cifar' | 'checkpoint' | 'model' | 'metadata';
   /** The error class every refusal must be an instance of. */
   errorClass: new (...args: never[]) => Error;
   makeCase(rng: Rng): FuzzCase;
@@ -42,3 +42,27 @@ export function mutateSome(bytes: Buffer, structural: Mutation[], rng: Rng, name
   }
   return out;
 }
+
+/**
+ * The error a JSON-level target (model files, checkpoint metadata) refuses with: the plain
+ * Errors (or `ours`) the code under test throws for bad input, prefixed with the file. Any
+ * other error (a TypeError, a RangeError such as a stack overflow) passes through unwrapped,
+ * so the runner reports it as a failure.
+ */
+export class RefusedInput extends Error {}
+
+export function refusedAs<T>(file: string, load: () => T, ours?: new (...args: never[]) => Error): T {
+  try {
+    return load();
+  } catch (e) {
+    const plain = e instanceof Error && (e.constructor === Error || (ours !== undefined && e instanceof ours));
+    if (!plain) throw e;
+    const message = (e as Error).message;
+    throw new RefusedInput(message.includes(file) ? message : `${file}: ${message}`);
+  }
+}
+
+/** A JSON value that is wrong for most fields: huge, negative, fractional, of the wrong type. */
+export const ODD_JSON_VALUES: readonly unknown[] = [
+  -1, 0, 0.5, 1e9, 2 ** 31, 2 ** 53, 1e308, -1e308, null, true, '', '1', [], {}, [-1], [0.5], [2 ** 40], [1, 2, 3, 4], { a: 1 },
+];
