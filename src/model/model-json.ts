@@ -8,16 +8,18 @@ import { closest, describeValue, expectFields, isPlainObject } from '../layers/f
 import { layerNames } from './layer-names';
 import { checkLayerTree, parseLayer } from './parse-layer';
 import { checkClassCount, checkInputShape } from './limits';
+import { settingProblem, type SettingRuleName } from '../train/setting-rules';
 import type { InitScheme, ModelSpec, TrainDefaults } from './types';
 
 const MODEL_FIELDS = ['name', 'description', 'input', 'classes', 'layers', 'init', 'initValue', 'defaults'] as const;
 const INIT_SCHEMES: InitScheme['kind'][] = ['he-uniform', 'he-normal-fan-out', 'lecun-1998', 'xavier-uniform', 'constant'];
-const DEFAULT_FIELDS: Record<keyof TrainDefaults, 'positive integer' | 'non-negative number' | 'string'> = {
-  epochs: 'positive integer',
-  batchSize: 'positive integer',
-  lr: 'non-negative number',
-  momentum: 'non-negative number',
-  weightDecay: 'non-negative number',
+/** Each training default: checked with the rule of the option it stands for, or a string. */
+const DEFAULT_FIELDS: Record<keyof TrainDefaults, SettingRuleName | 'string'> = {
+  epochs: 'positiveInt',
+  batchSize: 'batchSize',
+  lr: 'learningRate',
+  momentum: 'momentum',
+  weightDecay: 'weightDecay',
   schedule: 'string',
   augment: 'string',
 };
@@ -85,10 +87,12 @@ function trainDefaults(value: unknown, source: string): Partial<TrainDefaults> {
   for (const [field, wanted] of Object.entries(DEFAULT_FIELDS)) {
     const v = fields[field];
     if (v === undefined) continue;
-    const ok = wanted === 'string' ? typeof v === 'string'
-      : wanted === 'positive integer' ? Number.isInteger(v) && (v as number) > 0
-      : typeof v === 'number' && Number.isFinite(v) && v >= 0;
-    if (!ok) throw new Error(`${where}: "${field}" must be a ${wanted}, got ${describeValue(v)}`);
+    if (wanted === 'string') {
+      if (typeof v !== 'string') throw new Error(`${where}: "${field}" must be a string, got ${describeValue(v)}`);
+    } else {
+      const problem = settingProblem(v, wanted);
+      if (problem) throw new Error(`${where}: "${field}" is ${describeValue(v)}: ${problem}`);
+    }
     defaults[field] = v as number | string;
   }
   return defaults as Partial<TrainDefaults>;

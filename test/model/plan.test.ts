@@ -169,7 +169,7 @@ test('modelFromJson errors name the file, the layer and the field', () => {
     [{ ...withLayer(conv), layers: [] }, /net\.json: "layers" must be a non-empty array/],
     [{ ...withLayer(conv), init: 'he' }, /net\.json: "init" must be one of/],
     [{ ...withLayer(conv), colour: true }, /net\.json: unknown field "colour"/],
-    [{ ...withLayer(conv), defaults: { lr: -1 } }, /net\.json: "defaults": "lr" must be a non-negative number/],
+    [{ ...withLayer(conv), defaults: { lr: -1 } }, /net\.json: "defaults": "lr" is -1: The learning rate must be greater than 0/],
   ];
   for (const [raw, pattern] of cases) assert.throws(() => modelFromJson(raw, 'net.json'), pattern);
 });
