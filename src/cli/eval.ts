@@ -11,6 +11,7 @@ import { loadCheckpoint } from '../train/training-checkpoint';
 import { applyDataOptions } from '../data/data-options';
 import { checkOutFile, writeMisclassified } from './viz-output';
 import { applyDefaultThreads } from './default-threads';
+import { checkOutputPlan, datasetInputs } from './output-plan';
 
 interface EvalCliOptions {
   data?: string;
@@ -35,7 +36,7 @@ export function registerEval(program: Command): void {
     .option('--misclassified <file.png>', 'draw the misclassified test images with true and predicted labels')
     .option('--top <n>', 'with --misclassified: only the N most confident mistakes', parse.positiveInt)
     .action(async (file: string, opts: EvalCliOptions, cmd: Command) => {
-      if (opts.misclassified !== undefined) checkOutFile(opts.misclassified, '--misclassified', ['.png']);
+      if (opts.misclassified !== undefined) checkOutFile(opts.misclassified, '--misclassified', ['.png'], [{ option: 'CHECKPOINT', path: file }]);
       else if (opts.top !== undefined) throw new UsageError('--top needs --misclassified FILE.png');
       let ckpt;
       try {
@@ -47,6 +48,8 @@ export function registerEval(program: Command): void {
       // The same data as in training: its --labels subset and --permute-pixels permutation.
       const dataset = applyDataOptions(resolveDataset(datasetName, opts.data ?? (opts.dataset ? undefined : ckpt.dataset.dir)),
         { labels: ckpt.dataset.labels, permutePixels: ckpt.dataset.permutePixels });
+      // The dataset's directory is known once the checkpoint is read; no picture goes into it.
+      if (opts.misclassified !== undefined) checkOutputPlan([{ option: '--misclassified', file: opts.misclassified }], datasetInputs(dataset));
       if (dataset.classes > ckpt.plan.classes) {
         throw new RunError(`Dataset ${dataset.name} has ${dataset.classes} classes but ${file} predicts ${ckpt.plan.classes}.`);
       }

@@ -1,8 +1,9 @@
 // `cnn export CHECKPOINT --onnx FILE`: the checkpoint's network as a standard ONNX model
 // (src/export/onnx-model.ts), runnable in onnxruntime and other ONNX tools.
-import * as fs from 'fs';
 import { Command } from 'commander';
 import { RunError } from './errors';
+import { checkOutputPlan } from './output-plan';
+import { writeFileAtomically } from '../io/atomic-write';
 import { loadCheckpoint } from '../train/training-checkpoint';
 import { buildOnnxModel, encodeOnnxModel, INPUT_NAME, ONNX_OPSET, OUTPUT_NAME } from '../export/onnx-model';
 
@@ -20,6 +21,7 @@ export function registerExport(program: Command): void {
     .argument('<checkpoint>', 'a .safetensors file written by "cnn train"')
     .requiredOption('--onnx <file>', 'the .onnx file to write')
     .action((file: string, opts: ExportCliOptions) => {
+      checkOutputPlan([{ option: '--onnx', file: opts.onnx }], [{ option: 'CHECKPOINT', path: file }]);
       let ckpt;
       try {
         ckpt = loadCheckpoint(file);
@@ -35,9 +37,9 @@ export function registerExport(program: Command): void {
         throw new RunError(`${file}: cannot export model ${ckpt.model.name} to ONNX: ${(e as Error).message}`);
       }
       try {
-        fs.writeFileSync(opts.onnx, bytes);
+        writeFileAtomically(opts.onnx, bytes, { what: 'ONNX model' });
       } catch (e) {
-        throw new RunError(`cannot write ${opts.onnx}: ${describeWriteError(e as NodeJS.ErrnoException)}`);
+        throw new RunError((e as Error).message);
       }
       const [c, h, w] = ckpt.plan.input;
       process.stdout.write(
@@ -46,17 +48,6 @@ export function registerExport(program: Command): void {
         `  output "${OUTPUT_NAME}" float (N, ${ckpt.plan.classes}), softmax probabilities\n`,
       );
     });
-}
-
-function describeWriteError(e: NodeJS.ErrnoException): string {
-  switch (e.code) {
-    case 'ENOENT': return 'the directory does not exist';
-    case 'EISDIR': return 'it is a directory';
-    case 'EACCES':
-    case 'EPERM': return 'permission denied';
-    case 'ENOSPC': return 'no space left on the device';
-    default: return e.message;
-  }
 }
 
 function formatList(values: number[]): string {

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { RunError, UsageError } from './errors';
 import { checkOutFile, writeOrFail } from './viz-output';
-import * as fs from 'node:fs';
+import { writeFileAtomically } from '../io/atomic-write';
 import * as path from 'node:path';
 import { readMetrics, combineRuns, type TrainingCurves } from '../viz/plot-data';
 import { renderPlotSvg } from '../viz/plot-svg';
@@ -20,7 +20,7 @@ export function registerPlot(program: Command): void {
     .requiredOption('--out <file>', 'the picture to write: .png or .svg')
     .option('--labels <list>', 'with several logs: comma-separated names of the runs for the legend (default: the file names without .jsonl)')
     .action((files: string[], opts: { out: string; labels?: string }) => {
-      const ext = checkOutFile(opts.out, '--out', ['.png', '.svg']);
+      const ext = checkOutFile(opts.out, '--out', ['.png', '.svg'], files.map((f) => ({ option: 'METRICS', path: f })));
       const labels = opts.labels === undefined ? files.map((f) => path.basename(f).replace(/\.jsonl$/, '')) : opts.labels.split(',').map((l) => l.trim());
       if (labels.length !== files.length || labels.some((l) => l === '')) {
         throw new UsageError(`--labels "${opts.labels}": give one non-empty name per metrics file (${files.length} file${files.length === 1 ? '' : 's'}), separated by commas`);
@@ -34,13 +34,7 @@ export function registerPlot(program: Command): void {
       }
       if (ext === '.svg') {
         const svg = renderPlotSvg(curves);
-        writeOrFail(() => {
-          try {
-            fs.writeFileSync(opts.out, svg);
-          } catch (e) {
-            throw new Error(`cannot write ${opts.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-          }
-        });
+        writeOrFail(() => writeFileAtomically(opts.out, svg, { what: 'picture' }));
       } else {
         const canvas = renderPlotPng(curves);
         writeOrFail(() => writePng(opts.out, canvas));

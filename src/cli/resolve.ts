@@ -10,10 +10,14 @@ import { UsageError, RunError } from './errors';
 
 export type DatasetName = BuiltinDatasetName;
 
+/** Whether a MODEL argument names a JSON file rather than a model of the zoo. */
+export function looksLikeModelFile(arg: string): boolean {
+  return arg.endsWith('.json') || arg.includes('/') || arg.includes(path.sep);
+}
+
 /** A built-in model name, or a path to a JSON model file. */
 export function resolveModel(arg: string): ModelSpec {
-  const looksLikeFile = arg.endsWith('.json') || arg.includes('/') || arg.includes(path.sep);
-  if (looksLikeFile) {
+  if (looksLikeModelFile(arg)) {
     let text: string;
     try {
       text = fs.readFileSync(arg, 'utf8');

@@ -1,14 +1,14 @@
 // `cnn train MODEL`: options, validation and the run; the loop itself is src/train/trainer.ts.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import * as parse from './parse-options';
 import { UsageError, RunError } from './errors';
-import { resolveModel, resolveDataset, parseDatasetName } from './resolve';
+import { resolveModel, resolveDataset, parseDatasetName, looksLikeModelFile } from './resolve';
+import { checkOutputPlan, datasetInputs, type PlannedInput, type PlannedOutput } from './output-plan';
+import { safeFileName } from '../io/safe-name';
 import { planModel } from '../model/plan';
 import { initParams } from '../model/init';
 import type { Plan, Shape, TrainDefaults } from '../model/types';
-import { limitSet, type ImageSet } from '../data/dataset';
+import { limitSet, type Dataset, type ImageSet } from '../data/dataset';
 import { splitValidation } from '../data/split';
 import { formatAugment, parseAugment } from '../data/augment';
 import { Batcher } from '../data/batcher';
@@ -213,16 +213,14 @@ function augmentOption(text: string): string {
   }
 }
 
-/** Fails before training if the checkpoint cannot be written where asked. */
-function checkWritable(file: string): void {
-  const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir)) throw new RunError(`Cannot write checkpoint ${file}: directory ${dir} does not exist (option --out).`);
-  try {
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new Error('it is a directory');
-    fs.accessSync(dir, fs.constants.W_OK);
-  } catch (e) {
-    throw new RunError(`Cannot write checkpoint ${file}: ${(e as Error).message} (option --out).`);
-  }
+/** Everything the run reads, which its outputs must never replace (output-plan.ts). */
+function trainInputs(modelArg: string, opts: TrainCliOptions, dataset: Dataset): PlannedInput[] {
+  const inputs: PlannedInput[] = datasetInputs(dataset);
+  if (looksLikeModelFile(modelArg)) inputs.push({ option: 'MODEL', path: modelArg });
+  // A resumed run updates its own checkpoint in place (atomically): --out may be that file.
+  if (opts.resume) inputs.push({ option: '--resume', path: opts.resume, replacedBy: '--out' });
+  if (opts.from) inputs.push({ option: '--from', path: opts.from });
+  return inputs;
 }
 
 export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: TrainHooks): Promise<TrainResult> {
@@ -315,8 +313,11 @@ export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: T
     }
     ({ train: trainSet, val: valSet } = splitValidation(trainSet, settings.val, settings.seed));
   }
-  const out = opts.out ?? resumed?.file ?? `${plan.model.name}.safetensors`;
-  if (!dist || dist.isRoot) checkWritable(out);
+  // A name from a model file must not steer the checkpoint out of the working directory.
+  const out = opts.out ?? resumed?.file ?? `${safeFileName(plan.model.name)}.safetensors`;
+  const outputs: PlannedOutput[] = [{ option: '--out', file: out }];
+  if (opts.metrics !== undefined) outputs.push({ option: '--metrics', file: opts.metrics });
+  if (!dist || dist.isRoot) checkOutputPlan(outputs, trainInputs(modelArg, opts, dataset));
 
   const frozen = new Set(settings.freeze ?? []);
   const runtime = createRuntime(plan, { maxBatch: dist ? dist.localMaxBatch(settings.batchSize) : settings.batchSize, threads: opts.threads, frozen });

@@ -1,21 +1,23 @@
 // Shared by the picture-writing commands (viz, plot, eval --misclassified): checking the
 // --out file before any work is done, and the misclassified grid of `cnn eval`.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError, RunError } from './errors';
+import { checkOutputPlan, type PlannedInput } from './output-plan';
 import type { ImageSet } from '../data/dataset';
 import type { EvalResult } from '../train/evaluate';
 import { renderMisclassified, selectMistakes, DEFAULT_MAX_MISTAKES } from '../viz/misclassified';
 import { writePng } from '../viz/png';
 
-/** The extension of `file` if it is one of `allowed` (lower case, with the dot); else a usage error naming the option. */
-export function checkOutFile(file: string, option: string, allowed: string[]): string {
+/**
+ * The extension of `file` if it is one of `allowed` (lower case, with the dot); else a usage
+ * error naming the option. The file must also pass the output plan against the command's inputs.
+ */
+export function checkOutFile(file: string, option: string, allowed: string[], inputs: PlannedInput[] = []): string {
   const ext = path.extname(file).toLowerCase();
   if (!allowed.includes(ext)) {
     throw new UsageError(`${option} ${file}: the file name must end in ${allowed.join(' or ')} (the picture's format)`);
   }
-  const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir)) throw new RunError(`${option} ${file}: the directory ${dir} does not exist`);
+  checkOutputPlan([{ option, file }], inputs);
   return ext;
 }
 

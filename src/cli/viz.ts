@@ -6,6 +6,7 @@ import * as parse from './parse-options';
 import { RunError, UsageError } from './errors';
 import { resolveDataset, parseDatasetName } from './resolve';
 import { checkOutFile, writeOrFail } from './viz-output';
+import { checkOutputPlan, datasetInputs } from './output-plan';
 import { loadCheckpoint, type LoadedCheckpoint } from '../train/training-checkpoint';
 import { findConvLayer, renderFilters } from '../viz/filters';
 import { fileImage, parseTestIndex, testImage, type InputImage } from '../viz/input-image';
@@ -35,7 +36,7 @@ export function registerViz(program: Command): void {
     .option('--scale <n>', 'magnify each kernel pixel n times (default: about 40 pixels per kernel, 20 for later layers)', parse.pictureScale)
     .option('--max-filters <n>', 'draw at most n filters (and n input channels for later layers)', parse.positiveInt, 64)
     .action((file: string, opts: FiltersOptions) => {
-      checkOutFile(opts.out, '--out', ['.png']);
+      checkOutFile(opts.out, '--out', ['.png'], [{ option: 'CHECKPOINT', path: file }]);
       const ckpt = load(file);
       let layer;
       try {
@@ -62,15 +63,18 @@ export function registerViz(program: Command): void {
     .option('--data <dir>', 'with test:N, the dataset directory (default: where the checkpoint was trained from)')
     .option('--threads <n>', 'compute threads', parse.threads, parse.defaultThreads())
     .action(async (file: string, imageArg: string, opts: MapsOptions) => {
-      checkOutFile(opts.out, '--out', ['.png']);
       const index = parseTestIndex(imageArg);
+      const imageInput = index === null ? [{ option: 'IMAGE', path: imageArg }] : [];
+      checkOutFile(opts.out, '--out', ['.png'], [{ option: 'CHECKPOINT', path: file }, ...imageInput]);
       if (index === null && imageArg.startsWith('test:')) throw new UsageError(`IMAGE ${imageArg}: write test:N with N a whole number (test:0 is the first test image)`);
       const ckpt = load(file);
       let image: InputImage;
       const datasetName = index !== null ? parseDatasetName(ckpt.dataset.name) : null;
+      // resolveDataset reports its own errors; the picture must not go into the dataset read.
+      const dataset = datasetName !== null ? resolveDataset(datasetName, opts.data ?? ckpt.dataset.dir) : null;
+      if (dataset) checkOutputPlan([{ option: '--out', file: opts.out }], datasetInputs(dataset));
       try {
-        if (datasetName !== null && index !== null) {
-          const dataset = resolveDataset(datasetName, opts.data ?? ckpt.dataset.dir);
+        if (dataset !== null && index !== null) {
           image = testImage(ckpt, dataset.test, index);
         } else {
           image = fileImage(ckpt, imageArg);

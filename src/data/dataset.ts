@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DataError } from './errors';
 import { readIdx } from './idx';
-import { CIFAR10_CLASS_NAMES, CIFAR10_URL, loadCifar10Sets } from './cifar';
+import { CIFAR10_CLASS_NAMES, CIFAR10_FILES, CIFAR10_URL, loadCifar10Sets } from './cifar';
 
 /** Images (count, C, H, W) as bytes and their labels (count). */
 export interface ImageSet {
@@ -23,6 +23,8 @@ export interface Dataset {
   name: string;
   /** The directory the files were read from. */
   source: string;
+  /** The files read, when known: no output of a run may replace one (src/cli/output-plan.ts). */
+  files?: string[];
   train: ImageSet;
   test: ImageSet;
   classes: number;
@@ -98,6 +100,7 @@ export function loadCifar10(dir: string): Dataset {
   return {
     name: 'cifar10',
     source: sets.dir,
+    files: CIFAR10_FILES.map((f) => path.join(sets.dir, f)),
     train: sets.train,
     test: sets.test,
     classes: CIFAR10_CLASS_NAMES.length,
@@ -115,9 +118,11 @@ export function loadIdxDataset(name: string, dir: string, classes = 10): Dataset
   const train = loadImageSet(dir, 'train', classes);
   const test = loadImageSet(dir, 't10k', classes);
   const { mean, std } = trainingStatistics(name, dir, train, test);
+  const files = (['train', 't10k'] as const).flatMap((split) => [findIdxFile(dir, split, 'images', 3), findIdxFile(dir, split, 'labels', 1)]);
   return {
     name,
     source: dir,
+    files,
     train,
     test,
     classes,

@@ -12,7 +12,8 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
-import * as path from 'path';
+import { writeFileAtomically, FileWriteError } from '../io/atomic-write';
+import { describeFsError } from '../io/fs-errors';
 
 export const CHECKPOINT_FORMAT = 'cnn-checkpoint-2';
 /** The earlier format, still read: its checksum covers the tensor data only. */
@@ -143,65 +144,13 @@ function encodeHeader(tensors: NamedTensor[], metadata: Record<string, string>):
   return out;
 }
 
-/** Writes to a temp file beside `file`, fsyncs it, renames it over `file`, fsyncs the directory. */
+/** Through the one writer of cnn (src/io/atomic-write.ts); its failures become CheckpointErrors. */
 function writeAtomically(file: string, chunks: Buffer[]): void {
-  const temp = `${file}.tmp-${process.pid}`;
-  const hadPrevious = fs.existsSync(file);
-  let fd: number | undefined;
   try {
-    fd = fs.openSync(temp, 'w', 0o644);
-    for (const chunk of chunks) writeFully(fd, chunk);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(temp, file);
+    writeFileAtomically(file, chunks, { what: 'checkpoint' });
   } catch (err) {
-    if (fd !== undefined) closeQuietly(fd);
-    removeQuietly(temp);
-    const kept = hadPrevious ? `; the previous ${file} is unchanged` : '';
-    throw new CheckpointError(file, `cannot write checkpoint ${file}: ${describeFsError(err)}${kept}`, { cause: err });
-  }
-  syncDirectory(path.dirname(path.resolve(file)));
-}
-
-function writeFully(fd: number, chunk: Buffer): void {
-  let written = 0;
-  while (written < chunk.length) written += fs.writeSync(fd, chunk, written, chunk.length - written);
-}
-
-/** Makes the rename durable; some file systems refuse to fsync a directory, which is not an error. */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // EISDIR/EINVAL/EPERM on platforms without directory fsync: the file itself is already synced.
-  } finally {
-    if (fd !== undefined) closeQuietly(fd);
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try { fs.closeSync(fd); } catch { /* already failing; the first error is the one to report */ }
-}
-
-function removeQuietly(file: string): void {
-  try { fs.unlinkSync(file); } catch { /* it may never have been created */ }
-}
-
-function describeFsError(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  switch (e.code) {
-    case 'ENOENT': return 'the directory does not exist';
-    case 'EACCES':
-    case 'EPERM': return 'permission denied';
-    case 'ENOSPC': return 'no space left on the device (the disk is full); free some space and run again';
-    case 'EDQUOT': return 'the disk quota is exhausted (the disk is full for this user); free some space and run again';
-    case 'EFBIG': return 'file too large: the disk is full for this process (its file-size limit, ulimit -f, or the file system\'s maximum file size was reached)';
-    case 'EISDIR': return 'the path is a directory';
-    case 'EROFS': return 'the file system is read-only';
-    default: return e.message ?? String(err);
+    if (err instanceof FileWriteError) throw new CheckpointError(file, err.message, { cause: err.cause });
+    throw err;
   }
 }
 

@@ -1,6 +1,7 @@
 // The metrics log: one JSON object per line per epoch, appended so that a resumed run
-// continues the same file.
-import * as fs from 'node:fs';
+// continues the same file. Each append rewrites the file atomically (src/io/atomic-write.ts),
+// so a full disk never leaves a torn line behind the earlier epochs.
+import { appendFileAtomically } from '../io/atomic-write';
 
 export interface EpochMetrics {
   epoch: number;
@@ -19,5 +20,5 @@ export interface EpochMetrics {
 }
 
 export function appendMetrics(file: string, m: EpochMetrics): void {
-  fs.appendFileSync(file, JSON.stringify(m) + '\n');
+  appendFileAtomically(file, JSON.stringify(m) + '\n', { what: 'metrics log' });
 }

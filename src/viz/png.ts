@@ -1,7 +1,6 @@
 // PNG files through pngjs (a well-kept pure-JavaScript codec): canvases out; decodePng reads
 // one back (tests). Input images for the network are read by src/image.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { writeFileAtomically } from '../io/atomic-write';
 import { PNG } from 'pngjs';
 import { Canvas } from './canvas';
 
@@ -13,14 +12,9 @@ export function encodePng(canvas: Canvas): Buffer {
   );
 }
 
-/** Writes the canvas to `file` (its directory must exist); errors name the file. */
+/** Writes the canvas to `file` atomically (its directory must exist); errors name the file. */
 export function writePng(file: string, canvas: Canvas): void {
-  const bytes = encodePng(canvas);
-  try {
-    fs.writeFileSync(file, bytes);
-  } catch (e) {
-    throw new Error(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (does ${path.dirname(path.resolve(file))} exist and is it writable?)`);
-  }
+  writeFileAtomically(file, encodePng(canvas), { what: 'picture' });
 }
 
 /** A decoded PNG: width, height and RGBA bytes, row by row (pngjs expands every colour type to this). */

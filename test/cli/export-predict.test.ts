@@ -46,7 +46,7 @@ test('cnn export names what is wrong: a missing checkpoint, a missing --onnx, an
   assert.match(noOnnx.stderr, /--onnx/);
   const unwritable = runCli(['export', checkpoint, '--onnx', path.join(dir, 'no-such-dir', 'x.onnx')]);
   assert.equal(unwritable.status, 1);
-  assert.match(unwritable.stderr, /no-such-dir.*directory does not exist/);
+  assert.match(unwritable.stderr, /the directory .*no-such-dir does not exist/);
 });
 
 /** Ink coverage 0..1 of an MNIST digit, enlarged `scale` times (nearest) onto a canvas with margins. */

@@ -119,24 +119,8 @@ test('a file of the earlier format, whose checksum covers the data only, still l
   assert.equal(readSafetensors(file).metadata.note, 'old');
 });
 
-test('a failed write keeps the old file and leaves no temp file', () => {
-  const file = nextFile();
-  writeSafetensors(file, weights, { version: 'old' });
-  const before = fs.readFileSync(file);
-  const blocker = `${file}.tmp-${process.pid}`;
-  fs.mkdirSync(blocker); // the temp file cannot be created where a directory stands
-  try {
-    assert.throws(() => writeSafetensors(file, weights, { version: 'new' }), (err: unknown) => {
-      assert.ok(err instanceof Error);
-      assert.ok(err.message.includes(file), err.message);
-      return true;
-    });
-  } finally {
-    fs.rmdirSync(blocker);
-  }
-  assert.deepEqual(fs.readFileSync(file), before);
-  assert.equal(readSafetensors(file).metadata.version, 'old');
-});
+// A write failing midway is tested on the writer itself (test/io/atomic-write.test.ts) and on
+// a real training run (test/cli/disk-full.test.ts).
 
 test('writing over a directory fails, naming the path, and removes the temp file', () => {
   const target = path.join(dir, 'a-directory');
@@ -148,16 +132,17 @@ test('writing over a directory fails, naming the path, and removes the temp file
 
 test('writing into a missing directory fails, naming the path', () => {
   const target = path.join(dir, 'no-such-dir', 'model.safetensors');
-  assert.throws(() => writeSafetensors(target, weights, {}), new RegExp(`cannot write checkpoint ${target}: the directory does not exist`));
+  assert.throws(() => writeSafetensors(target, weights, {}), new RegExp(`cannot write checkpoint ${target}: the directory .*no-such-dir does not exist`));
 });
 
-test('writing into a read-only directory fails and keeps the old file', { skip: process.getuid?.() === 0 ? 'root ignores directory permissions' : false }, () => {
+// Refused by its mode bits even for root, whom the permissions would let through.
+test('writing into a read-only directory fails and keeps the old file', () => {
   const locked = fs.mkdtempSync(path.join(dir, 'locked-'));
   const file = path.join(locked, 'model.safetensors');
   writeSafetensors(file, weights, { version: 'old' });
   fs.chmodSync(locked, 0o500);
   try {
-    assert.throws(() => writeSafetensors(file, weights, { version: 'new' }), /permission denied/);
+    assert.throws(() => writeSafetensors(file, weights, { version: 'new' }), /read-only/);
   } finally {
     fs.chmodSync(locked, 0o700);
   }
