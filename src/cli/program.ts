@@ -50,13 +50,14 @@ export function exitCodeFor(e: unknown): number {
 
 /**
  * A reader that goes away (`cnn train ... | head`) must not kill a training run: Node turns
- * the closed pipe into an 'error' event that would otherwise be thrown. Later output to that
- * stream is dropped; the run goes on and still writes its checkpoints.
+ * the closed pipe into an 'error' event that would otherwise be thrown. A terminal that hung
+ * up (SIGHUP, then EIO on write) is the same. Later output to that stream is dropped; the run
+ * goes on and still writes its checkpoints.
  */
 export function ignoreClosedPipes(...streams: NodeJS.WriteStream[]): void {
   for (const stream of streams) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EPIPE') throw e;
+      if (e.code !== 'EPIPE' && e.code !== 'EIO') throw e;
     });
   }
 }

@@ -5,6 +5,7 @@ import { UsageError, RunError } from './errors';
 import { resolveModel, resolveDataset, parseDatasetName, looksLikeModelFile } from './resolve';
 import { checkOutputPlan, datasetInputs, type PlannedInput, type PlannedOutput } from './output-plan';
 import { safeFileName } from '../io/safe-name';
+import { lockOutputs, OutputLockError, type OutputLock } from '../io/output-lock';
 import { planModel } from '../model/plan';
 import { initParams } from '../model/init';
 import type { Plan, Shape, TrainDefaults } from '../model/types';
@@ -317,7 +318,10 @@ export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: T
   const out = opts.out ?? resumed?.file ?? `${safeFileName(plan.model.name)}.safetensors`;
   const outputs: PlannedOutput[] = [{ option: '--out', file: out }];
   if (opts.metrics !== undefined) outputs.push({ option: '--metrics', file: opts.metrics });
-  if (!dist || dist.isRoot) checkOutputPlan(outputs, trainInputs(modelArg, opts, dataset));
+  const writes = !dist || dist.isRoot;
+  if (writes) checkOutputPlan(outputs, trainInputs(modelArg, opts, dataset));
+  // Held until the run ends (released on exit too): a second run on the same files refuses.
+  const locks = writes ? takeLocks(outputs) : [];
 
   const frozen = new Set(settings.freeze ?? []);
   const runtime = createRuntime(plan, { maxBatch: dist ? dist.localMaxBatch(settings.batchSize) : settings.batchSize, threads: opts.threads, frozen });
@@ -381,6 +385,7 @@ export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: T
     throw e;
   } finally {
     guard?.dispose();
+    for (const lock of locks) lock.release();
   }
   dist?.finish();
   const seconds = (Date.now() - started) / 1000;
@@ -408,6 +413,15 @@ function checkResumedData(resumed: LoadedCheckpoint, file: string, now: DataFing
   const step = resumed.position!.stepInEpoch;
   if (step >= steps) {
     throw new RunError(`Cannot resume: ${file} stands at step ${step} of an epoch, but an epoch of ${now.count} images at batch ${batchSize} has ${steps} steps; the file was edited or damaged.`);
+  }
+}
+
+function takeLocks(outputs: PlannedOutput[]): OutputLock[] {
+  try {
+    return lockOutputs(outputs);
+  } catch (e) {
+    if (e instanceof OutputLockError) throw new RunError(e.message);
+    throw e;
   }
 }
 
