@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { listModels } from '../model/zoo';
 import { planModel } from '../model/plan';
+import type { Shape, TrainDefaults } from '../model/types';
 
 export function registerModels(program: Command): void {
   program
@@ -9,10 +10,7 @@ export function registerModels(program: Command): void {
     .description('list the built-in models')
     .option('--json', 'print the list as JSON')
     .action((opts: { json?: boolean }) => {
-      const rows = listModels().map((m) => {
-        const plan = planModel(m);
-        return { name: m.name, description: m.description, input: m.input, classes: m.classes, params: plan.totals.params, defaults: m.defaults ?? {} };
-      });
+      const rows = modelList();
       if (opts.json) {
         process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
         return;
@@ -25,4 +23,22 @@ export function registerModels(program: Command): void {
         process.stdout.write(`${''.padEnd(width)}  input ${r.input.join('x')}, ${r.classes} classes, ${r.params.toLocaleString('en-US')} parameters${defaults ? `; defaults: ${defaults}` : ''}\n`);
       }
     });
+}
+
+export interface ModelInfo {
+  name: string;
+  description: string;
+  input: Shape;
+  classes: number;
+  params: number;
+  /** The training settings the model was tuned with (epochs, batchSize, lr ...). */
+  defaults: Partial<TrainDefaults>;
+}
+
+/** The built-in models, as `cnn models --json` prints them. */
+export function modelList(): ModelInfo[] {
+  return listModels().map((m) => {
+    const plan = planModel(m);
+    return { name: m.name, description: m.description, input: m.input, classes: m.classes, params: plan.totals.params, defaults: m.defaults ?? {} };
+  });
 }

@@ -6,7 +6,7 @@ import { RunError } from './errors';
 import { resolveModel } from './resolve';
 import { planModel } from '../model/plan';
 import { formatSummary, summaryJson } from '../model/summary';
-import type { Shape } from '../model/types';
+import type { Plan, Shape } from '../model/types';
 
 export function registerSummary(program: Command): void {
   program
@@ -17,16 +17,27 @@ export function registerSummary(program: Command): void {
     .option('--classes <n>', 'number of classes (default: the model\'s)', parse.classCount)
     .option('--batch-size <n>', 'batch size for the training-memory estimate (default: the model\'s training batch size)', parse.batchSize)
     .option('--json', 'print the summary as one JSON object')
-    .action((modelArg: string, opts: { input?: Shape; classes?: number; batchSize?: number; json?: boolean }) => {
-      const model = resolveModel(modelArg);
-      let plan;
-      try {
-        plan = planModel(model, { input: opts.input, classes: opts.classes });
-      } catch (e) {
-        throw new RunError((e as Error).message);
-      }
-      const batchSize = opts.batchSize ?? model.defaults?.batchSize ?? 64;
+    .action((modelArg: string, opts: SummaryCliOptions & { json?: boolean }) => {
+      const { plan, batchSize } = planSummary(modelArg, opts);
       if (opts.json) process.stdout.write(JSON.stringify(summaryJson(plan, { batchSize }), null, 2) + '\n');
       else process.stdout.write(formatSummary(plan, { batchSize }) + '\n');
     });
+}
+
+export interface SummaryCliOptions {
+  input?: Shape;
+  classes?: number;
+  batchSize?: number;
+}
+
+/** The plan `cnn summary` and the library's summary() describe, and the batch size of the memory estimate. */
+export function planSummary(modelArg: string, opts: SummaryCliOptions): { plan: Plan; batchSize: number } {
+  const model = resolveModel(modelArg);
+  let plan: Plan;
+  try {
+    plan = planModel(model, { input: opts.input, classes: opts.classes });
+  } catch (e) {
+    throw new RunError((e as Error).message);
+  }
+  return { plan, batchSize: opts.batchSize ?? model.defaults?.batchSize ?? 64 };
 }
