@@ -5,10 +5,17 @@ import { EventEmitter } from 'node:events';
 import { registerTrain, runTrain, type TrainCliOptions, type TrainResult } from '../cli/train';
 import { StopSignal } from '../cli/interrupt';
 import type { EpochMetrics } from '../train/metrics';
-import type { ProgressReporter, StepStats } from '../train/progress';
+import type { ProgressReporter, StepStats as LoopStepStats } from '../train/progress';
 import { resolveOptions } from './options';
 
-export type { EpochMetrics, StepStats, TrainResult };
+export type { EpochMetrics, TrainResult };
+
+/** Progress after one training step; loss and accuracy are the epoch's running means. */
+export interface StepStats extends LoopStepStats {
+  /** The epoch (1-based) and the run's number of epochs. */
+  epoch: number;
+  epochs: number;
+}
 
 /** Options that need the command line (mpirun), not a library call. */
 const CLI_ONLY = ['distributed', 'collectiveTimeout', 'gradientBuckets', 'syncBatchNorm'] as const;
@@ -26,7 +33,7 @@ export interface TrainingRunEvents {
   /** After each epoch: the object --metrics appends to its file. */
   epoch: [metrics: EpochMetrics];
   /** After each step: progress within the epoch. */
-  step: [stats: StepStats & { epoch: number; epochs: number }];
+  step: [stats: StepStats];
   /** A line of the log `cnn train` prints (model, data, settings, the epoch lines, the outcome). */
   log: [line: string];
 }
