@@ -53,6 +53,11 @@ export function registerEval(program: Command): void {
       if (dataset.classes > ckpt.plan.classes) {
         throw new RunError(`Dataset ${dataset.name} has ${dataset.classes} classes but ${file} predicts ${ckpt.plan.classes}.`);
       }
+      // Images of another size than the training images would be padded to fit: a measurement of something else.
+      const trainedOn = ckpt.dataset.fingerprint?.shape;
+      if (trainedOn && dataset.test.shape.some((d, i) => d !== trainedOn[i])) {
+        throw new RunError(`${file} was trained on ${trainedOn.join('x')} images, but the ${dataset.name} test images in ${dataset.source} are ${dataset.test.shape.join('x')}; evaluate on images of the training size.`);
+      }
       const threadNote = await applyDefaultThreads(cmd.getOptionValueSource('threads') === 'cli', opts);
       if (threadNote && !opts.json) process.stderr.write(threadNote + '\n');
       const runtime = createRuntime(ckpt.plan, { maxBatch: opts.batchSize, threads: opts.threads });

@@ -126,5 +126,18 @@ test('training data that cannot train (no images, constant images, test images o
     f['t10k-images-idx3-ubyte'] = Buffer.concat([header, Buffer.alloc(20 * 400, 9)]);
   });
   expectRefused(train(smaller), 1, /the test images are 1x20x20 but the training images 1x28x28/);
+  // eval of a checkpoint on images of another size than it was trained on: refused, not padded.
+  const small = brokenData('small-images', 32, (f) => {
+    for (const [name, count] of [['train-images-idx3-ubyte', 32], ['t10k-images-idx3-ubyte', 20]] as const) {
+      const header = Buffer.alloc(16);
+      header[2] = 0x08;
+      header[3] = 3;
+      header.writeUInt32BE(count, 4);
+      header.writeUInt32BE(20, 8);
+      header.writeUInt32BE(20, 12);
+      f[name] = Buffer.concat([header, Buffer.from(Array.from({ length: count * 400 }, (_, i) => (i * 7) % 251))]);
+    }
+  });
+  expectRefused(['eval', trained, '--data', small], 1, /trained\.safetensors was trained on 1x28x28 images, but the mnist test images in .* are 1x20x20/);
   assert.ok(!fs.existsSync(path.join(dir, 'never.safetensors')), 'no checkpoint is written');
 });
