@@ -1,7 +1,7 @@
 // The package as a user gets it: `npm pack` the project, install the tarball into an empty
 // project (npm builds the native addon there with cmake-js), then use it from CommonJS, from an
 // ES module, from TypeScript and as the `cnn` command. Part of the full test tier: the install
-// compiles the addon from scratch, which takes minutes on a small machine.
+// compiles the addon from scratch, which takes minutes on a small machine (hence .slow.test.ts).
 import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
