@@ -2,6 +2,7 @@
 // Runs the test suites in two tiers (docs/testing.md):
 //   node scripts/run-tests.js          the fast tier: every test/**/*.test.ts except *.slow.test.ts
 //   node scripts/run-tests.js --all    every test file, the slow ones included
+//   ... --list                         print the tier's files instead of running them
 // A test file joins the full tier only by its name ending in .slow.test.ts. The list is taken
 // from the TypeScript sources, so compiled files of renamed or deleted tests left in dist/
 // are never run. Needs the TypeScript built (npm test and npm run test:all build it first).
@@ -30,6 +31,10 @@ const missing = files.filter((file) => !fs.existsSync(file));
 if (missing.length) {
   console.error(`run-tests: not built: ${missing.map((f) => path.relative(ROOT, f)).join(', ')}; run npm run build:ts`);
   process.exit(2);
+}
+if (process.argv.includes('--list')) {
+  console.log(files.map((f) => path.relative(ROOT, f)).join('\n'));
+  process.exit(0);
 }
 const reporter = all ? 'spec' : 'dot';
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', `--test-reporter=${reporter}`, ...files], {
