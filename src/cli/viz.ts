@@ -77,7 +77,7 @@ export function registerViz(program: Command): void {
         if (dataset !== null && index !== null) {
           image = testImage(ckpt, dataset.test, index);
         } else {
-          image = fileImage(ckpt, imageArg);
+          image = await fileImage(ckpt, imageArg);
         }
       } catch (e) {
         throw new RunError((e as Error).message);

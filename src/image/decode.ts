@@ -1,10 +1,13 @@
-// Reads a PNG or JPEG file into RGB pixels, with pngjs and jpeg-js (both pure JavaScript).
-// The format is told by the file's first bytes, not its name. Transparency is composited
-// over white, so a drawing with a transparent background reads as ink on paper. Errors
-// name the file and say what is wrong with it.
-import * as fs from 'fs';
-import { PNG } from 'pngjs';
-import * as jpeg from 'jpeg-js';
+// Decodes image files with sharp (libvips): PNG, JPEG, WebP, GIF and TIFF in any mode
+// (grey, RGB, RGBA, palette, 16-bit, CMYK), turned upright by their EXIF orientation and
+// converted to 8-bit sRGB. The header is read first and its declared size checked against
+// limits.ts before any pixel is decoded. Transparency is composited over white, so a
+// drawing with a transparent background reads as ink on paper. Errors name the file.
+import sharp from 'sharp';
+import { formatOf, FORMATS_TEXT, ImageError, readImageFile, type ImageFormat } from './image-file';
+import { imageSizeProblem, MAX_IMAGE_PIXELS } from './limits';
+
+export { ImageError } from './image-file';
 
 /** An image as 8-bit RGB, row-major: rgb[(y * width + x) * 3 + channel]. */
 export interface RgbImage {
@@ -13,55 +16,94 @@ export interface RgbImage {
   rgb: Uint8Array;
 }
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const JPEG_SIGNATURE = [0xff, 0xd8, 0xff];
-/** Larger images are refused rather than decoded into gigabytes. */
-const MAX_MEGAPIXELS = 100;
-
-export class ImageError extends Error {}
-
-const startsWith = (bytes: Uint8Array, signature: number[]) => signature.every((b, i) => bytes[i] === b);
-
-export function readImage(file: string): RgbImage {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new ImageError(`cannot read image ${file}: ${why}`);
-  }
-  return decodeImage(bytes, file);
+/** What an image's header says, its size as displayed (after the EXIF rotation). */
+export interface ImageHeader {
+  format: ImageFormat;
+  width: number;
+  height: number;
+  /** libvips' name of the colour space: b-w, srgb, cmyk, rgb16, grey16 ... */
+  space: string;
+  channels: number;
 }
 
-/** Decodes PNG or JPEG bytes; `file` names them in errors. */
-export function decodeImage(bytes: Uint8Array, file: string): RgbImage {
-  if (startsWith(bytes, PNG_SIGNATURE)) return decodeWith(file, 'PNG', () => decodePng(bytes));
-  if (startsWith(bytes, JPEG_SIGNATURE)) return decodeWith(file, 'JPEG', () => decodeJpeg(bytes));
-  throw new ImageError(`${file} is not a PNG or JPEG image (cnn predict reads .png and .jpg/.jpeg files)`);
-}
-
-function decodeWith(file: string, format: string, decode: () => RgbImage): RgbImage {
-  let image: RgbImage;
+/** Reads and checks the header of `bytes` (from readImageFile); nothing is decoded. */
+export async function readImageHeader(bytes: Buffer, format: ImageFormat, file: string): Promise<ImageHeader> {
+  let meta: sharp.Metadata;
   try {
-    image = decode();
+    // No pixel limit here: the header is only read, and the limit is checked below with a clearer message.
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (e) {
     throw new ImageError(`${file}: cannot decode it as a ${format} image: ${(e as Error).message}`);
   }
-  if (image.width < 1 || image.height < 1) throw new ImageError(`${file}: the ${format} image has no pixels`);
-  return image;
+  const width = meta.autoOrient?.width ?? meta.width ?? 0;
+  const height = meta.autoOrient?.height ?? meta.height ?? 0;
+  const problem = imageSizeProblem(width, height);
+  if (problem) throw new ImageError(`${file}: ${problem}`);
+  return { format, width, height, space: meta.space ?? 'unknown', channels: meta.channels ?? 0 };
 }
 
-function decodePng(bytes: Uint8Array): RgbImage {
-  // pngjs expands every colour type and bit depth to 8-bit RGBA.
-  const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  if (png.width * png.height > MAX_MEGAPIXELS * 1e6) throw new Error(`${png.width}x${png.height} is larger than ${MAX_MEGAPIXELS} megapixels`);
-  return { width: png.width, height: png.height, rgb: overWhite(png.data, png.width * png.height) };
+/** The upright 8-bit pipeline every decode starts from, with the pixel limit enforced by libvips too. */
+function pipeline(bytes: Buffer): sharp.Sharp {
+  return sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' }).rotate().flatten({ background: '#ffffff' });
 }
 
-function decodeJpeg(bytes: Uint8Array): RgbImage {
-  const image = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_MEGAPIXELS, maxMemoryUsageInMB: 2048 });
-  return { width: image.width, height: image.height, rgb: overWhite(image.data, image.width * image.height) };
+async function decodeRaw(file: string, format: ImageFormat, run: () => Promise<{ data: Buffer; info: sharp.OutputInfo }>) {
+  try {
+    return await run();
+  } catch (e) {
+    throw new ImageError(`${file}: cannot decode it as a ${format} image: ${(e as Error).message}`);
+  }
+}
+
+/** Reads and decodes `file` into 8-bit RGB at its own size. */
+export async function readImage(file: string): Promise<RgbImage> {
+  const { bytes, format } = readImageFile(file);
+  return decodeFormat(bytes, format, file);
+}
+
+/** Decodes encoded image bytes (any format cnn reads, told by the first bytes); `file` names them in errors. */
+export async function decodeImage(encoded: Uint8Array, file: string): Promise<RgbImage> {
+  const format = formatOf(encoded);
+  if (format === null) throw new ImageError(`${file} is not an image cnn reads (${FORMATS_TEXT}; told by its first bytes, not its name)`);
+  return decodeFormat(Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength), format, file);
+}
+
+async function decodeFormat(bytes: Buffer, format: ImageFormat, file: string): Promise<RgbImage> {
+  await readImageHeader(bytes, format, file);
+  const { data, info } = await decodeRaw(file, format, () =>
+    pipeline(bytes).toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
+  return { width: info.width, height: info.height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+/**
+ * The image as a model's input bytes (C, H, W): the shorter side resized to cover H x W
+ * (Lanczos when shrinking, as torchvision's Resize with antialias), the centre cropped out,
+ * grey (one channel) or RGB (three; more channels repeat R, G, B).
+ */
+export async function decodeToShape(bytes: Buffer, format: ImageFormat, file: string, shape: readonly [number, number, number]): Promise<Uint8Array> {
+  await readImageHeader(bytes, format, file);
+  const [channels, height, width] = shape;
+  const grey = channels < 3;
+  const { data, info } = await decodeRaw(file, format, () => {
+    const resized = pipeline(bytes).resize(width, height, { fit: 'cover', position: 'centre' });
+    return (grey ? resized.toColourspace('b-w') : resized.toColourspace('srgb'))
+      .removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  });
+  if (info.width !== width || info.height !== height || info.channels !== (grey ? 1 : 3)) {
+    throw new ImageError(`${file}: decoded to ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x${grey ? 1 : 3}`);
+  }
+  return interleavedToPlanar(data, info.channels, channels, height * width);
+}
+
+/** HWC bytes with `from` channels to CHW with `to` channels (channel c reads c mod from). */
+function interleavedToPlanar(data: Uint8Array, from: number, to: number, plane: number): Uint8Array {
+  const out = new Uint8Array(to * plane);
+  for (let c = 0; c < to; c++) {
+    const source = c % from;
+    const base = c * plane;
+    for (let p = 0; p < plane; p++) out[base + p] = data[p * from + source];
+  }
+  return out;
 }
 
 /** RGBA to RGB, composited over a white background. */

@@ -43,9 +43,9 @@ export function testImage(ckpt: LoadedCheckpoint, test: ImageSet, index: number)
 }
 
 /** A PNG or JPEG file converted as `cnn predict` converts it (src/image). */
-export function fileImage(ckpt: LoadedCheckpoint, file: string): InputImage {
+export async function fileImage(ckpt: LoadedCheckpoint, file: string): Promise<InputImage> {
   const convention = imageConvention(ckpt.dataset.name, ckpt.plan.input);
-  const prepared = prepareImage(readImage(file), convention);
+  const prepared = prepareImage(await readImage(file), convention);
   const set: ImageSet = { images: prepared.bytes, labels: new Uint8Array(1), count: 1, shape: prepared.shape };
   return { x: normaliseImage(ckpt, set, 0), description: path.basename(file), label: null, steps: prepared.steps };
 }
