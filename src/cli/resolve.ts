@@ -5,7 +5,10 @@ import * as path from 'node:path';
 import { getModel } from '../model/zoo';
 import { modelFromJson } from '../model/plan';
 import type { ModelSpec } from '../model/types';
-import { DATASET_NAMES, loadDataset, type BuiltinDatasetName, type Dataset } from '../data/dataset';
+import { DATASET_NAMES, loadDataset, missingIdxFiles, type BuiltinDatasetName, type Dataset } from '../data/dataset';
+import { CIFAR10_FILES, locateCifar10 } from '../data/cifar';
+import { DataError } from '../data/errors';
+import { isCsvManifest, loadImageFolderDataset, type ImageFolderOptions } from '../data/image-folder-dataset';
 import { UsageError, RunError } from './errors';
 
 export type DatasetName = BuiltinDatasetName;
@@ -55,5 +58,34 @@ export function resolveDataset(name: DatasetName, dir: string | undefined): Data
     return loadDataset(name, dir);
   } catch (e) {
     throw new RunError((e as Error).message);
+  }
+}
+
+/**
+ * Whether --data names a folder of images or a CSV manifest rather than a built-in
+ * dataset's files: a .csv file, or (without an explicit --dataset) a directory holding
+ * neither IDX nor CIFAR-10 files.
+ */
+export function isImageData(dataArg: string | undefined, datasetGiven: boolean): boolean {
+  if (dataArg === undefined) return false;
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dataArg);
+  } catch {
+    return isCsvManifest(dataArg) && !datasetGiven;
+  }
+  if (stat.isFile()) return isCsvManifest(dataArg);
+  if (datasetGiven || !stat.isDirectory()) return false;
+  const cifar = locateCifar10(dataArg);
+  return missingIdxFiles(dataArg).length === 4 && cifar.missing.length === CIFAR10_FILES.length;
+}
+
+/** A folder of images or a CSV manifest, decoded (once, into the cache) to the model's input. */
+export async function resolveImageData(dataArg: string, options: ImageFolderOptions): Promise<Dataset> {
+  try {
+    return await loadImageFolderDataset(dataArg, options);
+  } catch (e) {
+    if (e instanceof DataError) throw new RunError(e.message);
+    throw e;
   }
 }

@@ -31,6 +31,8 @@ export class Batcher {
   private readonly geometry: PlaneGeometry;
   /** The current image's transform, reused: nothing is allocated per image. */
   private readonly transform = identityTransform();
+  /** For a stored set (images on disk): where the image being copied is read to. */
+  private readonly scratch: Uint8Array;
 
   constructor(set: ImageSet, target: Shape, mean: number[], std: number[]) {
     const [channels, height, width] = set.shape;
@@ -57,6 +59,14 @@ export class Batcher {
     this.geometry = { height, width, targetHeight, targetWidth, padTop: this.padTop, padLeft: this.padLeft };
     this.padded = targetHeight !== height || targetWidth !== width;
     this.adaptation = describeAdaptation(set.shape, target);
+    this.scratch = new Uint8Array(set.stored ? channels * height * width : 0);
+  }
+
+  /** The bytes holding image `index`, starting at `start` (the whole set in memory, or the image read from disk). */
+  private pixels(index: number): { bytes: Uint8Array; start: number } {
+    if (!this.set.stored) return { bytes: this.set.images, start: index * this.set.shape[0] * this.set.shape[1] * this.set.shape[2] };
+    this.set.stored.read(index, this.scratch, 0);
+    return { bytes: this.scratch, start: 0 };
   }
 
   /**
@@ -91,10 +101,10 @@ export class Batcher {
     const [targetChannels, targetHeight, targetWidth] = this.target;
     const plane = height * width;
     const targetPlane = targetHeight * targetWidth;
-    const images = this.set.images;
+    const { bytes: images, start } = this.pixels(index);
     for (let c = 0; c < targetChannels; c++) {
       const table = this.lookup[c];
-      const source = (index * channels + (channels === targetChannels ? c : 0)) * plane;
+      const source = start + (channels === targetChannels ? c : 0) * plane;
       const destination = offset + c * targetPlane;
       if (this.padded) x.fill(this.background[c], destination, destination + targetPlane);
       for (let row = 0; row < height; row++) {
@@ -111,14 +121,15 @@ export class Batcher {
     const targetPlane = this.target[1] * this.target[2];
     const plane = height * width;
     const t = drawTransform(augment.settings, imageKey(augment.seed, augment.epoch, index), this.transform);
+    const { bytes: images, start } = this.pixels(index);
     if (channels !== targetChannels) {
       // Grey replicated: every target channel normalises with the grey statistics, so warp once and copy.
-      warpPlane(this.set.images, index * plane, this.geometry, this.normalisation[0], t, x, offset);
+      warpPlane(images, start, this.geometry, this.normalisation[0], t, x, offset);
       for (let c = 1; c < targetChannels; c++) x.copyWithin(offset + c * targetPlane, offset, offset + targetPlane);
       return;
     }
     for (let c = 0; c < targetChannels; c++) {
-      warpPlane(this.set.images, (index * channels + c) * plane, this.geometry, this.normalisation[c], t, x, offset + c * targetPlane);
+      warpPlane(images, start + c * plane, this.geometry, this.normalisation[c], t, x, offset + c * targetPlane);
     }
   }
 }

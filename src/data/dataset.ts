@@ -10,13 +10,18 @@ import * as path from 'path';
 import { DataError } from './errors';
 import { readIdx } from './idx';
 import { CIFAR10_CLASS_NAMES, CIFAR10_FILES, CIFAR10_URL, loadCifar10Sets } from './cifar';
+import { selectImages, type StoredImages } from './stored-images';
+import type { ImageFolderInfo } from './image-folder-info';
 
 /** Images (count, C, H, W) as bytes and their labels (count). */
 export interface ImageSet {
+  /** All the images' bytes; empty when `stored` holds them. */
   images: Uint8Array;
   labels: Uint8Array;
   count: number;
   shape: [number, number, number];
+  /** Images read from a cache file when a batch needs them (stored-images.ts), for sets larger than memory. */
+  stored?: StoredImages;
 }
 
 export interface Dataset {
@@ -32,6 +37,8 @@ export interface Dataset {
   /** Per channel, of the training images scaled to [0, 1]. */
   mean: number[];
   std: number[];
+  /** For a folder of images or a CSV manifest: where it came from and how it was split. */
+  imageFolder?: ImageFolderInfo;
 }
 
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10'] as const;
@@ -211,6 +218,7 @@ function trainingStatistics(name: string, dir: string, train: ImageSet, test: Im
  * that counts byte values in a 256-bin histogram per channel (exact, and fast on 47 MB).
  */
 export function channelMeanStd(set: ImageSet): { mean: number[]; std: number[] } {
+  if (set.stored) return storedMeanStd(set);
   const [channels, height, width] = set.shape;
   const plane = height * width;
   const totals = Array.from({ length: channels }, () => new Float64Array(256));
@@ -232,6 +240,26 @@ export function channelMeanStd(set: ImageSet): { mean: number[]; std: number[] }
     }
     for (let c = 0; c < channels; c++) flushCounts(counts[c], totals[c]);
   }
+  return fromHistograms(totals);
+}
+
+/** The same for a set on disk, one image at a time (memory stays one image). */
+function storedMeanStd(set: ImageSet): { mean: number[]; std: number[] } {
+  const [channels, height, width] = set.shape;
+  const plane = height * width;
+  const totals = Array.from({ length: channels }, () => new Float64Array(256));
+  const counts = Array.from({ length: channels }, () => new Uint32Array(4 * 256));
+  const image = new Uint8Array(channels * plane);
+  const IMAGES_PER_FLUSH = Math.max(1, Math.floor(2 ** 30 / Math.max(1, plane)));
+  for (let n = 0; n < set.count; n++) {
+    set.stored!.read(n, image, 0);
+    for (let c = 0; c < channels; c++) countBytes(image, c * plane, (c + 1) * plane, counts[c]);
+    if ((n + 1) % IMAGES_PER_FLUSH === 0 || n === set.count - 1) for (let c = 0; c < channels; c++) flushCounts(counts[c], totals[c]);
+  }
+  return fromHistograms(totals);
+}
+
+function fromHistograms(totals: Float64Array[]): { mean: number[]; std: number[] } {
   const mean: number[] = [];
   const std: number[] = [];
   for (const hist of totals) {
@@ -272,6 +300,7 @@ function flushCounts(counts: Uint32Array, totals: Float64Array): void {
 /** The first `n` images of a set (views into the same bytes, no copy). */
 export function limitSet(set: ImageSet, n: number): ImageSet {
   const count = Math.max(0, Math.min(set.count, Math.floor(n)));
+  if (set.stored) return selectImages(set, Uint32Array.from({ length: count }, (_, i) => i));
   const size = set.shape[0] * set.shape[1] * set.shape[2];
   return {
     images: set.images.subarray(0, count * size),

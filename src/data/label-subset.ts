@@ -3,6 +3,7 @@
 // labels renumbered 0..k-1 in the order of the list ("5,6,7,8,9": 5 becomes 0, ..., 9 becomes 4),
 // so a model with k outputs trains on them; the class names follow.
 import type { Dataset, ImageSet } from './dataset';
+import { selectImages } from './stored-images';
 
 export class LabelListError extends Error {}
 
@@ -34,19 +35,11 @@ export function parseLabelList(text: string): number[] {
 export function selectLabels(set: ImageSet, labels: readonly number[]): ImageSet {
   const newLabel = new Int16Array(256).fill(-1);
   labels.forEach((l, i) => (newLabel[l] = i));
-  const size = set.shape[0] * set.shape[1] * set.shape[2];
-  let count = 0;
-  for (let i = 0; i < set.count; i++) if (newLabel[set.labels[i]] >= 0) count++;
-  const images = new Uint8Array(count * size);
-  const out = new Uint8Array(count);
-  let k = 0;
-  for (let i = 0; i < set.count; i++) {
-    const l = newLabel[set.labels[i]];
-    if (l < 0) continue;
-    images.set(set.images.subarray(i * size, (i + 1) * size), k * size);
-    out[k++] = l;
-  }
-  return { images, labels: out, count, shape: set.shape };
+  const kept: number[] = [];
+  for (let i = 0; i < set.count; i++) if (newLabel[set.labels[i]] >= 0) kept.push(i);
+  const out = selectImages(set, kept);
+  for (let k = 0; k < out.count; k++) out.labels[k] = newLabel[out.labels[k]];
+  return out;
 }
 
 /** The dataset restricted to `labels` (checked against its classes). Mean and std stay the full set's. */

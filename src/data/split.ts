@@ -7,6 +7,7 @@
 import { Rng } from '../train/rng';
 import type { ImageSet } from './dataset';
 import { hashKey } from './counter-hash';
+import { selectImages } from './stored-images';
 
 /** Separates the split's generator from the one that shuffles epochs with the same seed. */
 const SPLIT_STREAM = 0x5b1175;
@@ -23,18 +24,5 @@ export function splitValidation(set: ImageSet, n: number, seed: number): { train
   new Rng(hashKey(seed, SPLIT_STREAM)).shuffle(order);
   const held = order.subarray(0, n).sort();
   const kept = order.subarray(n).sort();
-  return { train: gather(set, kept), val: gather(set, held) };
-}
-
-/** A new set holding the images at `indices`, in that order. */
-function gather(set: ImageSet, indices: Uint32Array): ImageSet {
-  const size = set.shape[0] * set.shape[1] * set.shape[2];
-  const images = new Uint8Array(indices.length * size);
-  const labels = new Uint8Array(indices.length);
-  for (let i = 0; i < indices.length; i++) {
-    const from = indices[i] * size;
-    images.set(set.images.subarray(from, from + size), i * size);
-    labels[i] = set.labels[indices[i]];
-  }
-  return { images, labels, count: indices.length, shape: [set.shape[0], set.shape[1], set.shape[2]] };
+  return { train: selectImages(set, kept), val: selectImages(set, held) };
 }

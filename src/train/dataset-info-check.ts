@@ -5,6 +5,7 @@ import type { DatasetInfo } from './training-checkpoint';
 import { describeValue } from '../layers/fields';
 import { settingProblem } from './setting-rules';
 import { checkFingerprint } from '../data/fingerprint';
+import { checkImageFolderInfo } from '../data/image-folder-info';
 
 export function checkDatasetInfo(file: string, value: unknown): DatasetInfo {
   const bad = (what: string): never => {
@@ -38,5 +39,9 @@ export function checkDatasetInfo(file: string, value: unknown): DatasetInfo {
     if (problem) bad(`has a "permutePixels" seed ${describeValue(v.permutePixels)}: ${problem.replace(/\.$/, "")}`);
   }
   if (v.fingerprint !== undefined) checkFingerprint(v.fingerprint, bad);
+  if (v.imageFolder !== undefined) {
+    const problem = checkImageFolderInfo(v.imageFolder);
+    if (problem) bad(`has an "imageFolder" that ${problem}`);
+  }
   return v as unknown as DatasetInfo;
 }

@@ -10,6 +10,7 @@ import type { DataFingerprint } from '../data/fingerprint';
 import type { PlateauState, ScheduleName } from './schedule';
 import { checkDatasetInfo } from './dataset-info-check';
 import { checkTrainingPosition, checkTrainSettings } from './checkpoint-metadata';
+import type { ImageFolderInfo } from '../data/image-folder-info';
 
 export const MOMENTUM_PREFIX = 'optimizer.momentum.';
 /** PyTorch's BatchNorm counter (an int64 scalar): training steps seen, so state_dicts match. */
@@ -28,6 +29,8 @@ export interface DatasetInfo {
   permutePixels?: number;
   /** The training images the run used (before any --val split), so --resume can tell changed data. */
   fingerprint?: DataFingerprint;
+  /** A folder of images or a CSV manifest: where it is and how it was split (name "images"). */
+  imageFolder?: ImageFolderInfo;
 }
 
 export interface TrainSettings {

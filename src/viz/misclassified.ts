@@ -1,6 +1,7 @@
 // The lectures' "all the misclassified digits" figure: every test image the network got
 // wrong, in test-set order (or the N most confident mistakes first), with the true and the
 // predicted class and the predicted class's probability under each.
+import { imageAt } from '../data/stored-images';
 import type { ImageSet } from '../data/dataset';
 import type { Canvas } from './canvas';
 import { renderGrid, gridLayout, scaleFor, nearSquareColumns, type GridLayout, type Tile } from './grid';
@@ -37,8 +38,7 @@ export function selectMistakes(p: Predictions, top?: number): Mistake[] {
 
 export function imageTile(set: ImageSet, index: number): Tile {
   const [c, h, w] = set.shape;
-  const size = c * h * w;
-  const bytes = set.images.subarray(index * size, (index + 1) * size);
+  const bytes = imageAt(set, index);
   const channels = c === 3 ? 3 : 1;
   const values = new Float32Array(channels * h * w);
   for (let i = 0; i < values.length; i++) values[i] = bytes[i] / 255;
