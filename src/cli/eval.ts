@@ -3,7 +3,9 @@
 import { Command } from 'commander';
 import * as parse from './parse-options';
 import { RunError, UsageError } from './errors';
-import { resolveDataset, parseDatasetName } from './resolve';
+import { resolveDataset, parseDatasetName, resolveImageData } from './resolve';
+import { CACHE_DIR_VARIABLE, defaultCacheDir } from '../data/image-cache';
+import { DEFAULT_TEST_SPLIT } from '../data/image-folder-dataset';
 import { Batcher } from '../data/batcher';
 import { createRuntime } from '../train/runtime';
 import { evaluateSet, type EvalResult } from '../train/evaluate';
@@ -21,6 +23,7 @@ interface EvalCliOptions {
   batchSize: number;
   misclassified?: string;
   top?: number;
+  cacheDir?: string;
 }
 
 export function registerEval(program: Command): void {
@@ -29,10 +32,11 @@ export function registerEval(program: Command): void {
     .description('evaluate a checkpoint on the test set')
     .argument('<checkpoint>', 'a .safetensors file written by "cnn train"')
     .option('--dataset <name>', 'dataset to evaluate on (default: the one it was trained on)')
-    .option('--data <dir>', 'directory with the IDX files (default: where it was trained from)')
+    .option('--data <dir>', 'the image folder, CSV manifest or directory with the IDX files (default: where it was trained from)')
+    .option('--cache-dir <dir>', `for an image folder: where the decoded images are cached (default: $${CACHE_DIR_VARIABLE} or ~/.cache/cnn/images)`)
     .option('--batch-size <n>', 'images per forward pass', parse.batchSize, 500)
     .option('--threads <n>', 'compute threads', parse.threads, parse.defaultThreads())
-    .option('--json', 'print {accuracy, loss, perClass, confusion} as JSON')
+    .option('--json', 'print {accuracy, loss, perClass, confusion, classNames} as JSON')
     .option('--misclassified <file.png>', 'draw the misclassified test images with true and predicted labels')
     .option('--top <n>', 'with --misclassified: only the N most confident mistakes', parse.positiveInt)
     .action(async (file: string, opts: EvalCliOptions, cmd: Command) => {
@@ -44,10 +48,23 @@ export function registerEval(program: Command): void {
       } catch (e) {
         throw new RunError((e as Error).message);
       }
-      const datasetName = parseDatasetName(opts.dataset ?? ckpt.dataset.name);
+      const folder = ckpt.dataset.imageFolder;
+      const loaded = folder && !opts.dataset
+        ? await resolveImageData(opts.data ?? folder.source, {
+          shape: [...ckpt.plan.input] as [number, number, number],
+          testSplit: folder.testSplit ?? DEFAULT_TEST_SPLIT,
+          cacheDir: opts.cacheDir ?? defaultCacheDir(),
+          skipBadImages: folder.skipBadImages,
+          log: (line) => process.stderr.write(line + '\n'),
+          // Another folder given with --data is evaluated as it is; the training folder must split as it did.
+          expected: opts.data === undefined ? folder : undefined,
+        })
+        : resolveDataset(parseDatasetName(opts.dataset ?? ckpt.dataset.name), opts.data ?? (opts.dataset ? undefined : ckpt.dataset.dir));
+      if (folder && !opts.dataset && loaded.classNames.join('\n') !== ckpt.dataset.classNames.join('\n')) {
+        throw new RunError(`${opts.data ?? folder.source} has the classes ${loaded.classNames.join(', ')} but ${file} was trained on ${ckpt.dataset.classNames.join(', ')}.`);
+      }
       // The same data as in training: its --labels subset and --permute-pixels permutation.
-      const dataset = applyDataOptions(resolveDataset(datasetName, opts.data ?? (opts.dataset ? undefined : ckpt.dataset.dir)),
-        { labels: ckpt.dataset.labels, permutePixels: ckpt.dataset.permutePixels });
+      const dataset = applyDataOptions(loaded, { labels: ckpt.dataset.labels, permutePixels: ckpt.dataset.permutePixels });
       // The dataset's directory is known once the checkpoint is read; no picture goes into it.
       if (opts.misclassified !== undefined) checkOutputPlan([{ option: '--misclassified', file: opts.misclassified }], datasetInputs(dataset));
       if (dataset.classes > ckpt.plan.classes) {
@@ -66,7 +83,7 @@ export function registerEval(program: Command): void {
       const batcher = new Batcher(dataset.test, ckpt.plan.input, ckpt.dataset.mean, ckpt.dataset.std);
       const result = await evaluateSet(runtime, batcher, dataset.test.count, opts.batchSize, { keepPredictions: opts.misclassified !== undefined });
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ accuracy: result.accuracy, loss: result.loss, perClass: result.perClass, confusion: result.confusion }) + '\n');
+        process.stdout.write(JSON.stringify({ accuracy: result.accuracy, loss: result.loss, perClass: result.perClass, confusion: result.confusion, classNames: dataset.classNames }) + '\n');
       } else {
         process.stdout.write(formatEval(file, ckpt.model.name, dataset.name, dataset.classNames, result));
       }

@@ -80,3 +80,10 @@ export function labelList(value: string): number[] {
     throw new InvalidArgumentError((e as Error).message + '.');
   }
 }
+
+/** --test-split: a fraction in [0, 1) of each class held out for testing. */
+export function testSplit(value: string): number {
+  const n = toNumber(value);
+  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError('It must be a fraction at least 0 and below 1, e.g. 0.2.');
+  return n;
+}

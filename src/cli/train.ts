@@ -2,7 +2,9 @@
 import { Command, Option } from 'commander';
 import * as parse from './parse-options';
 import { UsageError, RunError } from './errors';
-import { resolveModel, resolveDataset, parseDatasetName, looksLikeModelFile } from './resolve';
+import { resolveModel, resolveDataset, parseDatasetName, looksLikeModelFile, isImageData, resolveImageData } from './resolve';
+import { CACHE_DIR_VARIABLE, defaultCacheDir } from '../data/image-cache';
+import { DEFAULT_TEST_SPLIT } from '../data/image-folder-dataset';
 import { checkOutputPlan, datasetInputs, type PlannedInput, type PlannedOutput } from './output-plan';
 import { safeFileName } from '../io/safe-name';
 import { lockOutputs, OutputLockError, type OutputLock } from '../io/output-lock';
@@ -65,6 +67,9 @@ export interface TrainCliOptions {
   labels?: number[];
   permutePixels?: number;
   activation?: SwapActivation;
+  testSplit?: number;
+  cacheDir?: string;
+  skipBadImages?: boolean;
 }
 
 export function registerTrain(program: Command): void {
@@ -83,7 +88,10 @@ export function registerTrain(program: Command): void {
     .option('--out <file>', 'checkpoint file (default: <model>.safetensors)')
     .option('--metrics <file>', 'append one JSON line per epoch to this file')
     .option('--dataset <name>', 'mnist, fashion-mnist or cifar10 (see "cnn datasets")', 'mnist')
-    .option('--data <dir>', 'directory with the four IDX files (plain or .gz) instead of the default location')
+    .option('--data <dir>', 'a folder of class folders of images (or train/ and test/ folders of them), a CSV manifest of path,label lines, or a directory with the four IDX files (plain or .gz)')
+    .option('--test-split <fraction>', 'with an image folder or CSV without train/ and test/: the fraction of each class held out for testing', parse.testSplit)
+    .option('--cache-dir <dir>', `with an image folder or CSV: where the decoded images are cached (default: $${CACHE_DIR_VARIABLE} or ~/.cache/cnn/images)`)
+    .option('--skip-bad-images', 'with an image folder or CSV: leave out unreadable images (counted and named) instead of stopping')
     .option('--limit <n>', 'use only the first N training images', parse.positiveInt)
     .option('--val <n>', 'hold out N training images for validation (plateau schedule, best epoch)', parse.nonNegativeInt, 0)
     .option('--augment <list>', 'augmentation when batches are formed, e.g. shift=2,rotate=10,scale=0.1,flip,crop=4, or none (default: the model\'s)')
@@ -155,6 +163,8 @@ const FIXED_ON_RESUME: Record<string, (r: LoadedCheckpoint) => unknown> = {
   labels: (r) => r.dataset.labels,
   permutePixels: (r) => r.dataset.permutePixels,
   activation: (r) => r.settings!.activation,
+  testSplit: (r) => r.dataset.imageFolder?.testSplit,
+  skipBadImages: (r) => r.dataset.imageFolder?.skipBadImages,
 };
 
 /** Refuses an option given on the command line with another value than the resumed run's. */
@@ -287,12 +297,28 @@ export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: T
     }
   }
 
-  const datasetName = parseDatasetName(resumed ? resumed.dataset.name : opts.dataset);
   const dataDir = opts.data ?? (resumed ? resumed.dataset.dir : undefined);
   const dataOptions: DataOptions = resumed
     ? { labels: resumed.dataset.labels, permutePixels: resumed.dataset.permutePixels }
     : { labels: opts.labels, permutePixels: opts.permutePixels };
-  let dataset = resolveDataset(datasetName, dataDir);
+  const imageFolder = resumed ? resumed.dataset.imageFolder : undefined;
+  const images = imageFolder !== undefined || (!resumed && isImageData(opts.data, hooks.isExplicit('dataset')));
+  if (!images) {
+    for (const key of ['testSplit', 'cacheDir', 'skipBadImages'] as const) {
+      if (hooks.isExplicit(key)) throw new UsageError(`--${key.replace(/[A-Z]/g, (ch) => '-' + ch.toLowerCase())} applies to a folder of images or a CSV manifest given with --data`);
+    }
+  }
+  const earlyLog = (line: string) => (hooks.progress ? hooks.progress.log(line) : process.stdout.write(line + '\n'));
+  let dataset = images
+    ? await resolveImageData(opts.data ?? imageFolder!.source, {
+      shape: [...plan.input] as [number, number, number],
+      testSplit: opts.testSplit ?? DEFAULT_TEST_SPLIT,
+      cacheDir: opts.cacheDir ?? defaultCacheDir(),
+      skipBadImages: imageFolder ? imageFolder.skipBadImages : opts.skipBadImages === true,
+      log: dist && !dist.isRoot ? () => undefined : earlyLog,
+      expected: imageFolder,
+    })
+    : resolveDataset(parseDatasetName(resumed ? resumed.dataset.name : opts.dataset), dataDir);
   try {
     dataset = applyDataOptions(dataset, dataOptions);
   } catch (e) {
@@ -364,7 +390,9 @@ export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: T
       val: valSet,
       // The directory is kept when it is not the dataset's default, so eval finds the data again.
       datasetInfo: {
-        name: dataset.name, mean: dataset.mean, std: dataset.std, classNames: dataset.classNames, dir: dataDir ?? (dataset.name === 'cifar10' ? dataset.source : undefined),
+        name: dataset.name, mean: dataset.mean, std: dataset.std, classNames: dataset.classNames,
+        dir: dataset.imageFolder ? undefined : dataDir ?? (dataset.name === 'cifar10' ? dataset.source : undefined),
+        ...(dataset.imageFolder ? { imageFolder: dataset.imageFolder } : {}),
         ...(dataOptions.labels ? { labels: dataOptions.labels } : {}),
         ...(dataOptions.permutePixels !== undefined ? { permutePixels: dataOptions.permutePixels } : {}),
         fingerprint,

@@ -4,6 +4,7 @@
 // silently at a step the new data does not have.
 import * as crypto from 'node:crypto';
 import type { ImageSet } from './dataset';
+import { imageAt } from './stored-images';
 
 export interface DataFingerprint {
   count: number;
@@ -13,7 +14,11 @@ export interface DataFingerprint {
 }
 
 export function fingerprintOf(set: ImageSet): DataFingerprint {
-  const hash = crypto.createHash('sha256').update(set.images).update(set.labels);
+  const hash = crypto.createHash('sha256');
+  // A set on disk is hashed image by image: the same bytes in the same order, in bounded memory.
+  if (set.stored) for (let i = 0; i < set.count; i++) hash.update(imageAt(set, i));
+  else hash.update(set.images);
+  hash.update(set.labels);
   return { count: set.count, shape: [...set.shape], sha256: hash.digest('hex') };
 }
 

@@ -17,6 +17,8 @@ export const DEFAULT_TEST_SPLIT = 0.2;
 export const SPLIT_SEED = 0;
 export const MEMORY_LIMIT_VARIABLE = 'CNN_IMAGE_MEMORY_MB';
 const DEFAULT_MEMORY_LIMIT_MB = 1024;
+/** Labels are stored as bytes. */
+const MAX_CLASSES = 256;
 
 export interface ImageFolderOptions {
   shape: [number, number, number];
@@ -57,6 +59,9 @@ export function memoryLimitBytes(env: NodeJS.ProcessEnv = process.env): number {
 
 export async function loadImageFolderDataset(arg: string, options: ImageFolderOptions): Promise<Dataset> {
   const listing = listImageData(arg);
+  if (listing.classNames.length > MAX_CLASSES) {
+    throw new DataError(arg, `${arg}: ${listing.classNames.length} classes, more than the ${MAX_CLASSES} cnn supports`);
+  }
   for (const note of listing.notes) options.log(`note: ${note}`);
   const cache = await openImageCache(listing, options.shape, { cacheDir: options.cacheDir, log: options.log });
   const bad = new Set(cache.bad.map((b) => b.index));
