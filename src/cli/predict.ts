@@ -1,26 +1,35 @@
-// `cnn predict CHECKPOINT IMAGE...`: classifies PNG and JPEG files with a trained network
-// (src/predict/predictor.ts) and prints the top classes of each.
+// `cnn predict CHECKPOINT IMAGE_OR_DIR...`: classifies image files (a directory: every image
+// in it) with a trained network (src/predict/predictor.ts) and prints the top classes of
+// each, as a table, as JSON (--json) or into a CSV file (--csv).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command } from 'commander';
 import * as parse from './parse-options';
 import { RunError } from './errors';
 import { Predictor, type Prediction } from '../predict/predictor';
+import { expandImagePaths } from '../predict/image-paths';
 
 interface PredictCliOptions {
   top: number;
   json?: boolean;
+  csv?: string;
   threads: number;
 }
 
 export function registerPredict(program: Command): void {
   program
     .command('predict')
-    .description('classify PNG or JPEG images with a trained checkpoint')
+    .description('classify images (files, or every image in a directory) with a trained checkpoint')
     .argument('<checkpoint>', 'a .safetensors file written by "cnn train"')
-    .argument('<images...>', 'PNG or JPEG files, any size, colour or grey')
+    .argument('<images...>', 'PNG, JPEG, WebP, GIF or TIFF files of any size, colour or grey, or directories of them')
     .option('--top <k>', 'how many classes to show per image', parse.positiveInt, 3)
     .option('--threads <n>', 'compute threads', parse.threads, parse.defaultThreads())
     .option('--json', 'print [{file, top: [{class, name, probability}], inverted, steps}] as JSON')
-    .action(async (file: string, images: string[], opts: PredictCliOptions) => {
+    .option('--csv <file>', 'also write one line per image: file, then the top labels and their probabilities')
+    .action(async (file: string, args: string[], opts: PredictCliOptions) => {
+      if (opts.csv !== undefined) checkCsvTarget(opts.csv, [file, ...args]);
+      const { files: images, notes } = expandImagePaths(args);
+      for (const note of notes) process.stderr.write(`note: ${note}\n`);
       let predictor: Predictor;
       let predictions: Prediction[];
       try {
@@ -29,8 +38,12 @@ export function registerPredict(program: Command): void {
       } catch (e) {
         throw new RunError((e as Error).message);
       }
+      if (opts.csv !== undefined) {
+        writeCsv(opts.csv, images, predictions, opts.top);
+        process.stderr.write(`wrote ${predictions.length} predictions to ${opts.csv}\n`);
+      }
       if (opts.json) process.stdout.write(JSON.stringify(predictions.map((p, i) => predictionJson(images[i], p))) + '\n');
-      else process.stdout.write(formatPredictions(predictor, images, predictions));
+      else if (opts.csv === undefined) process.stdout.write(formatPredictions(predictor, images, predictions));
     });
 }
 
@@ -51,4 +64,52 @@ function formatPredictions(predictor: Predictor, files: string[], predictions: P
     }
   });
   return lines.join('\n') + '\n';
+}
+
+/** --csv must be a regular file or absent, in an existing directory, and not one of the inputs. */
+function checkCsvTarget(csv: string, inputs: string[]): void {
+  const dir = path.dirname(path.resolve(csv));
+  if (!fs.existsSync(dir)) throw new RunError(`Cannot write --csv ${csv}: directory ${dir} does not exist.`);
+  let stat: fs.Stats | null = null;
+  try {
+    stat = fs.statSync(csv);
+  } catch {
+    return;
+  }
+  if (!stat.isFile()) throw new RunError(`Cannot write --csv ${csv}: it exists and is not a regular file.`);
+  for (const input of inputs) {
+    try {
+      const s = fs.statSync(input);
+      if (s.dev === stat.dev && s.ino === stat.ino) throw new RunError(`--csv ${csv} is one of the inputs (${input}); choose another file.`);
+    } catch (e) {
+      if (e instanceof RunError) throw e;
+    }
+  }
+}
+
+/** A CSV field, quoted when it holds a comma, quote or line break. */
+const csvField = (text: string) => (/[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
+
+function writeCsv(csv: string, files: string[], predictions: Prediction[], top: number): void {
+  const k = Math.min(top, ...predictions.map((p) => p.top.length));
+  const header = ['file', ...Array.from({ length: k }, (_, i) => (i === 0 ? ['label', 'probability'] : [`label${i + 1}`, `probability${i + 1}`])).flat()];
+  const lines = [header.join(',')];
+  predictions.forEach((p, i) => {
+    lines.push([csvField(files[i]), ...p.top.slice(0, k).flatMap((t) => [csvField(t.label), t.probability.toFixed(6)])].join(','));
+  });
+  // A temporary file beside the target, synced, then renamed: an existing file is replaced whole or not at all.
+  const temporary = `${csv}.tmp-${process.pid}`;
+  try {
+    const fd = fs.openSync(temporary, 'wx', 0o644);
+    try {
+      fs.writeFileSync(fd, lines.join('\n') + '\n');
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temporary, csv);
+  } catch (e) {
+    fs.rmSync(temporary, { force: true });
+    throw new RunError(`Cannot write --csv ${csv}: ${(e as Error).message}`);
+  }
 }

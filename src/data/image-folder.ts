@@ -13,7 +13,7 @@ import { isImageName, sortNames, type ImageEntry, type ImageListing } from './im
 const MAX_FILES = 10_000_000;
 const MAX_DEPTH = 64;
 
-interface Found {
+export interface Found {
   file: string;
   name: string;
   size: number;
@@ -22,7 +22,7 @@ interface Found {
 }
 
 /** Walks a class folder: its images (sorted by name) and what it skipped. */
-class Walker {
+export class Walker {
   readonly seenFiles = new Map<string, string>();
   private readonly seenDirs = new Set<string>();
   skippedNonImages = 0;

@@ -10,7 +10,9 @@ import { imageConvention } from '../image/conventions';
 import type { Shape } from '../model/types';
 import { createRuntime, type Runtime } from '../train/runtime';
 import { loadCheckpoint, type LoadedCheckpoint } from '../train/training-checkpoint';
-import { loadImageInput, type ImageInput } from './image-input';
+import { describeInput, isRawImage, loadImageInput, type ImageInput } from './image-input';
+import { decodeToShape } from '../image/decode';
+import { formatOf, ImageError, readImageFile, FORMATS_TEXT } from '../image/image-file';
 
 /** Images decoded and run per network call: bounds memory when a caller passes thousands. */
 export const PREDICT_BATCH = 32;
@@ -84,6 +86,8 @@ export class Predictor {
   }
 
   private async prepare(input: ImageInput, index: number): Promise<PreparedImage> {
+    // A model trained on an image folder sees images as its cache made them: resized and centre-cropped.
+    if (this.checkpoint.dataset.imageFolder && !isRawImage(input)) return prepareAsFolder(input, index, this.checkpoint.plan.input);
     const convention = imageConvention(this.checkpoint.dataset.name, this.checkpoint.plan.input);
     return prepareImage(await loadImageInput(input, index), convention);
   }
@@ -127,4 +131,21 @@ function topClasses(probs: Float32Array, k: number, names: string[]): TopClass[]
   return Array.from(probs, (probability, index) => ({ label: names[index], index, probability }))
     .sort((a, b) => b.probability - a.probability || a.index - b.index)
     .slice(0, k);
+}
+
+/** A file or encoded bytes decoded as an image folder's cache decodes them (src/data/image-cache.ts). */
+async function prepareAsFolder(input: string | Uint8Array, index: number, shape: Shape): Promise<PreparedImage> {
+  const name = describeInput(input, index);
+  let bytes: Buffer;
+  let format;
+  if (typeof input === 'string') {
+    ({ bytes, format } = readImageFile(input));
+  } else {
+    format = formatOf(input);
+    if (format === null) throw new ImageError(`${name} is not an image cnn reads (${FORMATS_TEXT}; told by its first bytes)`);
+    bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  }
+  const [c, h, w] = shape;
+  const pixels = await decodeToShape(bytes, format, name, [c, h, w]);
+  return { bytes: pixels, shape: [c, h, w], inverted: false, steps: [`shorter side resized to ${Math.min(h, w)}, centre cropped to ${h}x${w}${c === 1 ? ', grey' : ''}`] };
 }
