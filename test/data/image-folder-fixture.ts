@@ -13,7 +13,7 @@ export const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six'
 async function encodeDigit(pixels: Uint8Array, i: number): Promise<{ bytes: Buffer; ext: string }> {
   let image = sharp(Buffer.from(pixels), { raw: { width: 28, height: 28, channels: 1 } });
   if (i % 11 === 3) image = sharp(await image.resize(56, 56, { kernel: 'nearest' }).png().toBuffer());
-  if (i % 7 === 2) image = image.toColourspace('srgb');
+  image = image.toColourspace(i % 7 === 2 ? 'srgb' : 'b-w');
   if (i % 5 === 1) return { bytes: await image.jpeg({ quality: 95 }).toBuffer(), ext: '.jpg' };
   return { bytes: await image.png().toBuffer(), ext: '.png' };
 }
