@@ -147,7 +147,7 @@ async function buildCache(listing: ImageListing, shape: [number, number, number]
         let record: Uint8Array;
         try {
           const { bytes, format } = readImageFile(entry.file);
-          record = await decodeToShape(bytes, format, entry.name, shape);
+          record = await decodeToShape(bytes, format, entry.file, shape);
         } catch (e) {
           bad.push({ index: i, message: (e as Error).message });
           record = zeros;
