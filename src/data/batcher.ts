@@ -33,6 +33,8 @@ export class Batcher {
   private readonly transform = identityTransform();
   /** For a stored set (images on disk): where the image being copied is read to. */
   private readonly scratch: Uint8Array;
+  /** The images' size, which places a random resized crop. */
+  private readonly size: { width: number; height: number };
 
   constructor(set: ImageSet, target: Shape, mean: number[], std: number[]) {
     const [channels, height, width] = set.shape;
@@ -60,6 +62,7 @@ export class Batcher {
     this.padded = targetHeight !== height || targetWidth !== width;
     this.adaptation = describeAdaptation(set.shape, target);
     this.scratch = new Uint8Array(set.stored ? channels * height * width : 0);
+    this.size = { width, height };
   }
 
   /** The bytes holding image `index`, starting at `start` (the whole set in memory, or the image read from disk). */
@@ -120,7 +123,7 @@ export class Batcher {
     const targetChannels = this.target[0];
     const targetPlane = this.target[1] * this.target[2];
     const plane = height * width;
-    const t = drawTransform(augment.settings, imageKey(augment.seed, augment.epoch, index), this.transform);
+    const t = drawTransform(augment.settings, imageKey(augment.seed, augment.epoch, index), this.transform, this.size);
     const { bytes: images, start } = this.pixels(index);
     if (channels !== targetChannels) {
       // Grey replicated: every target channel normalises with the grey statistics, so warp once and copy.

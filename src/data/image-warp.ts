@@ -40,7 +40,7 @@ export function warpPlane(
   source: Uint8Array, sourceOffset: number, g: PlaneGeometry, norm: ChannelNormalisation,
   t: ImageTransform, x: Float32Array, targetOffset: number,
 ): void {
-  if (t.angle === 0 && t.scale === 1) translatePlane(source, sourceOffset, g, norm.table, t, x, targetOffset);
+  if (t.angle === 0 && t.scale === 1 && t.stretch === 1 && Number.isInteger(t.dx) && Number.isInteger(t.dy)) translatePlane(source, sourceOffset, g, norm.table, t, x, targetOffset);
   else resamplePlane(source, sourceOffset, g, norm, t, x, targetOffset);
 }
 
@@ -106,9 +106,13 @@ function resamplePlane(
   const { height, width, targetHeight, targetWidth } = g;
   const centreX = (targetWidth - 1) / 2;
   const centreY = (targetHeight - 1) / 2;
-  // Inverse map: undo the mirror, the translation, then rotate by -angle and divide by scale.
-  const cos = Math.cos(t.angle) / t.scale;
-  const sin = Math.sin(t.angle) / t.scale;
+  // Inverse map: undo the mirror, the translation, then rotate by -angle and divide by the zoom of each axis.
+  const scaleX = t.stretch === 1 ? t.scale : t.scale * t.stretch;
+  const scaleY = t.stretch === 1 ? t.scale : t.scale / t.stretch;
+  const cosX = Math.cos(t.angle) / scaleX;
+  const sinX = Math.sin(t.angle) / scaleX;
+  const cosY = Math.cos(t.angle) / scaleY;
+  const sinY = Math.sin(t.angle) / scaleY;
   const step = t.flip ? -1 : 1; // how u changes from one output column to the next
   const { scale, offset } = norm;
   const lastColumn = width - 1;
@@ -118,10 +122,10 @@ function resamplePlane(
     const v = r - t.dy - centreY;
     const u0 = (t.flip ? targetWidth - 1 : 0) - t.dx - centreX;
     // Image coordinates of output column 0, and their change per column.
-    let sx = cos * u0 + sin * v + centreX - g.padLeft;
-    let sy = -sin * u0 + cos * v + centreY - g.padTop;
-    const stepX = cos * step;
-    const stepY = -sin * step;
+    let sx = cosX * u0 + sinX * v + centreX - g.padLeft;
+    let sy = -sinY * u0 + cosY * v + centreY - g.padTop;
+    const stepX = cosX * step;
+    const stepY = -sinY * step;
     for (let c = 0; c < targetWidth; c++, sx += stepX, sy += stepY) {
       let value: number;
       if (sx >= 0 && sy >= 0 && sx < lastColumn && sy < lastRow) {

@@ -42,7 +42,7 @@ const bits = (x: Float32Array) => new Uint32Array(x.buffer, x.byteOffset, x.leng
 // --- parsing ---------------------------------------------------------------------------
 
 test('parses every key, in any order, and formats canonically', () => {
-  assert.deepEqual(ALL, { shift: 2, rotate: 10, scale: 0.1, flip: true, crop: 4 });
+  assert.deepEqual(ALL, { shift: 2, rotate: 10, scale: 0.1, flip: true, crop: 4, resizedCrop: 0 });
   assert.deepEqual(parseAugment(' crop=4 , flip '), { ...NO_AUGMENT, flip: true, crop: 4 });
   assert.equal(formatAugment(parseAugment('flip,crop=4,shift=2,scale=0.1,rotate=10')), 'shift=2,rotate=10,scale=0.1,flip,crop=4');
   assert.deepEqual(parseAugment(formatAugment(ALL)), ALL);
@@ -276,5 +276,29 @@ test('rotating and scaling a constant image keeps the middle and brings in backg
     assert.ok(Math.abs(out[8 * n + 8] - 200) < 1e-9, JSON.stringify(t));
     assert.ok(out[0] < 200, `corner ${out[0]} for ${JSON.stringify(t)}`);
     assert.ok(out.every((v) => v >= 0 && v <= 200 + 1e-9));
+  }
+});
+
+test('resized-crop: parsed and formatted; each crop lies inside the image, area and aspect within their ranges', () => {
+  const s = parseAugment('resized-crop=0.3,flip');
+  assert.equal(s.resizedCrop, 0.3);
+  assert.equal(formatAugment(s), 'flip,resized-crop=0.3');
+  assert.throws(() => parseAugment('resized-crop=0.3,scale=0.1'), /resized-crop already zooms; drop scale/);
+  assert.throws(() => parseAugment('resized-crop=1'), /resized-crop needs the smallest area fraction/);
+  const width = 40, height = 24;
+  for (let i = 0; i < 500; i++) {
+    const t = drawTransform(s, imageKey(5, 0, i), identityTransform(), { width, height });
+    const scaleX = t.scale * t.stretch, scaleY = t.scale / t.stretch;
+    const area = 1 / (scaleX * scaleY);
+    assert.ok(area >= 0.3 - 1e-9 && area <= 1 + 1e-9, `area ${area}`);
+    // The output's edges, mapped back into the image (centred canvas, as the batcher places it).
+    for (const u of [-width / 2, width / 2]) {
+      const sx = (u - t.dx) / scaleX + width / 2;
+      assert.ok(sx >= -1e-6 && sx <= width + 1e-6, `x ${sx}`);
+    }
+    for (const v of [-height / 2, height / 2]) {
+      const sy = (v - t.dy) / scaleY + height / 2;
+      assert.ok(sy >= -1e-6 && sy <= height + 1e-6, `y ${sy}`);
+    }
   }
 });
