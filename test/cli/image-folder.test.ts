@@ -6,35 +6,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { runCli, tempDir } from './run-cli';
-import { digitFolders } from '../data/image-folder-fixture';
-import { listImageFolder } from '../../src/data/image-folder';
-import { readIdx } from '../../src/data/idx';
-import { mnistDataDir } from '../../src/data/dataset';
-import { writeIdxDataset } from '../data/idx-fixtures';
+import { digitFolders, idxOfFolder } from '../data/image-folder-fixture';
 
 const finalAccuracy = (stdout: string): number => {
   const m = /final test accuracy ([\d.]+)%/.exec(stdout);
   assert.ok(m, stdout);
   return Number(m[1]);
 };
-
-/** The IDX files of the folder's own images, in the folder's order and with its labels (classes sorted by name). */
-function idxOfFolder(dir: string): string {
-  const listing = listImageFolder(dir);
-  const out = tempDir('cnn-idx-of-folder-');
-  const sets = listing.given!;
-  const pick = (indices: number[], source: 'train' | 't10k') => {
-    const all = readIdx(path.join(mnistDataDir(), `${source}-images-idx3-ubyte`)).data;
-    const images = new Uint8Array(indices.length * 784);
-    indices.forEach((i, k) => {
-      const original = Number(path.basename(listing.entries[i].file).slice(0, 5));
-      images.set(all.subarray(original * 784, (original + 1) * 784), k * 784);
-    });
-    return { images, labels: indices.map((i) => listing.entries[i].label) };
-  };
-  writeIdxDataset(out, { train: pick(sets.train, 'train'), test: pick(sets.test, 't10k'), h: 28, w: 28 });
-  return out;
-}
 
 // 1,000 training and 200 test images keep this test to seconds; scripts/image-folder-compare.js
 // runs the full 60,000/10,000 comparison (and times it) on a quiet machine.
@@ -43,7 +21,7 @@ test('lenet5 on a folder of digit images: as accurate as on the IDX files of the
   const cacheDir = tempDir('cnn-cache-');
   const work = tempDir();
   const settings = ['--input', '1,28,28', '--epochs', '4', '--threads', '1', '--seed', '3'];
-  const idx = runCli(['train', 'lenet5', '--data', idxOfFolder(dir), '--out', path.join(work, 'idx.st'), ...settings]);
+  const idx = runCli(['train', 'lenet5', '--data', idxOfFolder(dir, tempDir('cnn-idx-of-folder-')), '--out', path.join(work, 'idx.st'), ...settings]);
   assert.equal(idx.status, 0, idx.stderr);
   const ck = path.join(work, 'digits.st');
   const first = runCli(['train', 'lenet5', '--data', dir, '--cache-dir', cacheDir, '--out', ck, ...settings]);

@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { readIdx } from '../../src/data/idx';
 import { mnistDataDir } from '../../src/data/dataset';
+import { listImageFolder } from '../../src/data/image-folder';
+import { writeIdxDataset } from './idx-fixtures';
 
 export const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
 
@@ -34,4 +36,25 @@ export async function digitFolders(dir: string, train: number, test: number): Pr
   await writeDigitFolder(path.join(dir, 'train'), 'train', train);
   await writeDigitFolder(path.join(dir, 'test'), 't10k', test);
   return dir;
+}
+
+/**
+ * The IDX files of a digit folder's own images into `out`: the original MNIST bytes, in the
+ * folder's order and with its labels (classes sorted by name), so the two paths train on the
+ * same images in the same order and differ only by what the files' encodings changed.
+ */
+export function idxOfFolder(dir: string, out: string): string {
+  const listing = listImageFolder(dir);
+  const sets = listing.given!;
+  const pick = (indices: number[], source: 'train' | 't10k') => {
+    const all = readIdx(path.join(mnistDataDir(), `${source}-images-idx3-ubyte`)).data;
+    const images = new Uint8Array(indices.length * 784);
+    indices.forEach((i, k) => {
+      const original = Number(path.basename(listing.entries[i].file).slice(0, 5));
+      images.set(all.subarray(original * 784, (original + 1) * 784), k * 784);
+    });
+    return { images, labels: indices.map((i) => listing.entries[i].label) };
+  };
+  writeIdxDataset(out, { train: pick(sets.train, 'train'), test: pick(sets.test, 't10k'), h: 28, w: 28 });
+  return out;
 }
