@@ -195,7 +195,7 @@ function findIdxFile(dir: string, split: string, kind: string, rank: number): st
  * standard deviation of 0 cannot normalise), and test images of another size than the
  * training images (padding them would silently measure something else).
  */
-function trainingStatistics(name: string, dir: string, train: ImageSet, test: ImageSet): { mean: number[]; std: number[] } {
+export function trainingStatistics(name: string, dir: string, train: ImageSet, test: ImageSet): { mean: number[]; std: number[] } {
   const [, height, width] = train.shape;
   const fix = `; pass --data DIR pointing at a directory with usable ${name} files`;
   if (train.count === 0) throw new DataError(dir, `${name} in ${dir}: the training set has no images${fix}`);

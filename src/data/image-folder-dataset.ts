@@ -4,7 +4,7 @@
 // when the cache fits CNN_IMAGE_MEMORY_MB, else read from the cache a batch at a time.
 import * as fs from 'node:fs';
 import { DataError } from './errors';
-import { channelMeanStd, type Dataset, type ImageSet } from './dataset';
+import { trainingStatistics, type Dataset, type ImageSet } from './dataset';
 import { listImageFolder, preview } from './image-folder';
 import { listImageManifest } from './image-manifest';
 import type { ImageListing } from './image-listing';
@@ -89,7 +89,7 @@ export async function loadImageFolderDataset(arg: string, options: ImageFolderOp
   const trainSet = makeSet(listing, cache, reader, train, inMemory);
   const testSet = makeSet(listing, cache, reader, test, inMemory);
   if (!inMemory) options.log(`images read from the cache as batches need them (they exceed ${MEMORY_LIMIT_VARIABLE}=${memoryLimitBytes(options.env) / 2 ** 20})`);
-  const { mean, std } = channelMeanStd(trainSet);
+  const { mean, std } = trainingStatistics('the images', arg, trainSet, testSet);
   return {
     name: 'images',
     source: listing.source,
