@@ -15,6 +15,7 @@ import { loadImageFolderDataset } from '../../src/data/image-folder-dataset';
 import { decodeToShape, readImageHeader } from '../../src/image/decode';
 import { readImageFile } from '../../src/image/image-file';
 import { imageAt } from '../../src/data/stored-images';
+import { classCounts } from '../../src/data/class-counts';
 
 const grey = (value: number, width = 8, height = 8) =>
   sharp(Buffer.alloc(width * height, value), { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
@@ -189,4 +190,9 @@ test('an unreadable image is named; --skip-bad-images leaves it out and says so'
   const dataset = await loadImageFolderDataset(dir, { ...options, skipBadImages: true, log: (l) => lines.push(l) });
   assert.equal(dataset.train.count, 4);
   assert.match(lines.join('\n'), /skipped 2 unreadable images \(--skip-bad-images\)/);
+});
+
+test('class counts of a set, for class weights', () => {
+  const set = { images: new Uint8Array(0), labels: Uint8Array.of(0, 2, 2, 1, 2), count: 5, shape: [1, 1, 1] as [number, number, number] };
+  assert.deepEqual(classCounts(set, 4), [1, 1, 3, 0]);
 });
