@@ -89,7 +89,7 @@ export async function loadImageFolderDataset(arg: string, options: ImageFolderOp
   const trainSet = makeSet(listing, cache, reader, train, inMemory);
   const testSet = makeSet(listing, cache, reader, test, inMemory);
   if (!inMemory) options.log(`images read from the cache as batches need them (they exceed ${MEMORY_LIMIT_VARIABLE}=${memoryLimitBytes(options.env) / 2 ** 20})`);
-  const { mean, std } = trainingStatistics('the images', arg, trainSet, testSet);
+  const { mean, std } = trainingStatistics('images', arg, trainSet, testSet);
   return {
     name: 'images',
     source: listing.source,
