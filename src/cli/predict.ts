@@ -1,13 +1,13 @@
 // `cnn predict CHECKPOINT IMAGE_OR_DIR...`: classifies image files (a directory: every image
 // in it) with a trained network (src/predict/predictor.ts) and prints the top classes of
 // each, as a table, as JSON (--json) or into a CSV file (--csv).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Command } from 'commander';
 import * as parse from './parse-options';
 import { RunError } from './errors';
 import { Predictor, type Prediction } from '../predict/predictor';
 import { expandImagePaths } from '../predict/image-paths';
+import { checkOutputPlan } from './output-plan';
+import { writeFileAtomically } from '../io/atomic-write';
 
 interface PredictCliOptions {
   top: number;
@@ -27,7 +27,10 @@ export function registerPredict(program: Command): void {
     .option('--json', 'print [{file, top: [{class, name, probability}], inverted, steps}] as JSON')
     .option('--csv <file>', 'also write one line per image: file, then the top labels and their probabilities')
     .action(async (file: string, args: string[], opts: PredictCliOptions) => {
-      if (opts.csv !== undefined) checkCsvTarget(opts.csv, [file, ...args]);
+      // --csv is checked before any work: a writable regular file or absent, and none of the inputs.
+      if (opts.csv !== undefined) {
+        checkOutputPlan([{ option: '--csv', file: opts.csv }], [{ option: 'CHECKPOINT', path: file }, ...args.map((a) => ({ option: 'IMAGE', path: a }))]);
+      }
       const { files: images, notes } = expandImagePaths(args);
       for (const note of notes) process.stderr.write(`note: ${note}\n`);
       let predictor: Predictor;
@@ -66,27 +69,6 @@ function formatPredictions(predictor: Predictor, files: string[], predictions: P
   return lines.join('\n') + '\n';
 }
 
-/** --csv must be a regular file or absent, in an existing directory, and not one of the inputs. */
-function checkCsvTarget(csv: string, inputs: string[]): void {
-  const dir = path.dirname(path.resolve(csv));
-  if (!fs.existsSync(dir)) throw new RunError(`Cannot write --csv ${csv}: directory ${dir} does not exist.`);
-  let stat: fs.Stats | null = null;
-  try {
-    stat = fs.statSync(csv);
-  } catch {
-    return;
-  }
-  if (!stat.isFile()) throw new RunError(`Cannot write --csv ${csv}: it exists and is not a regular file.`);
-  for (const input of inputs) {
-    try {
-      const s = fs.statSync(input);
-      if (s.dev === stat.dev && s.ino === stat.ino) throw new RunError(`--csv ${csv} is one of the inputs (${input}); choose another file.`);
-    } catch (e) {
-      if (e instanceof RunError) throw e;
-    }
-  }
-}
-
 /** A CSV field, quoted when it holds a comma, quote or line break. */
 const csvField = (text: string) => (/[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
 
@@ -97,19 +79,9 @@ function writeCsv(csv: string, files: string[], predictions: Prediction[], top: 
   predictions.forEach((p, i) => {
     lines.push([csvField(files[i]), ...p.top.slice(0, k).flatMap((t) => [csvField(t.label), t.probability.toFixed(6)])].join(','));
   });
-  // A temporary file beside the target, synced, then renamed: an existing file is replaced whole or not at all.
-  const temporary = `${csv}.tmp-${process.pid}`;
   try {
-    const fd = fs.openSync(temporary, 'wx', 0o644);
-    try {
-      fs.writeFileSync(fd, lines.join('\n') + '\n');
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temporary, csv);
+    writeFileAtomically(csv, lines.join('\n') + '\n', { what: 'predictions' });
   } catch (e) {
-    fs.rmSync(temporary, { force: true });
-    throw new RunError(`Cannot write --csv ${csv}: ${(e as Error).message}`);
+    throw new RunError((e as Error).message);
   }
 }

@@ -8,6 +8,8 @@
 // JSON trailer (key, shape, count, the unreadable images and why), then its byte length
 // (u32 LE) and the magic "CNNPIX1\n". It is written to a temporary file in the cache
 // directory, synced, then renamed: a killed run never leaves a half-written cache behind.
+// (Not through src/io/atomic-write.ts, which takes the whole contents at once: a cache larger
+// than memory is written record by record, as the images are decoded.)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -63,8 +63,8 @@ test('lenet5 on a folder of digit images: as accurate as on the IDX files of the
   assert.equal(lines.length, images.length + 1);
   assert.equal(lines[1].split(',')[1], rows[0].top[0].name);
   const onInput = runCli(['predict', ck, sevens, '--csv', ck]);
-  assert.equal(onInput.status, 1);
-  assert.match(onInput.stderr, /--csv .*digits\.st is one of the inputs/);
+  assert.equal(onInput.status, 2);
+  assert.match(onInput.stderr, /--csv .*digits\.st is the same file as CHECKPOINT/);
 });
 
 test('a CSV manifest trains with a drawn split; bad images stop the run unless --skip-bad-images; cnn datasets describes the folder', async () => {
