@@ -39,6 +39,7 @@
       "target_name": "cnn",
       "dependencies": ["cnn_kernels"],
       "sources": [
+        "<!@(node -e \"console.log(require('fs').readdirSync('native/layers').filter(f=>/[.]cpp$/.test(f)).map(f=>'native/layers/'+f).join(' '))\")",
         "<!@(node -e \"console.log(require('fs').readdirSync('native/net').filter(f=>/[.]cpp$/.test(f)).map(f=>'native/net/'+f).join(' '))\")",
         "<!@(node -e \"console.log(require('fs').readdirSync('native/binding').filter(f=>/[.]cpp$/.test(f)).map(f=>'native/binding/'+f).join(' '))\")"
       ],

@@ -82,7 +82,19 @@ export interface NetworkOptions {
   /** Largest batch the network will be asked to run: activations are allocated once for it. */
   maxBatch: number;
   threads: number;
+  /**
+   * How each convolution's algorithms are chosen, once, when the network is built: "auto"
+   * (the default: measured thresholds per layer shape), "gemm" (im2col + GEMM everywhere),
+   * "implicit" or "direct" (that algorithm wherever it supports the shape). See
+   * NativeNetwork.layerAlgorithms.
+   */
+  convAlgorithm?: ConvAlgorithmSetting;
+  /** Training fuses a relu into the batchnorm, add or conv2d before it (bitwise the same results); false turns it off. Default true. */
+  fuseRelu?: boolean;
 }
+
+export const CONV_ALGORITHM_SETTINGS = ['auto', 'gemm', 'implicit', 'direct'] as const;
+export type ConvAlgorithmSetting = (typeof CONV_ALGORITHM_SETTINGS)[number];
 
 export interface SgdSettings {
   lr: number;

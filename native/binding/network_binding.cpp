@@ -289,8 +289,8 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     require_args(info, fn, 1);
     if (busy_) throw Napi::Error::New(info.Env(), kBusy);
     const cnn::CrossProcess* sync = cross_process_arg(info, fn, 0);
-    net_->set_batch_norm_sync(sync);
-    return Napi::Number::New(info.Env(), sync ? net_->synchronizable_batch_norms() : 0);
+    int count = net_->set_batch_norm_sync(sync);
+    return Napi::Number::New(info.Env(), sync ? count : 0);
   }
 
   // setGradientExchange(handle | null, scale, bucketFloats): from the next computeGradients
@@ -328,7 +328,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     for (size_t i = 0; i < p.layers.size(); ++i) {
       Napi::Object o = Napi::Object::New(env);
       o.Set("name", p.layers[i].name);
-      o.Set("kind", cnn::layer_kind_name(p.layers[i].kind));
+      o.Set("kind", p.layers[i].kind);
       o.Set("forwardMs", p.layers[i].forward_seconds * 1e3);
       o.Set("backwardMs", p.layers[i].backward_seconds * 1e3);
       if (p.layers[i].fused_into >= 0) o.Set("fusedInto", p.layers[(size_t)p.layers[i].fused_into].name);

@@ -3,10 +3,12 @@
 // layer in the plan that `cnn summary` prints.
 #include <climits>
 #include <cmath>
+#include <memory>
 #include <string>
 
 #include "binding/checks.h"
 #include "binding/network_options.h"
+#include "layers/registry.h"
 
 namespace cnnbind {
 namespace {
@@ -47,20 +49,6 @@ cnn::Shape3 shape_prop(Napi::Env env, Napi::Object o, const std::string& key, co
 
 bool present(Napi::Object o, const char* key) { return !o.Get(key).IsUndefined(); }
 
-// kernel is required for windowed kinds; stride defaults to 1 for conv2d and to the kernel for
-// pooling (the layer specs' defaults); pad defaults to 0.
-void window_props(Napi::Env env, Napi::Object o, const std::string& label, cnn::LayerDesc& d) {
-  bool windowed = d.kind == cnn::LayerKind::Conv2d || d.kind == cnn::LayerKind::MaxPool ||
-                  d.kind == cnn::LayerKind::AvgPool || d.kind == cnn::LayerKind::Subsample;
-  if (!windowed) return;
-  if (!present(o, "kernel")) throw_type(env, kFn, label + ".kernel is required for a " + cnn::layer_kind_name(d.kind) + " layer");
-  int_tuple(env, o, "kernel", label + ".kernel", d.kernel, 2, 1, INT_MAX);
-  d.stride[0] = d.kind == cnn::LayerKind::Conv2d ? 1 : d.kernel[0];
-  d.stride[1] = d.kind == cnn::LayerKind::Conv2d ? 1 : d.kernel[1];
-  if (present(o, "stride")) int_tuple(env, o, "stride", label + ".stride", d.stride, 2, 1, INT_MAX);
-  if (present(o, "pad")) int_tuple(env, o, "pad", label + ".pad", d.pad, 2, 0, INT_MAX);
-}
-
 void tensor_props(Napi::Env env, Napi::Object o, const std::string& label, cnn::LayerDesc& d) {
   d.weight_offset = int_value(env, kFn, o.Get("weightOffset"), (label + ".weightOffset").c_str(), -1, INT_MAX);
   d.weight_size = (size_t)int_value(env, kFn, o.Get("weightSize"), (label + ".weightSize").c_str(), 0, INT_MAX);
@@ -86,32 +74,47 @@ float number_prop(Napi::Env env, Napi::Object o, const char* key, const std::str
   return (float)d;
 }
 
-// The fields of batchnorm, dropout and lrn (their ranges are checked by cnn::check_network).
-// runningMeanOffset / runningVarOffset are read on any kind, so a stray one is reported.
-void kind_props(Napi::Env env, Napi::Object o, const std::string& label, cnn::LayerDesc& d) {
-  bool bn = d.kind == cnn::LayerKind::BatchNorm;
+// A kind's own fields, read by the kind (layers/layer.h's LayerOptions) with the messages
+// and error classes of the rest of this file.
+class JsLayerOptions : public cnn::LayerOptions {
+ public:
+  JsLayerOptions(Napi::Env env, Napi::Object o, std::string label) : env_(env), o_(o), label_(std::move(label)) {}
+  bool has(const char* key) override { return present(o_, key); }
+  int integer(const char* key, int64_t lo, int64_t hi) override {
+    return int_value(env_, kFn, o_.Get(key), field(key).c_str(), lo, hi);
+  }
+  void integers(const char* key, int* out, int count, int64_t lo, int64_t hi) override {
+    int_tuple(env_, o_, key, field(key), out, (uint32_t)count, lo, hi);
+  }
+  float number(const char* key, bool required, float fallback) override {
+    return number_prop(env_, o_, key, label_, required, fallback);
+  }
+  std::unique_ptr<cnn::LayerOptions> object(const char* key, const char* shape) override {
+    Napi::Value v = o_.Get(key);
+    if (!v.IsObject() || v.IsArray()) throw_type(env_, kFn, field(key) + " must be " + shape);
+    return std::make_unique<JsLayerOptions>(env_, v.As<Napi::Object>(), field(key));
+  }
+  [[noreturn]] void fail_type(const std::string& message) override { throw_type(env_, kFn, label_ + "." + message); }
+  [[noreturn]] void fail_range(const std::string& message) override { throw_range(env_, kFn, label_ + "." + message); }
+
+ private:
+  std::string field(const char* key) const { return label_ + "." + key; }
+  Napi::Env env_;
+  Napi::Object o_;
+  std::string label_;
+};
+
+// Running statistics are batchnorm's (its kind reads them); on any other kind a stray one is
+// reported rather than ignored.
+void stray_running_statistics(Napi::Env env, Napi::Object o, const std::string& label, const cnn::Layer& layer,
+                              uint32_t i) {
+  if (!layer.buffers().empty()) return;
   for (const char* key : {"runningMeanOffset", "runningVarOffset"}) {
-    int64_t& field = std::string(key) == "runningMeanOffset" ? d.running_mean_offset : d.running_var_offset;
-    if (present(o, key)) field = int_value(env, kFn, o.Get(key), (label + "." + key).c_str(), -1, INT_MAX);
-    else if (bn) throw_type(env, kFn, label + "." + key + " is required for a batchnorm layer");
-  }
-  if (bn) {
-    d.eps = number_prop(env, o, "eps", label, false, cnn::kBatchNormDefaultEps);
-    d.bn_momentum = number_prop(env, o, "bnMomentum", label, false, cnn::kBatchNormDefaultMomentum);
-  }
-  if (d.kind == cnn::LayerKind::Dropout) {
-    d.p = number_prop(env, o, "p", label, true, 0);  // as a float: a p that rounds to 1 is rejected too
-    if (!(d.p >= 0 && d.p < 1)) throw_range(env, kFn, label + ".p must be in [0, 1)");
-  }
-  if (d.kind == cnn::LayerKind::Lrn) {
-    Napi::Value v = o.Get("lrn");
-    if (!v.IsObject() || v.IsArray()) throw_type(env, kFn, label + ".lrn must be an object { size, alpha, beta, k }");
-    Napi::Object l = v.As<Napi::Object>();
-    std::string ll = label + ".lrn";
-    d.lrn.size = int_value(env, kFn, l.Get("size"), (ll + ".size").c_str(), 1, INT_MAX);
-    d.lrn.alpha = number_prop(env, l, "alpha", ll, true, 0);
-    d.lrn.beta = number_prop(env, l, "beta", ll, true, 0);
-    d.lrn.k = number_prop(env, l, "k", ll, true, 0);
+    if (!present(o, key)) continue;
+    int v = int_value(env, kFn, o.Get(key), (label + "." + key).c_str(), -1, INT_MAX);
+    if (v != -1)
+      throw_range(env, kFn, "layer '" + layer.desc.name + "' (layers[" + std::to_string(i) + "], " + layer.kind + "): " + key + " is " +
+                                std::to_string(v) + " but only batchnorm has running statistics (use -1)");
   }
 }
 
@@ -125,28 +128,43 @@ void frozen_prop(Napi::Env env, Napi::Object o, const std::string& label, cnn::L
     throw_range(env, kFn, label + ".frozen: the layer has no parameters to freeze");
 }
 
-cnn::LayerDesc parse_layer(Napi::Env env, Napi::Value v, uint32_t i) {
+std::unique_ptr<cnn::Layer> parse_layer(Napi::Env env, Napi::Value v, uint32_t i) {
   std::string label = "layers[" + std::to_string(i) + "]";
   if (!v.IsObject() || v.IsArray()) throw_type(env, kFn, label + " must be an object");
   Napi::Object o = v.As<Napi::Object>();
-  cnn::LayerDesc d;
   if (!o.Get("name").IsString()) throw_type(env, kFn, label + ".name must be a string");
-  d.name = o.Get("name").As<Napi::String>().Utf8Value();
-  label += " ('" + d.name + "')";
+  std::string name = o.Get("name").As<Napi::String>().Utf8Value();
+  label += " ('" + name + "')";
   Napi::Value kind = o.Get("kind");
-  if (!kind.IsString() || !cnn::parse_layer_kind(kind.As<Napi::String>().Utf8Value().c_str(), &d.kind))
-    throw_type(env, kFn, label + ".kind must be one of conv2d, maxpool, avgpool, subsample, dense, flatten, "
-                                 "relu, tanh, sigmoid, scaled-tanh, batchnorm, dropout, add, lrn");
+  std::unique_ptr<cnn::Layer> layer = kind.IsString() ? cnn::create_layer(kind.As<Napi::String>().Utf8Value().c_str()) : nullptr;
+  if (!layer) throw_type(env, kFn, label + ".kind must be one of " + cnn::layer_kind_names());
+  cnn::LayerDesc& d = layer->desc;
+  d.name = name;
   Napi::Array inputs = array_prop(env, o, "inputs", label + ".inputs");
   for (uint32_t k = 0; k < inputs.Length(); ++k)
     d.inputs.push_back(int_value(env, kFn, inputs.Get(k), (label + ".inputs[" + std::to_string(k) + "]").c_str(), -1, INT_MAX));
   d.in_shape = shape_prop(env, o, "inShape", label + ".inShape");
   d.out_shape = shape_prop(env, o, "outShape", label + ".outShape");
-  window_props(env, o, label, d);
+  JsLayerOptions options(env, o, label);
+  layer->parse(options);
   tensor_props(env, o, label, d);
-  kind_props(env, o, label, d);
+  stray_running_statistics(env, o, label, *layer, i);
   frozen_prop(env, o, label, d);
-  return d;
+  return layer;
+}
+
+// convAlgorithm: "auto" (default) | "gemm" | "implicit" | "direct"; fuseRelu: boolean (default true).
+void build_settings(Napi::Env env, Napi::Object o, cnn::NetworkConfig& c) {
+  if (present(o, "convAlgorithm")) {
+    Napi::Value v = o.Get("convAlgorithm");
+    if (!v.IsString() || !cnn::parse_conv_path_setting(v.As<Napi::String>().Utf8Value().c_str(), &c.conv_path))
+      throw_type(env, kFn, "convAlgorithm must be one of auto, gemm, implicit, direct");
+  }
+  if (present(o, "fuseRelu")) {
+    Napi::Value v = o.Get("fuseRelu");
+    if (!v.IsBoolean()) throw_type(env, kFn, "fuseRelu must be a boolean");
+    c.fuse_relu = v.As<Napi::Boolean>().Value();
+  }
 }
 
 void parse_arrays(Napi::Env env, Napi::Object o, NetworkOptions& out) {
@@ -203,6 +221,7 @@ NetworkOptions parse_network_options(Napi::Env env, Napi::Value options) {
   c.threads = int_prop(env, kFn, o, "threads", 1, 256);
   parse_arrays(env, o, out);
   parse_loss(env, o, c);
+  build_settings(env, o, c);
   Napi::Array layers = array_prop(env, o, "layers", "layers");
   if (layers.Length() == 0) throw_range(env, kFn, "layers must not be empty");
   for (uint32_t i = 0; i < layers.Length(); ++i) c.layers.push_back(parse_layer(env, layers.Get(i), i));

@@ -4,8 +4,8 @@
 // grouped: their column matrices side by side make one wider GEMM (conv2d_group.h).
 // The entry points below first hand a convolution to the direct kernels (conv2d_direct.h)
 // or to the implicit GEMM, which writes the column matrix straight into the GEMM's packed
-// panels (conv2d_implicit.h), where use_direct / use_implicit choose them; im2col + GEMM
-// covers every other shape (and everything under CNN_CONV_PATH=gemm).
+// panels (conv2d_implicit.h), as the caller's ConvAlgorithms say (conv2d_algorithm.h has the
+// rule); im2col + GEMM covers every shape.
 // Work is parallel over the batch: every thread owns whole images and a private slice of
 // the workspace, calling the serial GEMM on its groups; no synchronisation but the final
 // fixed-order reduction of backward-weights' per-thread partial sums. (Rather than one
@@ -17,6 +17,7 @@
 // Dimension names as in conv2d.h; CKK = C*KH*KW (rows of col), P = OH*OW (its columns).
 #include "kernels/conv2d.h"
 #include "kernels/activation.h"
+#include "kernels/conv2d_algorithm.h"
 #include "kernels/conv2d_direct.h"
 #include "kernels/conv2d_group.h"
 #include "kernels/conv2d_implicit.h"
@@ -317,10 +318,10 @@ size_t conv2d_workspace_floats(const Conv2dShape& s, int threads) {
 namespace {
 
 // conv2d_forward, and conv2d_forward_relu when relu.
-void forward_any_path(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
-                      float* workspace, bool relu) {
-  if (use_direct(s, ConvOp::forward)) return conv2d_direct_forward(s, x, w, b, y, workspace, relu);
-  if (use_implicit(s, ConvOp::forward)) return conv2d_implicit_forward(s, x, w, b, y, workspace, relu);
+void forward_any_path(const Conv2dShape& s, ConvAlgorithm algo, const float* x, const float* w, const float* b,
+                      float* y, float* workspace, bool relu) {
+  if (algo == ConvAlgorithm::direct) return conv2d_direct_forward(s, x, w, b, y, workspace, relu);
+  if (algo == ConvAlgorithm::implicit) return conv2d_implicit_forward(s, x, w, b, y, workspace, relu);
   ConvSizes z = sizes_of(s);
   const int nt = num_threads(), group = conv_group_images(s);
   auto run = [&](int begin, int end, GroupBuffers buf, GemmFn gemm) {
@@ -337,30 +338,52 @@ void forward_any_path(const Conv2dShape& s, const float* x, const float* w, cons
   }
 }
 
+ConvAlgorithms per_op_algorithms(const Conv2dShape& s) {
+  ConvPathSetting setting = ConvPathSetting::automatic;
+  parse_conv_path_setting(conv_path(), &setting);
+  return choose_conv_algorithms(s, setting);
+}
+
 }  // namespace
 
-void conv2d_forward(const Conv2dShape& s,
-                    const float* x,   // (N, C, H, W)
-                    const float* w,   // (OC, C, KH, KW)
-                    const float* b,   // (OC) or nullptr
-                    float* y,         // (N, OC, OH, OW)
-                    float* workspace) {
-  forward_any_path(s, x, w, b, y, workspace, false);
+void conv2d_forward(const Conv2dShape& s, const ConvAlgorithms& algo, const float* x, const float* w, const float* b,
+                    float* y, float* workspace) {
+  forward_any_path(s, algo.forward, x, w, b, y, workspace, false);
+}
+
+void conv2d_forward_relu(const Conv2dShape& s, const ConvAlgorithms& algo, const float* x, const float* w,
+                         const float* b, float* y, float* workspace) {
+  forward_any_path(s, algo.forward, x, w, b, y, workspace, true);
+}
+
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* workspace) {
+  conv2d_forward(s, per_op_algorithms(s), x, w, b, y, workspace);
 }
 
 void conv2d_forward_relu(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
                          float* workspace) {
-  forward_any_path(s, x, w, b, y, workspace, true);
+  conv2d_forward_relu(s, per_op_algorithms(s), x, w, b, y, workspace);
 }
 
-void conv2d_backward_data(const Conv2dShape& s,
+void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
+                          float* workspace) {
+  conv2d_backward_data(s, per_op_algorithms(s), dy, w, dx, accumulate, workspace);
+}
+
+void conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
+                             float* workspace) {
+  conv2d_backward_weights(s, per_op_algorithms(s), x, dy, dw, db, workspace);
+}
+
+void conv2d_backward_data(const Conv2dShape& s, const ConvAlgorithms& algo,
                           const float* dy,  // (N, OC, OH, OW)
                           const float* w,   // (OC, C, KH, KW)
                           float* dx,        // (N, C, H, W)
                           bool accumulate,
                           float* workspace) {
-  if (use_direct(s, ConvOp::backward_data)) return conv2d_direct_backward_data(s, dy, w, dx, accumulate, workspace);
-  if (use_implicit(s, ConvOp::backward_data))
+  if (algo.backward_data == ConvAlgorithm::direct)
+    return conv2d_direct_backward_data(s, dy, w, dx, accumulate, workspace);
+  if (algo.backward_data == ConvAlgorithm::implicit)
     return conv2d_implicit_backward_data(s, dy, w, dx, accumulate, workspace);
   ConvSizes z = sizes_of(s);
   const int nt = num_threads(), group = conv_group_images(s);
@@ -378,13 +401,13 @@ void conv2d_backward_data(const Conv2dShape& s,
   }
 }
 
-void conv2d_backward_weights(const Conv2dShape& s,
+void conv2d_backward_weights(const Conv2dShape& s, const ConvAlgorithms& algo,
                              const float* x,   // (N, C, H, W)
                              const float* dy,  // (N, OC, OH, OW)
                              float* dw,        // (OC, C, KH, KW)
                              float* db,        // (OC) or nullptr
                              float* workspace) {
-  if (use_direct(s, ConvOp::backward_weights)) return conv2d_direct_backward_weights(s, x, dy, dw, db, workspace);
+  if (algo.backward_weights == ConvAlgorithm::direct) return conv2d_direct_backward_weights(s, x, dy, dw, db, workspace);
   ConvSizes z = sizes_of(s);
   const int nt = num_threads(), group = conv_group_images(s);
   const size_t per_thread = group_floats(s, z);

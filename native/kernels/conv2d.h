@@ -6,6 +6,8 @@
 
 namespace cnn {
 
+struct ConvAlgorithms;  // conv2d_algorithm.h: which algorithm runs each operation
+
 struct Conv2dShape {
   int n, c, h, w;     // input
   int oc, kh, kw;     // filters
@@ -21,7 +23,13 @@ bool conv2d_output_size(Conv2dShape& s);
 // backward-weights partial sums.
 size_t conv2d_workspace_floats(const Conv2dShape& s, int threads);
 
+// Each entry point runs the algorithm `algo` names for it; the overloads without `algo` apply
+// choose_conv_algorithms with the per-op setting (set_conv_path) on every call, for tests and
+// benchmarks of single operations.
+
 // y = conv(x, w) + b
+void conv2d_forward(const Conv2dShape& s, const ConvAlgorithms& algo, const float* x, const float* w, const float* b,
+                    float* y, float* workspace);
 void conv2d_forward(const Conv2dShape& s,
                     const float* x,   // (N, C, H, W)
                     const float* w,   // (OC, C, KH, KW)
@@ -29,6 +37,8 @@ void conv2d_forward(const Conv2dShape& s,
                     float* y,         // (N, OC, OH, OW)
                     float* workspace);
 
+void conv2d_forward_relu(const Conv2dShape& s, const ConvAlgorithms& algo, const float* x, const float* w,
+                         const float* b, float* y, float* workspace);
 // y = relu(conv(x, w) + b): conv2d_forward then a ReLU (bitwise the two in sequence), the
 // ReLU applied to each image's output while it is still in cache instead of in a pass of
 // its own over the batch (training fuses a convolution with the relu that is its only reader).
@@ -40,6 +50,8 @@ void conv2d_forward_relu(const Conv2dShape& s,
                          float* workspace);
 
 // dx (=|+=) conv_transpose(dy, w); accumulate selects += over =
+void conv2d_backward_data(const Conv2dShape& s, const ConvAlgorithms& algo, const float* dy, const float* w, float* dx,
+                          bool accumulate, float* workspace);
 void conv2d_backward_data(const Conv2dShape& s,
                           const float* dy,  // (N, OC, OH, OW)
                           const float* w,   // (OC, C, KH, KW)
@@ -48,6 +60,8 @@ void conv2d_backward_data(const Conv2dShape& s,
                           float* workspace);
 
 // dw += sum over the batch of dy (x) im2col(x); db += sum of dy over N, OH, OW
+void conv2d_backward_weights(const Conv2dShape& s, const ConvAlgorithms& algo, const float* x, const float* dy,
+                             float* dw, float* db, float* workspace);
 void conv2d_backward_weights(const Conv2dShape& s,
                              const float* x,   // (N, C, H, W)
                              const float* dy,  // (N, OC, OH, OW)

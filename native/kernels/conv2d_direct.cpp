@@ -1,4 +1,4 @@
-// The direct convolution's driver (baseline code): path selection, workspace layout, the
+// The direct convolution's driver: workspace layout, the
 // per-call re-layout of filters, padding of images into plane buffers, the split over
 // threads, and the fixed-order reduction of backward-weights' per-thread partial sums. The
 // vector kernels are in conv2d_direct_impl.h, one copy per instruction set, picked by the
@@ -26,25 +26,6 @@
 namespace cnn {
 
 namespace {
-
-enum ConvPath { kAuto, kGemm, kDirect, kImplicit };
-
-int path_named(const char* name) {
-  if (!name) return -1;
-  if (std::strcmp(name, "auto") == 0) return kAuto;
-  if (std::strcmp(name, "gemm") == 0) return kGemm;
-  if (std::strcmp(name, "direct") == 0) return kDirect;
-  if (std::strcmp(name, "implicit") == 0) return kImplicit;
-  return -1;
-}
-
-std::atomic<int>& current_path() {
-  static std::atomic<int> path{[] {
-    int p = path_named(std::getenv("CNN_CONV_PATH"));
-    return p < 0 ? (int)kAuto : p;
-  }()};
-  return path;
-}
 
 const ConvDirectKernels& kernels() {
   const char* name = gemm_path();
@@ -128,62 +109,6 @@ bool direct_supported(const Conv2dShape& s) {
 
 bool direct_backward_data_supported(const Conv2dShape& s) {
   return direct_supported(s) && s.sh == 1 && s.ph < s.kh && s.pw < s.kw && s.c <= 256;
-}
-
-// Thresholds from single-thread timings of batch 64: the
-// direct kernels win where im2col + GEMM is dominated by building and scattering column
-// matrices (few channels, OC <= 32, C*KH*KW <= 300, kernels larger than 1x1). With under
-// 32 taps (a 3x3 over 3 channels) the channel-vectorised tiles are too short to repay their
-// transposing scatter (forward) or dy transpose (backward-weights): there only OC <= 16
-// (forward) or OC <= 8 (backward-weights, LeNet's conv1) measured faster. Backward-data runs
-// as a forward convolution with C output channels, faster for 4 <= C <= 16 (LeNet's conv2,
-// ResNet's 16-channel layers) and level with GEMM at 32.
-// 5x5 and larger filters over rows of 15 outputs or more (AlexNet's first two layers): the
-// direct kernels' tiles fill up and beat the GEMM paths at any channel count.
-static bool wide_filters_and_rows(int taps, int row) { return taps >= 25 && row >= 15; }
-
-bool use_direct(const Conv2dShape& s, ConvOp op) {
-  int path = current_path().load(std::memory_order_relaxed);
-  if (path == kGemm || path == kImplicit) return false;
-  if (op == ConvOp::backward_data) {
-    if (!direct_backward_data_supported(s)) return false;
-    if (s.c >= 4 && wide_filters_and_rows(s.kh * s.kw, s.w)) return true;
-    return path == kDirect || (s.c >= 4 && s.c <= 16 && s.oc <= 32 && s.kh * s.kw > 1);
-  }
-  if (!direct_supported(s)) return false;
-  if (path == kDirect || wide_filters_and_rows(s.kh * s.kw, s.ow)) return true;
-  const int taps = s.c * s.kh * s.kw;
-  if (s.kh * s.kw == 1 || s.oc > 32 || taps > 300) return false;
-  return taps >= 32 || s.oc <= (op == ConvOp::forward ? 16 : 8);
-}
-
-// Thresholds from single-thread timings of batch 64 against im2col + GEMM: forward faster
-// on the zoo's layers from 32 taps up (level for a 3x3 over 3 channels; slower for 1x1
-// stride 2, where im2col is cheap and every run is one float); backward-data faster when
-// C >= OC, slower when C < OC (the transposed GEMM is then short and deep, where im2col's is
-// tall: VGG's and AlexNet's channel-widening layers), and much slower when C is a handful
-// (the first layers).
-bool use_implicit(const Conv2dShape& s, ConvOp op) {
-  int path = current_path().load(std::memory_order_relaxed);
-  if (path == kGemm) return false;
-  if (op == ConvOp::backward_weights) return false;
-  const bool supported =
-      op == ConvOp::forward ? implicit_forward_supported(s) : implicit_backward_data_supported(s);
-  if (!supported || path == kImplicit) return supported;
-  if (s.kh * s.kw == 1) return false;
-  return op == ConvOp::forward ? s.c * s.kh * s.kw >= 32 : s.c >= s.oc;
-}
-
-const char* conv_path() {
-  static const char* const names[] = {"auto", "gemm", "direct", "implicit"};
-  return names[current_path().load(std::memory_order_relaxed)];
-}
-
-bool set_conv_path(const char* name) {
-  int p = path_named(name);
-  if (p < 0) return false;
-  current_path().store(p, std::memory_order_relaxed);
-  return true;
 }
 
 size_t conv2d_direct_workspace_floats(const Conv2dShape& s, int threads) {

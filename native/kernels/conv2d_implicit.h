@@ -5,7 +5,7 @@
 // goes. Backward-data (stride 1) runs as the same forward convolution of the padded output
 // gradient with the filters flipped and their channels swapped, so col2im's scattered
 // read-add-write goes too. conv2d.cpp calls these from its entry points when
-// use_implicit says so; the contracts are conv2d.h's.
+// the layer's ConvAlgorithms say so (conv2d_algorithm.h); the contracts are conv2d.h's.
 #pragma once
 #include <cstddef>
 #include "kernels/conv2d.h"

@@ -9,7 +9,7 @@ namespace cnn {
 
 void Network::weight_grad_norms(double* out) const {
   for (size_t i = 0; i < layers_.size(); ++i) {
-    const LayerDesc& d = layers_[i].desc;
+    const LayerDesc& d = layers_[i]->desc;
     const float* g = cfg_.grads + (d.weight_size ? d.weight_offset : 0);
     double sum = 0;
     for (size_t k = 0; k < d.weight_size; ++k) sum += (double)g[k] * g[k];

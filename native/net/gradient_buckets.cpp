@@ -11,7 +11,8 @@ struct Span {
   size_t lo, hi;
 };
 
-Span parameter_span(const LayerDesc& d) {
+Span parameter_span(const Layer& layer) {
+  const LayerDesc& d = layer.desc;
   size_t lo = SIZE_MAX, hi = 0;
   auto take = [&](int64_t offset, size_t size) {
     if (offset < 0 || size == 0) return;
@@ -20,17 +21,16 @@ Span parameter_span(const LayerDesc& d) {
   };
   take(d.weight_offset, d.weight_size);
   take(d.bias_offset, d.bias_size);
-  take(d.running_mean_offset, (size_t)d.in_shape.c);
-  take(d.running_var_offset, (size_t)d.in_shape.c);
+  for (const ParamBuffer& b : layer.buffers()) take(b.offset, b.size);
   return lo == SIZE_MAX ? Span{0, 0} : Span{lo, hi};
 }
 
 }  // namespace
 
-bool parameter_layout_allows_buckets(const std::vector<LayerState>& layers) {
+bool parameter_layout_allows_buckets(const std::vector<std::unique_ptr<Layer>>& layers) {
   size_t end = 0;
-  for (const LayerState& L : layers) {
-    Span s = parameter_span(L.desc);
+  for (const auto& L : layers) {
+    Span s = parameter_span(*L);
     if (s.lo == s.hi) continue;
     if (s.lo < end) return false;
     end = s.hi;
@@ -49,9 +49,9 @@ GradientBuckets::~GradientBuckets() {
   exchange_->finish_float_sums(exchange_->ctx, error, sizeof error);  // the step failed anyway
 }
 
-void GradientBuckets::layer_done(const LayerState& layer) {
+void GradientBuckets::layer_done(const Layer& layer) {
   if (!exchange_) return;
-  Span s = parameter_span(layer.desc);
+  Span s = parameter_span(layer);
   if (s.lo == s.hi) return;
   final_begin_ = std::min(final_begin_, s.lo);
   if (unsent_end_ - final_begin_ >= bucket_floats_) start(final_begin_, unsent_end_);

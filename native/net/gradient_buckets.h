@@ -7,6 +7,7 @@
 // the last bucket is everything left below when the pass ends, and finish() waits for all.
 #pragma once
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 #include "kernels/cross_process.h"
@@ -16,7 +17,7 @@ namespace cnn {
 
 // Whether every layer's parameters (weight, bias, running statistics) lie at or above the
 // end of every earlier layer's, as the planner lays them out.
-bool parameter_layout_allows_buckets(const std::vector<LayerState>& layers);
+bool parameter_layout_allows_buckets(const std::vector<std::unique_ptr<Layer>>& layers);
 
 class GradientBuckets {
  public:
@@ -29,7 +30,7 @@ class GradientBuckets {
   ~GradientBuckets();
 
   // The backward pass has finished this layer: its gradients are final.
-  void layer_done(const LayerState& layer);
+  void layer_done(const Layer& layer);
   // Starts the sum of everything not yet sent and waits for every sum of the step; throws
   // CrossProcessError when one failed.
   void finish();

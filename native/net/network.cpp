@@ -14,21 +14,11 @@
 #include "kernels/sgd.h"
 #include "kernels/softmax_xent.h"
 #include "kernels/threads.h"
-#include "net/layer_exec.h"
 #include "net/network.h"
 #include "net/gradient_buckets.h"
 
 namespace cnn {
 namespace {
-
-struct KindName { LayerKind kind; const char* name; };
-const KindName kKinds[] = {
-    {LayerKind::Conv2d, "conv2d"}, {LayerKind::MaxPool, "maxpool"}, {LayerKind::AvgPool, "avgpool"},
-    {LayerKind::Subsample, "subsample"}, {LayerKind::Dense, "dense"}, {LayerKind::Flatten, "flatten"},
-    {LayerKind::Relu, "relu"}, {LayerKind::Tanh, "tanh"}, {LayerKind::Sigmoid, "sigmoid"},
-    {LayerKind::ScaledTanh, "scaled-tanh"}, {LayerKind::BatchNorm, "batchnorm"}, {LayerKind::Dropout, "dropout"},
-    {LayerKind::Add, "add"}, {LayerKind::Lrn, "lrn"},
-};
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -39,18 +29,6 @@ size_t bytes_of(const std::vector<T>& v) { return v.capacity() * sizeof(T); }
 
 }  // namespace
 
-bool parse_layer_kind(const char* name, LayerKind* out) {
-  for (const KindName& k : kKinds)
-    if (std::strcmp(k.name, name) == 0) { *out = k.kind; return true; }
-  return false;
-}
-
-const char* layer_kind_name(LayerKind kind) {
-  for (const KindName& k : kKinds)
-    if (k.kind == kind) return k.name;
-  return "?";
-}
-
 std::unique_ptr<Network> Network::create(NetworkConfig cfg, std::string* error) {
   std::string e = check_network(cfg);
   if (!e.empty()) { *error = e; return nullptr; }
@@ -59,29 +37,20 @@ std::unique_ptr<Network> Network::create(NetworkConfig cfg, std::string* error) 
   return net;
 }
 
-// Every buffer a step touches, sized for max_batch. Thread count: the configured one.
+// Every buffer a step touches, sized for max_batch; each kind plans its own. Thread count:
+// the configured one.
 void Network::plan_memory() {
   const size_t nb = (size_t)cfg_.max_batch;
+  const BuildSettings settings{cfg_.max_batch, cfg_.conv_path};
   size_t scratch = 0;
-  layers_.resize(cfg_.layers.size());
+  layers_ = std::move(cfg_.layers);
   for (size_t i = 0; i < layers_.size(); ++i) {
-    LayerState& L = layers_[i];
-    L.desc = std::move(cfg_.layers[i]);
+    Layer& L = *layers_[i];
     L.index = (uint32_t)i;
-    prepare_layer(L);
     L.out.assign(nb * L.desc.out_shape.count(), 0.0f);
     L.dout.assign(nb * L.desc.out_shape.count(), 0.0f);
-    if (L.desc.kind == LayerKind::MaxPool) L.argmax.assign(nb * L.desc.out_shape.count(), 0);
-    if (L.desc.kind == LayerKind::Subsample) {
-      L.pooled.assign(nb * L.desc.out_shape.count(), 0.0f);  // pooling keeps the shape of out
-      scratch = std::max(scratch, L.pooled.size());
-    }
-    if (L.desc.kind == LayerKind::BatchNorm) {
-      L.bn_mean.assign((size_t)L.desc.in_shape.c, 0.0f);
-      L.bn_inv_std.assign((size_t)L.desc.in_shape.c, 0.0f);
-    }
-    if (L.desc.kind == LayerKind::Dropout) L.drop_mask.assign(nb * L.desc.out_shape.count(), 0);
-    if (L.desc.kind == LayerKind::Lrn) L.lrn_scale.assign(nb * L.desc.out_shape.count(), 0.0f);
+    L.plan(settings);
+    scratch = std::max(scratch, L.scratch_floats(cfg_.max_batch));
   }
   cfg_.layers.clear();  // moved into layers_
   mark_gradient_paths();
@@ -94,12 +63,7 @@ void Network::plan_memory() {
 
 size_t Network::workspace_floats_needed(int threads) const {
   size_t need = 0;
-  for (const LayerState& L : layers_) {
-    if (L.desc.kind != LayerKind::Conv2d) continue;
-    Conv2dShape s = L.conv;
-    s.n = cfg_.max_batch;
-    need = std::max(need, conv2d_workspace_floats(s, threads));
-  }
+  for (const auto& L : layers_) need = std::max(need, L->workspace_floats(cfg_.max_batch, threads));
   return need;
 }
 
@@ -109,11 +73,10 @@ void Network::set_threads(int threads) {
   ensure_workspace();
 }
 
-// A frozen batchnorm normalises with its running statistics: nothing to synchronize.
-static bool synchronizable(const LayerState& L) { return L.desc.kind == LayerKind::BatchNorm && !L.desc.frozen; }
-
-void Network::set_batch_norm_sync(const CrossProcess* sync) {
-  for (LayerState& L : layers_) L.bn_sync = synchronizable(L) ? sync : nullptr;
+int Network::set_batch_norm_sync(const CrossProcess* sync) {
+  int count = 0;
+  for (auto& L : layers_) count += L->set_statistics_sync(sync) ? 1 : 0;
+  return count;
 }
 
 bool Network::set_gradient_exchange(const CrossProcess* exchange, float scale, size_t bucket_floats) {
@@ -124,12 +87,6 @@ bool Network::set_gradient_exchange(const CrossProcess* exchange, float scale, s
   return true;
 }
 
-int Network::synchronizable_batch_norms() const {
-  int count = 0;
-  for (const LayerState& L : layers_) count += synchronizable(L) ? 1 : 0;
-  return count;
-}
-
 void Network::ensure_workspace() {
   size_t need = workspace_floats_needed(num_threads());
   if (need > workspace_.size()) workspace_.assign(need, 0.0f);  // grows only; never per step
@@ -137,9 +94,8 @@ void Network::ensure_workspace() {
 
 size_t Network::native_bytes() const {
   size_t b = bytes_of(workspace_) + bytes_of(scratch_) + bytes_of(probs_) + bytes_of(zero_labels_);
-  for (const LayerState& L : layers_)
-    b += bytes_of(L.out) + bytes_of(L.dout) + bytes_of(L.argmax) + bytes_of(L.pooled) + bytes_of(L.desc.weight_mask) +
-         bytes_of(L.bn_mean) + bytes_of(L.bn_inv_std) + bytes_of(L.drop_mask) + bytes_of(L.lrn_scale);
+  for (const auto& L : layers_)
+    b += bytes_of(L->out) + bytes_of(L->dout) + bytes_of(L->desc.weight_mask) + L->own_bytes();
   return b;
 }
 
@@ -149,22 +105,18 @@ void Network::check_step(int n) const {
   if (n < 1 || n > cfg_.max_batch)
     throw std::invalid_argument("n = " + std::to_string(n) + " is outside [1, maxBatch = " +
                                 std::to_string(cfg_.max_batch) + "]");
-  for (const LayerState& L : layers_) {
-    if (L.desc.kind != LayerKind::Conv2d) continue;
-    Conv2dShape s = L.conv;
-    s.n = n;
-    if (conv2d_workspace_floats(s, num_threads()) > workspace_.size())
-      throw std::runtime_error("the conv workspace is too small for " + std::to_string(num_threads()) +
+  for (const auto& L : layers_)
+    if (L->workspace_floats(n, num_threads()) > workspace_.size())
+      throw std::runtime_error("the workspace is too small for " + std::to_string(num_threads()) +
                                " threads: set the thread count through the network's setThreads");
-  }
 }
 
 // The layer's forward inputs (the network input x or a producer's output), gradients unset.
 LayerIO Network::layer_io(const float* x, int layer) const {
-  const std::vector<int>& inputs = layers_[layer].desc.inputs;
+  const std::vector<int>& inputs = layers_[layer]->desc.inputs;
   LayerIO io;
-  io.count = (int)inputs.size();  // validated: 1, or 2 for 'add'
-  for (int k = 0; k < io.count; ++k) io.x[k] = inputs[k] < 0 ? x : layers_[inputs[k]].out.data();
+  io.count = (int)inputs.size();  // validated: the kind's input_count
+  for (int k = 0; k < io.count; ++k) io.x[k] = inputs[k] < 0 ? x : layers_[inputs[k]]->out.data();
   return io;
 }
 
@@ -173,24 +125,28 @@ LayerIO Network::layer_io(const float* x, int layer) const {
 // through its other input, already wrote it this step).
 float* Network::input_grad(int producer, bool* accumulate) {
   *accumulate = false;
-  if (producer < 0 || !layers_[producer].grad_needed) return nullptr;  // frozen up to here: skip
-  LayerState& p = layers_[producer];
+  if (producer < 0 || !layers_[producer]->grad_needed) return nullptr;  // frozen up to here: skip
+  Layer& p = *layers_[producer];
   *accumulate = p.dout_written;
   p.dout_written = true;
   return p.dout.data();
 }
 
-// In training, a batchnorm, add or conv2d fused with its relu computes both (the relu's forward is
-// then nothing; the profile books the pair's time on the producer).
+StepContext Network::context(bool train, uint32_t seed) {
+  return StepContext{cfg_.params, cfg_.grads, workspace_.data(), scratch_.data(), train, seed};
+}
+
+// In training, a layer fused with its relu computes both (the relu's forward is then
+// nothing; the profile books the pair's time on the producer). A frozen layer runs its
+// evaluation behaviour in training too.
 void Network::forward(const float* x, int n, bool train, uint32_t seed) {
   for (size_t i = 0; i < layers_.size(); ++i) {
-    LayerState& L = layers_[i];
+    Layer& L = *layers_[i];
     if (train && L.fused_into_producer) continue;
     auto t0 = std::chrono::steady_clock::now();
-    if (train && L.fused_relu >= 0)
-      fused_relu_forward(L, layers_[(size_t)L.fused_relu], n, cfg_.params, layer_io(x, (int)i), workspace_.data());
-    else
-      layer_forward(L, n, cfg_.params, layer_io(x, (int)i), workspace_.data(), train && !L.desc.frozen, seed);
+    StepContext ctx = context(train && !L.desc.frozen, seed);
+    if (train && L.fused_relu >= 0) L.forward_relu(layer_io(x, (int)i), n, ctx, *layers_[(size_t)L.fused_relu]);
+    else L.forward(layer_io(x, (int)i), n, ctx);
     if (profiling_) L.forward_seconds += seconds_since(t0);
   }
 }
@@ -198,7 +154,7 @@ void Network::forward(const float* x, int n, bool train, uint32_t seed) {
 // Loss on the last layer's output viewed as (n, classes); dlogits land in its dout. Training
 // (want_dlogits) uses the configured class weights and label smoothing, evaluation the plain loss.
 StepStats Network::loss(const int32_t* labels, int n, float* probs, bool want_dlogits) {
-  LayerState& last = layers_.back();
+  Layer& last = *layers_.back();
   float* dlogits = want_dlogits ? last.dout.data() : nullptr;
   LossOptions options;
   if (want_dlogits) {
@@ -206,7 +162,7 @@ StepStats Network::loss(const int32_t* labels, int n, float* probs, bool want_dl
     options.class_weights = cfg_.class_weights.empty() ? nullptr : cfg_.class_weights.data();
   }
   LossResult r = softmax_cross_entropy(n, cfg_.classes, last.out.data(), labels, probs, dlogits, options);
-  for (LayerState& L : layers_) L.dout_written = false;
+  for (auto& L : layers_) L->dout_written = false;
   last.dout_written = want_dlogits;
   return StepStats{r.weight_sum > 0 ? r.loss_sum / r.weight_sum : 0.0, r.correct};
 }
@@ -218,8 +174,8 @@ void Network::backward(const float* x, int n) {
   GradientBuckets buckets(exchange_, cfg_.grads, cfg_.param_count, exchange_scale_, bucket_floats_);
   for (int i = (int)layers_.size() - 1; i >= 0; --i) {
     backward_layer(x, n, i);
-    finalize_grads(layers_[i]);
-    buckets.layer_done(layers_[i]);
+    finalize_grads(*layers_[i]);
+    buckets.layer_done(*layers_[i]);
   }
   buckets.finish();
 }
@@ -227,24 +183,24 @@ void Network::backward(const float* x, int n) {
 // A relu fused into its producer is skipped; the producer then runs when the relu's output
 // has a gradient, from the relu's dout.
 void Network::backward_layer(const float* x, int n, int i) {
-  LayerState& L = layers_[i];
+  Layer& L = *layers_[i];
   if (L.fused_into_producer) return;
-  LayerState* relu = L.fused_relu >= 0 ? &layers_[(size_t)L.fused_relu] : nullptr;
+  Layer* relu = L.fused_relu >= 0 ? layers_[(size_t)L.fused_relu].get() : nullptr;
   if (!(relu ? relu->dout_written : L.dout_written)) return;  // nothing consumes this output: zero gradients
   LayerIO io = layer_io(x, i);
   for (int k = 0; k < io.count; ++k) io.dx[k] = input_grad(L.desc.inputs[k], &io.accumulate[k]);
   auto t0 = std::chrono::steady_clock::now();
-  if (relu) fused_relu_backward(L, *relu, n, cfg_.params, cfg_.grads, io, workspace_.data());
-  else if (L.desc.frozen && L.desc.kind == LayerKind::BatchNorm) frozen_batchnorm_backward(L, n, io);
-  else layer_backward(L, n, cfg_.params, cfg_.grads, io, workspace_.data(), scratch_.data());
+  StepContext ctx = context(true, 0);
+  if (relu) L.backward_relu(io, n, ctx, *relu);
+  else L.backward(io, n, ctx);
   if (profiling_) L.backward_seconds += seconds_since(t0);
 }
 
 // Masked weights start at zero (JS initialises them so); a zero gradient keeps them there,
 // since momentum and weight decay of a zero are zero. Selecting rather than multiplying
 // writes an exact +0 even where the unmasked gradient was negative or not finite. A frozen
-// layer's conv or dense kernels computed gradients anyway: they are zeroed (no update).
-void Network::finalize_grads(const LayerState& L) {
+// layer's kernels computed gradients anyway: they are zeroed (no update).
+void Network::finalize_grads(const Layer& L) {
   const LayerDesc& d = L.desc;
   const std::vector<float>& mask = d.weight_mask;
   if (!mask.empty()) {  // only layers with weights have a mask (weight_offset is -1 otherwise)
@@ -256,15 +212,10 @@ void Network::finalize_grads(const LayerState& L) {
   if (d.bias_size) std::memset(cfg_.grads + d.bias_offset, 0, d.bias_size * sizeof(float));
 }
 
-// As PyTorch: batch statistics of a single value per channel are degenerate (variance 0,
-// the output is beta whatever the input), so training refuses them; evaluation is fine.
 void Network::check_batch_statistics(int n) const {
-  for (const LayerState& L : layers_) {
-    const Shape3& s = L.desc.in_shape;
-    if (L.desc.kind == LayerKind::BatchNorm && (size_t)n * s.h * s.w < 2)
-      throw std::invalid_argument("layer '" + L.desc.name + "' (batchnorm) needs more than one value per channel in "
-                                  "training, got n * H * W = " + std::to_string((size_t)n * s.h * s.w) +
-                                  ": use a batch of at least 2");
+  for (const auto& L : layers_) {
+    std::string e = L->check_training_batch(n);
+    if (!e.empty()) throw std::invalid_argument(e);
   }
 }
 
@@ -279,20 +230,19 @@ StepStats Network::compute_gradients(const float* x, const int32_t* labels, int 
   return s;
 }
 
-// Weight decay applies to conv and dense weights only: biases, LeNet's subsampling
-// coefficients and biases, and batch norm's gamma and beta are not decayed (as is usual, and
-// as LeNet-5 had no decay at all). Only weight and bias tensors are updated: batch norm's
-// running statistics sit in the parameter array but are no tensor of this loop.
+// Weight decay applies to the weights of the kinds that ask for it (conv and dense): biases,
+// LeNet's subsampling coefficients and biases, and batch norm's gamma and beta are not
+// decayed (as is usual, and as LeNet-5 had no decay at all). Only weight and bias tensors
+// are updated: a kind's buffers (batch norm's running statistics) are no tensor of this loop.
 // The same holds for AdamW's decoupled decay.
 void Network::apply_update(const SgdSettings& sgd) {
   auto t0 = std::chrono::steady_clock::now();
   if (sgd.optimizer == Optimizer::AdamW && !cfg_.second_moment)
     throw std::invalid_argument("AdamW needs the network built with a second-moment array");
-  for (const LayerState& L : layers_) {
-    const LayerDesc& d = L.desc;
+  for (const auto& L : layers_) {
+    const LayerDesc& d = L->desc;
     if (d.frozen) continue;  // no step, no decay, no momentum: bitwise unchanged
-    bool decay = d.kind == LayerKind::Conv2d || d.kind == LayerKind::Dense;
-    if (d.weight_size) update_tensor(sgd, d.weight_offset, d.weight_size, decay ? sgd.weight_decay : 0.0f);
+    if (d.weight_size) update_tensor(sgd, d.weight_offset, d.weight_size, L->decays_weights() ? sgd.weight_decay : 0.0f);
     if (d.bias_size) update_tensor(sgd, d.bias_offset, d.bias_size, 0.0f);
   }
   if (profiling_) update_seconds_ += seconds_since(t0);
@@ -317,16 +267,16 @@ void Network::update_tensor(const SgdSettings& sgd, int64_t offset, size_t size,
 
 void Network::set_profiling(bool on) {
   profiling_ = on;
-  for (LayerState& L : layers_) L.forward_seconds = L.backward_seconds = 0;
+  for (auto& L : layers_) L->forward_seconds = L->backward_seconds = 0;
   loss_seconds_ = update_seconds_ = 0;
   profiled_steps_ = 0;
 }
 
 StepProfile Network::profile() const {
   StepProfile p;
-  for (const LayerState& L : layers_)
-    p.layers.push_back(LayerTime{L.desc.name, L.desc.kind, L.forward_seconds, L.backward_seconds,
-                                 L.fused_into_producer ? L.desc.inputs[0] : -1});
+  for (const auto& L : layers_)
+    p.layers.push_back(LayerTime{L->desc.name, L->kind, L->forward_seconds, L->backward_seconds,
+                                 L->fused_into_producer ? L->desc.inputs[0] : -1});
   p.loss_seconds = loss_seconds_;
   p.update_seconds = update_seconds_;
   p.steps = profiled_steps_;

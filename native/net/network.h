@@ -4,7 +4,8 @@
 // owned by the caller (JS); the network holds raw pointers into them and never frees them.
 // Activations, their gradients and all scratch memory are planned once at construction:
 // nothing is allocated per step.
-// Shapes are [C, H, W] per image; every buffer is NCHW with N <= max_batch.
+// Each layer is an object of its kind (native/layers/, layers/layer.h's interface); the
+// network walks them in order and knows no kind by name.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -12,55 +13,14 @@
 #include <string>
 #include <vector>
 
-#include "kernels/activation.h"
-#include "kernels/batchnorm.h"
-#include "kernels/conv2d.h"
-#include "kernels/lrn.h"
-#include "kernels/pool.h"
+#include "layers/layer.h"
 
 namespace cnn {
-
-enum class LayerKind {
-  Conv2d, MaxPool, AvgPool, Subsample, Dense, Flatten, Relu, Tanh, Sigmoid, ScaledTanh,
-  BatchNorm, Dropout, Add, Lrn,
-};
-
-// Parses the NativeLayerKind strings ("conv2d", "maxpool", ..., "scaled-tanh", "batchnorm",
-// "dropout", "add", "lrn").
-bool parse_layer_kind(const char* name, LayerKind* out);
-const char* layer_kind_name(LayerKind kind);
-
-struct Shape3 {
-  int c = 0, h = 0, w = 0;
-  size_t count() const { return (size_t)c * (size_t)h * (size_t)w; }
-  bool operator==(const Shape3& o) const { return c == o.c && h == o.h && w == o.w; }
-};
-
-// Mirrors NativeLayerDesc. A tensor that is absent has offset -1 and size 0.
-struct LayerDesc {
-  LayerKind kind = LayerKind::Relu;
-  std::string name;
-  std::vector<int> inputs;  // producer layer indices; -1 is the network input
-  Shape3 in_shape, out_shape;
-  int kernel[2] = {1, 1}, stride[2] = {1, 1}, pad[2] = {0, 0};  // [h, w]
-  int64_t weight_offset = -1, bias_offset = -1;
-  size_t weight_size = 0, bias_size = 0;
-  std::vector<float> weight_mask;  // empty: no mask; else weight_size values, each 0 or 1
-  // batchnorm: weight is gamma (C), bias is beta (C); the running statistics (C each) are in
-  // the parameter array too but are no parameter of SGD (updated by training forwards only).
-  int64_t running_mean_offset = -1, running_var_offset = -1;
-  float eps = kBatchNormDefaultEps, bn_momentum = kBatchNormDefaultMomentum;
-  float p = 0.0f;                            // dropout: probability of zeroing a value
-  LrnParams lrn{5, 1e-4f, 0.75f, 1.0f};      // lrn: PyTorch's defaults (the binding requires all four)
-  // Transfer learning (frozen_layers.cpp): no SGD update, zero weight/bias gradients; a frozen
-  // batchnorm normalises with its running statistics in training too and never updates them.
-  bool frozen = false;
-};
 
 struct NetworkConfig {
   Shape3 input;
   int classes = 0;
-  std::vector<LayerDesc> layers;
+  std::vector<std::unique_ptr<Layer>> layers;  // from create_layer, descriptions parsed
   float* params = nullptr;    // (param_count), caller-owned
   float* grads = nullptr;     // (param_count), caller-owned
   float* velocity = nullptr;  // (param_count), caller-owned; AdamW's first moment
@@ -72,6 +32,8 @@ struct NetworkConfig {
   std::vector<float> class_weights;  // empty, or classes values >= 0
   int max_batch = 0;
   int threads = 1;
+  ConvPathSetting conv_path = ConvPathSetting::automatic;  // each convolution's algorithm rule
+  bool fuse_relu = true;  // training fuses a relu into its producer (fusion.cpp)
 };
 
 enum class Optimizer { Sgd, AdamW };
@@ -95,49 +57,10 @@ struct StepStats {
 // names the layer and the field.
 std::string check_network(const NetworkConfig& cfg);
 
-// A layer's inputs for one call (two for 'add', else one) and, in backward, where their
-// gradients go. An input that is the network input has no gradient buffer (dx nullptr).
-struct LayerIO {
-  int count = 1;
-  const float* x[2] = {nullptr, nullptr};  // (n, in C, H, W) each
-  float* dx[2] = {nullptr, nullptr};       // (n, in C, H, W) each, or nullptr
-  bool accumulate[2] = {false, false};     // add into dx[k] (another consumer wrote it) or overwrite
-};
-
-// Per-layer runtime state: the description, kernel shapes derived once, and its buffers.
-struct LayerState {
-  LayerDesc desc;
-  Conv2dShape conv{};    // conv2d (n set per call)
-  Pool2dShape pool{};    // maxpool, avgpool, subsample (n set per call)
-  Activation act = Activation::Relu;
-  std::vector<float> out;       // (max_batch, out C, H, W)
-  std::vector<float> dout;      // (max_batch, out C, H, W): gradient of the loss wrt out
-  std::vector<int32_t> argmax;  // maxpool: (max_batch, C, OH, OW)
-  std::vector<float> pooled;    // subsample: (max_batch, C, OH, OW), the average before the affine
-  std::vector<float> bn_mean, bn_inv_std;  // batchnorm: (C) each, the batch statistics saved for backward
-  // batchnorm in training: the sum across processes of synchronized batch norm (nullptr: the
-  // statistics are this process's batch alone); see Network::set_batch_norm_sync.
-  const CrossProcess* bn_sync = nullptr;
-  std::vector<uint8_t> drop_mask;          // dropout: (max_batch, C, H, W), 1 kept, 0 dropped
-  std::vector<float> lrn_scale;            // lrn: (max_batch, C, H, W), k + alpha/size * window sum of squares
-  uint32_t index = 0;           // position in the network: dropout's stream under the step seed
-  bool dout_written = false;    // backward: has any consumer written dout yet this step
-  bool grad_needed = true;      // backward: a trainable parameter lies at or before this layer
-  // Training fuses a batchnorm, add or conv2d with the relu that is its only consumer
-  // (fusion.cpp): the producer's forward writes the relu's out, and a batchnorm's or add's
-  // backward reads the relu's dout, one pass each instead of two. fused_relu: on the
-  // producer, the relu's index (-1: none); fused_into_producer: on the relu, its work is done
-  // by its producer. The producer's own out (and, but for a conv2d, dout) is not written in
-  // training (evaluation runs unfused: layerOutput sees every layer).
-  int fused_relu = -1;
-  bool fused_into_producer = false;
-  double forward_seconds = 0, backward_seconds = 0;  // accumulated while profiling is on
-};
-
 // Where a step's time went, per layer (profiling on; see Network::set_profiling).
 struct LayerTime {
   std::string name;
-  LayerKind kind;
+  const char* kind;
   double forward_seconds, backward_seconds;
   int fused_into;  // a relu fused into its producer in training: the producer's index (its time is there), else -1
 };
@@ -171,9 +94,8 @@ class Network {
   // the images of all processes through sync (synchronized batch norm); nullptr goes back to
   // this process's batch alone. sync must outlive its use (the MPI addon's lives as long as
   // the process). Not while a step runs.
-  void set_batch_norm_sync(const CrossProcess* sync);
-  // How many layers set_batch_norm_sync affects (trainable batchnorms).
-  int synchronizable_batch_norms() const;
+  // Returns how many layers it affects (trainable batchnorms).
+  int set_batch_norm_sync(const CrossProcess* sync);
   // Data-parallel training with the gradient sum overlapped with the backward pass: from the
   // next compute_gradients on, buckets of about bucket_floats finished gradients are summed
   // across processes (each process's times scale) through exchange while the backward pass
@@ -205,10 +127,13 @@ class Network {
   // Read-only inspection (network_inspect.cpp, `cnn viz maps`): layer i's output of the last
   // forward, (max_batch, out C, H, W) of which the first n images are that call's. Valid after
   // an evaluation forward (infer, evaluate); after a training step a batchnorm, add or conv2d
-  // fused with its relu (LayerState::fused_relu) has not written its own output.
+  // fused with its relu (Layer::fused_relu) has not written its own output.
   int layer_count() const { return (int)layers_.size(); }
-  Shape3 layer_out_shape(int layer) const { return layers_[(size_t)layer].desc.out_shape; }
-  const float* layer_output(int layer) const { return layers_[(size_t)layer].out.data(); }
+  Shape3 layer_out_shape(int layer) const { return layers_[(size_t)layer]->desc.out_shape; }
+  const float* layer_output(int layer) const { return layers_[(size_t)layer]->out.data(); }
+  // The algorithm the layer's kind chose at build time ("" for kinds without a choice), e.g.
+  // a convolution's "direct/direct/im2col" (forward/backward-data/backward-weights).
+  std::string layer_algorithm(int layer) const { return layers_[(size_t)layer]->algorithm(); }
 
  private:
   explicit Network(NetworkConfig cfg) : cfg_(std::move(cfg)) {}
@@ -223,13 +148,12 @@ class Network {
   void backward(const float* x, int n);
   void backward_layer(const float* x, int n, int i);
   // After a layer's backward: its masked weights' and, when frozen, all its gradients zeroed.
-  void finalize_grads(const LayerState& L);
-  // Frozen layers (frozen_layers.cpp): which outputs need a gradient and the eval-mode
-  // backward of a frozen batchnorm (finalize_grads zeroes what a frozen conv/dense computed).
+  void finalize_grads(const Layer& L);
+  // Frozen layers (frozen_layers.cpp): which outputs need a gradient.
   void mark_gradient_paths();
-  // Batchnorm + relu and add + relu fusion in training (fusion.cpp); CNN_FUSE_RELU=0 turns it off.
+  // Relu fusion in training (fusion.cpp), unless the configuration turns it off.
   void plan_fusion();
-  void frozen_batchnorm_backward(LayerState& L, int n, const LayerIO& io);
+  StepContext context(bool train, uint32_t seed);
   // One tensor's SGD or AdamW update (its weight decay 0 for tensors that are not decayed).
   void update_tensor(const SgdSettings& sgd, int64_t offset, size_t size, float weight_decay);
 
@@ -237,9 +161,9 @@ class Network {
   float* input_grad(int producer, bool* accumulate);
 
   NetworkConfig cfg_;
-  std::vector<LayerState> layers_;
-  std::vector<float> workspace_;   // shared conv im2col scratch, sized for the largest conv
-  std::vector<float> scratch_;     // subsample: gradient wrt the pooled intermediate
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<float> workspace_;   // shared scratch, sized for the largest Layer::workspace_floats
+  std::vector<float> scratch_;     // shared scratch, sized for the largest Layer::scratch_floats
   std::vector<float> probs_;       // (max_batch, classes)
   std::vector<int32_t> zero_labels_;  // (max_batch): labels for infer(), whose loss is ignored
   const CrossProcess* exchange_ = nullptr;  // see set_gradient_exchange

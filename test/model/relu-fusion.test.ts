@@ -1,6 +1,6 @@
 // Training fuses a batchnorm, add or conv2d with the relu that is its only consumer (native/net/
 // fusion.cpp). Fusion must change no number: training steps with it and without it
-// (CNN_FUSE_RELU=0, read when a network is created) give bitwise the same losses, gradients,
+// (the network option fuseRelu: false) give bitwise the same losses, gradients,
 // parameters and running statistics, at 1 and 2 threads, on a net that has every case:
 // batchnorm -> relu, add -> relu, an add of a layer to itself -> relu (its two input
 // gradients are one buffer), a batchnorm read by two layers (not fused), a fused pair whose
@@ -80,16 +80,7 @@ function convFusionNet(): TinyNet {
 
 async function train(tiny: TinyNet, threads: number, fuse: boolean) {
   const n = 64;
-  const before = process.env.CNN_FUSE_RELU;
-  if (fuse) delete process.env.CNN_FUSE_RELU;
-  else process.env.CNN_FUSE_RELU = '0';
-  let b;
-  try {
-    b = build(addon, tiny, initParams(tiny, 5), n, threads);
-  } finally {
-    if (before === undefined) delete process.env.CNN_FUSE_RELU;
-    else process.env.CNN_FUSE_RELU = before;
-  }
+  const b = build(addon, tiny, initParams(tiny, 5), n, threads, { fuseRelu: fuse });
   b.net.setProfiling(true);
   const losses: number[] = [];
   const gradients: Float32Array[] = [];

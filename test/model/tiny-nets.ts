@@ -139,8 +139,9 @@ export function options(net: TinyNet, params: Float32Array, maxBatch: number, th
   };
 }
 
-export function build(addon: NativeAddon, net: TinyNet, params: Float32Array, maxBatch: number, threads = 1): Built {
-  const o = options(net, params, maxBatch, threads);
+export function build(addon: NativeAddon, net: TinyNet, params: Float32Array, maxBatch: number, threads = 1,
+  settings: Pick<NetworkOptions, 'convAlgorithm' | 'fuseRelu'> = {}): Built {
+  const o = { ...options(net, params, maxBatch, threads), ...settings };
   return { net: new addon.Network(o), params: o.params, grads: o.grads, velocity: o.velocity };
 }
 

@@ -1,0 +1,98 @@
+// The convolution algorithm rule. Thresholds from single-thread timings of batch 64 on this
+// project's layer shapes.
+//
+// Direct: the direct kernels win where im2col + GEMM is dominated by building and scattering
+// column matrices (few channels, OC <= 32, C*KH*KW <= 300, kernels larger than 1x1). With
+// under 32 taps (a 3x3 over 3 channels) the channel-vectorised tiles are too short to repay
+// their transposing scatter (forward) or dy transpose (backward-weights): there only OC <= 16
+// (forward) or OC <= 8 (backward-weights, LeNet's conv1) win. Backward-data runs as a
+// forward convolution with C output channels, faster for 4 <= C <= 16 and level with GEMM at
+// 32. 5x5 and larger filters over rows of 15 outputs or more (AlexNet's first two layers):
+// the direct tiles fill up and beat the GEMM paths at any channel count.
+//
+// Implicit GEMM, where the direct path is not taken: forward from 32 taps up (level for a
+// 3x3 over 3 channels; slower for 1x1, where im2col is cheap and every run is one float);
+// backward-data when C >= OC (with C < OC the transposed GEMM is short and deep, where
+// im2col's is tall, and with a handful of channels much slower); never backward-weights.
+#include "kernels/conv2d_algorithm.h"
+
+#include <atomic>
+#include <cstring>
+
+#include "kernels/conv2d_direct.h"
+#include "kernels/conv2d_implicit.h"
+
+namespace cnn {
+namespace {
+
+bool wide_filters_and_rows(int taps, int row) { return taps >= 25 && row >= 15; }
+
+bool direct_forward(const Conv2dShape& s, ConvPathSetting p, bool backward_weights) {
+  if (p == ConvPathSetting::gemm || p == ConvPathSetting::implicit) return false;
+  if (!direct_supported(s)) return false;
+  if (p == ConvPathSetting::direct || wide_filters_and_rows(s.kh * s.kw, s.ow)) return true;
+  const int taps = s.c * s.kh * s.kw;
+  if (s.kh * s.kw == 1 || s.oc > 32 || taps > 300) return false;
+  return taps >= 32 || s.oc <= (backward_weights ? 8 : 16);
+}
+
+bool direct_backward_data(const Conv2dShape& s, ConvPathSetting p) {
+  if (p == ConvPathSetting::gemm || p == ConvPathSetting::implicit) return false;
+  if (!direct_backward_data_supported(s)) return false;
+  if (s.c >= 4 && wide_filters_and_rows(s.kh * s.kw, s.w)) return true;
+  return p == ConvPathSetting::direct || (s.c >= 4 && s.c <= 16 && s.oc <= 32 && s.kh * s.kw > 1);
+}
+
+bool implicit(const Conv2dShape& s, ConvPathSetting p, bool forward) {
+  if (p == ConvPathSetting::gemm) return false;
+  const bool supported = forward ? implicit_forward_supported(s) : implicit_backward_data_supported(s);
+  if (!supported || p == ConvPathSetting::implicit) return supported;
+  if (s.kh * s.kw == 1) return false;
+  return forward ? s.c * s.kh * s.kw >= 32 : s.c >= s.oc;
+}
+
+std::atomic<int>& per_op_setting() {
+  static std::atomic<int> setting{(int)ConvPathSetting::automatic};
+  return setting;
+}
+
+const char* const kSettingNames[] = {"auto", "gemm", "implicit", "direct"};
+
+}  // namespace
+
+ConvAlgorithms choose_conv_algorithms(const Conv2dShape& s, ConvPathSetting setting) {
+  ConvAlgorithms a;
+  if (direct_forward(s, setting, false)) a.forward = ConvAlgorithm::direct;
+  else if (implicit(s, setting, true)) a.forward = ConvAlgorithm::implicit;
+  if (direct_backward_data(s, setting)) a.backward_data = ConvAlgorithm::direct;
+  else if (implicit(s, setting, false)) a.backward_data = ConvAlgorithm::implicit;
+  if (direct_forward(s, setting, true)) a.backward_weights = ConvAlgorithm::direct;
+  return a;
+}
+
+const char* conv_algorithm_name(ConvAlgorithm a) {
+  switch (a) {
+    case ConvAlgorithm::implicit: return "implicit";
+    case ConvAlgorithm::direct: return "direct";
+    default: return "im2col";
+  }
+}
+
+const char* conv_path_setting_name(ConvPathSetting p) { return kSettingNames[(int)p]; }
+
+bool parse_conv_path_setting(const char* name, ConvPathSetting* out) {
+  for (int k = 0; k < 4; ++k)
+    if (name && std::strcmp(name, kSettingNames[k]) == 0) { *out = (ConvPathSetting)k; return true; }
+  return false;
+}
+
+const char* conv_path() { return kSettingNames[per_op_setting().load(std::memory_order_relaxed)]; }
+
+bool set_conv_path(const char* name) {
+  ConvPathSetting p;
+  if (!parse_conv_path_setting(name, &p)) return false;
+  per_op_setting().store((int)p, std::memory_order_relaxed);
+  return true;
+}
+
+}  // namespace cnn
