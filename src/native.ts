@@ -159,6 +159,11 @@ export interface NativeNetwork {
   /** Time spent per layer since profiling was turned on. Not while a step runs. */
   profile(): NetworkProfile;
   /**
+   * Per layer, the algorithm its kind chose when the network was built ('' for kinds with no
+   * choice): a conv2d's "forward/backward-data/backward-weights", each im2col, implicit or direct.
+   */
+  layerAlgorithms(): string[];
+  /**
    * Copies layer `layer`'s output of the last forward/evaluate for its first n images into
    * out (n, C, H, W of that layer's outShape). Synchronous; refused while a step runs.
    */
@@ -177,6 +182,8 @@ export interface LayerTime {
   backwardMs: number;
   /** A relu that training fuses into the batchnorm, add or conv2d before it: that layer's name (its time is booked there). */
   fusedInto?: string;
+  /** The algorithm chosen at build time (see NativeNetwork.layerAlgorithms); absent for kinds with no choice. */
+  algorithm?: string;
 }
 
 export interface NetworkProfile {

@@ -42,6 +42,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
                         InstanceMethod<&NetworkWrap::SetBatchNormSync>("setBatchNormSync"),
                         InstanceMethod<&NetworkWrap::SetGradientExchange>("setGradientExchange"),
                         InstanceMethod<&NetworkWrap::Profile>("profile"),
+                        InstanceMethod<&NetworkWrap::LayerAlgorithms>("layerAlgorithms"),
                         InstanceAccessor<&NetworkWrap::Busy>("busy"),
                         InstanceAccessor<&NetworkWrap::NativeBytes>("nativeBytes")});
   }
@@ -332,6 +333,8 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
       o.Set("forwardMs", p.layers[i].forward_seconds * 1e3);
       o.Set("backwardMs", p.layers[i].backward_seconds * 1e3);
       if (p.layers[i].fused_into >= 0) o.Set("fusedInto", p.layers[(size_t)p.layers[i].fused_into].name);
+      std::string algorithm = net_->layer_algorithm((int)i);
+      if (!algorithm.empty()) o.Set("algorithm", algorithm);
       layers[(uint32_t)i] = o;
     }
     Napi::Object r = Napi::Object::New(env);
@@ -340,6 +343,15 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     r.Set("updateMs", p.update_seconds * 1e3);
     r.Set("steps", (double)p.steps);
     return r;
+  }
+
+  // The algorithm each layer's kind chose when the network was built ("" where none).
+  Napi::Value LayerAlgorithms(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    require_args(info, "layerAlgorithms", 0);
+    Napi::Array out = Napi::Array::New(env, (size_t)net_->layer_count());
+    for (int i = 0; i < net_->layer_count(); ++i) out[(uint32_t)i] = net_->layer_algorithm(i);
+    return out;
   }
 
   // Copies a layer's output of the last forward (network_inspect.cpp); never while a step runs.

@@ -8,10 +8,11 @@ import { planModel } from '../model/plan';
 import { initParams } from '../model/init';
 import type { Shape } from '../model/types';
 import { Rng } from '../train/rng';
-import { createRuntime } from '../train/runtime';
+import { createRuntime, type NetworkSettings } from '../train/runtime';
 import type { NetworkProfile } from '../native';
 import { formatProfile } from './bench-profile';
 import { applyDefaultThreads } from './default-threads';
+import { networkSettingsFromEnv } from './network-settings';
 
 interface BenchOptions {
   batchSize: number;
@@ -22,6 +23,8 @@ interface BenchOptions {
   classes?: number;
   json?: boolean;
   profile?: boolean;
+  /** How the network is built (default: from the environment, see network-settings.ts). */
+  network?: NetworkSettings;
 }
 
 export interface BenchResult {
@@ -74,7 +77,7 @@ export function registerBench(program: Command): void {
 }
 
 export async function benchPlan(plan: ReturnType<typeof planModel>, opts: BenchOptions): Promise<BenchResult> {
-  const runtime = createRuntime(plan, { maxBatch: opts.batchSize, threads: opts.threads });
+  const runtime = createRuntime(plan, { maxBatch: opts.batchSize, threads: opts.threads, network: opts.network ?? networkSettingsFromEnv() });
   const rng = new Rng(1234);
   initParams(plan, runtime.params, rng);
   const [c, h, w] = plan.input;

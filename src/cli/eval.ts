@@ -14,6 +14,7 @@ import { applyDataOptions } from '../data/data-options';
 import { checkOutFile, writeMisclassified } from './viz-output';
 import { applyDefaultThreads } from './default-threads';
 import { checkOutputPlan, datasetInputs } from './output-plan';
+import { networkSettingsFromEnv } from './network-settings';
 
 interface EvalCliOptions {
   data?: string;
@@ -77,7 +78,7 @@ export function registerEval(program: Command): void {
       }
       const threadNote = await applyDefaultThreads(cmd.getOptionValueSource('threads') === 'cli', opts);
       if (threadNote && !opts.json) process.stderr.write(threadNote + '\n');
-      const runtime = createRuntime(ckpt.plan, { maxBatch: opts.batchSize, threads: opts.threads });
+      const runtime = createRuntime(ckpt.plan, { maxBatch: opts.batchSize, threads: opts.threads, network: networkSettingsFromEnv() });
       runtime.params.set(ckpt.params);
       // Normalise exactly as in training: the statistics stored in the checkpoint.
       const batcher = new Batcher(dataset.test, ckpt.plan.input, ckpt.dataset.mean, ckpt.dataset.std);

@@ -7,6 +7,8 @@ import { resolveModel } from './resolve';
 import { planModel } from '../model/plan';
 import { formatSummary, summaryJson } from '../model/summary';
 import type { Plan, Shape } from '../model/types';
+import { layerAlgorithms } from '../train/layer-algorithms';
+import { networkSettingsFromEnv } from './network-settings';
 
 export function registerSummary(program: Command): void {
   program
@@ -17,10 +19,13 @@ export function registerSummary(program: Command): void {
     .option('--classes <n>', 'number of classes (default: the model\'s)', parse.classCount)
     .option('--batch-size <n>', 'batch size for the training-memory estimate (default: the model\'s training batch size)', parse.batchSize)
     .option('--json', 'print the summary as one JSON object')
-    .action((modelArg: string, opts: SummaryCliOptions & { json?: boolean }) => {
+    .option('--algorithms', 'also show the algorithm each convolution runs (forward/backward-data/backward-weights), as training builds it (CNN_CONV_PATH=auto|gemm|implicit|direct changes the rule)')
+    .action((modelArg: string, opts: SummaryCliOptions & { json?: boolean; algorithms?: boolean }) => {
       const { plan, batchSize } = planSummary(modelArg, opts);
-      if (opts.json) process.stdout.write(JSON.stringify(summaryJson(plan, { batchSize }), null, 2) + '\n');
-      else process.stdout.write(formatSummary(plan, { batchSize }) + '\n');
+      const algorithms = opts.algorithms ? layerAlgorithms(plan, networkSettingsFromEnv()) : undefined;
+      const options = { batchSize, algorithms };
+      if (opts.json) process.stdout.write(JSON.stringify(summaryJson(plan, options), null, 2) + '\n');
+      else process.stdout.write(formatSummary(plan, options) + '\n');
     });
 }
 

@@ -32,6 +32,7 @@ import { SWAP_ACTIVATIONS, swapActivations, type SwapActivation } from '../model
 import { applyDataOptions, describeDataOptions, type DataOptions } from '../data/data-options';
 import { resolveFrozen, transferWeights } from '../train/transfer';
 import { describeFingerprint, fingerprintOf, sameFingerprint, type DataFingerprint } from '../data/fingerprint';
+import { networkSettingsFromEnv } from './network-settings';
 
 const FALLBACK_DEFAULTS: TrainDefaults = { epochs: 10, batchSize: 64, lr: 0.05, momentum: 0.9, weightDecay: 5e-4, schedule: 'cosine' };
 
@@ -350,7 +351,7 @@ export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: T
   const locks = writes ? takeLocks(outputs) : [];
 
   const frozen = new Set(settings.freeze ?? []);
-  const runtime = createRuntime(plan, { maxBatch: dist ? dist.localMaxBatch(settings.batchSize) : settings.batchSize, threads: opts.threads, frozen });
+  const runtime = createRuntime(plan, { maxBatch: dist ? dist.localMaxBatch(settings.batchSize) : settings.batchSize, threads: opts.threads, frozen, network: networkSettingsFromEnv() });
   let transferText: string | null = null;
   if (resumed) {
     runtime.params.set(resumed.params);

@@ -9,6 +9,8 @@ import type { Plan, PlannedLayer, Shape } from './types';
 export interface SummaryOptions {
   /** Batch size for the training-memory estimate. */
   batchSize: number;
+  /** Per planned layer, the algorithm the native network chose ('' for none): adds an Algorithm column. */
+  algorithms?: string[];
 }
 
 const FLOAT_BYTES = 4;
@@ -74,6 +76,7 @@ interface Row {
   connections: string;
   activations: string;
   field: string;
+  algorithm: string;
   note: string;
 }
 
@@ -85,15 +88,16 @@ const COLUMNS: { key: keyof Row; title: string; numeric: boolean }[] = [
   { key: 'connections', title: 'Connections', numeric: true },
   { key: 'activations', title: 'Activations', numeric: true },
   { key: 'field', title: 'Receptive field', numeric: true },
+  { key: 'algorithm', title: 'Algorithm (fwd/bwd-data/bwd-weights)', numeric: false },
   { key: 'note', title: 'Note', numeric: false },
 ];
 
-function rowsOf(plan: Plan): Row[] {
+function rowsOf(plan: Plan, algorithms: string[] = []): Row[] {
   const inputRow: Row = {
     name: 'input', type: 'input', output: plan.input.join('x'), params: '', connections: '',
-    activations: grouped(volume(plan.input)), field: '1x1', note: '',
+    activations: grouped(volume(plan.input)), field: '1x1', algorithm: '', note: '',
   };
-  return [inputRow, ...plan.layers.map((layer) => ({
+  return [inputRow, ...plan.layers.map((layer, i) => ({
     name: layer.name,
     type: typeText(plan, layer),
     output: layer.outputShape.join('x'),
@@ -101,12 +105,14 @@ function rowsOf(plan: Plan): Row[] {
     connections: grouped(layer.connections),
     activations: grouped(layer.activations),
     field: layer.receptiveField.join('x'),
+    algorithm: algorithms[i] ?? '',
     note: layerNotes(layer).join('; '),
   }))];
 }
 
 function formatTable(rows: Row[]): string[] {
-  const columns = COLUMNS.filter((c) => c.key !== 'note' || rows.some((r) => r.note));
+  const optional = (key: keyof Row) => key === 'note' || key === 'algorithm';
+  const columns = COLUMNS.filter((c) => !optional(c.key) || rows.some((r) => r[c.key]));
   const widths = columns.map((c) => Math.max(c.title.length, ...rows.map((r) => r[c.key].length)));
   const line = (cells: string[]) => cells.map((cell, i) => (columns[i].numeric ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
   const header = line(columns.map((c) => c.title));
@@ -125,7 +131,7 @@ function storedReasons(plan: Plan): string[] {
 
 /** The summary as printed by `cnn summary`. */
 export function formatSummary(plan: Plan, options: SummaryOptions): string {
-  const table = formatTable(rowsOf(plan));
+  const table = formatTable(rowsOf(plan, options.algorithms));
   const width = Math.max(...table.map((l) => l.length));
   const { forwardBytesPerImage, trainingBytes } = memoryEstimate(plan, options.batchSize);
   const stored = plan.paramSize !== plan.totals.params ? ` (${grouped(plan.paramSize)} stored; ${storedReasons(plan).join('; ')})` : '';
@@ -163,6 +169,8 @@ export interface SummaryJson {
     unused?: { rows: number; cols: number };
     /** Producer names ("input" for the model input), given only for layers with several inputs (add). */
     inputs?: string[];
+    /** With SummaryOptions.algorithms: what the native network runs (conv2d: "forward/backward-data/backward-weights"). */
+    algorithm?: string;
   }[];
   totals: {
     params: number;
@@ -180,7 +188,7 @@ export function summaryJson(plan: Plan, options: SummaryOptions): SummaryJson {
     model: plan.model.name,
     input: [...plan.input],
     classes: plan.classes,
-    layers: plan.layers.map((layer) => ({
+    layers: plan.layers.map((layer, i) => ({
       name: layer.name,
       type: layer.type,
       output: [...layer.outputShape],
@@ -190,6 +198,7 @@ export function summaryJson(plan: Plan, options: SummaryOptions): SummaryJson {
       receptiveField: [...layer.receptiveField],
       ...(layer.unused ? { unused: { ...layer.unused } } : {}),
       ...(layer.inputs.length > 1 ? { inputs: layer.inputs.map((p) => (p < 0 ? 'input' : plan.layers[p].name)) } : {}),
+      ...(options.algorithms?.[i] ? { algorithm: options.algorithms[i] } : {}),
     })),
     totals: {
       params: plan.totals.params,

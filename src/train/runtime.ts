@@ -1,6 +1,6 @@
 // A model made runnable: the plan, the three flat arrays the native network works in
 // (parameters, gradients, momentum) and the native network built from the plan.
-import { loadNative, type NativeNetwork } from '../native';
+import { loadNative, type NativeNetwork, type NetworkOptions } from '../native';
 import { toNativeLayers } from '../model/native-layers';
 import type { Plan } from '../model/types';
 import { memoryEstimate } from '../model/summary';
@@ -15,7 +15,13 @@ export interface Runtime {
   maxBatch: number;
 }
 
-export function createRuntime(plan: Plan, options: { maxBatch: number; threads: number; frozen?: ReadonlySet<string> }): Runtime {
+/** How the native network is built beyond the plan: each convolution's algorithm rule, relu fusion. */
+export type NetworkSettings = Pick<NetworkOptions, 'convAlgorithm' | 'fuseRelu'>;
+
+export function createRuntime(
+  plan: Plan,
+  options: { maxBatch: number; threads: number; frozen?: ReadonlySet<string>; network?: NetworkSettings },
+): Runtime {
   checkTrainingMemory(plan, options.maxBatch);
   const native = loadNative();
   const params = new Float32Array(plan.paramSize);
@@ -30,6 +36,7 @@ export function createRuntime(plan: Plan, options: { maxBatch: number; threads: 
     velocity,
     maxBatch: options.maxBatch,
     threads: options.threads,
+    ...options.network,
   });
   return { plan, params, grads, velocity, net, maxBatch: options.maxBatch };
 }

@@ -12,6 +12,24 @@ test('bench --profile prints every layer of lenet5 and the shares of the step', 
   const shares = [...r.stdout.matchAll(/\s(-?[\d.]+)%$/gm)].map((m) => Number(m[1]));
   const total = shares.reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(total - 100) < 1, `shares add up to 100%, got ${total}`);
+  // The algorithm column: what each convolution runs, as the network chose it when built.
+  assert.match(r.stdout, /^layer\s+kind\s+algorithm\s/m);
+  assert.match(r.stdout, /^conv1\s+conv2d\s+direct\/im2col\/direct\s/m);
+  assert.match(r.stdout, /^fc1\s+dense\s+[\d.]+\s/m, 'no algorithm for a dense layer');
+});
+
+test('bench --profile under CNN_CONV_PATH=gemm runs every convolution as im2col + GEMM', () => {
+  const r = runCli(['bench', 'lenet5', '--steps', '1', '--warmup', '0', '--batch-size', '4', '--threads', '1', '--profile'],
+    { env: { ...process.env, CNN_CONV_PATH: 'gemm' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^conv1\s+conv2d\s+im2col\/im2col\/im2col\s/m);
+  assert.match(r.stdout, /^conv2\s+conv2d\s+im2col\/im2col\/im2col\s/m);
+});
+
+test('bench refuses an unknown CNN_CONV_PATH with a usage error', () => {
+  const r = runCli(['bench', 'lenet5', '--steps', '1', '--warmup', '0'], { env: { ...process.env, CNN_CONV_PATH: 'winograd' } });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /cnn: error: CNN_CONV_PATH must be one of auto, gemm, implicit, direct, got "winograd"/);
 });
 
 test('bench --json reports throughput and, with --profile, the per-layer times', () => {

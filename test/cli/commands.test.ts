@@ -13,6 +13,20 @@ test('cnn summary lenet5 prints the layer table with 61,706 parameters', () => {
   assert.match(r.stdout, /fc3/);
 });
 
+test('cnn summary --algorithms shows the algorithm each convolution runs, as the network chooses it', () => {
+  const r = runCli(['summary', 'lenet5', '--algorithms']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /Algorithm \(fwd\/bwd-data\/bwd-weights\)/);
+  assert.match(r.stdout, /^conv1\s.*\sdirect\/im2col\/direct$/m);
+  assert.match(r.stdout, /^conv2\s.*\sdirect\/direct\/direct$/m);
+  assert.doesNotMatch(runCli(['summary', 'lenet5']).stdout, /Algorithm/, 'only when asked for');
+  const gemm = runCli(['summary', 'lenet5', '--algorithms', '--json'], { env: { ...process.env, CNN_CONV_PATH: 'gemm' } });
+  assert.equal(gemm.status, 0, gemm.stderr);
+  const layers = JSON.parse(gemm.stdout).layers as { name: string; algorithm?: string }[];
+  assert.deepEqual(layers.filter((l) => l.algorithm).map((l) => [l.name, l.algorithm]),
+    [['conv1', 'im2col/im2col/im2col'], ['conv2', 'im2col/im2col/im2col']]);
+});
+
 test('cnn summary lenet5-classic --json reproduces the 1998 paper table', () => {
   const r = runCli(['summary', 'lenet5-classic', '--json']);
   assert.equal(r.status, 0, r.stderr);

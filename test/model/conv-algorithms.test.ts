@@ -1,0 +1,63 @@
+// Each convolution's algorithms are chosen once, when the network is built, from the
+// convAlgorithm setting (native/kernels/conv2d_algorithm.cpp has the rule), and recorded:
+// layerAlgorithms() and the profile report them. Every setting trains to the same numbers
+// within float tolerance (the algorithms sum in different orders).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadNative, type ConvAlgorithmSetting } from '../../src/native';
+import { build, initParams, planTiny, randomData, type TinyNet } from './tiny-nets';
+
+const addon = loadNative();
+
+// conv0: 4 -> 8 channels 3x3 (direct under auto); conv2: 8 -> 40 channels (implicit
+// forward under auto); conv4: 1x1 stride 2 (im2col under auto; no implicit backward-data for stride 2).
+function net(): TinyNet {
+  return planTiny([4, 12, 12], [
+    { kind: 'conv2d', filters: 8, k: 3, p: 1 },
+    { kind: 'relu' },
+    { kind: 'conv2d', filters: 40, k: 3, p: 1 },
+    { kind: 'relu' },
+    { kind: 'conv2d', filters: 8, k: 1, s: 2 },
+    { kind: 'flatten' },
+    { kind: 'dense', units: 5 },
+  ]);
+}
+
+function algorithms(setting?: ConvAlgorithmSetting): string[] {
+  const tiny = net();
+  return build(addon, tiny, initParams(tiny, 1), 4, 1, setting ? { convAlgorithm: setting } : {}).net.layerAlgorithms();
+}
+
+test('layerAlgorithms: per layer, by the rule of the setting; "" for kinds with no choice', () => {
+  assert.deepEqual(algorithms(), ['direct/direct/direct', '', 'implicit/im2col/im2col', '', 'im2col/im2col/im2col', '', '']);
+  assert.deepEqual(algorithms('auto'), algorithms());
+  assert.deepEqual(algorithms('gemm'), ['im2col/im2col/im2col', '', 'im2col/im2col/im2col', '', 'im2col/im2col/im2col', '', '']);
+  assert.deepEqual(algorithms('implicit'), ['implicit/implicit/im2col', '', 'implicit/implicit/im2col', '', 'implicit/im2col/im2col', '', '']);
+  assert.deepEqual(algorithms('direct'), ['direct/direct/direct', '', 'direct/direct/direct', '', 'direct/im2col/direct', '', '']);
+});
+
+test('convAlgorithm: an unknown name is a TypeError naming the choices', () => {
+  const tiny = net();
+  assert.throws(() => build(addon, tiny, initParams(tiny, 1), 4, 1, { convAlgorithm: 'winograd' as ConvAlgorithmSetting }),
+    { name: 'TypeError', message: /convAlgorithm must be one of auto, gemm, implicit, direct/ });
+});
+
+test('every setting trains to the same parameters within float tolerance, and the profile names the algorithm', async () => {
+  const n = 6;
+  const results: Float32Array[] = [];
+  for (const setting of ['auto', 'gemm', 'implicit', 'direct'] as ConvAlgorithmSetting[]) {
+    const tiny = net();
+    const b = build(addon, tiny, initParams(tiny, 3), n, 2, { convAlgorithm: setting });
+    b.net.setProfiling(true);
+    for (let step = 0; step < 3; step++) {
+      const { x, labels } = randomData(tiny, n, 10 + step);
+      await b.net.trainStep(x, labels, n, { lr: 0.05, momentum: 0.9, weightDecay: 0 });
+    }
+    const profiled = b.net.profile().layers.map((l) => l.algorithm ?? '');
+    assert.deepEqual(profiled, b.net.layerAlgorithms(), `${setting}: the profile shows the built choice`);
+    results.push(b.params);
+  }
+  for (let k = 1; k < results.length; k++)
+    for (let i = 0; i < results[0].length; i++)
+      assert.ok(Math.abs(results[k][i] - results[0][i]) <= 1e-4 * (1 + Math.abs(results[0][i])), `setting ${k}, parameter ${i}`);
+});
