@@ -8,7 +8,7 @@ export type Shape3 = [number, number, number];
 /** Kinds of layer the native network runs. */
 export type NativeLayerKind =
   | 'conv2d' | 'maxpool' | 'avgpool' | 'subsample' | 'dense' | 'flatten'
-  | 'relu' | 'tanh' | 'sigmoid' | 'scaled-tanh'
+  | 'relu' | 'tanh' | 'sigmoid' | 'scaled-tanh' | 'leaky-relu' | 'gelu'
   | 'batchnorm' | 'dropout' | 'add' | 'lrn';
 
 /**
@@ -49,6 +49,8 @@ export interface NativeLayerDesc {
   bnMomentum?: number;
   /** dropout: probability of zeroing a value (inverted dropout: survivors scaled by 1/(1-p)). */
   p?: number;
+  /** leaky-relu: the slope for x <= 0 (default 0.01). */
+  negativeSlope?: number;
   /** lrn (Krizhevsky et al. 2012, PyTorch's LocalResponseNorm): b = a / (k + alpha/size * sum a^2)^beta over `size` neighbouring channels. */
   lrn?: { size: number; alpha: number; beta: number; k: number };
   /**

@@ -94,3 +94,32 @@ void activation_backward(Activation a, size_t count,
 }
 
 }  // namespace cnn
+
+namespace cnn {
+
+void leaky_relu_forward(size_t count, float slope, const float* x, float* y) {
+  map(count, x, y, [slope](float v) { return v > 0.0f ? v : slope * v; });
+}
+
+void leaky_relu_backward(size_t count, float slope, const float* x, const float* dy, float* dx, bool accumulate) {
+  store_gradient(count, x, dy, dx, accumulate, [slope](float v, float d) { return v > 0.0f ? d : slope * d; });
+}
+
+// PyTorch's default (approximate='none'): the normal CDF through erf, in float as torch's
+// CPU kernel computes it.
+constexpr float kInvSqrt2 = 0.70710678118654752f;
+constexpr float kInvSqrt2Pi = 0.39894228040143268f;
+
+void gelu_forward(size_t count, const float* x, float* y) {
+  map(count, x, y, [](float v) { return 0.5f * v * (1.0f + std::erf(v * kInvSqrt2)); });
+}
+
+void gelu_backward(size_t count, const float* x, const float* dy, float* dx, bool accumulate) {
+  store_gradient(count, x, dy, dx, accumulate, [](float v, float d) {
+    const float cdf = 0.5f * (1.0f + std::erf(v * kInvSqrt2));
+    const float pdf = kInvSqrt2Pi * std::exp(-0.5f * v * v);
+    return (cdf + v * pdf) * d;
+  });
+}
+
+}  // namespace cnn

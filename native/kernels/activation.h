@@ -31,4 +31,26 @@ void activation_backward(Activation a, size_t count,
                          float* dx,        // (count); may equal dy when !accumulate
                          bool accumulate);
 
+// Activations whose backward needs the forward INPUT x (which the network keeps): leaky
+// ReLU (x for x > 0, else slope * x; PyTorch's LeakyReLU) and GELU in its exact form
+// x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (PyTorch's GELU(approximate='none')).
+void leaky_relu_forward(size_t count, float slope,
+                        const float* x,  // (count)
+                        float* y);       // (count)
+// dx (=|+=) (x > 0 ? 1 : slope) * dy
+void leaky_relu_backward(size_t count, float slope,
+                         const float* x,   // (count)
+                         const float* dy,  // (count)
+                         float* dx,        // (count)
+                         bool accumulate);
+void gelu_forward(size_t count,
+                  const float* x,  // (count)
+                  float* y);       // (count)
+// dx (=|+=) (Phi(x) + x phi(x)) * dy
+void gelu_backward(size_t count,
+                   const float* x,   // (count)
+                   const float* dy,  // (count)
+                   float* dx,        // (count)
+                   bool accumulate);
+
 }  // namespace cnn

@@ -17,6 +17,8 @@ std::unique_ptr<Layer> make_relu();
 std::unique_ptr<Layer> make_tanh();
 std::unique_ptr<Layer> make_sigmoid();
 std::unique_ptr<Layer> make_scaled_tanh();
+std::unique_ptr<Layer> make_leaky_relu();
+std::unique_ptr<Layer> make_gelu();
 std::unique_ptr<Layer> make_batchnorm();
 std::unique_ptr<Layer> make_dropout();
 std::unique_ptr<Layer> make_add();
@@ -40,6 +42,8 @@ const KindEntry kKinds[] = {
     {"tanh", make_tanh},
     {"sigmoid", make_sigmoid},
     {"scaled-tanh", make_scaled_tanh},
+    {"leaky-relu", make_leaky_relu},
+    {"gelu", make_gelu},
     {"batchnorm", make_batchnorm},
     {"dropout", make_dropout},
     {"add", make_add},

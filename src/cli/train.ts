@@ -283,7 +283,7 @@ export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: T
     let model = resolveModel(modelArg);
     if (opts.activation) {
       const swap = swapActivations(model, opts.activation);
-      if (swap.swapped === 0) throw new UsageError(`--activation ${opts.activation}: model ${model.name} has no relu, tanh, sigmoid or scaled-tanh layer to replace.`);
+      if (swap.swapped === 0) throw new UsageError(`--activation ${opts.activation}: model ${model.name} has no relu, tanh, sigmoid, scaled-tanh, leaky-relu or gelu layer to replace.`);
       model = swap.model;
     }
     try {

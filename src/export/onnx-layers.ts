@@ -9,6 +9,8 @@
 //   dense       Gemm with transB (weights are (OUT, IN), as nn.Linear); input flattened C,H,W
 //   flatten     Flatten axis 1
 //   relu, tanh, sigmoid: Relu, Tanh, Sigmoid; scaled-tanh: 1.7159 * tanh(2/3 * x), as Mul, Tanh, Mul
+//   leaky-relu  LeakyRelu (alpha: the negative slope)
+//   gelu        x * 0.5 * (1 + Erf(x / sqrt 2)): opset 13 has no Gelu (it came in opset 20)
 //   batchnorm   BatchNormalization with the running statistics (inference)
 //   dropout     nothing: inverted dropout is the identity at inference
 //   add         Add
@@ -16,7 +18,7 @@
 //               passes unchanged. Their channel windows agree for odd sizes ([c - size/2,
 //               c + (size-1)/2]); for an even size ONNX's window is shifted by one, so an even
 //               LRN is written as a 1x1 Conv of x^2 with a band of alpha/size (cnn's window).
-import type { BatchNormSpec, Conv2dSpec, LrnSpec, PlannedLayer, PlannedLayerType, PoolSpec, SubsampleSpec } from '../model/types';
+import type { BatchNormSpec, Conv2dSpec, LeakyReluSpec, LrnSpec, PlannedLayer, PlannedLayerType, PoolSpec, SubsampleSpec } from '../model/types';
 import type { GraphValue, OnnxGraphBuilder } from './onnx-graph';
 
 type Pair = [number, number];
@@ -124,6 +126,22 @@ const scaledTanh: Converter = (ctx) => {
   return { name: graph.node('Mul', [tanh, graph.scalar(SCALED_TANH_AMPLITUDE, ctx.output)], ctx.output), rank: x.rank };
 };
 
+const leakyRelu: Converter = (ctx) => {
+  const [x] = ctx.inputs;
+  const slope = (ctx.layer.spec as LeakyReluSpec).negativeSlope ?? 0.01;
+  return { name: ctx.graph.node('LeakyRelu', [x.name], ctx.output, { alpha: { float: slope } }), rank: x.rank };
+};
+
+const gelu: Converter = (ctx) => {
+  const { graph } = ctx;
+  const [x] = ctx.inputs;
+  const scaled = graph.node('Mul', [x.name, graph.scalar(Math.SQRT1_2, ctx.output)], graph.unique(`${ctx.output}.scaled`));
+  const erf = graph.node('Erf', [scaled], graph.unique(`${ctx.output}.erf`));
+  const shifted = graph.node('Add', [erf, graph.scalar(1, ctx.output)], graph.unique(`${ctx.output}.cdf2`));
+  const half = graph.node('Mul', [x.name, graph.scalar(0.5, ctx.output)], graph.unique(`${ctx.output}.half`));
+  return { name: graph.node('Mul', [half, shifted], ctx.output), rank: x.rank };
+};
+
 const batchnorm: Converter = (ctx) => {
   const spec = ctx.layer.spec as BatchNormSpec & { eps: number };
   const [x] = ctx.inputs;
@@ -179,6 +197,8 @@ const CONVERTERS: { [T in PlannedLayerType]: Converter } = {
   tanh: unary('Tanh'),
   sigmoid: unary('Sigmoid'),
   'scaled-tanh': scaledTanh,
+  'leaky-relu': leakyRelu,
+  gelu,
   batchnorm,
   dropout,
   add,

@@ -1,5 +1,6 @@
-// Element-wise activations: relu, tanh, sigmoid and LeCun's scaled tanh (1.7159 tanh(2x/3),
-// the squashing function of LeNet-5). Same shape out as in, no parameters, no connections.
+// Element-wise activations: relu, tanh, sigmoid, LeCun's scaled tanh (1.7159 tanh(2x/3),
+// the squashing function of LeNet-5) and GELU (x * Phi(x), the exact erf form). Same shape
+// out as in, no parameters, no connections.
 import type { ActivationSpec } from '../model/types';
 import { expectFields, optionalName } from './fields';
 import type { LayerKind } from './kind';

@@ -14,6 +14,7 @@ import { closest, describeValue, isPlainObject } from './fields';
 import { flatten } from './flatten';
 import { gap } from './gap';
 import type { LayerKind } from './kind';
+import { leakyRelu } from './leaky-relu';
 import { lrn } from './lrn';
 import { pool } from './pool';
 import { RESIDUAL_NAME_PREFIX } from './residual';
@@ -35,6 +36,8 @@ const REGISTRY: { [T in PlannedLayerType]: LayerKind<SpecOf<T>> } = {
   tanh: activation,
   sigmoid: activation,
   'scaled-tanh': activation,
+  gelu: activation,
+  'leaky-relu': leakyRelu,
   flatten,
   batchnorm,
   dropout,

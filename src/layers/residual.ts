@@ -8,7 +8,7 @@ import { closest, describeValue, expectFields, optionalName } from './fields';
 
 const FIELDS = ['type', 'name', 'body', 'shortcut', 'activation'] as const;
 const SHORTCUTS = ['identity', 'projection'] as const;
-const ACTIVATIONS: ActivationSpec['type'][] = ['relu', 'tanh', 'sigmoid', 'scaled-tanh'];
+const ACTIVATIONS: ActivationSpec['type'][] = ['relu', 'tanh', 'sigmoid', 'scaled-tanh', 'gelu'];
 
 /** Default block names are this prefix numbered: block1, block2, ... */
 export const RESIDUAL_NAME_PREFIX = 'block';

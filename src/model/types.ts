@@ -46,8 +46,15 @@ export interface DenseSpec {
 }
 
 export interface ActivationSpec {
-  type: 'relu' | 'tanh' | 'sigmoid' | 'scaled-tanh';
+  type: 'relu' | 'tanh' | 'sigmoid' | 'scaled-tanh' | 'gelu';
   name?: string;
+}
+
+/** Leaky ReLU (nn.LeakyReLU): x for x > 0, else negativeSlope * x. */
+export interface LeakyReluSpec {
+  type: 'leaky-relu';
+  name?: string;
+  negativeSlope?: number;  // default 0.01
 }
 
 export interface FlattenSpec {
@@ -108,7 +115,7 @@ export interface AddSpec {
 }
 
 export type LayerSpec =
-  | Conv2dSpec | PoolSpec | SubsampleSpec | DenseSpec | ActivationSpec | FlattenSpec
+  | Conv2dSpec | PoolSpec | SubsampleSpec | DenseSpec | ActivationSpec | LeakyReluSpec | FlattenSpec
   | BatchNormSpec | DropoutSpec | LrnSpec | GapSpec | ResidualSpec | AddSpec;
 export type LayerType = LayerSpec['type'];
 /** The types a planned layer can have: every type but 'residual', which the planner expands. */

@@ -22,7 +22,7 @@ ctor('classes wrong', 'RangeError', /classes = 7/, (o) => { o.classes = 7; });
 ctor('input not a triple', 'TypeError', /input must be an array of 3/, (o) => { o.input = [1, 12] as any; });
 ctor('input shape mismatch', 'RangeError', /conv2d0'.*inShape \[1, 12, 12\] does not match the output \[2, 12, 12\] of the network input/, (o) => { o.input = [2, 12, 12]; });
 ctor('layers empty', 'RangeError', /layers must not be empty/, (o) => { o.layers = []; });
-ctor('unknown kind', 'TypeError', /layers\[1\] \('relu1'\)\.kind must be one of/, (_o, l) => { l[1].kind = 'gelu' as any; });
+ctor('unknown kind', 'TypeError', /layers\[1\] \('relu1'\)\.kind must be one of/, (_o, l) => { l[1].kind = 'swish' as any; });
 ctor('name missing', 'TypeError', /layers\[2\]\.name must be a string/, (_o, l) => { delete l[2].name; });
 ctor('kernel missing', 'TypeError', /layers\[0\] \('conv2d0'\)\.kernel is required/, (_o, l) => { delete l[0].kernel; });
 ctor('stride 0', 'RangeError', /layers\[2\] \('maxpool2'\)\.stride\[0\] must be an integer/, (_o, l) => { l[2].stride = [0, 2]; });

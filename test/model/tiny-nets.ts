@@ -7,7 +7,8 @@ export type TinyLayer =
   | { kind: 'conv2d'; filters: number; k: number; s?: number; p?: number; bias?: boolean; mask?: (oc: number, ic: number) => boolean; from?: number }
   | { kind: 'maxpool' | 'avgpool' | 'subsample'; k: number; s?: number; p?: number; from?: number }
   | { kind: 'dense'; units: number; bias?: boolean; from?: number }
-  | { kind: 'flatten' | 'relu' | 'tanh' | 'sigmoid' | 'scaled-tanh'; from?: number }
+  | { kind: 'flatten' | 'relu' | 'tanh' | 'sigmoid' | 'scaled-tanh' | 'gelu'; from?: number }
+  | { kind: 'leaky-relu'; negativeSlope?: number; from?: number }
   | { kind: 'batchnorm'; eps?: number; momentum?: number; from?: number }
   | { kind: 'dropout'; p: number; from?: number }
   | { kind: 'lrn'; size: number; alpha: number; beta: number; k: number; from?: number }
@@ -69,6 +70,8 @@ export function planTiny(input: Shape3, specs: TinyLayer[]): TinyNet {
       d.runningMeanOffset = take(c); d.runningVarOffset = take(c);
       if (spec.eps !== undefined) d.eps = spec.eps;
       if (spec.momentum !== undefined) d.bnMomentum = spec.momentum;
+    } else if (spec.kind === 'leaky-relu') {
+      if (spec.negativeSlope !== undefined) d.negativeSlope = spec.negativeSlope;
     } else if (spec.kind === 'dropout') {
       d.p = spec.p;
     } else if (spec.kind === 'lrn') {

@@ -303,7 +303,7 @@ test('model files: errors name the path to the layer and the field', () => {
       /net\.json: layer 2 \(layer1\.0\) body layer 1 \(block1\) body layer 0 \(fc1\): "units" is required/],
     [residualFile({ body: [] }), /layer 2 \(layer1\.0\): "body" must be a non-empty array of layers/],
     [residualFile({ shortcut: 'conv' }), /layer 2 \(layer1\.0\): "shortcut" must be "identity" or "projection"/],
-    [residualFile({ activation: 'rleu' }), /layer 2 \(layer1\.0\): "activation" must be one of relu, tanh, sigmoid, scaled-tanh or null .*\(did you mean "relu"\?\)/],
+    [residualFile({ activation: 'rleu' }), /layer 2 \(layer1\.0\): "activation" must be one of relu, tanh, sigmoid, scaled-tanh, gelu or null .*\(did you mean "relu"\?\)/],
     [residualFile({ bod: [] }), /layer 2 \(layer1\.0\): unknown field "bod" \(did you mean "body"\?\)/],
     [residualFile({ body: [conv, { ...conv, name: 'x' }, { type: 'relu', name: 'x' }] }), /layer 2 \(layer1\.0\) body layer 2 \(x\): the name "x" is already used by layer 1/],
     [residualFile({ body: [{ type: 'add' }] }), /body layer 0 \(layer1\): "add" layers are made by residual blocks/],
