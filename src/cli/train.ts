@@ -236,6 +236,16 @@ function trainInputs(modelArg: string, opts: TrainCliOptions, dataset: Dataset):
 }
 
 export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: TrainHooks): Promise<TrainResult> {
+  // Released however the run ends, a failure while setting up included: a library caller may start another run on the same files.
+  const locks: OutputLock[] = [];
+  try {
+    return await runTrainLocked(modelArg, opts, hooks, locks);
+  } finally {
+    for (const lock of locks) lock.release();
+  }
+}
+
+async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: TrainHooks, locks: OutputLock[]): Promise<TrainResult> {
   const checkpointEveryMs = parseDuration(opts.checkpointEvery, '--checkpoint-every');
   if (opts.syncBatchNorm === false && !opts.distributed) throw new UsageError('--no-sync-batch-norm only applies with --distributed');
   if (hooks.isExplicit('gradientBuckets') && !opts.distributed) throw new UsageError('--gradient-buckets only applies with --distributed');
@@ -348,7 +358,7 @@ export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: T
   const writes = !dist || dist.isRoot;
   if (writes) checkOutputPlan(outputs, trainInputs(modelArg, opts, dataset));
   // Held until the run ends (released on exit too): a second run on the same files refuses.
-  const locks = writes ? takeLocks(outputs) : [];
+  if (writes) locks.push(...takeLocks(outputs));
 
   const frozen = new Set(settings.freeze ?? []);
   const runtime = createRuntime(plan, { maxBatch: dist ? dist.localMaxBatch(settings.batchSize) : settings.batchSize, threads: opts.threads, frozen, network: networkSettingsFromEnv() });
@@ -414,7 +424,6 @@ export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: T
     throw e;
   } finally {
     guard?.dispose();
-    for (const lock of locks) lock.release();
   }
   dist?.finish();
   const seconds = (Date.now() - started) / 1000;

@@ -71,3 +71,13 @@ test('train() throws at once for options that are wrong in themselves, naming th
   for (const [options, name, message] of cases) assert.throws(() => cnn.train(options as cnn.TrainOptions), { name, message });
   assert.throws(() => cnn.train(undefined as unknown as cnn.TrainOptions), { name: 'TypeError', message: /options must be an object/ });
 });
+
+test('a run that fails while starting lets go of its output, so the next run in the process may write it', async () => {
+  const from = path.join(dir, 'from.safetensors');
+  await cnn.train({ model: modelFile, data: dir, epochs: 1, batchSize: 20, threads: 1, out: from }).done;
+  const out = path.join(dir, 'retry.safetensors');
+  await assert.rejects(cnn.train({ model: 'lenet5', data: dir, epochs: 1, threads: 1, out, from }).done, /--from .*from\.safetensors: tensor "conv1\.weight" has shape/);
+  const retry = await cnn.train({ model: modelFile, data: dir, epochs: 1, batchSize: 20, threads: 1, out }).done;
+  assert.equal(retry.status, 'done');
+  assert.ok(!fs.existsSync(`${out}.lock`));
+});
