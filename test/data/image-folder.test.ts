@@ -196,3 +196,13 @@ test('class counts of a set, for class weights', () => {
   const set = { images: new Uint8Array(0), labels: Uint8Array.of(0, 2, 2, 1, 2), count: 5, shape: [1, 1, 1] as [number, number, number] };
   assert.deepEqual(classCounts(set, 4), [1, 1, 3, 0]);
 });
+
+test('a split that no longer matches the checkpoint\'s (files added since) is refused', async () => {
+  const dir = await folder({ 'a/1.png': 10, 'a/2.png': 20, 'a/3.png': 30, 'b/4.png': 40, 'b/5.png': 50, 'b/6.png': 60 });
+  const options = { shape: [1, 8, 8] as [number, number, number], testSplit: 0.34, cacheDir: tempDir(), skipBadImages: false, log: silent };
+  const trained = await loadImageFolderDataset(dir, options);
+  const expected = trained.imageFolder!;
+  assert.equal((await loadImageFolderDataset(dir, { ...options, expected })).test.count, trained.test.count);
+  for (let i = 7; i < 12; i++) fs.writeFileSync(path.join(dir, 'a', `${i}.png`), await grey(i * 10));
+  await assert.rejects(loadImageFolderDataset(dir, { ...options, expected }), /the test images differ from those the checkpoint was trained with/);
+});
