@@ -1,8 +1,8 @@
 {
   # node-gyp build of the same sources CMakeLists.txt builds: the fallback for machines
   # without CMake. Sources are listed by directory so the two builds never drift apart;
-  # instruction-set specific files (*_avx2.cpp, *_avx512.cpp) build in their own targets
-  # with their own flags, everything else for baseline x86-64. The kernels are one static
+  # instruction-set specific files (*_avx2.cpp, *_avx512.cpp, *_avx512bf16.cpp, *_amx.cpp)
+  # build in their own targets with their own flags, everything else for baseline x86-64. The kernels are one static
   # library linked into both addons: cnn.node (the product) and cnn_test.node (the per-op
   # functions the kernel tests call).
   "variables": {
@@ -29,10 +29,22 @@
       "cflags_cc": ["-mavx512f", "-mavx512vl", "-mavx512bw", "-mavx512dq", "-mavx2", "-mfma", "-mf16c", "-fPIC"]
     },
     {
+      "target_name": "cnn_avx512bf16",
+      "type": "static_library",
+      "sources": ["<!@(node -e \"console.log(require('fs').readdirSync('native/kernels').filter(f=>/_avx512bf16[.]cpp$/.test(f)).map(f=>'native/kernels/'+f).join(' '))\")"],
+      "cflags_cc": ["-mavx512f", "-mavx512vl", "-mavx512bw", "-mavx512dq", "-mavx512bf16", "-mavx2", "-mfma", "-mf16c", "-fPIC"]
+    },
+    {
+      "target_name": "cnn_amx",
+      "type": "static_library",
+      "sources": ["<!@(node -e \"console.log(require('fs').readdirSync('native/kernels').filter(f=>/_amx[.]cpp$/.test(f)).map(f=>'native/kernels/'+f).join(' '))\")"],
+      "cflags_cc": ["-mamx-tile", "-mamx-bf16", "-mavx512f", "-mavx512vl", "-mavx512bw", "-mavx512dq", "-mavx512bf16", "-mavx2", "-mfma", "-mf16c", "-fPIC"]
+    },
+    {
       "target_name": "cnn_kernels",
       "type": "static_library",
-      "dependencies": ["cnn_avx2", "cnn_avx512"],
-      "sources": ["<!@(node -e \"console.log(require('fs').readdirSync('native/kernels').filter(f=>/[.]cpp$/.test(f)&&!/_avx(2|512)[.]cpp$/.test(f)).map(f=>'native/kernels/'+f).join(' '))\")"],
+      "dependencies": ["cnn_avx2", "cnn_avx512", "cnn_avx512bf16", "cnn_amx"],
+      "sources": ["<!@(node -e \"console.log(require('fs').readdirSync('native/kernels').filter(f=>/[.]cpp$/.test(f)&&!/_(avx2|avx512|avx512bf16|amx)[.]cpp$/.test(f)).map(f=>'native/kernels/'+f).join(' '))\")"],
       "cflags_cc": ["-fPIC"]
     },
     {

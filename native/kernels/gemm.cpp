@@ -6,6 +6,7 @@
 #include "kernels/gemm.h"
 #include <cstring>
 #include "kernels/gemm_blocking.h"
+#include "kernels/gemm_grid.h"
 #include "kernels/threads.h"
 #ifdef _OPENMP
 #include <omp.h>
@@ -17,7 +18,6 @@ namespace cnn {
 // is then a large share of the product's own time.
 static constexpr double kParallelMinMacs = 128.0 * 128.0 * 128.0;
 
-static int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 // C (M, N, ldc) = beta * C, with beta == 0 writing zeros without reading C.
 static void scale_c(int M, int N, float beta, float* C, int ldc) {
@@ -29,41 +29,10 @@ static void scale_c(int M, int N, float beta, float* C, int ldc) {
   }
 }
 
-// How `threads` threads divide C: a grid of tm row bands by tn column bands.
-struct Grid {
-  int tm, tn;
-};
-
-// The grid that minimises the busiest thread's work: its tile area times K, plus the
-// packing it repeats (its rows of A and its columns of B, each read once per K).
-static Grid choose_grid(int M, int N, int K, int mr, int nr, int threads) {
-  const int row_tiles = ceil_div(M, mr), col_tiles = ceil_div(N, nr);
-  Grid best{1, threads};
-  double best_cost = -1;
-  for (int tm = 1; tm <= threads; ++tm) {
-    if (threads % tm) continue;
-    int tn = threads / tm;
-    double rows = (double)ceil_div(row_tiles, tm) * mr, cols = (double)ceil_div(col_tiles, tn) * nr;
-    double cost = rows * cols * K + 4.0 * (rows + cols) * K;
-    if (best_cost < 0 || cost < best_cost) best = Grid{tm, tn}, best_cost = cost;
-  }
-  return best;
-}
-
-// Thread t's rectangle of C on the grid; bands hold whole micro-tiles.
+// Thread t's rectangle of C (gemm_grid.h); bands hold whole micro-tiles.
 static void run_thread_share(const GemmKernel& kern, const GemmProblem& p, int t, int threads) {
-  Grid g = choose_grid(p.M, p.N, p.K, kern.mr, kern.nr, threads);
-  const int ti = t / g.tn, tj = t % g.tn;
-  const int row_tiles = ceil_div(p.M, kern.mr), col_tiles = ceil_div(p.N, kern.nr);
-  auto band = [](int tiles, int parts, int idx, int unit, int limit, int* lo, int* hi) {
-    int a = (int)((long long)tiles * idx / parts) * unit, b = (int)((long long)tiles * (idx + 1) / parts) * unit;
-    *lo = a < limit ? a : limit;
-    *hi = b < limit ? b : limit;
-  };
-  int i0, i1, j0, j1;
-  band(row_tiles, g.tm, ti, kern.mr, p.M, &i0, &i1);
-  band(col_tiles, g.tn, tj, kern.nr, p.N, &j0, &j1);
-  gemm_tile(kern, p, i0, i1, j0, j1);
+  const GemmRect r = gemm_thread_rect(p.M, p.N, p.K, kern.mr, kern.nr, t, threads);
+  gemm_tile(kern, p, r.i0, r.i1, r.j0, r.j1);
 }
 
 // Handles the cases that need no multiplication; true if nothing is left to do.

@@ -1,0 +1,190 @@
+// The bf16 GEMM driver (baseline code; see gemm_bf16.h): rounding to bfloat16 while packing,
+// the blocked loop nest, the division of C among threads, and the choice of path. The loop
+// nest is BLIS's: for each block of columns of B and each slice of K, pack B once; for each
+// block of rows of A, pack A and run the micro-kernel on every tile, the A panel held in L1
+// while the packed B block streams from L2. Packing buffers are per thread and kept.
+#include "kernels/gemm_bf16.h"
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <initializer_list>
+#include "kernels/bf16.h"
+#include "kernels/gemm_bf16_kernel.h"
+#include "kernels/gemm_grid.h"
+#include "kernels/threads.h"
+
+namespace cnn {
+namespace {
+
+// Below this many multiply-adds a second thread costs more than it saves (as in gemm.cpp).
+constexpr double kParallelMinMacs = 128.0 * 128.0 * 128.0;
+
+int min_int(int a, int b) { return a < b ? a : b; }
+int ceil_div(int a, int b) { return (a + b - 1) / b; }
+int round_up(int a, int b) { return ceil_div(a, b) * b; }
+
+struct Problem {
+  bool trans_a, trans_b;
+  int M, N, K;
+  float alpha;
+  const float* A;
+  int lda;
+  const float* B;
+  int ldb;
+  float beta;
+  float* C;
+  int ldc;
+  float a(int i, int k) const { return trans_a ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k]; }
+  float b(int k, int j) const { return trans_b ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j]; }
+};
+
+// A growable, 64-byte aligned buffer of bf16 values owned by one thread.
+class Bf16Buffer {
+ public:
+  Bf16Buffer() = default;
+  Bf16Buffer(const Bf16Buffer&) = delete;
+  Bf16Buffer& operator=(const Bf16Buffer&) = delete;
+  ~Bf16Buffer() { std::free(data_); }
+  uint16_t* get(size_t n) {
+    if (n <= capacity_) return data_;
+    std::free(data_);
+    size_t bytes = (n * sizeof(uint16_t) + 63) / 64 * 64;
+    data_ = static_cast<uint16_t*>(std::aligned_alloc(64, bytes));
+    capacity_ = data_ ? n : 0;
+    return data_;
+  }
+
+ private:
+  uint16_t* data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+// Pairs of K a packed slice of kc values holds: whole pairs, rounded up to the kernel's unit.
+int padded_pairs(const Bf16GemmKernel& kern, int kc) { return round_up(ceil_div(kc, 2), kern.pair_unit); }
+
+// Fallback when packing memory is unavailable: the definition on rounded values, element by
+// element, in the portable path's order.
+void naive_tile(const Problem& p, int i0, int i1, int j0, int j1) {
+  for (int i = i0; i < i1; ++i) {
+    float* c = p.C + (size_t)i * p.ldc;
+    for (int j = j0; j < j1; ++j) {
+      float sum = 0.0f;
+      for (int k = 0; k < p.K; k += 2) {
+        if (k + 1 < p.K) sum += round_to_bf16(p.a(i, k + 1)) * round_to_bf16(p.b(k + 1, j));
+        sum += round_to_bf16(p.a(i, k)) * round_to_bf16(p.b(k, j));
+      }
+      c[j] = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * c[j];
+    }
+  }
+}
+
+// Block length for a dimension of `total`: at most `limit`, as even as possible, a multiple of `unit`.
+int even_block(int total, int limit, int unit) {
+  int blocks = ceil_div(total, limit);
+  return min_int(limit, round_up(ceil_div(total, blocks), unit));
+}
+
+// C[i0:i1, j0:j1] on the calling thread. Every element sums over K in the same order
+// whatever the rectangle, so results do not depend on the thread count.
+void tile(const Bf16GemmKernel& kern, const Problem& p, int i0, int i1, int j0, int j1) {
+  if (i0 >= i1 || j0 >= j1) return;
+  const int mc_step = even_block(i1 - i0, kern.mc, kern.mr);
+  const int kc_step = even_block(p.K, 2 * kern.kc2, 2);
+  const int nc_step = even_block(j1 - j0, kern.nc, kern.nr);
+  thread_local Bf16Buffer a_buf, b_buf;
+  const size_t slice = (size_t)padded_pairs(kern, kc_step) * 2;
+  uint16_t* Ap = a_buf.get((size_t)round_up(mc_step, kern.mr) * slice);
+  uint16_t* Bp = b_buf.get((size_t)round_up(nc_step, kern.nr) * slice);
+  if (!Ap || !Bp) return naive_tile(p, i0, i1, j0, j1);
+  const Bf16Operand a_operand{p.A, p.lda, !p.trans_a}, b_operand{p.B, p.ldb, p.trans_b};
+  for (int jc = j0; jc < j1; jc += nc_step) {
+    const int nc = min_int(nc_step, j1 - jc);
+    for (int pc = 0; pc < p.K; pc += kc_step) {
+      const int kc = min_int(kc_step, p.K - pc), kc2 = padded_pairs(kern, kc);
+      const float beta = pc == 0 ? p.beta : 1.0f;  // later K slices accumulate onto the first
+      kern.pack(b_operand, jc, pc, nc, kc, kern.nr, kc2, Bf16PanelLayout::KMajor, Bp);
+      for (int ic = i0; ic < i1; ic += mc_step) {
+        const int mc = min_int(mc_step, i1 - ic);
+        kern.pack(a_operand, ic, pc, mc, kc, kern.mr, kc2, kern.a_layout, Ap);
+        for (int ir = 0; ir < mc; ir += kern.mr) {
+          float* c = p.C + (size_t)(ic + ir) * p.ldc + jc;
+          for (int jr = 0; jr < nc; jr += kern.nr)
+            kern.micro(kc2, Ap + (size_t)ir * kc2 * 2, Bp + (size_t)jr * kc2 * 2, c + jr, p.ldc,
+                       min_int(kern.mr, mc - ir), min_int(kern.nr, nc - jr), p.alpha, beta);
+        }
+      }
+    }
+  }
+}
+
+// Handles the cases that need no multiplication; true if nothing is left to do.
+bool trivial(int M, int N, int K, float alpha, float beta, float* C, int ldc) {
+  if (M <= 0 || N <= 0) return true;
+  if (K > 0 && alpha != 0.0f) return false;
+  if (beta == 1.0f) return true;
+  for (int i = 0; i < M; ++i) {
+    float* c = C + (size_t)i * ldc;
+    if (beta == 0.0f) std::memset(c, 0, sizeof(float) * N);
+    else for (int j = 0; j < N; ++j) c[j] *= beta;
+  }
+  return true;
+}
+
+// The kernel table for `name`, or nullptr if the name is unknown or this machine cannot run it.
+const Bf16GemmKernel* kernel_named(const char* name) {
+  if (!name) return nullptr;
+  for (const Bf16GemmKernel* k : {&gemm_bf16_kernel_amx(), &gemm_bf16_kernel_avx512bf16(), &gemm_bf16_kernel_portable()})
+    if (std::strcmp(name, k->name) == 0) return k->available() ? k : nullptr;
+  return nullptr;
+}
+
+const Bf16GemmKernel* initial_kernel() {
+  if (const Bf16GemmKernel* forced = kernel_named(std::getenv("CNN_GEMM_PATH"))) return forced;
+  for (const char* name : {"amx", "avx512bf16"})
+    if (const Bf16GemmKernel* k = kernel_named(name)) return k;
+  return &gemm_bf16_kernel_portable();
+}
+
+std::atomic<const Bf16GemmKernel*>& current() {
+  static std::atomic<const Bf16GemmKernel*> kernel{initial_kernel()};
+  return kernel;
+}
+
+}  // namespace
+
+void sgemm_bf16_serial(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
+                       const float* B, int ldb, float beta, float* C, int ldc) {
+  if (trivial(M, N, K, alpha, beta, C, ldc)) return;
+  const Problem p{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
+  tile(*current().load(std::memory_order_acquire), p, 0, M, 0, N);
+}
+
+void sgemm_bf16(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
+                const float* B, int ldb, float beta, float* C, int ldc) {
+  if (trivial(M, N, K, alpha, beta, C, ldc)) return;
+  const Problem p{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
+  const Bf16GemmKernel& kern = *current().load(std::memory_order_acquire);
+  const int threads = num_threads();
+  if ((double)M * N * K < kParallelMinMacs || threads <= 1) return tile(kern, p, 0, M, 0, N);
+#pragma omp parallel num_threads(threads)
+  {
+#ifdef _OPENMP
+    const int t = thread_id(), team = team_size();
+#else
+    const int t = 0, team = 1;
+#endif
+    const GemmRect r = gemm_thread_rect(M, N, K, kern.mr, kern.nr, t, team);
+    tile(kern, p, r.i0, r.i1, r.j0, r.j1);
+  }
+}
+
+const char* gemm_bf16_path() { return current().load(std::memory_order_acquire)->name; }
+
+bool set_gemm_bf16_path(const char* name) {
+  const Bf16GemmKernel* k = kernel_named(name);
+  if (!k) return false;
+  current().store(k, std::memory_order_release);
+  return true;
+}
+
+}  // namespace cnn

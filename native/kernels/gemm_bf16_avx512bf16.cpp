@@ -1,0 +1,133 @@
+// bf16 GEMM path for AVX512-BF16 (AMD Zen 4 and later, Intel Cooper Lake and Sapphire Rapids
+// and later): a 14x32 micro-kernel like the fp32 one (gemm_avx512.cpp), where each vdpbf16ps
+// multiplies a pair of K steps for 16 columns at once, so one instruction does the work of
+// two fp32 FMAs. 28 zmm accumulators; per pair of K it loads two vectors of packed B and
+// broadcasts 14 pairs of packed A. The packer (bf16_pack_avx512bf16) rounds 16 floats per
+// instruction; the AMX path uses it too.
+// GCC 12 flags the deliberately undefined pass-through operand inside the masked-load and
+// conversion intrinsics as maybe-uninitialized: a known false positive.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#include "kernels/gemm_bf16_kernel.h"
+
+namespace cnn {
+namespace {
+
+constexpr int MR = 14, NR = 32;
+
+inline __mmask16 column_mask(int cols) {
+  return cols >= 16 ? (__mmask16)0xFFFF : cols <= 0 ? (__mmask16)0 : (__mmask16)((1u << cols) - 1);
+}
+
+template <int R>
+void micro_rows(int kc2, const uint16_t* __restrict a /* (kc2, MR, 2) */, const uint16_t* __restrict b /* (kc2, NR, 2) */,
+                float* c, int ldc, int nr, float alpha, float beta) {
+  __m512 lo[R], hi[R];
+  _Pragma("GCC unroll 16")
+  for (int r = 0; r < R; ++r) lo[r] = hi[r] = _mm512_setzero_ps();
+  const int32_t* pairs = reinterpret_cast<const int32_t*>(a);
+  for (int k = 0; k < kc2; ++k) {
+    const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b), b1 = (__m512bh)_mm512_loadu_si512(b + 32);
+    _Pragma("GCC unroll 16")
+    for (int r = 0; r < R; ++r) {
+      const __m512bh av = (__m512bh)_mm512_set1_epi32(pairs[r]);
+      lo[r] = _mm512_dpbf16_ps(lo[r], av, b0);
+      hi[r] = _mm512_dpbf16_ps(hi[r], av, b1);
+    }
+    pairs += MR;
+    b += 2 * NR;
+  }
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  const __mmask16 m0 = column_mask(nr), m1 = column_mask(nr - 16);
+  _Pragma("GCC unroll 16")
+  for (int r = 0; r < R; ++r) {
+    float* cr = c + (size_t)r * ldc;
+    __m512 v0 = _mm512_mul_ps(lo[r], va), v1 = _mm512_mul_ps(hi[r], va);
+    if (beta != 0.0f) {
+      v0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, cr), vb, v0);
+      v1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m1, cr + 16), vb, v1);
+    }
+    _mm512_mask_storeu_ps(cr, m0, v0);
+    _mm512_mask_storeu_ps(cr + 16, m1, v1);
+  }
+}
+
+using MicroRows = void (*)(int, const uint16_t*, const uint16_t*, float*, int, int, float, float);
+
+void micro(int kc2, const uint16_t* a, const uint16_t* b, float* c, int ldc, int mr, int nr, float alpha, float beta) {
+  static constexpr MicroRows kByRows[MR] = {
+      micro_rows<1>, micro_rows<2>, micro_rows<3>,  micro_rows<4>,  micro_rows<5>,  micro_rows<6>,  micro_rows<7>,
+      micro_rows<8>, micro_rows<9>, micro_rows<10>, micro_rows<11>, micro_rows<12>, micro_rows<13>, micro_rows<14>};
+  kByRows[mr - 1](kc2, a, b, c, ldc, nr, alpha, beta);
+}
+
+inline __mmask16 lanes(int n) { return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1); }
+
+// 16 pairs (X(r, k), X(r, k+1)) from two runs of 16 floats: K row k and K row k+1 at 16 r.
+inline __m512i pairs_of_rows(__m512 even, __m512 odd) {
+  const __m512i e = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(even));
+  const __m512i o = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(odd));
+  return _mm512_or_si512(e, _mm512_slli_epi32(o, 16));
+}
+
+// 16 pairs from a run of 32 floats along K of one r, `valid` of them inside the slice.
+inline __m512i pairs_along_k(const float* run, int valid) {
+  const __m512 lo = _mm512_maskz_loadu_ps(lanes(valid), run), hi = _mm512_maskz_loadu_ps(lanes(valid - 16), run + 16);
+  return (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
+}
+
+}  // namespace
+
+void bf16_pack_avx512bf16(const Bf16Operand& x, int r0, int p0, int rows, int kc, int width, int kc2,
+                          Bf16PanelLayout layout, uint16_t* out) {
+  const bool k_major = layout == Bf16PanelLayout::KMajor;
+  if (!x.k_contiguous && !k_major) return bf16_pack_portable(x, r0, p0, rows, kc, width, kc2, layout, out);
+  int32_t* dwords = reinterpret_cast<int32_t*>(out);
+  for (int q = 0; q * width < rows; ++q) {
+    int32_t* panel = dwords + (size_t)q * width * kc2;
+    const int panel_rows = rows - q * width < width ? rows - q * width : width;
+    if (!x.k_contiguous) {
+      // r runs along memory: two K rows at a time, 16 r per vector, stored as they lie (k-major).
+      for (int k2 = 0; k2 < kc2; ++k2) {
+        const int k = 2 * k2;
+        for (int i = 0; i < width; i += 16) {
+          const __mmask16 in = lanes(panel_rows - i), store = lanes(width - i);
+          const float* at = x.data + (size_t)(p0 + k) * x.ld + r0 + q * width + i;
+          const __m512 even = k < kc ? _mm512_maskz_loadu_ps(in, at) : _mm512_setzero_ps();
+          const __m512 odd = k + 1 < kc ? _mm512_maskz_loadu_ps(in, at + x.ld) : _mm512_setzero_ps();
+          _mm512_mask_storeu_epi32(panel + (size_t)k2 * width + i, store, pairs_of_rows(even, odd));
+        }
+      }
+      continue;
+    }
+    // K runs along memory: 16 pairs of one r per vector, stored row-major or scattered k-major.
+    const __m512i k_major_index = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                                     _mm512_set1_epi32(width));
+    for (int i = 0; i < width; ++i) {
+      const float* row = i < panel_rows ? x.data + (size_t)(r0 + q * width + i) * x.ld + p0 : nullptr;
+      for (int k2 = 0; k2 < kc2; k2 += 16) {
+        const __m512i pairs = row ? pairs_along_k(row + 2 * k2, kc - 2 * k2) : _mm512_setzero_si512();
+        const __mmask16 store = lanes(kc2 - k2);
+        if (k_major) _mm512_mask_i32scatter_epi32(panel + (size_t)k2 * width + i, store, k_major_index, pairs, 4);
+        else _mm512_mask_storeu_epi32(panel + (size_t)i * kc2 + k2, store, pairs);
+      }
+    }
+  }
+}
+
+namespace {
+
+bool available() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
+}
+
+}  // namespace
+
+const Bf16GemmKernel& gemm_bf16_kernel_avx512bf16() {
+  static const Bf16GemmKernel kernel{"avx512bf16", MR, NR, 192, 168, 1024, 1, Bf16PanelLayout::KMajor, available, bf16_pack_avx512bf16, micro};
+  return kernel;
+}
+
+}  // namespace cnn
