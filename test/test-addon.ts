@@ -38,6 +38,13 @@ export interface TestAddon {
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
        a: Float32Array, b: Float32Array, beta: number, c: Float32Array): void;
+  /** gemm with a and b rounded to bfloat16 (nearest, ties to even) and fp32 sums. */
+  gemmBf16(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+           a: Float32Array, b: Float32Array, beta: number, c: Float32Array): void;
+  /** "amx" | "avx512bf16" | "portable" */
+  gemmBf16Path(): string;
+  /** Forces a bf16 GEMM path; returns false if this machine cannot run it. */
+  setGemmBf16Path(name: string): boolean;
 
   conv2dForward(shape: Conv2dShape, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array): void;
   conv2dBackwardData(shape: Conv2dShape, dy: Float32Array, w: Float32Array, dx: Float32Array, accumulate: boolean): void;

@@ -1,5 +1,5 @@
-// The per-op exports of the GEMM engine and the settings the kernels run under: gemm, the
-// GEMM and convolution paths, the thread count, and fmaPeak (the machine's FMA ceiling, the
+// The per-op exports of the GEMM engine and the settings the kernels run under: gemm and its
+// bf16 variant, the GEMM (fp32 and bf16) and convolution paths, the thread count, and fmaPeak (the machine's FMA ceiling, the
 // yardstick for GEMM speed). The settings are this addon's own: the product addon's networks
 // keep theirs.
 #include <napi.h>
@@ -9,6 +9,7 @@
 #include "kernels/conv2d_direct.h"
 #include "kernels/fma_peak.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_bf16.h"
 #include "kernels/threads.h"
 #include "test_addon/op_args.h"
 
@@ -23,6 +24,21 @@ Napi::Value gemm(const Args& a) {
   const int m = a.integer(2), n = a.integer(3), k = a.integer(4);
   cnn::sgemm(ta, tb, m, n, k, a.number(5), a.f32(6), ta ? m : k, a.f32(7), tb ? k : n, a.number(8), a.f32(9), n);
   return a.env().Undefined();
+}
+
+// gemm with every element of a and b rounded to bfloat16 and fp32 sums (gemm_bf16.h).
+Napi::Value gemm_bf16(const Args& a) {
+  const bool ta = a.flag(0), tb = a.flag(1);
+  const int m = a.integer(2), n = a.integer(3), k = a.integer(4);
+  cnn::sgemm_bf16(ta, tb, m, n, k, a.number(5), a.f32(6), ta ? m : k, a.f32(7), tb ? k : n, a.number(8), a.f32(9), n);
+  return a.env().Undefined();
+}
+
+Napi::Value gemm_bf16_path(const Args& a) { return Napi::String::New(a.env(), cnn::gemm_bf16_path()); }
+
+// Returns false when this machine cannot run the path.
+Napi::Value set_gemm_bf16_path(const Args& a) {
+  return Napi::Boolean::New(a.env(), cnn::set_gemm_bf16_path(a.text(0).c_str()));
 }
 
 Napi::Value gemm_path(const Args& a) { return Napi::String::New(a.env(), cnn::gemm_path()); }
@@ -57,6 +73,13 @@ const std::vector<OpSpec>& engine_ops() {
         integer("k", 0, INT32_MAX), number("alpha", kFinite), f32("a", "m*k"), f32("b", "k*n"), number("beta", kFinite),
         f32_out("c", "m*n")},
        gemm},
+      {"gemmBf16",
+       {boolean("transA"), boolean("transB"), integer("m", 0, INT32_MAX), integer("n", 0, INT32_MAX),
+        integer("k", 0, INT32_MAX), number("alpha", kFinite), f32("a", "m*k"), f32("b", "k*n"), number("beta", kFinite),
+        f32_out("c", "m*n")},
+       gemm_bf16},
+      {"gemmBf16Path", {}, gemm_bf16_path},
+      {"setGemmBf16Path", {string("name")}, set_gemm_bf16_path},
       {"gemmPath", {}, gemm_path},
       {"setGemmPath", {string("name")}, set_gemm_path},
       {"convPath", {}, conv_path},
