@@ -9,6 +9,7 @@
 // intrinsics (_mm512_undefined_ps) as maybe-uninitialized: a known false positive.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#include "kernels/gemm_avx512_tile.h"
 #include "kernels/gemm_kernel.h"
 #include "kernels/gemm_pack.h"
 
@@ -20,10 +21,6 @@ struct Shape {
 };
 constexpr int MR = Shape::MR, NR = Shape::NR;
 constexpr int kPrefetchRows = 8;  // rows (k steps) ahead in the B panel streamed from L2
-
-inline __mmask16 column_mask(int cols) {
-  return cols >= 16 ? (__mmask16)0xFFFF : cols <= 0 ? (__mmask16)0 : (__mmask16)((1u << cols) - 1);
-}
 
 // C[0:R, 0:nr] = alpha * Ap Bp + beta * C for one panel pair.
 template <int R>
@@ -50,19 +47,7 @@ void micro_rows(int kc, const float* __restrict a /* (kc, MR) */, const float* _
     a += MR;
     b += ldb;
   }
-  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-  const __mmask16 m0 = column_mask(nr), m1 = column_mask(nr - 16);
-  _Pragma("GCC unroll 16")
-  for (int r = 0; r < R; ++r) {
-    float* cr = c + (size_t)r * ldc;
-    __m512 v0 = _mm512_mul_ps(lo[r], va), v1 = _mm512_mul_ps(hi[r], va);
-    if (beta != 0.0f) {
-      v0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, cr), vb, v0);
-      v1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m1, cr + 16), vb, v1);
-    }
-    _mm512_mask_storeu_ps(cr, m0, v0);
-    _mm512_mask_storeu_ps(cr + 16, m1, v1);
-  }
+  avx512_store_tile<R>(lo, hi, c, ldc, nr, alpha, beta);
 }
 
 // In-register transpose of a 16x16 block: r[i][j] becomes r[j][i].
@@ -99,7 +84,7 @@ void pack_transposed(const float* src /* (rows, ld) */, size_t ld, int rows, int
   __m512 v[16];
   for (int k0 = 0; k0 < kc; k0 += 16) {
     const int kk = kc - k0 < 16 ? kc - k0 : 16;
-    const __mmask16 m = column_mask(kk);
+    const __mmask16 m = avx512_column_mask(kk);
     for (int r = 0; r < 16; ++r)
       v[r] = r < rows ? _mm512_maskz_loadu_ps(m, src + r * ld + k0) : _mm512_setzero_ps();
     transpose16(v);
@@ -111,7 +96,7 @@ void pack_a(bool trans, const float* A, int lda, int i0, int p0, int mc, int kc,
   if (trans) return pack_a_panels<Shape>(trans, A, lda, i0, p0, mc, kc, Ap);
   for (int ir = 0; ir < mc; ir += MR) {
     int rows = mc - ir < MR ? mc - ir : MR;
-    pack_transposed(A + (size_t)(i0 + ir) * lda + p0, lda, rows, kc, Ap + (size_t)ir * kc, MR, column_mask(MR));
+    pack_transposed(A + (size_t)(i0 + ir) * lda + p0, lda, rows, kc, Ap + (size_t)ir * kc, MR, avx512_column_mask(MR));
   }
 }
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
+#include "kernels/aligned_buffer.h"
 #include "kernels/bf16.h"
 #include "kernels/gemm_bf16_kernel.h"
 #include "kernels/gemm_grid.h"
@@ -38,26 +39,7 @@ struct Problem {
   float b(int k, int j) const { return trans_b ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j]; }
 };
 
-// A growable, 64-byte aligned buffer of bf16 values owned by one thread.
-class Bf16Buffer {
- public:
-  Bf16Buffer() = default;
-  Bf16Buffer(const Bf16Buffer&) = delete;
-  Bf16Buffer& operator=(const Bf16Buffer&) = delete;
-  ~Bf16Buffer() { std::free(data_); }
-  uint16_t* get(size_t n) {
-    if (n <= capacity_) return data_;
-    std::free(data_);
-    size_t bytes = (n * sizeof(uint16_t) + 63) / 64 * 64;
-    data_ = static_cast<uint16_t*>(std::aligned_alloc(64, bytes));
-    capacity_ = data_ ? n : 0;
-    return data_;
-  }
-
- private:
-  uint16_t* data_ = nullptr;
-  size_t capacity_ = 0;
-};
+using Bf16Buffer = AlignedBuffer<uint16_t>;
 
 // Pairs of K a packed slice of kc values holds: whole pairs, rounded up to the kernel's unit.
 int padded_pairs(const Bf16GemmKernel& kern, int kc) { return round_up(ceil_div(kc, 2), kern.pair_unit); }

@@ -8,16 +8,13 @@
 // conversion intrinsics as maybe-uninitialized: a known false positive.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#include "kernels/gemm_avx512_tile.h"
 #include "kernels/gemm_bf16_kernel.h"
 
 namespace cnn {
 namespace {
 
 constexpr int MR = 14, NR = 32;
-
-inline __mmask16 column_mask(int cols) {
-  return cols >= 16 ? (__mmask16)0xFFFF : cols <= 0 ? (__mmask16)0 : (__mmask16)((1u << cols) - 1);
-}
 
 template <int R>
 void micro_rows(int kc2, const uint16_t* __restrict a /* (kc2, MR, 2) */, const uint16_t* __restrict b /* (kc2, NR, 2) */,
@@ -37,19 +34,7 @@ void micro_rows(int kc2, const uint16_t* __restrict a /* (kc2, MR, 2) */, const 
     pairs += MR;
     b += 2 * NR;
   }
-  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-  const __mmask16 m0 = column_mask(nr), m1 = column_mask(nr - 16);
-  _Pragma("GCC unroll 16")
-  for (int r = 0; r < R; ++r) {
-    float* cr = c + (size_t)r * ldc;
-    __m512 v0 = _mm512_mul_ps(lo[r], va), v1 = _mm512_mul_ps(hi[r], va);
-    if (beta != 0.0f) {
-      v0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, cr), vb, v0);
-      v1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m1, cr + 16), vb, v1);
-    }
-    _mm512_mask_storeu_ps(cr, m0, v0);
-    _mm512_mask_storeu_ps(cr + 16, m1, v1);
-  }
+  avx512_store_tile<R>(lo, hi, c, ldc, nr, alpha, beta);
 }
 
 using MicroRows = void (*)(int, const uint16_t*, const uint16_t*, float*, int, int, float, float);
@@ -61,8 +46,6 @@ void micro(int kc2, const uint16_t* a, const uint16_t* b, float* c, int ldc, int
   kByRows[mr - 1](kc2, a, b, c, ldc, nr, alpha, beta);
 }
 
-inline __mmask16 lanes(int n) { return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1); }
-
 // 16 pairs (X(r, k), X(r, k+1)) from two runs of 16 floats: K row k and K row k+1 at 16 r.
 inline __m512i pairs_of_rows(__m512 even, __m512 odd) {
   const __m512i e = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(even));
@@ -72,7 +55,7 @@ inline __m512i pairs_of_rows(__m512 even, __m512 odd) {
 
 // 16 pairs from a run of 32 floats along K of one r, `valid` of them inside the slice.
 inline __m512i pairs_along_k(const float* run, int valid) {
-  const __m512 lo = _mm512_maskz_loadu_ps(lanes(valid), run), hi = _mm512_maskz_loadu_ps(lanes(valid - 16), run + 16);
+  const __m512 lo = _mm512_maskz_loadu_ps(avx512_column_mask(valid), run), hi = _mm512_maskz_loadu_ps(avx512_column_mask(valid - 16), run + 16);
   return (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
 }
 
@@ -91,7 +74,7 @@ void bf16_pack_avx512bf16(const Bf16Operand& x, int r0, int p0, int rows, int kc
       for (int k2 = 0; k2 < kc2; ++k2) {
         const int k = 2 * k2;
         for (int i = 0; i < width; i += 16) {
-          const __mmask16 in = lanes(panel_rows - i), store = lanes(width - i);
+          const __mmask16 in = avx512_column_mask(panel_rows - i), store = avx512_column_mask(width - i);
           const float* at = x.data + (size_t)(p0 + k) * x.ld + r0 + q * width + i;
           const __m512 even = k < kc ? _mm512_maskz_loadu_ps(in, at) : _mm512_setzero_ps();
           const __m512 odd = k + 1 < kc ? _mm512_maskz_loadu_ps(in, at + x.ld) : _mm512_setzero_ps();
@@ -107,7 +90,7 @@ void bf16_pack_avx512bf16(const Bf16Operand& x, int r0, int p0, int rows, int kc
       const float* row = i < panel_rows ? x.data + (size_t)(r0 + q * width + i) * x.ld + p0 : nullptr;
       for (int k2 = 0; k2 < kc2; k2 += 16) {
         const __m512i pairs = row ? pairs_along_k(row + 2 * k2, kc - 2 * k2) : _mm512_setzero_si512();
-        const __mmask16 store = lanes(kc2 - k2);
+        const __mmask16 store = avx512_column_mask(kc2 - k2);
         if (k_major) _mm512_mask_i32scatter_epi32(panel + (size_t)k2 * width + i, store, k_major_index, pairs, 4);
         else _mm512_mask_storeu_epi32(panel + (size_t)i * kc2 + k2, store, pairs);
       }

@@ -11,6 +11,7 @@
 // Packing buffers are per thread, 64-byte aligned, grown on demand and kept: no allocation
 // per call in steady state. If one cannot be allocated, a plain loop computes the tile.
 #include "kernels/gemm_blocking.h"
+#include "kernels/aligned_buffer.h"
 #include <cstdlib>
 
 namespace cnn {
@@ -19,27 +20,7 @@ static int min_int(int a, int b) { return a < b ? a : b; }
 static int ceil_div(int a, int b) { return (a + b - 1) / b; }
 static int round_up(int a, int b) { return ceil_div(a, b) * b; }
 
-// A growable, 64-byte aligned float buffer owned by one thread.
-class PackBuffer {
- public:
-  PackBuffer() = default;
-  PackBuffer(const PackBuffer&) = delete;
-  PackBuffer& operator=(const PackBuffer&) = delete;
-  ~PackBuffer() { std::free(data_); }
-  // At least n floats, or nullptr if memory ran out.
-  float* get(size_t n) {
-    if (n <= capacity_) return data_;
-    std::free(data_);
-    size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
-    data_ = static_cast<float*>(std::aligned_alloc(64, bytes));
-    capacity_ = data_ ? n : 0;
-    return data_;
-  }
-
- private:
-  float* data_ = nullptr;
-  size_t capacity_ = 0;
-};
+using PackBuffer = AlignedBuffer<float>;
 
 // Fallback when packing memory is unavailable: the definition, element by element.
 static void naive_tile(const GemmProblem& p, int i0, int i1, int j0, int j1) {
