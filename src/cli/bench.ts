@@ -2,9 +2,9 @@
 // input of the model's shape, after a warm-up. Nothing is read from disk.
 import { Command } from 'commander';
 import * as parse from './parse-options';
-import { RunError } from './errors';
 import { resolveModel } from './resolve';
 import { planModel } from '../model/plan';
+import { planWithOptions } from './plan-options';
 import { initParams } from '../model/init';
 import type { Shape } from '../model/types';
 import { Rng } from '../train/rng';
@@ -55,12 +55,7 @@ export function registerBench(program: Command): void {
     .option('--profile', 'also time every layer\'s forward and backward and print where the step goes')
     .action(async (modelArg: string, opts: BenchOptions, cmd: Command) => {
       const model = resolveModel(modelArg);
-      let plan;
-      try {
-        plan = planModel(model, { input: opts.input, classes: opts.classes });
-      } catch (e) {
-        throw new RunError((e as Error).message);
-      }
+      const plan = planWithOptions(model, { input: opts.input, classes: opts.classes });
       const threadNote = await applyDefaultThreads(cmd.getOptionValueSource('threads') === 'cli', opts);
       if (threadNote && !opts.json) process.stderr.write(threadNote + '\n');
       const result = await benchPlan(plan, opts);

@@ -84,9 +84,10 @@ export function registerEval(program: Command): void {
       const batcher = new Batcher(dataset.test, ckpt.plan.input, ckpt.dataset.mean, ckpt.dataset.std);
       const result = await evaluateSet(runtime, batcher, dataset.test.count, opts.batchSize, { keepPredictions: opts.misclassified !== undefined });
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ accuracy: result.accuracy, loss: result.loss, perClass: result.perClass, confusion: result.confusion, classNames: dataset.classNames }) + '\n');
+        const labels = ckpt.dataset.labels ? { labels: ckpt.dataset.labels } : {};
+        process.stdout.write(JSON.stringify({ accuracy: result.accuracy, loss: result.loss, perClass: result.perClass, confusion: result.confusion, classNames: dataset.classNames, ...labels }) + '\n');
       } else {
-        process.stdout.write(formatEval(file, ckpt.model.name, dataset.name, dataset.classNames, result));
+        process.stdout.write(formatEval(file, ckpt.model.name, dataset.name, dataset.classNames, result, ckpt.dataset.labels));
       }
       if (opts.misclassified !== undefined) {
         const line = writeMisclassified(opts.misclassified, dataset.test, result, dataset.classNames, opts.top);
@@ -95,26 +96,32 @@ export function registerEval(program: Command): void {
     });
 }
 
-export function formatEval(file: string, model: string, datasetName: string, classNames: string[], r: EvalResult): string {
+/**
+ * The report; with `labels` (a run on some of the classes, --labels) rows and columns are
+ * keyed by the dataset's original labels, not by the head's outputs 0..k-1.
+ */
+export function formatEval(file: string, model: string, datasetName: string, classNames: string[], r: EvalResult, labels?: number[]): string {
   const lines: string[] = [];
   lines.push(`${file}: model ${model} on the ${datasetName} test set (${r.count.toLocaleString('en-US')} images)`);
   lines.push(`accuracy ${(100 * r.accuracy).toFixed(2)}%  (error ${(100 * (1 - r.accuracy)).toFixed(2)}%)   mean loss ${r.loss.toFixed(4)}`);
   lines.push('');
   const k = r.confusion.length;
-  const names = Array.from({ length: k }, (_, i) => classNames[i] ?? String(i));
+  // Outputs beyond the label list (--classes larger than the list) stand for no label: #i.
+  const keys = Array.from({ length: k }, (_, i) => (labels ? (i < labels.length ? String(labels[i]) : `#${i}`) : String(i)));
+  const names = Array.from({ length: k }, (_, i) => classNames[i] ?? keys[i]);
   const nameWidth = Math.max(5, ...names.map((n) => n.length));
   const cellWidth = Math.max(5, ...r.confusion.flat().map((v) => String(v).length + 1));
   lines.push('per-class accuracy and confusion matrix (rows: true class, columns: predicted)');
-  const header = 'true'.padEnd(nameWidth) + '  ' + 'acc'.padStart(7) + ' |' + names.map((_, j) => String(j).padStart(cellWidth)).join('');
+  const header = 'true'.padEnd(nameWidth) + '  ' + 'acc'.padStart(7) + ' |' + keys.map((key) => key.padStart(cellWidth)).join('');
   lines.push(header);
   lines.push('-'.repeat(header.length));
   for (let i = 0; i < k; i++) {
     const acc = Number.isNaN(r.perClass[i]) ? '-' : `${(100 * r.perClass[i]).toFixed(2)}%`;
     lines.push(names[i].padEnd(nameWidth) + '  ' + acc.padStart(7) + ' |' + r.confusion[i].map((v) => String(v).padStart(cellWidth)).join(''));
   }
-  if (names.some((n, i) => n !== String(i))) {
+  if (names.some((n, i) => n !== keys[i])) {
     lines.push('');
-    lines.push('columns: ' + names.map((n, i) => `${i} ${n}`).join(', '));
+    lines.push('columns: ' + names.map((n, i) => `${keys[i]} ${n}`).join(', '));
   }
   return lines.join('\n') + '\n';
 }

@@ -18,8 +18,10 @@ export interface PlannedOutput {
 export interface PlannedInput {
   /** The option or argument that named it: "--data", "--resume", "CHECKPOINT" ... */
   option: string;
-  /** A file, or a directory (a dataset): no output may lie anywhere inside a directory input. */
+  /** A file, or a dataset's directory (with `tree`). */
   path: string;
+  /** A directory all of whose contents are input: no output may lie anywhere inside it. */
+  tree?: boolean;
   /** An output option allowed to replace this input: a resumed run updates its own checkpoint. */
   replacedBy?: string;
 }
@@ -31,7 +33,7 @@ export interface PlannedInput {
  */
 export function datasetInputs(dataset: { source: string; files?: string[] }, option = '--data'): PlannedInput[] {
   if (dataset.files && dataset.files.length > 0) return dataset.files.map((f) => ({ option, path: f }));
-  return [{ option, path: dataset.source }];
+  return [{ option, path: dataset.source, tree: true }];
 }
 
 /** Fails (usage error, exit 2, or run error, exit 1) unless every output can be written safely. */
@@ -45,7 +47,7 @@ export function checkOutputPlan(outputs: readonly PlannedOutput[], inputs: reado
       if (sameFile(out.identity, id)) {
         throw new UsageError(`${out.option} ${out.file} is the same file as ${input.option} ${input.path}: writing it would destroy that input; give another output file`);
       }
-      if (id.isDirectory && (isInside(out.identity.realPath, id.realPath) || hardLinkedInside(out.identity, id.realPath))) {
+      if (input.tree && id.isDirectory && (isInside(out.identity.realPath, id.realPath) || hardLinkedInside(out.identity, id.realPath))) {
         throw new UsageError(`${out.option} ${out.file} lies inside ${input.option} ${input.path} (or is a hard link to a file there): cnn never writes into its input data; give a file outside that directory`);
       }
     }

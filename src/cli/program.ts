@@ -12,6 +12,7 @@ import { registerPlot } from './plot';
 import { registerExport } from './export';
 import { registerPredict } from './predict';
 import { RunError, UsageError } from './errors';
+import { printable } from '../io/safe-name';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require('../../../package.json') as { version: string };
@@ -34,12 +35,25 @@ export function buildProgram(): Command {
   registerBench(program);
   registerViz(program);
   registerPlot(program);
-  for (const cmd of program.commands) cmd.exitOverride();
+  useCnnErrors(program);
   return program;
+}
+
+/** Every command, nested ones too: errors come back to main, and Commander's own messages read "cnn: error: ...". */
+function useCnnErrors(cmd: Command): void {
+  cmd.exitOverride();
+  cmd.configureOutput({ outputError: (text, write) => write(`cnn: ${printable(text.trimEnd(), true)}\n`) });
+  for (const sub of cmd.commands) useCnnErrors(sub);
+}
+
+/** Commander shows the help with a failing exit code when a command that needs a subcommand got none ("cnn viz"). */
+function isMissingCommand(e: CommanderError): boolean {
+  return e.code === 'commander.help' && e.exitCode !== 0;
 }
 
 export function exitCodeFor(e: unknown): number {
   if (e instanceof CommanderError) {
+    if (isMissingCommand(e)) return 2;
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
     return 2;
   }
@@ -69,12 +83,15 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (e) {
     const code = exitCodeFor(e);
-    // Commander has already printed its own message; ours are printed here.
-    if (!(e instanceof CommanderError)) {
+    // Commander has already printed its own message (or the help); ours are printed here.
+    // Names in messages come from files and arguments: control characters are shown escaped.
+    if (e instanceof CommanderError) {
+      if (isMissingCommand(e)) process.stderr.write('cnn: error: give one of the commands listed above\n');
+    } else {
       const message = (e as Error).message;
       if (message) {
         const internal = !(e instanceof UsageError || e instanceof RunError);
-        process.stderr.write(`cnn: error: ${message}\n`);
+        process.stderr.write(`cnn: error: ${printable(message, true)}\n`);
         if (internal && process.env.CNN_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
       }
     }

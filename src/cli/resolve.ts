@@ -10,6 +10,7 @@ import { CIFAR10_FILES, locateCifar10 } from '../data/cifar';
 import { DataError } from '../data/errors';
 import { isCsvManifest, loadImageFolderDataset, type ImageFolderOptions } from '../data/image-folder-dataset';
 import { UsageError, RunError } from './errors';
+import { describeFsError } from '../io/fs-errors';
 
 export type DatasetName = BuiltinDatasetName;
 
@@ -25,7 +26,7 @@ export function resolveModel(arg: string): ModelSpec {
     try {
       text = fs.readFileSync(arg, 'utf8');
     } catch (e) {
-      throw new RunError(`Cannot read model file ${arg}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`);
+      throw new RunError(`Cannot read model file ${arg}: ${describeFsError(e)}.`);
     }
     let raw: unknown;
     try {

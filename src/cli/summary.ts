@@ -2,9 +2,8 @@
 // same plan, so the numbers here are what training uses.
 import { Command } from 'commander';
 import * as parse from './parse-options';
-import { RunError } from './errors';
 import { resolveModel } from './resolve';
-import { planModel } from '../model/plan';
+import { planWithOptions } from './plan-options';
 import { formatSummary, summaryJson } from '../model/summary';
 import type { Plan, Shape } from '../model/types';
 import { layerAlgorithms } from '../train/layer-algorithms';
@@ -38,11 +37,6 @@ export interface SummaryCliOptions {
 /** The plan `cnn summary` and the library's summary() describe, and the batch size of the memory estimate. */
 export function planSummary(modelArg: string, opts: SummaryCliOptions): { plan: Plan; batchSize: number } {
   const model = resolveModel(modelArg);
-  let plan: Plan;
-  try {
-    plan = planModel(model, { input: opts.input, classes: opts.classes });
-  } catch (e) {
-    throw new RunError((e as Error).message);
-  }
+  const plan = planWithOptions(model, { input: opts.input, classes: opts.classes });
   return { plan, batchSize: opts.batchSize ?? model.defaults?.batchSize ?? 64 };
 }

@@ -8,7 +8,7 @@ import { DEFAULT_TEST_SPLIT } from '../data/image-folder-dataset';
 import { checkOutputPlan, datasetInputs, type PlannedInput, type PlannedOutput } from './output-plan';
 import { safeFileName } from '../io/safe-name';
 import { lockOutputs, OutputLockError, type OutputLock } from '../io/output-lock';
-import { planModel } from '../model/plan';
+import { planWithOptions } from './plan-options';
 import { initParams } from '../model/init';
 import type { Plan, Shape, TrainDefaults } from '../model/types';
 import { limitSet, type Dataset, type ImageSet } from '../data/dataset';
@@ -296,11 +296,8 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
       if (swap.swapped === 0) throw new UsageError(`--activation ${opts.activation}: model ${model.name} has no relu, tanh, sigmoid, scaled-tanh, leaky-relu or gelu layer to replace.`);
       model = swap.model;
     }
-    try {
-      plan = planModel(model, { input: opts.input, classes: opts.classes });
-    } catch (e) {
-      throw new RunError((e as Error).message);
-    }
+    // With --labels the head has one output per listed label, unless --classes says otherwise.
+    plan = planWithOptions(model, { input: opts.input, classes: opts.classes ?? opts.labels?.length });
     settings = settingsFor(plan, opts);
     if (opts.freeze !== undefined) settings.freeze = frozenLayers(plan, opts.freeze);
     if (settings.schedule === 'plateau' && settings.val === 0) {

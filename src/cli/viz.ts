@@ -42,7 +42,7 @@ export function registerViz(program: Command): void {
       try {
         layer = findConvLayer(ckpt.plan, opts.layer, ckpt.model.name);
       } catch (e) {
-        throw new RunError((e as Error).message);
+        throw new UsageError((e as Error).message);
       }
       const pic = renderFilters(ckpt.params, layer, { scale: opts.scale, maxFilters: opts.maxFilters, maxInputs: opts.maxFilters });
       writeOrFail(() => writePng(opts.out, pic.canvas));

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DataError } from './errors';
 import type { ImageSet } from './dataset';
+import { fsErrorMessage } from '../io/fs-errors';
 
 export const CIFAR10_CLASS_NAMES = [
   'airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck',
@@ -60,7 +61,7 @@ function resolveCifar10Dir(dir: string): string {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new DataError(dir, `cifar10: data directory ${dir} not found; ${GET_IT}`);
     if (code === 'ENOTDIR') throw new DataError(dir, `cifar10: ${dir} is a file, not a directory; pass --data DIR with the directory that holds ${CIFAR10_FILES.join(', ')}`);
-    throw new DataError(dir, `cifar10: cannot read directory ${dir} (${(err as Error).message})`);
+    throw new DataError(dir, `cifar10: ${fsErrorMessage('cannot read directory', dir, err)}`);
   }
   if (entries.length === 0) {
     throw new DataError(dir, `cifar10: the directory ${dir} is empty; expected ${CIFAR10_FILES.join(', ')} in it (or in ${path.join(dir, CIFAR10_SUBDIR)}); ${GET_IT}`);
@@ -153,7 +154,7 @@ function readBytes(file: string): Uint8Array {
 function readError(file: string, err: NodeJS.ErrnoException): DataError {
   if (err.code === 'ENOENT') return new DataError(file, `${file} not found; ${GET_IT}`);
   if (err.code === 'EACCES') return new DataError(file, `${file}: permission denied`);
-  return new DataError(file, `${file}: cannot read (${err.message})`);
+  return new DataError(file, fsErrorMessage('cannot read', file, err));
 }
 
 function plural(n: number, noun: string): string {

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as buffer from 'buffer';
 import { DataError } from './errors';
 import { GunzipLimitError, MAX_DEFLATE_RATIO, gunzipExactly, gunzipPrefix, gzipTrailerSize } from './gunzip-bounded';
+import { fsErrorMessage } from '../io/fs-errors';
 
 export interface IdxArray {
   dims: number[];
@@ -67,7 +68,7 @@ function fileReadError(file: string, err: NodeJS.ErrnoException): DataError {
   if (err.code === 'ENOENT') return new DataError(file, `${file} not found`);
   if (err.code === 'EISDIR') return new DataError(file, `${file} is a directory, not an IDX file`);
   if (err.code === 'EACCES') return new DataError(file, `${file}: permission denied`);
-  return new DataError(file, `${file}: cannot read (${err.message})`);
+  return new DataError(file, fsErrorMessage('cannot read', file, err));
 }
 
 interface IdxHeader {

@@ -29,7 +29,7 @@ export function modelFromJson(raw: unknown, source: string): ModelSpec {
   if (!isPlainObject(raw)) throw new Error(`${source}: a model file must hold an object like {"input": [1, 28, 28], "classes": 10, "layers": [...]}, got ${describeValue(raw)}`);
   const fields = expectFields(raw, source, MODEL_FIELDS);
   const model: ModelSpec = {
-    name: optionalString(fields, 'name', source) ?? path.basename(source).replace(/\.json$/i, ''),
+    name: modelName(fields, source),
     description: optionalString(fields, 'description', source) ?? `model from ${source}`,
     input: inputShape(fields.input, source),
     classes: classCount(fields.classes, source),
@@ -42,6 +42,15 @@ export function modelFromJson(raw: unknown, source: string): ModelSpec {
   }
   if (fields.defaults !== undefined) model.defaults = trainDefaults(fields.defaults, source);
   return model;
+}
+
+/** The name is printed and names files: control characters (a terminal escape, a newline) are refused. */
+function modelName(fields: Record<string, unknown>, source: string): string {
+  const name = optionalString(fields, 'name', source) ?? path.basename(source).replace(/\.json$/i, '');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) {
+    throw new Error(`${source}: "name" must not contain control characters, got ${JSON.stringify(name)}`);
+  }
+  return name;
 }
 
 function optionalString(fields: Record<string, unknown>, field: string, source: string): string | undefined {

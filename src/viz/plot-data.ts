@@ -4,6 +4,7 @@
 // keeps the last record of each epoch. Several logs (runs to compare) combine into one set of
 // curves whose every curve names its run.
 import * as fs from 'node:fs';
+import { fsErrorMessage } from '../io/fs-errors';
 
 export type SeriesName = 'train' | 'val' | 'test';
 
@@ -65,7 +66,7 @@ export function readMetrics(file: string): TrainingCurves {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(fsErrorMessage('cannot read', file, e));
   }
   return parseMetrics(text, file);
 }

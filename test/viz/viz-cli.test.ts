@@ -190,11 +190,12 @@ test('plot compares several runs in one figure, named by --labels', () => {
 });
 
 test('errors: unknown layer, a layer that is not conv, missing checkpoint, test:N out of range, bad --out extension', () => {
+  // A --layer that names no conv layer is a bad option value: a usage error.
   const unknown = runCli(['viz', 'filters', ckpt, '--layer', 'conv9', '--out', path.join(dir, 'x.png')]);
-  assert.equal(unknown.status, 1);
+  assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /has no layer "conv9" \(--layer\)\. Conv layers: conv1, conv2/);
   const dense = runCli(['viz', 'filters', ckpt, '--layer', 'fc1', '--out', path.join(dir, 'x.png')]);
-  assert.equal(dense.status, 1);
+  assert.equal(dense.status, 2);
   assert.match(dense.stderr, /"fc1" .* is a dense layer, not a conv layer/);
   const missing = path.join(dir, 'nope.safetensors');
   const gone = runCli(['viz', 'filters', missing, '--out', path.join(dir, 'x.png')]);
