@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { DataError } from './errors';
 import { IMAGE_EXTENSIONS } from '../image/image-file';
 import { isImageName, sortNames, type ImageEntry, type ImageListing } from './image-listing';
+import { describeFsError } from '../io/fs-errors';
 
 /** At most this many files are listed: far beyond any folder cnn can train on in memory budgets. */
 const MAX_FILES = 10_000_000;
@@ -45,7 +46,7 @@ export class Walker {
     try {
       names = sortNames(fs.readdirSync(dir));
     } catch (e) {
-      this.unreadable.push(`${path.relative(this.root, dir)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      this.unreadable.push(`${path.relative(this.root, dir)} (${describeFsError(e)})`);
       return [];
     }
     const found: Found[] = [];

@@ -4,6 +4,7 @@
 // signature is read first, so a non-image file costs a few bytes, whatever its size.
 import * as fs from 'node:fs';
 import { MAX_IMAGE_FILE_BYTES } from './limits';
+import { describeFsError } from '../io/fs-errors';
 
 export class ImageError extends Error {}
 
@@ -25,14 +26,9 @@ export function formatOf(head: Uint8Array): ImageFormat | null {
   return null;
 }
 
-/** Translates a failed open/read into words (no raw errno codes). */
+/** Translates a failed open/read into words (no raw errno codes): the one translation of src/io. */
 function reason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'it is a directory';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'ELOOP') return 'too many levels of symbolic links';
-  return (e as Error).message;
+  return describeFsError(e);
 }
 
 /** The whole file, checked as above; `format` says what its signature is. */
