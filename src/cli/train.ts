@@ -33,10 +33,13 @@ import { applyDataOptions, describeDataOptions, type DataOptions } from '../data
 import { resolveFrozen, transferWeights } from '../train/transfer';
 import { describeFingerprint, fingerprintOf, sameFingerprint, type DataFingerprint } from '../data/fingerprint';
 import { networkSettingsFromEnv } from './network-settings';
+import { addRecipeOptions, describeRecipe, recipeSettings, resolveRecipeData, RECIPE_FIXED_ON_RESUME, type RecipeCliOptions } from './train-recipe';
+import { describeUpdate, optimizerOf } from '../train/optimizer';
+import { promoteBestCheckpoint } from '../train/keep-best';
 
 const FALLBACK_DEFAULTS: TrainDefaults = { epochs: 10, batchSize: 64, lr: 0.05, momentum: 0.9, weightDecay: 5e-4, schedule: 'cosine' };
 
-export interface TrainCliOptions {
+export interface TrainCliOptions extends RecipeCliOptions {
   epochs?: number;
   batchSize?: number;
   lr?: number;
@@ -74,7 +77,7 @@ export interface TrainCliOptions {
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const command = program
     .command('train')
     .description('train a model on a dataset and save a checkpoint')
     .argument('<model>', 'a model name (see "cnn models") or a JSON model file')
@@ -111,7 +114,8 @@ export function registerTrain(program: Command): void {
     .option('--reinit-head', 'with --from: start the final dense layer afresh (e.g. for a new --classes)')
     .option('--labels <list>', 'keep only these labels, renumbered 0..k-1 in this order, e.g. 0-4 or 5,6,7,8,9', parse.labelList)
     .option('--permute-pixels <seed>', 'apply one fixed random pixel permutation (from this seed) to every image', parse.nonNegativeInt)
-    .addOption(new Option('--activation <name>', 'replace every activation of the model').choices(SWAP_ACTIVATIONS))
+    .addOption(new Option('--activation <name>', 'replace every activation of the model').choices(SWAP_ACTIVATIONS));
+  addRecipeOptions(command)
     .action(async (modelArg: string, opts: TrainCliOptions, cmd: Command) => {
       const stop = new StopSignal();
       const result = await runTrain(modelArg, opts, { isExplicit: (key) => cmd.getOptionValueSource(key) === 'cli', stop, handleSignals: true });
@@ -167,6 +171,9 @@ const FIXED_ON_RESUME: Record<string, (r: LoadedCheckpoint) => unknown> = {
   testSplit: (r) => r.dataset.imageFolder?.testSplit,
   skipBadImages: (r) => r.dataset.imageFolder?.skipBadImages,
 };
+for (const [key, stored] of Object.entries(RECIPE_FIXED_ON_RESUME) as [string, (s: TrainSettings) => unknown][]) {
+  FIXED_ON_RESUME[key] = (r) => stored(r.settings!);
+}
 
 /** Refuses an option given on the command line with another value than the resumed run's. */
 function checkUnchangedOnResume(opts: TrainCliOptions, hooks: TrainHooks, resumed: LoadedCheckpoint, file: string): void {
@@ -214,6 +221,7 @@ function settingsFor(plan: Plan, opts: TrainCliOptions): TrainSettings {
     patience: opts.patience,
     ...(opts.from ? { from: opts.from, reinitHead: opts.reinitHead === true } : {}),
     ...(opts.activation ? { activation: opts.activation } : {}),
+    ...recipeSettings(opts),
   };
 }
 
@@ -348,6 +356,7 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
     }
     ({ train: trainSet, val: valSet } = splitValidation(trainSet, settings.val, settings.seed));
   }
+  resolveRecipeData(settings, opts, trainSet, valSet, plan.classes, resumed !== null);
   // A name from a model file must not steer the checkpoint out of the working directory.
   const out = opts.out ?? resumed?.file ?? `${safeFileName(plan.model.name)}.safetensors`;
   const outputs: PlannedOutput[] = [{ option: '--out', file: out }];
@@ -358,11 +367,20 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
   if (writes) locks.push(...takeLocks(outputs));
 
   const frozen = new Set(settings.freeze ?? []);
-  const runtime = createRuntime(plan, { maxBatch: dist ? dist.localMaxBatch(settings.batchSize) : settings.batchSize, threads: opts.threads, frozen, network: networkSettingsFromEnv() });
+  const adamw = optimizerOf(settings) === 'adamw';
+  const runtime = createRuntime(plan, {
+    maxBatch: dist ? dist.localMaxBatch(settings.batchSize) : settings.batchSize, threads: opts.threads, frozen,
+    secondMoment: adamw, loss: { labelSmoothing: settings.labelSmoothing, classWeights: settings.classWeights },
+    network: networkSettingsFromEnv(),
+  });
   let transferText: string | null = null;
   if (resumed) {
     runtime.params.set(resumed.params);
     runtime.velocity.set(resumed.velocity!);
+    if (adamw) {
+      if (!resumed.secondMoment) throw new RunError(`Checkpoint ${opts.resume} was trained with AdamW but holds no "optimizer.exp_avg_sq." tensors; the file is damaged.`);
+      runtime.secondMoment!.set(resumed.secondMoment);
+    }
   } else {
     initParams(plan, runtime.params, new Rng(settings.seed ^ 0x5eed1e55));
     if (opts.from) transferText = startFrom(opts.from, plan, runtime.params, opts.reinitHead === true);
@@ -377,7 +395,9 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
   const valText = valSet ? `, ${valSet.count.toLocaleString('en-US')} held out for validation` : '';
   log(`data ${dataset.name} (${dataset.source}): ${trainSet.count.toLocaleString('en-US')} training${valText}, ${dataset.test.count.toLocaleString('en-US')} test images${adaptation ? `; ${adaptation}` : ''}`);
   const warmText = settings.warmupEpochs > 0 ? `, warm-up ${settings.warmupEpochs} epochs` : '';
-  log(`sgd: ${settings.epochs} epochs, batch ${settings.batchSize}, lr ${settings.lr} (${settings.schedule}${warmText}), momentum ${settings.momentum}, weight decay ${settings.weightDecay}, augment ${settings.augment}, seed ${settings.seed}, ${opts.threads} threads`);
+  log(`${optimizerOf(settings)}: ${settings.epochs} epochs, batch ${settings.batchSize}, lr ${settings.lr} (${settings.schedule}${warmText}), ${describeUpdate(settings)}, augment ${settings.augment}, seed ${settings.seed}, ${opts.threads} threads`);
+  const recipeText = describeRecipe(settings);
+  if (recipeText) log(`recipe: ${recipeText}`);
   const dataText = describeDataOptions(dataOptions);
   if (dataText) log(`data options: ${dataText}`);
   if (transferText) log(transferText);
@@ -433,7 +453,11 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
   if (outcome.bestEpoch) {
     log(`best validation accuracy ${(100 * outcome.bestEpoch.valAccuracy).toFixed(2)}% at epoch ${outcome.bestEpoch.epoch}`);
   }
-  log(`final test accuracy ${acc}% after ${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'} in ${seconds.toFixed(1)} s; checkpoint saved to ${out}`);
+  const epochsRun = outcome.stoppedEarlyAfter ?? settings.epochs;
+  log(`final test accuracy ${acc}% after ${epochsRun} epoch${epochsRun === 1 ? '' : 's'} in ${seconds.toFixed(1)} s; checkpoint saved to ${out}`);
+  if (settings.keep === 'best' && outcome.bestEpoch && (!dist || dist.isRoot) && promoteBestCheckpoint(out)) {
+    log(`kept the best epoch in ${out}: epoch ${outcome.bestEpoch.epoch}, validation accuracy ${(100 * outcome.bestEpoch.valAccuracy).toFixed(2)}%, test accuracy ${(100 * outcome.bestEpoch.testAccuracy).toFixed(2)}% (--keep last keeps the last epoch)`);
+  }
   return { ...outcome, out, seconds };
 }
 

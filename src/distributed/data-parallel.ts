@@ -142,6 +142,8 @@ export class DataParallel implements ParallelTraining {
     }
     this.collective('broadcast of the initial parameters', () => this.mpi.broadcast(runtime.params, 0, this.timeoutSeconds));
     this.collective('broadcast of the initial momentum', () => this.mpi.broadcast(runtime.velocity, 0, this.timeoutSeconds));
+    const secondMoment = runtime.secondMoment;
+    if (secondMoment) this.collective('broadcast of the initial second moment', () => this.mpi.broadcast(secondMoment, 0, this.timeoutSeconds));
   }
 
   /** The local stop request (Ctrl-C, SIGTERM); the ranks agree on it at every step. */

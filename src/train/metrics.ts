@@ -12,9 +12,12 @@ export interface EpochMetrics {
   imagesPerSecond: number;
   seconds: number;
   lr: number;
-  /** With --val: loss and accuracy on the held-out training images. */
+  /** Accuracy on each class's test images (null in the JSON for a class without any). */
+  testClassAccuracy: number[];
+  /** With --val: loss and accuracy on the held-out training images, overall and per class. */
   valLoss?: number;
   valAccuracy?: number;
+  valClassAccuracy?: number[];
   /** With --metrics: {layer: mean L2 norm of its weight gradient over sampled steps} (grad-norms.ts). */
   gradNorms?: Record<string, number>;
 }

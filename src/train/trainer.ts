@@ -2,6 +2,7 @@
 // SGD update in one boundary crossing), a test evaluation and a checkpoint per epoch.
 // Where training stands is kept explicit (epoch, step, the generator's state at the start
 // of the epoch) so a checkpoint taken at any step resumes to the same weights.
+import * as fs from 'node:fs';
 import { Batcher, epochOrder } from '../data/batcher';
 import type { Dataset, ImageSet } from '../data/dataset';
 import { isNoAugment, parseAugment, type AugmentPass } from '../data/augment';
@@ -12,7 +13,9 @@ import { evaluateSet, type EvalResult } from './evaluate';
 import { appendMetrics, type EpochMetrics } from './metrics';
 import { GradNormSampler } from './grad-norms';
 import type { ProgressReporter } from './progress';
-import { saveCheckpoint, type DatasetInfo, type TrainSettings, type TrainingPosition } from './training-checkpoint';
+import { saveCheckpoint, type BestEpoch, type DatasetInfo, type TrainSettings, type TrainingPosition } from './training-checkpoint';
+import { updateSettings } from './optimizer';
+import { bestCheckpointPath } from './keep-best';
 import type { ParallelTraining } from '../distributed/data-parallel';
 
 export interface TrainJob {
@@ -47,7 +50,9 @@ export interface TrainOutcome {
   finalTest: EvalResult | null;
   position: TrainingPosition;
   /** The epoch (1-based) with the best validation accuracy, when --val was given. */
-  bestEpoch: { epoch: number; valAccuracy: number } | null;
+  bestEpoch: BestEpoch | null;
+  /** --early-stop ended the run after this epoch (1-based), before settings.epochs. */
+  stoppedEarlyAfter?: number;
 }
 
 export class DivergedError extends Error {}
@@ -83,16 +88,26 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
     partial: { lossSum: 0, correct: 0, seen: 0 },
   };
   let plateau: PlateauState = position.plateau ? plateauStateFromJson(position.plateau) : startPlateau(settings);
-  let bestEpoch: TrainOutcome['bestEpoch'] = null;
+  let bestEpoch: BestEpoch | null = position.best ?? null;
   const history: EpochMetrics[] = [];
   let finalTest: EvalResult | null = null;
   let lastCheckpoint = Date.now();
   const gradNorms = job.gradNorms ? new GradNormSampler(plan, net) : null;
 
   const parallel = job.parallel ?? null;
-  const save = () => (parallel && !parallel.isRoot) || saveCheckpoint(job.out, plan, { params: runtime.params, velocity: runtime.velocity }, {
-    dataset: job.datasetInfo, settings, position,
-  });
+  const saveTo = (file: string) => (parallel && !parallel.isRoot) || saveCheckpoint(file, plan,
+    { params: runtime.params, velocity: runtime.velocity, secondMoment: runtime.secondMoment },
+    { dataset: job.datasetInfo, settings, position });
+  const save = () => saveTo(job.out);
+  // --keep best: a run resumed from its best epoch's checkpoint (which the end of a run moves
+  // over --out) holds that epoch's state now; it stays the best file until a better epoch comes.
+  const best = bestCheckpointPath(job.out);
+  if (settings.keep === 'best' && bestEpoch && bestEpoch.epoch === position.epoch && position.stepInEpoch === 0 && !fs.existsSync(best)) saveTo(best);
+  // --early-stop: the epochs since the best validation accuracy (a resumed run counts on).
+  const earlyStopDue = (epochsDone: number) => settings.earlyStop !== undefined && bestEpoch !== null && epochsDone - bestEpoch.epoch >= settings.earlyStop;
+  if (earlyStopDue(position.epoch) && position.stepInEpoch === 0) {
+    return { status: 'done', epochs: history, finalTest, position, bestEpoch, stoppedEarlyAfter: position.epoch };
+  }
 
   for (let epoch = position.epoch; epoch < settings.epochs; epoch++) {
     rng.setState(position.epochRngState);
@@ -119,7 +134,7 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
       const local = part(step).n;
       const b = view(cur, local);
       lr = learningRateAt(settings, epoch + step / stepsPerEpoch, plateau);
-      const sgd = { lr, momentum: settings.momentum, weightDecay: settings.weightDecay, seed: stepSeed(settings.seed, position.globalStep) };
+      const sgd = updateSettings(settings, lr, position.globalStep, stepSeed(settings.seed, position.globalStep));
       const pending = parallel ? parallel.step(net, b.x, b.y, local, n, sgd) : net.trainStep(b.x, b.y, n, sgd);
       if (step + 1 < stepsPerEpoch) {
         const p = part(step + 1);
@@ -146,6 +161,7 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
         epochRngState: position.epochRngState,
         partial: { lossSum, correct, seen },
         plateau,
+        ...(bestEpoch ? { best: bestEpoch } : {}),
       };
       const elapsed = (Date.now() - epochStart) / 1000;
       progress.update({ step: step + 1, steps: stepsPerEpoch, loss: lossSum / seen, accuracy: correct / seen, imagesPerSecond: timedImages / Math.max(elapsed, 1e-3) });
@@ -167,9 +183,11 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
     finalTest = test;
     // Schedules and "best epoch" look at validation images only, never the test set.
     const val = valBatcher ? await evaluate(valBatcher, job.val!.count) : null;
+    let newBest = false;
     if (val) {
       if (settings.schedule === 'plateau') plateau = endEpoch(plateau, val.accuracy, settings);
-      if (!bestEpoch || val.accuracy > bestEpoch.valAccuracy) bestEpoch = { epoch: epoch + 1, valAccuracy: val.accuracy };
+      newBest = !bestEpoch || val.accuracy > bestEpoch.valAccuracy;
+      if (newBest) bestEpoch = { epoch: epoch + 1, valAccuracy: val.accuracy, testAccuracy: test.accuracy };
     }
     const metrics: EpochMetrics = {
       epoch: epoch + 1,
@@ -180,7 +198,8 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
       imagesPerSecond: timedImages / Math.max(trainSeconds, 1e-3),
       seconds: (Date.now() - epochStart) / 1000,
       lr,
-      ...(val ? { valLoss: val.loss, valAccuracy: val.accuracy } : {}),
+      testClassAccuracy: test.perClass,
+      ...(val ? { valLoss: val.loss, valAccuracy: val.accuracy, valClassAccuracy: val.perClass } : {}),
       ...(gradNorms ? { gradNorms: gradNorms.takeEpochMeans() } : {}),
     };
     history.push(metrics);
@@ -194,10 +213,15 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
     );
     position = {
       epoch: epoch + 1, stepInEpoch: 0, globalStep: position.globalStep, epochRngState: nextEpochRngState,
-      partial: { lossSum: 0, correct: 0, seen: 0 }, plateau,
+      partial: { lossSum: 0, correct: 0, seen: 0 }, plateau, ...(bestEpoch ? { best: bestEpoch } : {}),
     };
     save();
+    if (newBest && settings.keep === 'best') saveTo(best);
     lastCheckpoint = Date.now();
+    if (earlyStopDue(epoch + 1) && epoch + 1 < settings.epochs) {
+      progress.log(`early stop: no better validation accuracy for ${settings.earlyStop} epoch${settings.earlyStop === 1 ? '' : 's'} (best ${(100 * bestEpoch!.valAccuracy).toFixed(2)}% at epoch ${bestEpoch!.epoch})`);
+      return { status: 'done', epochs: history, finalTest, position, bestEpoch, stoppedEarlyAfter: epoch + 1 };
+    }
     if (job.stopRequested()) return { status: 'stopped', epochs: history, finalTest, position, bestEpoch };
   }
   return { status: 'done', epochs: history, finalTest, position, bestEpoch };

@@ -1,5 +1,7 @@
 // What a cnn checkpoint holds beyond the safetensors format: the parameter tensors under
-// PyTorch's names, the momentum buffers under "optimizer.momentum.<name>", and metadata
+// PyTorch's names, the optimizer's state (SGD's momentum buffers under
+// "optimizer.momentum.<name>", AdamW's moments under "optimizer.exp_avg.<name>" and
+// "optimizer.exp_avg_sq.<name>", its step count being position.globalStep), and metadata
 // (the model spec, the dataset's normalisation, where training stood). Loading rebuilds
 // the plan from the stored spec and checks every tensor against it.
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../model/checkpoint';
@@ -8,11 +10,16 @@ import type { ModelSpec, Plan } from '../model/types';
 import type { RngState } from './rng';
 import type { DataFingerprint } from '../data/fingerprint';
 import type { PlateauState, ScheduleName } from './schedule';
+import type { OptimizerName } from './optimizer';
+import type { KeepChoice } from './keep-best';
 import { checkDatasetInfo } from './dataset-info-check';
 import { checkTrainingPosition, checkTrainSettings } from './checkpoint-metadata';
 import type { ImageFolderInfo } from '../data/image-folder-info';
 
 export const MOMENTUM_PREFIX = 'optimizer.momentum.';
+/** AdamW's first and second moments (torch's state names). */
+export const EXP_AVG_PREFIX = 'optimizer.exp_avg.';
+export const EXP_AVG_SQ_PREFIX = 'optimizer.exp_avg_sq.';
 /** PyTorch's BatchNorm counter (an int64 scalar): training steps seen, so state_dicts match. */
 const BATCHES_TRACKED = '.num_batches_tracked';
 
@@ -58,6 +65,19 @@ export interface TrainSettings {
   freeze?: string[];
   /** --activation: the activation every relu/tanh/sigmoid/scaled-tanh was swapped for. */
   activation?: string;
+  /** --optimizer (absent: sgd); AdamW's betas and eps as used. */
+  optimizer?: OptimizerName;
+  betas?: [number, number];
+  eps?: number;
+  /** --label-smoothing (absent: 0). */
+  labelSmoothing?: number;
+  /** --class-weights, resolved: one loss weight per class; classWeightsFrom is the option as given. */
+  classWeights?: number[];
+  classWeightsFrom?: string;
+  /** --early-stop: epochs without a better validation accuracy before the run ends. */
+  earlyStop?: number;
+  /** --keep: what --out holds at the end (absent: last). */
+  keep?: KeepChoice;
 }
 
 /** Where training stood when the checkpoint was written. */
@@ -73,6 +93,14 @@ export interface TrainingPosition {
   partial: { lossSum: number; correct: number; seen: number };
   /** The plateau schedule's state at the last epoch end (plateau runs only). */
   plateau?: PlateauState;
+  /** The epoch (1-based) with the best validation accuracy so far, with its test accuracy (runs with validation). */
+  best?: BestEpoch;
+}
+
+export interface BestEpoch {
+  epoch: number;
+  valAccuracy: number;
+  testAccuracy: number;
 }
 
 export interface LoadedCheckpoint {
@@ -80,7 +108,10 @@ export interface LoadedCheckpoint {
   model: ModelSpec;
   plan: Plan;
   params: Float32Array;
+  /** SGD's momentum or AdamW's first moment; null when the file holds no optimizer state. */
   velocity: Float32Array | null;
+  /** AdamW's second moment, or null. */
+  secondMoment: Float32Array | null;
   dataset: DatasetInfo;
   settings: TrainSettings | null;
   position: TrainingPosition | null;
@@ -90,7 +121,7 @@ export interface LoadedCheckpoint {
 export function saveCheckpoint(
   file: string,
   plan: Plan,
-  arrays: { params: Float32Array; velocity: Float32Array | null },
+  arrays: { params: Float32Array; velocity: Float32Array | null; secondMoment?: Float32Array | null },
   info: { dataset: DatasetInfo; settings: TrainSettings | null; position: TrainingPosition | null },
 ): void {
   const tensors: NamedTensor[] = [];
@@ -103,10 +134,15 @@ export function saveCheckpoint(
       tensors.push({ name: layer.name + BATCHES_TRACKED, shape: [], data: BigInt64Array.of(steps) });
     }
   }
-  if (arrays.velocity) {
+  const adamw = info.settings?.optimizer === 'adamw';
+  const state: [string, Float32Array | null | undefined][] = adamw
+    ? [[EXP_AVG_PREFIX, arrays.velocity], [EXP_AVG_SQ_PREFIX, arrays.secondMoment]]
+    : [[MOMENTUM_PREFIX, arrays.velocity]];
+  for (const [prefix, array] of state) {
+    if (!array) continue;
     for (const layer of plan.layers) {
       for (const t of layer.params) {
-        tensors.push({ name: MOMENTUM_PREFIX + t.name, shape: t.shape, data: arrays.velocity.subarray(t.offset, t.offset + t.size) });
+        tensors.push({ name: prefix + t.name, shape: t.shape, data: array.subarray(t.offset, t.offset + t.size) });
       }
     }
   }
@@ -153,12 +189,15 @@ export function loadCheckpoint(file: string): LoadedCheckpoint {
     throw new Error(`${file}: model ${model.name} stored in the checkpoint has ${plan.paramSize} parameters but the file holds only ${storedValues} values; the file is damaged or its tensors belong to another model.`);
   }
   const params = new Float32Array(plan.paramSize);
-  const hasMomentum = [...tensors.keys()].some((k) => k.startsWith(MOMENTUM_PREFIX));
-  const velocity = hasMomentum ? new Float32Array(plan.paramSize) : null;
+  const has = (prefix: string) => [...tensors.keys()].some((k) => k.startsWith(prefix));
+  const firstPrefix = has(EXP_AVG_PREFIX) ? EXP_AVG_PREFIX : MOMENTUM_PREFIX;
+  const velocity = has(firstPrefix) ? new Float32Array(plan.paramSize) : null;
+  const secondMoment = has(EXP_AVG_SQ_PREFIX) ? new Float32Array(plan.paramSize) : null;
   const expected = new Set<string>();
   for (const layer of plan.layers) {
     for (const t of layer.params) {
-      for (const [name, target] of [[t.name, params], [MOMENTUM_PREFIX + t.name, velocity]] as const) {
+      const targets = [[t.name, params], [firstPrefix + t.name, velocity], [EXP_AVG_SQ_PREFIX + t.name, secondMoment]] as const;
+      for (const [name, target] of targets) {
         if (!target) continue;
         expected.add(name);
         const found = tensors.get(name);
@@ -190,6 +229,7 @@ export function loadCheckpoint(file: string): LoadedCheckpoint {
     plan,
     params,
     velocity,
+    secondMoment,
     dataset,
     settings,
     position,

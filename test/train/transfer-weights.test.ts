@@ -10,7 +10,7 @@ import type { Plan } from '../../src/model/types';
 
 function checkpointOf(plan: Plan, fill: (i: number) => number): LoadedCheckpoint {
   const params = Float32Array.from({ length: plan.paramSize }, (_, i) => fill(i));
-  return { file: 'src.safetensors', model: plan.model, plan, params, velocity: null, dataset: { name: 'mnist', mean: [0], std: [1], classNames: [] }, settings: null, position: null, metadata: {} };
+  return { file: 'src.safetensors', model: plan.model, plan, params, velocity: null, secondMoment: null, dataset: { name: 'mnist', mean: [0], std: [1], classNames: [] }, settings: null, position: null, metadata: {} };
 }
 
 test('--freeze resolves layer names, dotted prefixes and all-but-head', () => {
