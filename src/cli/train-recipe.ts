@@ -4,13 +4,15 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import * as parse from './parse-options';
 import { UsageError } from './errors';
-import type { ImageSet } from '../data/dataset';
+import type { Dataset, ImageSet } from '../data/dataset';
+import { IMAGENET_NORMALIZATION } from '../model/torchvision';
 import type { TrainSettings } from '../train/training-checkpoint';
 import { ADAMW_DEFAULTS, OPTIMIZERS, type OptimizerName } from '../train/optimizer';
 import { KEEP_CHOICES, type KeepChoice } from '../train/keep-best';
 import { ClassWeightsError, classCounts, resolveClassWeights } from '../train/class-weights';
 
 export interface RecipeCliOptions {
+  normalize?: NormalizeChoice;
   optimizer?: OptimizerName;
   labelSmoothing?: number;
   classWeights?: string;
@@ -20,6 +22,7 @@ export interface RecipeCliOptions {
 
 /** Options a resumed run keeps from its checkpoint, each with the value the settings store for it. */
 export const RECIPE_FIXED_ON_RESUME: Record<keyof RecipeCliOptions, (s: TrainSettings) => unknown> = {
+  normalize: (s) => s.normalize ?? 'dataset',
   optimizer: (s) => s.optimizer ?? 'sgd',
   labelSmoothing: (s) => s.labelSmoothing ?? 0,
   classWeights: (s) => s.classWeightsFrom,
@@ -33,6 +36,7 @@ export function addRecipeOptions(command: Command): Command {
     .option('--label-smoothing <x>', 'spread this share of each target over all classes (torch\'s label_smoothing), e.g. 0.1', labelSmoothing)
     .option('--class-weights <balanced|list>', 'weigh each class in the loss: balanced (by the inverse of its training-image count) or one weight per class, comma-separated')
     .option('--early-stop <n>', 'end the run when the validation accuracy has not improved for N epochs (needs --val)', parse.positiveInt)
+    .addOption(new Option('--normalize <how>', 'normalise images by the training set\'s own mean and std, or by ImageNet\'s as torchvision\'s pretrained weights expect (default: dataset)').choices(NORMALIZE_CHOICES))
     .addOption(new Option('--keep <which>', 'the checkpoint --out holds at the end: the best epoch by validation accuracy or the last (default: best with --val, else last)').choices(KEEP_CHOICES));
 }
 
@@ -57,6 +61,7 @@ export function recipeSettings(opts: RecipeCliOptions & { lr?: number; weightDec
     s.weightDecay = opts.weightDecay ?? ADAMW_DEFAULTS.weightDecay;
   }
   if (opts.labelSmoothing) s.labelSmoothing = opts.labelSmoothing;
+  if (opts.normalize === 'imagenet') s.normalize = 'imagenet';
   if (opts.earlyStop !== undefined) s.earlyStop = opts.earlyStop;
   return s;
 }
@@ -87,9 +92,19 @@ export function resolveRecipeData(settings: TrainSettings, opts: RecipeCliOption
   }
 }
 
+export const NORMALIZE_CHOICES = ['dataset', 'imagenet'] as const;
+export type NormalizeChoice = (typeof NORMALIZE_CHOICES)[number];
+
+/** The dataset with the normalisation the settings ask for (--normalize imagenet: torchvision's ImageNet statistics). */
+export function normalizedDataset(dataset: Dataset, settings: TrainSettings): Dataset {
+  if (settings.normalize !== 'imagenet') return dataset;
+  return { ...dataset, mean: [...IMAGENET_NORMALIZATION.mean], std: [...IMAGENET_NORMALIZATION.std] };
+}
+
 /** The log line of the recipe's options, or null when none is set. */
 export function describeRecipe(settings: TrainSettings): string | null {
   const parts: string[] = [];
+  if (settings.normalize === 'imagenet') parts.push('ImageNet normalisation');
   if (settings.labelSmoothing) parts.push(`label smoothing ${settings.labelSmoothing}`);
   if (settings.classWeights) {
     const shown = settings.classWeights.slice(0, 10).map((w) => Number(w.toPrecision(3))).join(', ');

@@ -33,7 +33,7 @@ import { applyDataOptions, describeDataOptions, type DataOptions } from '../data
 import { resolveFrozen, transferWeights } from '../train/transfer';
 import { describeFingerprint, fingerprintOf, sameFingerprint, type DataFingerprint } from '../data/fingerprint';
 import { networkSettingsFromEnv } from './network-settings';
-import { addRecipeOptions, describeRecipe, recipeSettings, resolveRecipeData, RECIPE_FIXED_ON_RESUME, type RecipeCliOptions } from './train-recipe';
+import { addRecipeOptions, describeRecipe, normalizedDataset, recipeSettings, resolveRecipeData, RECIPE_FIXED_ON_RESUME, type RecipeCliOptions } from './train-recipe';
 import { describeUpdate, optimizerOf } from '../train/optimizer';
 import { promoteBestCheckpoint } from '../train/keep-best';
 
@@ -340,6 +340,7 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
   } catch (e) {
     throw new UsageError(`--labels: ${(e as Error).message}`);
   }
+  dataset = normalizedDataset(dataset, settings);
   if (dataset.classes > plan.classes) {
     throw new RunError(`Dataset ${dataset.name} has ${dataset.classes} classes but model ${plan.model.name} has ${plan.classes} outputs; use --classes ${dataset.classes}.`);
   }

@@ -3,7 +3,7 @@
 // The LeNets live here; the other families in src/model/zoo/ (one file per family).
 import { closest } from '../layers/fields';
 import type { ModelSpec } from './types';
-import { alexnet, alexnetLite } from './zoo/alexnet';
+import { alexnet, alexnetLite, alexnetOwt } from './zoo/alexnet';
 import { mlp } from './zoo/mlp';
 import { cifarResNet, imageNetResNet } from './zoo/resnet';
 import { vgg, vggSmall } from './zoo/vgg';
@@ -76,7 +76,7 @@ const MODELS: readonly ModelSpec[] = [
   lenet5, lenet5Classic, mlp,
   alexnetLite, vggSmall,
   cifarResNet(20), cifarResNet(32), cifarResNet(56), cifarResNet(20, false),
-  alexnet, vgg('vgg11'), vgg('vgg13'), vgg('vgg16'), vgg('vgg19'),
+  alexnet, alexnetOwt, vgg('vgg11'), vgg('vgg13'), vgg('vgg16'), vgg('vgg19'),
   imageNetResNet(18), imageNetResNet(34), imageNetResNet(34, false),
 ];
 

@@ -15,13 +15,12 @@ import type { KeepChoice } from './keep-best';
 import { checkDatasetInfo } from './dataset-info-check';
 import { checkTrainingPosition, checkTrainSettings } from './checkpoint-metadata';
 import type { ImageFolderInfo } from '../data/image-folder-info';
+import { BATCHES_TRACKED, IMAGENET_NORMALIZATION, recognizeStateDict } from '../model/torchvision';
 
 export const MOMENTUM_PREFIX = 'optimizer.momentum.';
 /** AdamW's first and second moments (torch's state names). */
 export const EXP_AVG_PREFIX = 'optimizer.exp_avg.';
 export const EXP_AVG_SQ_PREFIX = 'optimizer.exp_avg_sq.';
-/** PyTorch's BatchNorm counter (an int64 scalar): training steps seen, so state_dicts match. */
-const BATCHES_TRACKED = '.num_batches_tracked';
 
 export interface DatasetInfo {
   name: string;
@@ -78,6 +77,8 @@ export interface TrainSettings {
   earlyStop?: number;
   /** --keep: what --out holds at the end (absent: last). */
   keep?: KeepChoice;
+  /** --normalize imagenet: images normalised by ImageNet's statistics instead of the dataset's. */
+  normalize?: 'imagenet';
 }
 
 /** Where training stood when the checkpoint was written. */
@@ -170,8 +171,14 @@ function parseJsonField<T>(file: string, metadata: Record<string, string>, key: 
   }
 }
 
+/**
+ * A checkpoint written by cnn train, or a torchvision state_dict saved as safetensors (no cnn
+ * metadata: the model is recognised from its tensors, src/model/torchvision.ts; its images are
+ * normalised as torchvision's ImageNet weights expect).
+ */
 export function loadCheckpoint(file: string): LoadedCheckpoint {
   const { tensors, metadata } = readSafetensors(file);
+  if (metadata.model === undefined && metadata.dataset === undefined) return loadStateDict(file, tensors, metadata);
   // The stored model goes through the same checks and limits as a model file.
   const storedModel = parseJsonField<unknown>(file, metadata, 'model', true);
   let model: ModelSpec;
@@ -182,6 +189,28 @@ export function loadCheckpoint(file: string): LoadedCheckpoint {
   } catch (e) {
     throw new Error(`${file}: the model stored in the checkpoint is invalid: ${(e as Error).message}`);
   }
+  const arrays = readTensors(file, tensors, model, plan);
+  const dataset = checkDatasetInfo(file, parseJsonField<unknown>(file, metadata, 'dataset', true));
+  const storedSettings = parseJsonField<unknown>(file, metadata, 'training', false);
+  const settings = storedSettings === null ? null : checkTrainSettings(file, storedSettings);
+  const storedPosition = parseJsonField<unknown>(file, metadata, 'position', false);
+  if (storedPosition !== null && settings === null) throw new Error(`${file}: the checkpoint has a training position but no training settings; the file is damaged.`);
+  const position = storedPosition === null ? null : checkTrainingPosition(file, storedPosition, settings!);
+  return { ...arrays, dataset, settings, position, metadata };
+}
+
+type StoredTensors = ReturnType<typeof readSafetensors>['tensors'];
+
+/** A torchvision state_dict: the model recognised from the tensors, ImageNet's normalisation, no class names. */
+function loadStateDict(file: string, tensors: StoredTensors, metadata: Record<string, string>): LoadedCheckpoint {
+  const plan = recognizeStateDict(file, new Map([...tensors].map(([name, t]) => [name, t.shape])));
+  const dataset: DatasetInfo = { name: 'imagenet', mean: [...IMAGENET_NORMALIZATION.mean], std: [...IMAGENET_NORMALIZATION.std], classNames: [] };
+  return { ...readTensors(file, tensors, plan.model, plan), dataset, settings: null, position: null, metadata };
+}
+
+/** The parameters and optimizer state of `plan` from the file's tensors, every name and shape checked. */
+function readTensors(file: string, tensors: StoredTensors, model: ModelSpec, plan: Plan):
+    Pick<LoadedCheckpoint, 'file' | 'model' | 'plan' | 'params' | 'velocity' | 'secondMoment'> {
   // Every parameter comes from a tensor in the file: a stored model larger than the file's data
   // is refused before its arrays are allocated (a damaged header must not cost gigabytes).
   const storedValues = [...tensors.values()].reduce((n, t) => n + t.data.length, 0);
@@ -217,22 +246,5 @@ export function loadCheckpoint(file: string): LoadedCheckpoint {
   for (const name of tensors.keys()) {
     if (!expected.has(name)) throw new Error(`${file}: tensor "${name}" does not belong to model ${model.name}.`);
   }
-  const dataset = checkDatasetInfo(file, parseJsonField<unknown>(file, metadata, 'dataset', true));
-  const storedSettings = parseJsonField<unknown>(file, metadata, 'training', false);
-  const settings = storedSettings === null ? null : checkTrainSettings(file, storedSettings);
-  const storedPosition = parseJsonField<unknown>(file, metadata, 'position', false);
-  if (storedPosition !== null && settings === null) throw new Error(`${file}: the checkpoint has a training position but no training settings; the file is damaged.`);
-  const position = storedPosition === null ? null : checkTrainingPosition(file, storedPosition, settings!);
-  return {
-    file,
-    model,
-    plan,
-    params,
-    velocity,
-    secondMoment,
-    dataset,
-    settings,
-    position,
-    metadata,
-  };
+  return { file, model, plan, params, velocity, secondMoment };
 }

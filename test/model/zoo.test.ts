@@ -35,6 +35,7 @@ const PARAMS: [string, number][] = [
   ['resnet56', 855770],
   ['plain20', 269722],
   ['alexnet', 62378344],
+  ['alexnet-owt', 61100840],
   ['vgg11', 132863336],
   ['vgg13', 133047848],
   ['vgg16', 138357544],

@@ -3,7 +3,7 @@
 // normalisation after conv1 and conv2; and alexnet-lite, the same shape of network sized
 // for 32x32 CIFAR images, without LRN. Both initialise as torchvision does (convolutions
 // kaiming-normal over fan-out, dense layers nn.Linear's default): see vgg.ts for why.
-import type { ModelSpec } from '../types';
+import type { LayerSpec, ModelSpec } from '../types';
 
 /**
  * The paper's normalisation: k = 2, n = 5, alpha = 1e-4, beta = 0.75, with alpha NOT divided
@@ -42,6 +42,36 @@ export const alexnet: ModelSpec = {
     { type: 'dense', units: 4096 },
     { type: 'relu' },
     { type: 'dense', units: 1000 },
+  ],
+};
+
+/**
+ * torchvision's AlexNet: the single-tower variant of Krizhevsky's "One weird trick" (2014),
+ * 64-192-384-256-256 filters, no LRN, dropout before each hidden FC layer, with torchvision's
+ * layer names (features.N, classifier.N counting every module) so its state_dict loads as is.
+ * torchvision's AdaptiveAvgPool2d(6) is left out: on 224x224 input the features are already 256x6x6.
+ */
+export const alexnetOwt: ModelSpec = {
+  name: 'alexnet-owt',
+  description: 'torchvision\'s AlexNet (Krizhevsky 2014, "one weird trick", torchvision names): 224x224, 5 convs 64-192-384-256-256 without LRN, FC 4096-4096-1000 with dropout',
+  input: [3, 224, 224],
+  classes: 1000,
+  init: 'he-normal-fan-out',
+  // torchvision's reference recipe (batch 128, lr 0.01, weight decay 1e-4, 90 epochs) scaled linearly to batch 64.
+  defaults: { epochs: 90, batchSize: 64, lr: 0.005, momentum: 0.9, weightDecay: 1e-4, schedule: 'cosine', augment: 'flip' },
+  layers: [
+    ...[
+      { type: 'conv2d', filters: 64, kernel: 11, stride: 4, pad: 2 }, { type: 'relu' }, { type: 'maxpool', size: 3, stride: 2 },
+      { type: 'conv2d', filters: 192, kernel: 5, pad: 2 }, { type: 'relu' }, { type: 'maxpool', size: 3, stride: 2 },
+      { type: 'conv2d', filters: 384, kernel: 3, pad: 1 }, { type: 'relu' },
+      { type: 'conv2d', filters: 256, kernel: 3, pad: 1 }, { type: 'relu' },
+      { type: 'conv2d', filters: 256, kernel: 3, pad: 1 }, { type: 'relu' }, { type: 'maxpool', size: 3, stride: 2 },
+    ].map((layer, i) => ({ ...layer, name: `features.${i}` }) as LayerSpec),
+    ...[
+      { type: 'dropout', p: 0.5 }, { type: 'dense', units: 4096 }, { type: 'relu' },
+      { type: 'dropout', p: 0.5 }, { type: 'dense', units: 4096 }, { type: 'relu' },
+      { type: 'dense', units: 1000 },
+    ].map((layer, i) => ({ ...layer, name: `classifier.${i}` }) as LayerSpec),
   ],
 };
 
