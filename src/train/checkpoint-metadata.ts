@@ -6,6 +6,8 @@
 import { formatAugment, parseAugment } from '../data/augment';
 import { SWAP_ACTIVATIONS } from '../model/activation-swap';
 import { SCHEDULES } from './schedule';
+import { OPTIMIZERS } from './optimizer';
+import { KEEP_CHOICES } from './keep-best';
 import { settingProblem, type SettingRuleName } from './setting-rules';
 import type { TrainSettings, TrainingPosition } from './training-checkpoint';
 
@@ -66,8 +68,25 @@ export function checkTrainSettings(file: string, value: unknown): TrainSettings 
   c.optional('reinitHead', (v) => typeof v === 'boolean', 'true or false');
   c.optional('freeze', (v) => Array.isArray(v) && v.every((n) => typeof n === 'string'), 'a list of layer names');
   c.optional('activation', (v) => (SWAP_ACTIVATIONS as readonly unknown[]).includes(v), `one of ${SWAP_ACTIVATIONS.join(', ')}`);
+  checkRecipeSettings(c);
   return c.fields as unknown as TrainSettings;
 }
+
+/** The fields of --optimizer, --label-smoothing, --class-weights, --early-stop, --keep and --normalize. */
+function checkRecipeSettings(c: MetadataChecker): void {
+  c.optional('optimizer', (v) => (OPTIMIZERS as readonly unknown[]).includes(v), `one of ${OPTIMIZERS.join(', ')}`);
+  c.optional('betas', (v) => Array.isArray(v) && v.length === 2 && v.every((b) => isFiniteNumber(b) && b >= 0 && b < 1), 'two numbers in [0, 1)');
+  c.optional('eps', (v) => isFiniteNumber(v) && (v as number) > 0, 'a number above 0');
+  c.optional('labelSmoothing', (v) => isFiniteNumber(v) && (v as number) >= 0 && (v as number) < 1, 'a number in [0, 1)');
+  c.optional('classWeights', (v) => Array.isArray(v) && v.length > 0 && v.length <= MAX_CLASS_WEIGHTS && v.every((w) => isFiniteNumber(w) && w >= 0), 'a list of numbers, each 0 or more');
+  c.optional('classWeightsFrom', (v) => typeof v === 'string', 'the --class-weights text');
+  c.optional('earlyStop', (v) => Number.isSafeInteger(v) && (v as number) >= 1, 'a whole number of at least 1');
+  c.optional('keep', (v) => (KEEP_CHOICES as readonly unknown[]).includes(v), `one of ${KEEP_CHOICES.join(', ')}`);
+  c.optional('normalize', (v) => v === 'imagenet', '"imagenet"');
+}
+
+/** More weights than any model can have classes is a damaged file. */
+const MAX_CLASS_WEIGHTS = 1 << 20;
 
 function isCanonicalAugment(text: string): boolean {
   try {
@@ -89,5 +108,8 @@ export function checkTrainingPosition(file: string, value: unknown, settings: Tr
     && isFiniteNumber(v.lossSum) && (v.lossSum as number) >= 0, '{lossSum, correct, seen} with 0 <= correct <= seen and a finite lossSum of at least 0');
   c.optional('plateau', (v) => isObject(v) && isFiniteNumber(v.lr) && (v.lr as number) > 0 && isCount(v.badEpochs)
     && (v.best === null || isFiniteNumber(v.best)), '{lr, best, badEpochs} with a positive lr');
+  c.optional('best', (v) => isObject(v) && isCount(v.epoch) && (v.epoch as number) >= 1 && (v.epoch as number) <= settings.epochs
+    && [v.valAccuracy, v.testAccuracy].every((a) => isFiniteNumber(a) && (a as number) >= 0 && (a as number) <= 1),
+  '{epoch, valAccuracy, testAccuracy}: an epoch of the run and two accuracies in [0, 1]');
   return c.fields as unknown as TrainingPosition;
 }
