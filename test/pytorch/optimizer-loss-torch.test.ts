@@ -3,13 +3,13 @@
 // label_smoothing) with its gradient, on the same float32 inputs.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { loadNative } from '../../src/native';
+import { loadTestAddon } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import { randomF32 } from '../ops/reference';
 import { pythonModuleMissing, runPython } from './python-torch';
 
 const missing = pythonModuleMissing('torch');
-const native = loadNative();
+const native = loadTestAddon();
 
 function assertNear(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol: number): void {
   assert.equal(actual.length, expected.length, what);
