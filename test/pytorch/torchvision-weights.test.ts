@@ -6,7 +6,7 @@
 // (--from, --reinit-head, --freeze all-but-head, --normalize imagenet) and is exported to ONNX.
 // vgg11 is heavy (129 million parameters, a 0.5 GB file, 7.6 GMAC per 224x224 image), which
 // the issue asks for: its test takes tens of seconds on a busy two-core machine.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -91,6 +91,7 @@ function assertClose(cnn: Float32Array, torch: Float32Array, what: string): void
 
 const dir = missing ? '' : tempDir('cnn-torchvision-');
 const resnetFile = path.join(dir, 'resnet18.safetensors');
+after(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });  // tens of megabytes
 
 test('torchvision resnet18: recognised from its state_dict, logits equal PyTorch\'s', { skip: missing ?? false }, async () => {
   const r = await compare('resnet18', 10, resnetFile);
