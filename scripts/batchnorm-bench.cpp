@@ -41,7 +41,10 @@ double time_ms(F f, int reps = 30) {
 }
 
 int main(int argc, char** argv) {
-  if (argc != 4) { std::fprintf(stderr, "usage: %s C S THREADS  (N = 64)\n", argv[0]); return 2; }
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: %s C S THREADS  (N = 64)\n", argv[0]);
+    return 2;
+  }
   const int n = 64, c = std::atoi(argv[1]), s = std::atoi(argv[2]);
   set_num_threads(std::atoi(argv[3]));
   const size_t count = (size_t)n * c * s;
@@ -80,9 +83,10 @@ int main(int argc, char** argv) {
     ++next;
   });
   const double mb = (double)count * 4 / 1e6;
-  std::printf("N=%d C=%d S=%d: memcpy %.3f ms (%.1f GB/s) | loop copy %.3f ms (%.1f GB/s) | forward %.3f ms (%.1f GB/s) |"
-              " backward %.3f ms (%.1f GB/s)\n",
-              n, c, s, copy, 2 * mb / copy, loop_copy, 2 * mb / loop_copy, fwd, 3 * mb / fwd, bwd, 5 * mb / bwd);
+  std::printf(
+      "N=%d C=%d S=%d: memcpy %.3f ms (%.1f GB/s) | loop copy %.3f ms (%.1f GB/s) | forward %.3f ms (%.1f GB/s) |"
+      " backward %.3f ms (%.1f GB/s)\n",
+      n, c, s, copy, 2 * mb / copy, loop_copy, 2 * mb / loop_copy, fwd, 3 * mb / fwd, bwd, 5 * mb / bwd);
 #ifdef WITH_RELU
   const double fwd_relu = time_ms([&] {
     batchnorm_relu_forward_train(n, c, s, pick(xs), gamma.data(), beta.data(), 1e-5f, 0.1f, pick(ys), mean.data(),

@@ -39,7 +39,8 @@ const INSTALL_HINT =
   'install it for /usr/bin/python3 with `sudo apt-get install -y python3-torch` (Debian/Ubuntu), or ' +
   '`/usr/bin/python3 -m pip install torch --index-url https://download.pytorch.org/whl/cpu`, or point TORCH_PYTHON at a python with torch';
 
-const USAGE = 'usage: node scripts/bench.js [--models a,b] [--runs N] [--steps N] [--batch-size N] [--no-torch] [--no-gemm] [--json [FILE|-]]\n' +
+const USAGE =
+  'usage: node scripts/bench.js [--models a,b] [--runs N] [--steps N] [--batch-size N] [--no-torch] [--no-gemm] [--json [FILE|-]]\n' +
   '       node scripts/bench.js --markdown FILE';
 
 /** Where --json without a file name writes: docs/bench/, named by the UTC date and time. */
@@ -49,11 +50,27 @@ function defaultJsonFile() {
 }
 
 function parseArgs(argv) {
-  const opts = { models: null, runs: 3, steps: 50, batch: 64, torch: true, gemm: true, json: false, jsonFile: null, markdown: null };
+  const opts = {
+    models: null,
+    runs: 3,
+    steps: 50,
+    batch: 64,
+    torch: true,
+    gemm: true,
+    json: false,
+    jsonFile: null,
+    markdown: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i];
-    if (key === '--no-gemm') { opts.gemm = false; continue; }
-    if (key === '--no-torch') { opts.torch = false; continue; }
+    if (key === '--no-gemm') {
+      opts.gemm = false;
+      continue;
+    }
+    if (key === '--no-torch') {
+      opts.torch = false;
+      continue;
+    }
     if (key === '--json') {
       opts.json = true;
       const next = argv[i + 1];
@@ -61,7 +78,10 @@ function parseArgs(argv) {
       opts.jsonFile = next === '-' ? null : next !== undefined && !next.startsWith('--') ? next : defaultJsonFile();
       continue;
     }
-    if (key === '--help' || key === '-h') { console.log(USAGE); process.exit(0); }
+    if (key === '--help' || key === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    }
     const value = argv[++i];
     if (value === undefined) throw new Error(`${key} needs a value\n${USAGE}`);
     if (key === '--models') opts.models = value.split(',').filter(Boolean);
@@ -83,7 +103,8 @@ function positiveInt(key, value) {
 function run(file, args, env) {
   const r = spawnSync(file, args, { encoding: 'utf8', env: { ...BASE_ENV, ...env } });
   if (r.error) throw new Error(`cannot run ${file} (${r.error.code ?? r.error.message})`);
-  if (r.status !== 0) throw new Error(`${path.basename(file)} ${args.join(' ')} failed (exit ${r.status}): ${r.stderr.trim()}`);
+  if (r.status !== 0)
+    throw new Error(`${path.basename(file)} ${args.join(' ')} failed (exit ${r.status}): ${r.stderr.trim()}`);
   return r.stdout;
 }
 
@@ -96,10 +117,32 @@ const python = (args, env = {}) => run(PYTHON, args, { OPENBLAS_NUM_THREADS: '1'
 // spinning can make it several times slower than 1 thread; the table takes the better of the two.
 const PASSIVE = { OMP_WAIT_POLICY: 'passive' };
 
-const cnnArgs = (model, threads, o) =>
-  ['bench', model, '--threads', String(threads), '--batch-size', String(o.batch), '--steps', String(o.steps), '--warmup', String(WARMUP), '--json'];
-const torchArgs = (model, threads, o, flags = []) =>
-  [TORCH_BENCH, model, '--threads', String(threads), '--batch-size', String(o.batch), '--steps', String(o.steps), '--warmup', String(WARMUP), ...flags];
+const cnnArgs = (model, threads, o) => [
+  'bench',
+  model,
+  '--threads',
+  String(threads),
+  '--batch-size',
+  String(o.batch),
+  '--steps',
+  String(o.steps),
+  '--warmup',
+  String(WARMUP),
+  '--json',
+];
+const torchArgs = (model, threads, o, flags = []) => [
+  TORCH_BENCH,
+  model,
+  '--threads',
+  String(threads),
+  '--batch-size',
+  String(o.batch),
+  '--steps',
+  String(o.steps),
+  '--warmup',
+  String(WARMUP),
+  ...flags,
+];
 
 // PyTorch's configurations, each measured in every round: both memory formats in fp32 (the
 // comparison takes the best), and bf16 autocast in channels_last as a separate row where this
@@ -123,9 +166,13 @@ function median(xs) {
 /** PyTorch's version and the models torch-bench.py knows, or null (with the reason) if it cannot run. */
 function probeTorch() {
   try {
-    const info = JSON.parse(python(['-c',
-      'import json, torch; print(json.dumps({"version": torch.__version__, "mkldnn": torch.backends.mkldnn.is_available(), ' +
-      '"openmp": torch.backends.openmp.is_available()}))']));
+    const info = JSON.parse(
+      python([
+        '-c',
+        'import json, torch; print(json.dumps({"version": torch.__version__, "mkldnn": torch.backends.mkldnn.is_available(), ' +
+          '"openmp": torch.backends.openmp.is_available()}))',
+      ]),
+    );
     info.models = JSON.parse(python([TORCH_BENCH, 'list']));
     info.bf16 = JSON.parse(python([TORCH_BENCH, 'bf16-supported']));
     return { info, reason: null };
@@ -138,7 +185,7 @@ function probeTorch() {
 function loadAddon() {
   try {
     return require(path.join(ROOT, 'dist', 'test', 'test-addon.js')).loadTestAddon();
-  } catch (e) {
+  } catch {
     return null;
   }
 }
@@ -147,17 +194,30 @@ function loadAddon() {
 function cpuModel() {
   try {
     const lines = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n');
-    const field = (name) => lines.find((l) => l.split(':')[0].trim() === name)?.split(':')[1].trim();
+    const field = (name) =>
+      lines
+        .find((l) => l.split(':')[0].trim() === name)
+        ?.split(':')[1]
+        .trim();
     const name = field('model name');
     if (name) return `${name} (family ${field('cpu family')}, model ${field('model')}, stepping ${field('stepping')})`;
-  } catch { /* not Linux */ }
+  } catch {
+    /* not Linux */
+  }
   return os.cpus()[0]?.model ?? 'unknown CPU';
 }
 
 const fmt = (x) => (x === undefined || x === null ? '-' : Math.round(x).toLocaleString('en-US'));
 /** A PyTorch figure with its configuration: c for channels_last, p for the passive wait policy. */
-const torchMark = (m) => (m ? fmt(m.imagesPerSecond) + (m.layout === 'channels_last' ? ' c' : '') + (m.waitPolicy === 'passive' ? ' p' : '') : '-');
-const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const torchMark = (m) =>
+  m
+    ? fmt(m.imagesPerSecond) + (m.layout === 'channels_last' ? ' c' : '') + (m.waitPolicy === 'passive' ? ' p' : '')
+    : '-';
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 /** The best of the thread settings: {threads, imagesPerSecond, gflops, peakPercent}. */
 function best(side, flopsPerImage, peaks) {
@@ -185,14 +245,20 @@ function measureModel(model, opts, torch) {
     for (const t of THREADS) {
       try {
         samples.cnn[t].push(JSON.parse(cnn(cnnArgs(model, t, opts))));
-      } catch (e) { errors.push(e.message); }
+      } catch (e) {
+        errors.push(e.message);
+      }
       if (!withTorch) continue;
       for (const v of variants) {
         for (const passive of t === 1 ? [false] : [false, true]) {
           const key = `${v.key}-${t}${passive ? 'p' : ''}`;
           try {
-            (samples.torch[key] ??= []).push(JSON.parse(python(torchArgs(model, t, opts, v.flags), passive ? PASSIVE : {})));
-          } catch (e) { errors.push(e.message); }
+            (samples.torch[key] ??= []).push(
+              JSON.parse(python(torchArgs(model, t, opts, v.flags), passive ? PASSIVE : {})),
+            );
+          } catch (e) {
+            errors.push(e.message);
+          }
         }
       }
     }
@@ -212,8 +278,14 @@ function measureModel(model, opts, torch) {
     return Object.keys(out).length ? out : null;
   };
   const entry = {
-    model, params: summary.totals.params, macsPerImage: macs, trainFlopsPerImage: flopsPerImage,
-    cnn: summarise(samples.cnn), torch: null, torchBf16: null, torchVariants: withTorch ? summarise(samples.torch) : null,
+    model,
+    params: summary.totals.params,
+    macsPerImage: macs,
+    trainFlopsPerImage: flopsPerImage,
+    cnn: summarise(samples.cnn),
+    torch: null,
+    torchBf16: null,
+    torchVariants: withTorch ? summarise(samples.torch) : null,
   };
   if (entry.torchVariants) {
     // torch[t] is the best fp32 configuration (layout and wait policy) at t threads; the bf16
@@ -224,7 +296,11 @@ function measureModel(model, opts, torch) {
         for (const suffix of t === 1 ? [''] : ['', 'p']) {
           const m = entry.torchVariants[`${v.key}-${t}${suffix}`];
           if (m && (!top || m.imagesPerSecond > top.imagesPerSecond)) {
-            top = { ...m, layout: v.key === 'nchw' ? 'nchw' : 'channels_last', waitPolicy: suffix ? 'passive' : 'default' };
+            top = {
+              ...m,
+              layout: v.key === 'nchw' ? 'nchw' : 'channels_last',
+              waitPolicy: suffix ? 'passive' : 'default',
+            };
           }
         }
       }
@@ -243,12 +319,24 @@ function targetsOf(entry) {
   const out = [];
   const ratioTarget = RATIO_TARGETS[entry.model];
   if (ratioTarget !== undefined && entry.ratio) {
-    out.push({ what: 'cnn / PyTorch best', value: entry.ratio, target: ratioTarget, met: entry.ratio >= ratioTarget, unit: 'x' });
+    out.push({
+      what: 'cnn / PyTorch best',
+      value: entry.ratio,
+      target: ratioTarget,
+      met: entry.ratio >= ratioTarget,
+      unit: 'x',
+    });
   }
   const peakTarget = PEAK_TARGETS_1T[entry.model];
   const onePeak = entry.cnn?.[1]?.peakPercent;
   if (peakTarget !== undefined && onePeak !== undefined && onePeak !== null) {
-    out.push({ what: 'cnn 1t % of FMA peak', value: onePeak, target: peakTarget, met: onePeak >= peakTarget, unit: '%' });
+    out.push({
+      what: 'cnn 1t % of FMA peak',
+      value: onePeak,
+      target: peakTarget,
+      met: onePeak >= peakTarget,
+      unit: '%',
+    });
   }
   return out;
 }
@@ -262,23 +350,31 @@ function targetCell(e) {
 /** The results table of a --json file as Markdown (for docs/performance.md and the README). */
 function markdownTable(result) {
   const n = (x) => (x === undefined || x === null ? '-' : fmt(x));
-  const g = (b) => (b ? `${b.gflops.toFixed(1)} (${b.peakPercent === null ? '?' : b.peakPercent.toFixed(0)}%, ${b.threads}t)` : '-');
+  const g = (b) =>
+    b ? `${b.gflops.toFixed(1)} (${b.peakPercent === null ? '?' : b.peakPercent.toFixed(0)}%, ${b.threads}t)` : '-';
   const lines = [
     '| model | cnn 1t img/s | cnn 2t img/s | PyTorch 1t img/s | PyTorch 2t img/s | cnn / PyTorch (best vs best) | target | cnn GFLOP/s (% of peak) | PyTorch GFLOP/s (% of peak) | PyTorch bf16 1t / 2t |',
     '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const e of result.models) {
     const t = (k) => (!result.torch ? '-' : !e.torch ? 'n/a' : torchMark(e.torch[k]));
-    lines.push(`| ${e.model} | ${n(e.cnn?.[1]?.imagesPerSecond)} | ${n(e.cnn?.[2]?.imagesPerSecond)} | ${t(1)} | ${t(2)} | ` +
-      `${e.ratio ? e.ratio.toFixed(2) + 'x' : '-'} | ${targetCell(e)} | ${g(e.best?.cnn)} | ${g(e.best?.torch)} | ` +
-      `${e.torchBf16 ? `${torchMark(e.torchBf16[1])} / ${torchMark(e.torchBf16[2])}` : '-'} |`);
+    lines.push(
+      `| ${e.model} | ${n(e.cnn?.[1]?.imagesPerSecond)} | ${n(e.cnn?.[2]?.imagesPerSecond)} | ${t(1)} | ${t(2)} | ` +
+        `${e.ratio ? e.ratio.toFixed(2) + 'x' : '-'} | ${targetCell(e)} | ${g(e.best?.cnn)} | ${g(e.best?.torch)} | ` +
+        `${e.torchBf16 ? `${torchMark(e.torchBf16[1])} / ${torchMark(e.torchBf16[2])}` : '-'} |`,
+    );
   }
-  const peak = Object.entries(result.fmaPeak).map(([t, v]) => `${v.toFixed(0)} GFLOP/s x${t}`).join(', ');
-  lines.push('', `Batch ${result.settings.batchSize}, ${result.settings.warmup} warm-up + ${result.settings.steps} timed steps, median of ` +
-    `${result.settings.runs} alternated runs; ${result.machine.cpu}, ${result.machine.cores} cores; ${result.date.slice(0, 16).replace('T', ' ')} UTC; ` +
-    `PyTorch ${result.torch ? result.torch.version : 'not run'} (best of NCHW and channels_last (c), default and passive (p) wait policy); ` +
-    `FMA peak ${peak || 'not measured'}; ` +
-    `load average ${result.machine.loadavgStart[0].toFixed(1)} at start, ${result.machine.loadavgEnd[0].toFixed(1)} at end.`);
+  const peak = Object.entries(result.fmaPeak)
+    .map(([t, v]) => `${v.toFixed(0)} GFLOP/s x${t}`)
+    .join(', ');
+  lines.push(
+    '',
+    `Batch ${result.settings.batchSize}, ${result.settings.warmup} warm-up + ${result.settings.steps} timed steps, median of ` +
+      `${result.settings.runs} alternated runs; ${result.machine.cpu}, ${result.machine.cores} cores; ${result.date.slice(0, 16).replace('T', ' ')} UTC; ` +
+      `PyTorch ${result.torch ? result.torch.version : 'not run'} (best of NCHW and channels_last (c), default and passive (p) wait policy); ` +
+      `FMA peak ${peak || 'not measured'}; ` +
+      `load average ${result.machine.loadavgStart[0].toFixed(1)} at start, ${result.machine.loadavgEnd[0].toFixed(1)} at end.`,
+  );
   return lines.join('\n');
 }
 
@@ -289,7 +385,10 @@ function main() {
     return;
   }
   // With --json and no file the JSON owns stdout; everything human goes to stderr.
-  const say = opts.json && !opts.jsonFile ? (s = '') => process.stderr.write(s + '\n') : (s = '') => process.stdout.write(s + '\n');
+  const say =
+    opts.json && !opts.jsonFile
+      ? (s = '') => process.stderr.write(s + '\n')
+      : (s = '') => process.stdout.write(s + '\n');
 
   const known = JSON.parse(cnn(['models', '--json'])).map((m) => m.name);
   const wanted = opts.models ?? DEFAULT_MODELS;
@@ -308,14 +407,20 @@ function main() {
   const result = {
     date: new Date().toISOString(),
     machine: {
-      cpu: cpuModel(), cores: os.availableParallelism(), platform: `${os.platform()} ${os.release()}`, node: process.version,
-      loadavgStart: os.loadavg(), gemmPath: native ? native.gemmPath() : null,
+      cpu: cpuModel(),
+      cores: os.availableParallelism(),
+      platform: `${os.platform()} ${os.release()}`,
+      node: process.version,
+      loadavgStart: os.loadavg(),
+      gemmPath: native ? native.gemmPath() : null,
     },
     settings: { batchSize: opts.batch, steps: opts.steps, warmup: WARMUP, runs: opts.runs, threads: THREADS },
     torch: torch ? { version: torch.version, mkldnn: torch.mkldnn, openmp: torch.openmp, python: PYTHON } : null,
     commands: {
       cnn: `node bin/cnn ${cnnArgs('MODEL', 'T', opts).join(' ')}`,
-      torch: torch ? `OPENBLAS_NUM_THREADS=1 ${PYTHON} scripts/${path.basename(TORCH_BENCH)} ${torchArgs('MODEL', 'T', opts).slice(1).join(' ')}` : null,
+      torch: torch
+        ? `OPENBLAS_NUM_THREADS=1 ${PYTHON} scripts/${path.basename(TORCH_BENCH)} ${torchArgs('MODEL', 'T', opts).slice(1).join(' ')}`
+        : null,
       fmaPeak: 'require(build/Release/cnn_test.node).fmaPeak(T, 0.5)',
     },
     fmaPeak: {},
@@ -333,13 +438,27 @@ function main() {
   };
 
   say(`cnn vs PyTorch: training throughput (forward, cross-entropy, backward, SGD momentum step) on synthetic data`);
-  say(`batch ${opts.batch}, ${WARMUP} warm-up + ${opts.steps} timed steps, median of ${opts.runs} alternated runs (cnn 1t, each PyTorch configuration 1t, cnn 2t, each PyTorch configuration 2t default and passive, ...)`);
-  say(`machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.platform}, node ${process.version}, ${result.date.slice(0, 16).replace('T', ' ')} UTC`);
-  say(`load average at start: ${loadavg()}${os.availableParallelism() <= 2 ? ' (a small machine: anything else running adds noise)' : ''}`);
-  say(`cnn: GEMM path ${result.machine.gemmPath ?? '?'}; PyTorch: ${torch ? `${torch.version} (mkldnn ${torch.mkldnn ? 'on' : 'off'}, ${PYTHON})` : 'not run'}`);
+  say(
+    `batch ${opts.batch}, ${WARMUP} warm-up + ${opts.steps} timed steps, median of ${opts.runs} alternated runs (cnn 1t, each PyTorch configuration 1t, cnn 2t, each PyTorch configuration 2t default and passive, ...)`,
+  );
+  say(
+    `machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.platform}, node ${process.version}, ${result.date.slice(0, 16).replace('T', ' ')} UTC`,
+  );
+  say(
+    `load average at start: ${loadavg()}${os.availableParallelism() <= 2 ? ' (a small machine: anything else running adds noise)' : ''}`,
+  );
+  say(
+    `cnn: GEMM path ${result.machine.gemmPath ?? '?'}; PyTorch: ${torch ? `${torch.version} (mkldnn ${torch.mkldnn ? 'on' : 'off'}, ${PYTHON})` : 'not run'}`,
+  );
   say(`commands: ${result.commands.cnn}`);
-  if (torch) say(`          ${result.commands.torch} [--channels-last] [--bf16]   (2 threads: also with OMP_WAIT_POLICY=passive)`);
-  if (!native) say('FMA peak: the test addon did not load (build it with `npm run build:native` and `npm run build:ts`); no % of peak');
+  if (torch)
+    say(
+      `          ${result.commands.torch} [--channels-last] [--bf16]   (2 threads: also with OMP_WAIT_POLICY=passive)`,
+    );
+  if (!native)
+    say(
+      'FMA peak: the test addon did not load (build it with `npm run build:native` and `npm run build:ts`); no % of peak',
+    );
   say('');
 
   for (const model of models) {
@@ -347,15 +466,22 @@ function main() {
     const entry = measureModel(model, opts, torch);
     result.models.push(entry);
     const cell = (side, t) => fmt(side?.[t]?.imagesPerSecond);
-    process.stderr.write(`${model}: cnn ${cell(entry.cnn, 1)} / ${cell(entry.cnn, 2)} img/s` +
-      (entry.torch ? `, torch ${cell(entry.torch, 1)} / ${cell(entry.torch, 2)} img/s` : '') + ' (1 / 2 threads)\n');
+    process.stderr.write(
+      `${model}: cnn ${cell(entry.cnn, 1)} / ${cell(entry.cnn, 2)} img/s` +
+        (entry.torch ? `, torch ${cell(entry.torch, 1)} / ${cell(entry.torch, 2)} img/s` : '') +
+        ' (1 / 2 threads)\n',
+    );
     for (const e of entry.errors ?? []) say(`  error: ${e}`);
     if (entry.errors) process.exitCode = 1;
   }
   samplePeak();
   for (const entry of result.models) {
-    entry.best = { cnn: best(entry.cnn, entry.trainFlopsPerImage, result.fmaPeak), torch: best(entry.torch, entry.trainFlopsPerImage, result.fmaPeak) };
-    entry.ratio = entry.best.cnn && entry.best.torch ? entry.best.cnn.imagesPerSecond / entry.best.torch.imagesPerSecond : null;
+    entry.best = {
+      cnn: best(entry.cnn, entry.trainFlopsPerImage, result.fmaPeak),
+      torch: best(entry.torch, entry.trainFlopsPerImage, result.fmaPeak),
+    };
+    entry.ratio =
+      entry.best.cnn && entry.best.torch ? entry.best.cnn.imagesPerSecond / entry.best.torch.imagesPerSecond : null;
     for (const t of THREADS) {
       const m = entry.cnn?.[t];
       if (m) m.peakPercent = result.fmaPeak[t] ? (100 * m.gflops) / result.fmaPeak[t] : null;
@@ -365,9 +491,12 @@ function main() {
   result.machine.loadavgEnd = os.loadavg();
 
   say('');
-  say('model            cnn 1t img/s  cnn 2t img/s  torch 1t img/s  torch 2t img/s  cnn/torch   cnn GFLOP/s (peak)  torch GFLOP/s (peak)  torch bf16 1t / 2t');
+  say(
+    'model            cnn 1t img/s  cnn 2t img/s  torch 1t img/s  torch 2t img/s  cnn/torch   cnn GFLOP/s (peak)  torch GFLOP/s (peak)  torch bf16 1t / 2t',
+  );
   const torchCell = (entry, t) => (!torch ? '-' : !entry.torch ? 'n/a' : torchMark(entry.torch[t]));
-  const gflops = (b) => (b ? `${b.gflops.toFixed(1)} (${b.peakPercent === null ? '?' : b.peakPercent.toFixed(0)}%) ${b.threads}t` : '-');
+  const gflops = (b) =>
+    b ? `${b.gflops.toFixed(1)} (${b.peakPercent === null ? '?' : b.peakPercent.toFixed(0)}%) ${b.threads}t` : '-';
   for (const entry of result.models) {
     say(
       `${entry.model.padEnd(16)} ${fmt(entry.cnn?.[1]?.imagesPerSecond).padStart(12)}  ${fmt(entry.cnn?.[2]?.imagesPerSecond).padStart(12)}  ` +
@@ -381,23 +510,35 @@ function main() {
   for (const entry of result.models) {
     for (const t of entry.targets) {
       const v = t.unit === 'x' ? `${t.value.toFixed(2)}x` : `${t.value.toFixed(0)}%`;
-      say(`  ${entry.model.padEnd(14)} ${t.what.padEnd(22)} ${v.padStart(7)}  target >= ${t.target}${t.unit}  ${t.met ? 'met' : 'MISSED'}`);
+      say(
+        `  ${entry.model.padEnd(14)} ${t.what.padEnd(22)} ${v.padStart(7)}  target >= ${t.target}${t.unit}  ${t.met ? 'met' : 'MISSED'}`,
+      );
     }
   }
   say('');
   say('img/s: training images per second, median of the runs; n/a: torch-bench.py has no such model; -: not run.');
   if (torch) {
-    say('torch: the best fp32 configuration at that thread count: NCHW or channels_last (marked c), libgomp\'s default wait');
-    say('policy or OMP_WAIT_POLICY=passive (marked p); torch bf16: autocast in channels_last, not part of the comparison.');
+    say(
+      "torch: the best fp32 configuration at that thread count: NCHW or channels_last (marked c), libgomp's default wait",
+    );
+    say(
+      'policy or OMP_WAIT_POLICY=passive (marked p); torch bf16: autocast in channels_last, not part of the comparison.',
+    );
   }
-  say('cnn/torch: cnn\'s best thread setting against PyTorch\'s best (above 1: cnn is faster).');
+  say("cnn/torch: cnn's best thread setting against PyTorch's best (above 1: cnn is faster).");
   say('GFLOP/s: 6 x forward multiply-adds per image (cnn summary) x img/s, at the best thread setting (1t/2t);');
   if (native) {
-    say(`(peak): its share of the FMA peak at that thread count: ${THREADS.map((t) => `${result.fmaPeak[t].toFixed(1)} GFLOP/s x${t}`).join(', ')},`);
-    say(`the highest of ${result.fmaPeakSamples.length} samples taken before each model and at the end (lowest: ` +
-      `${THREADS.map((t) => Math.min(...result.fmaPeakSamples.map((x) => x[t])).toFixed(1)).join(' / ')}).`);
+    say(
+      `(peak): its share of the FMA peak at that thread count: ${THREADS.map((t) => `${result.fmaPeak[t].toFixed(1)} GFLOP/s x${t}`).join(', ')},`,
+    );
+    say(
+      `the highest of ${result.fmaPeakSamples.length} samples taken before each model and at the end (lowest: ` +
+        `${THREADS.map((t) => Math.min(...result.fmaPeakSamples.map((x) => x[t])).toFixed(1)).join(' / ')}).`,
+    );
   }
-  say(`load average: ${result.machine.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadavg()} at end (1, 5, 15 minutes).`);
+  say(
+    `load average: ${result.machine.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadavg()} at end (1, 5, 15 minutes).`,
+  );
 
   if (opts.json) {
     const text = JSON.stringify(result, null, 2) + '\n';
@@ -405,14 +546,15 @@ function main() {
       fs.mkdirSync(path.dirname(opts.jsonFile), { recursive: true });
       fs.writeFileSync(opts.jsonFile, text);
       say(`results written to ${opts.jsonFile}`);
-    }
-    else process.stdout.write(text);
+    } else process.stdout.write(text);
   }
 
   if (opts.gemm) {
     say('');
     const out = opts.json && !opts.jsonFile ? 2 : 'inherit';
-    const r = spawnSync(process.execPath, [path.join(__dirname, 'gemm-bench.js'), '--threads', THREADS.join(',')], { stdio: ['ignore', out, 'inherit'] });
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'gemm-bench.js'), '--threads', THREADS.join(',')], {
+      stdio: ['ignore', out, 'inherit'],
+    });
     if (r.status !== 0) process.exitCode = r.status ?? 1;
   }
 }

@@ -81,8 +81,10 @@ function main() {
   for (const r of rows) {
     const pass = r.ratio >= TARGET;
     ok &&= pass;
-    console.log(`${r.model.padEnd(14)} ${fmt(r.quiet.byDefault)}      ${fmt(r.quiet.single)}  ${fmt(r.busy.byDefault)} (${r.busy.threadsChosen.join('/')})` +
-      `          ${fmt(r.busy.single)}  ${r.ratio.toFixed(2)}x  >= ${TARGET} ${pass ? 'met' : 'MISSED'}`);
+    console.log(
+      `${r.model.padEnd(14)} ${fmt(r.quiet.byDefault)}      ${fmt(r.quiet.single)}  ${fmt(r.busy.byDefault)} (${r.busy.threadsChosen.join('/')})` +
+        `          ${fmt(r.busy.single)}  ${r.ratio.toFixed(2)}x  >= ${TARGET} ${pass ? 'met' : 'MISSED'}`,
+    );
   }
   process.exitCode = ok ? 0 : 1;
 }

@@ -20,7 +20,16 @@ const { testAddonPath } = require('../dist/test/test-addon.js');
 limitOpenMpSpinning();
 
 function parseArgs(argv) {
-  const opts = { addons: null, threads: [1, 2], batch: 64, runs: 5, ops: ['fwd', 'bwd-data', 'bwd-weights'], filter: null, stat: 'median', convPaths: null };
+  const opts = {
+    addons: null,
+    threads: [1, 2],
+    batch: 64,
+    runs: 5,
+    ops: ['fwd', 'bwd-data', 'bwd-weights'],
+    filter: null,
+    stat: 'median',
+    convPaths: null,
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const [key, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new Error(`${key} needs a value`);
@@ -76,15 +85,21 @@ function median(xs) {
 // Buffers and the three calls for one layer shape.
 function makeCase([, c, h, w, oc, k, stride, pad], n) {
   const shape = { n, c, h, w, oc, kh: k, kw: k, sh: stride, sw: stride, ph: pad, pw: pad };
-  const oh = Math.floor((h + 2 * pad - k) / stride) + 1, ow = Math.floor((w + 2 * pad - k) / stride) + 1;
-  const x = randomArray(n * c * h * w), wt = randomArray(oc * c * k * k), b = randomArray(oc);
-  const y = new Float32Array(n * oc * oh * ow), dy = randomArray(n * oc * oh * ow);
-  const dx = new Float32Array(x.length), dw = new Float32Array(wt.length), db = new Float32Array(oc);
+  const oh = Math.floor((h + 2 * pad - k) / stride) + 1,
+    ow = Math.floor((w + 2 * pad - k) / stride) + 1;
+  const x = randomArray(n * c * h * w),
+    wt = randomArray(oc * c * k * k),
+    b = randomArray(oc);
+  const y = new Float32Array(n * oc * oh * ow),
+    dy = randomArray(n * oc * oh * ow);
+  const dx = new Float32Array(x.length),
+    dw = new Float32Array(wt.length),
+    db = new Float32Array(oc);
   const flops = 2 * n * oc * oh * ow * c * k * k;
   return {
     flops,
     calls: {
-      'fwd': (native) => native.conv2dForward(shape, x, wt, b, y),
+      fwd: (native) => native.conv2dForward(shape, x, wt, b, y),
       'bwd-data': (native) => native.conv2dBackwardData(shape, dy, wt, dx, false),
       'bwd-weights': (native) => native.conv2dBackwardWeights(shape, x, dy, dw, db),
     },
@@ -107,16 +122,32 @@ function main() {
   const opts = parseArgs(process.argv.slice(2));
   let natives = opts.addons.map((file) => require(file));
   let names = opts.addons.map((file) => path.basename(path.dirname(path.dirname(file))));
-  if (opts.convPaths) {  // one column per (addon, conv path): a view that selects its path first
-    const base = natives, baseNames = names;
-    natives = [], names = [];
-    base.forEach((native, i) => opts.convPaths.forEach((p) => {
-      if (!native.setConvPath(p)) throw new Error(`conv path ${p} is unknown to ${opts.addons[i]}`);
-      natives.push(new Proxy(native, { get: (t, k) => (k === 'setThreads' ? (n) => { t.setConvPath(p); t.setThreads(n); } : t[k]) }));
-      names.push(`${baseNames[i]}:${p}`);
-    }));
+  if (opts.convPaths) {
+    // one column per (addon, conv path): a view that selects its path first
+    const base = natives,
+      baseNames = names;
+    ((natives = []), (names = []));
+    base.forEach((native, i) =>
+      opts.convPaths.forEach((p) => {
+        if (!native.setConvPath(p)) throw new Error(`conv path ${p} is unknown to ${opts.addons[i]}`);
+        natives.push(
+          new Proxy(native, {
+            get: (t, k) =>
+              k === 'setThreads'
+                ? (n) => {
+                    t.setConvPath(p);
+                    t.setThreads(n);
+                  }
+                : t[k],
+          }),
+        );
+        names.push(`${baseNames[i]}:${p}`);
+      }),
+    );
   }
-  console.log(`conv2d GFLOP/s, batch ${opts.batch}, ${opts.stat} of ${opts.runs} alternated runs; gemm path ${natives[0].gemmPath()}`);
+  console.log(
+    `conv2d GFLOP/s, batch ${opts.batch}, ${opts.stat} of ${opts.runs} alternated runs; gemm path ${natives[0].gemmPath()}`,
+  );
   const header = ['layer'.padEnd(20), 'op'.padEnd(12), 'thr', ...names.map((n) => n.padStart(20))];
   if (natives.length > 1) header.push('ratio'.padStart(7));
   console.log(header.join(' '));
@@ -129,13 +160,18 @@ function main() {
         for (let r = 0; r < opts.runs; r++) {
           natives.forEach((native, i) => {
             native.setThreads(threads);
-            kase.calls[op](native);  // warm: caches, OpenMP team
+            kase.calls[op](native); // warm: caches, OpenMP team
             times[i].push(timeCall(() => kase.calls[op](native)));
           });
         }
         const pick = opts.stat === 'best' ? (t) => Math.min(...t) : median;
         const gflops = times.map((t) => kase.flops / pick(t) / 1e9);
-        const row = [spec[0].padEnd(20), op.padEnd(12), String(threads).padStart(3), ...gflops.map((g) => g.toFixed(1).padStart(20))];
+        const row = [
+          spec[0].padEnd(20),
+          op.padEnd(12),
+          String(threads).padStart(3),
+          ...gflops.map((g) => g.toFixed(1).padStart(20)),
+        ];
         if (gflops.length > 1) row.push((gflops[gflops.length - 1] / gflops[0]).toFixed(2).padStart(7));
         console.log(row.join(' '));
       }

@@ -10,14 +10,24 @@
 // is timed on every shape right after the addon (scripts/openblas-gemm.js), with the ratio of
 // the addon's first path to it.
 'use strict';
-const path = require('node:path');
 const { openBlasGemm } = require('./openblas-gemm');
 
 function parseArgs(argv) {
-  const opts = { paths: ['avx512', 'avx2', 'portable'], threads: [1, 2], sizes: ['square', 'conv'], runs: 7, peakSeconds: 0.5, openblas: true };
+  const opts = {
+    paths: ['avx512', 'avx2', 'portable'],
+    threads: [1, 2],
+    sizes: ['square', 'conv'],
+    runs: 7,
+    peakSeconds: 0.5,
+    openblas: true,
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const [key, value] = [argv[i], argv[i + 1]];
-    if (key === '--no-openblas') { opts.openblas = false; i--; continue; }
+    if (key === '--no-openblas') {
+      opts.openblas = false;
+      i--;
+      continue;
+    }
     if (value === undefined) throw new Error(`${key} needs a value`);
     if (key === '--paths') opts.paths = value.split(',');
     else if (key === '--threads') opts.threads = value.split(',').map(Number);
@@ -54,7 +64,9 @@ function median(xs) {
 // Median and best GFLOP/s of `runs` timed runs, each repeating the call for at least ~50 ms.
 // On a shared machine the best run shows what the code can do, the median what it did.
 function timeGemm(native, [, ta, tb, m, n, k], runs) {
-  const a = randomArray(m * k), b = randomArray(k * n), c = new Float32Array(m * n);
+  const a = randomArray(m * k),
+    b = randomArray(k * n),
+    c = new Float32Array(m * n);
   const call = () => native.gemm(ta, tb, m, n, k, 1, a, b, 0, c);
   call();
   let reps = 1;
@@ -85,9 +97,17 @@ function main() {
     console.log(`FMA peak, ${t} thread(s): ${peaks[t].toFixed(1)} GFLOP/s`);
   }
   const openblas = opts.openblas ? openBlasGemm() : { missing: 'not run (--no-openblas)' };
-  console.log(`paths: ${paths.join(', ')}; OpenBLAS: ${openblas.missing ?? `cblas_sgemm, alternated shape by shape (ratio: ${paths[0]} / OpenBLAS)`}\n`);
+  console.log(
+    `paths: ${paths.join(', ')}; OpenBLAS: ${openblas.missing ?? `cblas_sgemm, alternated shape by shape (ratio: ${paths[0]} / OpenBLAS)`}\n`,
+  );
   const openblasHeads = openblas.time ? opts.threads.map((t) => `openblas x${t}`.padStart(22)) : [];
-  console.log(['shape'.padEnd(42), ...paths.flatMap((p) => opts.threads.map((t) => `${p} x${t}`.padStart(16))), ...openblasHeads].join(''));
+  console.log(
+    [
+      'shape'.padEnd(42),
+      ...paths.flatMap((p) => opts.threads.map((t) => `${p} x${t}`.padStart(16))),
+      ...openblasHeads,
+    ].join(''),
+  );
   for (const shape of shapes) {
     const cells = [];
     const first = {}; // the first path's median per thread count, for the OpenBLAS ratio
@@ -97,20 +117,31 @@ function main() {
         native.setThreads(t);
         const g = timeGemm(native, shape, opts.runs);
         first[t] ??= g.median;
-        cells.push(`${g.median.toFixed(0)}/${g.best.toFixed(0)} (${Math.round((100 * g.median) / peaks[t])}%)`.padStart(16));
+        cells.push(
+          `${g.median.toFixed(0)}/${g.best.toFixed(0)} (${Math.round((100 * g.median) / peaks[t])}%)`.padStart(16),
+        );
       }
     }
     if (openblas.time) {
       for (const t of opts.threads) {
         const o = openblas.time(shape, t, opts.runs);
-        cells.push(`${o.median.toFixed(0)}/${o.best.toFixed(0)} (${Math.round((100 * o.median) / peaks[t])}%) ${(first[t] / o.median).toFixed(2)}x`.padStart(22));
+        cells.push(
+          `${o.median.toFixed(0)}/${o.best.toFixed(0)} (${Math.round((100 * o.median) / peaks[t])}%) ${(first[t] / o.median).toFixed(2)}x`.padStart(
+            22,
+          ),
+        );
       }
     }
     console.log([shape[0].padEnd(42), ...cells].join(''));
   }
   native.setGemmPath(paths[0]);
-  console.log(`\nGFLOP/s, median/best of ${opts.runs} runs; (%): the median's share of the FMA peak at that thread count.`);
-  if (openblas.time) console.log(`OpenBLAS: the better of its own CPU detection and OPENBLAS_CORETYPE=SkylakeX; Nx: ${paths[0]} median / OpenBLAS median.`);
+  console.log(
+    `\nGFLOP/s, median/best of ${opts.runs} runs; (%): the median's share of the FMA peak at that thread count.`,
+  );
+  if (openblas.time)
+    console.log(
+      `OpenBLAS: the better of its own CPU detection and OPENBLAS_CORETYPE=SkylakeX; Nx: ${paths[0]} median / OpenBLAS median.`,
+    );
 }
 
 main();

@@ -32,7 +32,10 @@ function parseArgs(argv) {
 
 function train(args, label) {
   const started = Date.now();
-  const r = spawnSync(process.execPath, [CNN, 'train', 'lenet5', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, [CNN, 'train', 'lenet5', ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`${label}: cnn train exited ${r.status}\n${r.stdout}`);
   const accuracy = Number(/final test accuracy ([\d.]+)%/.exec(r.stdout)[1]);
   return { accuracy, wall: (Date.now() - started) / 1000, stdout: r.stdout };
@@ -53,23 +56,53 @@ async function main() {
   const idx = fixture.idxOfFolder(folder, fs.mkdtempSync(path.join(work, 'idx-')));
   const cache = path.join(work, 'cache');
   fs.rmSync(cache, { recursive: true, force: true });
-  const settings = ['--input', '1,28,28', '--epochs', String(opts.epochs), '--threads', String(opts.threads), '--seed', '1'];
-  const metrics = (name) => { const f = path.join(work, `${name}.jsonl`); fs.rmSync(f, { force: true }); return f; };
+  const settings = [
+    '--input',
+    '1,28,28',
+    '--epochs',
+    String(opts.epochs),
+    '--threads',
+    String(opts.threads),
+    '--seed',
+    '1',
+  ];
+  const metrics = (name) => {
+    const f = path.join(work, `${name}.jsonl`);
+    fs.rmSync(f, { force: true });
+    return f;
+  };
   const m = { idx: metrics('idx'), cold: metrics('cold'), warm: metrics('warm') };
   const idxRun = train(['--data', idx, '--out', path.join(work, 'idx.st'), '--metrics', m.idx, ...settings], 'IDX');
-  const cold = train(['--data', folder, '--cache-dir', cache, '--out', path.join(work, 'folder.st'), '--metrics', m.cold, ...settings], 'folder, first run');
-  const warm = train(['--data', folder, '--cache-dir', cache, '--out', path.join(work, 'folder.st'), '--metrics', m.warm, ...settings], 'folder, cached');
+  const cold = train(
+    ['--data', folder, '--cache-dir', cache, '--out', path.join(work, 'folder.st'), '--metrics', m.cold, ...settings],
+    'folder, first run',
+  );
+  const warm = train(
+    ['--data', folder, '--cache-dir', cache, '--out', path.join(work, 'folder.st'), '--metrics', m.warm, ...settings],
+    'folder, cached',
+  );
   if (!/reading cached images from/.test(warm.stdout)) throw new Error('the second folder run did not read the cache');
   const gap = Math.abs(warm.accuracy - idxRun.accuracy);
   const epochRatio = firstEpochSeconds(m.warm) / firstEpochSeconds(m.idx);
-  console.log(`IDX:               ${idxRun.accuracy.toFixed(2)}%  first epoch ${firstEpochSeconds(m.idx).toFixed(2)} s  run ${idxRun.wall.toFixed(1)} s`);
-  console.log(`folder, first run: ${cold.accuracy.toFixed(2)}%  first epoch ${firstEpochSeconds(m.cold).toFixed(2)} s  run ${cold.wall.toFixed(1)} s (includes building the cache)`);
-  console.log(`folder, cached:    ${warm.accuracy.toFixed(2)}%  first epoch ${firstEpochSeconds(m.warm).toFixed(2)} s  run ${warm.wall.toFixed(1)} s`);
+  console.log(
+    `IDX:               ${idxRun.accuracy.toFixed(2)}%  first epoch ${firstEpochSeconds(m.idx).toFixed(2)} s  run ${idxRun.wall.toFixed(1)} s`,
+  );
+  console.log(
+    `folder, first run: ${cold.accuracy.toFixed(2)}%  first epoch ${firstEpochSeconds(m.cold).toFixed(2)} s  run ${cold.wall.toFixed(1)} s (includes building the cache)`,
+  );
+  console.log(
+    `folder, cached:    ${warm.accuracy.toFixed(2)}%  first epoch ${firstEpochSeconds(m.warm).toFixed(2)} s  run ${warm.wall.toFixed(1)} s`,
+  );
   const accuracyOk = gap <= 0.3;
   const timeOk = epochRatio <= 1.1;
   console.log(`accuracy gap ${gap.toFixed(2)} points (target <= 0.3): ${accuracyOk ? 'met' : 'MISSED'}`);
-  console.log(`cached first epoch / IDX first epoch ${epochRatio.toFixed(3)} (target <= 1.10): ${timeOk ? 'met' : 'MISSED'}`);
+  console.log(
+    `cached first epoch / IDX first epoch ${epochRatio.toFixed(3)} (target <= 1.10): ${timeOk ? 'met' : 'MISSED'}`,
+  );
   process.exitCode = accuracyOk && timeOk ? 0 : 1;
 }
 
-main().catch((e) => { console.error(e.message); process.exit(1); });
+main().catch((e) => {
+  console.error(e.message);
+  process.exit(1);
+});

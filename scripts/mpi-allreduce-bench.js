@@ -6,7 +6,14 @@
 const path = require('node:path');
 const addon = process.env.CNN_MPI_ADDON
   ? path.resolve(process.env.CNN_MPI_ADDON)
-  : path.join(path.dirname(process.env.CNN_ADDON ? path.resolve(process.env.CNN_ADDON) : path.join(__dirname, '..', 'build', 'Release', 'cnn.node')), 'cnn_mpi.node');
+  : path.join(
+      path.dirname(
+        process.env.CNN_ADDON
+          ? path.resolve(process.env.CNN_ADDON)
+          : path.join(__dirname, '..', 'build', 'Release', 'cnn.node'),
+      ),
+      'cnn_mpi.node',
+    );
 const mpi = require(addon);
 const { rank, size, library } = mpi.start();
 const counts = process.argv.slice(2).map(Number);
@@ -29,7 +36,10 @@ for (const n of counts) {
   times.sort((a, b) => a - b);
   const ms = times[Math.floor(times.length / 2)];
   const mb = (n * 4) / 1e6;
-  if (rank === 0) console.log(`${n.toLocaleString('en-US')} floats (${mb.toFixed(1)} MB): median ${ms.toFixed(2)} ms, ${(((2 * (size - 1)) / size) * mb / (ms / 1000) / 1000).toFixed(2)} GB/s algorithm bandwidth`);
+  if (rank === 0)
+    console.log(
+      `${n.toLocaleString('en-US')} floats (${mb.toFixed(1)} MB): median ${ms.toFixed(2)} ms, ${((((2 * (size - 1)) / size) * mb) / (ms / 1000) / 1000).toFixed(2)} GB/s algorithm bandwidth`,
+    );
 }
 mpi.barrier(600);
 mpi.finish();

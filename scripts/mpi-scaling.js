@@ -30,9 +30,29 @@ const rows = [
 ];
 
 function run(model, row) {
-  const args = ['train', model, '--data', data, '--limit', String(limits[model] ?? 6400), '--epochs', '1', '--batch-size', '64',
-    '--seed', '1', '--threads', String(row.threads), '--augment', 'none', '--checkpoint-every', '0',
-    '--out', path.join(data, `${model}.safetensors`), ...(row.distributed ? ['--distributed'] : [])];
+  const args = [
+    'train',
+    model,
+    '--data',
+    data,
+    '--limit',
+    String(limits[model] ?? 6400),
+    '--epochs',
+    '1',
+    '--batch-size',
+    '64',
+    '--seed',
+    '1',
+    '--threads',
+    String(row.threads),
+    '--augment',
+    'none',
+    '--checkpoint-every',
+    '0',
+    '--out',
+    path.join(data, `${model}.safetensors`),
+    ...(row.distributed ? ['--distributed'] : []),
+  ];
   const argv = [...row.launch, process.execPath, cnn, ...args];
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: { ...process.env, ...mpiEnv } });
   const line = /epoch 1\/1: train loss (\d+\.\d+).*\| ([\d,]+) img\/s/.exec(r.stdout);
@@ -52,7 +72,9 @@ for (let p = 0; p < passes; p++)
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x) => x.toLocaleString('en-US');
 console.log(`${passes} passes, rows alternated; ${new Date().toISOString().slice(0, 16)} UTC`);
-console.log(`| run | ${models.map((m) => `${m} images/s (range)`).join(' | ')} | ${models.map((m) => `${m} train loss`).join(' | ')} |`);
+console.log(
+  `| run | ${models.map((m) => `${m} images/s (range)`).join(' | ')} | ${models.map((m) => `${m} train loss`).join(' | ')} |`,
+);
 console.log(`| --- | ${models.map(() => '---').join(' | ')} | ${models.map(() => '---').join(' | ')} |`);
 for (const row of rows) {
   const cells = models.map((m) => {

@@ -32,7 +32,9 @@ function option(name, fallback) {
 }
 
 async function main() {
-  const [checkpointFile, onnxFile] = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !(all[i - 1] ?? '').startsWith('--'));
+  const [checkpointFile, onnxFile] = process.argv
+    .slice(2)
+    .filter((a, i, all) => !a.startsWith('--') && !(all[i - 1] ?? '').startsWith('--'));
   if (!checkpointFile || !onnxFile) {
     console.error('usage: node scripts/onnx-check.js CHECKPOINT MODEL.onnx [--images N] [--data DIR]');
     process.exit(2);
@@ -44,8 +46,13 @@ async function main() {
   const [c, h, w] = ckpt.plan.input;
   const k = ckpt.plan.classes;
   const x = new Float32Array(n * c * h * w);
-  new Batcher(set, ckpt.plan.input, ckpt.dataset.mean, ckpt.dataset.std)
-    .fill(Uint32Array.from({ length: n }, (_, i) => i), 0, n, x, new Int32Array(n));
+  new Batcher(set, ckpt.plan.input, ckpt.dataset.mean, ckpt.dataset.std).fill(
+    Uint32Array.from({ length: n }, (_, i) => i),
+    0,
+    n,
+    x,
+    new Int32Array(n),
+  );
 
   const runtime = createRuntime(ckpt.plan, { maxBatch: n, threads: 2 });
   runtime.params.set(ckpt.params);
@@ -59,7 +66,11 @@ async function main() {
   let maxDiff = 0;
   let agree = 0;
   let correct = 0;
-  const argmax = (p, i) => { let b = 0; for (let j = 1; j < k; j++) if (p[i * k + j] > p[i * k + b]) b = j; return b; };
+  const argmax = (p, i) => {
+    let b = 0;
+    for (let j = 1; j < k; j++) if (p[i * k + j] > p[i * k + b]) b = j;
+    return b;
+  };
   for (let i = 0; i < n * k; i++) maxDiff = Math.max(maxDiff, Math.abs(mine[i] - theirs[i]));
   for (let i = 0; i < n; i++) {
     if (argmax(mine, i) === argmax(theirs, i)) agree++;

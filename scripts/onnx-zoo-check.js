@@ -29,8 +29,10 @@ async function main() {
     const x = compare.randomImages(plan, n, 5);
     await compare.sharpenOutputs(plan, params, x, n);
     const r = await compare.compareExport(plan, params, x, n);
-    console.log(`${name}: max abs difference ${r.maxAbsDiff.toExponential(2)} over ${n} random images, ` +
-      `mean top probability ${r.meanTop.toFixed(3)}, ONNX ${(r.bytes / 1048576).toFixed(1)} MiB, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    console.log(
+      `${name}: max abs difference ${r.maxAbsDiff.toExponential(2)} over ${n} random images, ` +
+        `mean top probability ${r.meanTop.toFixed(3)}, ONNX ${(r.bytes / 1048576).toFixed(1)} MiB, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
   }
 }
 

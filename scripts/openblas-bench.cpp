@@ -49,8 +49,8 @@ static Rate time_shape(const Shape& s, int runs) {
   for (auto& x : a) x = (float)rand() / RAND_MAX * 2 - 1;
   for (auto& x : b) x = (float)rand() / RAND_MAX * 2 - 1;
   auto call = [&] {
-    cblas_sgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans, s.m, s.n, s.k,
-                1.0f, a.data(), s.ta ? s.m : s.k, b.data(), s.tb ? s.k : s.n, 0.0f, c.data(), s.n);
+    cblas_sgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans, s.m, s.n, s.k, 1.0f,
+                a.data(), s.ta ? s.m : s.k, b.data(), s.tb ? s.k : s.n, 0.0f, c.data(), s.n);
   };
   call();
   int reps = 1;

@@ -33,7 +33,8 @@ function openBlasGemm() {
       else delete env.OPENBLAS_CORETYPE;
       const args = ['--shape', m, n, k, ta ? 1 : 0, tb ? 1 : 0, threads, runs].map(String);
       const r = spawnSync(binary, args, { encoding: 'utf8', env });
-      if (r.error || r.status !== 0) throw new Error(`${binary} ${args.join(' ')} failed: ${r.error?.message ?? r.stderr.trim()}`);
+      if (r.error || r.status !== 0)
+        throw new Error(`${binary} ${args.join(' ')} failed: ${r.error?.message ?? r.stderr.trim()}`);
       const [median, best] = r.stdout.trim().split(/\s+/).map(Number);
       if (!better || median > better.median) better = { median, best, coretype: coretype ?? 'auto' };
     }

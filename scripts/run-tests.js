@@ -2,6 +2,7 @@
 // Runs the test suites in two tiers (docs/testing.md):
 //   node scripts/run-tests.js          the fast tier: every test/**/*.test.ts except *.slow.test.ts
 //   node scripts/run-tests.js --all    every test file, the slow ones included
+//   node scripts/run-tests.js --slow   only the slow ones (CI runs npm test, then these)
 //   ... --list                         print the tier's files instead of running them
 // A test file joins the full tier only by its name ending in .slow.test.ts. The list is taken
 // from the TypeScript sources, so compiled files of renamed or deleted tests left in dist/
@@ -14,6 +15,7 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 const all = process.argv.includes('--all');
+const slowOnly = process.argv.includes('--slow');
 
 function testSources(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -24,7 +26,7 @@ function testSources(dir) {
 }
 
 const files = testSources(path.join(ROOT, 'test'))
-  .filter((file) => all || !file.endsWith('.slow.test.ts'))
+  .filter((file) => (slowOnly ? file.endsWith('.slow.test.ts') : all || !file.endsWith('.slow.test.ts')))
   .sort()
   .map((file) => path.join(ROOT, 'dist', path.relative(ROOT, file)).replace(/\.ts$/, '.js'));
 const missing = files.filter((file) => !fs.existsSync(file));
@@ -36,7 +38,7 @@ if (process.argv.includes('--list')) {
   console.log(files.map((f) => path.relative(ROOT, f)).join('\n'));
   process.exit(0);
 }
-const reporter = all ? 'spec' : 'dot';
+const reporter = all || slowOnly ? 'spec' : 'dot';
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', `--test-reporter=${reporter}`, ...files], {
   stdio: 'inherit',
 });

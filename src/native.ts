@@ -7,9 +7,22 @@ export type Shape3 = [number, number, number];
 
 /** Kinds of layer the native network runs. */
 export type NativeLayerKind =
-  | 'conv2d' | 'maxpool' | 'avgpool' | 'subsample' | 'dense' | 'flatten'
-  | 'relu' | 'tanh' | 'sigmoid' | 'scaled-tanh' | 'leaky-relu' | 'gelu'
-  | 'batchnorm' | 'dropout' | 'add' | 'lrn';
+  | 'conv2d'
+  | 'maxpool'
+  | 'avgpool'
+  | 'subsample'
+  | 'dense'
+  | 'flatten'
+  | 'relu'
+  | 'tanh'
+  | 'sigmoid'
+  | 'scaled-tanh'
+  | 'leaky-relu'
+  | 'gelu'
+  | 'batchnorm'
+  | 'dropout'
+  | 'add'
+  | 'lrn';
 
 /**
  * One layer of the native network, as the plan describes it. Offsets index the flat
@@ -228,8 +241,11 @@ export function loadNative(): NativeAddon {
   limitOpenMpSpinning();
   const file = addonPath();
   if (!fs.existsSync(file)) {
-    throw new Error(`The native addon is not built (looked for ${file}). Run "npm install" (or "npm run build:native") in the cnn directory.`);
+    throw new Error(
+      `The native addon is not built (looked for ${file}). Run "npm install" (or "npm run build:native") in the cnn directory.`,
+    );
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon is loaded from a path chosen at run time
   cached = require(file) as NativeAddon;
   return cached;
 }

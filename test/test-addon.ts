@@ -8,15 +8,31 @@ import { addonPath, limitOpenMpSpinning, type LossOptions } from '../src/native'
 
 /** Shape of a 2-D convolution; output size is derived by the addon. */
 export interface Conv2dShape {
-  n: number; c: number; h: number; w: number;
-  oc: number; kh: number; kw: number;
-  sh: number; sw: number; ph: number; pw: number;
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  oc: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
 }
 
 /** Shape of a 2-D pooling window. */
 export interface Pool2dShape {
-  n: number; c: number; h: number; w: number;
-  kh: number; kw: number; sh: number; sw: number; ph: number; pw: number;
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
 }
 
 export type ActivationKind = 'relu' | 'tanh' | 'sigmoid' | 'scaled-tanh';
@@ -36,55 +52,161 @@ export interface TestAddon {
   /** GFLOP/s of independent FMA chains on `threads` threads for about `seconds`: the CPU's ceiling. */
   fmaPeak(threads: number, seconds: number): number;
 
-  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-       a: Float32Array, b: Float32Array, beta: number, c: Float32Array): void;
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): void;
   /** gemm with a and b rounded to bfloat16 (nearest, ties to even) and fp32 sums. */
-  gemmBf16(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-           a: Float32Array, b: Float32Array, beta: number, c: Float32Array): void;
+  gemmBf16(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): void;
   /** "amx" | "avx512bf16" | "portable" */
   gemmBf16Path(): string;
   /** Forces a bf16 GEMM path; returns false if this machine cannot run it. */
   setGemmBf16Path(name: string): boolean;
 
   conv2dForward(shape: Conv2dShape, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array): void;
-  conv2dBackwardData(shape: Conv2dShape, dy: Float32Array, w: Float32Array, dx: Float32Array, accumulate: boolean): void;
-  conv2dBackwardWeights(shape: Conv2dShape, x: Float32Array, dy: Float32Array, dw: Float32Array, db: Float32Array | null): void;
+  conv2dBackwardData(
+    shape: Conv2dShape,
+    dy: Float32Array,
+    w: Float32Array,
+    dx: Float32Array,
+    accumulate: boolean,
+  ): void;
+  conv2dBackwardWeights(
+    shape: Conv2dShape,
+    x: Float32Array,
+    dy: Float32Array,
+    dw: Float32Array,
+    db: Float32Array | null,
+  ): void;
 
   maxPoolForward(shape: Pool2dShape, x: Float32Array, y: Float32Array, argmax: Int32Array): void;
-  maxPoolBackward(shape: Pool2dShape, dy: Float32Array, argmax: Int32Array, dx: Float32Array, accumulate: boolean): void;
+  maxPoolBackward(
+    shape: Pool2dShape,
+    dy: Float32Array,
+    argmax: Int32Array,
+    dx: Float32Array,
+    accumulate: boolean,
+  ): void;
   avgPoolForward(shape: Pool2dShape, x: Float32Array, y: Float32Array): void;
   avgPoolBackward(shape: Pool2dShape, dy: Float32Array, dx: Float32Array, accumulate: boolean): void;
 
-  denseForward(n: number, inFeatures: number, outFeatures: number,
-               x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array): void;
-  denseBackwardData(n: number, inFeatures: number, outFeatures: number,
-                    dy: Float32Array, w: Float32Array, dx: Float32Array, accumulate: boolean): void;
-  denseBackwardWeights(n: number, inFeatures: number, outFeatures: number,
-                       x: Float32Array, dy: Float32Array, dw: Float32Array, db: Float32Array | null): void;
+  denseForward(
+    n: number,
+    inFeatures: number,
+    outFeatures: number,
+    x: Float32Array,
+    w: Float32Array,
+    b: Float32Array | null,
+    y: Float32Array,
+  ): void;
+  denseBackwardData(
+    n: number,
+    inFeatures: number,
+    outFeatures: number,
+    dy: Float32Array,
+    w: Float32Array,
+    dx: Float32Array,
+    accumulate: boolean,
+  ): void;
+  denseBackwardWeights(
+    n: number,
+    inFeatures: number,
+    outFeatures: number,
+    x: Float32Array,
+    dy: Float32Array,
+    dw: Float32Array,
+    db: Float32Array | null,
+  ): void;
 
   activationForward(kind: ActivationKind, x: Float32Array, y: Float32Array): void;
-  activationBackward(kind: ActivationKind, y: Float32Array, dy: Float32Array, dx: Float32Array, accumulate: boolean): void;
+  activationBackward(
+    kind: ActivationKind,
+    y: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    accumulate: boolean,
+  ): void;
 
-  channelAffineForward(n: number, c: number, s: number, x: Float32Array, scale: Float32Array,
-                       shift: Float32Array | null, y: Float32Array): void;
-  channelAffineBackward(n: number, c: number, s: number, x: Float32Array, scale: Float32Array, dy: Float32Array,
-                        dx: Float32Array | null, dscale: Float32Array, dshift: Float32Array | null, accumulate: boolean): void;
+  channelAffineForward(
+    n: number,
+    c: number,
+    s: number,
+    x: Float32Array,
+    scale: Float32Array,
+    shift: Float32Array | null,
+    y: Float32Array,
+  ): void;
+  channelAffineBackward(
+    n: number,
+    c: number,
+    s: number,
+    x: Float32Array,
+    scale: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array | null,
+    dscale: Float32Array,
+    dshift: Float32Array | null,
+    accumulate: boolean,
+  ): void;
 
   /**
    * Returns the summed loss, the count of correct argmax predictions and the divisor of the
    * mean (n here). dlogits may be null.
    */
-  softmaxCrossEntropy(n: number, k: number, logits: Float32Array, labels: Int32Array,
-                      probs: Float32Array, dlogits: Float32Array | null): { lossSum: number; correct: number; weightSum: number };
+  softmaxCrossEntropy(
+    n: number,
+    k: number,
+    logits: Float32Array,
+    labels: Int32Array,
+    probs: Float32Array,
+    dlogits: Float32Array | null,
+  ): { lossSum: number; correct: number; weightSum: number };
   /** The same as torch's CrossEntropyLoss(weight=classWeights, label_smoothing=labelSmoothing): weightSum is the sum of the labels' weights. */
-  softmaxCrossEntropyWithOptions(n: number, k: number, logits: Float32Array, labels: Int32Array, probs: Float32Array,
-                                 dlogits: Float32Array | null, options: LossOptions): { lossSum: number; correct: number; weightSum: number };
+  softmaxCrossEntropyWithOptions(
+    n: number,
+    k: number,
+    logits: Float32Array,
+    labels: Int32Array,
+    probs: Float32Array,
+    dlogits: Float32Array | null,
+    options: LossOptions,
+  ): { lossSum: number; correct: number; weightSum: number };
 
-  sgdUpdate(params: Float32Array, grads: Float32Array, velocity: Float32Array,
-            lr: number, momentum: number, weightDecay: number): void;
+  sgdUpdate(
+    params: Float32Array,
+    grads: Float32Array,
+    velocity: Float32Array,
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+  ): void;
   /** One AdamW step (torch.optim.AdamW), in place; step is this update's 1-based count. */
-  adamwUpdate(params: Float32Array, grads: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array,
-              settings: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number }): void;
+  adamwUpdate(
+    params: Float32Array,
+    grads: Float32Array,
+    expAvg: Float32Array,
+    expAvgSq: Float32Array,
+    settings: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number },
+  ): void;
 
   // ---- model zoo layers (native/test_addon/ops_norm.cpp). Shapes are (n, c, s), s = H*W. ----
 
@@ -95,13 +217,37 @@ export interface TestAddon {
    * (n*s / (n*s - 1)), as PyTorch. Evaluation: the running statistics; saveMean/saveInvStd
    * may be null and are not written. eps > 0, momentum in [0, 1].
    */
-  batchNormForward(n: number, c: number, s: number, x: Float32Array, gamma: Float32Array, beta: Float32Array,
-                   runningMean: Float32Array, runningVar: Float32Array, eps: number, momentum: number,
-                   training: boolean, y: Float32Array, saveMean: Float32Array | null, saveInvStd: Float32Array | null): void;
+  batchNormForward(
+    n: number,
+    c: number,
+    s: number,
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    runningMean: Float32Array,
+    runningVar: Float32Array,
+    eps: number,
+    momentum: number,
+    training: boolean,
+    y: Float32Array,
+    saveMean: Float32Array | null,
+    saveInvStd: Float32Array | null,
+  ): void;
   /** Training-mode gradient through the batch statistics: dx (=|+=), dgamma +=, dbeta +=. dx may be null. */
-  batchNormBackward(n: number, c: number, s: number, x: Float32Array, gamma: Float32Array,
-                    saveMean: Float32Array, saveInvStd: Float32Array, dy: Float32Array,
-                    dx: Float32Array | null, dgamma: Float32Array, dbeta: Float32Array, accumulate: boolean): void;
+  batchNormBackward(
+    n: number,
+    c: number,
+    s: number,
+    x: Float32Array,
+    gamma: Float32Array,
+    saveMean: Float32Array,
+    saveInvStd: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array | null,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+    accumulate: boolean,
+  ): void;
 
   /**
    * Inverted dropout: element i is kept (mask 1, y = x / (1 - p)) or zeroed (mask 0) by a hash
@@ -115,20 +261,41 @@ export interface TestAddon {
   /** out = a + b, element-wise (the merge of a residual block). */
   addForward(a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** da (=|+=) dout, db (=|+=) dout; either may be null. */
-  addBackward(dout: Float32Array, da: Float32Array | null, accumulateA: boolean,
-              db: Float32Array | null, accumulateB: boolean): void;
+  addBackward(
+    dout: Float32Array,
+    da: Float32Array | null,
+    accumulateA: boolean,
+    db: Float32Array | null,
+    accumulateB: boolean,
+  ): void;
 
   /**
    * Across-channel local response normalisation, PyTorch's LocalResponseNorm: scale =
    * k + alpha/size * (sum of x^2 over channels [c - size/2, c + (size-1)/2]), y = x * scale^-beta.
    * Writes y and scale (kept for backward). size >= 1, alpha >= 0, beta >= 0, k > 0.
    */
-  lrnForward(n: number, c: number, s: number, lrn: { size: number; alpha: number; beta: number; k: number },
-             x: Float32Array, y: Float32Array, scale: Float32Array): void;
+  lrnForward(
+    n: number,
+    c: number,
+    s: number,
+    lrn: { size: number; alpha: number; beta: number; k: number },
+    x: Float32Array,
+    y: Float32Array,
+    scale: Float32Array,
+  ): void;
   /** dx (=|+=) the exact gradient, from the forward's x, y and scale. */
-  lrnBackward(n: number, c: number, s: number, lrn: { size: number; alpha: number; beta: number; k: number },
-              x: Float32Array, y: Float32Array, scale: Float32Array, dy: Float32Array,
-              dx: Float32Array, accumulate: boolean): void;
+  lrnBackward(
+    n: number,
+    c: number,
+    s: number,
+    lrn: { size: number; alpha: number; beta: number; k: number },
+    x: Float32Array,
+    y: Float32Array,
+    scale: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    accumulate: boolean,
+  ): void;
 }
 
 /** Where the test addon is looked for: CNN_TEST_ADDON (a .node file) wins, else beside the product addon. */
@@ -145,9 +312,12 @@ export function loadTestAddon(): TestAddon {
   if (cached) return cached;
   const file = testAddonPath();
   if (!fs.existsSync(file)) {
-    throw new Error(`The test addon is not built (looked for ${file}). Run "npm run build:native" in the cnn directory; it builds cnn_test.node beside cnn.node.`);
+    throw new Error(
+      `The test addon is not built (looked for ${file}). Run "npm run build:native" in the cnn directory; it builds cnn_test.node beside cnn.node.`,
+    );
   }
   limitOpenMpSpinning();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon is loaded from a path chosen at run time
   cached = require(file) as TestAddon;
   return cached;
 }

@@ -18,21 +18,23 @@ namespace cnnbind {
 
 inline void require_args(const Napi::CallbackInfo& info, const char* fn, size_t count) {
   if (info.Length() != count)
-    throw_type(info.Env(), fn, "expected " + std::to_string(count) + " arguments, got " + std::to_string(info.Length()));
+    throw_type(info.Env(), fn,
+               "expected " + std::to_string(count) + " arguments, got " + std::to_string(info.Length()));
 }
 
 // A Float32Array argument (nullable when allow_null) with exactly `expected` elements.
 // Returns nullptr for null.
-inline float* f32_arg(const Napi::CallbackInfo& info, const char* fn, size_t i, const char* name,
-                      size_t expected, bool allow_null = false) {
+inline float* f32_arg(const Napi::CallbackInfo& info, const char* fn, size_t i, const char* name, size_t expected,
+                      bool allow_null = false) {
   Napi::Value v = info[i];
   if (allow_null && (v.IsNull() || v.IsUndefined())) return nullptr;
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
     throw_type(info.Env(), fn, std::string(name) + " must be a Float32Array" + (allow_null ? " or null" : ""));
   Napi::Float32Array a = v.As<Napi::Float32Array>();
   if (a.ElementLength() != expected)
-    throw_range(info.Env(), fn, std::string(name) + " has " + std::to_string(a.ElementLength()) +
-                                    " elements, expected " + std::to_string(expected));
+    throw_range(info.Env(), fn,
+                std::string(name) + " has " + std::to_string(a.ElementLength()) + " elements, expected " +
+                    std::to_string(expected));
   return a.Data();
 }
 
@@ -42,8 +44,9 @@ inline int32_t* i32_arg(const Napi::CallbackInfo& info, const char* fn, size_t i
     throw_type(info.Env(), fn, std::string(name) + " must be an Int32Array");
   Napi::Int32Array a = v.As<Napi::Int32Array>();
   if (a.ElementLength() != expected)
-    throw_range(info.Env(), fn, std::string(name) + " has " + std::to_string(a.ElementLength()) +
-                                    " elements, expected " + std::to_string(expected));
+    throw_range(info.Env(), fn,
+                std::string(name) + " has " + std::to_string(a.ElementLength()) + " elements, expected " +
+                    std::to_string(expected));
   return a.Data();
 }
 
@@ -52,8 +55,9 @@ inline int int_value(Napi::Env env, const char* fn, Napi::Value v, const char* n
   if (!v.IsNumber()) throw_type(env, fn, std::string(name) + " must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d) || d != std::floor(d) || d < (double)lo || d > (double)hi)
-    throw_range(env, fn, std::string(name) + " must be an integer in [" + std::to_string(lo) + ", " +
-                             std::to_string(hi) + "], got " + std::to_string(d));
+    throw_range(env, fn,
+                std::string(name) + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                    "], got " + std::to_string(d));
   return (int)d;
 }
 inline int int_arg(const Napi::CallbackInfo& info, const char* fn, size_t i, const char* name, int64_t lo, int64_t hi) {

@@ -17,7 +17,9 @@ struct Task {
 
 class ComputeThread {
  public:
-  ComputeThread() { std::thread([this] { serve(); }).detach(); }
+  ComputeThread() {
+    std::thread([this] { serve(); }).detach();
+  }
 
   void run(const std::function<void()>& f) {
     Task task{&f, nullptr, false};

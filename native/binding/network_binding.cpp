@@ -29,22 +29,20 @@ const char* kBusy = "network is busy: one step at a time";
 class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Network",
-                       {InstanceMethod<&NetworkWrap::TrainStep>("trainStep"),
-                        InstanceMethod<&NetworkWrap::ComputeGradients>("computeGradients"),
-                        InstanceMethod<&NetworkWrap::ApplyUpdate>("applyUpdate"),
-                        InstanceMethod<&NetworkWrap::Forward>("forward"),
-                        InstanceMethod<&NetworkWrap::Evaluate>("evaluate"),
-                        InstanceMethod<&NetworkWrap::SetThreads>("setThreads"),
-                        InstanceMethod<&NetworkWrap::LayerOutput>("layerOutput"),
-                        InstanceMethod<&NetworkWrap::WeightGradNorms>("weightGradNorms"),
-                        InstanceMethod<&NetworkWrap::SetProfiling>("setProfiling"),
-                        InstanceMethod<&NetworkWrap::SetBatchNormSync>("setBatchNormSync"),
-                        InstanceMethod<&NetworkWrap::SetGradientExchange>("setGradientExchange"),
-                        InstanceMethod<&NetworkWrap::Profile>("profile"),
-                        InstanceMethod<&NetworkWrap::LayerAlgorithms>("layerAlgorithms"),
-                        InstanceAccessor<&NetworkWrap::Busy>("busy"),
-                        InstanceAccessor<&NetworkWrap::NativeBytes>("nativeBytes")});
+    return DefineClass(
+        env, "Network",
+        {InstanceMethod<&NetworkWrap::TrainStep>("trainStep"),
+         InstanceMethod<&NetworkWrap::ComputeGradients>("computeGradients"),
+         InstanceMethod<&NetworkWrap::ApplyUpdate>("applyUpdate"), InstanceMethod<&NetworkWrap::Forward>("forward"),
+         InstanceMethod<&NetworkWrap::Evaluate>("evaluate"), InstanceMethod<&NetworkWrap::SetThreads>("setThreads"),
+         InstanceMethod<&NetworkWrap::LayerOutput>("layerOutput"),
+         InstanceMethod<&NetworkWrap::WeightGradNorms>("weightGradNorms"),
+         InstanceMethod<&NetworkWrap::SetProfiling>("setProfiling"),
+         InstanceMethod<&NetworkWrap::SetBatchNormSync>("setBatchNormSync"),
+         InstanceMethod<&NetworkWrap::SetGradientExchange>("setGradientExchange"),
+         InstanceMethod<&NetworkWrap::Profile>("profile"),
+         InstanceMethod<&NetworkWrap::LayerAlgorithms>("layerAlgorithms"), InstanceAccessor<&NetworkWrap::Busy>("busy"),
+         InstanceAccessor<&NetworkWrap::NativeBytes>("nativeBytes")});
   }
 
   explicit NetworkWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetworkWrap>(info) {
@@ -90,8 +88,9 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     const int32_t* labels = i32_arg(info, fn, i, "labels", (size_t)n);
     for (int k = 0; k < n; ++k)
       if (labels[k] < 0 || labels[k] >= net_->classes())
-        throw_range(info.Env(), fn, "labels[" + std::to_string(k) + "] = " + std::to_string(labels[k]) +
-                                        " is outside [0, classes = " + std::to_string(net_->classes()) + ")");
+        throw_range(info.Env(), fn,
+                    "labels[" + std::to_string(k) + "] = " + std::to_string(labels[k]) +
+                        " is outside [0, classes = " + std::to_string(net_->classes()) + ")");
     return labels;
   }
 
@@ -122,8 +121,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     Napi::Float32Array a[3] = {params_.Value(), grads_.Value(), velocity_.Value()};
     bool intact = true;
     for (int k = 0; k < 3; ++k) intact = intact && a[k].ElementLength() == pc && a[k].Data() == data_[k];
-    if (!intact)
-      throw Napi::Error::New(env, std::string(fn) + ": params, grads or velocity was detached or resized");
+    if (!intact) throw Napi::Error::New(env, std::string(fn) + ": params, grads or velocity was detached or resized");
     if (second_moment_data_) {
       Napi::Float32Array v = second_moment_.Value();
       if (v.ElementLength() != pc || v.Data() != second_moment_data_)
@@ -178,7 +176,8 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     Napi::Value step = o.Get("step");
     if (!step.IsNumber()) throw_type(env, fn, "sgd.step must be a number");
     double t = step.As<Napi::Number>().DoubleValue();
-    if (!(t >= 1 && t <= 9007199254740991.0 && std::floor(t) == t)) throw_range(env, fn, "sgd.step must be an integer >= 1");
+    if (!(t >= 1 && t <= 9007199254740991.0 && std::floor(t) == t))
+      throw_range(env, fn, "sgd.step must be an integer >= 1");
     s.step = (int64_t)t;
   }
 
@@ -279,7 +278,8 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     if (!info[i].IsExternal()) throw_type(info.Env(), fn, "handle must be the MPI addon's stepCollectives() or null");
     const auto* p = static_cast<const cnn::CrossProcess*>(info[i].As<Napi::External<void>>().Data());
     if (!p || p->version != cnn::kCrossProcessVersion || !p->sum || !p->start_float_sum || !p->finish_float_sums)
-      throw_type(info.Env(), fn, "handle is not a step-collectives handle of this version of cnn (rebuild both addons)");
+      throw_type(info.Env(), fn,
+                 "handle is not a step-collectives handle of this version of cnn (rebuild both addons)");
     return p;
   }
 
@@ -305,7 +305,8 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
     const cnn::CrossProcess* exchange = cross_process_arg(info, fn, 0);
     if (!info[1].IsNumber()) throw_type(info.Env(), fn, "scale must be a number");
     const double scale = info[1].As<Napi::Number>().DoubleValue();
-    if (!(scale > 0 && scale <= 1)) throw_range(info.Env(), fn, "scale must be in (0, 1], got " + std::to_string(scale));
+    if (!(scale > 0 && scale <= 1))
+      throw_range(info.Env(), fn, "scale must be in (0, 1], got " + std::to_string(scale));
     const int bucket = int_arg(info, fn, 2, "bucketFloats", 1, 1 << 30);
     return Napi::Boolean::New(info.Env(), net_->set_gradient_exchange(exchange, (float)scale, (size_t)bucket));
   }
@@ -377,7 +378,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap>, public StepOwner {
   Napi::Reference<Napi::Float32Array> params_, grads_, velocity_, second_moment_;
   float* data_[3] = {nullptr, nullptr, nullptr};  // where params, grads, velocity were at construction
   float* second_moment_data_ = nullptr;           // where secondMoment was (nullptr: none given)
-  std::vector<int32_t> labels_;  // (max_batch): the running step's labels
+  std::vector<int32_t> labels_;                   // (max_batch): the running step's labels
   bool busy_ = false;
 };
 

@@ -35,8 +35,7 @@ Napi::Array array_prop(Napi::Env env, Napi::Object o, const std::string& key, co
 void int_tuple(Napi::Env env, Napi::Object o, const std::string& key, const std::string& label, int* out,
                uint32_t count, int64_t lo, int64_t hi) {
   Napi::Array a = array_prop(env, o, key, label);
-  if (a.Length() != count)
-    throw_type(env, kFn, label + " must be an array of " + std::to_string(count) + " integers");
+  if (a.Length() != count) throw_type(env, kFn, label + " must be an array of " + std::to_string(count) + " integers");
   for (uint32_t k = 0; k < count; ++k)
     out[k] = int_value(env, kFn, a.Get(k), (label + "[" + std::to_string(k) + "]").c_str(), lo, hi);
 }
@@ -113,8 +112,9 @@ void stray_running_statistics(Napi::Env env, Napi::Object o, const std::string& 
     if (!present(o, key)) continue;
     int v = int_value(env, kFn, o.Get(key), (label + "." + key).c_str(), -1, INT_MAX);
     if (v != -1)
-      throw_range(env, kFn, "layer '" + layer.desc.name + "' (layers[" + std::to_string(i) + "], " + layer.kind + "): " + key + " is " +
-                                std::to_string(v) + " but only batchnorm has running statistics (use -1)");
+      throw_range(env, kFn,
+                  "layer '" + layer.desc.name + "' (layers[" + std::to_string(i) + "], " + layer.kind + "): " + key +
+                      " is " + std::to_string(v) + " but only batchnorm has running statistics (use -1)");
   }
 }
 
@@ -136,13 +136,15 @@ std::unique_ptr<cnn::Layer> parse_layer(Napi::Env env, Napi::Value v, uint32_t i
   std::string name = o.Get("name").As<Napi::String>().Utf8Value();
   label += " ('" + name + "')";
   Napi::Value kind = o.Get("kind");
-  std::unique_ptr<cnn::Layer> layer = kind.IsString() ? cnn::create_layer(kind.As<Napi::String>().Utf8Value().c_str()) : nullptr;
+  std::unique_ptr<cnn::Layer> layer =
+      kind.IsString() ? cnn::create_layer(kind.As<Napi::String>().Utf8Value().c_str()) : nullptr;
   if (!layer) throw_type(env, kFn, label + ".kind must be one of " + cnn::layer_kind_names());
   cnn::LayerDesc& d = layer->desc;
   d.name = name;
   Napi::Array inputs = array_prop(env, o, "inputs", label + ".inputs");
   for (uint32_t k = 0; k < inputs.Length(); ++k)
-    d.inputs.push_back(int_value(env, kFn, inputs.Get(k), (label + ".inputs[" + std::to_string(k) + "]").c_str(), -1, INT_MAX));
+    d.inputs.push_back(
+        int_value(env, kFn, inputs.Get(k), (label + ".inputs[" + std::to_string(k) + "]").c_str(), -1, INT_MAX));
   d.in_shape = shape_prop(env, o, "inShape", label + ".inShape");
   d.out_shape = shape_prop(env, o, "outShape", label + ".outShape");
   JsLayerOptions options(env, o, label);
@@ -173,9 +175,10 @@ void parse_arrays(Napi::Env env, Napi::Object o, NetworkOptions& out) {
   out.velocity = f32_prop(env, o, "velocity", "velocity");
   size_t count = out.params.ElementLength();
   if (out.grads.ElementLength() != count || out.velocity.ElementLength() != count)
-    throw_range(env, kFn, "params, grads and velocity must have the same length (" + std::to_string(count) + ", " +
-                              std::to_string(out.grads.ElementLength()) + ", " +
-                              std::to_string(out.velocity.ElementLength()) + ")");
+    throw_range(env, kFn,
+                "params, grads and velocity must have the same length (" + std::to_string(count) + ", " +
+                    std::to_string(out.grads.ElementLength()) + ", " + std::to_string(out.velocity.ElementLength()) +
+                    ")");
   require_disjoint(env, kFn, "grads", out.grads.Data(), count, "params", out.params.Data(), count);
   require_disjoint(env, kFn, "velocity", out.velocity.Data(), count, "params", out.params.Data(), count);
   require_disjoint(env, kFn, "velocity", out.velocity.Data(), count, "grads", out.grads.Data(), count);
@@ -186,8 +189,9 @@ void parse_arrays(Napi::Env env, Napi::Object o, NetworkOptions& out) {
   if (!present(o, "secondMoment")) return;  // AdamW's second moment: only networks trained with AdamW
   out.second_moment = f32_prop(env, o, "secondMoment", "secondMoment");
   if (out.second_moment.ElementLength() != count)
-    throw_range(env, kFn, "secondMoment must have the length of params (" + std::to_string(count) + "), got " +
-                              std::to_string(out.second_moment.ElementLength()));
+    throw_range(env, kFn,
+                "secondMoment must have the length of params (" + std::to_string(count) + "), got " +
+                    std::to_string(out.second_moment.ElementLength()));
   float* v = out.second_moment.Data();
   require_disjoint(env, kFn, "secondMoment", v, count, "params", out.params.Data(), count);
   require_disjoint(env, kFn, "secondMoment", v, count, "grads", out.grads.Data(), count);

@@ -16,12 +16,12 @@ enum class StepKind { Train, Gradients, Forward, Evaluate };
 
 struct StepArgs {
   StepKind kind;
-  const float* x;          // (n, C, H, W)
+  const float* x;         // (n, C, H, W)
   const int32_t* labels;  // (n), native copy; nullptr for Forward
   float* probs;           // (n, classes) for Forward / Evaluate, else nullptr
   int n;
-  cnn::SgdSettings sgd;   // Train only (its seed is the step's seed)
-  uint32_t seed;          // Gradients only: the step's seed (dropout masks)
+  cnn::SgdSettings sgd;  // Train only (its seed is the step's seed)
+  uint32_t seed;         // Gradients only: the step's seed (dropout masks)
 };
 
 // What the worker needs from the Network object: the engine, and a way to clear busy.

@@ -19,9 +19,16 @@ const int kTagAllgather = 7102;
 // and each finished piece restarts the waiting loop's spin phase (see wait_all).
 const size_t kMaxMessage = (size_t)1 << 20;
 
-template <class T> MPI_Datatype mpi_type();
-template <> MPI_Datatype mpi_type<float>() { return MPI_FLOAT; }
-template <> MPI_Datatype mpi_type<double>() { return MPI_DOUBLE; }
+template <class T>
+MPI_Datatype mpi_type();
+template <>
+MPI_Datatype mpi_type<float>() {
+  return MPI_FLOAT;
+}
+template <>
+MPI_Datatype mpi_type<double>() {
+  return MPI_DOUBLE;
+}
 
 CollectiveResult failed(int code) {
   char text[MPI_MAX_ERROR_STRING] = {0};
@@ -100,8 +107,8 @@ CollectiveResult ring_sum(T* data, size_t count, double timeout_seconds) {
   // Reduce-scatter: after p - 1 rounds this rank holds the full sum of chunk rank + 1.
   for (int s = 0; s < size - 1; ++s) {
     int out = wrap(rank - s), in = wrap(rank - s - 1);
-    CollectiveResult r = exchange(data + begin(out), length(out), incoming.data(), length(in), left, right,
-                                  kTagReduceScatter, deadline);
+    CollectiveResult r =
+        exchange(data + begin(out), length(out), incoming.data(), length(in), left, right, kTagReduceScatter, deadline);
     if (r.status != CollectiveStatus::Ok) return r;
     T* mine = data + begin(in);
     for (size_t i = 0, n = length(in); i < n; ++i) mine[i] = incoming[i] + mine[i];
@@ -109,8 +116,8 @@ CollectiveResult ring_sum(T* data, size_t count, double timeout_seconds) {
   // Allgather: the finished chunks travel once around the ring.
   for (int s = 0; s < size - 1; ++s) {
     int out = wrap(rank + 1 - s), in = wrap(rank - s);
-    CollectiveResult r = exchange(data + begin(out), length(out), data + begin(in), length(in), left, right,
-                                  kTagAllgather, deadline);
+    CollectiveResult r =
+        exchange(data + begin(out), length(out), data + begin(in), length(in), left, right, kTagAllgather, deadline);
     if (r.status != CollectiveStatus::Ok) return r;
   }
   return CollectiveResult{};

@@ -18,8 +18,8 @@ enum class CollectiveStatus { Ok, TimedOut, Failed };
 
 struct CollectiveResult {
   CollectiveStatus status = CollectiveStatus::Ok;
-  int peer = -1;      // TimedOut: the rank this one was waiting on
-  std::string what;   // Failed: MPI's error string
+  int peer = -1;     // TimedOut: the rank this one was waiting on
+  std::string what;  // Failed: MPI's error string
 };
 
 // data (count) += the same array of every other rank, in place, on every rank.

@@ -33,7 +33,8 @@ void require_started(Napi::Env env, const char* fn) {
 double timeout_arg(const Napi::CallbackInfo& info, const char* fn, size_t i) {
   require(info.Length() > i && info[i].IsNumber(), info.Env(), fn, "timeoutSeconds must be a number");
   double t = info[i].As<Napi::Number>().DoubleValue();
-  if (!(t > 0 && std::isfinite(t))) throw Napi::RangeError::New(info.Env(), std::string(fn) + ": timeoutSeconds must be > 0");
+  if (!(t > 0 && std::isfinite(t)))
+    throw Napi::RangeError::New(info.Env(), std::string(fn) + ": timeoutSeconds must be > 0");
   return t;
 }
 
@@ -146,7 +147,9 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   require(info[1].IsNumber(), env, fn, "root must be a number");
   Napi::Float32Array a = info[0].As<Napi::Float32Array>();
   double timeout = timeout_arg(info, fn, 2);
-  throw_unless_ok(env, "broadcast", cnnmpi::broadcast_floats(a.Data(), a.ElementLength(), info[1].As<Napi::Number>().Int32Value(), timeout), timeout);
+  throw_unless_ok(
+      env, "broadcast",
+      cnnmpi::broadcast_floats(a.Data(), a.ElementLength(), info[1].As<Napi::Number>().Int32Value(), timeout), timeout);
   return env.Undefined();
 }
 

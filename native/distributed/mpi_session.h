@@ -17,7 +17,7 @@ namespace cnnmpi {
 struct SessionInfo {
   int rank = 0;
   int size = 1;
-  int thread_level = 0;  // what MPI_Init_thread provided
+  int thread_level = 0;   // what MPI_Init_thread provided
   std::string processor;  // this rank's host name
   std::string library;    // MPI_Get_library_version, first line
 };

@@ -24,8 +24,8 @@ struct Worker {
   std::condition_variable wake;      // the worker: a job was queued, or stop
   std::condition_variable finished;  // waiters: a job finished
   std::deque<Job*> queue;
-  int running = 0;                   // jobs taken off the queue, not yet finished
-  CollectiveResult first_failure;    // since the last finish_step_sums
+  int running = 0;                 // jobs taken off the queue, not yet finished
+  CollectiveResult first_failure;  // since the last finish_step_sums
   bool stopping = false;
   std::thread* thread = nullptr;
 
@@ -39,8 +39,10 @@ struct Worker {
       ++running;
       const bool skip = first_failure.status != CollectiveStatus::Ok;
       lock.unlock();
-      if (!skip) execute(*job);
-      else job->result = first_failure;
+      if (!skip)
+        execute(*job);
+      else
+        job->result = first_failure;
       lock.lock();
       if (job->result.status != CollectiveStatus::Ok && first_failure.status == CollectiveStatus::Ok)
         first_failure = job->result;

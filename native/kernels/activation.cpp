@@ -42,11 +42,16 @@ void store_gradient(size_t count, const float* y, const float* dy, float* dx, bo
 
 bool parse_activation(const char* name, Activation* out) {
   if (!name) return false;
-  if (std::strcmp(name, "relu") == 0) *out = Activation::Relu;
-  else if (std::strcmp(name, "tanh") == 0) *out = Activation::Tanh;
-  else if (std::strcmp(name, "sigmoid") == 0) *out = Activation::Sigmoid;
-  else if (std::strcmp(name, "scaled-tanh") == 0) *out = Activation::ScaledTanh;
-  else return false;
+  if (std::strcmp(name, "relu") == 0)
+    *out = Activation::Relu;
+  else if (std::strcmp(name, "tanh") == 0)
+    *out = Activation::Tanh;
+  else if (std::strcmp(name, "sigmoid") == 0)
+    *out = Activation::Sigmoid;
+  else if (std::strcmp(name, "scaled-tanh") == 0)
+    *out = Activation::ScaledTanh;
+  else
+    return false;
   return true;
 }
 
@@ -57,9 +62,7 @@ void activation_forward(Activation a, size_t count,
     case Activation::Relu:
       map(count, x, y, [](float v) { return relu_of(v); });  // maxps; NaN gives 0
       break;
-    case Activation::Tanh:
-      map(count, x, y, [](float v) { return std::tanh(v); });
-      break;
+    case Activation::Tanh: map(count, x, y, [](float v) { return std::tanh(v); }); break;
     case Activation::Sigmoid:
       // exp(-x) overflows to inf for very negative x, giving exactly 0: no NaN.
       map(count, x, y, [](float v) { return 1.0f / (1.0f + std::exp(-v)); });

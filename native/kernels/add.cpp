@@ -11,8 +11,10 @@ namespace {
 // g (=|+=) value(i) for i in [0, n)
 template <class Value>
 void store_or_add(size_t n, float* g, bool accumulate, Value value) {
-  if (accumulate) for (size_t i = 0; i < n; ++i) g[i] += value(i);
-  else for (size_t i = 0; i < n; ++i) g[i] = value(i);
+  if (accumulate)
+    for (size_t i = 0; i < n; ++i) g[i] += value(i);
+  else
+    for (size_t i = 0; i < n; ++i) g[i] = value(i);
 }
 
 // da (=|+=) value(i) and db (=|+=) value(i) in one loop: value is read once for both.
@@ -32,11 +34,15 @@ template <class Value>
 void route(size_t n, float* da, bool accumulate_a, float* db, bool accumulate_b, Value value) {
   if (da && db && da != db) {
     if (accumulate_a) {
-      if (accumulate_b) store_both<true, true>(n, da, db, value);
-      else store_both<true, false>(n, da, db, value);
+      if (accumulate_b)
+        store_both<true, true>(n, da, db, value);
+      else
+        store_both<true, false>(n, da, db, value);
     } else {
-      if (accumulate_b) store_both<false, true>(n, da, db, value);
-      else store_both<false, false>(n, da, db, value);
+      if (accumulate_b)
+        store_both<false, true>(n, da, db, value);
+      else
+        store_both<false, false>(n, da, db, value);
     }
     return;
   }
@@ -64,7 +70,7 @@ void elementwise_add_backward(size_t count,
                               const float* dout,  // (count)
                               float* da,          // (count) or nullptr
                               bool accumulate_a,
-                              float* db,          // (count) or nullptr
+                              float* db,  // (count) or nullptr
                               bool accumulate_b) {
   if (!da && !db) return;
   for_each_range(count, [=](size_t lo, size_t hi) {
@@ -82,7 +88,10 @@ void elementwise_add_relu_forward(size_t count,
     const float *as = a + lo, *bs = b + lo;
     float* os = out + lo;
     const size_t n = hi - lo;
-    for (size_t i = 0; i < n; ++i) { const float v = as[i] + bs[i]; os[i] = v > 0.0f ? v : 0.0f; }
+    for (size_t i = 0; i < n; ++i) {
+      const float v = as[i] + bs[i];
+      os[i] = v > 0.0f ? v : 0.0f;
+    }
   });
 }
 
@@ -91,14 +100,16 @@ void elementwise_add_relu_backward(size_t count,
                                    const float* dout,  // (count)
                                    float* da,          // (count) or nullptr
                                    bool accumulate_a,
-                                   float* db,          // (count) or nullptr
+                                   float* db,  // (count) or nullptr
                                    bool accumulate_b) {
   if (!da && !db) return;
   for_each_range(count, [=](size_t lo, size_t hi) {
     const float *ys = y + lo, *d = dout + lo;
     // dout is loaded unconditionally so the select vectorises.
-    route(hi - lo, da ? da + lo : nullptr, accumulate_a, db ? db + lo : nullptr, accumulate_b,
-          [ys, d](size_t i) { const float g = d[i]; return ys[i] > 0.0f ? g : 0.0f; });
+    route(hi - lo, da ? da + lo : nullptr, accumulate_a, db ? db + lo : nullptr, accumulate_b, [ys, d](size_t i) {
+      const float g = d[i];
+      return ys[i] > 0.0f ? g : 0.0f;
+    });
   });
 }
 

@@ -18,7 +18,7 @@ void elementwise_add_backward(size_t count,
                               const float* dout,  // (count)
                               float* da,          // (count) or nullptr
                               bool accumulate_a,
-                              float* db,          // (count) or nullptr
+                              float* db,  // (count) or nullptr
                               bool accumulate_b);
 
 // The add followed by a ReLU in one pass (the network fuses an add whose only consumer is a
@@ -34,7 +34,7 @@ void elementwise_add_relu_backward(size_t count,
                                    const float* dout,  // (count): gradient wrt y
                                    float* da,          // (count) or nullptr
                                    bool accumulate_a,
-                                   float* db,          // (count) or nullptr
+                                   float* db,  // (count) or nullptr
                                    bool accumulate_b);
 
 }  // namespace cnn

@@ -28,8 +28,8 @@ namespace cnn {
 namespace {
 
 constexpr long long kParallelMinCount = 32 * 1024;
-constexpr int kLanes = 16;        // one AVX-512 vector, four SSE ones: independent add chains
-constexpr size_t kBlock = 1024;   // values summed in float lanes before a flush to double
+constexpr int kLanes = 16;                  // one AVX-512 vector, four SSE ones: independent add chains
+constexpr size_t kBlock = 1024;             // values summed in float lanes before a flush to double
 constexpr size_t kGroupBytes = 512 * 1024;  // a quarter of a core's L2
 
 bool worth_parallel(int n, int c, int s) { return c > 1 && (long long)n * c * s > kParallelMinCount; }
@@ -84,7 +84,9 @@ struct Sums {
     tu = tv = 0.0f;
     pending = 0;
   }
-  void counted(size_t len) { if ((pending += len) >= kBlock) flush(); }
+  void counted(size_t len) {
+    if ((pending += len) >= kBlock) flush();
+  }
 };
 
 // The shift K of a channel: the mean of its first plane (at most kBlock values), float lanes.
@@ -104,10 +106,18 @@ void add_shifted(Sums& t, const float* xp, size_t len, float k) {
   const Lanes kv = Lanes{} + k;
   Lanes u = t.u, v = t.v;
   size_t i = 0;
-  for (; i + kLanes <= len; i += kLanes) { const Lanes d = LOAD_LANES(xp + i) - kv; u += d; v += d * d; }
+  for (; i + kLanes <= len; i += kLanes) {
+    const Lanes d = LOAD_LANES(xp + i) - kv;
+    u += d;
+    v += d * d;
+  }
   t.u = u;
   t.v = v;
-  for (; i < len; ++i) { const float d = xp[i] - k; t.tu += d; t.tv += d * d; }
+  for (; i < len; ++i) {
+    const float d = xp[i] - k;
+    t.tu += d;
+    t.tv += d * d;
+  }
   t.counted(len);
 }
 
@@ -183,7 +193,10 @@ void normalise(int n, int c, int s, const float* x, int g0, int g1, const float*
       float* yp = plane(y, img, c, ch, s);
       const float mc = m[ch], ac = a[ch], bc = b[ch];
       if (relu)
-        for (int i = 0; i < s; ++i) { const float v = ac * (xp[i] - mc) + bc; yp[i] = v > 0.0f ? v : 0.0f; }
+        for (int i = 0; i < s; ++i) {
+          const float v = ac * (xp[i] - mc) + bc;
+          yp[i] = v > 0.0f ? v : 0.0f;
+        }
       else
         for (int i = 0; i < s; ++i) yp[i] = ac * (xp[i] - mc) + bc;
     }
@@ -273,9 +286,8 @@ void forward_train_synchronized(int n, int c, int s, const float* x, const float
   }
   sum_across_processes(sync, total.data(), (size_t)c, "synchronized batch norm (variance)");
   for (int ch = 0; ch < c; ++ch) record_statistics(o, ch, mean[ch], std::max(0.0, total[ch] / count), count);
-  for_channel_groups(n, c, s, 1, [&](int g0, int g1) {
-    normalise(n, c, s, x, g0, g1, o.save_mean, o.scale, beta, relu, y);
-  });
+  for_channel_groups(n, c, s, 1,
+                     [&](int g0, int g1) { normalise(n, c, s, x, g0, g1, o.save_mean, o.scale, beta, relu, y); });
 }
 
 void forward_train(int n, int c, int s, const float* x, const float* gamma, const float* beta, float eps,
@@ -283,8 +295,10 @@ void forward_train(int n, int c, int s, const float* x, const float* gamma, cons
                    float* running_var, bool relu, const CrossProcess* sync) {
   std::vector<float> scale((size_t)c);
   const TrainOutputs o{gamma, eps, momentum, save_mean, save_inv_std, running_mean, running_var, scale.data()};
-  if (sync) forward_train_synchronized(n, c, s, x, beta, o, relu, y, *sync);
-  else forward_train_local(n, c, s, x, beta, o, relu, y);
+  if (sync)
+    forward_train_synchronized(n, c, s, x, beta, o, relu, y, *sync);
+  else
+    forward_train_local(n, c, s, x, beta, o, relu, y);
 }
 
 // dx (=|+=) p * g + q * (x - m) + r over one plane; g is dy, masked by the ReLU when relu.
@@ -292,15 +306,18 @@ void forward_train(int n, int c, int s, const float* x, const float* gamma, cons
 template <bool relu, bool accumulate>
 void plane_input_grad(const float* x, const float* dy, float* dx, int s, float m, float p, float q, float r, float a,
                       float b) {
-  const Lanes mv = Lanes{} + m, pv = Lanes{} + p, qv = Lanes{} + q, rv = Lanes{} + r, av = Lanes{} + a, bv = Lanes{} + b;
+  const Lanes mv = Lanes{} + m, pv = Lanes{} + p, qv = Lanes{} + q, rv = Lanes{} + r, av = Lanes{} + a,
+              bv = Lanes{} + b;
   int i = 0;
   for (; i + kLanes <= s; i += kLanes) {
     const Lanes xc = LOAD_LANES(x + i) - mv;
     Lanes g = LOAD_LANES(dy + i);
     if (relu) relu_mask(g, xc, av, bv);
     const Lanes d = pv * g + qv * xc + rv;
-    if (accumulate) *(LanesUnaligned*)(dx + i) = LOAD_LANES(dx + i) + d;
-    else *(LanesUnaligned*)(dx + i) = d;
+    if (accumulate)
+      *(LanesUnaligned*)(dx + i) = LOAD_LANES(dx + i) + d;
+    else
+      *(LanesUnaligned*)(dx + i) = d;
   }
   for (; i < s; ++i) {
     const float xc = x[i] - m, g = !relu || a * xc + b > 0.0f ? dy[i] : 0.0f, d = p * g + q * xc + r;
@@ -309,7 +326,9 @@ void plane_input_grad(const float* x, const float* dy, float* dx, int s, float m
 }
 
 // Per-channel constants of dx = p * g + q * (x - m) + r, and of the ReLU's mask (a, b).
-struct InputGradConsts { float m, p, q, r, a, b; };
+struct InputGradConsts {
+  float m, p, q, r, a, b;
+};
 
 // What backward needs of a channel: its saved statistics, scale (a) and, for the ReLU's
 // mask, shift (b).
@@ -322,15 +341,17 @@ struct BackwardInputs {
 // the channel's m, a and b.
 void gradient_sums(int n, int c, int s, const BackwardInputs& in, int g0, int g1, Sums* sums, InputGradConsts* k) {
   for (int ch = g0; ch < g1; ++ch)
-    k[ch - g0] = InputGradConsts{in.save_mean[ch], 0, 0, 0, train_scale(in.gamma, in.save_inv_std, ch),
-                                 in.relu ? in.beta[ch] : 0.0f};
+    k[ch - g0] = InputGradConsts{
+        in.save_mean[ch], 0, 0, 0, train_scale(in.gamma, in.save_inv_std, ch), in.relu ? in.beta[ch] : 0.0f};
   walk_group(n, s, g0, g1, [&](int ch, int img, size_t o, size_t len) {
     const InputGradConsts& kc = k[ch - g0];
     const float* xp = plane(in.x, img, c, ch, s) + o;
     const float* dyp = plane(in.dy, img, c, ch, s) + o;
     const size_t ahead = img + 1 < n ? (size_t)c * s : 0;
-    if (in.relu) add_grad<true>(sums[ch - g0], xp, dyp, len, kc.m, kc.a, kc.b, ahead);
-    else add_grad<false>(sums[ch - g0], xp, dyp, len, kc.m, kc.a, kc.b, ahead);
+    if (in.relu)
+      add_grad<true>(sums[ch - g0], xp, dyp, len, kc.m, kc.a, kc.b, ahead);
+    else
+      add_grad<false>(sums[ch - g0], xp, dyp, len, kc.m, kc.a, kc.b, ahead);
   });
   for (int ch = g0; ch < g1; ++ch) sums[ch - g0].flush();
 }
@@ -364,8 +385,8 @@ void write_input_grad(int n, int c, int s, const BackwardInputs& in, int g0, int
   for (int img = 0; img < n; ++img)
     for (int ch = g0; ch < g1; ++ch) {
       const InputGradConsts& kc = k[ch - g0];
-      grad(plane(in.x, img, c, ch, s), plane(in.dy, img, c, ch, s), plane(dx, img, c, ch, s), s, kc.m, kc.p, kc.q,
-           kc.r, kc.a, kc.b);
+      grad(plane(in.x, img, c, ch, s), plane(in.dy, img, c, ch, s), plane(dx, img, c, ch, s), s, kc.m, kc.p, kc.q, kc.r,
+           kc.a, kc.b);
     }
 }
 
@@ -414,17 +435,18 @@ void backward_synchronized(int n, int c, int s, const BackwardInputs& in, float*
     fold_input_grad(k[ch], (double)in.gamma[ch], (double)in.save_inv_std[ch], total[ch] / denominator,
                     total[(size_t)c + ch] / denominator);
   if (!dx) return;
-  for_channel_groups(n, c, s, 2, [&](int g0, int g1) {
-    write_input_grad(n, c, s, in, g0, g1, k.data() + g0, dx, accumulate);
-  });
+  for_channel_groups(n, c, s, 2,
+                     [&](int g0, int g1) { write_input_grad(n, c, s, in, g0, g1, k.data() + g0, dx, accumulate); });
 }
 
 void backward(int n, int c, int s, const float* x, const float* gamma, const float* beta, const float* save_mean,
               const float* save_inv_std, const float* dy, float* dx, float* dgamma, float* dbeta, bool accumulate,
               bool relu, const CrossProcess* sync) {
   const BackwardInputs in{x, gamma, beta, save_mean, save_inv_std, dy, relu};
-  if (sync) backward_synchronized(n, c, s, in, dx, dgamma, dbeta, accumulate, *sync);
-  else backward_local(n, c, s, in, dx, dgamma, dbeta, accumulate);
+  if (sync)
+    backward_synchronized(n, c, s, in, dx, dgamma, dbeta, accumulate, *sync);
+  else
+    backward_local(n, c, s, in, dx, dgamma, dbeta, accumulate);
 }
 
 }  // namespace
@@ -448,9 +470,8 @@ void batchnorm_forward_eval(int n, int c, int s, const float* x, const float* ga
   std::vector<float> scale((size_t)c);
   for (int ch = 0; ch < c; ++ch)
     scale[ch] = (float)((double)gamma[ch] / std::sqrt((double)running_var[ch] + (double)eps));
-  for_channel_groups(n, c, s, 0, [&](int g0, int g1) {
-    normalise(n, c, s, x, g0, g1, running_mean, scale.data(), beta, false, y);
-  });
+  for_channel_groups(
+      n, c, s, 0, [&](int g0, int g1) { normalise(n, c, s, x, g0, g1, running_mean, scale.data(), beta, false, y); });
 }
 
 void batchnorm_backward(int n, int c, int s, const float* x, const float* gamma, const float* save_mean,

@@ -42,7 +42,7 @@ void batchnorm_forward_eval(int n, int c, int s,
                             const float* running_mean,  // (C)
                             const float* running_var,   // (C)
                             float eps,
-                            float* y);                  // (N, C, S)
+                            float* y);  // (N, C, S)
 
 // xhat = (x - mean) * inv_std;
 // dx (=|+=) gamma * inv_std * (dy - mean(dy) - xhat * mean(dy * xhat)) over the channel's M values;
@@ -56,8 +56,7 @@ void batchnorm_backward(int n, int c, int s,
                         float* dx,                  // (N, C, S) or nullptr (no input gradient)
                         float* dgamma,              // (C)
                         float* dbeta,               // (C)
-                        bool accumulate,
-                        const CrossProcess* sync = nullptr);
+                        bool accumulate, const CrossProcess* sync = nullptr);
 
 // Training batch norm followed by ReLU in the same passes (the network fuses a batchnorm whose
 // only consumer is a relu; evaluation runs the two apart): y = max(bn(x), 0) with bn(x)
@@ -65,9 +64,9 @@ void batchnorm_backward(int n, int c, int s,
 // by activation_forward(Relu). Backward takes dy, the gradient wrt the ReLU's output, and
 // recomputes the ReLU's mask from x, gamma, beta and the saved statistics (bn(x) > 0): the
 // bn output itself need not be stored.
-void batchnorm_relu_forward_train(int n, int c, int s, const float* x, const float* gamma, const float* beta,
-                                  float eps, float momentum, float* y, float* save_mean, float* save_inv_std,
-                                  float* running_mean, float* running_var, const CrossProcess* sync = nullptr);
+void batchnorm_relu_forward_train(int n, int c, int s, const float* x, const float* gamma, const float* beta, float eps,
+                                  float momentum, float* y, float* save_mean, float* save_inv_std, float* running_mean,
+                                  float* running_var, const CrossProcess* sync = nullptr);
 void batchnorm_relu_backward(int n, int c, int s,
                              const float* x,             // (N, C, S): forward input of the batch norm
                              const float* gamma,         // (C)
@@ -78,7 +77,6 @@ void batchnorm_relu_backward(int n, int c, int s,
                              float* dx,                  // (N, C, S) or nullptr
                              float* dgamma,              // (C)
                              float* dbeta,               // (C)
-                             bool accumulate,
-                             const CrossProcess* sync = nullptr);
+                             bool accumulate, const CrossProcess* sync = nullptr);
 
 }  // namespace cnn

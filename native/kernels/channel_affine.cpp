@@ -55,8 +55,10 @@ void channel_affine_backward(int n, int c, int s,
       }
       if (dx) {
         float* dxp = dx + base;
-        if (accumulate) for (int i = 0; i < s; ++i) dxp[i] += a * dyp[i];
-        else for (int i = 0; i < s; ++i) dxp[i] = a * dyp[i];
+        if (accumulate)
+          for (int i = 0; i < s; ++i) dxp[i] += a * dyp[i];
+        else
+          for (int i = 0; i < s; ++i) dxp[i] = a * dyp[i];
       }
     }
     dscale[ch] += (float)sum_dy_x;

@@ -49,8 +49,6 @@ ConvSizes sizes_of(const Conv2dShape& s) {
   return z;
 }
 
-
-
 // First and one-past-last image of thread t when n images are split over `team` threads:
 // a fixed split, so which thread sums which image never varies (deterministic results).
 void image_range(int n, int t, int team, int* begin, int* end) {
@@ -195,7 +193,6 @@ void col2im_add(const Conv2dShape& s,
       }
 }
 
-
 // Floats of one thread's group buffers: the column matrix (CKK, G*P) and an (OC, G*P)
 // matrix of outputs or output gradients in the group's layout, both with row stride
 // conv_group_ld(G*P).
@@ -226,8 +223,8 @@ void gather_rows(const Conv2dShape& s, const ConvSizes& z, const float* dy, int 
 // one GEMM onto the bias in the group buffer (padded row stride, see group_ld), and the
 // scatter into NCHW, a copy that costs 1/CKK of the product. A pointwise convolution reads
 // x and writes y in place (its groups are single images).
-void forward_group(const Conv2dShape& s, const ConvSizes& z, const float* x, const float* w, const float* b,
-                   float* y, int count, GroupBuffers buf, GemmFn gemm, bool relu) {
+void forward_group(const Conv2dShape& s, const ConvSizes& z, const float* x, const float* w, const float* b, float* y,
+                   int count, GroupBuffers buf, GemmFn gemm, bool relu) {
   const bool pointwise = conv_is_pointwise(s);
   const int columns = count * z.p, ld = pointwise ? z.p : conv_group_ld(columns);
   const float* cols = x;  // a pointwise image is its own column matrix
@@ -312,7 +309,8 @@ size_t conv2d_workspace_floats(const Conv2dShape& s, int threads) {
   ConvSizes z = sizes_of(s);
   size_t t = (size_t)std::max(threads, 1);
   size_t gemm = t * group_floats(s, z) + (t - 1) * (z.dw + (size_t)s.oc);
-  return std::max({gemm, conv2d_direct_workspace_floats(s, threads), conv2d_implicit_workspace_floats(s, threads)});  // any path may run
+  return std::max({gemm, conv2d_direct_workspace_floats(s, threads),
+                   conv2d_implicit_workspace_floats(s, threads)});  // any path may run
 }
 
 namespace {
@@ -379,8 +377,7 @@ void conv2d_backward_data(const Conv2dShape& s, const ConvAlgorithms& algo,
                           const float* dy,  // (N, OC, OH, OW)
                           const float* w,   // (OC, C, KH, KW)
                           float* dx,        // (N, C, H, W)
-                          bool accumulate,
-                          float* workspace) {
+                          bool accumulate, float* workspace) {
   if (algo.backward_data == ConvAlgorithm::direct)
     return conv2d_direct_backward_data(s, dy, w, dx, accumulate, workspace);
   if (algo.backward_data == ConvAlgorithm::implicit)
@@ -407,7 +404,8 @@ void conv2d_backward_weights(const Conv2dShape& s, const ConvAlgorithms& algo,
                              float* dw,        // (OC, C, KH, KW)
                              float* db,        // (OC) or nullptr
                              float* workspace) {
-  if (algo.backward_weights == ConvAlgorithm::direct) return conv2d_direct_backward_weights(s, x, dy, dw, db, workspace);
+  if (algo.backward_weights == ConvAlgorithm::direct)
+    return conv2d_direct_backward_weights(s, x, dy, dw, db, workspace);
   ConvSizes z = sizes_of(s);
   const int nt = num_threads(), group = conv_group_images(s);
   const size_t per_thread = group_floats(s, z);

@@ -9,10 +9,10 @@ namespace cnn {
 struct ConvAlgorithms;  // conv2d_algorithm.h: which algorithm runs each operation
 
 struct Conv2dShape {
-  int n, c, h, w;     // input
-  int oc, kh, kw;     // filters
-  int sh, sw, ph, pw; // stride, padding
-  int oh, ow;         // output, filled by conv2d_output_size
+  int n, c, h, w;      // input
+  int oc, kh, kw;      // filters
+  int sh, sw, ph, pw;  // stride, padding
+  int oh, ow;          // output, filled by conv2d_output_size
 };
 
 // Fills oh and ow; returns false if the output would be empty.
@@ -31,10 +31,10 @@ size_t conv2d_workspace_floats(const Conv2dShape& s, int threads);
 void conv2d_forward(const Conv2dShape& s, const ConvAlgorithms& algo, const float* x, const float* w, const float* b,
                     float* y, float* workspace);
 void conv2d_forward(const Conv2dShape& s,
-                    const float* x,   // (N, C, H, W)
-                    const float* w,   // (OC, C, KH, KW)
-                    const float* b,   // (OC) or nullptr
-                    float* y,         // (N, OC, OH, OW)
+                    const float* x,  // (N, C, H, W)
+                    const float* w,  // (OC, C, KH, KW)
+                    const float* b,  // (OC) or nullptr
+                    float* y,        // (N, OC, OH, OW)
                     float* workspace);
 
 void conv2d_forward_relu(const Conv2dShape& s, const ConvAlgorithms& algo, const float* x, const float* w,
@@ -43,10 +43,10 @@ void conv2d_forward_relu(const Conv2dShape& s, const ConvAlgorithms& algo, const
 // ReLU applied to each image's output while it is still in cache instead of in a pass of
 // its own over the batch (training fuses a convolution with the relu that is its only reader).
 void conv2d_forward_relu(const Conv2dShape& s,
-                         const float* x,   // (N, C, H, W)
-                         const float* w,   // (OC, C, KH, KW)
-                         const float* b,   // (OC) or nullptr
-                         float* y,         // (N, OC, OH, OW)
+                         const float* x,  // (N, C, H, W)
+                         const float* w,  // (OC, C, KH, KW)
+                         const float* b,  // (OC) or nullptr
+                         float* y,        // (N, OC, OH, OW)
                          float* workspace);
 
 // dx (=|+=) conv_transpose(dy, w); accumulate selects += over =
@@ -56,8 +56,7 @@ void conv2d_backward_data(const Conv2dShape& s,
                           const float* dy,  // (N, OC, OH, OW)
                           const float* w,   // (OC, C, KH, KW)
                           float* dx,        // (N, C, H, W)
-                          bool accumulate,
-                          float* workspace);
+                          bool accumulate, float* workspace);
 
 // dw += sum over the batch of dy (x) im2col(x); db += sum of dy over N, OH, OW
 void conv2d_backward_weights(const Conv2dShape& s, const ConvAlgorithms& algo, const float* x, const float* dy,

@@ -62,10 +62,14 @@ const char* const kSettingNames[] = {"auto", "gemm", "implicit", "direct"};
 
 ConvAlgorithms choose_conv_algorithms(const Conv2dShape& s, ConvPathSetting setting) {
   ConvAlgorithms a;
-  if (direct_forward(s, setting, false)) a.forward = ConvAlgorithm::direct;
-  else if (implicit(s, setting, true)) a.forward = ConvAlgorithm::implicit;
-  if (direct_backward_data(s, setting)) a.backward_data = ConvAlgorithm::direct;
-  else if (implicit(s, setting, false)) a.backward_data = ConvAlgorithm::implicit;
+  if (direct_forward(s, setting, false))
+    a.forward = ConvAlgorithm::direct;
+  else if (implicit(s, setting, true))
+    a.forward = ConvAlgorithm::implicit;
+  if (direct_backward_data(s, setting))
+    a.backward_data = ConvAlgorithm::direct;
+  else if (implicit(s, setting, false))
+    a.backward_data = ConvAlgorithm::implicit;
   if (direct_forward(s, setting, true)) a.backward_weights = ConvAlgorithm::direct;
   return a;
 }
@@ -82,7 +86,10 @@ const char* conv_path_setting_name(ConvPathSetting p) { return kSettingNames[(in
 
 bool parse_conv_path_setting(const char* name, ConvPathSetting* out) {
   for (int k = 0; k < 4; ++k)
-    if (name && std::strcmp(name, kSettingNames[k]) == 0) { *out = (ConvPathSetting)k; return true; }
+    if (name && std::strcmp(name, kSettingNames[k]) == 0) {
+      *out = (ConvPathSetting)k;
+      return true;
+    }
   return false;
 }
 

@@ -38,18 +38,29 @@ size_t round16(size_t n) { return (n + 15) / 16 * 16; }
 
 // Buffer sizes in floats, each rounded to whole cache lines.
 struct DirectSizes {
-  size_t ckk, p;           // C*KH*KW taps, OH*OW output positions
-  size_t ocp, cp;          // OC and C rounded up to 16
-  size_t xpad;             // one padded input image
-  size_t dypad;            // one padded output-gradient image (backward-data)
-  size_t dy;               // one image's dy for backward-weights, transposed or row-padded
-  size_t shared;           // filters re-laid out and the padded bias (or zeros)
-  size_t per_thread;       // the largest of the three ops' per-thread buffers
-  size_t partial;          // one backward-weights partial sum: dwT (CKK, ocp) and dbT (ocp)
+  size_t ckk, p;      // C*KH*KW taps, OH*OW output positions
+  size_t ocp, cp;     // OC and C rounded up to 16
+  size_t xpad;        // one padded input image
+  size_t dypad;       // one padded output-gradient image (backward-data)
+  size_t dy;          // one image's dy for backward-weights, transposed or row-padded
+  size_t shared;      // filters re-laid out and the padded bias (or zeros)
+  size_t per_thread;  // the largest of the three ops' per-thread buffers
+  size_t partial;     // one backward-weights partial sum: dwT (CKK, ocp) and dbT (ocp)
 };
 
 DirectGeom forward_geom(const Conv2dShape& s) {
-  return DirectGeom{s.c, s.kh, s.kw, s.sh, s.sw, s.h + 2 * s.ph, s.w + 2 * s.pw, s.ph, s.h, s.oh, s.ow, s.oc,
+  return DirectGeom{s.c,
+                    s.kh,
+                    s.kw,
+                    s.sh,
+                    s.sw,
+                    s.h + 2 * s.ph,
+                    s.w + 2 * s.pw,
+                    s.ph,
+                    s.h,
+                    s.oh,
+                    s.ow,
+                    s.oc,
                     (int)round16((size_t)s.oc)};
 }
 
@@ -57,8 +68,8 @@ DirectGeom forward_geom(const Conv2dShape& s) {
 // filters transposed in channels and flipped in space gives dx (C, H, W).
 DirectGeom backward_data_geom(const Conv2dShape& s) {
   const int qh = s.kh - 1 - s.ph, qw = s.kw - 1 - s.pw;
-  return DirectGeom{s.oc, s.kh, s.kw, 1, 1, s.oh + 2 * qh, s.ow + 2 * qw, qh, s.oh, s.h, s.w, s.c,
-                    (int)round16((size_t)s.c)};
+  return DirectGeom{
+      s.oc, s.kh, s.kw, 1, 1, s.oh + 2 * qh, s.ow + 2 * qw, qh, s.oh, s.h, s.w, s.c, (int)round16((size_t)s.c)};
 }
 
 DirectSizes sizes_of(const Conv2dShape& s) {
@@ -76,11 +87,10 @@ DirectSizes sizes_of(const Conv2dShape& s) {
   size_t taps = (size_t)s.kh * s.kw;
   z.shared = round16(std::max(z.ckk * z.ocp, taps * s.oc * z.cp)) + std::max(z.ocp, z.cp);
   z.dy = round16(std::max(z.p * z.ocp, (size_t)s.oc * s.oh * direct_dy_row(s.ow)));  // dyT or padded rows
-  z.per_thread = std::max(z.xpad + z.dy, z.dypad);  // xpad and dy, or dypad
+  z.per_thread = std::max(z.xpad + z.dy, z.dypad);                                   // xpad and dy, or dypad
   z.partial = round16(z.ckk * z.ocp + z.ocp);
   return z;
 }
-
 
 // Backward-weights' image chunks: at least one per thread, up to 16 while their partial
 // sums stay within about 4 MB; fixed by the shape and the thread count.
@@ -98,8 +108,6 @@ void run_threads(int images, Body body) {
 #pragma omp parallel num_threads(nt)
   body(thread_id(), team_size());
 }
-
-
 
 }  // namespace
 

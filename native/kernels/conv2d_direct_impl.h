@@ -28,26 +28,37 @@
 namespace cnn {
 namespace {
 
-template <int V> struct Vec;
-template <> struct Vec<4> {
+template <int V>
+struct Vec;
+template <>
+struct Vec<4> {
   typedef float type __attribute__((vector_size(16)));
   typedef float unaligned __attribute__((vector_size(16), aligned(4)));
   typedef int bits __attribute__((vector_size(16)));
 };
-template <> struct Vec<8> {
+template <>
+struct Vec<8> {
   typedef float type __attribute__((vector_size(32)));
   typedef float unaligned __attribute__((vector_size(32), aligned(4)));
   typedef int bits __attribute__((vector_size(32)));
 };
-template <> struct Vec<16> {
+template <>
+struct Vec<16> {
   typedef float type __attribute__((vector_size(64)));
   typedef float unaligned __attribute__((vector_size(64), aligned(4)));
   typedef int bits __attribute__((vector_size(64)));
 };
 
-template <int V> inline typename Vec<V>::type load(const float* p) { return *(const typename Vec<V>::unaligned*)p; }
-template <int V> inline void store(float* p, typename Vec<V>::type v) { *(typename Vec<V>::unaligned*)p = v; }
-template <int V> inline typename Vec<V>::type splat(float s) {
+template <int V>
+inline typename Vec<V>::type load(const float* p) {
+  return *(const typename Vec<V>::unaligned*)p;
+}
+template <int V>
+inline void store(float* p, typename Vec<V>::type v) {
+  *(typename Vec<V>::unaligned*)p = v;
+}
+template <int V>
+inline typename Vec<V>::type splat(float s) {
 #if defined(__AVX512F__)
   if constexpr (V == 16) return (typename Vec<V>::type)_mm512_set1_ps(s);
 #endif
@@ -63,7 +74,8 @@ template <int V> inline typename Vec<V>::type splat(float s) {
 
 // a * b + c, fused where the unit's instruction set has FMA (explicitly: the build does not
 // contract a * b + c under -std=c++17).
-template <int V> inline typename Vec<V>::type madd(typename Vec<V>::type a, typename Vec<V>::type b, typename Vec<V>::type c) {
+template <int V>
+inline typename Vec<V>::type madd(typename Vec<V>::type a, typename Vec<V>::type b, typename Vec<V>::type c) {
 #if defined(__AVX512F__)
   if constexpr (V == 16) return (typename Vec<V>::type)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
 #endif
@@ -300,8 +312,8 @@ void forward_cols_tile(const DirectGeom& g, const float* __restrict x, const flo
         }
       }
     }
-  _Pragma("GCC unroll 8") for (int ry = 0; ry < RY; ++ry)
-    _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r) store<V>(tile + (ry * R + r) * V, acc[ry][r]);
+  _Pragma("GCC unroll 8") for (int ry = 0; ry < RY; ++ry) _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r)
+      store<V>(tile + (ry * R + r) * V, acc[ry][r]);
 }
 
 constexpr int kColsMax = 8;  // R, RY <= 8
@@ -313,7 +325,8 @@ constexpr std::array<ForwardColsFn<V>, kColsMax> forward_cols_row(std::integer_s
   return {&forward_cols_tile<V, R, RY + 1>...};
 }
 template <int V, int... R>
-constexpr std::array<std::array<ForwardColsFn<V>, kColsMax>, kColsMax> forward_cols_table(std::integer_sequence<int, R...>) {
+constexpr std::array<std::array<ForwardColsFn<V>, kColsMax>, kColsMax> forward_cols_table(
+    std::integer_sequence<int, R...>) {
   return {forward_cols_row<V, R + 1>(std::make_integer_sequence<int, kColsMax>{})...};
 }
 template <int V>
@@ -377,8 +390,7 @@ bool forward_by_columns(const DirectGeom& g) {
 template <int V, int TI, int TJ>
 inline void weights_position(typename Vec<V>::type d, const float* in, size_t wp,
                              typename Vec<V>::type (&acc)[TI][TJ]) {
-  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
-    _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj)
+  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj)
       acc[ti][tj] = madd<V>(d, splat<V>(in[ti * wp + tj]), acc[ti][tj]);
 }
 
@@ -388,8 +400,8 @@ template <int V, int TI, int TJ>
 void weights_tile(const DirectGeom& g, const float* __restrict x, const float* __restrict dyT, float* __restrict dwT) {
   using T = typename Vec<V>::type;
   T acc[TI][TJ];
-  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
-    _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) acc[ti][tj] = T{};
+  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj)
+      acc[ti][tj] = T{};
   const size_t ocp = (size_t)g.ocp, wp = (size_t)g.wp;
   const int sw = g.sw;
   for (int oy = 0; oy < g.oh; ++oy) {
@@ -398,11 +410,10 @@ void weights_tile(const DirectGeom& g, const float* __restrict x, const float* _
     for (int ox = 0; ox < g.ow; ++ox)
       weights_position<V, TI, TJ>(load<V>(drow + ox * ocp), xrow + (size_t)ox * sw, wp, acc);
   }
-  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
-    _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
-      float* p = dwT + ((size_t)ti * g.kw + tj) * ocp;
-      store<V>(p, load<V>(p) + acc[ti][tj]);
-    }
+  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+    float* p = dwT + ((size_t)ti * g.kw + tj) * ocp;
+    store<V>(p, load<V>(p) + acc[ti][tj]);
+  }
 }
 
 // weights_tile for a 3x3 tile and NP output positions of a row at a time: the NP dyT vectors
@@ -416,8 +427,8 @@ void weights_tile_reuse(const DirectGeom& g, const float* __restrict x, const fl
   using T = typename Vec<V>::type;
   constexpr int TI = 3, TJ = 3, U = (NP - 1) * S + TJ;  // input columns NP positions read
   T acc[TI][TJ];
-  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
-    _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) acc[ti][tj] = T{};
+  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj)
+      acc[ti][tj] = T{};
   const size_t ocp = (size_t)g.ocp, wp = (size_t)g.wp;
   const int full = g.ow / NP * NP;
   for (int oy = 0; oy < g.oh; ++oy) {
@@ -427,23 +438,21 @@ void weights_tile_reuse(const DirectGeom& g, const float* __restrict x, const fl
       T d[NP];
       _Pragma("GCC unroll 32") for (int k = 0; k < NP; ++k) d[k] = load<V>(drow + (ox + k) * ocp);
       const float* in = xrow + (size_t)ox * S;
-      _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
-        _Pragma("GCC unroll 64") for (int u = 0; u < U; ++u) {
-          const T xv = splat<V>(in[ti * wp + u]);
-          _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
-            const int e = u - tj;
-            if (e >= 0 && e % S == 0 && e / S < NP) acc[ti][tj] = madd<V>(d[e / S], xv, acc[ti][tj]);
-          }
+      _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 64") for (int u = 0; u < U; ++u) {
+        const T xv = splat<V>(in[ti * wp + u]);
+        _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+          const int e = u - tj;
+          if (e >= 0 && e % S == 0 && e / S < NP) acc[ti][tj] = madd<V>(d[e / S], xv, acc[ti][tj]);
         }
+      }
     }
     for (int ox = full; ox < g.ow; ++ox)  // the row's last ow % NP positions
       weights_position<V, TI, TJ>(load<V>(drow + ox * ocp), xrow + (size_t)ox * S, wp, acc);
   }
-  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
-    _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
-      float* p = dwT + ((size_t)ti * g.kw + tj) * ocp;
-      store<V>(p, load<V>(p) + acc[ti][tj]);
-    }
+  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+    float* p = dwT + ((size_t)ti * g.kw + tj) * ocp;
+    store<V>(p, load<V>(p) + acc[ti][tj]);
+  }
 }
 
 constexpr int kTileMax = 8;  // TI, TJ <= 8
@@ -455,7 +464,8 @@ constexpr std::array<WeightsTileFn<V>, kTileMax> weights_row(std::integer_sequen
   return {&weights_tile<V, TI, TJ + 1>...};
 }
 template <int V, int... TI>
-constexpr std::array<std::array<WeightsTileFn<V>, kTileMax>, kTileMax> weights_table(std::integer_sequence<int, TI...>) {
+constexpr std::array<std::array<WeightsTileFn<V>, kTileMax>, kTileMax> weights_table(
+    std::integer_sequence<int, TI...>) {
   return {weights_row<V, TI + 1>(std::make_integer_sequence<int, kTileMax>{})...};
 }
 // The instance for a ti x tj tile, 1 <= ti, tj <= kTileMax.
@@ -510,8 +520,8 @@ void weights_cols_tile(const DirectGeom& g, const float* __restrict x, const flo
   using T = typename Vec<V>::type;
   using I = typename Vec<V>::bits;
   T acc[R][TJ];
-  _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r)
-    _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) acc[r][tj] = T{};
+  _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r) _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj)
+      acc[r][tj] = T{};
   const size_t wp = (size_t)g.wp, dplane = (size_t)g.oh * owp;
   const int full = g.ow / V * V, tail = g.ow - full;
   I keep{};
@@ -531,12 +541,11 @@ void weights_cols_tile(const DirectGeom& g, const float* __restrict x, const flo
     for (int ox0 = 0; ox0 < full; ox0 += V) step(ox0, false);
     if (tail) step(full, true);
   }
-  _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r)
-    _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
-      float sum = 0.0f;
-      for (int l = 0; l < V; ++l) sum += acc[r][tj][l];
-      dwT[(size_t)tj * g.ocp + r] += sum;
-    }
+  _Pragma("GCC unroll 8") for (int r = 0; r < R; ++r) _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+    float sum = 0.0f;
+    for (int l = 0; l < V; ++l) sum += acc[r][tj][l];
+    dwT[(size_t)tj * g.ocp + r] += sum;
+  }
 }
 
 constexpr int kColsTapsMax = 8;  // TJ <= 8, R <= kColsMax
@@ -548,7 +557,8 @@ constexpr std::array<WeightsColsFn<V>, kColsTapsMax> weights_cols_row(std::integ
   return {&weights_cols_tile<V, R, TJ + 1>...};
 }
 template <int V, int... R>
-constexpr std::array<std::array<WeightsColsFn<V>, kColsTapsMax>, kColsMax> weights_cols_table(std::integer_sequence<int, R...>) {
+constexpr std::array<std::array<WeightsColsFn<V>, kColsTapsMax>, kColsMax> weights_cols_table(
+    std::integer_sequence<int, R...>) {
   return {weights_cols_row<V, R + 1>(std::make_integer_sequence<int, kColsTapsMax>{})...};
 }
 template <int V>

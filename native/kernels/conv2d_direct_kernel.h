@@ -23,10 +23,10 @@ inline size_t direct_dy_row(int ow) { return ((size_t)ow + 15) / 16 * 16; }
 
 struct DirectGeom {
   int c, kh, kw, sh, sw;
-  int hp, wp;   // the padded input plane
+  int hp, wp;     // the padded input plane
   int top, rows;  // its rows [top, top + rows) hold data, the others are zero padding
-  int oh, ow;   // output plane
-  int oc, ocp;  // output channels; row stride of the channel-minor buffers (a multiple of 16)
+  int oh, ow;     // output plane
+  int oc, ocp;    // output channels; row stride of the channel-minor buffers (a multiple of 16)
 };
 
 struct ConvDirectKernels {

@@ -33,12 +33,12 @@ constexpr int kMaxPanelColumns = 32;
 // Buffer sizes of one thread, in floats, each whole cache lines.
 struct Layout {
   int ckk, p, group;
-  int wp;              // padded row length
-  size_t plane;        // padded plane
-  size_t xpad;         // one zero-bordered image
-  size_t panels;       // the group's column panels
-  size_t rows;         // the group's outputs, (OC, conv_group_ld(G*P))
-  size_t per_thread;   // G padded images, the panels, the outputs
+  int wp;             // padded row length
+  size_t plane;       // padded plane
+  size_t xpad;        // one zero-bordered image
+  size_t panels;      // the group's column panels
+  size_t rows;        // the group's outputs, (OC, conv_group_ld(G*P))
+  size_t per_thread;  // G padded images, the panels, the outputs
 };
 
 Layout layout_of(const Conv2dShape& s) {
@@ -68,8 +68,8 @@ int runs_of(const Conv2dShape& s, const Layout& L, int q0, int n, PanelRun* runs
   return count;
 }
 
-void write_panel_portable(const PanelGeometry& g, const float* padded, const PanelRun* runs, int run_count,
-                          int valid, int nr, float* panel) {
+void write_panel_portable(const PanelGeometry& g, const float* padded, const PanelRun* runs, int run_count, int valid,
+                          int nr, float* panel) {
   auto copy = [](float* dst, const float* src, int len) { std::memcpy(dst, src, sizeof(float) * len); };
   write_panel_with(g, padded, runs, run_count, valid, nr, panel, copy);
 }

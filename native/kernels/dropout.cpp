@@ -37,9 +37,9 @@ uint8_t dropout_keep(uint32_t seed, uint32_t stream, uint64_t index, float p) {
 }
 
 void dropout_forward(size_t count, float p, uint32_t seed, uint32_t stream,
-                     const float* x,    // (count)
-                     float* y,          // (count)
-                     uint8_t* mask) {   // (count)
+                     const float* x,   // (count)
+                     float* y,         // (count)
+                     uint8_t* mask) {  // (count)
   const uint64_t key = stream_key(seed, stream), threshold = drop_threshold(p);
   const float scale = survivor_scale(p);
   for_each_range(count, [=](size_t lo, size_t hi) {
@@ -62,8 +62,10 @@ void dropout_backward(size_t count, float p,
     const float* d = dy + lo;
     float* g = dx + lo;
     const size_t n = hi - lo;
-    if (accumulate) for (size_t i = 0; i < n; ++i) g[i] += d[i] * (scale * (float)m[i]);
-    else for (size_t i = 0; i < n; ++i) g[i] = d[i] * (scale * (float)m[i]);
+    if (accumulate)
+      for (size_t i = 0; i < n; ++i) g[i] += d[i] * (scale * (float)m[i]);
+    else
+      for (size_t i = 0; i < n; ++i) g[i] = d[i] * (scale * (float)m[i]);
   });
 }
 

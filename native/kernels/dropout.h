@@ -15,9 +15,9 @@ uint8_t dropout_keep(uint32_t seed, uint32_t stream, uint64_t index, float p);
 
 // y = x * mask / (1 - p) ; 0 <= p < 1.
 void dropout_forward(size_t count, float p, uint32_t seed, uint32_t stream,
-                     const float* x,   // (count)
-                     float* y,         // (count)
-                     uint8_t* mask);   // (count): 1 kept, 0 dropped
+                     const float* x,  // (count)
+                     float* y,        // (count)
+                     uint8_t* mask);  // (count): 1 kept, 0 dropped
 
 // dx (=|+=) dy * mask / (1 - p)
 void dropout_backward(size_t count, float p,

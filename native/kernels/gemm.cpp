@@ -18,14 +18,15 @@ namespace cnn {
 // is then a large share of the product's own time.
 static constexpr double kParallelMinMacs = 128.0 * 128.0 * 128.0;
 
-
 // C (M, N, ldc) = beta * C, with beta == 0 writing zeros without reading C.
 static void scale_c(int M, int N, float beta, float* C, int ldc) {
   if (beta == 1.0f) return;
   for (int i = 0; i < M; ++i) {
     float* c = C + (size_t)i * ldc;
-    if (beta == 0.0f) std::memset(c, 0, sizeof(float) * N);
-    else for (int j = 0; j < N; ++j) c[j] *= beta;
+    if (beta == 0.0f)
+      std::memset(c, 0, sizeof(float) * N);
+    else
+      for (int j = 0; j < N; ++j) c[j] *= beta;
   }
 }
 
@@ -43,8 +44,8 @@ static bool trivial(int M, int N, int K, float alpha, float beta, float* C, int 
   return true;
 }
 
-void sgemm_serial(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
-                  const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+void sgemm_serial(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+                  int ldb, float beta, float* C, int ldc) {
   if (trivial(M, N, K, alpha, beta, C, ldc)) return;
   const GemmProblem p{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
   gemm_tile(current_gemm_kernel(), p, 0, M, 0, N);
@@ -59,8 +60,8 @@ void sgemm_serial_packed_b(int M, int N, int K, float alpha, const float* A, int
   gemm_tile_packed_b(current_gemm_kernel(), p);
 }
 
-void sgemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
-           const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+void sgemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+           int ldb, float beta, float* C, int ldc) {
   if (trivial(M, N, K, alpha, beta, C, ldc)) return;
   const GemmProblem p{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
   const GemmKernel& kern = current_gemm_kernel();

@@ -10,12 +10,12 @@
 
 namespace cnn {
 
-void sgemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
-           const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
+void sgemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+           int ldb, float beta, float* C, int ldc);
 
 // Same contract, never opens a parallel region: for callers that parallelise outside.
-void sgemm_serial(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
-                  const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
+void sgemm_serial(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+                  int ldb, float beta, float* C, int ldc);
 
 // Columns of one packed panel of B for the path in use (its micro-kernel's NR).
 int gemm_panel_columns();

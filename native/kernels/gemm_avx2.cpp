@@ -27,13 +27,11 @@ template <int R>
 void micro_rows(int kc, const float* __restrict a /* (kc, MR) */, const float* __restrict b /* (kc, ldb) */, int ldb,
                 float* c /* (R, ldc) */, int ldc, int nr, float alpha, float beta) {
   __m256 lo[R], hi[R];
-  _Pragma("GCC unroll 16")
-  for (int r = 0; r < R; ++r) lo[r] = hi[r] = _mm256_setzero_ps();
+  _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) lo[r] = hi[r] = _mm256_setzero_ps();
   for (int k = 0; k < kc; ++k) {
     __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
     _mm_prefetch((const char*)(b + (size_t)kPrefetchRows * ldb), _MM_HINT_T0);
-    _Pragma("GCC unroll 16")
-    for (int r = 0; r < R; ++r) {
+    _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
       __m256 av = _mm256_broadcast_ss(a + r);
       lo[r] = _mm256_fmadd_ps(av, b0, lo[r]);
       hi[r] = _mm256_fmadd_ps(av, b1, hi[r]);
@@ -44,8 +42,7 @@ void micro_rows(int kc, const float* __restrict a /* (kc, MR) */, const float* _
   const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
   const __m256i m0 = column_mask(nr), m1 = column_mask(nr - 8);
   const bool full = nr == NR;
-  _Pragma("GCC unroll 16")
-  for (int r = 0; r < R; ++r) {
+  _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
     float* cr = c + (size_t)r * ldc;
     __m256 v0 = _mm256_mul_ps(lo[r], va), v1 = _mm256_mul_ps(hi[r], va);
     if (full) {
@@ -66,7 +63,8 @@ void micro_rows(int kc, const float* __restrict a /* (kc, MR) */, const float* _
   }
 }
 
-void micro(int kc, const float* a, const float* b, int ldb, float* c, int ldc, int mr, int nr, float alpha, float beta) {
+void micro(int kc, const float* a, const float* b, int ldb, float* c, int ldc, int mr, int nr, float alpha,
+           float beta) {
   switch (mr) {
     case 6: return micro_rows<6>(kc, a, b, ldb, c, ldc, nr, alpha, beta);
     case 5: return micro_rows<5>(kc, a, b, ldb, c, ldc, nr, alpha, beta);
@@ -81,8 +79,7 @@ void micro(int kc, const float* a, const float* b, int ldb, float* c, int ldc, i
 // Blocks: an A panel (6 x 384 floats, 9 KiB) stays in L1, the packed B block (384 x 480
 // floats, 720 KiB) in L2; the A block lives in L3, tall so that B is repacked rarely.
 constexpr GemmKernel kKernel = {
-    "avx2", MR, NR, /*kc*/ 384, /*mc*/ 6 * 448, /*nc*/ 480,
-    pack_a_panels<Shape>, pack_b_panels<Shape>, micro,
+    "avx2", MR, NR, /*kc*/ 384, /*mc*/ 6 * 448, /*nc*/ 480, pack_a_panels<Shape>, pack_b_panels<Shape>, micro,
 };
 
 }  // namespace

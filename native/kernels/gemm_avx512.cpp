@@ -27,10 +27,8 @@ template <int R>
 void micro_rows(int kc, const float* __restrict a /* (kc, MR) */, const float* __restrict b /* (kc, ldb) */, int ldb,
                 float* c /* (R, ldc) */, int ldc, int nr, float alpha, float beta) {
   __m512 lo[R], hi[R];
-  _Pragma("GCC unroll 16")
-  for (int r = 0; r < R; ++r) lo[r] = hi[r] = _mm512_setzero_ps();
-  _Pragma("GCC unroll 16")
-  for (int r = 0; r < R; ++r) {
+  _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) lo[r] = hi[r] = _mm512_setzero_ps();
+  _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
     _mm_prefetch((const char*)(c + (size_t)r * ldc), _MM_HINT_T0);
     _mm_prefetch((const char*)(c + (size_t)r * ldc + 16), _MM_HINT_T0);
   }
@@ -38,8 +36,7 @@ void micro_rows(int kc, const float* __restrict a /* (kc, MR) */, const float* _
     __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
     _mm_prefetch((const char*)(b + (size_t)kPrefetchRows * ldb), _MM_HINT_T0);
     _mm_prefetch((const char*)(b + (size_t)kPrefetchRows * ldb + 16), _MM_HINT_T0);
-    _Pragma("GCC unroll 16")
-    for (int r = 0; r < R; ++r) {
+    _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
       __m512 av = _mm512_set1_ps(a[r]);
       lo[r] = _mm512_fmadd_ps(av, b0, lo[r]);
       hi[r] = _mm512_fmadd_ps(av, b1, hi[r]);
@@ -57,8 +54,12 @@ inline void transpose16(__m512 r[16]) {
     t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
     t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
   }
-  auto lo = [](__m512 a, __m512 b) { return _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b))); };
-  auto hi = [](__m512 a, __m512 b) { return _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b))); };
+  auto lo = [](__m512 a, __m512 b) {
+    return _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
+  };
+  auto hi = [](__m512 a, __m512 b) {
+    return _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
+  };
   for (int i = 0; i < 16; i += 4) {
     r[i] = lo(t[i], t[i + 2]);
     r[i + 1] = hi(t[i], t[i + 2]);
@@ -85,14 +86,14 @@ void pack_transposed(const float* src /* (rows, ld) */, size_t ld, int rows, int
   for (int k0 = 0; k0 < kc; k0 += 16) {
     const int kk = kc - k0 < 16 ? kc - k0 : 16;
     const __mmask16 m = avx512_column_mask(kk);
-    for (int r = 0; r < 16; ++r)
-      v[r] = r < rows ? _mm512_maskz_loadu_ps(m, src + r * ld + k0) : _mm512_setzero_ps();
+    for (int r = 0; r < 16; ++r) v[r] = r < rows ? _mm512_maskz_loadu_ps(m, src + r * ld + k0) : _mm512_setzero_ps();
     transpose16(v);
     for (int k = 0; k < kk; ++k) _mm512_mask_storeu_ps(dst + (size_t)(k0 + k) * stride, width, v[k]);
   }
 }
 
-void pack_a(bool trans, const float* A, int lda, int i0, int p0, int mc, int kc, float* Ap /* ceil(mc/MR) x (kc, MR) */) {
+void pack_a(bool trans, const float* A, int lda, int i0, int p0, int mc, int kc,
+            float* Ap /* ceil(mc/MR) x (kc, MR) */) {
   if (trans) return pack_a_panels<Shape>(trans, A, lda, i0, p0, mc, kc, Ap);
   for (int ir = 0; ir < mc; ir += MR) {
     int rows = mc - ir < MR ? mc - ir : MR;
@@ -100,18 +101,21 @@ void pack_a(bool trans, const float* A, int lda, int i0, int p0, int mc, int kc,
   }
 }
 
-void pack_b(bool trans, const float* B, int ldb, int p0, int j0, int kc, int nc, float* Bp /* ceil(nc/NR) x (kc, NR) */) {
+void pack_b(bool trans, const float* B, int ldb, int p0, int j0, int kc, int nc,
+            float* Bp /* ceil(nc/NR) x (kc, NR) */) {
   if (!trans) return pack_b_panels<Shape>(trans, B, ldb, p0, j0, kc, nc, Bp);
   for (int jr = 0; jr < nc; jr += NR) {
     int cols = nc - jr < NR ? nc - jr : NR;
     const float* src = B + (size_t)(j0 + jr) * ldb + p0;
     float* dst = Bp + (size_t)jr * kc;
     pack_transposed(src, ldb, cols < 16 ? cols : 16, kc, dst, NR, 0xFFFF);
-    pack_transposed(cols > 16 ? src + (size_t)16 * ldb : src, ldb, cols - 16, kc, dst + 16, NR, 0xFFFF);  // zero-fills when cols <= 16
+    pack_transposed(cols > 16 ? src + (size_t)16 * ldb : src, ldb, cols - 16, kc, dst + 16, NR,
+                    0xFFFF);  // zero-fills when cols <= 16
   }
 }
 
-void micro(int kc, const float* a, const float* b, int ldb, float* c, int ldc, int mr, int nr, float alpha, float beta) {
+void micro(int kc, const float* a, const float* b, int ldb, float* c, int ldc, int mr, int nr, float alpha,
+           float beta) {
   switch (mr) {
     case 14: return micro_rows<14>(kc, a, b, ldb, c, ldc, nr, alpha, beta);
     case 13: return micro_rows<13>(kc, a, b, ldb, c, ldc, nr, alpha, beta);
@@ -135,8 +139,7 @@ void micro(int kc, const float* a, const float* b, int ldb, float* c, int ldc, i
 // stays in L1, the packed B block (384 x 480 floats, 720 KiB) in L2; the A block lives in
 // L3, and is tall so that B is repacked rarely.
 constexpr GemmKernel kKernel = {
-    "avx512", MR, NR, /*kc*/ 384, /*mc*/ 14 * 192, /*nc*/ 480,
-    pack_a, pack_b, micro,
+    "avx512", MR, NR, /*kc*/ 384, /*mc*/ 14 * 192, /*nc*/ 480, pack_a, pack_b, micro,
 };
 
 }  // namespace

@@ -18,8 +18,7 @@ inline void avx512_store_tile(const __m512 (&lo)[R], const __m512 (&hi)[R], floa
                               float beta) {
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
   const __mmask16 m0 = avx512_column_mask(nr), m1 = avx512_column_mask(nr - 16);
-  _Pragma("GCC unroll 16")
-  for (int r = 0; r < R; ++r) {
+  _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
     float* cr = c + (size_t)r * ldc;
     __m512 v0 = _mm512_mul_ps(lo[r], va), v1 = _mm512_mul_ps(hi[r], va);
     if (beta != 0.0f) {

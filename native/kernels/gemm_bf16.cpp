@@ -106,8 +106,10 @@ bool trivial(int M, int N, int K, float alpha, float beta, float* C, int ldc) {
   if (beta == 1.0f) return true;
   for (int i = 0; i < M; ++i) {
     float* c = C + (size_t)i * ldc;
-    if (beta == 0.0f) std::memset(c, 0, sizeof(float) * N);
-    else for (int j = 0; j < N; ++j) c[j] *= beta;
+    if (beta == 0.0f)
+      std::memset(c, 0, sizeof(float) * N);
+    else
+      for (int j = 0; j < N; ++j) c[j] *= beta;
   }
   return true;
 }
@@ -115,7 +117,8 @@ bool trivial(int M, int N, int K, float alpha, float beta, float* C, int ldc) {
 // The kernel table for `name`, or nullptr if the name is unknown or this machine cannot run it.
 const Bf16GemmKernel* kernel_named(const char* name) {
   if (!name) return nullptr;
-  for (const Bf16GemmKernel* k : {&gemm_bf16_kernel_amx(), &gemm_bf16_kernel_avx512bf16(), &gemm_bf16_kernel_portable()})
+  for (const Bf16GemmKernel* k :
+       {&gemm_bf16_kernel_amx(), &gemm_bf16_kernel_avx512bf16(), &gemm_bf16_kernel_portable()})
     if (std::strcmp(name, k->name) == 0) return k->available() ? k : nullptr;
   return nullptr;
 }
@@ -141,8 +144,8 @@ void sgemm_bf16_serial(bool trans_a, bool trans_b, int M, int N, int K, float al
   tile(*current().load(std::memory_order_acquire), p, 0, M, 0, N);
 }
 
-void sgemm_bf16(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
-                const float* B, int ldb, float beta, float* C, int ldc) {
+void sgemm_bf16(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+                int ldb, float beta, float* C, int ldc) {
   if (trivial(M, N, K, alpha, beta, C, ldc)) return;
   const Problem p{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
   const Bf16GemmKernel& kern = *current().load(std::memory_order_acquire);

@@ -10,12 +10,12 @@
 
 namespace cnn {
 
-void sgemm_bf16(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
-                const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
+void sgemm_bf16(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+                int ldb, float beta, float* C, int ldc);
 
 // Same contract, never opens a parallel region.
-void sgemm_bf16_serial(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
-                       const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
+void sgemm_bf16_serial(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
+                       const float* B, int ldb, float beta, float* C, int ldc);
 
 // The bf16 path in use: the fastest this CPU (and, for AMX, the operating system) allows,
 // chosen at first use; CNN_GEMM_PATH may name one of the bf16 paths (or "portable") to force it.

@@ -85,7 +85,8 @@ bool available() {
 }  // namespace
 
 const Bf16GemmKernel& gemm_bf16_kernel_amx() {
-  static const Bf16GemmKernel kernel{"amx", MR, NR, 256, 128, 512, kTilePairs, Bf16PanelLayout::RowMajor, available, bf16_pack_avx512bf16, micro};
+  static const Bf16GemmKernel kernel{
+      "amx", MR, NR, 256, 128, 512, kTilePairs, Bf16PanelLayout::RowMajor, available, bf16_pack_avx512bf16, micro};
   return kernel;
 }
 

@@ -17,16 +17,14 @@ namespace {
 constexpr int MR = 14, NR = 32;
 
 template <int R>
-void micro_rows(int kc2, const uint16_t* __restrict a /* (kc2, MR, 2) */, const uint16_t* __restrict b /* (kc2, NR, 2) */,
-                float* c, int ldc, int nr, float alpha, float beta) {
+void micro_rows(int kc2, const uint16_t* __restrict a /* (kc2, MR, 2) */,
+                const uint16_t* __restrict b /* (kc2, NR, 2) */, float* c, int ldc, int nr, float alpha, float beta) {
   __m512 lo[R], hi[R];
-  _Pragma("GCC unroll 16")
-  for (int r = 0; r < R; ++r) lo[r] = hi[r] = _mm512_setzero_ps();
+  _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) lo[r] = hi[r] = _mm512_setzero_ps();
   const int32_t* pairs = reinterpret_cast<const int32_t*>(a);
   for (int k = 0; k < kc2; ++k) {
     const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b), b1 = (__m512bh)_mm512_loadu_si512(b + 32);
-    _Pragma("GCC unroll 16")
-    for (int r = 0; r < R; ++r) {
+    _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
       const __m512bh av = (__m512bh)_mm512_set1_epi32(pairs[r]);
       lo[r] = _mm512_dpbf16_ps(lo[r], av, b0);
       hi[r] = _mm512_dpbf16_ps(hi[r], av, b1);
@@ -55,7 +53,8 @@ inline __m512i pairs_of_rows(__m512 even, __m512 odd) {
 
 // 16 pairs from a run of 32 floats along K of one r, `valid` of them inside the slice.
 inline __m512i pairs_along_k(const float* run, int valid) {
-  const __m512 lo = _mm512_maskz_loadu_ps(avx512_column_mask(valid), run), hi = _mm512_maskz_loadu_ps(avx512_column_mask(valid - 16), run + 16);
+  const __m512 lo = _mm512_maskz_loadu_ps(avx512_column_mask(valid), run),
+               hi = _mm512_maskz_loadu_ps(avx512_column_mask(valid - 16), run + 16);
   return (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
 }
 
@@ -84,15 +83,17 @@ void bf16_pack_avx512bf16(const Bf16Operand& x, int r0, int p0, int rows, int kc
       continue;
     }
     // K runs along memory: 16 pairs of one r per vector, stored row-major or scattered k-major.
-    const __m512i k_major_index = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                                                     _mm512_set1_epi32(width));
+    const __m512i k_major_index = _mm512_mullo_epi32(
+        _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32(width));
     for (int i = 0; i < width; ++i) {
       const float* row = i < panel_rows ? x.data + (size_t)(r0 + q * width + i) * x.ld + p0 : nullptr;
       for (int k2 = 0; k2 < kc2; k2 += 16) {
         const __m512i pairs = row ? pairs_along_k(row + 2 * k2, kc - 2 * k2) : _mm512_setzero_si512();
         const __mmask16 store = avx512_column_mask(kc2 - k2);
-        if (k_major) _mm512_mask_i32scatter_epi32(panel + (size_t)k2 * width + i, store, k_major_index, pairs, 4);
-        else _mm512_mask_storeu_epi32(panel + (size_t)i * kc2 + k2, store, pairs);
+        if (k_major)
+          _mm512_mask_i32scatter_epi32(panel + (size_t)k2 * width + i, store, k_major_index, pairs, 4);
+        else
+          _mm512_mask_storeu_epi32(panel + (size_t)i * kc2 + k2, store, pairs);
       }
     }
   }
@@ -109,7 +110,8 @@ bool available() {
 }  // namespace
 
 const Bf16GemmKernel& gemm_bf16_kernel_avx512bf16() {
-  static const Bf16GemmKernel kernel{"avx512bf16", MR, NR, 192, 168, 1024, 1, Bf16PanelLayout::KMajor, available, bf16_pack_avx512bf16, micro};
+  static const Bf16GemmKernel kernel{
+      "avx512bf16", MR, NR, 192, 168, 1024, 1, Bf16PanelLayout::KMajor, available, bf16_pack_avx512bf16, micro};
   return kernel;
 }
 

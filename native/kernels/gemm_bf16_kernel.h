@@ -39,9 +39,9 @@ void bf16_pack_avx512bf16(const Bf16Operand& x, int r0, int p0, int rows, int kc
 
 struct Bf16GemmKernel {
   const char* name;
-  int mr, nr;        // register (or tile) block
-  int kc2, mc, nc;   // cache blocks: pairs of K per slice, rows of A and columns of B packed at once
-  int pair_unit;     // the packer pads each slice's pairs of K with zeros to a multiple of this
+  int mr, nr;       // register (or tile) block
+  int kc2, mc, nc;  // cache blocks: pairs of K per slice, rows of A and columns of B packed at once
+  int pair_unit;    // the packer pads each slice's pairs of K with zeros to a multiple of this
   Bf16PanelLayout a_layout;
   // True where this machine can run the path (CPU features, OS permission for AMX state).
   bool (*available)();

@@ -35,7 +35,8 @@ bool always() { return true; }
 }  // namespace
 
 const Bf16GemmKernel& gemm_bf16_kernel_portable() {
-  static const Bf16GemmKernel kernel{"portable", MR, NR, 128, 64, 512, 1, Bf16PanelLayout::KMajor, always, bf16_pack_portable, micro};
+  static const Bf16GemmKernel kernel{"portable",         MR,   NR, 128, 64, 512, 1, Bf16PanelLayout::KMajor, always,
+                                     bf16_pack_portable, micro};
   return kernel;
 }
 

@@ -82,8 +82,8 @@ static bool read_b_in_place(const GemmKernel& kern, const GemmProblem& p, int ro
 
 // Every (MR, NR) tile of C[ic:ic+mc, jc:jc+nc] from packed A panels and the B panels,
 // A panels innermost: each B panel is loaded once and reused from L1.
-static void run_micro_tiles_b_outer(const GemmKernel& kern, const GemmProblem& p, const float* Ap, BPanels b,
-                                    int ic, int mc, int jc, int nc, int kc, float beta) {
+static void run_micro_tiles_b_outer(const GemmKernel& kern, const GemmProblem& p, const float* Ap, BPanels b, int ic,
+                                    int mc, int jc, int nc, int kc, float beta) {
   for (int jr = 0; jr < nc; jr += kern.nr) {
     const float* bp = b.base + jr * b.col_step;
     const int nr = min_int(kern.nr, nc - jr);
@@ -95,22 +95,23 @@ static void run_micro_tiles_b_outer(const GemmKernel& kern, const GemmProblem& p
 
 // Every (MR, NR) tile of C[ic:ic+mc, jc:jc+nc] from packed A panels and the B panels,
 // B panels innermost: the A panel stays in L1 while the packed B block streams from L2.
-static void run_micro_tiles(const GemmKernel& kern, const GemmProblem& p, const float* Ap, BPanels b,
-                            int ic, int mc, int jc, int nc, int kc, float beta) {
+static void run_micro_tiles(const GemmKernel& kern, const GemmProblem& p, const float* Ap, BPanels b, int ic, int mc,
+                            int jc, int nc, int kc, float beta) {
   for (int ir = 0; ir < mc; ir += kern.mr) {
     const float* a = Ap + (size_t)ir * kc;
     float* c = p.C + (size_t)(ic + ir) * p.ldc + jc;
     int mr = min_int(kern.mr, mc - ir);
     for (int jr = 0; jr < nc; jr += kern.nr)
-      kern.micro(kc, a, b.base + jr * b.col_step, b.stride, c + jr, p.ldc, mr, min_int(kern.nr, nc - jr), p.alpha, beta);
+      kern.micro(kc, a, b.base + jr * b.col_step, b.stride, c + jr, p.ldc, mr, min_int(kern.nr, nc - jr), p.alpha,
+                 beta);
   }
 }
 
 // C[ic:ic+mc, jc:jc+nc] for one K slice. B is packed, except when it is not transposed and
 // A is short: then the micro-kernel reads whole NR-column panels of B in place and only a
 // ragged last panel is packed.
-static void run_block(const GemmKernel& kern, const GemmProblem& p, const float* Ap, float* Bp, bool b_in_place,
-                      int ic, int mc, int pc, int kc, int jc, int nc, float beta) {
+static void run_block(const GemmKernel& kern, const GemmProblem& p, const float* Ap, float* Bp, bool b_in_place, int ic,
+                      int mc, int pc, int kc, int jc, int nc, float beta) {
   const BPanels packed{Bp, (size_t)kc, kern.nr};
   if (!b_in_place) {
     kern.pack_b(p.trans_b, p.B, p.ldb, pc, jc, kc, nc, Bp);

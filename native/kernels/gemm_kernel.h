@@ -25,8 +25,8 @@ struct GemmKernel {
   // of NR columns of B with row stride ldb: a packed (kc, NR) panel (ldb == NR) or B itself
   // read in place. All NR columns are read (packed panels are zero-padded); mr <= MR and
   // nr <= NR bound what is written. beta == 0 writes C without reading it.
-  void (*micro)(int kc, const float* Ap, const float* Bp, int ldb, float* C, int ldc, int mr, int nr,
-                float alpha, float beta);
+  void (*micro)(int kc, const float* Ap, const float* Bp, int ldb, float* C, int ldc, int mr, int nr, float alpha,
+                float beta);
 };
 
 const GemmKernel& gemm_kernel_avx512();    // gemm_avx512.cpp

@@ -13,8 +13,7 @@ namespace {
 // One (kc, R) panel from R rows of a row-major source: dst[k][r] = src[r * ld + k].
 // Rows past `rows` are zero-filled. Reads run along each row; writes stay in one panel.
 template <int R>
-inline void pack_panel_rows(const float* src /* (rows, ld) */, size_t ld, int rows, int kc,
-                            float* dst /* (kc, R) */) {
+inline void pack_panel_rows(const float* src /* (rows, ld) */, size_t ld, int rows, int kc, float* dst /* (kc, R) */) {
   for (int r = 0; r < rows; ++r) {
     const float* s = src + r * ld;
     for (int k = 0; k < kc; ++k) dst[(size_t)k * R + r] = s[k];
@@ -26,8 +25,7 @@ inline void pack_panel_rows(const float* src /* (rows, ld) */, size_t ld, int ro
 // One (kc, R) panel from kc rows that already hold the R values contiguously:
 // dst[k][r] = src[k * ld + r], with r >= cols zero-filled.
 template <int R>
-inline void pack_panel_cols(const float* src /* (kc, ld) */, size_t ld, int cols, int kc,
-                            float* dst /* (kc, R) */) {
+inline void pack_panel_cols(const float* src /* (kc, ld) */, size_t ld, int cols, int kc, float* dst /* (kc, R) */) {
   if (cols == R) {
     for (int k = 0; k < kc; ++k)
       for (int r = 0; r < R; ++r) dst[(size_t)k * R + r] = src[k * ld + r];
@@ -48,7 +46,7 @@ void pack_a_panels(bool trans, const float* A, int lda, int i0, int p0, int mc, 
     float* dst = Ap + (size_t)ir * kc;
     if (trans)  // A is (K, M): the MR values for one k are contiguous
       pack_panel_cols<MR>(A + (size_t)p0 * lda + i0 + ir, lda, rows, kc, dst);
-    else        // A is (M, K): each row of op(A) is contiguous
+    else  // A is (M, K): each row of op(A) is contiguous
       pack_panel_rows<MR>(A + (size_t)(i0 + ir) * lda + p0, lda, rows, kc, dst);
   }
 }

@@ -19,16 +19,14 @@ void micro_rows(int kc, const float* __restrict a /* (kc, MR) */, const float* _
                 float* c /* (R, ldc) */, int ldc, int nr, float alpha, float beta) {
   float acc[R][NR] = {};
   for (int k = 0; k < kc; ++k) {
-    _Pragma("GCC unroll 16")
-    for (int r = 0; r < R; ++r) {
+    _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
       const float av = a[r];
       for (int j = 0; j < NR; ++j) acc[r][j] += av * b[j];
     }
     a += MR;
     b += ldb;
   }
-  _Pragma("GCC unroll 16")
-  for (int r = 0; r < R; ++r) {
+  _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
     float* cr = c + (size_t)r * ldc;
     if (beta == 0.0f)
       for (int j = 0; j < nr; ++j) cr[j] = alpha * acc[r][j];
@@ -37,7 +35,8 @@ void micro_rows(int kc, const float* __restrict a /* (kc, MR) */, const float* _
   }
 }
 
-void micro(int kc, const float* a, const float* b, int ldb, float* c, int ldc, int mr, int nr, float alpha, float beta) {
+void micro(int kc, const float* a, const float* b, int ldb, float* c, int ldc, int mr, int nr, float alpha,
+           float beta) {
   switch (mr) {
     case 4: return micro_rows<4>(kc, a, b, ldb, c, ldc, nr, alpha, beta);
     case 3: return micro_rows<3>(kc, a, b, ldb, c, ldc, nr, alpha, beta);
@@ -48,8 +47,7 @@ void micro(int kc, const float* a, const float* b, int ldb, float* c, int ldc, i
 }
 
 constexpr GemmKernel kKernel = {
-    "portable", MR, NR, /*kc*/ 256, /*mc*/ 4 * 192, /*nc*/ 512,
-    pack_a_panels<Shape>, pack_b_panels<Shape>, micro,
+    "portable", MR, NR, /*kc*/ 256, /*mc*/ 4 * 192, /*nc*/ 512, pack_a_panels<Shape>, pack_b_panels<Shape>, micro,
 };
 
 }  // namespace

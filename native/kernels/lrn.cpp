@@ -24,7 +24,10 @@ bool worth_parallel(int n, int c, int s) { return (long long)n * c * s > kParall
 // dst[i] = src[i]^-beta, src > 0.
 void pow_neg_beta(int count, const float* src, float beta, float* dst) {
   if (beta == 0.75f) {
-    for (int i = 0; i < count; ++i) { float r = std::sqrt(src[i]); dst[i] = 1.0f / (r * std::sqrt(r)); }
+    for (int i = 0; i < count; ++i) {
+      float r = std::sqrt(src[i]);
+      dst[i] = 1.0f / (r * std::sqrt(r));
+    }
   } else if (beta == 0.5f) {
     for (int i = 0; i < count; ++i) dst[i] = 1.0f / std::sqrt(src[i]);
   } else if (beta == 1.0f) {
@@ -37,9 +40,9 @@ void pow_neg_beta(int count, const float* src, float beta, float* dst) {
 }  // namespace
 
 void lrn_forward(int n, int c, int s, const LrnParams& lrn,
-                 const float* x,   // (N, C, S)
-                 float* y,         // (N, C, S)
-                 float* scale) {   // (N, C, S)
+                 const float* x,  // (N, C, S)
+                 float* y,        // (N, C, S)
+                 float* scale) {  // (N, C, S)
   const long long planes = (long long)n * c;
   const float coef = lrn.alpha / (float)lrn.size, k = lrn.k;
 #pragma omp parallel for schedule(static) num_threads(num_threads()) if (worth_parallel(n, c, s))
@@ -87,8 +90,10 @@ void lrn_backward(int n, int c, int s, const LrnParams& lrn,
       float g[kBlock];
       pow_neg_beta(len, scale + q, lrn.beta, g);
       for (int i = 0; i < len; ++i) g[i] = dy[q + i] * g[i] - coef * x[q + i] * cross[i];
-      if (accumulate) for (int i = 0; i < len; ++i) dx[q + i] += g[i];
-      else for (int i = 0; i < len; ++i) dx[q + i] = g[i];
+      if (accumulate)
+        for (int i = 0; i < len; ++i) dx[q + i] += g[i];
+      else
+        for (int i = 0; i < len; ++i) dx[q + i] = g[i];
     }
   }
 }

@@ -16,9 +16,9 @@ struct LrnParams {
 };
 
 void lrn_forward(int n, int c, int s, const LrnParams& lrn,
-                 const float* x,   // (N, C, S)
-                 float* y,         // (N, C, S)
-                 float* scale);    // (N, C, S)
+                 const float* x,  // (N, C, S)
+                 float* y,        // (N, C, S)
+                 float* scale);   // (N, C, S)
 
 // dx_j (=|+=) dy_j * scale_j^-beta
 //            - 2 * alpha * beta / size * x_j * sum_{c : j in window(c)} dy_c * y_c / scale_c

@@ -20,7 +20,9 @@ constexpr long long kParallelMinWork = 32 * 1024;
 size_t in_plane(const Pool2dShape& s) { return (size_t)s.h * s.w; }
 size_t out_plane(const Pool2dShape& s) { return (size_t)s.oh * s.ow; }
 long long planes(const Pool2dShape& s) { return (long long)s.n * s.c; }
-bool worth_parallel(const Pool2dShape& s) { return planes(s) > 1 && planes(s) * (long long)out_plane(s) * s.kh * s.kw > kParallelMinWork; }
+bool worth_parallel(const Pool2dShape& s) {
+  return planes(s) > 1 && planes(s) * (long long)out_plane(s) * s.kh * s.kw > kParallelMinWork;
+}
 
 // The window of output (oy, ox) clipped to the real input: rows [y0, y1), columns [x0, x1).
 struct Window {
@@ -87,7 +89,7 @@ void maxpool_plane_unpadded(const Pool2dShape& s, const float* x, float* y, int3
           for (int k = 0; k < count; ++k) {
             const float v = x[first + k * s.sw];
             const int32_t take = -(int32_t)(v > best[k]);  // all ones or zero: a mask, not a branch
-            best[k] = std::max(best[k], v);                 // = v > best ? v : best, NaN kept
+            best[k] = std::max(best[k], v);                // = v > best ? v : best, NaN kept
             index[k] = (index[k] & ~take) | ((first + k * s.sw) & take);
           }
         }
@@ -151,9 +153,9 @@ bool pool2d_output_size(Pool2dShape& s) {
 }
 
 void maxpool2d_forward(const Pool2dShape& s,
-                       const float* x,    // (N, C, H, W)
-                       float* y,          // (N, C, OH, OW)
-                       int32_t* argmax) { // (N, C, OH, OW): index into the H*W plane
+                       const float* x,     // (N, C, H, W)
+                       float* y,           // (N, C, OH, OW)
+                       int32_t* argmax) {  // (N, C, OH, OW): index into the H*W plane
   long long np = planes(s);
 #pragma omp parallel for schedule(static) num_threads(num_threads()) if (worth_parallel(s))
   for (long long p = 0; p < np; ++p)

@@ -16,14 +16,14 @@ struct Pool2dShape {
 bool pool2d_output_size(Pool2dShape& s);  // fills oh, ow; false if empty
 
 void maxpool2d_forward(const Pool2dShape& s,
-                       const float* x,   // (N, C, H, W)
-                       float* y,         // (N, C, OH, OW)
-                       int32_t* argmax); // (N, C, OH, OW): index into the H*W plane
+                       const float* x,    // (N, C, H, W)
+                       float* y,          // (N, C, OH, OW)
+                       int32_t* argmax);  // (N, C, OH, OW): index into the H*W plane
 
 void maxpool2d_backward(const Pool2dShape& s,
-                        const float* dy,       // (N, C, OH, OW)
-                        const int32_t* argmax, // (N, C, OH, OW)
-                        float* dx,             // (N, C, H, W)
+                        const float* dy,        // (N, C, OH, OW)
+                        const int32_t* argmax,  // (N, C, OH, OW)
+                        float* dx,              // (N, C, H, W)
                         bool accumulate);
 
 void avgpool2d_forward(const Pool2dShape& s,

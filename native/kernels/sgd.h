@@ -6,9 +6,9 @@
 namespace cnn {
 
 void sgd_update(size_t count,
-                float* params,          // (count)
-                const float* grads,     // (count)
-                float* velocity,        // (count)
+                float* params,       // (count)
+                const float* grads,  // (count)
+                float* velocity,     // (count)
                 float lr, float momentum, float weight_decay);
 
 }  // namespace cnn

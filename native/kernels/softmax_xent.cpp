@@ -78,7 +78,8 @@ LossResult smoothed_weighted_loss(int n, int k, const float* logits, const int32
       float* d = dlogits + (size_t)i * k;
       const double on_label = (1.0 - e) * weight(label);
       for (int j = 0; j < k; ++j) {
-        const double g = on_label * ((double)p[j] - (j == label ? 1.0 : 0.0)) + spread * (all_weights * p[j] - weight(j));
+        const double g =
+            on_label * ((double)p[j] - (j == label ? 1.0 : 0.0)) + spread * (all_weights * p[j] - weight(j));
         d[j] = (float)(g * inv_w);
       }
     }

@@ -15,8 +15,8 @@ struct LossResult {
 };
 
 struct LossOptions {
-  float label_smoothing = 0;              // e in [0, 1]
-  const float* class_weights = nullptr;   // (K), each >= 0, or nullptr for all ones
+  float label_smoothing = 0;             // e in [0, 1]
+  const float* class_weights = nullptr;  // (K), each >= 0, or nullptr for all ones
   bool plain() const { return label_smoothing == 0 && class_weights == nullptr; }
 };
 
@@ -24,10 +24,10 @@ struct LossOptions {
 // when dlogits != nullptr. Labels must lie in [0, K): the caller checks. When every label's
 // weight is 0 the loss and dlogits are 0 (weight_sum 0).
 LossResult softmax_cross_entropy(int n, int k,
-                                 const float* logits,     // (N, K)
-                                 const int32_t* labels,   // (N)
-                                 float* probs,            // (N, K)
-                                 float* dlogits,          // (N, K) or nullptr
+                                 const float* logits,    // (N, K)
+                                 const int32_t* labels,  // (N)
+                                 float* probs,           // (N, K)
+                                 float* dlogits,         // (N, K) or nullptr
                                  const LossOptions& options = LossOptions());
 
 }  // namespace cnn

@@ -68,8 +68,8 @@ class BatchNorm : public Layer {
   }
   void backward(const LayerIO& io, int n, const StepContext& ctx) override {
     if (desc.frozen) return frozen_backward(io, n, ctx);
-    batchnorm_backward(n, c(), plane(), io.x[0], weight(ctx.params), mean_.data(), inv_std_.data(), dout.data(), io.dx[0],
-                       weight(ctx.grads), bias(ctx.grads), io.accumulate[0], sync_);
+    batchnorm_backward(n, c(), plane(), io.x[0], weight(ctx.params), mean_.data(), inv_std_.data(), dout.data(),
+                       io.dx[0], weight(ctx.grads), bias(ctx.grads), io.accumulate[0], sync_);
   }
 
   bool fuses_relu() const override { return !desc.frozen; }
@@ -117,21 +117,23 @@ class BatchNorm : public Layer {
     float* dx = io.dx[0];
     if (!dx) return;
     const size_t s = (size_t)plane();
-    const float* gamma = weight(ctx.params);               // (C)
-    const float* running_var = ctx.params + var_offset_;   // (C)
-    const float* dy = dout.data();                         // (N, C, S)
+    const float* gamma = weight(ctx.params);              // (C)
+    const float* running_var = ctx.params + var_offset_;  // (C)
+    const float* dy = dout.data();                        // (N, C, S)
     for (int i = 0; i < n; ++i)
       for (int ch = 0; ch < c(); ++ch) {
         const float scale = gamma[ch] / std::sqrt(running_var[ch] + eps_);
         const size_t base = ((size_t)i * c() + ch) * s;
-        if (io.accumulate[0]) for (size_t k = 0; k < s; ++k) dx[base + k] += dy[base + k] * scale;
-        else for (size_t k = 0; k < s; ++k) dx[base + k] = dy[base + k] * scale;
+        if (io.accumulate[0])
+          for (size_t k = 0; k < s; ++k) dx[base + k] += dy[base + k] * scale;
+        else
+          for (size_t k = 0; k < s; ++k) dx[base + k] = dy[base + k] * scale;
       }
   }
 
   int64_t mean_offset_ = -1, var_offset_ = -1;
   float eps_ = kBatchNormDefaultEps, momentum_ = kBatchNormDefaultMomentum;
-  std::vector<float> mean_, inv_std_;  // (C) each: the batch statistics saved for backward
+  std::vector<float> mean_, inv_std_;   // (C) each: the batch statistics saved for backward
   const CrossProcess* sync_ = nullptr;  // nullptr: this process's batch alone
 };
 

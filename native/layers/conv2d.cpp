@@ -34,8 +34,8 @@ class Conv2d : public Layer {
   size_t workspace_floats(int n, int threads) const override { return conv2d_workspace_floats(shape(n), threads); }
   // "forward/backward-data/backward-weights" algorithms, e.g. "direct/direct/im2col".
   std::string algorithm() const override {
-    return std::string(conv_algorithm_name(algorithms_.forward)) + "/" + conv_algorithm_name(algorithms_.backward_data) +
-           "/" + conv_algorithm_name(algorithms_.backward_weights);
+    return std::string(conv_algorithm_name(algorithms_.forward)) + "/" +
+           conv_algorithm_name(algorithms_.backward_data) + "/" + conv_algorithm_name(algorithms_.backward_weights);
   }
 
   void forward(const LayerIO& io, int n, const StepContext& ctx) override {
@@ -65,8 +65,19 @@ class Conv2d : public Layer {
  private:
   Conv2dShape shape(int n) const {
     const Shape3& in = desc.in_shape;
-    Conv2dShape s{n, in.c, in.h, in.w, desc.out_shape.c, window_.kernel[0], window_.kernel[1],
-                  window_.stride[0], window_.stride[1], window_.pad[0], window_.pad[1], 0, 0};
+    Conv2dShape s{n,
+                  in.c,
+                  in.h,
+                  in.w,
+                  desc.out_shape.c,
+                  window_.kernel[0],
+                  window_.kernel[1],
+                  window_.stride[0],
+                  window_.stride[1],
+                  window_.pad[0],
+                  window_.pad[1],
+                  0,
+                  0};
     conv2d_output_size(s);
     return s;
   }

@@ -20,7 +20,10 @@ class Flatten : public Layer {
   void backward(const LayerIO& io, int n, const StepContext&) override {
     float* dx = io.dx[0];
     if (!dx) return;
-    if (!io.accumulate[0]) { std::memcpy(dx, dout.data(), in_count(n) * sizeof(float)); return; }
+    if (!io.accumulate[0]) {
+      std::memcpy(dx, dout.data(), in_count(n) * sizeof(float));
+      return;
+    }
     for (size_t i = 0, count = in_count(n); i < count; ++i) dx[i] += dout[i];
   }
 };

@@ -110,20 +110,33 @@ class Layer {
   // The kind's parameter buffers (ranges it checks itself against the parameter array).
   virtual std::vector<ParamBuffer> buffers() const { return {}; }
   // Checks that need the parameter array's size (buffers inside it); "" when fine.
-  virtual std::string check_buffers(size_t param_count) const { (void)param_count; return ""; }
+  virtual std::string check_buffers(size_t param_count) const {
+    (void)param_count;
+    return "";
+  }
 
   // ---- memory (planned once, before any step) ----
   virtual void plan(const BuildSettings& settings) { (void)settings; }
   // Shared scratch memory of one call on n images with `threads` threads.
-  virtual size_t workspace_floats(int n, int threads) const { (void)n; (void)threads; return 0; }
-  virtual size_t scratch_floats(int max_batch) const { (void)max_batch; return 0; }
+  virtual size_t workspace_floats(int n, int threads) const {
+    (void)n;
+    (void)threads;
+    return 0;
+  }
+  virtual size_t scratch_floats(int max_batch) const {
+    (void)max_batch;
+    return 0;
+  }
   virtual size_t own_bytes() const { return 0; }  // the kind's own buffers
   // The algorithm chosen at build time, for `summary --algorithms` and the profile ("" none).
   virtual std::string algorithm() const { return ""; }
 
   // ---- a step ----
   // A training batch of n images the kind cannot take: "" when fine, else why.
-  virtual std::string check_training_batch(int n) const { (void)n; return ""; }
+  virtual std::string check_training_batch(int n) const {
+    (void)n;
+    return "";
+  }
   // out = layer(io.x) for the first n images.
   virtual void forward(const LayerIO& io, int n, const StepContext& ctx) = 0;
   // From dout: parameter gradients += into ctx.grads, and each input's gradient into io.dx[k]
@@ -139,26 +152,35 @@ class Layer {
   // writes what backward would.
   virtual bool fuses_relu() const { return false; }
   virtual void forward_relu(const LayerIO& io, int n, const StepContext& ctx, Layer& relu) {
-    (void)io; (void)n; (void)ctx; (void)relu;
+    (void)io;
+    (void)n;
+    (void)ctx;
+    (void)relu;
   }
   virtual void backward_relu(const LayerIO& io, int n, const StepContext& ctx, Layer& relu) {
-    (void)io; (void)n; (void)ctx; (void)relu;
+    (void)io;
+    (void)n;
+    (void)ctx;
+    (void)relu;
   }
 
   // ---- training ----
   virtual bool decays_weights() const { return false; }  // weight decay applies to the weight
   // Data-parallel training: statistics over all processes' images through sync (nullptr:
   // this process's alone). Returns whether the kind has such statistics.
-  virtual bool set_statistics_sync(const CrossProcess* sync) { (void)sync; return false; }
+  virtual bool set_statistics_sync(const CrossProcess* sync) {
+    (void)sync;
+    return false;
+  }
 
   // ---- what the network keeps for every layer ----
   const char* kind = "";  // the registry's name, set by create_layer
   LayerDesc desc;
-  uint32_t index = 0;           // position in the network (dropout's stream under the step seed)
-  std::vector<float> out;       // (max_batch, out C, H, W)
-  std::vector<float> dout;      // (max_batch, out C, H, W): gradient of the loss wrt out
-  bool dout_written = false;    // backward: has any consumer written dout yet this step
-  bool grad_needed = true;      // backward: a trainable parameter lies at or before this layer
+  uint32_t index = 0;         // position in the network (dropout's stream under the step seed)
+  std::vector<float> out;     // (max_batch, out C, H, W)
+  std::vector<float> dout;    // (max_batch, out C, H, W): gradient of the loss wrt out
+  bool dout_written = false;  // backward: has any consumer written dout yet this step
+  bool grad_needed = true;    // backward: a trainable parameter lies at or before this layer
   // Relu fusion in training: on the producer, the relu's index (-1: none); on the relu, that
   // its work is done by its producer. The producer's own out (and, unless the kind's
   // backward_relu writes it, dout) is not written in training.

@@ -22,8 +22,18 @@ class Pool : public Layer {
  protected:
   Pool2dShape shape(int n) const {
     const Shape3& in = desc.in_shape;
-    Pool2dShape s{n, in.c, in.h, in.w, window_.kernel[0], window_.kernel[1], window_.stride[0], window_.stride[1],
-                  window_.pad[0], window_.pad[1], 0, 0};
+    Pool2dShape s{n,
+                  in.c,
+                  in.h,
+                  in.w,
+                  window_.kernel[0],
+                  window_.kernel[1],
+                  window_.stride[0],
+                  window_.stride[1],
+                  window_.pad[0],
+                  window_.pad[1],
+                  0,
+                  0};
     pool2d_output_size(s);
     return s;
   }
@@ -32,7 +42,9 @@ class Pool : public Layer {
 
 class MaxPool : public Pool {
  public:
-  void plan(const BuildSettings& settings) override { argmax_.assign((size_t)settings.max_batch * desc.out_shape.count(), 0); }
+  void plan(const BuildSettings& settings) override {
+    argmax_.assign((size_t)settings.max_batch * desc.out_shape.count(), 0);
+  }
   size_t own_bytes() const override { return argmax_.capacity() * sizeof(int32_t); }
   void forward(const LayerIO& io, int n, const StepContext&) override {
     maxpool2d_forward(shape(n), io.x[0], out.data(), argmax_.data());
@@ -47,7 +59,9 @@ class MaxPool : public Pool {
 
 class AvgPool : public Pool {
  public:
-  void forward(const LayerIO& io, int n, const StepContext&) override { avgpool2d_forward(shape(n), io.x[0], out.data()); }
+  void forward(const LayerIO& io, int n, const StepContext&) override {
+    avgpool2d_forward(shape(n), io.x[0], out.data());
+  }
   void backward(const LayerIO& io, int n, const StepContext&) override {
     if (io.dx[0]) avgpool2d_backward(shape(n), dout.data(), io.dx[0], io.accumulate[0]);
   }

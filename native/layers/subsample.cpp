@@ -46,8 +46,18 @@ class Subsample : public Layer {
  private:
   Pool2dShape shape(int n) const {
     const Shape3& in = desc.in_shape;
-    Pool2dShape s{n, in.c, in.h, in.w, window_.kernel[0], window_.kernel[1], window_.stride[0], window_.stride[1],
-                  window_.pad[0], window_.pad[1], 0, 0};
+    Pool2dShape s{n,
+                  in.c,
+                  in.h,
+                  in.w,
+                  window_.kernel[0],
+                  window_.kernel[1],
+                  window_.stride[0],
+                  window_.stride[1],
+                  window_.pad[0],
+                  window_.pad[1],
+                  0,
+                  0};
     pool2d_output_size(s);
     return s;
   }

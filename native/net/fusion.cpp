@@ -8,7 +8,10 @@
 namespace cnn {
 
 void Network::plan_fusion() {
-  for (auto& L : layers_) { L->fused_relu = -1; L->fused_into_producer = false; }
+  for (auto& L : layers_) {
+    L->fused_relu = -1;
+    L->fused_into_producer = false;
+  }
   if (!cfg_.fuse_relu) return;
   std::vector<int> consumers(layers_.size(), 0);
   for (const auto& L : layers_)

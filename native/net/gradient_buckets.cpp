@@ -40,8 +40,12 @@ bool parameter_layout_allows_buckets(const std::vector<std::unique_ptr<Layer>>& 
 
 GradientBuckets::GradientBuckets(const CrossProcess* exchange, float* grads, size_t param_count, float scale,
                                  size_t bucket_floats)
-    : exchange_(exchange), grads_(grads), scale_(scale), bucket_floats_(std::max<size_t>(bucket_floats, 1)),
-      unsent_end_(param_count), final_begin_(param_count) {}
+    : exchange_(exchange),
+      grads_(grads),
+      scale_(scale),
+      bucket_floats_(std::max<size_t>(bucket_floats, 1)),
+      unsent_end_(param_count),
+      final_begin_(param_count) {}
 
 GradientBuckets::~GradientBuckets() {
   if (!waiting_) return;

@@ -42,9 +42,9 @@ class GradientBuckets {
   float* grads_;
   float scale_;
   size_t bucket_floats_;
-  size_t unsent_end_;    // grads_[0, unsent_end_) has not been handed to the exchange
-  size_t final_begin_;   // grads_[final_begin_, unsent_end_) is final, waiting for a full bucket
-  bool waiting_ = false; // sums were started and finish() has not waited for them
+  size_t unsent_end_;     // grads_[0, unsent_end_) has not been handed to the exchange
+  size_t final_begin_;    // grads_[final_begin_, unsent_end_) is final, waiting for a full bucket
+  bool waiting_ = false;  // sums were started and finish() has not waited for them
 };
 
 }  // namespace cnn

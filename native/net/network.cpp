@@ -25,13 +25,18 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 template <class T>
-size_t bytes_of(const std::vector<T>& v) { return v.capacity() * sizeof(T); }
+size_t bytes_of(const std::vector<T>& v) {
+  return v.capacity() * sizeof(T);
+}
 
 }  // namespace
 
 std::unique_ptr<Network> Network::create(NetworkConfig cfg, std::string* error) {
   std::string e = check_network(cfg);
-  if (!e.empty()) { *error = e; return nullptr; }
+  if (!e.empty()) {
+    *error = e;
+    return nullptr;
+  }
   std::unique_ptr<Network> net(new Network(std::move(cfg)));
   net->plan_memory();
   return net;
@@ -103,8 +108,8 @@ size_t Network::native_bytes() const {
 // violation here is a bug or a thread count changed behind the network's back.
 void Network::check_step(int n) const {
   if (n < 1 || n > cfg_.max_batch)
-    throw std::invalid_argument("n = " + std::to_string(n) + " is outside [1, maxBatch = " +
-                                std::to_string(cfg_.max_batch) + "]");
+    throw std::invalid_argument("n = " + std::to_string(n) +
+                                " is outside [1, maxBatch = " + std::to_string(cfg_.max_batch) + "]");
   for (const auto& L : layers_)
     if (L->workspace_floats(n, num_threads()) > workspace_.size())
       throw std::runtime_error("the workspace is too small for " + std::to_string(num_threads()) +
@@ -145,8 +150,10 @@ void Network::forward(const float* x, int n, bool train, uint32_t seed) {
     if (train && L.fused_into_producer) continue;
     auto t0 = std::chrono::steady_clock::now();
     StepContext ctx = context(train && !L.desc.frozen, seed);
-    if (train && L.fused_relu >= 0) L.forward_relu(layer_io(x, (int)i), n, ctx, *layers_[(size_t)L.fused_relu]);
-    else L.forward(layer_io(x, (int)i), n, ctx);
+    if (train && L.fused_relu >= 0)
+      L.forward_relu(layer_io(x, (int)i), n, ctx, *layers_[(size_t)L.fused_relu]);
+    else
+      L.forward(layer_io(x, (int)i), n, ctx);
     if (profiling_) L.forward_seconds += seconds_since(t0);
   }
 }
@@ -191,8 +198,10 @@ void Network::backward_layer(const float* x, int n, int i) {
   for (int k = 0; k < io.count; ++k) io.dx[k] = input_grad(L.desc.inputs[k], &io.accumulate[k]);
   auto t0 = std::chrono::steady_clock::now();
   StepContext ctx = context(true, 0);
-  if (relu) L.backward_relu(io, n, ctx, *relu);
-  else L.backward(io, n, ctx);
+  if (relu)
+    L.backward_relu(io, n, ctx, *relu);
+  else
+    L.backward(io, n, ctx);
   if (profiling_) L.backward_seconds += seconds_since(t0);
 }
 
@@ -225,7 +234,10 @@ StepStats Network::compute_gradients(const float* x, const int32_t* labels, int 
   forward(x, n, true, seed);
   auto t0 = std::chrono::steady_clock::now();
   StepStats s = loss(labels, n, probs_.data(), true);
-  if (profiling_) { loss_seconds_ += seconds_since(t0); ++profiled_steps_; }
+  if (profiling_) {
+    loss_seconds_ += seconds_since(t0);
+    ++profiled_steps_;
+  }
   backward(x, n);
   return s;
 }
@@ -242,7 +254,8 @@ void Network::apply_update(const SgdSettings& sgd) {
   for (const auto& L : layers_) {
     const LayerDesc& d = L->desc;
     if (d.frozen) continue;  // no step, no decay, no momentum: bitwise unchanged
-    if (d.weight_size) update_tensor(sgd, d.weight_offset, d.weight_size, L->decays_weights() ? sgd.weight_decay : 0.0f);
+    if (d.weight_size)
+      update_tensor(sgd, d.weight_offset, d.weight_size, L->decays_weights() ? sgd.weight_decay : 0.0f);
     if (d.bias_size) update_tensor(sgd, d.bias_offset, d.bias_size, 0.0f);
   }
   if (profiling_) update_seconds_ += seconds_since(t0);

@@ -21,10 +21,10 @@ struct NetworkConfig {
   Shape3 input;
   int classes = 0;
   std::vector<std::unique_ptr<Layer>> layers;  // from create_layer, descriptions parsed
-  float* params = nullptr;    // (param_count), caller-owned
-  float* grads = nullptr;     // (param_count), caller-owned
-  float* velocity = nullptr;  // (param_count), caller-owned; AdamW's first moment
-  float* second_moment = nullptr;  // (param_count), caller-owned, or nullptr: AdamW's second moment
+  float* params = nullptr;                     // (param_count), caller-owned
+  float* grads = nullptr;                      // (param_count), caller-owned
+  float* velocity = nullptr;                   // (param_count), caller-owned; AdamW's first moment
+  float* second_moment = nullptr;              // (param_count), caller-owned, or nullptr: AdamW's second moment
   size_t param_count = 0;
   // The training loss (compute_gradients): torch's CrossEntropyLoss(weight, label_smoothing).
   // Evaluation always reports the plain cross-entropy.
@@ -33,7 +33,7 @@ struct NetworkConfig {
   int max_batch = 0;
   int threads = 1;
   ConvPathSetting conv_path = ConvPathSetting::automatic;  // each convolution's algorithm rule
-  bool fuse_relu = true;  // training fuses a relu into its producer (fusion.cpp)
+  bool fuse_relu = true;                                   // training fuses a relu into its producer (fusion.cpp)
 };
 
 enum class Optimizer { Sgd, AdamW };
@@ -45,7 +45,7 @@ struct SgdSettings {
   uint32_t seed = 0;  // the step's random choices (dropout masks)
   Optimizer optimizer = Optimizer::Sgd;
   float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;  // AdamW
-  int64_t step = 1;  // AdamW: this update's 1-based count (its bias corrections)
+  int64_t step = 1;                                 // AdamW: this update's 1-based count (its bias corrections)
 };
 
 struct StepStats {
@@ -162,10 +162,10 @@ class Network {
 
   NetworkConfig cfg_;
   std::vector<std::unique_ptr<Layer>> layers_;
-  std::vector<float> workspace_;   // shared scratch, sized for the largest Layer::workspace_floats
-  std::vector<float> scratch_;     // shared scratch, sized for the largest Layer::scratch_floats
-  std::vector<float> probs_;       // (max_batch, classes)
-  std::vector<int32_t> zero_labels_;  // (max_batch): labels for infer(), whose loss is ignored
+  std::vector<float> workspace_;            // shared scratch, sized for the largest Layer::workspace_floats
+  std::vector<float> scratch_;              // shared scratch, sized for the largest Layer::scratch_floats
+  std::vector<float> probs_;                // (max_batch, classes)
+  std::vector<int32_t> zero_labels_;        // (max_batch): labels for infer(), whose loss is ignored
   const CrossProcess* exchange_ = nullptr;  // see set_gradient_exchange
   float exchange_scale_ = 1.0f;
   size_t bucket_floats_ = 0;

@@ -19,7 +19,8 @@ std::string where(const Layer& l, size_t i) {
 }
 
 std::string check_positive(const Shape3& s, const char* field) {
-  if (s.c < 1 || s.h < 1 || s.w < 1) return std::string(field) + " " + shape_text(s) + " must have every dimension >= 1";
+  if (s.c < 1 || s.h < 1 || s.w < 1)
+    return std::string(field) + " " + shape_text(s) + " must have every dimension >= 1";
   return "";
 }
 
@@ -42,7 +43,8 @@ std::string check_inputs(const NetworkConfig& cfg, size_t i) {
     std::string pname = p < 0 ? std::string("the network input") : "layer '" + cfg.layers[p]->desc.name + "'";
     bool flat = layer.reads_flat_input();
     if (flat ? ps.count() != l.in_shape.count() : !(ps == l.in_shape))
-      return "inShape " + shape_text(l.in_shape) + " does not match the output " + shape_text(ps) + " of " + pname + " (" + field + ")";
+      return "inShape " + shape_text(l.in_shape) + " does not match the output " + shape_text(ps) + " of " + pname +
+             " (" + field + ")";
   }
   return "";
 }
@@ -51,7 +53,8 @@ std::string check_tensor(const char* field, int64_t offset, size_t size, size_t 
                          size_t param_count) {
   std::string off = std::string(field) + "Offset", sz = std::string(field) + "Size";
   if (size == 0) {
-    if (offset != -1) return off + " is " + std::to_string(offset) + " but " + sz + " is 0 (use -1 for no " + field + ")";
+    if (offset != -1)
+      return off + " is " + std::to_string(offset) + " but " + sz + " is 0 (use -1 for no " + field + ")";
     if (required) return sz + " is 0, expected " + std::to_string(implied);
     return "";
   }
@@ -97,11 +100,15 @@ std::string check_layer(const NetworkConfig& cfg, size_t i) {
 // would be updated twice per step; a kind's buffers (batchnorm's running statistics) are
 // written by the training forward and must not alias a trained tensor (or each other).
 std::string check_overlaps(const NetworkConfig& cfg) {
-  struct Range { size_t begin, end; std::string what; };
+  struct Range {
+    size_t begin, end;
+    std::string what;
+  };
   std::vector<Range> r;
   for (const auto& layer : cfg.layers) {
     const LayerDesc& l = layer->desc;
-    if (l.weight_size) r.push_back({(size_t)l.weight_offset, (size_t)l.weight_offset + l.weight_size, "'" + l.name + "'.weight"});
+    if (l.weight_size)
+      r.push_back({(size_t)l.weight_offset, (size_t)l.weight_offset + l.weight_size, "'" + l.name + "'.weight"});
     if (l.bias_size) r.push_back({(size_t)l.bias_offset, (size_t)l.bias_offset + l.bias_size, "'" + l.name + "'.bias"});
     for (const ParamBuffer& b : layer->buffers())
       r.push_back({(size_t)b.offset, (size_t)b.offset + b.size, "'" + l.name + "'." + b.role});
@@ -120,9 +127,11 @@ std::string check_network(const NetworkConfig& cfg) {
   if (cfg.classes < 1) return "classes must be >= 1";
   std::string e = check_positive(cfg.input, "input");
   if (!e.empty()) return e;
-  if (cfg.input.count() * (size_t)cfg.max_batch > (size_t)INT_MAX) return "maxBatch * C*H*W of input exceeds 2^31 - 1 values";
+  if (cfg.input.count() * (size_t)cfg.max_batch > (size_t)INT_MAX)
+    return "maxBatch * C*H*W of input exceeds 2^31 - 1 values";
   if (cfg.layers.empty()) return "layers must not be empty";
-  if (cfg.param_count > 0 && (!cfg.params || !cfg.grads || !cfg.velocity)) return "params, grads and velocity are required";
+  if (cfg.param_count > 0 && (!cfg.params || !cfg.grads || !cfg.velocity))
+    return "params, grads and velocity are required";
   if (!(cfg.label_smoothing >= 0 && cfg.label_smoothing <= 1)) return "loss.labelSmoothing must be in [0, 1]";
   if (!cfg.class_weights.empty() && cfg.class_weights.size() != (size_t)cfg.classes)
     return "loss.classWeights must have classes = " + std::to_string(cfg.classes) + " values, got " +
@@ -135,8 +144,9 @@ std::string check_network(const NetworkConfig& cfg) {
   }
   const LayerDesc& last = cfg.layers.back()->desc;
   if (last.out_shape.count() != (size_t)cfg.classes)
-    return where(*cfg.layers.back(), cfg.layers.size() - 1) + "the last layer's outShape " + shape_text(last.out_shape) +
-           " has C*H*W = " + std::to_string(last.out_shape.count()) + ", expected classes = " + std::to_string(cfg.classes);
+    return where(*cfg.layers.back(), cfg.layers.size() - 1) + "the last layer's outShape " +
+           shape_text(last.out_shape) + " has C*H*W = " + std::to_string(last.out_shape.count()) +
+           ", expected classes = " + std::to_string(cfg.classes);
   return check_overlaps(cfg);
 }
 

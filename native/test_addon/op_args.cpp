@@ -42,9 +42,10 @@ void require_window_fits(Napi::Env env, const char* op, const char* axis, const 
                          const char* in_name, int in, const char* pad_name, int pad) {
   const int64_t padded = (int64_t)in + 2 * (int64_t)pad;
   if ((int64_t)k > padded)
-    throw_range(env, op, std::string("the output ") + axis + " would be empty: " + k_name + " = " + str(k) +
-                             " exceeds the padded input " + in_name + " + 2*" + pad_name + " = " + str(in) + " + 2*" +
-                             str(pad) + " = " + str(padded));
+    throw_range(env, op,
+                std::string("the output ") + axis + " would be empty: " + k_name + " = " + str(k) +
+                    " exceeds the padded input " + in_name + " + 2*" + pad_name + " = " + str(in) + " + 2*" + str(pad) +
+                    " = " + str(padded));
 }
 
 struct TypedArrayKind {
@@ -82,7 +83,8 @@ int64_t Args::elements(const char* what, const char* extent) const {
     if (!found) throw Napi::Error::New(env(), std::string(op_) + ": the table names an unknown dimension " + dim);
     n *= found->second;
     if (n > kMaxElements)
-      throw_range(env(), op_, std::string(what) + " = " + extent + " would have more than " + str(kMaxElements) + " elements");
+      throw_range(env(), op_,
+                  std::string(what) + " = " + extent + " would have more than " + str(kMaxElements) + " elements");
     start = end + 1;
   }
   return n;
@@ -111,7 +113,9 @@ void Args::check_scalar(size_t i, const ArgSpec& spec) {
       if (!v.IsString()) throw_type(e, op_, std::string(spec.name) + " must be a string");
       out.text = v.As<Napi::String>().Utf8Value();
       if (!cnn::parse_activation(out.text.c_str(), &out.activation))
-        throw_range(e, op_, std::string(spec.name) + " must be one of relu, tanh, sigmoid, scaled-tanh; got \"" + out.text + "\"");
+        throw_range(
+            e, op_,
+            std::string(spec.name) + " must be one of relu, tanh, sigmoid, scaled-tanh; got \"" + out.text + "\"");
       break;
     case ArgType::ConvShape: parse_conv_shape(v); break;
     case ArgType::PoolShape: parse_pool_shape(v); break;
@@ -133,11 +137,12 @@ void Args::check_buffer(size_t i, const ArgSpec& spec) {
   if (spec.extent) {
     const int64_t expected = elements(spec.name, spec.extent);
     if ((int64_t)length != expected)
-      fail_range(std::string(spec.name) + " has " + str((int64_t)length) + " elements, expected " + spec.extent + " = " +
-                 str(expected));
+      fail_range(std::string(spec.name) + " has " + str((int64_t)length) + " elements, expected " + spec.extent +
+                 " = " + str(expected));
   } else {
     if (length == 0) fail_range(std::string(spec.name) + " must not be empty");
-    if (length > (size_t)kMaxElements) fail_range(std::string(spec.name) + " has more than " + str(kMaxElements) + " elements");
+    if (length > (size_t)kMaxElements)
+      fail_range(std::string(spec.name) + " has more than " + str(kMaxElements) + " elements");
     define(std::string(spec.name) + ".length", (int64_t)length);
   }
   Value& out = values_[i];
@@ -267,8 +272,10 @@ Args check_args(const Napi::CallbackInfo& info, const char* op, const std::vecto
   Args a(info, op);
   a.values_.resize(specs.size());
   for (size_t i = 0; i < specs.size(); ++i)
-    if (!is_buffer(specs[i].type)) a.check_scalar(i, specs[i]);
-    else if (!specs[i].extent) a.check_buffer(i, specs[i]);
+    if (!is_buffer(specs[i].type))
+      a.check_scalar(i, specs[i]);
+    else if (!specs[i].extent)
+      a.check_buffer(i, specs[i]);
   // Every size the arguments declare fits before any buffer is measured against one.
   for (const ArgSpec& spec : specs)
     if (is_buffer(spec.type) && spec.extent) a.elements(spec.name, spec.extent);

@@ -29,11 +29,20 @@ constexpr int64_t kMaxDim = 1 << 24;
 constexpr int64_t kMaxElements = INT32_MAX;
 
 enum class ArgType {
-  F32, I32, U8,                 // typed-array buffers
-  Int, UInt32, Number, Bool, String,
-  Activation,                   // "relu" | "tanh" | "sigmoid" | "scaled-tanh"
-  ConvShape, PoolShape, Lrn,    // objects
-  LossOptions, AdamW,
+  F32,
+  I32,
+  U8,  // typed-array buffers
+  Int,
+  UInt32,
+  Number,
+  Bool,
+  String,
+  Activation,  // "relu" | "tanh" | "sigmoid" | "scaled-tanh"
+  ConvShape,
+  PoolShape,
+  Lrn,  // objects
+  LossOptions,
+  AdamW,
 };
 
 // The values a number argument accepts, and how a message states the rule.
@@ -60,13 +69,18 @@ struct ArgSpec {
 inline ArgSpec f32(const char* name, const char* extent) { return {name, ArgType::F32, extent}; }
 inline ArgSpec f32_or_null(const char* name, const char* extent) { return {name, ArgType::F32, extent, true}; }
 inline ArgSpec f32_out(const char* name, const char* extent) { return {name, ArgType::F32, extent, false, true}; }
-inline ArgSpec f32_out_or_null(const char* name, const char* extent) { return {name, ArgType::F32, extent, true, true}; }
+inline ArgSpec f32_out_or_null(const char* name, const char* extent) {
+  return {name, ArgType::F32, extent, true, true};
+}
 inline ArgSpec i32(const char* name, const char* extent) { return {name, ArgType::I32, extent}; }
 inline ArgSpec i32_out(const char* name, const char* extent) { return {name, ArgType::I32, extent, false, true}; }
 inline ArgSpec u8(const char* name, const char* extent) { return {name, ArgType::U8, extent}; }
 inline ArgSpec u8_out(const char* name, const char* extent) { return {name, ArgType::U8, extent, false, true}; }
 // An output that may also be exactly the buffer `input` (element-wise ops run in place).
-inline ArgSpec in_place_of(const char* input, ArgSpec out) { out.may_be = input; return out; }
+inline ArgSpec in_place_of(const char* input, ArgSpec out) {
+  out.may_be = input;
+  return out;
+}
 // An integer in [lo, hi]; it defines the dimension of its own name.
 inline ArgSpec integer(const char* name, int64_t lo = 1, int64_t hi = kMaxDim) {
   ArgSpec a{name, ArgType::Int};

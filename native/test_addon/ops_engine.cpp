@@ -1,7 +1,6 @@
 // The per-op exports of the GEMM engine and the settings the kernels run under: gemm and its
-// bf16 variant, the GEMM (fp32 and bf16) and convolution paths, the thread count, and fmaPeak (the machine's FMA ceiling, the
-// yardstick for GEMM speed). The settings are this addon's own: the product addon's networks
-// keep theirs.
+// bf16 variant, the GEMM (fp32 and bf16) and convolution paths, the thread count, and fmaPeak (the machine's FMA
+// ceiling, the yardstick for GEMM speed). The settings are this addon's own: the product addon's networks keep theirs.
 #include <napi.h>
 
 #include <vector>

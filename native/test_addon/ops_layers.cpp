@@ -60,8 +60,8 @@ Napi::Value max_pool_backward(const Args& a) {
   const int32_t* argmax = a.i32(2);
   for (size_t i = 0; i < a.count(2); ++i)
     if (argmax[i] < 0 || argmax[i] >= plane)
-      a.fail_range("argmax[" + str((int64_t)i) + "] = " + str(argmax[i]) + " is outside the input plane [0, h*w = " +
-                   str(plane) + ")");
+      a.fail_range("argmax[" + str((int64_t)i) + "] = " + str(argmax[i]) +
+                   " is outside the input plane [0, h*w = " + str(plane) + ")");
   cnn::maxpool2d_backward(a.pool(), a.f32(1), argmax, a.f32(3), a.flag(4));
   return a.env().Undefined();
 }
@@ -110,8 +110,8 @@ Napi::Value channel_affine_forward(const Args& a) {
 }
 
 Napi::Value channel_affine_backward(const Args& a) {
-  cnn::channel_affine_backward(a.integer(0), a.integer(1), a.integer(2), a.f32(3), a.f32(4), a.f32(5), a.f32(6), a.f32(7),
-                               a.f32(8), a.flag(9));
+  cnn::channel_affine_backward(a.integer(0), a.integer(1), a.integer(2), a.f32(3), a.f32(4), a.f32(5), a.f32(6),
+                               a.f32(7), a.f32(8), a.flag(9));
   return a.env().Undefined();
 }
 
@@ -153,20 +153,29 @@ const char* const kPoolY = "n*c*oh*ow";
 
 const std::vector<OpSpec>& layer_ops() {
   static const std::vector<OpSpec> ops = {
-      {"conv2dForward", {conv_shape(), f32("x", kX), f32("w", kW), f32_or_null("b", "oc"), f32_out("y", kConvY)}, conv2d_forward},
-      {"conv2dBackwardData", {conv_shape(), f32("dy", kConvY), f32("w", kW), f32_out("dx", kX), boolean("accumulate")},
+      {"conv2dForward",
+       {conv_shape(), f32("x", kX), f32("w", kW), f32_or_null("b", "oc"), f32_out("y", kConvY)},
+       conv2d_forward},
+      {"conv2dBackwardData",
+       {conv_shape(), f32("dy", kConvY), f32("w", kW), f32_out("dx", kX), boolean("accumulate")},
        conv2d_backward_data},
       // dw and db accumulate (+=).
-      {"conv2dBackwardWeights", {conv_shape(), f32("x", kX), f32("dy", kConvY), f32_out("dw", kW), f32_out_or_null("db", "oc")},
+      {"conv2dBackwardWeights",
+       {conv_shape(), f32("x", kX), f32("dy", kConvY), f32_out("dw", kW), f32_out_or_null("db", "oc")},
        conv2d_backward_weights},
-      {"maxPoolForward", {pool_shape(), f32("x", kX), f32_out("y", kPoolY), i32_out("argmax", kPoolY)}, max_pool_forward},
-      {"maxPoolBackward", {pool_shape(), f32("dy", kPoolY), i32("argmax", kPoolY), f32_out("dx", kX), boolean("accumulate")},
+      {"maxPoolForward",
+       {pool_shape(), f32("x", kX), f32_out("y", kPoolY), i32_out("argmax", kPoolY)},
+       max_pool_forward},
+      {"maxPoolBackward",
+       {pool_shape(), f32("dy", kPoolY), i32("argmax", kPoolY), f32_out("dx", kX), boolean("accumulate")},
        max_pool_backward},
       {"avgPoolForward", {pool_shape(), f32("x", kX), f32_out("y", kPoolY)}, avg_pool_forward},
-      {"avgPoolBackward", {pool_shape(), f32("dy", kPoolY), f32_out("dx", kX), boolean("accumulate")}, avg_pool_backward},
+      {"avgPoolBackward",
+       {pool_shape(), f32("dy", kPoolY), f32_out("dx", kX), boolean("accumulate")},
+       avg_pool_backward},
       {"denseForward",
-       {integer("n"), integer("inFeatures"), integer("outFeatures"), f32("x", "n*inFeatures"), f32("w", "outFeatures*inFeatures"),
-        f32_or_null("b", "outFeatures"), f32_out("y", "n*outFeatures")},
+       {integer("n"), integer("inFeatures"), integer("outFeatures"), f32("x", "n*inFeatures"),
+        f32("w", "outFeatures*inFeatures"), f32_or_null("b", "outFeatures"), f32_out("y", "n*outFeatures")},
        dense_forward},
       {"denseBackwardData",
        {integer("n"), integer("inFeatures"), integer("outFeatures"), f32("dy", "n*outFeatures"),
@@ -174,10 +183,11 @@ const std::vector<OpSpec>& layer_ops() {
        dense_backward_data},
       // dw and db accumulate (+=).
       {"denseBackwardWeights",
-       {integer("n"), integer("inFeatures"), integer("outFeatures"), f32("x", "n*inFeatures"), f32("dy", "n*outFeatures"),
-        f32_out("dw", "outFeatures*inFeatures"), f32_out_or_null("db", "outFeatures")},
+       {integer("n"), integer("inFeatures"), integer("outFeatures"), f32("x", "n*inFeatures"),
+        f32("dy", "n*outFeatures"), f32_out("dw", "outFeatures*inFeatures"), f32_out_or_null("db", "outFeatures")},
        dense_backward_weights},
-      {"activationForward", {activation_kind(), f32("x", nullptr), in_place_of("x", f32_out("y", "x.length"))},
+      {"activationForward",
+       {activation_kind(), f32("x", nullptr), in_place_of("x", f32_out("y", "x.length"))},
        activation_forward},
       {"activationBackward",
        {activation_kind(), f32("y", nullptr), f32("dy", "y.length"), in_place_of("dy", f32_out("dx", "y.length")),
@@ -200,8 +210,8 @@ const std::vector<OpSpec>& layer_ops() {
         f32_out_or_null("dlogits", "n*k"), loss_options()},
        softmax_cross_entropy_with_options},
       {"sgdUpdate",
-       {f32_out("params", nullptr), f32("grads", "params.length"), f32_out("velocity", "params.length"), number("lr", kFinite),
-        number("momentum", kFinite), number("weightDecay", kFinite)},
+       {f32_out("params", nullptr), f32("grads", "params.length"), f32_out("velocity", "params.length"),
+        number("lr", kFinite), number("momentum", kFinite), number("weightDecay", kFinite)},
        sgd_update},
       // expAvg is AdamW's first moment m, expAvgSq its second moment v.
       {"adamwUpdate",

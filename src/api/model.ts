@@ -54,7 +54,12 @@ export class Model {
   predict(input: ImageInput, options?: PredictOptions): Promise<TopClass[]>;
   predict(inputs: ImageInput[], options?: PredictOptions): Promise<TopClass[][]>;
   async predict(input: ImageInput | ImageInput[], options?: PredictOptions): Promise<TopClass[] | TopClass[][]> {
-    const { values } = resolveOptions<{ top: number }>('model.predict()', registerPredict, options, (key) => key === 'top');
+    const { values } = resolveOptions<{ top: number }>(
+      'model.predict()',
+      registerPredict,
+      options,
+      (key) => key === 'top',
+    );
     const inputs = Array.isArray(input) ? input : [input];
     inputs.forEach(checkInput);
     const predictions = await this.predictor.predict(inputs, values.top);
@@ -70,8 +75,14 @@ export class Model {
 
 /** Loads a checkpoint written by `cnn train` (or cnn.train()). Rejects with an Error naming the file and what is wrong. */
 export async function loadModel(file: string, options?: LoadModelOptions): Promise<Model> {
-  if (typeof file !== 'string' || file === '') throw new TypeError(`cnn.loadModel(): file must be the path of a .safetensors checkpoint, got ${typeof file}`);
-  const { values } = resolveOptions<{ threads: number }>('cnn.loadModel()', registerPredict, options, (key) => key === 'threads');
+  if (typeof file !== 'string' || file === '')
+    throw new TypeError(`cnn.loadModel(): file must be the path of a .safetensors checkpoint, got ${typeof file}`);
+  const { values } = resolveOptions<{ threads: number }>(
+    'cnn.loadModel()',
+    registerPredict,
+    options,
+    (key) => key === 'threads',
+  );
   return new Model(Predictor.load(file, values.threads));
 }
 
@@ -85,5 +96,7 @@ function checkInput(input: unknown, index: number): void {
     }
     return;
   }
-  throw new TypeError(`model.predict(): image ${index + 1} must be a file path, a Buffer of PNG or JPEG bytes, or raw pixels { data, width, height, channels }`);
+  throw new TypeError(
+    `model.predict(): image ${index + 1} must be a file path, a Buffer of PNG or JPEG bytes, or raw pixels { data, width, height, channels }`,
+  );
 }

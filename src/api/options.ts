@@ -18,7 +18,12 @@ export interface ResolvedOptions<T> {
  * (all of the command's when omitted; the others keep their defaults). Throws TypeError for an unknown option or a value of the
  * wrong kind, RangeError for a value the option's parser refuses; messages start with `caller`.
  */
-export function resolveOptions<T>(caller: string, register: (program: Command) => void, given: object | undefined, accepted: (key: string) => boolean = () => true): ResolvedOptions<T> {
+export function resolveOptions<T>(
+  caller: string,
+  register: (program: Command) => void,
+  given: object | undefined,
+  accepted: (key: string) => boolean = () => true,
+): ResolvedOptions<T> {
   if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
     throw new TypeError(`${caller}: options must be an object, got ${describe(given)}`);
   }
@@ -27,12 +32,14 @@ export function resolveOptions<T>(caller: string, register: (program: Command) =
   const options = program.commands[0].options;
   const byName = new Map(options.filter((o) => accepted(o.attributeName())).map((o) => [o.attributeName(), o]));
   const values: Record<string, unknown> = {};
-  for (const o of options) if (o.defaultValue !== undefined || o.negate) values[o.attributeName()] = o.defaultValue ?? true;
+  for (const o of options)
+    if (o.defaultValue !== undefined || o.negate) values[o.attributeName()] = o.defaultValue ?? true;
   const explicit = new Set<string>();
   for (const [key, value] of Object.entries(given ?? {})) {
     if (value === undefined) continue;
     const option = byName.get(key);
-    if (!option) throw new TypeError(`${caller}: unknown option "${key}"; the options are: ${[...byName.keys()].join(', ')}`);
+    if (!option)
+      throw new TypeError(`${caller}: unknown option "${key}"; the options are: ${[...byName.keys()].join(', ')}`);
     values[key] = parseValue(caller, key, option, value);
     explicit.add(key);
   }
@@ -41,19 +48,24 @@ export function resolveOptions<T>(caller: string, register: (program: Command) =
 
 function parseValue(caller: string, key: string, option: Option, value: unknown): unknown {
   if (option.isBoolean()) {
-    if (typeof value !== 'boolean') throw new TypeError(`${caller}: option "${key}" must be true or false, got ${describe(value)}`);
+    if (typeof value !== 'boolean')
+      throw new TypeError(`${caller}: option "${key}" must be true or false, got ${describe(value)}`);
     return value;
   }
   const text = asText(value);
-  if (text === null) throw new TypeError(`${caller}: option "${key}" must be a string or a number, got ${describe(value)}`);
+  if (text === null)
+    throw new TypeError(`${caller}: option "${key}" must be a string or a number, got ${describe(value)}`);
   if (option.argChoices && !option.argChoices.includes(text)) {
-    throw new RangeError(`${caller}: option "${key}" must be one of ${option.argChoices.join(', ')}, got ${describe(value)}`);
+    throw new RangeError(
+      `${caller}: option "${key}" must be one of ${option.argChoices.join(', ')}, got ${describe(value)}`,
+    );
   }
   if (!option.parseArg) return text;
   try {
     return option.parseArg(text, undefined);
   } catch (e) {
-    if (e instanceof InvalidArgumentError) throw new RangeError(`${caller}: option "${key}" is invalid (${describe(value)}): ${e.message}`);
+    if (e instanceof InvalidArgumentError)
+      throw new RangeError(`${caller}: option "${key}" is invalid (${describe(value)}): ${e.message}`);
     throw e;
   }
 }
@@ -62,7 +74,8 @@ function parseValue(caller: string, key: string, option: Option, value: unknown)
 function asText(value: unknown): string | null {
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return value.join(',');
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number'))
+    return value.join(',');
   return null;
 }
 

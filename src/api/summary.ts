@@ -16,8 +16,14 @@ export interface SummaryOptions {
 
 /** The layers of a built-in model (by name) or a JSON model file (by path): shapes, parameters, connections, memory. */
 export function summary(model: string, options?: SummaryOptions): SummaryJson {
-  if (typeof model !== 'string') throw new TypeError(`cnn.summary(): model must be a model name or a JSON model file's path, got ${typeof model}`);
-  const { values } = resolveOptions<SummaryCliOptions>('cnn.summary()', registerSummary, options, (key) => key !== 'json');
+  if (typeof model !== 'string')
+    throw new TypeError(`cnn.summary(): model must be a model name or a JSON model file's path, got ${typeof model}`);
+  const { values } = resolveOptions<SummaryCliOptions>(
+    'cnn.summary()',
+    registerSummary,
+    options,
+    (key) => key !== 'json',
+  );
   const { plan, batchSize } = planSummary(model, values);
   return summaryJson(plan, { batchSize });
 }

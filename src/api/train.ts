@@ -25,9 +25,9 @@ const CLI_ONLY = ['distributed', 'collectiveTimeout', 'gradientBuckets', 'syncBa
  * batchSize), with numbers as numbers, shapes and label lists as arrays, flags as booleans.
  */
 export type TrainOptions = { model: string } & Partial<Omit<TrainCliOptions, (typeof CLI_ONLY)[number] | 'freeze'>> & {
-  /** Layer names (as summary() lists them) or blocks that get no update, or "all-but-head". */
-  freeze?: string | string[];
-};
+    /** Layer names (as summary() lists them) or blocks that get no update, or "all-but-head". */
+    freeze?: string | string[];
+  };
 
 export interface TrainingRunEvents {
   /** After each epoch: the object --metrics appends to its file. */
@@ -79,15 +79,22 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
  * in themselves; problems found while starting (a missing dataset, an unwritable `out`) reject `done`.
  */
 export function train(options: TrainOptions): TrainingRun {
-  if (typeof options !== 'object' || options === null) throw new TypeError('cnn.train(): options must be an object with at least { model }');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('cnn.train(): options must be an object with at least { model }');
   const { model, freeze, ...rest } = options;
   if (typeof model !== 'string' || model === '') {
-    throw new TypeError('cnn.train(): option "model" must be a model name (see cnn.models()) or a JSON model file\'s path');
+    throw new TypeError(
+      'cnn.train(): option "model" must be a model name (see cnn.models()) or a JSON model file\'s path',
+    );
   }
   for (const key of CLI_ONLY) {
-    if (key in rest) throw new TypeError(`cnn.train(): option "${key}" is for data-parallel runs started by mpirun: use the command line (cnn train --distributed)`);
+    if (key in rest)
+      throw new TypeError(
+        `cnn.train(): option "${key}" is for data-parallel runs started by mpirun: use the command line (cnn train --distributed)`,
+      );
   }
-  const withFreeze = freeze === undefined ? rest : { ...rest, freeze: Array.isArray(freeze) ? freeze.join(',') : freeze };
+  const withFreeze =
+    freeze === undefined ? rest : { ...rest, freeze: Array.isArray(freeze) ? freeze.join(',') : freeze };
   const accepted = (key: string) => !(CLI_ONLY as readonly string[]).includes(key);
   const { values, isExplicit } = resolveOptions<TrainCliOptions>('cnn.train()', registerTrain, withFreeze, accepted);
   return new TrainingRun(model, values, isExplicit);

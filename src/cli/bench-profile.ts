@@ -23,6 +23,11 @@ export function formatProfile(p: NetworkProfile, stepMs: number): string {
   rows.push(['(other)', 'outside layers', '', '', '', `${((other / stepMs) * 100).toFixed(1)}%`]);
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const leftAligned = (c: number) => c < 3;
-  const lines = rows.map((r) => r.map((cell, c) => (leftAligned(c) ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
+  const lines = rows.map((r) =>
+    r
+      .map((cell, c) => (leftAligned(c) ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+      .join('  ')
+      .trimEnd(),
+  );
   return `per step (mean of ${p.steps} steps, ${stepMs.toFixed(2)} ms/step):\n` + lines.join('\n') + '\n';
 }

@@ -49,10 +49,10 @@ export function registerBench(program: Command): void {
     .option('--threads <n>', 'compute threads', parse.threads, parse.defaultThreads())
     .option('--steps <n>', 'timed steps', parse.positiveInt, 50)
     .option('--warmup <n>', 'untimed steps first', parse.nonNegativeInt, 5)
-    .option('--input <C,H,W>', 'input shape (default: the model\'s)', parse.shape)
-    .option('--classes <n>', 'number of classes (default: the model\'s)', parse.classCount)
+    .option('--input <C,H,W>', "input shape (default: the model's)", parse.shape)
+    .option('--classes <n>', "number of classes (default: the model's)", parse.classCount)
     .option('--json', 'print {model, batchSize, threads, imagesPerSecond, msPerStep} as JSON')
-    .option('--profile', 'also time every layer\'s forward and backward and print where the step goes')
+    .option('--profile', "also time every layer's forward and backward and print where the step goes")
     .action(async (modelArg: string, opts: BenchOptions, cmd: Command) => {
       const model = resolveModel(modelArg);
       const plan = planWithOptions(model, { input: opts.input, classes: opts.classes });
@@ -62,7 +62,7 @@ export function registerBench(program: Command): void {
       if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
       else {
         process.stdout.write(
-          `${result.model}: batch ${result.batchSize}, ${result.threads} thread${result.threads === 1 ? "" : "s"}, ${result.steps} steps: ` +
+          `${result.model}: batch ${result.batchSize}, ${result.threads} thread${result.threads === 1 ? '' : 's'}, ${result.steps} steps: ` +
             `${Math.round(result.imagesPerSecond).toLocaleString('en-US')} images/s, ${result.msPerStep.toFixed(2)} ms/step ` +
             `(median ${result.medianMsPerStep.toFixed(2)} ms)\n`,
         );
@@ -72,7 +72,11 @@ export function registerBench(program: Command): void {
 }
 
 export async function benchPlan(plan: ReturnType<typeof planModel>, opts: BenchOptions): Promise<BenchResult> {
-  const runtime = createRuntime(plan, { maxBatch: opts.batchSize, threads: opts.threads, network: opts.network ?? networkSettingsFromEnv() });
+  const runtime = createRuntime(plan, {
+    maxBatch: opts.batchSize,
+    threads: opts.threads,
+    network: opts.network ?? networkSettingsFromEnv(),
+  });
   const rng = new Rng(1234);
   initParams(plan, runtime.params, rng);
   const [c, h, w] = plan.input;

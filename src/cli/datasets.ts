@@ -11,9 +11,16 @@ import { formatSurvey, surveyImages } from '../data/image-survey';
 export function registerDatasets(program: Command): void {
   program
     .command('datasets')
-    .description('list the datasets, where each is looked for and whether it is available; with DIR, what an image folder or CSV manifest holds')
+    .description(
+      'list the datasets, where each is looked for and whether it is available; with DIR, what an image folder or CSV manifest holds',
+    )
     .argument('[dir]', 'an image folder (one folder per class) or a CSV manifest of path,label lines')
-    .option('--test-split <fraction>', 'with DIR: the fraction of each class a run would hold out for testing', parse.testSplit, DEFAULT_TEST_SPLIT)
+    .option(
+      '--test-split <fraction>',
+      'with DIR: the fraction of each class a run would hold out for testing',
+      parse.testSplit,
+      DEFAULT_TEST_SPLIT,
+    )
     .option('--json', 'print the list as JSON')
     .action(async (dir: string | undefined, opts: { json?: boolean; testSplit: number }) => {
       if (dir !== undefined) {

@@ -31,7 +31,10 @@ export function registerExport(program: Command): void {
       const { name, mean, std, classNames } = ckpt.dataset;
       let bytes: Uint8Array;
       try {
-        const model = buildOnnxModel(ckpt.plan, ckpt.params, { producerVersion: pkg.version, dataset: { name, mean, std, classNames } });
+        const model = buildOnnxModel(ckpt.plan, ckpt.params, {
+          producerVersion: pkg.version,
+          dataset: { name, mean, std, classNames },
+        });
         bytes = encodeOnnxModel(model);
       } catch (e) {
         throw new RunError(`${file}: cannot export model ${ckpt.model.name} to ONNX: ${(e as Error).message}`);
@@ -44,8 +47,8 @@ export function registerExport(program: Command): void {
       const [c, h, w] = ckpt.plan.input;
       process.stdout.write(
         `wrote ${opts.onnx} (${formatBytes(bytes.length)}): model ${ckpt.model.name}, ONNX opset ${ONNX_OPSET}\n` +
-        `  input  "${INPUT_NAME}" float (N, ${c}, ${h}, ${w}), normalised: (pixel/255 - mean) / std, mean ${formatList(mean)}, std ${formatList(std)}\n` +
-        `  output "${OUTPUT_NAME}" float (N, ${ckpt.plan.classes}), softmax probabilities\n`,
+          `  input  "${INPUT_NAME}" float (N, ${c}, ${h}, ${w}), normalised: (pixel/255 - mean) / std, mean ${formatList(mean)}, std ${formatList(std)}\n` +
+          `  output "${OUTPUT_NAME}" float (N, ${ckpt.plan.classes}), softmax probabilities\n`,
       );
     });
 }

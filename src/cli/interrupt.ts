@@ -21,7 +21,10 @@ export class InterruptGuard {
   private readonly onSigterm = () => this.handle('SIGTERM', 143);
   private readonly onSighup = () => this.handle('SIGHUP', 129);
 
-  constructor(private readonly checkpoint: string, private readonly stop: StopSignal) {
+  constructor(
+    private readonly checkpoint: string,
+    private readonly stop: StopSignal,
+  ) {
     process.on('SIGINT', this.onSigint);
     process.on('SIGTERM', this.onSigterm);
     process.on('SIGHUP', this.onSighup);
@@ -29,11 +32,15 @@ export class InterruptGuard {
 
   private handle(signal: string, code: number): void {
     if (this.stop.requested) {
-      process.stderr.write(`\n${signal} again: stopping now; ${this.checkpoint} keeps the last completed checkpoint.\n`);
+      process.stderr.write(
+        `\n${signal} again: stopping now; ${this.checkpoint} keeps the last completed checkpoint.\n`,
+      );
       process.exit(code);
     }
     this.stop.request(code);
-    process.stderr.write(`\n${signal}: finishing the current step and saving ${this.checkpoint} (press Ctrl-C again to stop at once)\n`);
+    process.stderr.write(
+      `\n${signal}: finishing the current step and saving ${this.checkpoint} (press Ctrl-C again to stop at once)\n`,
+    );
   }
 
   dispose(): void {

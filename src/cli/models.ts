@@ -19,8 +19,12 @@ export function registerModels(program: Command): void {
       for (const r of rows) {
         process.stdout.write(`${r.name.padEnd(width)}  ${r.description}\n`);
         const d = r.defaults;
-        const defaults = Object.entries(d).map(([k, v]) => `${k} ${v}`).join(', ');
-        process.stdout.write(`${''.padEnd(width)}  input ${r.input.join('x')}, ${r.classes} classes, ${r.params.toLocaleString('en-US')} parameters${defaults ? `; defaults: ${defaults}` : ''}\n`);
+        const defaults = Object.entries(d)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ');
+        process.stdout.write(
+          `${''.padEnd(width)}  input ${r.input.join('x')}, ${r.classes} classes, ${r.params.toLocaleString('en-US')} parameters${defaults ? `; defaults: ${defaults}` : ''}\n`,
+        );
       }
     });
 }
@@ -39,6 +43,13 @@ export interface ModelInfo {
 export function modelList(): ModelInfo[] {
   return listModels().map((m) => {
     const plan = planModel(m);
-    return { name: m.name, description: m.description, input: m.input, classes: m.classes, params: plan.totals.params, defaults: m.defaults ?? {} };
+    return {
+      name: m.name,
+      description: m.description,
+      input: m.input,
+      classes: m.classes,
+      params: plan.totals.params,
+      defaults: m.defaults ?? {},
+    };
   });
 }

@@ -45,17 +45,27 @@ export function checkOutputPlan(outputs: readonly PlannedOutput[], inputs: reado
       if (input.replacedBy === out.option) continue;
       const id = input.identity!;
       if (sameFile(out.identity, id)) {
-        throw new UsageError(`${out.option} ${out.file} is the same file as ${input.option} ${input.path}: writing it would destroy that input; give another output file`);
+        throw new UsageError(
+          `${out.option} ${out.file} is the same file as ${input.option} ${input.path}: writing it would destroy that input; give another output file`,
+        );
       }
-      if (input.tree && id.isDirectory && (isInside(out.identity.realPath, id.realPath) || hardLinkedInside(out.identity, id.realPath))) {
-        throw new UsageError(`${out.option} ${out.file} lies inside ${input.option} ${input.path} (or is a hard link to a file there): cnn never writes into its input data; give a file outside that directory`);
+      if (
+        input.tree &&
+        id.isDirectory &&
+        (isInside(out.identity.realPath, id.realPath) || hardLinkedInside(out.identity, id.realPath))
+      ) {
+        throw new UsageError(
+          `${out.option} ${out.file} lies inside ${input.option} ${input.path} (or is a hard link to a file there): cnn never writes into its input data; give a file outside that directory`,
+        );
       }
     }
   }
   for (let i = 0; i < resolved.length; i++) {
     for (let j = i + 1; j < resolved.length; j++) {
       if (sameFile(resolved[i].identity, resolved[j].identity)) {
-        throw new UsageError(`${resolved[i].option} ${resolved[i].file} and ${resolved[j].option} ${resolved[j].file} are the same file: one would overwrite the other; give two different files`);
+        throw new UsageError(
+          `${resolved[i].option} ${resolved[i].file} and ${resolved[j].option} ${resolved[j].file} are the same file: one would overwrite the other; give two different files`,
+        );
       }
     }
   }
@@ -72,7 +82,8 @@ interface FileIdentity {
 }
 
 function outputIdentity(out: PlannedOutput): FileIdentity {
-  if (out.file.trim() === '') throw new UsageError(`${out.option} "${out.file}": the file name is empty; give a file name`);
+  if (out.file.trim() === '')
+    throw new UsageError(`${out.option} "${out.file}": the file name is empty; give a file name`);
   let target;
   try {
     target = resolveWriteTarget(out.file);
@@ -81,7 +92,13 @@ function outputIdentity(out: PlannedOutput): FileIdentity {
     throw e;
   }
   const st = target.existing;
-  return { realPath: target.realPath, dev: st ? st.dev : null, ino: st ? st.ino : null, links: st ? st.nlink : 0, isDirectory: false };
+  return {
+    realPath: target.realPath,
+    dev: st ? st.dev : null,
+    ino: st ? st.ino : null,
+    links: st ? st.nlink : 0,
+    isDirectory: false,
+  };
 }
 
 /** An input that does not exist cannot be destroyed; the command reports it when it reads it. */

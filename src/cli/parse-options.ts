@@ -48,7 +48,9 @@ export function threads(value: string): number {
   const cores = os.availableParallelism();
   const limit = Math.max(4 * cores, 4);
   if (n > limit) {
-    throw new InvalidArgumentError(`This machine has ${cores} cores; use at most ${limit} threads (${cores} is usually best).`);
+    throw new InvalidArgumentError(
+      `This machine has ${cores} cores; use at most ${limit} threads (${cores} is usually best).`,
+    );
   }
   return n;
 }
@@ -62,7 +64,9 @@ export function shape(value: string): Shape {
   const [c, h, w] = parts.map(Number);
   const { channels, imageSide } = MODEL_LIMITS;
   if (c < 1 || h < 1 || w < 1 || c > channels || h > imageSide || w > imageSide) {
-    throw new InvalidArgumentError(`Each of C,H,W must be at least 1 (C at most ${channels}, H and W at most ${imageSide}).`);
+    throw new InvalidArgumentError(
+      `Each of C,H,W must be at least 1 (C at most ${channels}, H and W at most ${imageSide}).`,
+    );
   }
   return [c, h, w];
 }

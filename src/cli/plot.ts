@@ -15,15 +15,30 @@ import { writePng } from '../viz/png';
 export function registerPlot(program: Command): void {
   program
     .command('plot')
-    .description('draw loss and accuracy curves from a metrics log (cnn train --metrics); several logs compare runs in one figure')
+    .description(
+      'draw loss and accuracy curves from a metrics log (cnn train --metrics); several logs compare runs in one figure',
+    )
     .argument('<metrics...>', 'one or more .jsonl files written by "cnn train --metrics FILE"')
     .requiredOption('--out <file>', 'the picture to write: .png or .svg')
-    .option('--labels <list>', 'with several logs: comma-separated names of the runs for the legend (default: the file names without .jsonl)')
+    .option(
+      '--labels <list>',
+      'with several logs: comma-separated names of the runs for the legend (default: the file names without .jsonl)',
+    )
     .action((files: string[], opts: { out: string; labels?: string }) => {
-      const ext = checkOutFile(opts.out, '--out', ['.png', '.svg'], files.map((f) => ({ option: 'METRICS', path: f })));
-      const labels = opts.labels === undefined ? files.map((f) => path.basename(f).replace(/\.jsonl$/, '')) : opts.labels.split(',').map((l) => l.trim());
+      const ext = checkOutFile(
+        opts.out,
+        '--out',
+        ['.png', '.svg'],
+        files.map((f) => ({ option: 'METRICS', path: f })),
+      );
+      const labels =
+        opts.labels === undefined
+          ? files.map((f) => path.basename(f).replace(/\.jsonl$/, ''))
+          : opts.labels.split(',').map((l) => l.trim());
       if (labels.length !== files.length || labels.some((l) => l === '')) {
-        throw new UsageError(`--labels "${opts.labels}": give one non-empty name per metrics file (${files.length} file${files.length === 1 ? '' : 's'}), separated by commas`);
+        throw new UsageError(
+          `--labels "${opts.labels}": give one non-empty name per metrics file (${files.length} file${files.length === 1 ? '' : 's'}), separated by commas`,
+        );
       }
       let curves: TrainingCurves;
       try {

@@ -29,7 +29,10 @@ export function registerPredict(program: Command): void {
     .action(async (file: string, args: string[], opts: PredictCliOptions) => {
       // --csv is checked before any work: a writable regular file or absent, and none of the inputs.
       if (opts.csv !== undefined) {
-        checkOutputPlan([{ option: '--csv', file: opts.csv }], [{ option: 'CHECKPOINT', path: file }, ...args.map((a) => ({ option: 'IMAGE', path: a }))]);
+        checkOutputPlan(
+          [{ option: '--csv', file: opts.csv }],
+          [{ option: 'CHECKPOINT', path: file }, ...args.map((a) => ({ option: 'IMAGE', path: a }))],
+        );
       }
       const { files: images, notes } = expandImagePaths(args);
       for (const note of notes) process.stderr.write(`note: ${note}\n`);
@@ -45,13 +48,19 @@ export function registerPredict(program: Command): void {
         writeCsv(opts.csv, images, predictions, opts.top);
         process.stderr.write(`wrote ${predictions.length} predictions to ${opts.csv}\n`);
       }
-      if (opts.json) process.stdout.write(JSON.stringify(predictions.map((p, i) => predictionJson(images[i], p))) + '\n');
+      if (opts.json)
+        process.stdout.write(JSON.stringify(predictions.map((p, i) => predictionJson(images[i], p))) + '\n');
       else if (opts.csv === undefined) process.stdout.write(formatPredictions(predictor, images, predictions));
     });
 }
 
 function predictionJson(file: string, p: Prediction) {
-  return { file, top: p.top.map((t) => ({ class: t.index, name: t.label, probability: t.probability })), inverted: p.inverted, steps: p.steps };
+  return {
+    file,
+    top: p.top.map((t) => ({ class: t.index, name: t.label, probability: t.probability })),
+    inverted: p.inverted,
+    steps: p.steps,
+  };
 }
 
 function formatPredictions(predictor: Predictor, files: string[], predictions: Prediction[]): string {
@@ -74,10 +83,19 @@ const csvField = (text: string) => (/[",\r\n]/.test(text) ? `"${text.replace(/"/
 
 function writeCsv(csv: string, files: string[], predictions: Prediction[], top: number): void {
   const k = Math.min(top, ...predictions.map((p) => p.top.length));
-  const header = ['file', ...Array.from({ length: k }, (_, i) => (i === 0 ? ['label', 'probability'] : [`label${i + 1}`, `probability${i + 1}`])).flat()];
+  const header = [
+    'file',
+    ...Array.from({ length: k }, (_, i) =>
+      i === 0 ? ['label', 'probability'] : [`label${i + 1}`, `probability${i + 1}`],
+    ).flat(),
+  ];
   const lines = [header.join(',')];
   predictions.forEach((p, i) => {
-    lines.push([csvField(files[i]), ...p.top.slice(0, k).flatMap((t) => [csvField(t.label), t.probability.toFixed(6)])].join(','));
+    lines.push(
+      [csvField(files[i]), ...p.top.slice(0, k).flatMap((t) => [csvField(t.label), t.probability.toFixed(6)])].join(
+        ',',
+      ),
+    );
   });
   try {
     writeFileAtomically(csv, lines.join('\n') + '\n', { what: 'predictions' });

@@ -49,7 +49,9 @@ export function resolveModel(arg: string): ModelSpec {
 
 export function parseDatasetName(value: string): DatasetName {
   if (!(DATASET_NAMES as readonly string[]).includes(value)) {
-    throw new UsageError(`Unknown dataset "${value}" (option --dataset). Known datasets: ${DATASET_NAMES.join(', ')} ("cnn datasets" lists where each is looked for).`);
+    throw new UsageError(
+      `Unknown dataset "${value}" (option --dataset). Known datasets: ${DATASET_NAMES.join(', ')} ("cnn datasets" lists where each is looked for).`,
+    );
   }
   return value as DatasetName;
 }

@@ -14,11 +14,18 @@ export function registerSummary(program: Command): void {
     .command('summary')
     .description('print the layers of a model: shapes, parameters, connections, memory')
     .argument('<model>', 'a model name (see "cnn models") or a JSON model file')
-    .option('--input <C,H,W>', 'input shape (default: the model\'s)', parse.shape)
-    .option('--classes <n>', 'number of classes (default: the model\'s)', parse.classCount)
-    .option('--batch-size <n>', 'batch size for the training-memory estimate (default: the model\'s training batch size)', parse.batchSize)
+    .option('--input <C,H,W>', "input shape (default: the model's)", parse.shape)
+    .option('--classes <n>', "number of classes (default: the model's)", parse.classCount)
+    .option(
+      '--batch-size <n>',
+      "batch size for the training-memory estimate (default: the model's training batch size)",
+      parse.batchSize,
+    )
     .option('--json', 'print the summary as one JSON object')
-    .option('--algorithms', 'also show the algorithm each convolution runs (forward/backward-data/backward-weights), as training builds it (CNN_CONV_PATH=auto|gemm|implicit|direct changes the rule)')
+    .option(
+      '--algorithms',
+      'also show the algorithm each convolution runs (forward/backward-data/backward-weights), as training builds it (CNN_CONV_PATH=auto|gemm|implicit|direct changes the rule)',
+    )
     .action((modelArg: string, opts: SummaryCliOptions & { json?: boolean; algorithms?: boolean }) => {
       const { plan, batchSize } = planSummary(modelArg, opts);
       const algorithms = opts.algorithms ? layerAlgorithms(plan, networkSettingsFromEnv()) : undefined;

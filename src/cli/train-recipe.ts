@@ -32,12 +32,38 @@ export const RECIPE_FIXED_ON_RESUME: Record<keyof RecipeCliOptions, (s: TrainSet
 
 export function addRecipeOptions(command: Command): Command {
   return command
-    .addOption(new Option('--optimizer <name>', `sgd (with momentum) or adamw (decoupled weight decay; default lr ${ADAMW_DEFAULTS.lr}, weight decay ${ADAMW_DEFAULTS.weightDecay})`).choices(OPTIMIZERS))
-    .option('--label-smoothing <x>', 'spread this share of each target over all classes (torch\'s label_smoothing), e.g. 0.1', labelSmoothing)
-    .option('--class-weights <balanced|list>', 'weigh each class in the loss: balanced (by the inverse of its training-image count) or one weight per class, comma-separated')
-    .option('--early-stop <n>', 'end the run when the validation accuracy has not improved for N epochs (needs --val)', parse.positiveInt)
-    .addOption(new Option('--normalize <how>', 'normalise images by the training set\'s own mean and std, or by ImageNet\'s as torchvision\'s pretrained weights expect (default: dataset)').choices(NORMALIZE_CHOICES))
-    .addOption(new Option('--keep <which>', 'the checkpoint --out holds at the end: the best epoch by validation accuracy or the last (default: best with --val, else last)').choices(KEEP_CHOICES));
+    .addOption(
+      new Option(
+        '--optimizer <name>',
+        `sgd (with momentum) or adamw (decoupled weight decay; default lr ${ADAMW_DEFAULTS.lr}, weight decay ${ADAMW_DEFAULTS.weightDecay})`,
+      ).choices(OPTIMIZERS),
+    )
+    .option(
+      '--label-smoothing <x>',
+      "spread this share of each target over all classes (torch's label_smoothing), e.g. 0.1",
+      labelSmoothing,
+    )
+    .option(
+      '--class-weights <balanced|list>',
+      'weigh each class in the loss: balanced (by the inverse of its training-image count) or one weight per class, comma-separated',
+    )
+    .option(
+      '--early-stop <n>',
+      'end the run when the validation accuracy has not improved for N epochs (needs --val)',
+      parse.positiveInt,
+    )
+    .addOption(
+      new Option(
+        '--normalize <how>',
+        "normalise images by the training set's own mean and std, or by ImageNet's as torchvision's pretrained weights expect (default: dataset)",
+      ).choices(NORMALIZE_CHOICES),
+    )
+    .addOption(
+      new Option(
+        '--keep <which>',
+        'the checkpoint --out holds at the end: the best epoch by validation accuracy or the last (default: best with --val, else last)',
+      ).choices(KEEP_CHOICES),
+    );
 }
 
 function labelSmoothing(value: string): number {
@@ -50,10 +76,13 @@ function labelSmoothing(value: string): number {
  * The recipe's part of a new run's settings. AdamW's learning rate and weight decay default
  * to torch's (the model's defaults are SGD's and far too large for AdamW).
  */
-export function recipeSettings(opts: RecipeCliOptions & { lr?: number; weightDecay?: number; momentum?: number }): Partial<TrainSettings> {
+export function recipeSettings(
+  opts: RecipeCliOptions & { lr?: number; weightDecay?: number; momentum?: number },
+): Partial<TrainSettings> {
   const s: Partial<TrainSettings> = {};
   if (opts.optimizer === 'adamw') {
-    if (opts.momentum !== undefined) throw new UsageError('--momentum is SGD\'s; AdamW uses its own moments (betas 0.9, 0.999).');
+    if (opts.momentum !== undefined)
+      throw new UsageError("--momentum is SGD's; AdamW uses its own moments (betas 0.9, 0.999).");
     s.optimizer = 'adamw';
     s.betas = [ADAMW_DEFAULTS.beta1, ADAMW_DEFAULTS.beta2];
     s.eps = ADAMW_DEFAULTS.eps;
@@ -71,19 +100,33 @@ export function recipeSettings(opts: RecipeCliOptions & { lr?: number; weightDec
  * the images actually trained on) and --keep's default. Checks that --early-stop and --keep
  * best have validation images to watch. Settings a resumed run stored are left as they are.
  */
-export function resolveRecipeData(settings: TrainSettings, opts: RecipeCliOptions, trainSet: ImageSet, valSet: ImageSet | null,
-                                  classes: number, resumed: boolean): void {
+export function resolveRecipeData(
+  settings: TrainSettings,
+  opts: RecipeCliOptions,
+  trainSet: ImageSet,
+  valSet: ImageSet | null,
+  classes: number,
+  resumed: boolean,
+): void {
   if (resumed) return;
   if (!valSet && settings.earlyStop !== undefined) {
-    throw new UsageError('--early-stop watches validation accuracy: give --val N to hold out N training images (the test set is never used for training decisions).');
+    throw new UsageError(
+      '--early-stop watches validation accuracy: give --val N to hold out N training images (the test set is never used for training decisions).',
+    );
   }
   if (!valSet && opts.keep === 'best') {
-    throw new UsageError('--keep best picks the epoch by validation accuracy: give --val N to hold out N training images.');
+    throw new UsageError(
+      '--keep best picks the epoch by validation accuracy: give --val N to hold out N training images.',
+    );
   }
   settings.keep = opts.keep ?? (valSet ? 'best' : 'last');
   if (opts.classWeights !== undefined) {
     try {
-      settings.classWeights = resolveClassWeights(opts.classWeights, classes, classCounts(trainSet.labels, trainSet.count, classes));
+      settings.classWeights = resolveClassWeights(
+        opts.classWeights,
+        classes,
+        classCounts(trainSet.labels, trainSet.count, classes),
+      );
     } catch (e) {
       if (e instanceof ClassWeightsError) throw new UsageError(e.message);
       throw e;
@@ -107,10 +150,18 @@ export function describeRecipe(settings: TrainSettings): string | null {
   if (settings.normalize === 'imagenet') parts.push('ImageNet normalisation');
   if (settings.labelSmoothing) parts.push(`label smoothing ${settings.labelSmoothing}`);
   if (settings.classWeights) {
-    const shown = settings.classWeights.slice(0, 10).map((w) => Number(w.toPrecision(3))).join(', ');
-    parts.push(`class weights ${settings.classWeightsFrom === 'balanced' ? 'balanced ' : ''}[${shown}${settings.classWeights.length > 10 ? ', ...' : ''}]`);
+    const shown = settings.classWeights
+      .slice(0, 10)
+      .map((w) => Number(w.toPrecision(3)))
+      .join(', ');
+    parts.push(
+      `class weights ${settings.classWeightsFrom === 'balanced' ? 'balanced ' : ''}[${shown}${settings.classWeights.length > 10 ? ', ...' : ''}]`,
+    );
   }
-  if (settings.earlyStop !== undefined) parts.push(`early stop after ${settings.earlyStop} epoch${settings.earlyStop === 1 ? '' : 's'} without a better validation accuracy`);
+  if (settings.earlyStop !== undefined)
+    parts.push(
+      `early stop after ${settings.earlyStop} epoch${settings.earlyStop === 1 ? '' : 's'} without a better validation accuracy`,
+    );
   if (settings.keep === 'best') parts.push('keep the best epoch');
   return parts.length ? parts.join('; ') : null;
 }

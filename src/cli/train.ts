@@ -2,7 +2,14 @@
 import { Command, Option } from 'commander';
 import * as parse from './parse-options';
 import { UsageError, RunError } from './errors';
-import { resolveModel, resolveDataset, parseDatasetName, looksLikeModelFile, isImageData, resolveImageData } from './resolve';
+import {
+  resolveModel,
+  resolveDataset,
+  parseDatasetName,
+  looksLikeModelFile,
+  isImageData,
+  resolveImageData,
+} from './resolve';
 import { CACHE_DIR_VARIABLE, defaultCacheDir } from '../data/image-cache';
 import { DEFAULT_TEST_SPLIT } from '../data/image-folder-dataset';
 import { checkOutputPlan, datasetInputs, type PlannedInput, type PlannedOutput } from './output-plan';
@@ -26,18 +33,38 @@ import { applyDefaultThreads } from './default-threads';
 import { InterruptGuard, StopSignal } from './interrupt';
 import type { EpochMetrics } from '../train/metrics';
 import { checkResumedModel } from './resume-check';
-import { defaultRankThreads, describeDistributed, distributedProgress, startDistributed } from '../distributed/cli-support';
+import {
+  defaultRankThreads,
+  describeDistributed,
+  distributedProgress,
+  startDistributed,
+} from '../distributed/cli-support';
 import { bucketFloatsOf, DEFAULT_GRADIENT_BUCKET_MB } from '../distributed/data-parallel';
 import { SWAP_ACTIVATIONS, swapActivations, type SwapActivation } from '../model/activation-swap';
 import { applyDataOptions, describeDataOptions, type DataOptions } from '../data/data-options';
 import { resolveFrozen, transferWeights } from '../train/transfer';
 import { describeFingerprint, fingerprintOf, sameFingerprint, type DataFingerprint } from '../data/fingerprint';
 import { networkSettingsFromEnv } from './network-settings';
-import { addRecipeOptions, describeRecipe, normalizedDataset, recipeSettings, resolveRecipeData, RECIPE_FIXED_ON_RESUME, type RecipeCliOptions } from './train-recipe';
+import {
+  addRecipeOptions,
+  describeRecipe,
+  normalizedDataset,
+  recipeSettings,
+  resolveRecipeData,
+  RECIPE_FIXED_ON_RESUME,
+  type RecipeCliOptions,
+} from './train-recipe';
 import { describeUpdate, optimizerOf } from '../train/optimizer';
 import { promoteBestCheckpoint } from '../train/keep-best';
 
-const FALLBACK_DEFAULTS: TrainDefaults = { epochs: 10, batchSize: 64, lr: 0.05, momentum: 0.9, weightDecay: 5e-4, schedule: 'cosine' };
+const FALLBACK_DEFAULTS: TrainDefaults = {
+  epochs: 10,
+  batchSize: 64,
+  lr: 0.05,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  schedule: 'cosine',
+};
 
 export interface TrainCliOptions extends RecipeCliOptions {
   epochs?: number;
@@ -81,46 +108,106 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('train a model on a dataset and save a checkpoint')
     .argument('<model>', 'a model name (see "cnn models") or a JSON model file')
-    .option('--epochs <n>', 'passes over the training set (default: the model\'s)', parse.positiveInt)
-    .option('--batch-size <n>', 'images per SGD step (default: the model\'s)', parse.batchSize)
-    .option('--lr <x>', 'learning rate (default: the model\'s)', parse.learningRate)
-    .option('--momentum <x>', 'SGD momentum (default: the model\'s)', parse.momentum)
-    .option('--weight-decay <x>', 'L2 weight decay on conv and dense weights (default: the model\'s)', parse.weightDecay)
-    .addOption(new Option('--schedule <name>', 'learning-rate schedule (default: the model\'s)').choices(SCHEDULES))
+    .option('--epochs <n>', "passes over the training set (default: the model's)", parse.positiveInt)
+    .option('--batch-size <n>', "images per SGD step (default: the model's)", parse.batchSize)
+    .option('--lr <x>', "learning rate (default: the model's)", parse.learningRate)
+    .option('--momentum <x>', "SGD momentum (default: the model's)", parse.momentum)
+    .option('--weight-decay <x>', "L2 weight decay on conv and dense weights (default: the model's)", parse.weightDecay)
+    .addOption(new Option('--schedule <name>', "learning-rate schedule (default: the model's)").choices(SCHEDULES))
     .option('--threads <n>', 'compute threads', parse.threads, parse.defaultThreads())
     .option('--seed <n>', 'random seed for initialisation and shuffling', parse.nonNegativeInt, 1)
     .option('--out <file>', 'checkpoint file (default: <model>.safetensors)')
     .option('--metrics <file>', 'append one JSON line per epoch to this file')
     .option('--dataset <name>', 'mnist, fashion-mnist or cifar10 (see "cnn datasets")', 'mnist')
-    .option('--data <dir>', 'a folder of class folders of images (or train/ and test/ folders of them), a CSV manifest of path,label lines, or a directory with the four IDX files (plain or .gz)')
-    .option('--test-split <fraction>', 'with an image folder or CSV without train/ and test/: the fraction of each class held out for testing', parse.testSplit)
-    .option('--cache-dir <dir>', `with an image folder or CSV: where the decoded images are cached (default: $${CACHE_DIR_VARIABLE} or ~/.cache/cnn/images)`)
-    .option('--skip-bad-images', 'with an image folder or CSV: leave out unreadable images (counted and named) instead of stopping')
+    .option(
+      '--data <dir>',
+      'a folder of class folders of images (or train/ and test/ folders of them), a CSV manifest of path,label lines, or a directory with the four IDX files (plain or .gz)',
+    )
+    .option(
+      '--test-split <fraction>',
+      'with an image folder or CSV without train/ and test/: the fraction of each class held out for testing',
+      parse.testSplit,
+    )
+    .option(
+      '--cache-dir <dir>',
+      `with an image folder or CSV: where the decoded images are cached (default: $${CACHE_DIR_VARIABLE} or ~/.cache/cnn/images)`,
+    )
+    .option(
+      '--skip-bad-images',
+      'with an image folder or CSV: leave out unreadable images (counted and named) instead of stopping',
+    )
     .option('--limit <n>', 'use only the first N training images', parse.positiveInt)
-    .option('--val <n>', 'hold out N training images for validation (plateau schedule, best epoch)', parse.nonNegativeInt, 0)
-    .option('--augment <list>', 'augmentation when batches are formed, e.g. shift=2,rotate=10,scale=0.1,flip,crop=4, or none (default: the model\'s)')
+    .option(
+      '--val <n>',
+      'hold out N training images for validation (plateau schedule, best epoch)',
+      parse.nonNegativeInt,
+      0,
+    )
+    .option(
+      '--augment <list>',
+      "augmentation when batches are formed, e.g. shift=2,rotate=10,scale=0.1,flip,crop=4, or none (default: the model's)",
+    )
     .option('--warmup <epochs>', 'linear learning-rate warm-up over this many epochs', parse.nonNegativeNumber, 0)
-    .option('--patience <n>', 'plateau schedule: epochs without a better validation accuracy before dividing the rate by 10', parse.positiveInt, DEFAULT_PLATEAU_PATIENCE)
-    .option('--input <C,H,W>', 'input shape (default: the model\'s)', parse.shape)
-    .option('--classes <n>', 'number of classes (default: the model\'s)', parse.classCount)
-    .option('--checkpoint-every <duration>', 'also checkpoint within an epoch this often (e.g. 90s, 5m; 0 turns it off)', '5m')
+    .option(
+      '--patience <n>',
+      'plateau schedule: epochs without a better validation accuracy before dividing the rate by 10',
+      parse.positiveInt,
+      DEFAULT_PLATEAU_PATIENCE,
+    )
+    .option('--input <C,H,W>', "input shape (default: the model's)", parse.shape)
+    .option('--classes <n>', "number of classes (default: the model's)", parse.classCount)
+    .option(
+      '--checkpoint-every <duration>',
+      'also checkpoint within an epoch this often (e.g. 90s, 5m; 0 turns it off)',
+      '5m',
+    )
     .option('--resume <file>', 'continue the run saved in this checkpoint')
-    .option('--distributed', 'data-parallel training across the processes of mpirun (MPI); --batch-size is the global batch')
-    .option('--collective-timeout <seconds>', 'with --distributed: end the run if the other ranks do not answer within this long', parse.positiveInt, 120)
-    .option('--gradient-buckets <MB>', 'with --distributed: sum the gradients across ranks in buckets of this many MB during the backward pass (0: in one allreduce after it)', parse.nonNegativeNumber, DEFAULT_GRADIENT_BUCKET_MB)
-    .option('--no-sync-batch-norm', 'with --distributed: batch norm normalises each rank\'s images alone (by default its statistics are over the global batch, as PyTorch\'s SyncBatchNorm)')
-    .option('--from <checkpoint>', 'transfer learning: start from this checkpoint\'s weights (matched by tensor name)')
-    .option('--freeze <layers>', 'comma-separated layer names (as "cnn summary" prints them) or blocks that get no update, or all-but-head')
+    .option(
+      '--distributed',
+      'data-parallel training across the processes of mpirun (MPI); --batch-size is the global batch',
+    )
+    .option(
+      '--collective-timeout <seconds>',
+      'with --distributed: end the run if the other ranks do not answer within this long',
+      parse.positiveInt,
+      120,
+    )
+    .option(
+      '--gradient-buckets <MB>',
+      'with --distributed: sum the gradients across ranks in buckets of this many MB during the backward pass (0: in one allreduce after it)',
+      parse.nonNegativeNumber,
+      DEFAULT_GRADIENT_BUCKET_MB,
+    )
+    .option(
+      '--no-sync-batch-norm',
+      "with --distributed: batch norm normalises each rank's images alone (by default its statistics are over the global batch, as PyTorch's SyncBatchNorm)",
+    )
+    .option('--from <checkpoint>', "transfer learning: start from this checkpoint's weights (matched by tensor name)")
+    .option(
+      '--freeze <layers>',
+      'comma-separated layer names (as "cnn summary" prints them) or blocks that get no update, or all-but-head',
+    )
     .option('--reinit-head', 'with --from: start the final dense layer afresh (e.g. for a new --classes)')
-    .option('--labels <list>', 'keep only these labels, renumbered 0..k-1 in this order, e.g. 0-4 or 5,6,7,8,9', parse.labelList)
-    .option('--permute-pixels <seed>', 'apply one fixed random pixel permutation (from this seed) to every image', parse.nonNegativeInt)
+    .option(
+      '--labels <list>',
+      'keep only these labels, renumbered 0..k-1 in this order, e.g. 0-4 or 5,6,7,8,9',
+      parse.labelList,
+    )
+    .option(
+      '--permute-pixels <seed>',
+      'apply one fixed random pixel permutation (from this seed) to every image',
+      parse.nonNegativeInt,
+    )
     .addOption(new Option('--activation <name>', 'replace every activation of the model').choices(SWAP_ACTIVATIONS));
-  addRecipeOptions(command)
-    .action(async (modelArg: string, opts: TrainCliOptions, cmd: Command) => {
-      const stop = new StopSignal();
-      const result = await runTrain(modelArg, opts, { isExplicit: (key) => cmd.getOptionValueSource(key) === 'cli', stop, handleSignals: true });
-      if (result.status === 'stopped') throw new RunError('', stop.exitCode);
+  addRecipeOptions(command).action(async (modelArg: string, opts: TrainCliOptions, cmd: Command) => {
+    const stop = new StopSignal();
+    const result = await runTrain(modelArg, opts, {
+      isExplicit: (key) => cmd.getOptionValueSource(key) === 'cli',
+      stop,
+      handleSignals: true,
     });
+    if (result.status === 'stopped') throw new RunError('', stop.exitCode);
+  });
 }
 
 /** How a caller (the CLI action or the library's train()) takes part in a run. */
@@ -176,26 +263,43 @@ for (const [key, stored] of Object.entries(RECIPE_FIXED_ON_RESUME) as [string, (
 }
 
 /** Refuses an option given on the command line with another value than the resumed run's. */
-function checkUnchangedOnResume(opts: TrainCliOptions, hooks: TrainHooks, resumed: LoadedCheckpoint, file: string): void {
+function checkUnchangedOnResume(
+  opts: TrainCliOptions,
+  hooks: TrainHooks,
+  resumed: LoadedCheckpoint,
+  file: string,
+): void {
   for (const [key, storedOf] of Object.entries(FIXED_ON_RESUME)) {
     if (!hooks.isExplicit(key as keyof TrainCliOptions)) continue;
     const raw = opts[key as keyof TrainCliOptions];
-    const given = key === 'augment' ? augmentOption(raw as string)
-      : key === 'freeze' ? frozenLayers(resumed.plan, raw as string).sort()
-      : raw;
+    const given =
+      key === 'augment'
+        ? augmentOption(raw as string)
+        : key === 'freeze'
+          ? frozenLayers(resumed.plan, raw as string).sort()
+          : raw;
     const stored = storedOf(resumed);
     if (JSON.stringify(given) === JSON.stringify(stored)) continue;
     const flag = '--' + key.replace(/[A-Z]/g, (ch) => '-' + ch.toLowerCase());
-    const text = (v: unknown) => (v === undefined || v === null ? 'not set' : Array.isArray(v) ? v.join(',') : String(v));
-    throw new UsageError(`Option ${flag} ${text(given)} differs from the run in ${file}, which has ${text(stored)}: a resumed run keeps its settings. ` +
-      `Leave ${flag} out (or give it as stored), or start a new run with another --out.`);
+    const text = (v: unknown) =>
+      v === undefined || v === null ? 'not set' : Array.isArray(v) ? v.join(',') : String(v);
+    throw new UsageError(
+      `Option ${flag} ${text(given)} differs from the run in ${file}, which has ${text(stored)}: a resumed run keeps its settings. ` +
+        `Leave ${flag} out (or give it as stored), or start a new run with another --out.`,
+    );
   }
 }
 
 /** --freeze's layer list, resolved against the plan. */
 function frozenLayers(plan: Plan, list: string): string[] {
   try {
-    return resolveFrozen(plan, list.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+    return resolveFrozen(
+      plan,
+      list
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    );
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -253,21 +357,35 @@ export async function runTrain(modelArg: string, opts: TrainCliOptions, hooks: T
   }
 }
 
-async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: TrainHooks, locks: OutputLock[]): Promise<TrainResult> {
+async function runTrainLocked(
+  modelArg: string,
+  opts: TrainCliOptions,
+  hooks: TrainHooks,
+  locks: OutputLock[],
+): Promise<TrainResult> {
   const checkpointEveryMs = parseDuration(opts.checkpointEvery, '--checkpoint-every');
-  if (opts.syncBatchNorm === false && !opts.distributed) throw new UsageError('--no-sync-batch-norm only applies with --distributed');
-  if (hooks.isExplicit('gradientBuckets') && !opts.distributed) throw new UsageError('--gradient-buckets only applies with --distributed');
-  const dist = startDistributed(opts.distributed === true, opts.collectiveTimeout, opts.syncBatchNorm !== false,
-    bucketFloatsOf(opts.gradientBuckets));
+  if (opts.syncBatchNorm === false && !opts.distributed)
+    throw new UsageError('--no-sync-batch-norm only applies with --distributed');
+  if (hooks.isExplicit('gradientBuckets') && !opts.distributed)
+    throw new UsageError('--gradient-buckets only applies with --distributed');
+  const dist = startDistributed(
+    opts.distributed === true,
+    opts.collectiveTimeout,
+    opts.syncBatchNorm !== false,
+    bucketFloatsOf(opts.gradientBuckets),
+  );
   if (dist && !hooks.isExplicit('threads')) opts.threads = defaultRankThreads();
   const threadNote = dist ? null : await applyDefaultThreads(hooks.isExplicit('threads'), opts);
   let resumed: LoadedCheckpoint | null = null;
   let plan: Plan;
   let settings: TrainSettings;
   if (opts.resume && opts.from) {
-    throw new UsageError(`--from and --resume cannot be combined: --resume continues ${opts.resume} with its own weights; --from starts a new run from another checkpoint's.`);
+    throw new UsageError(
+      `--from and --resume cannot be combined: --resume continues ${opts.resume} with its own weights; --from starts a new run from another checkpoint's.`,
+    );
   }
-  if (opts.reinitHead && !opts.from) throw new UsageError('--reinit-head needs --from CHECKPOINT (the weights to start from).');
+  if (opts.reinitHead && !opts.from)
+    throw new UsageError('--reinit-head needs --from CHECKPOINT (the weights to start from).');
   if (opts.resume) {
     try {
       resumed = loadCheckpoint(opts.resume);
@@ -276,32 +394,50 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
     }
     const requested = resolveModel(modelArg);
     if (requested.name !== resumed.model.name) {
-      throw new UsageError(`Checkpoint ${opts.resume} holds model ${resumed.model.name}, not ${requested.name}; run "cnn train ${resumed.model.name} --resume ${opts.resume}".`);
+      throw new UsageError(
+        `Checkpoint ${opts.resume} holds model ${resumed.model.name}, not ${requested.name}; run "cnn train ${resumed.model.name} --resume ${opts.resume}".`,
+      );
     }
     checkResumedModel(requested, modelArg, opts.resume, resumed.plan, resumed.settings?.activation);
     if (!resumed.settings || !resumed.position || !resumed.velocity) {
-      throw new RunError(`Checkpoint ${opts.resume} has no training state to resume from (it was not written by "cnn train").`);
+      throw new RunError(
+        `Checkpoint ${opts.resume} has no training state to resume from (it was not written by "cnn train").`,
+      );
     }
     checkUnchangedOnResume(opts, hooks, resumed, opts.resume);
     plan = resumed.plan;
     settings = { ...resumed.settings, epochs: opts.epochs ?? resumed.settings.epochs };
     const done = resumed.position.epoch;
     if (settings.epochs < done) {
-      throw new UsageError(`--epochs ${settings.epochs} is fewer than the ${done} epochs ${opts.resume} has already trained; give --epochs ${done + 1} or more to train further.`);
+      throw new UsageError(
+        `--epochs ${settings.epochs} is fewer than the ${done} epochs ${opts.resume} has already trained; give --epochs ${done + 1} or more to train further.`,
+      );
     }
     if (done === settings.epochs) {
       // Not an error: a script that reruns its command until it succeeds must stop here.
-      const line = `${opts.resume}: the run is complete (${done} of ${settings.epochs} epoch${done === 1 ? '' : 's'} trained); nothing to do. ` +
+      const line =
+        `${opts.resume}: the run is complete (${done} of ${settings.epochs} epoch${done === 1 ? '' : 's'} trained); nothing to do. ` +
         `To train further, resume with a larger --epochs, e.g. cnn train ${modelArg} --resume ${opts.resume} --epochs ${2 * done}.`;
       if (hooks.progress) hooks.progress.log(line);
       else process.stdout.write(line + '\n');
-      return { status: 'done', epochs: [], finalTest: null, position: resumed.position, bestEpoch: null, out: opts.out ?? resumed.file, seconds: 0 };
+      return {
+        status: 'done',
+        epochs: [],
+        finalTest: null,
+        position: resumed.position,
+        bestEpoch: null,
+        out: opts.out ?? resumed.file,
+        seconds: 0,
+      };
     }
   } else {
     let model = resolveModel(modelArg);
     if (opts.activation) {
       const swap = swapActivations(model, opts.activation);
-      if (swap.swapped === 0) throw new UsageError(`--activation ${opts.activation}: model ${model.name} has no relu, tanh, sigmoid, scaled-tanh, leaky-relu or gelu layer to replace.`);
+      if (swap.swapped === 0)
+        throw new UsageError(
+          `--activation ${opts.activation}: model ${model.name} has no relu, tanh, sigmoid, scaled-tanh, leaky-relu or gelu layer to replace.`,
+        );
       model = swap.model;
     }
     // With --labels the head has one output per listed label, unless --classes says otherwise.
@@ -309,7 +445,9 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
     settings = settingsFor(plan, opts);
     if (opts.freeze !== undefined) settings.freeze = frozenLayers(plan, opts.freeze);
     if (settings.schedule === 'plateau' && settings.val === 0) {
-      throw new UsageError('The plateau schedule watches validation accuracy: give --val N (e.g. --val 5000) to hold out N training images; the test set is never used for training decisions.');
+      throw new UsageError(
+        'The plateau schedule watches validation accuracy: give --val N (e.g. --val 5000) to hold out N training images; the test set is never used for training decisions.',
+      );
     }
   }
 
@@ -321,19 +459,22 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
   const images = imageFolder !== undefined || (!resumed && isImageData(opts.data, hooks.isExplicit('dataset')));
   if (!images) {
     for (const key of ['testSplit', 'cacheDir', 'skipBadImages'] as const) {
-      if (hooks.isExplicit(key)) throw new UsageError(`--${key.replace(/[A-Z]/g, (ch) => '-' + ch.toLowerCase())} applies to a folder of images or a CSV manifest given with --data`);
+      if (hooks.isExplicit(key))
+        throw new UsageError(
+          `--${key.replace(/[A-Z]/g, (ch) => '-' + ch.toLowerCase())} applies to a folder of images or a CSV manifest given with --data`,
+        );
     }
   }
   const earlyLog = (line: string) => (hooks.progress ? hooks.progress.log(line) : process.stdout.write(line + '\n'));
   let dataset = images
     ? await resolveImageData(opts.data ?? imageFolder!.source, {
-      shape: [...plan.input] as [number, number, number],
-      testSplit: opts.testSplit ?? DEFAULT_TEST_SPLIT,
-      cacheDir: opts.cacheDir ?? defaultCacheDir(),
-      skipBadImages: imageFolder ? imageFolder.skipBadImages : opts.skipBadImages === true,
-      log: dist && !dist.isRoot ? () => undefined : earlyLog,
-      expected: imageFolder,
-    })
+        shape: [...plan.input] as [number, number, number],
+        testSplit: opts.testSplit ?? DEFAULT_TEST_SPLIT,
+        cacheDir: opts.cacheDir ?? defaultCacheDir(),
+        skipBadImages: imageFolder ? imageFolder.skipBadImages : opts.skipBadImages === true,
+        log: dist && !dist.isRoot ? () => undefined : earlyLog,
+        expected: imageFolder,
+      })
     : resolveDataset(parseDatasetName(resumed ? resumed.dataset.name : opts.dataset), dataDir);
   try {
     dataset = applyDataOptions(dataset, dataOptions);
@@ -342,12 +483,18 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
   }
   dataset = normalizedDataset(dataset, settings);
   if (dataset.classes > plan.classes) {
-    throw new RunError(`Dataset ${dataset.name} has ${dataset.classes} classes but model ${plan.model.name} has ${plan.classes} outputs; use --classes ${dataset.classes}.`);
+    throw new RunError(
+      `Dataset ${dataset.name} has ${dataset.classes} classes but model ${plan.model.name} has ${plan.classes} outputs; use --classes ${dataset.classes}.`,
+    );
   }
   if (dataset.train.count === 0) {
-    throw new UsageError(`--labels ${dataOptions.labels!.join(',')}: no training image of ${dataset.name} has one of these labels.`);
+    throw new UsageError(
+      `--labels ${dataOptions.labels!.join(',')}: no training image of ${dataset.name} has one of these labels.`,
+    );
   }
-  let trainSet: ImageSet = settings.limit ? limitSet(dataset.train, Math.min(settings.limit, dataset.train.count)) : dataset.train;
+  let trainSet: ImageSet = settings.limit
+    ? limitSet(dataset.train, Math.min(settings.limit, dataset.train.count))
+    : dataset.train;
   const fingerprint = fingerprintOf(trainSet);
   if (resumed) checkResumedData(resumed, opts.resume!, fingerprint, settings.batchSize);
   let valSet: ImageSet | null = null;
@@ -370,8 +517,11 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
   const frozen = new Set(settings.freeze ?? []);
   const adamw = optimizerOf(settings) === 'adamw';
   const runtime = createRuntime(plan, {
-    maxBatch: dist ? dist.localMaxBatch(settings.batchSize) : settings.batchSize, threads: opts.threads, frozen,
-    secondMoment: adamw, loss: { labelSmoothing: settings.labelSmoothing, classWeights: settings.classWeights },
+    maxBatch: dist ? dist.localMaxBatch(settings.batchSize) : settings.batchSize,
+    threads: opts.threads,
+    frozen,
+    secondMoment: adamw,
+    loss: { labelSmoothing: settings.labelSmoothing, classWeights: settings.classWeights },
     network: networkSettingsFromEnv(),
   });
   let transferText: string | null = null;
@@ -379,7 +529,10 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
     runtime.params.set(resumed.params);
     runtime.velocity.set(resumed.velocity!);
     if (adamw) {
-      if (!resumed.secondMoment) throw new RunError(`Checkpoint ${opts.resume} was trained with AdamW but holds no "optimizer.exp_avg_sq." tensors; the file is damaged.`);
+      if (!resumed.secondMoment)
+        throw new RunError(
+          `Checkpoint ${opts.resume} was trained with AdamW but holds no "optimizer.exp_avg_sq." tensors; the file is damaged.`,
+        );
       runtime.secondMoment!.set(resumed.secondMoment);
     }
   } else {
@@ -392,11 +545,17 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
   const adaptation = new Batcher(trainSet, plan.input, dataset.mean, dataset.std).adaptation;
   const log = (s: string) => progress.log(s);
   if (threadNote) log(threadNote);
-  log(`model ${plan.model.name}: ${plan.totals.params.toLocaleString('en-US')} parameters, input ${plan.input.join('x')}, ${plan.classes} classes`);
+  log(
+    `model ${plan.model.name}: ${plan.totals.params.toLocaleString('en-US')} parameters, input ${plan.input.join('x')}, ${plan.classes} classes`,
+  );
   const valText = valSet ? `, ${valSet.count.toLocaleString('en-US')} held out for validation` : '';
-  log(`data ${dataset.name} (${dataset.source}): ${trainSet.count.toLocaleString('en-US')} training${valText}, ${dataset.test.count.toLocaleString('en-US')} test images${adaptation ? `; ${adaptation}` : ''}`);
+  log(
+    `data ${dataset.name} (${dataset.source}): ${trainSet.count.toLocaleString('en-US')} training${valText}, ${dataset.test.count.toLocaleString('en-US')} test images${adaptation ? `; ${adaptation}` : ''}`,
+  );
   const warmText = settings.warmupEpochs > 0 ? `, warm-up ${settings.warmupEpochs} epochs` : '';
-  log(`${optimizerOf(settings)}: ${settings.epochs} epochs, batch ${settings.batchSize}, lr ${settings.lr} (${settings.schedule}${warmText}), ${describeUpdate(settings)}, augment ${settings.augment}, seed ${settings.seed}, ${opts.threads} threads`);
+  log(
+    `${optimizerOf(settings)}: ${settings.epochs} epochs, batch ${settings.batchSize}, lr ${settings.lr} (${settings.schedule}${warmText}), ${describeUpdate(settings)}, augment ${settings.augment}, seed ${settings.seed}, ${opts.threads} threads`,
+  );
   const recipeText = describeRecipe(settings);
   if (recipeText) log(`recipe: ${recipeText}`);
   const dataText = describeDataOptions(dataOptions);
@@ -404,7 +563,8 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
   if (transferText) log(transferText);
   if (frozen.size > 0) log(`frozen (no update): ${[...frozen].join(', ')}`);
   if (dist) log(describeDistributed(dist, settings.batchSize));
-  if (resumed) log(`resuming from ${opts.resume} at epoch ${resumed.position!.epoch + 1}, step ${resumed.position!.stepInEpoch}`);
+  if (resumed)
+    log(`resuming from ${opts.resume} at epoch ${resumed.position!.epoch + 1}, step ${resumed.position!.stepInEpoch}`);
 
   const { stop } = hooks;
   const guard = hooks.handleSignals ? new InterruptGuard(out, stop) : null;
@@ -419,8 +579,11 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
       val: valSet,
       // The directory is kept when it is not the dataset's default, so eval finds the data again.
       datasetInfo: {
-        name: dataset.name, mean: dataset.mean, std: dataset.std, classNames: dataset.classNames,
-        dir: dataset.imageFolder ? undefined : dataDir ?? (dataset.name === 'cifar10' ? dataset.source : undefined),
+        name: dataset.name,
+        mean: dataset.mean,
+        std: dataset.std,
+        classNames: dataset.classNames,
+        dir: dataset.imageFolder ? undefined : (dataDir ?? (dataset.name === 'cifar10' ? dataset.source : undefined)),
         ...(dataset.imageFolder ? { imageFolder: dataset.imageFolder } : {}),
         ...(dataOptions.labels ? { labels: dataOptions.labels } : {}),
         ...(dataOptions.permutePixels !== undefined ? { permutePixels: dataOptions.permutePixels } : {}),
@@ -428,7 +591,7 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
       },
       settings,
       out,
-      metricsFile: dist && !dist.isRoot ? null : opts.metrics ?? null,
+      metricsFile: dist && !dist.isRoot ? null : (opts.metrics ?? null),
       progress,
       resumeFrom: resumed ? resumed.position : null,
       checkpointEveryMs,
@@ -446,18 +609,28 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
   dist?.finish();
   const seconds = (Date.now() - started) / 1000;
   if (outcome.status === 'stopped') {
-    log(`interrupted: checkpoint saved to ${out} (epoch ${outcome.position.epoch + 1}, step ${outcome.position.stepInEpoch}).`);
-    log(`resume with: ${dist ? `mpirun -np ${dist.size} ` : ''}cnn train ${plan.model.name} --resume ${out}${dist ? ' --distributed' : ''}`);
+    log(
+      `interrupted: checkpoint saved to ${out} (epoch ${outcome.position.epoch + 1}, step ${outcome.position.stepInEpoch}).`,
+    );
+    log(
+      `resume with: ${dist ? `mpirun -np ${dist.size} ` : ''}cnn train ${plan.model.name} --resume ${out}${dist ? ' --distributed' : ''}`,
+    );
     return { ...outcome, out, seconds };
   }
   const acc = outcome.finalTest ? (100 * outcome.finalTest.accuracy).toFixed(2) : '-';
   if (outcome.bestEpoch) {
-    log(`best validation accuracy ${(100 * outcome.bestEpoch.valAccuracy).toFixed(2)}% at epoch ${outcome.bestEpoch.epoch}`);
+    log(
+      `best validation accuracy ${(100 * outcome.bestEpoch.valAccuracy).toFixed(2)}% at epoch ${outcome.bestEpoch.epoch}`,
+    );
   }
   const epochsRun = outcome.stoppedEarlyAfter ?? settings.epochs;
-  log(`final test accuracy ${acc}% after ${epochsRun} epoch${epochsRun === 1 ? '' : 's'} in ${seconds.toFixed(1)} s; checkpoint saved to ${out}`);
+  log(
+    `final test accuracy ${acc}% after ${epochsRun} epoch${epochsRun === 1 ? '' : 's'} in ${seconds.toFixed(1)} s; checkpoint saved to ${out}`,
+  );
   if (settings.keep === 'best' && outcome.bestEpoch && (!dist || dist.isRoot) && promoteBestCheckpoint(out)) {
-    log(`kept the best epoch in ${out}: epoch ${outcome.bestEpoch.epoch}, validation accuracy ${(100 * outcome.bestEpoch.valAccuracy).toFixed(2)}%, test accuracy ${(100 * outcome.bestEpoch.testAccuracy).toFixed(2)}% (--keep last keeps the last epoch)`);
+    log(
+      `kept the best epoch in ${out}: epoch ${outcome.bestEpoch.epoch}, validation accuracy ${(100 * outcome.bestEpoch.valAccuracy).toFixed(2)}%, test accuracy ${(100 * outcome.bestEpoch.testAccuracy).toFixed(2)}% (--keep last keeps the last epoch)`,
+    );
   }
   return { ...outcome, out, seconds };
 }
@@ -466,13 +639,17 @@ async function runTrainLocked(modelArg: string, opts: TrainCliOptions, hooks: Tr
 function checkResumedData(resumed: LoadedCheckpoint, file: string, now: DataFingerprint, batchSize: number): void {
   const then = resumed.dataset.fingerprint;
   if (then && !sameFingerprint(then, now)) {
-    throw new RunError(`Cannot resume: the training data differ from the run in ${file}: it trained on ${describeFingerprint(then)}, ` +
-      `the data now are ${describeFingerprint(now)}. Resume with the same data (--data, --labels, --limit as at the start), or start a new run with another --out.`);
+    throw new RunError(
+      `Cannot resume: the training data differ from the run in ${file}: it trained on ${describeFingerprint(then)}, ` +
+        `the data now are ${describeFingerprint(now)}. Resume with the same data (--data, --labels, --limit as at the start), or start a new run with another --out.`,
+    );
   }
   const steps = Math.ceil(now.count / batchSize);
   const step = resumed.position!.stepInEpoch;
   if (step >= steps) {
-    throw new RunError(`Cannot resume: ${file} stands at step ${step} of an epoch, but an epoch of ${now.count} images at batch ${batchSize} has ${steps} steps; the file was edited or damaged.`);
+    throw new RunError(
+      `Cannot resume: ${file} stands at step ${step} of an epoch, but an epoch of ${now.count} images at batch ${batchSize} has ${steps} steps; the file was edited or damaged.`,
+    );
   }
 }
 

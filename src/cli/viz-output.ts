@@ -30,7 +30,13 @@ export function writeOrFail(write: () => void): void {
 }
 
 /** Draws the mistakes of an evaluation (kept predictions) into `file`; returns a line for the user. */
-export function writeMisclassified(file: string, test: ImageSet, result: EvalResult, classNames: string[], top?: number): string {
+export function writeMisclassified(
+  file: string,
+  test: ImageSet,
+  result: EvalResult,
+  classNames: string[],
+  top?: number,
+): string {
   const p = result.predictions;
   if (!p) throw new Error('writeMisclassified: the evaluation kept no predictions');
   const all = selectMistakes(p);

@@ -50,10 +50,18 @@ export interface AugmentPass {
   epoch: number;
 }
 
-export const NO_AUGMENT: Readonly<AugmentSettings> = Object.freeze({ shift: 0, rotate: 0, scale: 0, flip: false, crop: 0, resizedCrop: 0 });
+export const NO_AUGMENT: Readonly<AugmentSettings> = Object.freeze({
+  shift: 0,
+  rotate: 0,
+  scale: 0,
+  flip: false,
+  crop: 0,
+  resizedCrop: 0,
+});
 
 const OPTION = '--augment';
-const KEYS = 'shift=PIXELS, rotate=DEGREES, scale=FRACTION, flip, crop=PIXELS, resized-crop=MIN_AREA (comma-separated), or none';
+const KEYS =
+  'shift=PIXELS, rotate=DEGREES, scale=FRACTION, flip, crop=PIXELS, resized-crop=MIN_AREA (comma-separated), or none';
 const MAX_PIXELS = 64;
 
 /** Parses `shift=2,rotate=10,scale=0.1,flip,crop=4` (any order, each key at most once) or `none`. */
@@ -81,11 +89,28 @@ export function parseAugment(text: string): AugmentSettings {
         settings.rotate = parseFraction(text, key, value, 0, 180, true, 'a number of degrees in 0..180');
         break;
       case 'scale':
-        settings.scale = parseFraction(text, key, value, 0, 1, false, 'a fraction in 0..1 (exclusive), e.g. 0.1 for 0.9x..1.1x');
+        settings.scale = parseFraction(
+          text,
+          key,
+          value,
+          0,
+          1,
+          false,
+          'a fraction in 0..1 (exclusive), e.g. 0.1 for 0.9x..1.1x',
+        );
         break;
       case 'resized-crop':
-        settings.resizedCrop = parseFraction(text, key, value, 0, 1, false, 'the smallest area fraction kept, in 0..1 (exclusive), e.g. 0.08 as torchvision');
-        if (settings.resizedCrop === 0) throw new Error(`${OPTION} "${text}": resized-crop needs an area fraction above 0, e.g. 0.08`);
+        settings.resizedCrop = parseFraction(
+          text,
+          key,
+          value,
+          0,
+          1,
+          false,
+          'the smallest area fraction kept, in 0..1 (exclusive), e.g. 0.08 as torchvision',
+        );
+        if (settings.resizedCrop === 0)
+          throw new Error(`${OPTION} "${text}": resized-crop needs an area fraction above 0, e.g. 0.08`);
         break;
       case 'flip':
         if (value !== null) throw new Error(`${OPTION} "${text}": flip takes no value (write just "flip")`);
@@ -97,17 +122,29 @@ export function parseAugment(text: string): AugmentSettings {
         throw new Error(`${OPTION} "${text}": unknown key "${key}"; known: ${KEYS}`);
     }
   }
-  if (settings.resizedCrop > 0 && settings.scale > 0) throw new Error(`${OPTION} "${text}": resized-crop already zooms; drop scale`);
+  if (settings.resizedCrop > 0 && settings.scale > 0)
+    throw new Error(`${OPTION} "${text}": resized-crop already zooms; drop scale`);
   return settings;
 }
 
 function parseWhole(text: string, key: string, value: string | null, max: number): number {
   const n = value === null || !/^\d+$/.test(value) ? NaN : Number(value);
-  if (!(n <= max)) throw new Error(`${OPTION} "${text}": ${key} needs a whole number of pixels in 0..${max} (${key}=N), got ${value === null ? 'no value' : `"${value}"`}`);
+  if (!(n <= max))
+    throw new Error(
+      `${OPTION} "${text}": ${key} needs a whole number of pixels in 0..${max} (${key}=N), got ${value === null ? 'no value' : `"${value}"`}`,
+    );
   return n;
 }
 
-function parseFraction(text: string, key: string, value: string | null, min: number, max: number, maxAllowed: boolean, what: string): number {
+function parseFraction(
+  text: string,
+  key: string,
+  value: string | null,
+  min: number,
+  max: number,
+  maxAllowed: boolean,
+  what: string,
+): number {
   const n = value === null || value === '' ? NaN : Number(value);
   if (!(n >= min && (maxAllowed ? n <= max : n < max))) {
     throw new Error(`${OPTION} "${text}": ${key} needs ${what}, got ${value === null ? 'no value' : `"${value}"`}`);
@@ -142,8 +179,17 @@ export function imageKey(seed: number, epoch: number, imageIndex: number): numbe
 
 // Each parameter has its own fixed draw number, so enabling one option never changes the
 // values another option draws.
-const DRAW_FLIP = 0, DRAW_SHIFT_X = 1, DRAW_SHIFT_Y = 2, DRAW_CROP_X = 3, DRAW_CROP_Y = 4, DRAW_ANGLE = 5, DRAW_SCALE = 6;
-const DRAW_AREA = 7, DRAW_RATIO = 8, DRAW_CENTRE_X = 9, DRAW_CENTRE_Y = 10;
+const DRAW_FLIP = 0,
+  DRAW_SHIFT_X = 1,
+  DRAW_SHIFT_Y = 2,
+  DRAW_CROP_X = 3,
+  DRAW_CROP_Y = 4,
+  DRAW_ANGLE = 5,
+  DRAW_SCALE = 6;
+const DRAW_AREA = 7,
+  DRAW_RATIO = 8,
+  DRAW_CENTRE_X = 9,
+  DRAW_CENTRE_Y = 10;
 const LOG_RATIO = Math.log(4 / 3);
 
 /** Fills `out` with the transform of the image whose key is `key` (see imageKey), and returns it. */

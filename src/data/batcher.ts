@@ -41,7 +41,9 @@ export class Batcher {
     const [targetChannels, targetHeight, targetWidth] = target;
     checkFits(set.shape, target);
     if (mean.length < channels || std.length < channels) {
-      throw new RangeError(`Batcher: need a mean and std for each of the ${channels} image channels, got ${mean.length} and ${std.length}`);
+      throw new RangeError(
+        `Batcher: need a mean and std for each of the ${channels} image channels, got ${mean.length} and ${std.length}`,
+      );
     }
     this.set = set;
     this.target = target;
@@ -67,7 +69,8 @@ export class Batcher {
 
   /** The bytes holding image `index`, starting at `start` (the whole set in memory, or the image read from disk). */
   private pixels(index: number): { bytes: Uint8Array; start: number } {
-    if (!this.set.stored) return { bytes: this.set.images, start: index * this.set.shape[0] * this.set.shape[1] * this.set.shape[2] };
+    if (!this.set.stored)
+      return { bytes: this.set.images, start: index * this.set.shape[0] * this.set.shape[1] * this.set.shape[2] };
     this.set.stored.read(index, this.scratch, 0);
     return { bytes: this.scratch, start: 0 };
   }
@@ -78,20 +81,32 @@ export class Batcher {
    * as drawn for (augment.seed, augment.epoch, its index in the set): independent of the
    * order, the batch size and of what was filled before.
    */
-  fill(order: ArrayLike<number>, start: number, count: number, x: Float32Array, y: Int32Array, augment?: AugmentPass): void {
+  fill(
+    order: ArrayLike<number>,
+    start: number,
+    count: number,
+    x: Float32Array,
+    y: Int32Array,
+    augment?: AugmentPass,
+  ): void {
     const [targetChannels, targetHeight, targetWidth] = this.target;
     const targetPlane = targetHeight * targetWidth;
     const targetImage = targetChannels * targetPlane;
     if (start < 0 || count < 0 || start + count > order.length) {
-      throw new RangeError(`Batcher.fill: images ${start}..${start + count} are outside the order of length ${order.length}`);
+      throw new RangeError(
+        `Batcher.fill: images ${start}..${start + count} are outside the order of length ${order.length}`,
+      );
     }
-    if (x.length < count * targetImage) throw new RangeError(`Batcher.fill: x holds ${x.length} values, ${count} images need ${count * targetImage}`);
+    if (x.length < count * targetImage)
+      throw new RangeError(`Batcher.fill: x holds ${x.length} values, ${count} images need ${count * targetImage}`);
     if (y.length < count) throw new RangeError(`Batcher.fill: y holds ${y.length} labels, need ${count}`);
     const augmenting = augment !== undefined && !isNoAugment(augment.settings);
     for (let i = 0; i < count; i++) {
       const index = order[start + i];
       if (!(index >= 0 && index < this.set.count) || index !== Math.floor(index)) {
-        throw new RangeError(`Batcher.fill: image index ${index} at position ${start + i} is not in 0..${this.set.count - 1}`);
+        throw new RangeError(
+          `Batcher.fill: image index ${index} at position ${start + i} is not in 0..${this.set.count - 1}`,
+        );
       }
       if (augmenting) this.copyAugmentedImage(index, augment as AugmentPass, x, i * targetImage);
       else this.copyImage(index, x, i * targetImage);
@@ -149,10 +164,14 @@ function checkFits(image: Shape, target: Shape): void {
   const [channels, height, width] = image;
   const [targetChannels, targetHeight, targetWidth] = target;
   if (targetHeight < height || targetWidth < width) {
-    throw new RangeError(`the model's input ${formatShape(target)} is smaller than the dataset's images ${formatShape(image)}; cnn pads images but does not crop them: choose a model whose input is at least ${height}x${width}`);
+    throw new RangeError(
+      `the model's input ${formatShape(target)} is smaller than the dataset's images ${formatShape(image)}; cnn pads images but does not crop them: choose a model whose input is at least ${height}x${width}`,
+    );
   }
   if (channels !== targetChannels && channels !== 1) {
-    throw new RangeError(`the model's input ${formatShape(target)} has ${targetChannels} channels but the dataset's images ${formatShape(image)} have ${channels}; only grey images can be replicated to more channels`);
+    throw new RangeError(
+      `the model's input ${formatShape(target)} has ${targetChannels} channels but the dataset's images ${formatShape(image)} have ${channels}; only grey images can be replicated to more channels`,
+    );
   }
 }
 

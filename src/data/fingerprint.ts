@@ -34,8 +34,15 @@ export function describeFingerprint(f: DataFingerprint): string {
 /** Checks a stored fingerprint's form; `bad` throws the caller's error for what is wrong. */
 export function checkFingerprint(value: unknown, bad: (what: string) => never): void {
   const v = value as Partial<Record<keyof DataFingerprint, unknown>> | null;
-  const ok = typeof v === 'object' && v !== null && Number.isSafeInteger(v.count) && (v.count as number) >= 0
-    && Array.isArray(v.shape) && v.shape.length === 3 && v.shape.every((d) => Number.isSafeInteger(d) && d >= 0)
-    && typeof v.sha256 === 'string' && /^[0-9a-f]{64}$/.test(v.sha256);
+  const ok =
+    typeof v === 'object' &&
+    v !== null &&
+    Number.isSafeInteger(v.count) &&
+    (v.count as number) >= 0 &&
+    Array.isArray(v.shape) &&
+    v.shape.length === 3 &&
+    v.shape.every((d) => Number.isSafeInteger(d) && d >= 0) &&
+    typeof v.sha256 === 'string' &&
+    /^[0-9a-f]{64}$/.test(v.sha256);
   if (!ok) bad('has a "fingerprint" that is not {count, shape: [C, H, W], sha256}');
 }

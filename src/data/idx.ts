@@ -36,7 +36,10 @@ function readWholeFile(file: string): Buffer {
 // hostile .gz file must not make the reader allocate more than the file claims to hold.
 function gunzipIdx(file: string, gz: Buffer): Buffer {
   const notGzip = (err: unknown) =>
-    new DataError(file, `${file}: not a valid gzip file (${(err as Error).message}); re-download it or use the uncompressed file`);
+    new DataError(
+      file,
+      `${file}: not a valid gzip file (${(err as Error).message}); re-download it or use the uncompressed file`,
+    );
   let start: Buffer;
   try {
     start = gunzipPrefix(gz, (b) => b.length >= 4 && b.length >= 4 + 4 * b[3]);
@@ -48,17 +51,26 @@ function gunzipIdx(file: string, gz: Buffer): Buffer {
   // Deflate cannot expand a byte to more than MAX_DEFLATE_RATIO bytes: a header claiming more
   // than that is a truncated file, known before inflating anything.
   if (expected > BigInt(gz.length) * BigInt(MAX_DEFLATE_RATIO) || expected > BigInt(buffer.constants.MAX_LENGTH)) {
-    throw new DataError(file, `${file}: truncated: dimensions ${dims.join('x')} need ${count} data bytes, more than ${gz.length} compressed bytes can hold; re-download the file`);
+    throw new DataError(
+      file,
+      `${file}: truncated: dimensions ${dims.join('x')} need ${count} data bytes, more than ${gz.length} compressed bytes can hold; re-download the file`,
+    );
   }
   const trailer = gzipTrailerSize(gz);
   if (trailer !== null && trailer !== Number(expected % 2n ** 32n)) {
-    throw new DataError(file, `${file}: the gzip trailer records ${trailer} uncompressed bytes but the IDX header (dimensions ${dims.join('x')}) needs ${expected}: the file is damaged or not a single gzip stream; re-download it, or gunzip it and pass the uncompressed file`);
+    throw new DataError(
+      file,
+      `${file}: the gzip trailer records ${trailer} uncompressed bytes but the IDX header (dimensions ${dims.join('x')}) needs ${expected}: the file is damaged or not a single gzip stream; re-download it, or gunzip it and pass the uncompressed file`,
+    );
   }
   try {
     return gunzipExactly(gz, Number(expected));
   } catch (err) {
     if (err instanceof GunzipLimitError) {
-      throw new DataError(file, `${file}: unexpected trailing bytes after the ${count} data bytes of dimensions ${dims.join('x')}`);
+      throw new DataError(
+        file,
+        `${file}: unexpected trailing bytes after the ${count} data bytes of dimensions ${dims.join('x')}`,
+      );
     }
     throw notGzip(err);
   }
@@ -82,20 +94,32 @@ interface IdxHeader {
 /** Checks the magic, element type and rank, and reads the dimensions; `file` names the file in errors. */
 function parseIdxHeader(file: string, bytes: Buffer): IdxHeader {
   if (bytes.length < 4) {
-    throw new DataError(file, `${file}: too short to be an IDX file (${bytes.length} bytes; the header alone is at least 4)`);
+    throw new DataError(
+      file,
+      `${file}: too short to be an IDX file (${bytes.length} bytes; the header alone is at least 4)`,
+    );
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new DataError(file, `${file}: not an IDX file (bad magic: the first two bytes are ${hex(bytes[0])} ${hex(bytes[1])}, expected 0x00 0x00)`);
+    throw new DataError(
+      file,
+      `${file}: not an IDX file (bad magic: the first two bytes are ${hex(bytes[0])} ${hex(bytes[1])}, expected 0x00 0x00)`,
+    );
   }
   const type = bytes[2];
   if (type !== UNSIGNED_BYTE) {
-    throw new DataError(file, `${file}: unsupported IDX element type ${hex(type)}; cnn reads unsigned-byte (0x08) IDX files`);
+    throw new DataError(
+      file,
+      `${file}: unsupported IDX element type ${hex(type)}; cnn reads unsigned-byte (0x08) IDX files`,
+    );
   }
   const rank = bytes[3];
   if (rank === 0) throw new DataError(file, `${file}: IDX header declares zero dimensions`);
   const headerSize = 4 + 4 * rank;
   if (bytes.length < headerSize) {
-    throw new DataError(file, `${file}: truncated IDX header: ${rank} dimensions need ${headerSize} header bytes, found ${bytes.length}`);
+    throw new DataError(
+      file,
+      `${file}: truncated IDX header: ${rank} dimensions need ${headerSize} header bytes, found ${bytes.length}`,
+    );
   }
   const dims: number[] = [];
   let count = 1n;
@@ -112,11 +136,17 @@ export function parseIdx(file: string, bytes: Buffer): IdxArray {
   const { dims, headerSize, count: exact } = parseIdxHeader(file, bytes);
   const found = bytes.length - headerSize;
   if (BigInt(found) < exact) {
-    throw new DataError(file, `${file}: truncated: dimensions ${dims.join('x')} need ${exact} data bytes, found ${found}; re-download the file`);
+    throw new DataError(
+      file,
+      `${file}: truncated: dimensions ${dims.join('x')} need ${exact} data bytes, found ${found}; re-download the file`,
+    );
   }
   const count = Number(exact); // at most the file's length now
   if (found > count) {
-    throw new DataError(file, `${file}: ${found - count} unexpected trailing bytes after the ${count} data bytes of dimensions ${dims.join('x')}`);
+    throw new DataError(
+      file,
+      `${file}: ${found - count} unexpected trailing bytes after the ${count} data bytes of dimensions ${dims.join('x')}`,
+    );
   }
   const data = new Uint8Array(bytes.buffer, bytes.byteOffset + headerSize, count);
   return { dims, data };

@@ -51,7 +51,8 @@ interface Trailer {
 /** --cache-dir, else $CNN_CACHE_DIR, else $XDG_CACHE_HOME/cnn/images, else ~/.cache/cnn/images. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env[CACHE_DIR_VARIABLE]) return env[CACHE_DIR_VARIABLE] as string;
-  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  const base =
+    env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
   return path.join(base, 'cnn', 'images');
 }
 
@@ -63,7 +64,11 @@ function cacheKey(listing: ImageListing, shape: readonly number[]): string {
 }
 
 function cacheFileName(listing: ImageListing, shape: readonly number[], key: string): string {
-  const base = path.basename(listing.source).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40) || 'images';
+  const base =
+    path
+      .basename(listing.source)
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .slice(0, 40) || 'images';
   return `${base}-${shape.join('x')}-${key.slice(0, 16)}.pixels`;
 }
 
@@ -105,7 +110,11 @@ export interface CacheOptions {
 }
 
 /** Opens the listing's cache for `shape`, building it first when there is none. */
-export async function openImageCache(listing: ImageListing, shape: [number, number, number], options: CacheOptions): Promise<ImageCache> {
+export async function openImageCache(
+  listing: ImageListing,
+  shape: [number, number, number],
+  options: CacheOptions,
+): Promise<ImageCache> {
   const key = cacheKey(listing, shape);
   const file = path.join(options.cacheDir, cacheFileName(listing, shape, key));
   const count = listing.entries.length;
@@ -117,9 +126,14 @@ export async function openImageCache(listing: ImageListing, shape: [number, numb
   try {
     fs.mkdirSync(options.cacheDir, { recursive: true });
   } catch (e) {
-    throw new DataError(options.cacheDir, `cannot create the image cache directory ${options.cacheDir}: ${(e as Error).message}; choose another with --cache-dir DIR`);
+    throw new DataError(
+      options.cacheDir,
+      `cannot create the image cache directory ${options.cacheDir}: ${(e as Error).message}; choose another with --cache-dir DIR`,
+    );
   }
-  options.log(`decoding ${count.toLocaleString('en-US')} images to ${shape.join('x')} into the cache ${file} (once; later runs read it)`);
+  options.log(
+    `decoding ${count.toLocaleString('en-US')} images to ${shape.join('x')} into the cache ${file} (once; later runs read it)`,
+  );
   const bad = await buildCache(listing, shape, file, key, options.progressStream ?? process.stderr);
   return { file, shape, count, recordBytes: shape[0] * shape[1] * shape[2], bad };
 }
@@ -127,16 +141,36 @@ export async function openImageCache(listing: ImageListing, shape: [number, numb
 /** How many images are decoded at once: sharp works on its own threads, so a few keep them busy. */
 const IN_FLIGHT = Math.max(2, Math.min(8, os.availableParallelism()));
 
-async function buildCache(listing: ImageListing, shape: [number, number, number], file: string, key: string, stream: NodeJS.WriteStream): Promise<BadImage[]> {
+async function buildCache(
+  listing: ImageListing,
+  shape: [number, number, number],
+  file: string,
+  key: string,
+  stream: NodeJS.WriteStream,
+): Promise<BadImage[]> {
   const recordBytes = shape[0] * shape[1] * shape[2];
   const temporary = `${file}.tmp-${process.pid}-${Date.now().toString(36)}`;
   let fd: number;
   try {
     fd = fs.openSync(temporary, 'wx', 0o644);
   } catch (e) {
-    throw new DataError(path.dirname(file), `cannot write the image cache in ${path.dirname(file)}: ${(e as Error).message}; choose another directory with --cache-dir DIR`);
+    throw new DataError(
+      path.dirname(file),
+      `cannot write the image cache in ${path.dirname(file)}: ${(e as Error).message}; choose another directory with --cache-dir DIR`,
+    );
   }
-  const bar = stream.isTTY ? new cliProgress.SingleBar({ stream, format: 'caching images {bar} {value}/{total} | ETA {eta_formatted}', barsize: 24, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+  const bar = stream.isTTY
+    ? new cliProgress.SingleBar(
+        {
+          stream,
+          format: 'caching images {bar} {value}/{total} | ETA {eta_formatted}',
+          barsize: 24,
+          hideCursor: true,
+          clearOnComplete: true,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
   bar?.start(listing.entries.length, 0);
   const bad: BadImage[] = [];
   try {
@@ -160,7 +194,10 @@ async function buildCache(listing: ImageListing, shape: [number, number, number]
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
     bad.sort((a, b) => a.index - b.index);
-    const trailer = Buffer.from(JSON.stringify({ version: CACHE_VERSION, key, shape, count: listing.entries.length, bad } satisfies Trailer), 'utf8');
+    const trailer = Buffer.from(
+      JSON.stringify({ version: CACHE_VERSION, key, shape, count: listing.entries.length, bad } satisfies Trailer),
+      'utf8',
+    );
     const tail = Buffer.alloc(TAIL_BYTES);
     tail.writeUInt32LE(trailer.length, 0);
     tail.write(MAGIC, 4, 'latin1');
@@ -171,10 +208,17 @@ async function buildCache(listing: ImageListing, shape: [number, number, number]
     fs.closeSync(fd);
     fs.renameSync(temporary, file);
   } catch (e) {
-    try { fs.closeSync(fd); } catch { /* already closed */ }
+    try {
+      fs.closeSync(fd);
+    } catch {
+      /* already closed */
+    }
     fs.rmSync(temporary, { force: true });
     if (e instanceof DataError) throw e;
-    throw new DataError(file, `cannot write the image cache ${file}: ${(e as Error).message}; choose another directory with --cache-dir DIR`);
+    throw new DataError(
+      file,
+      `cannot write the image cache ${file}: ${(e as Error).message}; choose another directory with --cache-dir DIR`,
+    );
   } finally {
     bar?.stop();
   }
@@ -191,7 +235,11 @@ export class CacheReader {
 
   readRecord(record: number, into: Uint8Array, offset: number): void {
     const n = fs.readSync(this.fd, into, offset, this.cache.recordBytes, record * this.cache.recordBytes);
-    if (n !== this.cache.recordBytes) throw new DataError(this.cache.file, `${this.cache.file}: the image cache is shorter than it was; delete it and run again`);
+    if (n !== this.cache.recordBytes)
+      throw new DataError(
+        this.cache.file,
+        `${this.cache.file}: the image cache is shorter than it was; delete it and run again`,
+      );
   }
 
   /** The records (ascending) read into one array, consecutive runs in one read each. */
@@ -203,7 +251,11 @@ export class CacheReader {
       let run = 1;
       while (i + run < records.length && run < MAX_RUN && records[i + run] === records[i] + run) run++;
       const n = fs.readSync(this.fd, out, i * size, run * size, records[i] * size);
-      if (n !== run * size) throw new DataError(this.cache.file, `${this.cache.file}: the image cache is shorter than it was; delete it and run again`);
+      if (n !== run * size)
+        throw new DataError(
+          this.cache.file,
+          `${this.cache.file}: the image cache is shorter than it was; delete it and run again`,
+        );
       i += run;
     }
     return out;
@@ -216,7 +268,10 @@ export class CacheReader {
 }
 
 class CachedRecords implements StoredImages {
-  constructor(private readonly reader: CacheReader, private readonly records: Uint32Array) {}
+  constructor(
+    private readonly reader: CacheReader,
+    private readonly records: Uint32Array,
+  ) {}
 
   read(index: number, into: Uint8Array, offset: number): void {
     this.reader.readRecord(this.records[index], into, offset);

@@ -53,7 +53,8 @@ function isDirectory(p: string): boolean {
 export function memoryLimitBytes(env: NodeJS.ProcessEnv = process.env): number {
   const text = env[MEMORY_LIMIT_VARIABLE];
   const mb = text === undefined || text.trim() === '' ? DEFAULT_MEMORY_LIMIT_MB : Number(text);
-  if (!(mb >= 0) || !Number.isFinite(mb)) throw new DataError(MEMORY_LIMIT_VARIABLE, `${MEMORY_LIMIT_VARIABLE}=${text} is not a number of megabytes`);
+  if (!(mb >= 0) || !Number.isFinite(mb))
+    throw new DataError(MEMORY_LIMIT_VARIABLE, `${MEMORY_LIMIT_VARIABLE}=${text} is not a number of megabytes`);
   return mb * 2 ** 20;
 }
 
@@ -66,29 +67,47 @@ export async function loadImageFolderDataset(arg: string, options: ImageFolderOp
   const cache = await openImageCache(listing, options.shape, { cacheDir: options.cacheDir, log: options.log });
   const bad = new Set(cache.bad.map((b) => b.index));
   if (cache.bad.length > 0) {
-    const named = preview(cache.bad.map((b) => b.message), 5);
+    const named = preview(
+      cache.bad.map((b) => b.message),
+      5,
+    );
     if (!options.skipBadImages) {
-      throw new DataError(arg, `${cache.bad.length} image${cache.bad.length === 1 ? '' : 's'} in ${arg} cannot be read: ${named}. Fix or remove ${cache.bad.length === 1 ? 'it' : 'them'}, or pass --skip-bad-images to leave ${cache.bad.length === 1 ? 'it' : 'them'} out`);
+      throw new DataError(
+        arg,
+        `${cache.bad.length} image${cache.bad.length === 1 ? '' : 's'} in ${arg} cannot be read: ${named}. Fix or remove ${cache.bad.length === 1 ? 'it' : 'them'}, or pass --skip-bad-images to leave ${cache.bad.length === 1 ? 'it' : 'them'} out`,
+      );
     }
-    options.log(`skipped ${cache.bad.length} unreadable image${cache.bad.length === 1 ? '' : 's'} (--skip-bad-images): ${named}`);
+    options.log(
+      `skipped ${cache.bad.length} unreadable image${cache.bad.length === 1 ? '' : 's'} (--skip-bad-images): ${named}`,
+    );
   }
-  const testSplit = options.expected ? options.expected.testSplit : (listing.given ? null : options.testSplit);
+  const testSplit = options.expected ? options.expected.testSplit : listing.given ? null : options.testSplit;
   const split = listing.given ?? stratifiedSplit(listing, testSplit ?? DEFAULT_TEST_SPLIT, SPLIT_SEED);
   const train = split.train.filter((i) => !bad.has(i));
   const test = split.test.filter((i) => !bad.has(i));
   if (train.length === 0) throw new DataError(arg, `${arg}: no readable training images`);
   const info: ImageFolderInfo = {
-    source: listing.source, form: listing.form, testSplit, splitSeed: SPLIT_SEED,
-    testFingerprint: splitFingerprint(listing, test), skipBadImages: options.skipBadImages,
+    source: listing.source,
+    form: listing.form,
+    testSplit,
+    splitSeed: SPLIT_SEED,
+    testFingerprint: splitFingerprint(listing, test),
+    skipBadImages: options.skipBadImages,
   };
   if (options.expected && options.expected.testFingerprint !== info.testFingerprint) {
-    throw new DataError(arg, `${arg}: the test images differ from those the checkpoint was trained with (files were added, removed or renamed since), so its test results would not be comparable; train again on the folder as it is now`);
+    throw new DataError(
+      arg,
+      `${arg}: the test images differ from those the checkpoint was trained with (files were added, removed or renamed since), so its test results would not be comparable; train again on the folder as it is now`,
+    );
   }
   const inMemory = (train.length + test.length) * cache.recordBytes <= memoryLimitBytes(options.env);
   const reader = new CacheReader(cache);
   const trainSet = makeSet(listing, cache, reader, train, inMemory);
   const testSet = makeSet(listing, cache, reader, test, inMemory);
-  if (!inMemory) options.log(`images read from the cache as batches need them (they exceed ${MEMORY_LIMIT_VARIABLE}=${memoryLimitBytes(options.env) / 2 ** 20})`);
+  if (!inMemory)
+    options.log(
+      `images read from the cache as batches need them (they exceed ${MEMORY_LIMIT_VARIABLE}=${memoryLimitBytes(options.env) / 2 ** 20})`,
+    );
   const { mean, std } = trainingStatistics('images', arg, trainSet, testSet);
   return {
     name: 'images',
@@ -103,9 +122,21 @@ export async function loadImageFolderDataset(arg: string, options: ImageFolderOp
   };
 }
 
-function makeSet(listing: ImageListing, cache: ImageCache, reader: CacheReader, records: number[], inMemory: boolean): ImageSet {
+function makeSet(
+  listing: ImageListing,
+  cache: ImageCache,
+  reader: CacheReader,
+  records: number[],
+  inMemory: boolean,
+): ImageSet {
   const labels = Uint8Array.from(records, (r) => listing.entries[r].label);
   const ordered = Uint32Array.from(records);
   if (inMemory) return { images: reader.readAll(ordered), labels, count: records.length, shape: cache.shape };
-  return { images: new Uint8Array(0), labels, count: records.length, shape: cache.shape, stored: reader.stored(ordered) };
+  return {
+    images: new Uint8Array(0),
+    labels,
+    count: records.length,
+    shape: cache.shape,
+    stored: reader.stored(ordered),
+  };
 }

@@ -20,7 +20,8 @@ export function checkImageFolderInfo(value: unknown): string | null {
   const v = value as Record<string, unknown>;
   if (typeof v.source !== 'string' || v.source === '') return 'has no "source"';
   if (v.form !== 'folder' && v.form !== 'csv') return 'has a "form" that is neither "folder" nor "csv"';
-  if (v.testSplit !== null && !(typeof v.testSplit === 'number' && v.testSplit >= 0 && v.testSplit < 1)) return 'has a "testSplit" outside [0, 1)';
+  if (v.testSplit !== null && !(typeof v.testSplit === 'number' && v.testSplit >= 0 && v.testSplit < 1))
+    return 'has a "testSplit" outside [0, 1)';
   if (!Number.isInteger(v.splitSeed)) return 'has a "splitSeed" that is not an integer';
   if (typeof v.testFingerprint !== 'string') return 'has no "testFingerprint"';
   if (typeof v.skipBadImages !== 'boolean') return 'has no "skipBadImages" flag';

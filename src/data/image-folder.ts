@@ -58,7 +58,9 @@ export class Walker {
         stat = fs.statSync(full);
       } catch (e) {
         // A dangling link or a link loop (ELOOP) on a file.
-        this.unreadable.push(`${path.relative(this.root, full)} (${(e as NodeJS.ErrnoException).code === 'ELOOP' ? 'symbolic link loop' : 'cannot be read'})`);
+        this.unreadable.push(
+          `${path.relative(this.root, full)} (${(e as NodeJS.ErrnoException).code === 'ELOOP' ? 'symbolic link loop' : 'cannot be read'})`,
+        );
         continue;
       }
       if (stat.isDirectory()) {
@@ -77,7 +79,11 @@ export class Walker {
         continue;
       }
       this.seenFiles.set(id, name);
-      if (++this.total > MAX_FILES) throw new DataError(this.root, `${this.root}: more than ${MAX_FILES.toLocaleString('en-US')} image files; split the dataset`);
+      if (++this.total > MAX_FILES)
+        throw new DataError(
+          this.root,
+          `${this.root}: more than ${MAX_FILES.toLocaleString('en-US')} image files; split the dataset`,
+        );
       found.push({ file: full, name, size: stat.size, mtimeMs: stat.mtimeMs, identity: id });
     }
     return found;
@@ -95,9 +101,15 @@ export class Walker {
 }
 
 function subfolders(dir: string): string[] {
-  return sortNames(fs.readdirSync(dir, { withFileTypes: true })
-    .filter((d) => !d.name.startsWith('.') && (d.isDirectory() || (d.isSymbolicLink() && isDirectory(path.join(dir, d.name)))))
-    .map((d) => d.name));
+  return sortNames(
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter(
+        (d) =>
+          !d.name.startsWith('.') && (d.isDirectory() || (d.isSymbolicLink() && isDirectory(path.join(dir, d.name)))),
+      )
+      .map((d) => d.name),
+  );
 }
 
 function isDirectory(p: string): boolean {
@@ -119,15 +131,24 @@ function splitFolders(dir: string): [string, string] | null {
 
 export function listImageFolder(dirArg: string): ImageListing {
   const dir = path.resolve(dirArg);
-  if (!isDirectory(dir)) throw new DataError(dirArg, `${dirArg} is not a directory (give a folder of class folders, or a CSV manifest of path,label lines)`);
+  if (!isDirectory(dir))
+    throw new DataError(
+      dirArg,
+      `${dirArg} is not a directory (give a folder of class folders, or a CSV manifest of path,label lines)`,
+    );
   const splits = splitFolders(dir);
   const walker = new Walker(dir);
   const notes: string[] = [];
   const perSplit = (splits ?? ['.']).map((s) => {
     const splitDir = path.join(dir, s);
     const classes = subfolders(splitDir);
-    const loose = fs.readdirSync(splitDir, { withFileTypes: true }).filter((d) => !d.name.startsWith('.') && d.isFile()).length;
-    if (loose > 0) notes.push(`${loose} file${loose === 1 ? '' : 's'} directly in ${path.relative(dir, splitDir) || 'the folder'} ignored (images belong in a folder named after their class)`);
+    const loose = fs
+      .readdirSync(splitDir, { withFileTypes: true })
+      .filter((d) => !d.name.startsWith('.') && d.isFile()).length;
+    if (loose > 0)
+      notes.push(
+        `${loose} file${loose === 1 ? '' : 's'} directly in ${path.relative(dir, splitDir) || 'the folder'} ignored (images belong in a folder named after their class)`,
+      );
     return classes.map((c) => ({ className: c, split: s, found: walker.walk(path.join(splitDir, c)) }));
   });
   const classNames = sortNames(new Set(perSplit.flat().map((g) => g.className)));
@@ -143,10 +164,22 @@ export function listImageFolder(dirArg: string): ImageListing {
       }
     }
   });
-  if (walker.skippedNonImages > 0) notes.push(`${walker.skippedNonImages} non-image file${walker.skippedNonImages === 1 ? '' : 's'} skipped (cnn reads ${IMAGE_EXTENSIONS.join(' ')})`);
-  if (walker.duplicates.length > 0) notes.push(`${walker.duplicates.length} duplicate file${walker.duplicates.length === 1 ? '' : 's'} listed once: ${preview(walker.duplicates)}`);
-  if (walker.loops.length > 0) notes.push(`${walker.loops.length} folder${walker.loops.length === 1 ? '' : 's'} reached again through a symbolic link (a loop) and skipped: ${preview(walker.loops)}`);
-  if (walker.unreadable.length > 0) notes.push(`${walker.unreadable.length} unreadable entr${walker.unreadable.length === 1 ? 'y' : 'ies'} skipped: ${preview(walker.unreadable)}`);
+  if (walker.skippedNonImages > 0)
+    notes.push(
+      `${walker.skippedNonImages} non-image file${walker.skippedNonImages === 1 ? '' : 's'} skipped (cnn reads ${IMAGE_EXTENSIONS.join(' ')})`,
+    );
+  if (walker.duplicates.length > 0)
+    notes.push(
+      `${walker.duplicates.length} duplicate file${walker.duplicates.length === 1 ? '' : 's'} listed once: ${preview(walker.duplicates)}`,
+    );
+  if (walker.loops.length > 0)
+    notes.push(
+      `${walker.loops.length} folder${walker.loops.length === 1 ? '' : 's'} reached again through a symbolic link (a loop) and skipped: ${preview(walker.loops)}`,
+    );
+  if (walker.unreadable.length > 0)
+    notes.push(
+      `${walker.unreadable.length} unreadable entr${walker.unreadable.length === 1 ? 'y' : 'ies'} skipped: ${preview(walker.unreadable)}`,
+    );
   return {
     source: dir,
     form: 'folder',
@@ -163,23 +196,41 @@ interface ClassGroup {
   found: Found[];
 }
 
-function checkClasses(dirArg: string, classNames: string[], groups: ClassGroup[], splits: [string, string] | null): void {
+function checkClasses(
+  dirArg: string,
+  classNames: string[],
+  groups: ClassGroup[],
+  splits: [string, string] | null,
+): void {
   const where = (g: ClassGroup) => path.join(dirArg, g.split === '.' ? '' : g.split, g.className);
   if (classNames.length === 0) {
     const inside = splits ? `${path.join(dirArg, splits[0])}/` : `${dirArg}/`;
-    throw new DataError(dirArg, `${dirArg}: no class folders found; put each class's images in its own folder: ${inside}<class name>/*.jpg`);
+    throw new DataError(
+      dirArg,
+      `${dirArg}: no class folders found; put each class's images in its own folder: ${inside}<class name>/*.jpg`,
+    );
   }
   if (classNames.length === 1) {
-    throw new DataError(dirArg, `${dirArg}: only one class (${classNames[0]}) found; a classifier needs at least two class folders`);
+    throw new DataError(
+      dirArg,
+      `${dirArg}: only one class (${classNames[0]}) found; a classifier needs at least two class folders`,
+    );
   }
-  const empty = groups.filter((g) => g.found.length === 0 && (g.split !== 'test' && g.split !== 'val'));
+  const empty = groups.filter((g) => g.found.length === 0 && g.split !== 'test' && g.split !== 'val');
   if (empty.length > 0) {
-    throw new DataError(dirArg, `${where(empty[0])}: the class folder has no images (cnn reads ${IMAGE_EXTENSIONS.join(' ')}); add images or remove the folder${empty.length > 1 ? ` (also empty: ${empty.slice(1).map(where).join(', ')})` : ''}`);
+    throw new DataError(
+      dirArg,
+      `${where(empty[0])}: the class folder has no images (cnn reads ${IMAGE_EXTENSIONS.join(' ')}); add images or remove the folder${empty.length > 1 ? ` (also empty: ${empty.slice(1).map(where).join(', ')})` : ''}`,
+    );
   }
   if (splits) {
     const trained = new Set(groups.filter((g) => g.split === splits[0]).map((g) => g.className));
     const untrained = groups.find((g) => g.split === splits[1] && !trained.has(g.className) && g.found.length > 0);
-    if (untrained) throw new DataError(dirArg, `${where(untrained)}: class "${untrained.className}" has ${splits[1]} images but no folder in ${path.join(dirArg, splits[0])}; every class needs training images`);
+    if (untrained)
+      throw new DataError(
+        dirArg,
+        `${where(untrained)}: class "${untrained.className}" has ${splits[1]} images but no folder in ${path.join(dirArg, splits[0])}; every class needs training images`,
+      );
   }
 }
 

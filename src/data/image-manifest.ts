@@ -23,7 +23,11 @@ export function csvFields(line: string): string[] {
       for (;;) {
         if (i >= line.length) throw new Error('an unterminated quoted field');
         if (line[i] === '"') {
-          if (line[i + 1] === '"') { field += '"'; i += 2; continue; }
+          if (line[i + 1] === '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
           i++;
           break;
         }
@@ -50,7 +54,8 @@ export function listImageManifest(csvArg: string): ImageListing {
     throw new DataError(csvArg, `${csvArg}: no such file or folder`);
   }
   if (!stat.isFile()) throw new DataError(csvArg, `${csvArg} is not a regular file`);
-  if (stat.size > MAX_MANIFEST_BYTES) throw new DataError(csvArg, `${csvArg}: the manifest is larger than ${MAX_MANIFEST_BYTES / 2 ** 20} MB`);
+  if (stat.size > MAX_MANIFEST_BYTES)
+    throw new DataError(csvArg, `${csvArg}: the manifest is larger than ${MAX_MANIFEST_BYTES / 2 ** 20} MB`);
   const base = path.dirname(csv);
   const lines = fs.readFileSync(csv, 'utf8').split(/\r?\n/);
   const rows: { file: string; name: string; label: string; line: number }[] = [];
@@ -68,13 +73,20 @@ export function listImageManifest(csvArg: string): ImageListing {
     }
     if (i === 0 && fields[0].toLowerCase() === 'path' && fields[1]?.toLowerCase() === 'label') return;
     if (fields.length !== 2 || fields[0] === '' || fields[1] === '') {
-      throw new DataError(csvArg, `${csvArg}:${lineNo}: expected path,label, found ${JSON.stringify(text.slice(0, 200))}`);
+      throw new DataError(
+        csvArg,
+        `${csvArg}:${lineNo}: expected path,label, found ${JSON.stringify(text.slice(0, 200))}`,
+      );
     }
     const [name, label] = fields;
     const file = path.resolve(base, name);
     const before = seen.get(file);
     if (before) {
-      if (before.label !== label) throw new DataError(csvArg, `${csvArg}:${lineNo}: ${name} is labelled "${label}" here but "${before.label}" on line ${before.line}`);
+      if (before.label !== label)
+        throw new DataError(
+          csvArg,
+          `${csvArg}:${lineNo}: ${name} is labelled "${label}" here but "${before.label}" on line ${before.line}`,
+        );
       duplicates.push(`${name} (line ${lineNo})`);
       return;
     }
@@ -83,17 +95,31 @@ export function listImageManifest(csvArg: string): ImageListing {
   });
   const classNames = sortNames(new Set(rows.map((r) => r.label)));
   if (classNames.length === 0) throw new DataError(csvArg, `${csvArg}: no path,label lines found`);
-  if (classNames.length === 1) throw new DataError(csvArg, `${csvArg}: every image is labelled "${classNames[0]}"; a classifier needs at least two labels`);
-  if (duplicates.length > 0) notes.push(`${duplicates.length} duplicate line${duplicates.length === 1 ? '' : 's'} listed once: ${preview(duplicates)}`);
+  if (classNames.length === 1)
+    throw new DataError(
+      csvArg,
+      `${csvArg}: every image is labelled "${classNames[0]}"; a classifier needs at least two labels`,
+    );
+  if (duplicates.length > 0)
+    notes.push(
+      `${duplicates.length} duplicate line${duplicates.length === 1 ? '' : 's'} listed once: ${preview(duplicates)}`,
+    );
   const entries: ImageEntry[] = rows.map((r) => {
     let s: fs.Stats;
     try {
       s = fs.statSync(r.file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new DataError(csvArg, `${csvArg}:${r.line}: ${r.name}: ${code === 'ENOENT' ? 'no such file' : code === 'ELOOP' ? 'symbolic link loop' : 'cannot be read'}`);
+      throw new DataError(
+        csvArg,
+        `${csvArg}:${r.line}: ${r.name}: ${code === 'ENOENT' ? 'no such file' : code === 'ELOOP' ? 'symbolic link loop' : 'cannot be read'}`,
+      );
     }
-    if (!s.isFile()) throw new DataError(csvArg, `${csvArg}:${r.line}: ${r.name} is not a regular file (give image files: ${IMAGE_EXTENSIONS.join(' ')})`);
+    if (!s.isFile())
+      throw new DataError(
+        csvArg,
+        `${csvArg}:${r.line}: ${r.name} is not a regular file (give image files: ${IMAGE_EXTENSIONS.join(' ')})`,
+      );
     return { file: r.file, name: r.name, label: classNames.indexOf(r.label), size: s.size, mtimeMs: s.mtimeMs };
   });
   return { source: csv, form: 'csv', classNames, entries, given: null, notes };

@@ -53,7 +53,9 @@ export async function surveyImages(listing: ImageListing, testSplit = DEFAULT_TE
     form: listing.form,
     classNames: listing.classNames,
     counts,
-    split: listing.given ? `${names[0]}/ and ${names[1]}/ folders` : `drawn per class, ${testSplit} for testing (--test-split)`,
+    split: listing.given
+      ? `${names[0]}/ and ${names[1]}/ folders`
+      : `drawn per class, ${testSplit} for testing (--test-split)`,
     sizes: byCount(sizes),
     modes: byCount(modes),
     unreadable,
@@ -62,13 +64,22 @@ export async function surveyImages(listing: ImageListing, testSplit = DEFAULT_TE
 }
 
 export function formatSurvey(s: ImageSurvey): string {
-  const lines = [`${s.source}: ${s.form === 'csv' ? 'CSV manifest' : 'image folder'}, ${s.classNames.length} classes, split: ${s.split}`];
+  const lines = [
+    `${s.source}: ${s.form === 'csv' ? 'CSV manifest' : 'image folder'}, ${s.classNames.length} classes, split: ${s.split}`,
+  ];
   const splits = Object.keys(s.counts);
   const width = Math.max(5, ...s.classNames.map((n) => n.length));
   lines.push('', `${'class'.padEnd(width)}  ${splits.map((n) => n.padStart(8)).join('')}`);
-  s.classNames.forEach((name, c) => lines.push(`${name.padEnd(width)}  ${splits.map((n) => String(s.counts[n][c]).padStart(8)).join('')}`));
-  lines.push(`${'total'.padEnd(width)}  ${splits.map((n) => String(s.counts[n].reduce((a, b) => a + b, 0)).padStart(8)).join('')}`);
-  const shown = s.sizes.slice(0, 8).map(([size, n]) => `${size} (${n})`).join(', ');
+  s.classNames.forEach((name, c) =>
+    lines.push(`${name.padEnd(width)}  ${splits.map((n) => String(s.counts[n][c]).padStart(8)).join('')}`),
+  );
+  lines.push(
+    `${'total'.padEnd(width)}  ${splits.map((n) => String(s.counts[n].reduce((a, b) => a + b, 0)).padStart(8)).join('')}`,
+  );
+  const shown = s.sizes
+    .slice(0, 8)
+    .map(([size, n]) => `${size} (${n})`)
+    .join(', ');
   lines.push('', `sizes: ${shown}${s.sizes.length > 8 ? `, ... ${s.sizes.length - 8} more sizes` : ''}`);
   lines.push(`modes: ${s.modes.map(([mode, n]) => `${mode} (${n})`).join(', ')}`);
   if (s.unreadable.length > 0) {

@@ -37,17 +37,28 @@ export interface ChannelNormalisation {
  * `x[targetOffset ..]` (targetHeight x targetWidth values).
  */
 export function warpPlane(
-  source: Uint8Array, sourceOffset: number, g: PlaneGeometry, norm: ChannelNormalisation,
-  t: ImageTransform, x: Float32Array, targetOffset: number,
+  source: Uint8Array,
+  sourceOffset: number,
+  g: PlaneGeometry,
+  norm: ChannelNormalisation,
+  t: ImageTransform,
+  x: Float32Array,
+  targetOffset: number,
 ): void {
-  if (t.angle === 0 && t.scale === 1 && t.stretch === 1 && Number.isInteger(t.dx) && Number.isInteger(t.dy)) translatePlane(source, sourceOffset, g, norm.table, t, x, targetOffset);
+  if (t.angle === 0 && t.scale === 1 && t.stretch === 1 && Number.isInteger(t.dx) && Number.isInteger(t.dy))
+    translatePlane(source, sourceOffset, g, norm.table, t, x, targetOffset);
   else resamplePlane(source, sourceOffset, g, norm, t, x, targetOffset);
 }
 
 /** Flip and integer translation: output (r, c) = image(r - dy - padTop, c' - dx - padLeft), c' = mirrored c. */
 function translatePlane(
-  source: Uint8Array, sourceOffset: number, g: PlaneGeometry, table: Float32Array,
-  t: ImageTransform, x: Float32Array, targetOffset: number,
+  source: Uint8Array,
+  sourceOffset: number,
+  g: PlaneGeometry,
+  table: Float32Array,
+  t: ImageTransform,
+  x: Float32Array,
+  targetOffset: number,
 ): void {
   const { height, width, targetHeight, targetWidth } = g;
   const background = table[0];
@@ -73,10 +84,20 @@ function translatePlane(
 }
 
 /** x[to + i] = table[source[from + i]] for i in 0..length-1; unrolled by 4 (V8 runs it faster so). */
-export function copyRun(source: Uint8Array, from: number, x: Float32Array, to: number, length: number, table: Float32Array): void {
+export function copyRun(
+  source: Uint8Array,
+  from: number,
+  x: Float32Array,
+  to: number,
+  length: number,
+  table: Float32Array,
+): void {
   let i = 0;
   for (; i + 4 <= length; i += 4) {
-    const a = source[from + i], b = source[from + i + 1], c = source[from + i + 2], d = source[from + i + 3];
+    const a = source[from + i],
+      b = source[from + i + 1],
+      c = source[from + i + 2],
+      d = source[from + i + 3];
     x[to + i] = table[a];
     x[to + i + 1] = table[b];
     x[to + i + 2] = table[c];
@@ -86,10 +107,20 @@ export function copyRun(source: Uint8Array, from: number, x: Float32Array, to: n
 }
 
 /** x[to + i] = table[source[from - i]] for i in 0..length-1: a row read backwards. */
-export function copyRunReversed(source: Uint8Array, from: number, x: Float32Array, to: number, length: number, table: Float32Array): void {
+export function copyRunReversed(
+  source: Uint8Array,
+  from: number,
+  x: Float32Array,
+  to: number,
+  length: number,
+  table: Float32Array,
+): void {
   let i = 0;
   for (; i + 4 <= length; i += 4) {
-    const a = source[from - i], b = source[from - i - 1], c = source[from - i - 2], d = source[from - i - 3];
+    const a = source[from - i],
+      b = source[from - i - 1],
+      c = source[from - i - 2],
+      d = source[from - i - 3];
     x[to + i] = table[a];
     x[to + i + 1] = table[b];
     x[to + i + 2] = table[c];
@@ -100,8 +131,13 @@ export function copyRunReversed(source: Uint8Array, from: number, x: Float32Arra
 
 /** Rotation and scaling about the canvas centre (with flip and translation), bilinear, 0 outside. */
 function resamplePlane(
-  source: Uint8Array, sourceOffset: number, g: PlaneGeometry, norm: ChannelNormalisation,
-  t: ImageTransform, x: Float32Array, targetOffset: number,
+  source: Uint8Array,
+  sourceOffset: number,
+  g: PlaneGeometry,
+  norm: ChannelNormalisation,
+  t: ImageTransform,
+  x: Float32Array,
+  targetOffset: number,
 ): void {
   const { height, width, targetHeight, targetWidth } = g;
   const centreX = (targetWidth - 1) / 2;
@@ -146,7 +182,14 @@ function resamplePlane(
 }
 
 /** The bilinear value at image coordinates (sx, sy), counting pixels outside as 0 (any position; resamplePlane inlines the interior case). */
-function sampleBilinear(source: Uint8Array, base: number, height: number, width: number, sx: number, sy: number): number {
+function sampleBilinear(
+  source: Uint8Array,
+  base: number,
+  height: number,
+  width: number,
+  sx: number,
+  sy: number,
+): number {
   if (!(sx > -1 && sy > -1 && sx < width && sy < height)) return 0;
   const x0 = Math.floor(sx);
   const y0 = Math.floor(sy);
@@ -159,7 +202,10 @@ function sampleBilinear(source: Uint8Array, base: number, height: number, width:
     return top + fy * (bottom - top);
   }
   // At the border: the neighbours outside the image are 0.
-  const inX0 = x0 >= 0, inX1 = x0 + 1 < width, inY0 = y0 >= 0, inY1 = y0 + 1 < height;
+  const inX0 = x0 >= 0,
+    inX1 = x0 + 1 < width,
+    inY0 = y0 >= 0,
+    inY1 = y0 + 1 < height;
   const p00 = inY0 && inX0 ? source[at] : 0;
   const p01 = inY0 && inX1 ? source[at + 1] : 0;
   const p10 = inY1 && inX0 ? source[at + width] : 0;

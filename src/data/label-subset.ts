@@ -45,7 +45,10 @@ export function selectLabels(set: ImageSet, labels: readonly number[]): ImageSet
 /** The dataset restricted to `labels` (checked against its classes). Mean and std stay the full set's. */
 export function subsetDataset(dataset: Dataset, labels: readonly number[]): Dataset {
   const bad = labels.find((l) => l >= dataset.classes);
-  if (bad !== undefined) throw new LabelListError(`label ${bad} is not a class of ${dataset.name} (its labels are 0-${dataset.classes - 1})`);
+  if (bad !== undefined)
+    throw new LabelListError(
+      `label ${bad} is not a class of ${dataset.name} (its labels are 0-${dataset.classes - 1})`,
+    );
   return {
     ...dataset,
     train: selectLabels(dataset.train, labels),

@@ -18,8 +18,12 @@ export function pixelPermutation(seed: number, pixels: number): Uint32Array {
 export function permuteImageSet(set: ImageSet, perm: Uint32Array): ImageSet {
   const [channels, height, width] = set.shape;
   const plane = height * width;
-  if (perm.length !== plane) throw new RangeError(`permuteImageSet: the permutation has ${perm.length} positions, the images ${plane}`);
-  if (set.stored) throw new RangeError('pixel permutation needs the images in memory; this image folder is larger than the in-memory limit (CNN_IMAGE_MEMORY_MB)');
+  if (perm.length !== plane)
+    throw new RangeError(`permuteImageSet: the permutation has ${perm.length} positions, the images ${plane}`);
+  if (set.stored)
+    throw new RangeError(
+      'pixel permutation needs the images in memory; this image folder is larger than the in-memory limit (CNN_IMAGE_MEMORY_MB)',
+    );
   const images = new Uint8Array(set.images.length);
   const planes = set.count * channels;
   for (let p = 0; p < planes; p++) {

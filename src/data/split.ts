@@ -17,7 +17,9 @@ export function splitValidation(set: ImageSet, n: number, seed: number): { train
     throw new RangeError(`the validation size must be a whole number >= 0, got ${n}`);
   }
   if (n >= set.count) {
-    throw new RangeError(`cannot hold out ${n} validation images: the training set has only ${set.count} (at least one must remain for training)`);
+    throw new RangeError(
+      `cannot hold out ${n} validation images: the training set has only ${set.count} (at least one must remain for training)`,
+    );
   }
   const order = new Uint32Array(set.count);
   for (let i = 0; i < set.count; i++) order[i] = i;

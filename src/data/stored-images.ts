@@ -26,7 +26,8 @@ export function selectImages(set: ImageSet, indices: ArrayLike<number>): ImageSe
   const labels = new Uint8Array(indices.length);
   for (let i = 0; i < indices.length; i++) labels[i] = set.labels[indices[i]];
   const shape: [number, number, number] = [set.shape[0], set.shape[1], set.shape[2]];
-  if (set.stored) return { images: new Uint8Array(0), labels, count: indices.length, shape, stored: set.stored.select(indices) };
+  if (set.stored)
+    return { images: new Uint8Array(0), labels, count: indices.length, shape, stored: set.stored.select(indices) };
   const images = new Uint8Array(indices.length * size);
   for (let i = 0; i < indices.length; i++) {
     const from = indices[i] * size;

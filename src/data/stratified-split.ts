@@ -17,7 +17,8 @@ export interface DrawnSplit {
 }
 
 export function stratifiedSplit(listing: ImageListing, testFraction: number, seed: number): DrawnSplit {
-  if (!(testFraction >= 0 && testFraction < 1)) throw new RangeError(`the test fraction must be in [0, 1), got ${testFraction}`);
+  if (!(testFraction >= 0 && testFraction < 1))
+    throw new RangeError(`the test fraction must be in [0, 1), got ${testFraction}`);
   const byClass: number[][] = listing.classNames.map(() => []);
   listing.entries.forEach((e, i) => byClass[e.label].push(i));
   const train: number[] = [];

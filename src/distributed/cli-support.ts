@@ -13,7 +13,12 @@ import { loadMpiAddon, MPI_INSTALL_HINT, mpiAddonAvailable, mpiAddonPath } from 
  * refusal when an MPI launcher started several copies (they would each train their own model
  * and overwrite one checkpoint).
  */
-export function startDistributed(asked: boolean, timeoutSeconds: number, syncBatchNorm = true, bucketFloats = bucketFloatsOf(DEFAULT_GRADIENT_BUCKET_MB)): DataParallel | null {
+export function startDistributed(
+  asked: boolean,
+  timeoutSeconds: number,
+  syncBatchNorm = true,
+  bucketFloats = bucketFloatsOf(DEFAULT_GRADIENT_BUCKET_MB),
+): DataParallel | null {
   const launched = launcherWorldSize();
   if (!asked) {
     if (launched > 1) {
@@ -25,7 +30,9 @@ export function startDistributed(asked: boolean, timeoutSeconds: number, syncBat
     return null;
   }
   if (!mpiAddonAvailable()) {
-    throw new RunError(`--distributed needs the MPI addon (${mpiAddonPath()}), which was not built because MPI was not found at build time. ${MPI_INSTALL_HINT}`);
+    throw new RunError(
+      `--distributed needs the MPI addon (${mpiAddonPath()}), which was not built because MPI was not found at build time. ${MPI_INSTALL_HINT}`,
+    );
   }
   try {
     loadMpiAddon();
@@ -38,8 +45,11 @@ export function startDistributed(asked: boolean, timeoutSeconds: number, syncBat
 /** One line for the log: ranks, hosts, the MPI library. */
 export function describeDistributed(dist: DataParallel, batchSize: number): string {
   const per = dist.localMaxBatch(batchSize);
-  const bn = dist.syncedBatchNorms > 0 ? `, batch norm synchronized across ranks (${dist.syncedBatchNorms} layers)` : '';
-  const sums = dist.bucketed ? 'gradients summed in buckets during the backward pass' : 'gradients summed after each step';
+  const bn =
+    dist.syncedBatchNorms > 0 ? `, batch norm synchronized across ranks (${dist.syncedBatchNorms} layers)` : '';
+  const sums = dist.bucketed
+    ? 'gradients summed in buckets during the backward pass'
+    : 'gradients summed after each step';
   return `distributed: ${dist.size} rank${dist.size === 1 ? '' : 's'} (${dist.info.library}), global batch ${batchSize}, up to ${per} images per rank per step${bn}, ${sums}`;
 }
 

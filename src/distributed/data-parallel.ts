@@ -62,7 +62,14 @@ export interface ParallelTraining {
    * One SGD step of the global batch of globalN images, of which x/labels hold this rank's
    * localN (possibly 0). Returns the global batch's mean loss and correct count.
    */
-  step(net: NativeNetwork, x: Float32Array, labels: Int32Array, localN: number, globalN: number, sgd: SgdSettings): Promise<StepResult>;
+  step(
+    net: NativeNetwork,
+    x: Float32Array,
+    labels: Int32Array,
+    localN: number,
+    globalN: number,
+    sgd: SgdSettings,
+  ): Promise<StepResult>;
   /** Evaluation of `count` images: this rank's share, added up across ranks (the same result on every rank). */
   evaluate(runtime: Runtime, batcher: Batcher, count: number, batchSize: number): Promise<EvalResult>;
 }
@@ -102,7 +109,11 @@ export class DataParallel implements ParallelTraining {
   }
 
   /** Initialises MPI. Throws (with how to get it) when the MPI addon is not built. */
-  static start(timeoutSeconds: number, syncBatchNorm = true, bucketFloats = bucketFloatsOf(DEFAULT_GRADIENT_BUCKET_MB)): DataParallel {
+  static start(
+    timeoutSeconds: number,
+    syncBatchNorm = true,
+    bucketFloats = bucketFloatsOf(DEFAULT_GRADIENT_BUCKET_MB),
+  ): DataParallel {
     preferCopyThroughSharedMemory();
     return new DataParallel(loadMpiAddon(), timeoutSeconds, syncBatchNorm, bucketFloats);
   }
@@ -124,15 +135,19 @@ export class DataParallel implements ParallelTraining {
     for (const l of toNativeLayers(runtime.plan)) {
       if (l.kind !== 'batchnorm') continue;
       const channels = l.inShape[0];
-      if (l.runningMeanOffset !== undefined && l.runningMeanOffset >= 0) this.runningStats.push([l.runningMeanOffset, channels]);
-      if (l.runningVarOffset !== undefined && l.runningVarOffset >= 0) this.runningStats.push([l.runningVarOffset, channels]);
+      if (l.runningMeanOffset !== undefined && l.runningMeanOffset >= 0)
+        this.runningStats.push([l.runningMeanOffset, channels]);
+      if (l.runningVarOffset !== undefined && l.runningVarOffset >= 0)
+        this.runningStats.push([l.runningVarOffset, channels]);
     }
     this.statsBefore = new Float32Array(this.runningStats.reduce((sum, [, length]) => sum + length, 0));
     if (this.size > 1 && (this.syncBatchNorm || this.bucketFloats > 0)) {
       try {
         this.collectives = this.mpi.stepCollectives(this.timeoutSeconds);
       } catch (e) {
-        throw new RunError(`--distributed: ${(e as Error).message}. Train with --no-sync-batch-norm --gradient-buckets 0 to keep every collective between steps.`);
+        throw new RunError(
+          `--distributed: ${(e as Error).message}. Train with --no-sync-batch-norm --gradient-buckets 0 to keep every collective between steps.`,
+        );
       }
       if (this.syncBatchNorm) this.syncedBatchNorms = runtime.net.setBatchNormSync(this.collectives);
       // Buckets need no running statistics to average after the step; step() sets the
@@ -140,10 +155,17 @@ export class DataParallel implements ParallelTraining {
       if (this.bucketFloats > 0 && (this.syncedBatchNorms > 0 || this.runningStats.length === 0))
         this.bucketed = runtime.net.setGradientExchange(this.collectives, 1, this.bucketFloats);
     }
-    this.collective('broadcast of the initial parameters', () => this.mpi.broadcast(runtime.params, 0, this.timeoutSeconds));
-    this.collective('broadcast of the initial momentum', () => this.mpi.broadcast(runtime.velocity, 0, this.timeoutSeconds));
+    this.collective('broadcast of the initial parameters', () =>
+      this.mpi.broadcast(runtime.params, 0, this.timeoutSeconds),
+    );
+    this.collective('broadcast of the initial momentum', () =>
+      this.mpi.broadcast(runtime.velocity, 0, this.timeoutSeconds),
+    );
     const secondMoment = runtime.secondMoment;
-    if (secondMoment) this.collective('broadcast of the initial second moment', () => this.mpi.broadcast(secondMoment, 0, this.timeoutSeconds));
+    if (secondMoment)
+      this.collective('broadcast of the initial second moment', () =>
+        this.mpi.broadcast(secondMoment, 0, this.timeoutSeconds),
+      );
   }
 
   /** The local stop request (Ctrl-C, SIGTERM); the ranks agree on it at every step. */
@@ -160,7 +182,14 @@ export class DataParallel implements ParallelTraining {
     return shardOf(start, n, this.rank, this.size);
   }
 
-  async step(net: NativeNetwork, x: Float32Array, labels: Int32Array, localN: number, globalN: number, sgd: SgdSettings): Promise<StepResult> {
+  async step(
+    net: NativeNetwork,
+    x: Float32Array,
+    labels: Int32Array,
+    localN: number,
+    globalN: number,
+    sgd: SgdSettings,
+  ): Promise<StepResult> {
     const grads = this.grads!;
     const params = this.params!;
     for (const listener of stepStartListeners) listener(this.rank, this.steps);
@@ -177,16 +206,22 @@ export class DataParallel implements ParallelTraining {
     // everywhere) and no running statistics need averaging afterwards.
     const overlap = this.bucketed && globalN >= this.size && !averageRunningStats;
     if (this.syncedBatchNorms > 0 && !syncThisStep) net.setBatchNormSync(null);
-    if (this.bucketed) net.setGradientExchange(overlap ? this.collectives : null, overlap ? localN / globalN : 1, this.bucketFloats);
+    if (this.bucketed)
+      net.setGradientExchange(overlap ? this.collectives : null, overlap ? localN / globalN : 1, this.bucketFloats);
     try {
-      if (localN > 0) local = await this.collectiveStep(`collectives of ${stepText}`, () => net.computeGradients(x, labels, localN, sgd.seed));
+      if (localN > 0)
+        local = await this.collectiveStep(`collectives of ${stepText}`, () =>
+          net.computeGradients(x, labels, localN, sgd.seed),
+        );
       else grads.fill(0);
     } finally {
       if (this.syncedBatchNorms > 0 && !syncThisStep) net.setBatchNormSync(this.collectives);
     }
     if (!overlap) {
       if (averageRunningStats) this.stageRunningStatChanges(params, grads);
-      this.collective(`gradient allreduce of ${stepText}`, () => this.mpi.allreduceSum(grads, localN / globalN, this.timeoutSeconds));
+      this.collective(`gradient allreduce of ${stepText}`, () =>
+        this.mpi.allreduceSum(grads, localN / globalN, this.timeoutSeconds),
+      );
       if (averageRunningStats) this.applyRunningStatChanges(params, grads);
     }
     this.stats[0] = local.loss * localN;
@@ -211,7 +246,11 @@ export class DataParallel implements ParallelTraining {
     const sums = new Float64Array(2 + k * k);
     sums[0] = part.n > 0 ? mine.loss * part.n : 0;
     sums[1] = part.n > 0 ? Math.round(mine.accuracy * part.n) : 0;
-    mine.confusion.forEach((row, i) => row.forEach((v, j) => { sums[2 + i * k + j] = v; }));
+    mine.confusion.forEach((row, i) =>
+      row.forEach((v, j) => {
+        sums[2 + i * k + j] = v;
+      }),
+    );
     this.collective('evaluation allreduce', () => this.mpi.allreduceSum(sums, 1, this.timeoutSeconds));
     const confusion = Array.from({ length: k }, (_, i) => Array.from(sums.subarray(2 + i * k, 2 + (i + 1) * k)));
     return resultFromSums(count, sums[0], sums[1], confusion);
@@ -277,10 +316,13 @@ export class DataParallel implements ParallelTraining {
   private abortOnCollectiveError(e: unknown, what: string): never {
     const err = e as Error & { code?: string };
     if (err.code !== 'ETIMEDOUT' && err.code !== 'EMPI') throw e;
-    const cause = err.code === 'ETIMEDOUT'
-      ? `a rank has died or hung (--collective-timeout ${this.timeoutSeconds} s)`
-      : 'MPI reported an error';
-    process.stderr.write(`cnn train --distributed: rank ${this.rank} of ${this.size}: ${err.message} in the ${what}: ${cause}. Ending the run on every rank (MPI_Abort).\n`);
+    const cause =
+      err.code === 'ETIMEDOUT'
+        ? `a rank has died or hung (--collective-timeout ${this.timeoutSeconds} s)`
+        : 'MPI reported an error';
+    process.stderr.write(
+      `cnn train --distributed: rank ${this.rank} of ${this.size}: ${err.message} in the ${what}: ${cause}. Ending the run on every rank (MPI_Abort).\n`,
+    );
     return this.mpi.abort(1);
   }
 }

@@ -57,11 +57,16 @@ export function mpiAddonAvailable(): boolean {
 export function loadMpiAddon(): MpiAddon {
   const file = mpiAddonPath();
   if (!fs.existsSync(file)) {
-    throw new Error(`--distributed needs the MPI addon ${file}, which was not built: MPI was not found when cnn was built. ${MPI_INSTALL_HINT}`);
+    throw new Error(
+      `--distributed needs the MPI addon ${file}, which was not built: MPI was not found when cnn was built. ${MPI_INSTALL_HINT}`,
+    );
   }
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon is loaded from a path chosen at run time
     return require(file) as MpiAddon;
   } catch (e) {
-    throw new Error(`--distributed: cannot load the MPI addon ${file}: ${(e as Error).message}. Is the MPI library it was built with still installed? ${MPI_INSTALL_HINT}`);
+    throw new Error(
+      `--distributed: cannot load the MPI addon ${file}: ${(e as Error).message}. Is the MPI library it was built with still installed? ${MPI_INSTALL_HINT}`,
+    );
   }
 }

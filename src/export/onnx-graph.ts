@@ -45,9 +45,15 @@ export class OnnxGraphBuilder {
   /** A float initializer; `values` is copied only when the host is big-endian. */
   floatTensor(name: string, dims: number[], values: Float32Array): string {
     const size = dims.reduce((a, b) => a * b, 1);
-    if (size !== values.length) throw new Error(`ONNX export: tensor ${name} has ${values.length} values but shape [${dims.join(', ')}]`);
+    if (size !== values.length)
+      throw new Error(`ONNX export: tensor ${name} has ${values.length} values but shape [${dims.join(', ')}]`);
     const unique = this.unique(name);
-    this.initializers.push({ name: unique, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: littleEndian(values) });
+    this.initializers.push({
+      name: unique,
+      dims,
+      dataType: onnx.TensorProto.DataType.FLOAT,
+      rawData: littleEndian(values),
+    });
     return unique;
   }
 
@@ -60,7 +66,12 @@ export class OnnxGraphBuilder {
   int64Tensor(values: number[], hint: string): string {
     const name = this.unique(`${hint}_const${this.constants++}`);
     const data = BigInt64Array.from(values.map((v) => BigInt(v)));
-    this.initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: littleEndian(data) });
+    this.initializers.push({
+      name,
+      dims: [values.length],
+      dataType: onnx.TensorProto.DataType.INT64,
+      rawData: littleEndian(data),
+    });
     return name;
   }
 
@@ -83,7 +94,8 @@ function attribute(name: string, value: AttributeValue): onnx.IAttributeProto {
   if (typeof value === 'string') return { name, type: Type.STRING, s: Buffer.from(value, 'utf8') };
   if (Array.isArray(value)) return { name, type: Type.INTS, ints: value };
   if (typeof value === 'object') return { name, type: Type.FLOAT, f: value.float };
-  if (!Number.isInteger(value)) throw new Error(`ONNX export: attribute ${name} = ${value} must be written as { float } when it is not an integer`);
+  if (!Number.isInteger(value))
+    throw new Error(`ONNX export: attribute ${name} = ${value} must be written as { float } when it is not an integer`);
   return { name, type: Type.INT, i: value };
 }
 

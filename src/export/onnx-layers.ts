@@ -18,7 +18,16 @@
 //               passes unchanged. Their channel windows agree for odd sizes ([c - size/2,
 //               c + (size-1)/2]); for an even size ONNX's window is shifted by one, so an even
 //               LRN is written as a 1x1 Conv of x^2 with a band of alpha/size (cnn's window).
-import type { BatchNormSpec, Conv2dSpec, LeakyReluSpec, LrnSpec, PlannedLayer, PlannedLayerType, PoolSpec, SubsampleSpec } from '../model/types';
+import type {
+  BatchNormSpec,
+  Conv2dSpec,
+  LeakyReluSpec,
+  LrnSpec,
+  PlannedLayer,
+  PlannedLayerType,
+  PoolSpec,
+  SubsampleSpec,
+} from '../model/types';
 import type { GraphValue, OnnxGraphBuilder } from './onnx-graph';
 
 type Pair = [number, number];
@@ -41,7 +50,10 @@ export interface LayerContext {
 type Converter = (ctx: LayerContext) => GraphValue;
 
 /** The layer's tensor of a role as a view into the flat array. */
-function tensorOf(ctx: LayerContext, role: string): { name: string; shape: number[]; values: Float32Array } | undefined {
+function tensorOf(
+  ctx: LayerContext,
+  role: string,
+): { name: string; shape: number[]; values: Float32Array } | undefined {
   const t = ctx.layer.params.find((p) => p.role === role);
   return t && { name: t.name, shape: t.shape, values: ctx.params.subarray(t.offset, t.offset + t.size) };
 }
@@ -64,10 +76,12 @@ const windowAttributes = (kernel: Pair, stride: Pair, pad: Pair) => ({
   pads: [pad[0], pad[1], pad[0], pad[1]],
 });
 
-const unary = (opType: string): Converter => (ctx) => {
-  const [x] = ctx.inputs;
-  return { name: ctx.graph.node(opType, [x.name], ctx.output), rank: x.rank };
-};
+const unary =
+  (opType: string): Converter =>
+  (ctx) => {
+    const [x] = ctx.inputs;
+    return { name: ctx.graph.node(opType, [x.name], ctx.output), rank: x.rank };
+  };
 
 const conv2d: Converter = (ctx) => {
   const spec = ctx.layer.spec as Conv2dSpec & { kernel: Pair; stride: Pair; pad: Pair };
@@ -77,14 +91,23 @@ const conv2d: Converter = (ctx) => {
   const values = mask ? weight.values.map((v, i) => (mask[i] === 0 ? 0 : v)) : weight.values;
   const inputs = [ctx.graph.as4d(ctx.inputs[0]), ctx.graph.floatTensor(weight.name, weight.shape, values)];
   if (tensorOf(ctx, 'bias')) inputs.push(initializer(ctx, 'bias'));
-  const name = ctx.graph.node('Conv', inputs, ctx.output, { ...windowAttributes(spec.kernel, spec.stride, spec.pad), group: 1 });
+  const name = ctx.graph.node('Conv', inputs, ctx.output, {
+    ...windowAttributes(spec.kernel, spec.stride, spec.pad),
+    group: 1,
+  });
   return { name, rank: 4 };
 };
 
 const maxpool: Converter = (ctx) => {
   const spec = ctx.layer.spec as PoolSpec & { size: Pair; stride: Pair; pad: Pair };
   const x = ctx.graph.as4d(ctx.inputs[0]);
-  return { name: ctx.graph.node('MaxPool', [x], ctx.output, { ...windowAttributes(spec.size, spec.stride, spec.pad), ceil_mode: 0 }), rank: 4 };
+  return {
+    name: ctx.graph.node('MaxPool', [x], ctx.output, {
+      ...windowAttributes(spec.size, spec.stride, spec.pad),
+      ceil_mode: 0,
+    }),
+    rank: 4,
+  };
 };
 
 const avgpool: Converter = (ctx) => {
@@ -94,15 +117,24 @@ const avgpool: Converter = (ctx) => {
   return { name: ctx.graph.node('AveragePool', [x], ctx.output, attributes), rank: 4 };
 };
 
-const gap: Converter = (ctx) => ({ name: ctx.graph.node('GlobalAveragePool', [ctx.graph.as4d(ctx.inputs[0])], ctx.output), rank: 4 });
+const gap: Converter = (ctx) => ({
+  name: ctx.graph.node('GlobalAveragePool', [ctx.graph.as4d(ctx.inputs[0])], ctx.output),
+  rank: 4,
+});
 
 const subsample: Converter = (ctx) => {
   const spec = ctx.layer.spec as SubsampleSpec & { size: Pair; stride: Pair };
   const { graph } = ctx;
   const channels = ctx.layer.inputShape[0];
-  const pooled = graph.node('AveragePool', [graph.as4d(ctx.inputs[0])], graph.unique(`${ctx.output}.pool`),
-    { ...windowAttributes(spec.size, spec.stride, [0, 0]), ceil_mode: 0 });
-  const scaled = graph.node('Mul', [pooled, initializer(ctx, 'weight', [channels, 1, 1])], graph.unique(`${ctx.output}.scaled`));
+  const pooled = graph.node('AveragePool', [graph.as4d(ctx.inputs[0])], graph.unique(`${ctx.output}.pool`), {
+    ...windowAttributes(spec.size, spec.stride, [0, 0]),
+    ceil_mode: 0,
+  });
+  const scaled = graph.node(
+    'Mul',
+    [pooled, initializer(ctx, 'weight', [channels, 1, 1])],
+    graph.unique(`${ctx.output}.scaled`),
+  );
   return { name: graph.node('Add', [scaled, initializer(ctx, 'bias', [channels, 1, 1])], ctx.output), rank: 4 };
 };
 
@@ -121,7 +153,11 @@ const flatten: Converter = (ctx) => {
 const scaledTanh: Converter = (ctx) => {
   const { graph } = ctx;
   const [x] = ctx.inputs;
-  const inner = graph.node('Mul', [x.name, graph.scalar(SCALED_TANH_SLOPE, ctx.output)], graph.unique(`${ctx.output}.in`));
+  const inner = graph.node(
+    'Mul',
+    [x.name, graph.scalar(SCALED_TANH_SLOPE, ctx.output)],
+    graph.unique(`${ctx.output}.in`),
+  );
   const tanh = graph.node('Tanh', [inner], graph.unique(`${ctx.output}.tanh`));
   return { name: graph.node('Mul', [tanh, graph.scalar(SCALED_TANH_AMPLITUDE, ctx.output)], ctx.output), rank: x.rank };
 };
@@ -135,7 +171,11 @@ const leakyRelu: Converter = (ctx) => {
 const gelu: Converter = (ctx) => {
   const { graph } = ctx;
   const [x] = ctx.inputs;
-  const scaled = graph.node('Mul', [x.name, graph.scalar(Math.SQRT1_2, ctx.output)], graph.unique(`${ctx.output}.scaled`));
+  const scaled = graph.node(
+    'Mul',
+    [x.name, graph.scalar(Math.SQRT1_2, ctx.output)],
+    graph.unique(`${ctx.output}.scaled`),
+  );
   const erf = graph.node('Erf', [scaled], graph.unique(`${ctx.output}.erf`));
   const shifted = graph.node('Add', [erf, graph.scalar(1, ctx.output)], graph.unique(`${ctx.output}.cdf2`));
   const half = graph.node('Mul', [x.name, graph.scalar(0.5, ctx.output)], graph.unique(`${ctx.output}.half`));
@@ -145,8 +185,17 @@ const gelu: Converter = (ctx) => {
 const batchnorm: Converter = (ctx) => {
   const spec = ctx.layer.spec as BatchNormSpec & { eps: number };
   const [x] = ctx.inputs;
-  const inputs = [x.name, initializer(ctx, 'weight'), initializer(ctx, 'bias'), initializer(ctx, 'running_mean'), initializer(ctx, 'running_var')];
-  return { name: ctx.graph.node('BatchNormalization', inputs, ctx.output, { epsilon: { float: spec.eps } }), rank: x.rank };
+  const inputs = [
+    x.name,
+    initializer(ctx, 'weight'),
+    initializer(ctx, 'bias'),
+    initializer(ctx, 'running_mean'),
+    initializer(ctx, 'running_var'),
+  ];
+  return {
+    name: ctx.graph.node('BatchNormalization', inputs, ctx.output, { epsilon: { float: spec.eps } }),
+    rank: x.rank,
+  };
 };
 
 const dropout: Converter = (ctx) => ctx.inputs[0];
@@ -162,7 +211,15 @@ const lrn: Converter = (ctx) => {
   const { size, alpha, beta, k } = ctx.layer.spec as LrnSpec & { size: number; alpha: number; beta: number; k: number };
   const x = ctx.graph.as4d(ctx.inputs[0]);
   if (size % 2 === 1) {
-    return { name: ctx.graph.node('LRN', [x], ctx.output, { size, alpha: { float: alpha }, beta: { float: beta }, bias: { float: k } }), rank: 4 };
+    return {
+      name: ctx.graph.node('LRN', [x], ctx.output, {
+        size,
+        alpha: { float: alpha },
+        beta: { float: beta },
+        bias: { float: k },
+      }),
+      rank: 4,
+    };
   }
   return { name: evenLrn(ctx, x, size, alpha, beta, k), rank: 4 };
 };

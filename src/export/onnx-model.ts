@@ -24,7 +24,9 @@ export interface ExportInfo {
 /** The ONNX model as a message object (before encoding). */
 export function buildOnnxModel(plan: Plan, params: Float32Array, info: ExportInfo): onnx.IModelProto {
   if (params.length !== plan.paramSize) {
-    throw new Error(`ONNX export: model ${plan.model.name} needs ${plan.paramSize} parameter values, got ${params.length}`);
+    throw new Error(
+      `ONNX export: model ${plan.model.name} needs ${plan.paramSize} parameter values, got ${params.length}`,
+    );
   }
   const graph = new OnnxGraphBuilder();
   const input = graph.unique(INPUT_NAME);
@@ -32,7 +34,9 @@ export function buildOnnxModel(plan: Plan, params: Float32Array, info: ExportInf
   const values: GraphValue[] = [];
   const valueOf = (producer: number): GraphValue => (producer < 0 ? { name: input, rank: 4 } : values[producer]);
   for (const layer of plan.layers) {
-    values.push(convertLayer({ graph, layer, params, inputs: layer.inputs.map(valueOf), output: graph.unique(layer.name) }));
+    values.push(
+      convertLayer({ graph, layer, params, inputs: layer.inputs.map(valueOf), output: graph.unique(layer.name) }),
+    );
   }
   const logits = graph.as2d(values[values.length - 1]);
   graph.node('Softmax', [logits], output, { axis: 1 });
@@ -69,12 +73,17 @@ function describeModel(plan: Plan, info: ExportInfo): string {
   const normalisation = info.dataset
     ? `pixels scaled to [0, 1], minus cnn.mean, divided by cnn.std (per channel; see the metadata)`
     : 'normalised as the network was trained';
-  return `${plan.model.name} exported by cnn. Input "${INPUT_NAME}": (N, ${c}, ${h}, ${w}) float, ${normalisation}. ` +
-    `Output "${OUTPUT_NAME}": (N, ${plan.classes}) softmax probabilities.`;
+  return (
+    `${plan.model.name} exported by cnn. Input "${INPUT_NAME}": (N, ${c}, ${h}, ${w}) float, ${normalisation}. ` +
+    `Output "${OUTPUT_NAME}": (N, ${plan.classes}) softmax probabilities.`
+  );
 }
 
 function metadata(plan: Plan, info: ExportInfo): onnx.IStringStringEntryProto[] {
-  const entries: [string, string][] = [['cnn.model', plan.model.name], ['cnn.input', JSON.stringify(plan.input)]];
+  const entries: [string, string][] = [
+    ['cnn.model', plan.model.name],
+    ['cnn.input', JSON.stringify(plan.input)],
+  ];
   if (info.dataset) {
     entries.push(
       ['cnn.dataset', info.dataset.name],

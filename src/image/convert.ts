@@ -51,7 +51,9 @@ export function prepareImage(image: RgbImage, convention: ImageConvention): Prep
   if (convention.lightOnDark && levelBackground(planes)) steps.push('background levelled to black, brightest to white');
   if (convention.framing === 'digit' && hasInk(planes)) {
     planes = frameDigit(planes, height, width);
-    steps.push(`ink fitted to ${Math.round(DIGIT_BOX * height)}x${Math.round(DIGIT_BOX * width)}, centred by mass in ${height}x${width}`);
+    steps.push(
+      `ink fitted to ${Math.round(DIGIT_BOX * height)}x${Math.round(DIGIT_BOX * width)}, centred by mass in ${height}x${width}`,
+    );
   } else if (convention.framing === 'crop') {
     planes = resizePlanes(centreSquare(planes), height, width);
     steps.push(`centre square resized to ${height}x${width}`);
@@ -68,7 +70,9 @@ export function toPlanes(image: RgbImage, channels: number): Planes {
   const pixels = image.width * image.height;
   const data = new Float32Array(channels * pixels);
   for (let p = 0; p < pixels; p++) {
-    const r = image.rgb[p * 3], g = image.rgb[p * 3 + 1], b = image.rgb[p * 3 + 2];
+    const r = image.rgb[p * 3],
+      g = image.rgb[p * 3 + 1],
+      b = image.rgb[p * 3 + 2];
     if (channels === 1) {
       data[p] = 0.299 * r + 0.587 * g + 0.114 * b;
     } else {
@@ -129,12 +133,17 @@ function hasInk(planes: Planes): boolean {
 /** MNIST's framing of a grey, light-on-dark image: bounding box to 20/28 of the side, centre of mass in the middle. */
 function frameDigit(planes: Planes, height: number, width: number): Planes {
   const threshold = INK_THRESHOLD * maxOf(planes.data);
-  let top = planes.height, bottom = -1, left = planes.width, right = -1;
+  let top = planes.height,
+    bottom = -1,
+    left = planes.width,
+    right = -1;
   for (let y = 0; y < planes.height; y++) {
     for (let x = 0; x < planes.width; x++) {
       if (planes.data[y * planes.width + x] <= threshold) continue;
-      top = Math.min(top, y); bottom = Math.max(bottom, y);
-      left = Math.min(left, x); right = Math.max(right, x);
+      top = Math.min(top, y);
+      bottom = Math.max(bottom, y);
+      left = Math.min(left, x);
+      right = Math.max(right, x);
     }
   }
   const ink = padToSquare(crop(planes, top, left, bottom - top + 1, right - left + 1), 0);
@@ -143,11 +152,15 @@ function frameDigit(planes: Planes, height: number, width: number): Planes {
   const box = resizePlanes(ink, boxH, boxW);
   stretchContrast(box);
   // Centre of mass (of pixel centres) placed at the image centre, kept inside the image.
-  let mass = 0, sumY = 0, sumX = 0;
+  let mass = 0,
+    sumY = 0,
+    sumX = 0;
   for (let y = 0; y < boxH; y++) {
     for (let x = 0; x < boxW; x++) {
       const v = box.data[y * boxW + x];
-      mass += v; sumY += v * (y + 0.5); sumX += v * (x + 0.5);
+      mass += v;
+      sumY += v * (y + 0.5);
+      sumX += v * (x + 0.5);
     }
   }
   const offsetY = clamp(Math.round(height / 2 - sumY / mass), 0, height - boxH);

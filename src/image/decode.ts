@@ -44,10 +44,16 @@ export async function readImageHeader(bytes: Buffer, format: ImageFormat, file: 
 
 /** The upright 8-bit pipeline every decode starts from, with the pixel limit enforced by libvips too. */
 function pipeline(bytes: Buffer): sharp.Sharp {
-  return sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' }).rotate().flatten({ background: '#ffffff' });
+  return sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
+    .rotate()
+    .flatten({ background: '#ffffff' });
 }
 
-async function decodeRaw(file: string, format: ImageFormat, run: () => Promise<{ data: Buffer; info: sharp.OutputInfo }>) {
+async function decodeRaw(
+  file: string,
+  format: ImageFormat,
+  run: () => Promise<{ data: Buffer; info: sharp.OutputInfo }>,
+) {
   try {
     return await run();
   } catch (e) {
@@ -64,14 +70,16 @@ export async function readImage(file: string): Promise<RgbImage> {
 /** Decodes encoded image bytes (any format cnn reads, told by the first bytes); `file` names them in errors. */
 export async function decodeImage(encoded: Uint8Array, file: string): Promise<RgbImage> {
   const format = formatOf(encoded);
-  if (format === null) throw new ImageError(`${file} is not an image cnn reads (${FORMATS_TEXT}; told by its first bytes, not its name)`);
+  if (format === null)
+    throw new ImageError(`${file} is not an image cnn reads (${FORMATS_TEXT}; told by its first bytes, not its name)`);
   return decodeFormat(Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength), format, file);
 }
 
 async function decodeFormat(bytes: Buffer, format: ImageFormat, file: string): Promise<RgbImage> {
   await readImageHeader(bytes, format, file);
   const { data, info } = await decodeRaw(file, format, () =>
-    pipeline(bytes).toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
+    pipeline(bytes).toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }),
+  );
   return { width: info.width, height: info.height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
@@ -80,17 +88,26 @@ async function decodeFormat(bytes: Buffer, format: ImageFormat, file: string): P
  * (Lanczos when shrinking, as torchvision's Resize with antialias), the centre cropped out,
  * grey (one channel) or RGB (three; more channels repeat R, G, B).
  */
-export async function decodeToShape(bytes: Buffer, format: ImageFormat, file: string, shape: readonly [number, number, number]): Promise<Uint8Array> {
+export async function decodeToShape(
+  bytes: Buffer,
+  format: ImageFormat,
+  file: string,
+  shape: readonly [number, number, number],
+): Promise<Uint8Array> {
   await readImageHeader(bytes, format, file);
   const [channels, height, width] = shape;
   const grey = channels < 3;
   const { data, info } = await decodeRaw(file, format, () => {
     const resized = pipeline(bytes).resize(width, height, { fit: 'cover', position: 'centre' });
     return (grey ? resized.toColourspace('b-w') : resized.toColourspace('srgb'))
-      .removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
   });
   if (info.width !== width || info.height !== height || info.channels !== (grey ? 1 : 3)) {
-    throw new ImageError(`${file}: decoded to ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x${grey ? 1 : 3}`);
+    throw new ImageError(
+      `${file}: decoded to ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x${grey ? 1 : 3}`,
+    );
   }
   return interleavedToPlanar(data, info.channels, channels, height * width);
 }

@@ -43,13 +43,21 @@ export function readImageFile(file: string): { bytes: Buffer; format: ImageForma
   try {
     const stat = fs.fstatSync(fd);
     if (stat.isDirectory()) throw new ImageError(`cannot read image ${file}: it is a directory`);
-    if (!stat.isFile()) throw new ImageError(`cannot read image ${file}: it is not a regular file (a device, FIFO or socket); give an image file`);
+    if (!stat.isFile())
+      throw new ImageError(
+        `cannot read image ${file}: it is not a regular file (a device, FIFO or socket); give an image file`,
+      );
     const head = Buffer.alloc(SIGNATURE_BYTES);
     const got = fs.readSync(fd, head, 0, SIGNATURE_BYTES, 0);
     const format = formatOf(head.subarray(0, got));
-    if (format === null) throw new ImageError(`${file} is not an image cnn reads (${FORMATS_TEXT}; told by the file's first bytes, not its name)`);
+    if (format === null)
+      throw new ImageError(
+        `${file} is not an image cnn reads (${FORMATS_TEXT}; told by the file's first bytes, not its name)`,
+      );
     if (stat.size > MAX_IMAGE_FILE_BYTES) {
-      throw new ImageError(`${file}: the file is ${(stat.size / 2 ** 20).toFixed(0)} MB, more than the limit of ${MAX_IMAGE_FILE_BYTES / 2 ** 20} MB for one image`);
+      throw new ImageError(
+        `${file}: the file is ${(stat.size / 2 ** 20).toFixed(0)} MB, more than the limit of ${MAX_IMAGE_FILE_BYTES / 2 ** 20} MB for one image`,
+      );
     }
     // Read at most the size fstat reported: a file that grows meanwhile is cut, never followed.
     const bytes = Buffer.alloc(stat.size);

@@ -48,9 +48,13 @@ function bilinearTaps(from: number, to: number): Taps {
     const lo = Math.floor(position);
     const t = position - lo;
     if (lo + 1 < from && t > 0) {
-      first[o] = lo; count[o] = 2; weights.push(Float32Array.of(1 - t, t));
+      first[o] = lo;
+      count[o] = 2;
+      weights.push(Float32Array.of(1 - t, t));
     } else {
-      first[o] = lo; count[o] = 1; weights.push(Float32Array.of(1));
+      first[o] = lo;
+      count[o] = 1;
+      weights.push(Float32Array.of(1));
     }
   }
   return { first, count, weights };

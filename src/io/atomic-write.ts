@@ -15,7 +15,11 @@ export type FileContents = string | Uint8Array | readonly Uint8Array[];
 
 /** A failed write; the message names the file, says why, and whether the old file is intact. */
 export class FileWriteError extends Error {
-  constructor(readonly file: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -32,11 +36,15 @@ export function writeFileAtomically(file: string, contents: FileContents, option
   try {
     target = resolveWriteTarget(file);
   } catch (e) {
-    if (e instanceof WriteTargetError) throw new FileWriteError(file, `cannot write ${label}: ${withoutPrefix(e.message, file)}`);
+    if (e instanceof WriteTargetError)
+      throw new FileWriteError(file, `cannot write ${label}: ${withoutPrefix(e.message, file)}`);
     throw e;
   }
   const { realPath, existing } = target;
-  const temp = path.join(path.dirname(realPath), `${path.basename(realPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const temp = path.join(
+    path.dirname(realPath),
+    `${path.basename(realPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
   let fd: number | undefined;
   try {
     // 'wx': a file (or a planted link) already at the temporary name is never opened.
@@ -94,7 +102,11 @@ function writeFully(fd: number, chunk: Uint8Array): void {
 function keepOwnerAndMode(fd: number, st: fs.Stats): void {
   fs.fchmodSync(fd, st.mode & 0o7777);
   if (process.getuid?.() === 0 && (st.uid !== 0 || st.gid !== 0)) {
-    try { fs.fchownSync(fd, st.uid, st.gid); } catch { /* a file system without owners: the mode is what matters */ }
+    try {
+      fs.fchownSync(fd, st.uid, st.gid);
+    } catch {
+      /* a file system without owners: the mode is what matters */
+    }
   }
 }
 
@@ -112,11 +124,19 @@ function syncDirectory(dir: string): void {
 }
 
 function closeQuietly(fd: number): void {
-  try { fs.closeSync(fd); } catch { /* already failing; the first error is the one to report */ }
+  try {
+    fs.closeSync(fd);
+  } catch {
+    /* already failing; the first error is the one to report */
+  }
 }
 
 function removeQuietly(file: string): void {
-  try { fs.unlinkSync(file); } catch { /* it may never have been created */ }
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    /* it may never have been created */
+  }
 }
 
 /** "cannot write X: the directory ..." from the rule becomes "the directory ..." under our own prefix. */

@@ -36,15 +36,23 @@ export function lockOutput(target: string, option = '--out'): OutputLock {
     if (tryCreate(file, owner)) return heldLock(file);
     const holder = readOwner(file);
     if (!isStale(file, holder)) {
-      const who = holder ? `pid ${holder.pid} on ${holder.hostname}, since ${holder.started}` : 'a process that is writing the lock now';
+      const who = holder
+        ? `pid ${holder.pid} on ${holder.hostname}, since ${holder.started}`
+        : 'a process that is writing the lock now';
       throw new OutputLockError(
         `${option} ${target} is being written by another cnn run (${who}); wait for it to finish or give another ${option}. ` +
-        `If no such run exists, delete ${file}`,
+          `If no such run exists, delete ${file}`,
       );
     }
-    try { fs.unlinkSync(file); } catch { /* another process took it over first: try again */ }
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      /* another process took it over first: try again */
+    }
   }
-  throw new OutputLockError(`${option} ${target}: cannot take the lock ${file}: another run keeps taking it; try again`);
+  throw new OutputLockError(
+    `${option} ${target}: cannot take the lock ${file}: another run keeps taking it; try again`,
+  );
 }
 
 function tryCreate(file: string, owner: LockOwner): boolean {
@@ -71,7 +79,11 @@ function heldLock(file: string): OutputLock {
     process.off('exit', release);
     // Only our own lock is removed: a stale-lock takeover may have replaced it.
     if (readOwner(file)?.pid === process.pid) {
-      try { fs.unlinkSync(file); } catch { /* already gone */ }
+      try {
+        fs.unlinkSync(file);
+      } catch {
+        /* already gone */
+      }
     }
   };
   process.on('exit', release);

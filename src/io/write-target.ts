@@ -9,7 +9,10 @@ import { describeFsError } from './fs-errors';
 
 /** A target that breaks the rule; the message names the file and what to do. */
 export class WriteTargetError extends Error {
-  constructor(readonly file: string, message: string) {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -39,7 +42,10 @@ export function resolveWriteTarget(file: string): WriteTarget {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (link.isSymbolicLink() && code === 'ENOENT') {
-        throw new WriteTargetError(file, `${file} is a symbolic link to ${fs.readlinkSync(file)}, which does not exist; remove the link or give another file name`);
+        throw new WriteTargetError(
+          file,
+          `${file} is a symbolic link to ${fs.readlinkSync(file)}, which does not exist; remove the link or give another file name`,
+        );
       }
       throw new WriteTargetError(file, `cannot write ${file}: ${describeFsError(e)}`);
     }
@@ -51,12 +57,19 @@ export function resolveWriteTarget(file: string): WriteTarget {
 
 function checkExistingFile(file: string, realPath: string, st: fs.Stats): void {
   const shown = realPath === path.resolve(file) ? file : `${file} (-> ${realPath})`;
-  if (st.isDirectory()) throw new WriteTargetError(file, `${shown} is a directory; give a file name (e.g. ${path.join(file, 'name')})`);
+  if (st.isDirectory())
+    throw new WriteTargetError(file, `${shown} is a directory; give a file name (e.g. ${path.join(file, 'name')})`);
   if (!st.isFile()) {
-    throw new WriteTargetError(file, `${shown} is ${kindOf(st)}, not a regular file; cnn writes only regular files, give another file name`);
+    throw new WriteTargetError(
+      file,
+      `${shown} is ${kindOf(st)}, not a regular file; cnn writes only regular files, give another file name`,
+    );
   }
   if (!hasWriteBit(st) || !accessible(realPath)) {
-    throw new WriteTargetError(file, `${shown} is read-only (mode ${modeText(st)}); make it writable (chmod u+w) or give another file name`);
+    throw new WriteTargetError(
+      file,
+      `${shown} is read-only (mode ${modeText(st)}); make it writable (chmod u+w) or give another file name`,
+    );
   }
 }
 
@@ -66,12 +79,18 @@ function checkDirectory(file: string, dir: string): void {
     st = fs.statSync(dir);
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : describeFsError(e);
-    throw new WriteTargetError(file, `cannot write ${file}: the directory ${dir} ${reason}; create it first or give another path`);
+    throw new WriteTargetError(
+      file,
+      `cannot write ${file}: the directory ${dir} ${reason}; create it first or give another path`,
+    );
   }
   if (!st.isDirectory()) throw new WriteTargetError(file, `cannot write ${file}: ${dir} is not a directory`);
   // As root access(W_OK) says yes to anything; the mode bits still say what the owner meant.
   if (!hasWriteBit(st) || !accessible(dir)) {
-    throw new WriteTargetError(file, `cannot write ${file}: the directory ${dir} is read-only (mode ${modeText(st)}); make it writable or give another path`);
+    throw new WriteTargetError(
+      file,
+      `cannot write ${file}: the directory ${dir} is read-only (mode ${modeText(st)}); make it writable or give another path`,
+    );
   }
 }
 
@@ -91,7 +110,8 @@ function lstatOrNull(file: string): fs.Stats | null {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    if (code === 'ENOTDIR') throw new WriteTargetError(file, `cannot write ${file}: a part of the path is not a directory`);
+    if (code === 'ENOTDIR')
+      throw new WriteTargetError(file, `cannot write ${file}: a part of the path is not a directory`);
     throw new WriteTargetError(file, `cannot write ${file}: ${describeFsError(e)}`);
   }
 }

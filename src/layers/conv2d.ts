@@ -25,9 +25,14 @@ function windowOf(spec: Conv2dSpec): Window {
 function parseConnections(value: unknown, filters: number, where: string): number[][] | undefined {
   if (value === undefined) return undefined;
   const wording = `"connections" must list, for each of the ${filters} filters, the input maps it reads (distinct non-negative integers)`;
-  if (!Array.isArray(value) || value.length !== filters) throw new Error(`${where}: ${wording}, got ${describeValue(value)}`);
+  if (!Array.isArray(value) || value.length !== filters)
+    throw new Error(`${where}: ${wording}, got ${describeValue(value)}`);
   return value.map((maps: unknown, filter) => {
-    const ok = Array.isArray(maps) && maps.length > 0 && maps.every((m) => Number.isInteger(m) && m >= 0) && new Set(maps).size === maps.length;
+    const ok =
+      Array.isArray(maps) &&
+      maps.length > 0 &&
+      maps.every((m) => Number.isInteger(m) && m >= 0) &&
+      new Set(maps).size === maps.length;
     if (!ok) throw new Error(`${where}: ${wording}; filter ${filter} has ${describeValue(maps)}`);
     return [...(maps as number[])];
   });
@@ -70,7 +75,9 @@ export const conv2d: LayerKind<Conv2dSpec> = {
     for (const [filter, maps] of (spec.connections ?? []).entries()) {
       const outside = maps.find((m) => m >= input[0]);
       if (outside !== undefined) {
-        throw new Error(`${where}: "connections" of filter ${filter} reads input map ${outside}, but the input has ${input[0]} maps (0..${input[0] - 1})`);
+        throw new Error(
+          `${where}: "connections" of filter ${filter} reads input map ${outside}, but the input has ${input[0]} maps (0..${input[0] - 1})`,
+        );
       }
     }
     const [oh, ow] = windowOutput(windowOf(spec), input, where);
@@ -114,7 +121,16 @@ export const conv2d: LayerKind<Conv2dSpec> = {
     const fanOut = spec.filters * kh * kw;
     // Fan-in is per output map: a C3 map reading 3 of S2's maps has a fan-in of 75, one reading all 6 has 150.
     for (let filter = 0; filter < spec.filters; filter++) {
-      drawWeights(weights, filter * perFilter, perFilter, mapsReadBy(spec, inChannels, filter) * kh * kw, fanOut, settings, rng, layer.weightMask);
+      drawWeights(
+        weights,
+        filter * perFilter,
+        perFilter,
+        mapsReadBy(spec, inChannels, filter) * kh * kw,
+        fanOut,
+        settings,
+        rng,
+        layer.weightMask,
+      );
     }
     bias?.fill(0);
   },

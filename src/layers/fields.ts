@@ -55,13 +55,20 @@ export function expectFields(raw: unknown, where: string, allowed: readonly stri
     if (allowed.includes(field)) continue;
     const guess = closest(field, allowed);
     const hint = guess ? ` (did you mean "${guess}"?)` : '';
-    throw new Error(`${where}: unknown field "${field}"${hint}; known fields: ${allowed.map((f) => `"${f}"`).join(', ')}`);
+    throw new Error(
+      `${where}: unknown field "${field}"${hint}; known fields: ${allowed.map((f) => `"${f}"`).join(', ')}`,
+    );
   }
   return raw;
 }
 
 /** A required positive integer, at most the structural limit `limit` (src/model/limits.ts). */
-export function positiveInteger(raw: Record<string, unknown>, field: string, where: string, limit: StructuralLimit): number {
+export function positiveInteger(
+  raw: Record<string, unknown>,
+  field: string,
+  where: string,
+  limit: StructuralLimit,
+): number {
   const value = raw[field];
   if (value === undefined) throw new Error(`${where}: "${field}" is required: a positive integer`);
   if (!Number.isInteger(value) || (value as number) <= 0) {
@@ -76,10 +83,16 @@ export function withinLimit(value: number, field: string, where: string, limit: 
   return value;
 }
 
-export function optionalBoolean(raw: Record<string, unknown>, field: string, where: string, fallback: boolean): boolean {
+export function optionalBoolean(
+  raw: Record<string, unknown>,
+  field: string,
+  where: string,
+  fallback: boolean,
+): boolean {
   const value = raw[field];
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new Error(`${where}: "${field}" must be true or false, got ${describeValue(value)}`);
+  if (typeof value !== 'boolean')
+    throw new Error(`${where}: "${field}" must be true or false, got ${describeValue(value)}`);
   return value;
 }
 
@@ -87,7 +100,14 @@ export function optionalBoolean(raw: Record<string, unknown>, field: string, whe
  * A Size2 (one number or [height, width]) as a [h, w] pair; `minimum` 1 for sizes, 0 for
  * padding; each side at most the structural limit `limit`.
  */
-export function size2(raw: Record<string, unknown>, field: string, where: string, minimum: 0 | 1, limit: StructuralLimit, fallback?: [number, number]): [number, number] {
+export function size2(
+  raw: Record<string, unknown>,
+  field: string,
+  where: string,
+  minimum: 0 | 1,
+  limit: StructuralLimit,
+  fallback?: [number, number],
+): [number, number] {
   const value = raw[field];
   if (value === undefined) {
     if (fallback) return fallback;
@@ -112,7 +132,9 @@ export function optionalName(raw: Record<string, unknown>, where: string): strin
   const value = raw.name;
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(value)) {
-    throw new Error(`${where}: "name" must be a string of letters, digits, "_", "." or "-" starting with a letter or "_", got ${describeValue(value)}`);
+    throw new Error(
+      `${where}: "name" must be a string of letters, digits, "_", "." or "-" starting with a letter or "_", got ${describeValue(value)}`,
+    );
   }
   return value;
 }
@@ -125,18 +147,28 @@ export interface NumberBounds {
 }
 
 /** An optional finite number within `bounds`; the error states the bounds in words. */
-export function optionalNumber(raw: Record<string, unknown>, field: string, where: string, fallback: number, bounds: NumberBounds): number {
+export function optionalNumber(
+  raw: Record<string, unknown>,
+  field: string,
+  where: string,
+  fallback: number,
+  bounds: NumberBounds,
+): number {
   const value = raw[field];
   if (value === undefined) return fallback;
-  const ok = typeof value === 'number' && Number.isFinite(value)
-    && (bounds.above === undefined || value > bounds.above)
-    && (bounds.atLeast === undefined || value >= bounds.atLeast)
-    && (bounds.below === undefined || value < bounds.below);
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (bounds.above === undefined || value > bounds.above) &&
+    (bounds.atLeast === undefined || value >= bounds.atLeast) &&
+    (bounds.below === undefined || value < bounds.below);
   if (ok) return value;
   const limits = [
     bounds.above !== undefined ? `greater than ${bounds.above}` : '',
     bounds.atLeast !== undefined ? `at least ${bounds.atLeast}` : '',
     bounds.below !== undefined ? `less than ${bounds.below}` : '',
-  ].filter(Boolean).join(' and ');
+  ]
+    .filter(Boolean)
+    .join(' and ');
   throw new Error(`${where}: "${field}" must be a number${limits ? ` ${limits}` : ''}, got ${describeValue(value)}`);
 }

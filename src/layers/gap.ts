@@ -23,7 +23,10 @@ export const gap: LayerKind<GapSpec> = {
   paramCount: () => 0,
   connections: () => 0,
   // Like dense, each output sees the whole image (or more, if padding already widened the field).
-  receptiveField: (_spec, field, image) => ({ size: [Math.max(field.size[0], image[0]), Math.max(field.size[1], image[1])], jump: [...image] }),
+  receptiveField: (_spec, field, image) => ({
+    size: [Math.max(field.size[0], image[0]), Math.max(field.size[1], image[1])],
+    jump: [...image],
+  }),
   init: () => {},
 
   native(layer) {

@@ -31,7 +31,9 @@ export const pool: LayerKind<PoolSpec> = {
       pad: size2(fields, 'pad', where, 0, 'pad', [0, 0]),
     };
     if (spec.pad[0] > Math.floor(size[0] / 2) || spec.pad[1] > Math.floor(size[1] / 2)) {
-      throw new Error(`${where}: "pad" must be at most half the window (${Math.floor(size[0] / 2)} for a ${pairText(size)} window), got ${pairText(spec.pad)}`);
+      throw new Error(
+        `${where}: "pad" must be at most half the window (${Math.floor(size[0] / 2)} for a ${pairText(size)} window), got ${pairText(spec.pad)}`,
+      );
     }
     return spec;
   },

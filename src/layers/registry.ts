@@ -64,11 +64,14 @@ export function namePrefixOf(spec: LayerSpec): string {
 
 /** The "type" of a raw JSON layer, checked against the table; the error suggests the closest known type. */
 export function rawLayerType(raw: unknown, where: string): LayerType {
-  if (!isPlainObject(raw)) throw new Error(`${where}: a layer must be an object like {"type": "conv2d", ...}, got ${describeValue(raw)}`);
+  if (!isPlainObject(raw))
+    throw new Error(`${where}: a layer must be an object like {"type": "conv2d", ...}, got ${describeValue(raw)}`);
   const type = raw.type;
   if (type === undefined) throw new Error(`${where}: "type" is required: one of ${LAYER_TYPES.join(', ')}`);
   if (type === 'add') {
-    throw new Error(`${where}: "add" layers are made by residual blocks; write {"type": "residual", "body": [...]} and the planner adds the shortcut and the add`);
+    throw new Error(
+      `${where}: "add" layers are made by residual blocks; write {"type": "residual", "body": [...]} and the planner adds the shortcut and the add`,
+    );
   }
   if (isLayerType(type)) return type;
   const guess = typeof type === 'string' ? closest(type, LAYER_TYPES) : undefined;

@@ -19,7 +19,9 @@ export function parseResidualFields(raw: unknown, where: string): Omit<ResidualS
   const name = optionalName(fields, where);
   const body = fields.body;
   if (!Array.isArray(body) || body.length === 0) {
-    throw new Error(`${where}: "body" must be a non-empty array of layers (the residual branch), got ${describeValue(body)}`);
+    throw new Error(
+      `${where}: "body" must be a non-empty array of layers (the residual branch), got ${describeValue(body)}`,
+    );
   }
   const spec: Omit<ResidualSpec, 'body'> & { body: unknown[] } = {
     type: 'residual',
@@ -30,7 +32,9 @@ export function parseResidualFields(raw: unknown, where: string): Omit<ResidualS
   const shortcut = fields.shortcut;
   if (shortcut !== undefined) {
     if (!(SHORTCUTS as readonly unknown[]).includes(shortcut)) {
-      throw new Error(`${where}: "shortcut" must be "identity" or "projection" (omit it to choose by shape), got ${describeValue(shortcut)}`);
+      throw new Error(
+        `${where}: "shortcut" must be "identity" or "projection" (omit it to choose by shape), got ${describeValue(shortcut)}`,
+      );
     }
     spec.shortcut = shortcut as ResidualSpec['shortcut'];
   }
@@ -42,5 +46,7 @@ function activationOf(value: unknown, where: string): ResidualSpec['activation']
   if (value === null || (ACTIVATIONS as unknown[]).includes(value)) return value as ResidualSpec['activation'];
   const guess = typeof value === 'string' ? closest(value, ACTIVATIONS) : undefined;
   const hint = guess ? ` (did you mean "${guess}"?)` : '';
-  throw new Error(`${where}: "activation" must be one of ${ACTIVATIONS.join(', ')} or null (none after the add), got ${describeValue(value)}${hint}`);
+  throw new Error(
+    `${where}: "activation" must be one of ${ACTIVATIONS.join(', ')} or null (none after the add), got ${describeValue(value)}${hint}`,
+  );
 }

@@ -15,12 +15,18 @@ export interface InitSettings {
 /** Half-width of the uniform range a scheme draws from (0 for the normal and constant schemes). */
 export function uniformBound(scheme: WeightScheme, fanIn: number, fanOut: number): number {
   switch (scheme) {
-    case 'he-uniform': return Math.sqrt(6 / fanIn);
-    case 'lecun-1998': return 2.4 / fanIn;
-    case 'xavier-uniform': return Math.sqrt(6 / (fanIn + fanOut));
-    case 'linear-default': return 1 / Math.sqrt(fanIn);
-    case 'he-normal-fan-out': return 0;
-    case 'constant': return 0;
+    case 'he-uniform':
+      return Math.sqrt(6 / fanIn);
+    case 'lecun-1998':
+      return 2.4 / fanIn;
+    case 'xavier-uniform':
+      return Math.sqrt(6 / (fanIn + fanOut));
+    case 'linear-default':
+      return 1 / Math.sqrt(fanIn);
+    case 'he-normal-fan-out':
+      return 0;
+    case 'constant':
+      return 0;
   }
 }
 
@@ -34,15 +40,26 @@ export function denseSettings(settings: InitSettings): InitSettings {
 }
 
 /** Fills weights[start, start + count) per the scheme; a 0 in mask (same indexing as weights) pins that weight at 0. */
-export function drawWeights(weights: Float32Array, start: number, count: number, fanIn: number, fanOut: number,
-                            init: InitSettings, rng: Rng, mask?: Float32Array): void {
+export function drawWeights(
+  weights: Float32Array,
+  start: number,
+  count: number,
+  fanIn: number,
+  fanOut: number,
+  init: InitSettings,
+  rng: Rng,
+  mask?: Float32Array,
+): void {
   const bound = uniformBound(init.scheme, fanIn, fanOut);
   const std = Math.sqrt(2 / fanOut);
   for (let i = start; i < start + count; i++) {
     // Draw even for masked weights so the stream (and every later tensor) does not depend on the mask.
-    const value = init.scheme === 'constant' ? init.value
-      : init.scheme === 'he-normal-fan-out' ? std * rng.normal()
-      : rng.uniform(-bound, bound);
+    const value =
+      init.scheme === 'constant'
+        ? init.value
+        : init.scheme === 'he-normal-fan-out'
+          ? std * rng.normal()
+          : rng.uniform(-bound, bound);
     weights[i] = mask && mask[i] === 0 ? 0 : value;
   }
 }

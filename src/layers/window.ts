@@ -36,7 +36,12 @@ export function windowOutput(window: Window, input: Shape, where: string): Pair 
   if (out[0] >= 1 && out[1] >= 1) return out;
   const dim = out[0] < 1 ? 0 : 1;
   const n = input[1 + dim];
-  const which = h === w && kernel[0] === kernel[1] && stride[0] === stride[1] && pad[0] === pad[1] ? '' : dim === 0 ? 'rows: ' : 'columns: ';
+  const which =
+    h === w && kernel[0] === kernel[1] && stride[0] === stride[1] && pad[0] === pad[1]
+      ? ''
+      : dim === 0
+        ? 'rows: '
+        : 'columns: ';
   const padding = pad[0] || pad[1] ? ` and padding ${stepText(pad)}` : '';
   throw new Error(
     `${where}: a ${pairText(kernel)} ${window.noun} with stride ${stepText(stride)}${padding} on a ${h}x${w} input leaves no output: ` +
@@ -62,7 +67,10 @@ export interface Field {
 /** The standard recurrence: r' = r + (k - 1) * j, j' = j * s. */
 export function windowField(window: Window, field: Field): Field {
   return {
-    size: [field.size[0] + (window.kernel[0] - 1) * field.jump[0], field.size[1] + (window.kernel[1] - 1) * field.jump[1]],
+    size: [
+      field.size[0] + (window.kernel[0] - 1) * field.jump[0],
+      field.size[1] + (window.kernel[1] - 1) * field.jump[1],
+    ],
     jump: [field.jump[0] * window.stride[0], field.jump[1] * window.stride[1]],
   };
 }

@@ -92,15 +92,23 @@ export function writeSafetensors(file: string, tensors: NamedTensor[], metadata:
 function checkTensorsToWrite(file: string, tensors: NamedTensor[]): void {
   const seen = new Set<string>();
   for (const t of tensors) {
-    if (t.name === '' || t.name === '__metadata__') throw new CheckpointError(file, `cannot write checkpoint ${file}: invalid tensor name "${t.name}"`);
-    if (seen.has(t.name)) throw new CheckpointError(file, `cannot write checkpoint ${file}: tensor name ${t.name} appears twice`);
+    if (t.name === '' || t.name === '__metadata__')
+      throw new CheckpointError(file, `cannot write checkpoint ${file}: invalid tensor name "${t.name}"`);
+    if (seen.has(t.name))
+      throw new CheckpointError(file, `cannot write checkpoint ${file}: tensor name ${t.name} appears twice`);
     seen.add(t.name);
     if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new CheckpointError(file, `cannot write checkpoint ${file}: tensor ${t.name} has invalid shape [${t.shape.join(', ')}]`);
+      throw new CheckpointError(
+        file,
+        `cannot write checkpoint ${file}: tensor ${t.name} has invalid shape [${t.shape.join(', ')}]`,
+      );
     }
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (size !== t.data.length) {
-      throw new CheckpointError(file, `cannot write checkpoint ${file}: tensor ${t.name} has shape [${t.shape.join(', ')}] (${size} values) but ${t.data.length} values`);
+      throw new CheckpointError(
+        file,
+        `cannot write checkpoint ${file}: tensor ${t.name} has shape [${t.shape.join(', ')}] (${size} values) but ${t.data.length} values`,
+      );
     }
   }
 }
@@ -114,7 +122,10 @@ export function checksumOf(data: readonly Uint8Array[], metadata: Record<string,
   const hash = crypto.createHash('sha256');
   for (const chunk of data) hash.update(chunk);
   if (metadata.format !== undefined && metadata.format !== DATA_ONLY_CHECKSUM_FORMAT) {
-    const covered = Object.keys(metadata).filter((k) => k !== 'checksum').sort().map((k) => [k, metadata[k]]);
+    const covered = Object.keys(metadata)
+      .filter((k) => k !== 'checksum')
+      .sort()
+      .map((k) => [k, metadata[k]]);
     hash.update(JSON.stringify(covered));
   }
   return `sha256:${hash.digest('hex')}`;
@@ -200,7 +211,7 @@ function corrupt(file: string, what: string): CheckpointError {
 function snippet(value: unknown, max = 60): string {
   let text: string;
   try {
-    text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   } catch {
     text = Array.isArray(value) ? '[...]' : '{...}'; // nested too deeply to print
   }
@@ -216,7 +227,11 @@ function readExactly(file: string, fd: number, target: Uint8Array, position: num
     } catch (err) {
       throw new CheckpointError(file, `${file}: cannot read ${what}: ${describeFsError(err)}`, { cause: err });
     }
-    if (n === 0) throw new CheckpointError(file, `${file}: cannot read ${what}: unexpected end of file (did the file change while it was read?)`);
+    if (n === 0)
+      throw new CheckpointError(
+        file,
+        `${file}: cannot read ${what}: unexpected end of file (did the file change while it was read?)`,
+      );
     done += n;
   }
 }
@@ -232,7 +247,10 @@ function readHeader(file: string, fd: number): Header {
   }
   const headerLength = Number(declared);
   if (8 + headerLength > fileSize) {
-    throw corrupt(file, `header length ${headerLength} is larger than the file (${fileSize} bytes); the file is truncated or not a safetensors file`);
+    throw corrupt(
+      file,
+      `header length ${headerLength} is larger than the file (${fileSize} bytes); the file is truncated or not a safetensors file`,
+    );
   }
   const headerBytes = Buffer.alloc(headerLength);
   readExactly(file, fd, headerBytes, 8, 'the header');
@@ -288,7 +306,10 @@ function parseEntry(file: string, name: string, value: unknown, dataSize: number
     if (!(field in entry)) throw corrupt(file, `tensor ${name} is missing the field "${field}"`);
   }
   if (entry.dtype !== 'F32' && entry.dtype !== 'I64') {
-    throw new CheckpointError(file, `${file}: tensor ${name} has dtype ${snippet(entry.dtype)}; cnn reads F32 checkpoints (I64 only for counters)`);
+    throw new CheckpointError(
+      file,
+      `${file}: tensor ${name} has dtype ${snippet(entry.dtype)}; cnn reads F32 checkpoints (I64 only for counters)`,
+    );
   }
   const dtype = entry.dtype;
   const shape = entry.shape;
@@ -305,7 +326,10 @@ function parseEntry(file: string, name: string, value: unknown, dataSize: number
   }
   const bytes = (shape as number[]).reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
   if (end - begin !== bytes) {
-    throw corrupt(file, `tensor ${name}: data_offsets [${begin}, ${end}] span ${end - begin} bytes but shape [${shape.join(', ')}] needs ${bytes}`);
+    throw corrupt(
+      file,
+      `tensor ${name}: data_offsets [${begin}, ${end}] span ${end - begin} bytes but shape [${shape.join(', ')}] needs ${bytes}`,
+    );
   }
   return { name, dtype, shape: shape as number[], begin, end };
 }
@@ -316,13 +340,21 @@ function checkLayout(file: string, entries: TensorEntry[], dataSize: number): vo
   let position = 0;
   let previous = '';
   for (const e of sorted) {
-    if (e.begin < position) throw corrupt(file, `tensors ${previous} and ${e.name} overlap (${e.name} begins at ${e.begin}, before ${position})`);
-    if (e.begin > position) throw corrupt(file, `a gap of ${e.begin - position} bytes in the data buffer before tensor ${e.name}`);
+    if (e.begin < position)
+      throw corrupt(
+        file,
+        `tensors ${previous} and ${e.name} overlap (${e.name} begins at ${e.begin}, before ${position})`,
+      );
+    if (e.begin > position)
+      throw corrupt(file, `a gap of ${e.begin - position} bytes in the data buffer before tensor ${e.name}`);
     position = e.end;
     previous = e.name;
   }
   if (position !== dataSize) {
-    throw corrupt(file, `the data buffer has ${dataSize} bytes but the tensors cover ${position}; ${dataSize - position} bytes are unaccounted for`);
+    throw corrupt(
+      file,
+      `the data buffer has ${dataSize} bytes but the tensors cover ${position}; ${dataSize - position} bytes are unaccounted for`,
+    );
   }
 }
 
@@ -357,7 +389,10 @@ function allocateTensor(file: string, e: TensorEntry): TensorData {
   try {
     return e.dtype === 'I64' ? new BigInt64Array((e.end - e.begin) / 8) : new Float32Array((e.end - e.begin) / 4);
   } catch (err) {
-    throw new CheckpointError(file, `${file}: tensor ${e.name} needs ${e.end - e.begin} bytes, more than can be allocated (${(err as Error).message}); the file is damaged or too large to load`);
+    throw new CheckpointError(
+      file,
+      `${file}: tensor ${e.name} needs ${e.end - e.begin} bytes, more than can be allocated (${(err as Error).message}); the file is damaged or too large to load`,
+    );
   }
 }
 
@@ -368,7 +403,10 @@ function checkChecksum(file: string, recorded: string | undefined, actual: strin
     throw new CheckpointError(file, `${file}: unsupported checksum "${snippet(recorded)}"; cnn writes sha256:<hex>`);
   }
   if (recorded.toLowerCase() !== `sha256:${actual.slice('sha256:'.length)}`) {
-    throw new CheckpointError(file, `${file}: checksum mismatch: the file is corrupt or was modified (its weights or its metadata)`);
+    throw new CheckpointError(
+      file,
+      `${file}: checksum mismatch: the file is corrupt or was modified (its weights or its metadata)`,
+    );
   }
 }
 
@@ -377,7 +415,10 @@ function checkFinite(file: string, name: string, values: Float32Array): void {
     const v = values[i];
     if (v - v !== 0) {
       const what = Number.isNaN(v) ? 'NaN' : 'an infinite value';
-      throw new CheckpointError(file, `${file}: tensor ${name} holds ${what} at index ${i}; the weights are unusable (training had probably diverged when they were saved)`);
+      throw new CheckpointError(
+        file,
+        `${file}: tensor ${name} holds ${what} at index ${i}; the weights are unusable (training had probably diverged when they were saved)`,
+      );
     }
   }
 }

@@ -34,7 +34,13 @@ export class GraphBuilder {
    * Appends a layer reading `from` (one cursor; two for 'add', whose shapes the caller has
    * checked to match) and returns the cursor of its output. `where` starts error messages.
    */
-  add(spec: LayerSpec & { type: PlannedLayerType }, name: string, from: Cursor[], blocks: string[], where: string): Cursor {
+  add(
+    spec: LayerSpec & { type: PlannedLayerType },
+    name: string,
+    from: Cursor[],
+    blocks: string[],
+    where: string,
+  ): Cursor {
     const kind = layerKind(spec.type);
     const inputShape = from[0].shape;
     const outputShape = kind.outputShape(spec, inputShape, where);
@@ -48,13 +54,18 @@ export class GraphBuilder {
     });
     // Checked as the layers are added, so no later layer is even planned (nor a mask allocated) past the limit.
     if (this.paramSize > this.paramLimit) {
-      throw new Error(`${where}: ${memoryLimitText('params', this.paramSize, 'the model up to this layer', 'the model')}`);
+      throw new Error(
+        `${where}: ${memoryLimitText('params', this.paramSize, 'the model up to this layer', 'the model')}`,
+      );
     }
     // Through a join (add) the field is the larger of the two branches'.
-    const inputField = from.reduce<Field>((acc, c) => ({
-      size: [Math.max(acc.size[0], c.field.size[0]), Math.max(acc.size[1], c.field.size[1])],
-      jump: [Math.max(acc.jump[0], c.field.jump[0]), Math.max(acc.jump[1], c.field.jump[1])],
-    }), from[0].field);
+    const inputField = from.reduce<Field>(
+      (acc, c) => ({
+        size: [Math.max(acc.size[0], c.field.size[0]), Math.max(acc.size[1], c.field.size[1])],
+        jump: [Math.max(acc.jump[0], c.field.jump[0]), Math.max(acc.jump[1], c.field.jump[1])],
+      }),
+      from[0].field,
+    );
     const field = kind.receptiveField(spec, inputField, this.image);
     const layer: PlannedLayer = {
       index: this.layers.length,

@@ -10,7 +10,9 @@ import type { Plan } from './types';
 
 export function initParams(plan: Plan, params: Float32Array, rng: Rng): void {
   if (params.length !== plan.paramSize) {
-    throw new RangeError(`initParams: the parameter array has ${params.length} values, but the plan of ${plan.model.name} needs ${plan.paramSize}`);
+    throw new RangeError(
+      `initParams: the parameter array has ${params.length} values, but the plan of ${plan.model.name} needs ${plan.paramSize}`,
+    );
   }
   const settings: InitSettings = { scheme: plan.model.init ?? 'he-uniform', value: plan.model.initValue ?? 0 };
   for (const layer of plan.layers) {

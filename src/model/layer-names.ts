@@ -16,7 +16,10 @@ export function layerNames(layers: readonly unknown[], prefix: string): string[]
   explicit.forEach((name, index) => {
     if (name === undefined) return;
     const other = claimedBy.get(name);
-    if (other !== undefined) throw new Error(`${prefix}layer ${index} (${name}): the name "${name}" is already used by layer ${other}; layer names must be unique`);
+    if (other !== undefined)
+      throw new Error(
+        `${prefix}layer ${index} (${name}): the name "${name}" is already used by layer ${other}; layer names must be unique`,
+      );
     claimedBy.set(name, index);
   });
   const counters = new Map<string, number>();
@@ -27,7 +30,8 @@ export function layerNames(layers: readonly unknown[], prefix: string): string[]
     // An unknown type is reported by the parser; here it only needs some placeholder name.
     const stem = isLayerType(type) && type !== 'add' ? namePrefixOf(raw as LayerSpec) : 'layer';
     let k = counters.get(stem) ?? 0;
-    do k++; while (claimedBy.has(`${stem}${k}`));
+    do k++;
+    while (claimedBy.has(`${stem}${k}`));
     counters.set(stem, k);
     return `${stem}${k}`;
   });

@@ -74,7 +74,9 @@ export function memoryLimit(limit: MemoryLimit, env: NodeJS.ProcessEnv = process
   if (text === undefined || text === '') return fallback();
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) {
-    throw new Error(`environment variable ${variable}=${JSON.stringify(text)} must be a positive number of ${MEMORY_LIMITS[limit].unit}`);
+    throw new Error(
+      `environment variable ${variable}=${JSON.stringify(text)} must be a positive number of ${MEMORY_LIMITS[limit].unit}`,
+    );
   }
   return value;
 }
@@ -84,8 +86,10 @@ export function memoryLimitText(limit: MemoryLimit, needed: number, what: string
   const { variable, unit } = MEMORY_LIMITS[limit];
   const allowed = memoryLimit(limit);
   const round = (n: number) => Math.ceil(n).toLocaleString('en-US');
-  return `${what} needs ${round(needed)} ${unit}, above the limit of ${round(allowed)} ${unit}; ` +
-    `make ${smaller} smaller, or set ${variable} to raise the limit if the machine has the memory`;
+  return (
+    `${what} needs ${round(needed)} ${unit}, above the limit of ${round(allowed)} ${unit}; ` +
+    `make ${smaller} smaller, or set ${variable} to raise the limit if the machine has the memory`
+  );
 }
 
 /** Refuses an input shape above the channel or side limits; `what` names it ("net.json: \"input\""). */

@@ -12,7 +12,13 @@ import { settingProblem, type SettingRuleName } from '../train/setting-rules';
 import type { InitScheme, ModelSpec, TrainDefaults } from './types';
 
 const MODEL_FIELDS = ['name', 'description', 'input', 'classes', 'layers', 'init', 'initValue', 'defaults'] as const;
-const INIT_SCHEMES: InitScheme['kind'][] = ['he-uniform', 'he-normal-fan-out', 'lecun-1998', 'xavier-uniform', 'constant'];
+const INIT_SCHEMES: InitScheme['kind'][] = [
+  'he-uniform',
+  'he-normal-fan-out',
+  'lecun-1998',
+  'xavier-uniform',
+  'constant',
+];
 /** Each training default: checked with the rule of the option it stands for, or a string. */
 const DEFAULT_FIELDS: Record<keyof TrainDefaults, SettingRuleName | 'string'> = {
   epochs: 'positiveInt',
@@ -26,7 +32,10 @@ const DEFAULT_FIELDS: Record<keyof TrainDefaults, SettingRuleName | 'string'> = 
 
 /** The model described by `raw` (parsed JSON); `source` (the file) starts every error message. */
 export function modelFromJson(raw: unknown, source: string): ModelSpec {
-  if (!isPlainObject(raw)) throw new Error(`${source}: a model file must hold an object like {"input": [1, 28, 28], "classes": 10, "layers": [...]}, got ${describeValue(raw)}`);
+  if (!isPlainObject(raw))
+    throw new Error(
+      `${source}: a model file must hold an object like {"input": [1, 28, 28], "classes": 10, "layers": [...]}, got ${describeValue(raw)}`,
+    );
   const fields = expectFields(raw, source, MODEL_FIELDS);
   const model: ModelSpec = {
     name: modelName(fields, source),
@@ -37,7 +46,8 @@ export function modelFromJson(raw: unknown, source: string): ModelSpec {
   };
   if (fields.init !== undefined) model.init = initScheme(fields.init, source);
   if (fields.initValue !== undefined) {
-    if (typeof fields.initValue !== 'number' || !Number.isFinite(fields.initValue)) throw new Error(`${source}: "initValue" must be a number, got ${describeValue(fields.initValue)}`);
+    if (typeof fields.initValue !== 'number' || !Number.isFinite(fields.initValue))
+      throw new Error(`${source}: "initValue" must be a number, got ${describeValue(fields.initValue)}`);
     model.initValue = fields.initValue;
   }
   if (fields.defaults !== undefined) model.defaults = trainDefaults(fields.defaults, source);
@@ -56,27 +66,34 @@ function modelName(fields: Record<string, unknown>, source: string): string {
 function optionalString(fields: Record<string, unknown>, field: string, source: string): string | undefined {
   const value = fields[field];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0) throw new Error(`${source}: "${field}" must be a non-empty string, got ${describeValue(value)}`);
+  if (typeof value !== 'string' || value.length === 0)
+    throw new Error(`${source}: "${field}" must be a non-empty string, got ${describeValue(value)}`);
   return value;
 }
 
 function inputShape(value: unknown, source: string): [number, number, number] {
-  if (value === undefined) throw new Error(`${source}: "input" is required: [channels, height, width], e.g. [1, 28, 28]`);
+  if (value === undefined)
+    throw new Error(`${source}: "input" is required: [channels, height, width], e.g. [1, 28, 28]`);
   const ok = Array.isArray(value) && value.length === 3 && value.every((n) => Number.isInteger(n) && n > 0);
-  if (!ok) throw new Error(`${source}: "input" must be [channels, height, width] of positive integers, got ${describeValue(value)}`);
+  if (!ok)
+    throw new Error(
+      `${source}: "input" must be [channels, height, width] of positive integers, got ${describeValue(value)}`,
+    );
   checkInputShape(value as [number, number, number], `${source}: "input"`);
   return [...value] as [number, number, number];
 }
 
 function classCount(value: unknown, source: string): number {
   if (value === undefined) throw new Error(`${source}: "classes" is required: a positive integer`);
-  if (!Number.isInteger(value) || (value as number) < 1) throw new Error(`${source}: "classes" must be a positive integer, got ${describeValue(value)}`);
+  if (!Number.isInteger(value) || (value as number) < 1)
+    throw new Error(`${source}: "classes" must be a positive integer, got ${describeValue(value)}`);
   checkClassCount(value as number, `${source}: "classes"`);
   return value as number;
 }
 
 function layers(value: unknown, source: string): ModelSpec['layers'] {
-  if (!Array.isArray(value) || value.length === 0) throw new Error(`${source}: "layers" must be a non-empty array of layers, got ${describeValue(value)}`);
+  if (!Array.isArray(value) || value.length === 0)
+    throw new Error(`${source}: "layers" must be a non-empty array of layers, got ${describeValue(value)}`);
   checkLayerTree(value, source);
   const names = layerNames(value, `${source}: `);
   return value.map((raw, i) => parseLayer(raw, `${source}: layer ${i} (${names[i]})`));

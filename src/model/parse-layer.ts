@@ -20,7 +20,8 @@ export function checkLayerTree(layers: readonly unknown[], where: string): void 
   while (pending.length > 0) {
     const { list, depth } = pending.pop()!;
     count += list.length;
-    if (count > MODEL_LIMITS.layers) throw new Error(`${where}: the layer count is ${structuralLimitText('layers', count)}`);
+    if (count > MODEL_LIMITS.layers)
+      throw new Error(`${where}: the layer count is ${structuralLimitText('layers', count)}`);
     for (const raw of list) {
       const body = isPlainObject(raw) && raw.type === 'residual' ? raw.body : undefined;
       if (!Array.isArray(body)) continue;

@@ -25,13 +25,17 @@ const shapeText = (shape: Shape) => shape.join('x');
 
 function checkInput(input: unknown, prefix: string): Shape {
   const ok = Array.isArray(input) && input.length === 3 && input.every((n) => Number.isInteger(n) && n > 0);
-  if (!ok) throw new Error(`${prefix}the input must be [channels, height, width] of positive integers, got ${describeValue(input)}`);
+  if (!ok)
+    throw new Error(
+      `${prefix}the input must be [channels, height, width] of positive integers, got ${describeValue(input)}`,
+    );
   checkInputShape(input as Shape, `${prefix}the input`);
   return [...input] as Shape;
 }
 
 function checkClasses(classes: unknown, prefix: string): number {
-  if (!Number.isInteger(classes) || (classes as number) < 1) throw new Error(`${prefix}the class count must be a positive integer, got ${describeValue(classes)}`);
+  if (!Number.isInteger(classes) || (classes as number) < 1)
+    throw new Error(`${prefix}the class count must be a positive integer, got ${describeValue(classes)}`);
   checkClassCount(classes as number, `${prefix}the class count`);
   return classes as number;
 }
@@ -51,25 +55,37 @@ export function planModel(model: ModelSpec, overrides: PlanOverrides = {}): Plan
   if (overrides.classes !== undefined) resizeLastDense(specs, classes);
 
   const builder = new GraphBuilder([input[1], input[2]]);
-  const planLayers = (list: LayerSpec[], listNames: string[], from: Cursor, blocks: string[], where: (i: number, name: string) => string): Cursor => {
+  const planLayers = (
+    list: LayerSpec[],
+    listNames: string[],
+    from: Cursor,
+    blocks: string[],
+    where: (i: number, name: string) => string,
+  ): Cursor => {
     let cursor = from;
     list.forEach((spec, i) => {
       const local = listNames[i];
       const name = blocks.length > 0 ? `${blocks[blocks.length - 1]}.${local}` : local;
-      cursor = spec.type === 'residual'
-        ? expandResidual(builder, spec, name, cursor, blocks, where(i, local), planLayers)
-        : builder.add(spec, name, [cursor], blocks, where(i, local));
+      cursor =
+        spec.type === 'residual'
+          ? expandResidual(builder, spec, name, cursor, blocks, where(i, local), planLayers)
+          : builder.add(spec, name, [cursor], blocks, where(i, local));
     });
     return cursor;
   };
   planLayers(specs, names, { producer: -1, shape: input, field: { size: [1, 1], jump: [1, 1] } }, [], whereOf);
   const layers = builder.layers;
-  checkUniqueNames(layers.map((l) => l.name), prefix);
+  checkUniqueNames(
+    layers.map((l) => l.name),
+    prefix,
+  );
 
   const last = layers[layers.length - 1];
   if (volume(last.outputShape) !== classes) {
-    throw new Error(`${prefix}layer ${last.index} (${last.name}): the last layer outputs ${volume(last.outputShape)} values (${shapeText(last.outputShape)}), ` +
-      `but the model has ${classes} classes: it must output one value per class`);
+    throw new Error(
+      `${prefix}layer ${last.index} (${last.name}): the last layer outputs ${volume(last.outputShape)} values (${shapeText(last.outputShape)}), ` +
+        `but the model has ${classes} classes: it must output one value per class`,
+    );
   }
 
   return {
@@ -100,7 +116,8 @@ function resizeLastDense(specs: LayerSpec[], classes: number): void {
 function checkUniqueNames(names: string[], prefix: string): void {
   const seen = new Set<string>();
   for (const name of names) {
-    if (seen.has(name)) throw new Error(`${prefix}two layers are named "${name}" once residual blocks are expanded; rename one of them`);
+    if (seen.has(name))
+      throw new Error(`${prefix}two layers are named "${name}" once residual blocks are expanded; rename one of them`);
     seen.add(name);
   }
 }

@@ -26,7 +26,8 @@ export function memoryEstimate(plan: Plan, batchSize: number): { forwardBytesPer
   // Every layer output has a gradient of its own size; the input image needs none.
   const activationGradients = plan.totals.activations - volume(plan.input);
   // Parameters, their gradients and the momentum are three flat arrays of paramSize floats.
-  const trainingBytes = batchSize * (plan.totals.activations + activationGradients) * FLOAT_BYTES + 3 * plan.paramSize * FLOAT_BYTES;
+  const trainingBytes =
+    batchSize * (plan.totals.activations + activationGradients) * FLOAT_BYTES + 3 * plan.paramSize * FLOAT_BYTES;
   return { forwardBytesPerImage, trainingBytes };
 }
 
@@ -55,8 +56,12 @@ function layerNotes(layer: PlannedLayer): string[] {
   if (layer.unused) {
     const { rows, cols } = layer.unused;
     const plural = (n: number, word: string) => `${word}${n === 1 ? '' : 's'}`;
-    const what = rows === cols ? `${rows} ${plural(rows, 'row')}/${plural(cols, 'col')}`
-      : [rows ? `${rows} ${plural(rows, 'row')}` : '', cols ? `${cols} ${plural(cols, 'col')}` : ''].filter(Boolean).join(', ');
+    const what =
+      rows === cols
+        ? `${rows} ${plural(rows, 'row')}/${plural(cols, 'col')}`
+        : [rows ? `${rows} ${plural(rows, 'row')}` : '', cols ? `${cols} ${plural(cols, 'col')}` : '']
+            .filter(Boolean)
+            .join(', ');
     notes.push(`${what} of input unused`);
   }
   if (layer.weightMask) {
@@ -94,27 +99,41 @@ const COLUMNS: { key: keyof Row; title: string; numeric: boolean }[] = [
 
 function rowsOf(plan: Plan, algorithms: string[] = []): Row[] {
   const inputRow: Row = {
-    name: 'input', type: 'input', output: plan.input.join('x'), params: '', connections: '',
-    activations: grouped(volume(plan.input)), field: '1x1', algorithm: '', note: '',
+    name: 'input',
+    type: 'input',
+    output: plan.input.join('x'),
+    params: '',
+    connections: '',
+    activations: grouped(volume(plan.input)),
+    field: '1x1',
+    algorithm: '',
+    note: '',
   };
-  return [inputRow, ...plan.layers.map((layer, i) => ({
-    name: layer.name,
-    type: typeText(plan, layer),
-    output: layer.outputShape.join('x'),
-    params: grouped(layer.paramCount),
-    connections: grouped(layer.connections),
-    activations: grouped(layer.activations),
-    field: layer.receptiveField.join('x'),
-    algorithm: algorithms[i] ?? '',
-    note: layerNotes(layer).join('; '),
-  }))];
+  return [
+    inputRow,
+    ...plan.layers.map((layer, i) => ({
+      name: layer.name,
+      type: typeText(plan, layer),
+      output: layer.outputShape.join('x'),
+      params: grouped(layer.paramCount),
+      connections: grouped(layer.connections),
+      activations: grouped(layer.activations),
+      field: layer.receptiveField.join('x'),
+      algorithm: algorithms[i] ?? '',
+      note: layerNotes(layer).join('; '),
+    })),
+  ];
 }
 
 function formatTable(rows: Row[]): string[] {
   const optional = (key: keyof Row) => key === 'note' || key === 'algorithm';
   const columns = COLUMNS.filter((c) => !optional(c.key) || rows.some((r) => r[c.key]));
   const widths = columns.map((c) => Math.max(c.title.length, ...rows.map((r) => r[c.key].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (columns[i].numeric ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (columns[i].numeric ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const header = line(columns.map((c) => c.title));
   const body = rows.map((row) => line(columns.map((c) => row[c.key])));
   const width = Math.max(header.length, ...body.map((l) => l.length));
@@ -125,7 +144,8 @@ function formatTable(rows: Row[]): string[] {
 function storedReasons(plan: Plan): string[] {
   const reasons: string[] = [];
   if (plan.layers.some((l) => l.weightMask)) reasons.push('masked weights stay 0');
-  if (plan.layers.some((l) => l.params.some((p) => isRunningStat(p.role)))) reasons.push('batchnorm running statistics are not trained');
+  if (plan.layers.some((l) => l.params.some((p) => isRunningStat(p.role))))
+    reasons.push('batchnorm running statistics are not trained');
   return reasons;
 }
 
@@ -134,7 +154,10 @@ export function formatSummary(plan: Plan, options: SummaryOptions): string {
   const table = formatTable(rowsOf(plan, options.algorithms));
   const width = Math.max(...table.map((l) => l.length));
   const { forwardBytesPerImage, trainingBytes } = memoryEstimate(plan, options.batchSize);
-  const stored = plan.paramSize !== plan.totals.params ? ` (${grouped(plan.paramSize)} stored; ${storedReasons(plan).join('; ')})` : '';
+  const stored =
+    plan.paramSize !== plan.totals.params
+      ? ` (${grouped(plan.paramSize)} stored; ${storedReasons(plan).join('; ')})`
+      : '';
   const totals: [string, string][] = [
     ['Total params', `${grouped(plan.totals.params)}${stored}`],
     ['Connections (multiply-adds per image)', grouped(plan.totals.connections)],

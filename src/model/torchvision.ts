@@ -10,9 +10,12 @@ import type { Plan } from './types';
 
 /** The torchvision architectures cnn reads, as cnn's zoo names them, with torchvision's name where it differs. */
 export const TORCHVISION_MODELS: readonly { zoo: string; torchvision: string }[] = [
-  { zoo: 'resnet18', torchvision: 'resnet18' }, { zoo: 'resnet34', torchvision: 'resnet34' },
-  { zoo: 'vgg11', torchvision: 'vgg11' }, { zoo: 'vgg13', torchvision: 'vgg13' },
-  { zoo: 'vgg16', torchvision: 'vgg16' }, { zoo: 'vgg19', torchvision: 'vgg19' },
+  { zoo: 'resnet18', torchvision: 'resnet18' },
+  { zoo: 'resnet34', torchvision: 'resnet34' },
+  { zoo: 'vgg11', torchvision: 'vgg11' },
+  { zoo: 'vgg13', torchvision: 'vgg13' },
+  { zoo: 'vgg16', torchvision: 'vgg16' },
+  { zoo: 'vgg19', torchvision: 'vgg19' },
   { zoo: 'alexnet-owt', torchvision: 'alexnet' },
 ];
 
@@ -62,6 +65,10 @@ export function recognizeStateDict(file: string, shapes: ReadonlyMap<string, rea
     misses.push(`not torchvision's ${torchvision} (${why})`);
   }
   const names = TORCHVISION_MODELS.map((m) => m.torchvision).join(', ');
-  const detail = misses.length ? `: ${misses.slice(0, 2).join('; ')}` : ` (none of their heads, "fc.weight" or "classifier.6.weight", is in it)`;
-  throw new Error(`${file}: not a cnn checkpoint (no cnn metadata) and not the state_dict of a torchvision ${names}${detail}. See docs/pytorch-weights.md.`);
+  const detail = misses.length
+    ? `: ${misses.slice(0, 2).join('; ')}`
+    : ` (none of their heads, "fc.weight" or "classifier.6.weight", is in it)`;
+  throw new Error(
+    `${file}: not a cnn checkpoint (no cnn metadata) and not the state_dict of a torchvision ${names}${detail}. See docs/pytorch-weights.md.`,
+  );
 }

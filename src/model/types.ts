@@ -12,9 +12,9 @@ export interface Conv2dSpec {
   name?: string;
   filters: number;
   kernel: Size2;
-  stride?: Size2;   // default 1
-  pad?: Size2;      // default 0
-  bias?: boolean;   // default true
+  stride?: Size2; // default 1
+  pad?: Size2; // default 0
+  bias?: boolean; // default true
   /**
    * Partial connection table: for each output map, the input channels it reads
    * (LeNet-5's C3). Omitted: every output map reads every input channel.
@@ -26,8 +26,8 @@ export interface PoolSpec {
   type: 'maxpool' | 'avgpool';
   name?: string;
   size: Size2;
-  stride?: Size2;   // default: size
-  pad?: Size2;      // default 0
+  stride?: Size2; // default: size
+  pad?: Size2; // default 0
 }
 
 /** LeNet-5's trainable subsampling: 2x2 average times a trainable coefficient plus a trainable bias, per map. */
@@ -42,7 +42,7 @@ export interface DenseSpec {
   type: 'dense';
   name?: string;
   units: number;
-  bias?: boolean;   // default true
+  bias?: boolean; // default true
 }
 
 export interface ActivationSpec {
@@ -54,7 +54,7 @@ export interface ActivationSpec {
 export interface LeakyReluSpec {
   type: 'leaky-relu';
   name?: string;
-  negativeSlope?: number;  // default 0.01
+  negativeSlope?: number; // default 0.01
 }
 
 export interface FlattenSpec {
@@ -66,25 +66,25 @@ export interface FlattenSpec {
 export interface BatchNormSpec {
   type: 'batchnorm';
   name?: string;
-  eps?: number;       // default 1e-5
-  momentum?: number;  // default 0.1: running = (1 - momentum) * running + momentum * batch
+  eps?: number; // default 1e-5
+  momentum?: number; // default 0.1: running = (1 - momentum) * running + momentum * batch
 }
 
 /** Inverted dropout: in training each value is zeroed with probability p, survivors scaled by 1/(1-p). */
 export interface DropoutSpec {
   type: 'dropout';
   name?: string;
-  p?: number;         // default 0.5
+  p?: number; // default 0.5
 }
 
 /** Local response normalisation across channels (AlexNet's NORM layers, nn.LocalResponseNorm semantics). */
 export interface LrnSpec {
   type: 'lrn';
   name?: string;
-  size?: number;      // default 5
-  alpha?: number;     // default 1e-4 (divided by size, as PyTorch does)
-  beta?: number;      // default 0.75
-  k?: number;         // default 2
+  size?: number; // default 5
+  alpha?: number; // default 1e-4 (divided by size, as PyTorch does)
+  beta?: number; // default 0.75
+  k?: number; // default 2
 }
 
 /** Global average pooling: each map becomes its mean, C x H x W -> C x 1 x 1, whatever H and W are. */
@@ -115,18 +115,29 @@ export interface AddSpec {
 }
 
 export type LayerSpec =
-  | Conv2dSpec | PoolSpec | SubsampleSpec | DenseSpec | ActivationSpec | LeakyReluSpec | FlattenSpec
-  | BatchNormSpec | DropoutSpec | LrnSpec | GapSpec | ResidualSpec | AddSpec;
+  | Conv2dSpec
+  | PoolSpec
+  | SubsampleSpec
+  | DenseSpec
+  | ActivationSpec
+  | LeakyReluSpec
+  | FlattenSpec
+  | BatchNormSpec
+  | DropoutSpec
+  | LrnSpec
+  | GapSpec
+  | ResidualSpec
+  | AddSpec;
 export type LayerType = LayerSpec['type'];
 /** The types a planned layer can have: every type but 'residual', which the planner expands. */
 export type PlannedLayerType = Exclude<LayerType, 'residual'>;
 
 /** How the weights of a layer are drawn at initialisation. */
 export type InitScheme =
-  | { kind: 'he-uniform' }                       // U(-sqrt(6/fanIn), sqrt(6/fanIn)): ReLU networks
-  | { kind: 'lecun-1998' }                       // U(-2.4/fanIn, 2.4/fanIn): the 1998 paper
-  | { kind: 'xavier-uniform' }                   // U(-sqrt(6/(fanIn+fanOut)), ...): tanh/sigmoid
-  | { kind: 'he-normal-fan-out' }                // torchvision's ResNet: conv N(0, 2/fanOut); dense keeps nn.Linear's U(-1/sqrt(fanIn), 1/sqrt(fanIn))
+  | { kind: 'he-uniform' } // U(-sqrt(6/fanIn), sqrt(6/fanIn)): ReLU networks
+  | { kind: 'lecun-1998' } // U(-2.4/fanIn, 2.4/fanIn): the 1998 paper
+  | { kind: 'xavier-uniform' } // U(-sqrt(6/(fanIn+fanOut)), ...): tanh/sigmoid
+  | { kind: 'he-normal-fan-out' } // torchvision's ResNet: conv N(0, 2/fanOut); dense keeps nn.Linear's U(-1/sqrt(fanIn), 1/sqrt(fanIn))
   | { kind: 'constant'; value: number };
 
 /** A model: a name, its input and class count, its layers, and the defaults that train it well. */

@@ -37,9 +37,21 @@ const lenet5: ModelSpec = {
  * ones and 15 reads all six: 60 connections of the 96 a full layer would have.
  */
 const C3_TABLE: number[][] = [
-  [0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 0], [5, 0, 1],
-  [0, 1, 2, 3], [1, 2, 3, 4], [2, 3, 4, 5], [3, 4, 5, 0], [4, 5, 0, 1], [5, 0, 1, 2],
-  [0, 1, 3, 4], [1, 2, 4, 5], [0, 2, 3, 5],
+  [0, 1, 2],
+  [1, 2, 3],
+  [2, 3, 4],
+  [3, 4, 5],
+  [4, 5, 0],
+  [5, 0, 1],
+  [0, 1, 2, 3],
+  [1, 2, 3, 4],
+  [2, 3, 4, 5],
+  [3, 4, 5, 0],
+  [4, 5, 0, 1],
+  [5, 0, 1, 2],
+  [0, 1, 3, 4],
+  [1, 2, 4, 5],
+  [0, 2, 3, 5],
   [0, 1, 2, 3, 4, 5],
 ];
 
@@ -50,7 +62,8 @@ const C3_TABLE: number[][] = [
  */
 const lenet5Classic: ModelSpec = {
   name: 'lenet5-classic',
-  description: 'LeNet-5 as in LeCun et al. 1998: 32x32 input, scaled tanh, trainable subsampling, C3 partial connections (softmax output instead of RBF)',
+  description:
+    'LeNet-5 as in LeCun et al. 1998: 32x32 input, scaled tanh, trainable subsampling, C3 partial connections (softmax output instead of RBF)',
   input: [1, 32, 32],
   classes: 10,
   init: 'lecun-1998',
@@ -73,11 +86,24 @@ const lenet5Classic: ModelSpec = {
 };
 
 const MODELS: readonly ModelSpec[] = [
-  lenet5, lenet5Classic, mlp,
-  alexnetLite, vggSmall,
-  cifarResNet(20), cifarResNet(32), cifarResNet(56), cifarResNet(20, false),
-  alexnet, alexnetOwt, vgg('vgg11'), vgg('vgg13'), vgg('vgg16'), vgg('vgg19'),
-  imageNetResNet(18), imageNetResNet(34), imageNetResNet(34, false),
+  lenet5,
+  lenet5Classic,
+  mlp,
+  alexnetLite,
+  vggSmall,
+  cifarResNet(20),
+  cifarResNet(32),
+  cifarResNet(56),
+  cifarResNet(20, false),
+  alexnet,
+  alexnetOwt,
+  vgg('vgg11'),
+  vgg('vgg13'),
+  vgg('vgg16'),
+  vgg('vgg19'),
+  imageNetResNet(18),
+  imageNetResNet(34),
+  imageNetResNet(34, false),
 ];
 
 /** Every zoo model (copies), in a stable order. */
@@ -92,5 +118,7 @@ export function getModel(name: string): ModelSpec {
   const known = MODELS.map((m) => m.name);
   const guess = closest(name, known);
   const hint = guess ? ` Did you mean "${guess}"?` : '';
-  throw new Error(`unknown model "${name}"; known models: ${known.join(', ')}.${hint} (A path to a .json model file also works.)`);
+  throw new Error(
+    `unknown model "${name}"; known models: ${known.join(', ')}.${hint} (A path to a .json model file also works.)`,
+  );
 }

@@ -40,13 +40,21 @@ export function checkRawImage(raw: RawImage, name: string): void {
   if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
     throw new ImageError(`${name}: data must be a Buffer, Uint8Array or Uint8ClampedArray of 8-bit pixels`);
   }
-  for (const [field, value] of [['width', width], ['height', height]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new ImageError(`${name}: ${field} must be a positive integer, got ${String(value)}`);
+  for (const [field, value] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new ImageError(`${name}: ${field} must be a positive integer, got ${String(value)}`);
   }
-  if (![1, 2, 3, 4].includes(channels)) throw new ImageError(`${name}: channels must be 1, 2, 3 or 4, got ${String(channels)}`);
-  if (width * height > MAX_RAW_PIXELS) throw new ImageError(`${name}: ${width}x${height} is larger than ${MAX_RAW_PIXELS / 1e6} megapixels`);
+  if (![1, 2, 3, 4].includes(channels))
+    throw new ImageError(`${name}: channels must be 1, 2, 3 or 4, got ${String(channels)}`);
+  if (width * height > MAX_RAW_PIXELS)
+    throw new ImageError(`${name}: ${width}x${height} is larger than ${MAX_RAW_PIXELS / 1e6} megapixels`);
   if (data.length !== width * height * channels) {
-    throw new ImageError(`${name}: data holds ${data.length} bytes but ${width}x${height}x${channels} needs ${width * height * channels}`);
+    throw new ImageError(
+      `${name}: data holds ${data.length} bytes but ${width}x${height}x${channels} needs ${width * height * channels}`,
+    );
   }
 }
 

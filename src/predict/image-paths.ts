@@ -27,8 +27,14 @@ export function expandImagePaths(args: string[]): ExpandedPaths {
     const walker = new Walker(arg);
     const found = walker.walk(arg).map((f) => f.file);
     if (found.length === 0) notes.push(`${arg}: no image files in this directory`);
-    if (walker.skippedNonImages > 0) notes.push(`${arg}: ${walker.skippedNonImages} non-image file${walker.skippedNonImages === 1 ? '' : 's'} skipped`);
-    if (walker.loops.length > 0) notes.push(`${arg}: ${walker.loops.length} folder${walker.loops.length === 1 ? '' : 's'} reached again through a symbolic link skipped`);
+    if (walker.skippedNonImages > 0)
+      notes.push(
+        `${arg}: ${walker.skippedNonImages} non-image file${walker.skippedNonImages === 1 ? '' : 's'} skipped`,
+      );
+    if (walker.loops.length > 0)
+      notes.push(
+        `${arg}: ${walker.loops.length} folder${walker.loops.length === 1 ? '' : 's'} reached again through a symbolic link skipped`,
+      );
     files.push(...found);
   }
   return { files, notes };

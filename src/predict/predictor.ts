@@ -39,7 +39,10 @@ export class Predictor {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  constructor(readonly checkpoint: LoadedCheckpoint, private readonly threads: number) {}
+  constructor(
+    readonly checkpoint: LoadedCheckpoint,
+    private readonly threads: number,
+  ) {}
 
   /** Reads a checkpoint written by `cnn train`; throws an Error naming the file and the fault. */
   static load(file: string, threads: number): Predictor {
@@ -79,7 +82,11 @@ export class Predictor {
       const k = this.checkpoint.plan.classes;
       const names = this.classNames;
       prepared.forEach((image, i) => {
-        predictions.push({ top: topClasses(probs.subarray(i * k, (i + 1) * k), Math.min(top, k), names), inverted: image.inverted, steps: image.steps });
+        predictions.push({
+          top: topClasses(probs.subarray(i * k, (i + 1) * k), Math.min(top, k), names),
+          inverted: image.inverted,
+          steps: image.steps,
+        });
       });
     }
     return predictions;
@@ -87,7 +94,8 @@ export class Predictor {
 
   private async prepare(input: ImageInput, index: number): Promise<PreparedImage> {
     // A model trained on an image folder sees images as its cache made them: resized and centre-cropped.
-    if (this.checkpoint.dataset.imageFolder && !isRawImage(input)) return prepareAsFolder(input, index, this.checkpoint.plan.input);
+    if (this.checkpoint.dataset.imageFolder && !isRawImage(input))
+      return prepareAsFolder(input, index, this.checkpoint.plan.input);
     const convention = imageConvention(this.checkpoint.dataset.name, this.checkpoint.plan.input);
     return prepareImage(await loadImageInput(input, index), convention);
   }
@@ -105,11 +113,19 @@ export class Predictor {
     try {
       batcher = new Batcher(set, plan.input, ckpt.dataset.mean, ckpt.dataset.std);
     } catch (e) {
-      throw new Error(`${ckpt.file}: cannot feed ${shape.join('x')} images to model ${ckpt.model.name}: ${(e as Error).message}`);
+      throw new Error(
+        `${ckpt.file}: cannot feed ${shape.join('x')} images to model ${ckpt.model.name}: ${(e as Error).message}`,
+      );
     }
     const [c, h, w] = plan.input;
     const x = new Float32Array(n * c * h * w);
-    batcher.fill(Uint32Array.from({ length: n }, (_, i) => i), 0, n, x, new Int32Array(n));
+    batcher.fill(
+      Uint32Array.from({ length: n }, (_, i) => i),
+      0,
+      n,
+      x,
+      new Int32Array(n),
+    );
     const runtime = this.runtimeFor(n);
     const probs = new Float32Array(n * plan.classes);
     await runtime.net.forward(x, n, probs);
@@ -142,10 +158,16 @@ async function prepareAsFolder(input: string | Uint8Array, index: number, shape:
     ({ bytes, format } = readImageFile(input));
   } else {
     format = formatOf(input);
-    if (format === null) throw new ImageError(`${name} is not an image cnn reads (${FORMATS_TEXT}; told by its first bytes)`);
+    if (format === null)
+      throw new ImageError(`${name} is not an image cnn reads (${FORMATS_TEXT}; told by its first bytes)`);
     bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   }
   const [c, h, w] = shape;
   const pixels = await decodeToShape(bytes, format, name, [c, h, w]);
-  return { bytes: pixels, shape: [c, h, w], inverted: false, steps: [`shorter side resized to ${Math.min(h, w)}, centre cropped to ${h}x${w}${c === 1 ? ', grey' : ''}`] };
+  return {
+    bytes: pixels,
+    shape: [c, h, w],
+    inverted: false,
+    steps: [`shorter side resized to ${Math.min(h, w)}, centre cropped to ${h}x${w}${c === 1 ? ', grey' : ''}`],
+  };
 }

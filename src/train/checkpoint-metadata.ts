@@ -14,13 +14,19 @@ import type { TrainSettings, TrainingPosition } from './training-checkpoint';
 type Fields = Record<string, unknown>;
 
 class MetadataChecker {
-  constructor(private readonly file: string, private readonly key: string, readonly fields: Fields) {}
+  constructor(
+    private readonly file: string,
+    private readonly key: string,
+    readonly fields: Fields,
+  ) {}
 
   fail(field: string, why: string): never {
     const value = JSON.stringify(this.fields[field]) ?? 'nothing';
     const shown = value.length > 40 ? `${value.slice(0, 37)}...` : value;
-    throw new Error(`${this.file}: the checkpoint's "${this.key}" metadata has "${field}": ${shown}, which is not valid: ${why} ` +
-      'The file was edited or damaged; resume from another checkpoint or start a new run.');
+    throw new Error(
+      `${this.file}: the checkpoint's "${this.key}" metadata has "${field}": ${shown}, which is not valid: ${why} ` +
+        'The file was edited or damaged; resume from another checkpoint or start a new run.',
+    );
   }
 
   rule(field: string, rule: SettingRuleName): void {
@@ -44,7 +50,8 @@ const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
 const isFiniteNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
 
 function checker(file: string, key: string, value: unknown): MetadataChecker {
-  if (!isObject(value)) throw new Error(`${file}: the checkpoint's "${key}" metadata is not an object; the file is damaged.`);
+  if (!isObject(value))
+    throw new Error(`${file}: the checkpoint's "${key}" metadata is not an object; the file is damaged.`);
   return new MetadataChecker(file, key, value);
 }
 
@@ -63,11 +70,19 @@ export function checkTrainSettings(file: string, value: unknown): TrainSettings 
   if (c.fields.limit !== null) c.rule('limit', 'positiveInt');
   c.rule('val', 'nonNegativeInt');
   c.rule('patience', 'positiveInt');
-  c.required('augment', (v) => typeof v === 'string' && isCanonicalAugment(v), 'an augmentation as --augment takes it (e.g. "none" or "shift=2")');
+  c.required(
+    'augment',
+    (v) => typeof v === 'string' && isCanonicalAugment(v),
+    'an augmentation as --augment takes it (e.g. "none" or "shift=2")',
+  );
   c.optional('from', (v) => typeof v === 'string', 'a file name');
   c.optional('reinitHead', (v) => typeof v === 'boolean', 'true or false');
   c.optional('freeze', (v) => Array.isArray(v) && v.every((n) => typeof n === 'string'), 'a list of layer names');
-  c.optional('activation', (v) => (SWAP_ACTIVATIONS as readonly unknown[]).includes(v), `one of ${SWAP_ACTIVATIONS.join(', ')}`);
+  c.optional(
+    'activation',
+    (v) => (SWAP_ACTIVATIONS as readonly unknown[]).includes(v),
+    `one of ${SWAP_ACTIVATIONS.join(', ')}`,
+  );
   checkRecipeSettings(c);
   return c.fields as unknown as TrainSettings;
 }
@@ -75,10 +90,23 @@ export function checkTrainSettings(file: string, value: unknown): TrainSettings 
 /** The fields of --optimizer, --label-smoothing, --class-weights, --early-stop, --keep and --normalize. */
 function checkRecipeSettings(c: MetadataChecker): void {
   c.optional('optimizer', (v) => (OPTIMIZERS as readonly unknown[]).includes(v), `one of ${OPTIMIZERS.join(', ')}`);
-  c.optional('betas', (v) => Array.isArray(v) && v.length === 2 && v.every((b) => isFiniteNumber(b) && b >= 0 && b < 1), 'two numbers in [0, 1)');
+  c.optional(
+    'betas',
+    (v) => Array.isArray(v) && v.length === 2 && v.every((b) => isFiniteNumber(b) && b >= 0 && b < 1),
+    'two numbers in [0, 1)',
+  );
   c.optional('eps', (v) => isFiniteNumber(v) && (v as number) > 0, 'a number above 0');
-  c.optional('labelSmoothing', (v) => isFiniteNumber(v) && (v as number) >= 0 && (v as number) < 1, 'a number in [0, 1)');
-  c.optional('classWeights', (v) => Array.isArray(v) && v.length > 0 && v.length <= MAX_CLASS_WEIGHTS && v.every((w) => isFiniteNumber(w) && w >= 0), 'a list of numbers, each 0 or more');
+  c.optional(
+    'labelSmoothing',
+    (v) => isFiniteNumber(v) && (v as number) >= 0 && (v as number) < 1,
+    'a number in [0, 1)',
+  );
+  c.optional(
+    'classWeights',
+    (v) =>
+      Array.isArray(v) && v.length > 0 && v.length <= MAX_CLASS_WEIGHTS && v.every((w) => isFiniteNumber(w) && w >= 0),
+    'a list of numbers, each 0 or more',
+  );
   c.optional('classWeightsFrom', (v) => typeof v === 'string', 'the --class-weights text');
   c.optional('earlyStop', (v) => Number.isSafeInteger(v) && (v as number) >= 1, 'a whole number of at least 1');
   c.optional('keep', (v) => (KEEP_CHOICES as readonly unknown[]).includes(v), `one of ${KEEP_CHOICES.join(', ')}`);
@@ -99,17 +127,48 @@ function isCanonicalAugment(text: string): boolean {
 /** Where training stood: a position a run of `settings` can reach (no later than its last epoch). */
 export function checkTrainingPosition(file: string, value: unknown, settings: TrainSettings): TrainingPosition {
   const c = checker(file, 'position', value);
-  c.required('epoch', (v) => isCount(v) && (v as number) <= settings.epochs, `a whole number from 0 to the run's ${settings.epochs} epochs`);
+  c.required(
+    'epoch',
+    (v) => isCount(v) && (v as number) <= settings.epochs,
+    `a whole number from 0 to the run's ${settings.epochs} epochs`,
+  );
   c.required('stepInEpoch', isCount, 'a whole number, 0 or more');
   c.required('globalStep', isCount, 'a whole number, 0 or more');
-  c.required('epochRngState', (v) => Array.isArray(v) && v.length === 4 && v.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff),
-    'four unsigned 32-bit integers');
-  c.required('partial', (v) => isObject(v) && isCount(v.seen) && isCount(v.correct) && (v.correct as number) <= (v.seen as number)
-    && isFiniteNumber(v.lossSum) && (v.lossSum as number) >= 0, '{lossSum, correct, seen} with 0 <= correct <= seen and a finite lossSum of at least 0');
-  c.optional('plateau', (v) => isObject(v) && isFiniteNumber(v.lr) && (v.lr as number) > 0 && isCount(v.badEpochs)
-    && (v.best === null || isFiniteNumber(v.best)), '{lr, best, badEpochs} with a positive lr');
-  c.optional('best', (v) => isObject(v) && isCount(v.epoch) && (v.epoch as number) >= 1 && (v.epoch as number) <= settings.epochs
-    && [v.valAccuracy, v.testAccuracy].every((a) => isFiniteNumber(a) && (a as number) >= 0 && (a as number) <= 1),
-  '{epoch, valAccuracy, testAccuracy}: an epoch of the run and two accuracies in [0, 1]');
+  c.required(
+    'epochRngState',
+    (v) => Array.isArray(v) && v.length === 4 && v.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff),
+    'four unsigned 32-bit integers',
+  );
+  c.required(
+    'partial',
+    (v) =>
+      isObject(v) &&
+      isCount(v.seen) &&
+      isCount(v.correct) &&
+      (v.correct as number) <= (v.seen as number) &&
+      isFiniteNumber(v.lossSum) &&
+      (v.lossSum as number) >= 0,
+    '{lossSum, correct, seen} with 0 <= correct <= seen and a finite lossSum of at least 0',
+  );
+  c.optional(
+    'plateau',
+    (v) =>
+      isObject(v) &&
+      isFiniteNumber(v.lr) &&
+      (v.lr as number) > 0 &&
+      isCount(v.badEpochs) &&
+      (v.best === null || isFiniteNumber(v.best)),
+    '{lr, best, badEpochs} with a positive lr',
+  );
+  c.optional(
+    'best',
+    (v) =>
+      isObject(v) &&
+      isCount(v.epoch) &&
+      (v.epoch as number) >= 1 &&
+      (v.epoch as number) <= settings.epochs &&
+      [v.valAccuracy, v.testAccuracy].every((a) => isFiniteNumber(a) && (a as number) >= 0 && (a as number) <= 1),
+    '{epoch, valAccuracy, testAccuracy}: an epoch of the run and two accuracies in [0, 1]',
+  );
   return c.fields as unknown as TrainingPosition;
 }

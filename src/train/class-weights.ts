@@ -27,13 +27,19 @@ export function resolveClassWeights(option: string, classes: number, counts: rea
   const parts = option.split(',').map((s) => s.trim());
   const weights = parts.map(Number);
   if (parts.some((p) => p === '') || weights.some((w) => !Number.isFinite(w) || w < 0)) {
-    throw new ClassWeightsError(`--class-weights ${option}: give "balanced" or ${classes} comma-separated numbers, each 0 or more`);
+    throw new ClassWeightsError(
+      `--class-weights ${option}: give "balanced" or ${classes} comma-separated numbers, each 0 or more`,
+    );
   }
   if (weights.length !== classes) {
-    throw new ClassWeightsError(`--class-weights: ${weights.length} weights for ${classes} classes; give one per class (or "balanced")`);
+    throw new ClassWeightsError(
+      `--class-weights: ${weights.length} weights for ${classes} classes; give one per class (or "balanced")`,
+    );
   }
   if (!weights.some((w, i) => w > 0 && counts[i] > 0)) {
-    throw new ClassWeightsError('--class-weights: every class that has training images has weight 0; nothing would be learnt');
+    throw new ClassWeightsError(
+      '--class-weights: every class that has training images has weight 0; nothing would be learnt',
+    );
   }
   return weights;
 }

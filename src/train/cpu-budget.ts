@@ -49,7 +49,9 @@ export function usableCpus(quota: number | null = cgroupCpuQuota()): number {
 }
 
 /** The CPUs of this process's affinity mask (/proc/self/status), or null where it cannot be read. */
-export function allowedCpus(status: () => string = () => fs.readFileSync('/proc/self/status', 'utf8')): number[] | null {
+export function allowedCpus(
+  status: () => string = () => fs.readFileSync('/proc/self/status', 'utf8'),
+): number[] | null {
   let text: string;
   try {
     text = status();
@@ -71,8 +73,10 @@ export function allowedCpus(status: () => string = () => fs.readFileSync('/proc/
  * Cumulative busy and total CPU time (jiffies) of the given CPUs, from /proc/stat's per-CPU
  * lines; null where /proc is absent or a CPU has no line.
  */
-export function readCpuTimes(cpus: readonly number[],
-  stat: () => string = () => fs.readFileSync('/proc/stat', 'utf8')): CpuTimes | null {
+export function readCpuTimes(
+  cpus: readonly number[],
+  stat: () => string = () => fs.readFileSync('/proc/stat', 'utf8'),
+): CpuTimes | null {
   let text: string;
   try {
     text = stat();
@@ -103,8 +107,13 @@ export function readCpuTimes(cpus: readonly number[],
  * CPUs kept busy by other processes between two samples of `cpuCount` CPUs: their busy share
  * less this process's own CPU time over the same interval.
  */
-export function cpusBusyElsewhere(before: CpuTimes, after: CpuTimes, cpuCount: number, ownCpuSeconds: number,
-  intervalSeconds: number): number {
+export function cpusBusyElsewhere(
+  before: CpuTimes,
+  after: CpuTimes,
+  cpuCount: number,
+  ownCpuSeconds: number,
+  intervalSeconds: number,
+): number {
   const total = after.total - before.total;
   if (total <= 0 || intervalSeconds <= 0) return 0;
   const busyCpus = ((after.busy - before.busy) / total) * cpuCount;

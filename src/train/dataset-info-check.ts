@@ -26,17 +26,21 @@ export function checkDatasetInfo(file: string, value: unknown): DatasetInfo {
   numbers('mean', false);
   numbers('std', true);
   if ((v.mean as unknown[]).length !== (v.std as unknown[]).length) bad('has "mean" and "std" of different lengths');
-  if (!Array.isArray(v.classNames) || !v.classNames.every((c) => typeof c === 'string')) bad('has no "classNames" list of strings');
+  if (!Array.isArray(v.classNames) || !v.classNames.every((c) => typeof c === 'string'))
+    bad('has no "classNames" list of strings');
   if (v.dir !== undefined && typeof v.dir !== 'string') bad('has a "dir" that is not a string');
   // The same rules as --labels and --permute-pixels.
   if (v.labels !== undefined) {
-    const ok = Array.isArray(v.labels) && v.labels.length > 0 && v.labels.every((l) => Number.isInteger(l) && l >= 0 && l <= 255)
-      && new Set(v.labels).size === v.labels.length;
+    const ok =
+      Array.isArray(v.labels) &&
+      v.labels.length > 0 &&
+      v.labels.every((l) => Number.isInteger(l) && l >= 0 && l <= 255) &&
+      new Set(v.labels).size === v.labels.length;
     if (!ok) bad(`has a "labels" list ${describeValue(v.labels)} that is not of distinct labels from 0 to 255`);
   }
   if (v.permutePixels !== undefined) {
     const problem = settingProblem(v.permutePixels, 'nonNegativeInt');
-    if (problem) bad(`has a "permutePixels" seed ${describeValue(v.permutePixels)}: ${problem.replace(/\.$/, "")}`);
+    if (problem) bad(`has a "permutePixels" seed ${describeValue(v.permutePixels)}: ${problem.replace(/\.$/, '')}`);
   }
   if (v.fingerprint !== undefined) checkFingerprint(v.fingerprint, bad);
   if (v.imageFolder !== undefined) {

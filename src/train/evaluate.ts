@@ -26,11 +26,22 @@ export function resultFromSums(count: number, lossSum: number, correct: number, 
     const total = row.reduce((a, b) => a + b, 0);
     return total > 0 ? row[i] / total : NaN;
   });
-  return { count, loss: count > 0 ? lossSum / count : NaN, accuracy: count > 0 ? correct / count : NaN, perClass, confusion };
+  return {
+    count,
+    loss: count > 0 ? lossSum / count : NaN,
+    accuracy: count > 0 ? correct / count : NaN,
+    perClass,
+    confusion,
+  };
 }
 
-export async function evaluateSet(runtime: Runtime, batcher: Batcher, count: number, batchSize: number,
-                                  options: EvalOptions = {}): Promise<EvalResult> {
+export async function evaluateSet(
+  runtime: Runtime,
+  batcher: Batcher,
+  count: number,
+  batchSize: number,
+  options: EvalOptions = {},
+): Promise<EvalResult> {
   const { plan, net } = runtime;
   const k = plan.classes;
   const [c, h, w] = plan.input;

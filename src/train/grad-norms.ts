@@ -14,7 +14,11 @@ export class GradNormSampler {
   private readonly sums: Float64Array;
   private samples = 0;
 
-  constructor(plan: Plan, private readonly net: NativeNetwork, private readonly every = GRAD_NORM_EVERY) {
+  constructor(
+    plan: Plan,
+    private readonly net: NativeNetwork,
+    private readonly every = GRAD_NORM_EVERY,
+  ) {
     this.layers = plan.layers
       .filter((l) => l.type !== 'batchnorm' && l.params.some((p) => p.role === 'weight'))
       .map((l) => ({ index: l.index, name: l.name }));

@@ -31,8 +31,14 @@ export function updateSettings(s: OptimizerSettings, lr: number, completedSteps:
   if (optimizerOf(s) === 'sgd') return { lr, momentum: s.momentum, weightDecay: s.weightDecay, seed };
   const [beta1, beta2] = s.betas ?? [ADAMW_DEFAULTS.beta1, ADAMW_DEFAULTS.beta2];
   return {
-    lr, momentum: 0, weightDecay: s.weightDecay, seed,
-    optimizer: 'adamw', beta1, beta2, eps: s.eps ?? ADAMW_DEFAULTS.eps,
+    lr,
+    momentum: 0,
+    weightDecay: s.weightDecay,
+    seed,
+    optimizer: 'adamw',
+    beta1,
+    beta2,
+    eps: s.eps ?? ADAMW_DEFAULTS.eps,
     // The bias corrections count the updates, and a checkpoint stores globalStep: a resumed run continues the count.
     step: completedSteps + 1,
   };

@@ -75,9 +75,12 @@ class LineProgress implements ProgressReporter {
   private lastPrint = 0;
   private epochLabel = '';
   private started = 0;
-  constructor(private stream: NodeJS.WriteStream, private intervalMs = 5000) {}
+  constructor(
+    private stream: NodeJS.WriteStream,
+    private intervalMs = 5000,
+  ) {}
 
-  startEpoch(epoch: number, epochs: number, steps: number): void {
+  startEpoch(epoch: number, epochs: number, _steps: number): void {
     this.epochLabel = `epoch ${epoch}/${epochs}`;
     this.lastPrint = Date.now();
     this.started = Date.now();

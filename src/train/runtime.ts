@@ -62,6 +62,8 @@ export function createRuntime(plan: Plan, options: RuntimeOptions): Runtime {
 export function checkTrainingMemory(plan: Plan, maxBatch: number): void {
   const mib = memoryEstimate(plan, maxBatch).trainingBytes / 2 ** 20;
   if (mib > memoryLimit('memoryMiB')) {
-    throw new Error(`model ${plan.model.name}: ${memoryLimitText('memoryMiB', mib, `training memory at a batch of ${maxBatch}`, 'the model or the batch')}`);
+    throw new Error(
+      `model ${plan.model.name}: ${memoryLimitText('memoryMiB', mib, `training memory at a batch of ${maxBatch}`, 'the model or the batch')}`,
+    );
   }
 }

@@ -61,7 +61,10 @@ export function learningRateAt(s: ScheduleSettings, progress: number, plateau?: 
       lr = s.lr * Math.pow(0.1, Math.floor(progress / Math.max(1, s.stepEvery)));
       break;
     case 'plateau':
-      if (plateau === undefined) throw new Error('learningRateAt: the plateau schedule needs its state (startPlateau, then endEpoch after each epoch)');
+      if (plateau === undefined)
+        throw new Error(
+          'learningRateAt: the plateau schedule needs its state (startPlateau, then endEpoch after each epoch)',
+        );
       lr = plateau.lr;
       break;
   }
@@ -84,8 +87,13 @@ export function startPlateau(s: ScheduleSettings): PlateauState {
  * best resets the count; otherwise, after `patience` epochs without one, the rate is divided
  * by 10 and counting starts again. Returns a new object; the old one is not changed.
  */
-export function endEpoch(state: PlateauState, valAccuracy: number, s: Pick<ScheduleSettings, 'patience'> = {}): PlateauState {
-  if (!Number.isFinite(valAccuracy)) throw new RangeError(`endEpoch: validation accuracy must be a finite number, got ${valAccuracy}`);
+export function endEpoch(
+  state: PlateauState,
+  valAccuracy: number,
+  s: Pick<ScheduleSettings, 'patience'> = {},
+): PlateauState {
+  if (!Number.isFinite(valAccuracy))
+    throw new RangeError(`endEpoch: validation accuracy must be a finite number, got ${valAccuracy}`);
   const patience = s.patience ?? DEFAULT_PLATEAU_PATIENCE;
   if (state.best === null || valAccuracy > state.best) return { lr: state.lr, best: valAccuracy, badEpochs: 0 };
   const badEpochs = state.badEpochs + 1;
@@ -95,7 +103,8 @@ export function endEpoch(state: PlateauState, valAccuracy: number, s: Pick<Sched
 
 /** A PlateauState from parsed JSON (e.g. a checkpoint's metadata), checked field by field. */
 export function plateauStateFromJson(value: unknown): PlateauState {
-  const bad = (what: string) => new Error(`invalid plateau schedule state in the checkpoint: ${what} (got ${JSON.stringify(value)})`);
+  const bad = (what: string) =>
+    new Error(`invalid plateau schedule state in the checkpoint: ${what} (got ${JSON.stringify(value)})`);
   let v: Record<string, unknown> | null;
   try {
     v = (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown> | null;
@@ -104,7 +113,9 @@ export function plateauStateFromJson(value: unknown): PlateauState {
   }
   if (v === null || typeof v !== 'object') throw bad('not an object');
   if (typeof v.lr !== 'number' || !(v.lr > 0) || !Number.isFinite(v.lr)) throw bad('lr must be a positive number');
-  if (v.best !== null && (typeof v.best !== 'number' || !Number.isFinite(v.best))) throw bad('best must be a number or null');
-  if (typeof v.badEpochs !== 'number' || !Number.isInteger(v.badEpochs) || v.badEpochs < 0) throw bad('badEpochs must be a whole number >= 0');
+  if (v.best !== null && (typeof v.best !== 'number' || !Number.isFinite(v.best)))
+    throw bad('best must be a number or null');
+  if (typeof v.badEpochs !== 'number' || !Number.isInteger(v.badEpochs) || v.badEpochs < 0)
+    throw bad('badEpochs must be a whole number >= 0');
   return { lr: v.lr, best: v.best as number | null, badEpochs: v.badEpochs };
 }

@@ -10,18 +10,34 @@ export type SettingRule = (n: number) => string | null;
 const MAX_INT32 = 2 ** 31 - 1;
 const MAX_UINT32 = 2 ** 32 - 1;
 
-const positiveInt: SettingRule = (n) => (!Number.isInteger(n) || n < 1 ? 'It must be a whole number of at least 1.' : n > MAX_INT32 ? 'It is too large.' : null);
+const positiveInt: SettingRule = (n) =>
+  !Number.isInteger(n) || n < 1
+    ? 'It must be a whole number of at least 1.'
+    : n > MAX_INT32
+      ? 'It is too large.'
+      : null;
 
 export const SETTING_RULES = {
   positiveInt,
-  nonNegativeInt: (n) => (!Number.isInteger(n) || n < 0 ? 'It must be a whole number, 0 or more.' : n > MAX_UINT32 ? 'It is too large.' : null),
+  nonNegativeInt: (n) =>
+    !Number.isInteger(n) || n < 0
+      ? 'It must be a whole number, 0 or more.'
+      : n > MAX_UINT32
+        ? 'It is too large.'
+        : null,
   nonNegativeNumber: (n) => (!(n >= 0) || !Number.isFinite(n) ? 'It must be a number, 0 or more.' : null),
   batchSize: (n) => positiveInt(n) ?? (n > 65536 ? 'It must be at most 65536.' : null),
-  learningRate: (n) => (!(n > 0) || !Number.isFinite(n) ? 'The learning rate must be greater than 0.'
-    : n > 10 ? 'A learning rate above 10 cannot train; try 0.01 to 0.1.' : null),
+  learningRate: (n) =>
+    !(n > 0) || !Number.isFinite(n)
+      ? 'The learning rate must be greater than 0.'
+      : n > 10
+        ? 'A learning rate above 10 cannot train; try 0.01 to 0.1.'
+        : null,
   momentum: (n) => (!(n >= 0 && n < 1) ? 'Momentum must be at least 0 and below 1 (0.9 is usual).' : null),
   weightDecay: (n) => (!(n >= 0) || n >= 1 ? 'Weight decay must be at least 0 and below 1 (5e-4 is usual).' : null),
-  classes: (n) => positiveInt(n) ?? (n > MODEL_LIMITS.classes ? `It must be at most ${MODEL_LIMITS.classes} (the class limit).` : null),
+  classes: (n) =>
+    positiveInt(n) ??
+    (n > MODEL_LIMITS.classes ? `It must be at most ${MODEL_LIMITS.classes} (the class limit).` : null),
 } satisfies Record<string, SettingRule>;
 
 export type SettingRuleName = keyof typeof SETTING_RULES;

@@ -13,7 +13,13 @@ import { evaluateSet, type EvalResult } from './evaluate';
 import { appendMetrics, type EpochMetrics } from './metrics';
 import { GradNormSampler } from './grad-norms';
 import type { ProgressReporter } from './progress';
-import { saveCheckpoint, type BestEpoch, type DatasetInfo, type TrainSettings, type TrainingPosition } from './training-checkpoint';
+import {
+  saveCheckpoint,
+  type BestEpoch,
+  type DatasetInfo,
+  type TrainSettings,
+  type TrainingPosition,
+} from './training-checkpoint';
 import { updateSettings } from './optimizer';
 import { bestCheckpointPath } from './keep-best';
 import type { ParallelTraining } from '../distributed/data-parallel';
@@ -95,16 +101,29 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
   const gradNorms = job.gradNorms ? new GradNormSampler(plan, net) : null;
 
   const parallel = job.parallel ?? null;
-  const saveTo = (file: string) => (parallel && !parallel.isRoot) || saveCheckpoint(file, plan,
-    { params: runtime.params, velocity: runtime.velocity, secondMoment: runtime.secondMoment },
-    { dataset: job.datasetInfo, settings, position });
+  const saveTo = (file: string) =>
+    (parallel && !parallel.isRoot) ||
+    saveCheckpoint(
+      file,
+      plan,
+      { params: runtime.params, velocity: runtime.velocity, secondMoment: runtime.secondMoment },
+      { dataset: job.datasetInfo, settings, position },
+    );
   const save = () => saveTo(job.out);
   // --keep best: a run resumed from its best epoch's checkpoint (which the end of a run moves
   // over --out) holds that epoch's state now; it stays the best file until a better epoch comes.
   const best = bestCheckpointPath(job.out);
-  if (settings.keep === 'best' && bestEpoch && bestEpoch.epoch === position.epoch && position.stepInEpoch === 0 && !fs.existsSync(best)) saveTo(best);
+  if (
+    settings.keep === 'best' &&
+    bestEpoch &&
+    bestEpoch.epoch === position.epoch &&
+    position.stepInEpoch === 0 &&
+    !fs.existsSync(best)
+  )
+    saveTo(best);
   // --early-stop: the epochs since the best validation accuracy (a resumed run counts on).
-  const earlyStopDue = (epochsDone: number) => settings.earlyStop !== undefined && bestEpoch !== null && epochsDone - bestEpoch.epoch >= settings.earlyStop;
+  const earlyStopDue = (epochsDone: number) =>
+    settings.earlyStop !== undefined && bestEpoch !== null && epochsDone - bestEpoch.epoch >= settings.earlyStop;
   if (earlyStopDue(position.epoch) && position.stepInEpoch === 0) {
     return { status: 'done', epochs: history, finalTest, position, bestEpoch, stoppedEarlyAfter: position.epoch };
   }
@@ -123,7 +142,8 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
     let cur = 0;
     const batchLength = (s: number) => Math.min(bs, count - s * bs);
     // This process's part of global batch s: all of it, or its rank's slice.
-    const part = (s: number) => (parallel ? parallel.shard(s * bs, batchLength(s)) : { start: s * bs, n: batchLength(s) });
+    const part = (s: number) =>
+      parallel ? parallel.shard(s * bs, batchLength(s)) : { start: s * bs, n: batchLength(s) };
     if (step < stepsPerEpoch) {
       const p = part(step);
       const b = view(cur, p.n);
@@ -164,13 +184,23 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
         ...(bestEpoch ? { best: bestEpoch } : {}),
       };
       const elapsed = (Date.now() - epochStart) / 1000;
-      progress.update({ step: step + 1, steps: stepsPerEpoch, loss: lossSum / seen, accuracy: correct / seen, imagesPerSecond: timedImages / Math.max(elapsed, 1e-3) });
+      progress.update({
+        step: step + 1,
+        steps: stepsPerEpoch,
+        loss: lossSum / seen,
+        accuracy: correct / seen,
+        imagesPerSecond: timedImages / Math.max(elapsed, 1e-3),
+      });
       if (job.stopRequested()) {
         progress.endEpoch();
         save();
         return { status: 'stopped', epochs: history, finalTest, position, bestEpoch };
       }
-      if (job.checkpointEveryMs > 0 && Date.now() - lastCheckpoint >= job.checkpointEveryMs && step + 1 < stepsPerEpoch) {
+      if (
+        job.checkpointEveryMs > 0 &&
+        Date.now() - lastCheckpoint >= job.checkpointEveryMs &&
+        step + 1 < stepsPerEpoch
+      ) {
         save();
         lastCheckpoint = Date.now();
       }
@@ -178,7 +208,8 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
     progress.endEpoch();
     const trainSeconds = (Date.now() - epochStart) / 1000;
     // Under --distributed every rank evaluates its share and the ranks add up the results.
-    const evaluate = (b: Batcher, count: number) => (parallel ? parallel.evaluate(runtime, b, count, bs) : evaluateSet(runtime, b, count, bs));
+    const evaluate = (b: Batcher, count: number) =>
+      parallel ? parallel.evaluate(runtime, b, count, bs) : evaluateSet(runtime, b, count, bs);
     const test = await evaluate(testBatcher, job.dataset.test.count);
     finalTest = test;
     // Schedules and "best epoch" look at validation images only, never the test set.
@@ -212,14 +243,21 @@ export async function train(job: TrainJob): Promise<TrainOutcome> {
         `${Math.round(metrics.imagesPerSecond).toLocaleString('en-US')} img/s | ${metrics.seconds.toFixed(1)} s`,
     );
     position = {
-      epoch: epoch + 1, stepInEpoch: 0, globalStep: position.globalStep, epochRngState: nextEpochRngState,
-      partial: { lossSum: 0, correct: 0, seen: 0 }, plateau, ...(bestEpoch ? { best: bestEpoch } : {}),
+      epoch: epoch + 1,
+      stepInEpoch: 0,
+      globalStep: position.globalStep,
+      epochRngState: nextEpochRngState,
+      partial: { lossSum: 0, correct: 0, seen: 0 },
+      plateau,
+      ...(bestEpoch ? { best: bestEpoch } : {}),
     };
     save();
     if (newBest && settings.keep === 'best') saveTo(best);
     lastCheckpoint = Date.now();
     if (earlyStopDue(epoch + 1) && epoch + 1 < settings.epochs) {
-      progress.log(`early stop: no better validation accuracy for ${settings.earlyStop} epoch${settings.earlyStop === 1 ? '' : 's'} (best ${(100 * bestEpoch!.valAccuracy).toFixed(2)}% at epoch ${bestEpoch!.epoch})`);
+      progress.log(
+        `early stop: no better validation accuracy for ${settings.earlyStop} epoch${settings.earlyStop === 1 ? '' : 's'} (best ${(100 * bestEpoch!.valAccuracy).toFixed(2)}% at epoch ${bestEpoch!.epoch})`,
+      );
       return { status: 'done', epochs: history, finalTest, position, bestEpoch, stoppedEarlyAfter: epoch + 1 };
     }
     if (job.stopRequested()) return { status: 'stopped', epochs: history, finalTest, position, bestEpoch };

@@ -137,7 +137,10 @@ export function saveCheckpoint(
   }
   const adamw = info.settings?.optimizer === 'adamw';
   const state: [string, Float32Array | null | undefined][] = adamw
-    ? [[EXP_AVG_PREFIX, arrays.velocity], [EXP_AVG_SQ_PREFIX, arrays.secondMoment]]
+    ? [
+        [EXP_AVG_PREFIX, arrays.velocity],
+        [EXP_AVG_SQ_PREFIX, arrays.secondMoment],
+      ]
     : [[MOMENTUM_PREFIX, arrays.velocity]];
   for (const [prefix, array] of state) {
     if (!array) continue;
@@ -160,7 +163,9 @@ function parseJsonField<T>(file: string, metadata: Record<string, string>, key: 
   const raw = metadata[key];
   if (raw === undefined) {
     if (required) {
-      throw new Error(`${file}: not a cnn checkpoint (its metadata has no "${key}" entry). cnn writes checkpoints with "cnn train".`);
+      throw new Error(
+        `${file}: not a cnn checkpoint (its metadata has no "${key}" entry). cnn writes checkpoints with "cnn train".`,
+      );
     }
     return null;
   }
@@ -194,7 +199,8 @@ export function loadCheckpoint(file: string): LoadedCheckpoint {
   const storedSettings = parseJsonField<unknown>(file, metadata, 'training', false);
   const settings = storedSettings === null ? null : checkTrainSettings(file, storedSettings);
   const storedPosition = parseJsonField<unknown>(file, metadata, 'position', false);
-  if (storedPosition !== null && settings === null) throw new Error(`${file}: the checkpoint has a training position but no training settings; the file is damaged.`);
+  if (storedPosition !== null && settings === null)
+    throw new Error(`${file}: the checkpoint has a training position but no training settings; the file is damaged.`);
   const position = storedPosition === null ? null : checkTrainingPosition(file, storedPosition, settings!);
   return { ...arrays, dataset, settings, position, metadata };
 }
@@ -204,18 +210,29 @@ type StoredTensors = ReturnType<typeof readSafetensors>['tensors'];
 /** A torchvision state_dict: the model recognised from the tensors, ImageNet's normalisation, no class names. */
 function loadStateDict(file: string, tensors: StoredTensors, metadata: Record<string, string>): LoadedCheckpoint {
   const plan = recognizeStateDict(file, new Map([...tensors].map(([name, t]) => [name, t.shape])));
-  const dataset: DatasetInfo = { name: 'imagenet', mean: [...IMAGENET_NORMALIZATION.mean], std: [...IMAGENET_NORMALIZATION.std], classNames: [] };
+  const dataset: DatasetInfo = {
+    name: 'imagenet',
+    mean: [...IMAGENET_NORMALIZATION.mean],
+    std: [...IMAGENET_NORMALIZATION.std],
+    classNames: [],
+  };
   return { ...readTensors(file, tensors, plan.model, plan), dataset, settings: null, position: null, metadata };
 }
 
 /** The parameters and optimizer state of `plan` from the file's tensors, every name and shape checked. */
-function readTensors(file: string, tensors: StoredTensors, model: ModelSpec, plan: Plan):
-    Pick<LoadedCheckpoint, 'file' | 'model' | 'plan' | 'params' | 'velocity' | 'secondMoment'> {
+function readTensors(
+  file: string,
+  tensors: StoredTensors,
+  model: ModelSpec,
+  plan: Plan,
+): Pick<LoadedCheckpoint, 'file' | 'model' | 'plan' | 'params' | 'velocity' | 'secondMoment'> {
   // Every parameter comes from a tensor in the file: a stored model larger than the file's data
   // is refused before its arrays are allocated (a damaged header must not cost gigabytes).
   const storedValues = [...tensors.values()].reduce((n, t) => n + t.data.length, 0);
   if (plan.paramSize > storedValues) {
-    throw new Error(`${file}: model ${model.name} stored in the checkpoint has ${plan.paramSize} parameters but the file holds only ${storedValues} values; the file is damaged or its tensors belong to another model.`);
+    throw new Error(
+      `${file}: model ${model.name} stored in the checkpoint has ${plan.paramSize} parameters but the file holds only ${storedValues} values; the file is damaged or its tensors belong to another model.`,
+    );
   }
   const params = new Float32Array(plan.paramSize);
   const has = (prefix: string) => [...tensors.keys()].some((k) => k.startsWith(prefix));
@@ -225,7 +242,11 @@ function readTensors(file: string, tensors: StoredTensors, model: ModelSpec, pla
   const expected = new Set<string>();
   for (const layer of plan.layers) {
     for (const t of layer.params) {
-      const targets = [[t.name, params], [firstPrefix + t.name, velocity], [EXP_AVG_SQ_PREFIX + t.name, secondMoment]] as const;
+      const targets = [
+        [t.name, params],
+        [firstPrefix + t.name, velocity],
+        [EXP_AVG_SQ_PREFIX + t.name, secondMoment],
+      ] as const;
       for (const [name, target] of targets) {
         if (!target) continue;
         expected.add(name);

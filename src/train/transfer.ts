@@ -36,14 +36,18 @@ export function resolveFrozen(plan: Plan, items: readonly string[]): string[] {
     const exact = plan.layers.find((l) => l.name === item);
     if (exact) {
       if (!hasParams(exact)) {
-        throw new TransferError(`--freeze ${item}: layer ${item} (${exact.type}) has no parameters to freeze; name layers with weights (${paramLayerNames(plan)})`);
+        throw new TransferError(
+          `--freeze ${item}: layer ${item} (${exact.type}) has no parameters to freeze; name layers with weights (${paramLayerNames(plan)})`,
+        );
       }
       frozen.add(item);
       continue;
     }
     const inBlock = plan.layers.filter((l) => l.name.startsWith(item + '.') && hasParams(l));
     if (inBlock.length === 0) {
-      throw new TransferError(`--freeze ${item}: model ${plan.model.name} has no layer or block named "${item}"; layers with weights: ${paramLayerNames(plan)} (or ${ALL_BUT_HEAD})`);
+      throw new TransferError(
+        `--freeze ${item}: model ${plan.model.name} has no layer or block named "${item}"; layers with weights: ${paramLayerNames(plan)} (or ${ALL_BUT_HEAD})`,
+      );
     }
     for (const l of inBlock) frozen.add(l.name);
   }
@@ -52,7 +56,9 @@ export function resolveFrozen(plan: Plan, items: readonly string[]): string[] {
 
 function paramLayerNames(plan: Plan): string {
   const names = plan.layers.filter(hasParams).map((l) => l.name);
-  return names.length > 12 ? `${names.slice(0, 12).join(', ')}, ... (see "cnn summary ${plan.model.name}")` : names.join(', ');
+  return names.length > 12
+    ? `${names.slice(0, 12).join(', ')}, ... (see "cnn summary ${plan.model.name}")`
+    : names.join(', ');
 }
 
 export interface TransferReport {
@@ -70,10 +76,16 @@ export interface TransferReport {
  * with reinitHead, which keep their fresh values. Throws a TransferError naming the tensor
  * and both shapes on a mismatch.
  */
-export function transferWeights(plan: Plan, params: Float32Array, source: LoadedCheckpoint, reinitHead: boolean): TransferReport {
+export function transferWeights(
+  plan: Plan,
+  params: Float32Array,
+  source: LoadedCheckpoint,
+  reinitHead: boolean,
+): TransferReport {
   const available = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const layer of source.plan.layers) {
-    for (const t of layer.params) available.set(t.name, { shape: t.shape, data: source.params.subarray(t.offset, t.offset + t.size) });
+    for (const t of layer.params)
+      available.set(t.name, { shape: t.shape, data: source.params.subarray(t.offset, t.offset + t.size) });
   }
   const head = headLayer(plan);
   const report: TransferReport = { copied: 0, fresh: [], unused: [] };
@@ -87,11 +99,16 @@ export function transferWeights(plan: Plan, params: Float32Array, source: Loaded
       }
       const found = available.get(t.name);
       if (!found) {
-        throw new TransferError(`--from ${source.file}: tensor "${t.name}" of model ${plan.model.name} is not in the checkpoint (it holds model ${source.model.name}); transfer needs the same layer names`);
+        throw new TransferError(
+          `--from ${source.file}: tensor "${t.name}" of model ${plan.model.name} is not in the checkpoint (it holds model ${source.model.name}); transfer needs the same layer names`,
+        );
       }
       if (found.shape.length !== t.shape.length || found.shape.some((d, i) => d !== t.shape[i])) {
-        const hint = layer === head ? '; add --reinit-head to start the final dense layer afresh for the new class count' : '';
-        throw new TransferError(`--from ${source.file}: tensor "${t.name}" has shape [${found.shape.join(', ')}] in the checkpoint but model ${plan.model.name} needs [${t.shape.join(', ')}]${hint}`);
+        const hint =
+          layer === head ? '; add --reinit-head to start the final dense layer afresh for the new class count' : '';
+        throw new TransferError(
+          `--from ${source.file}: tensor "${t.name}" has shape [${found.shape.join(', ')}] in the checkpoint but model ${plan.model.name} needs [${t.shape.join(', ')}]${hint}`,
+        );
       }
       params.set(found.data, t.offset);
       used.add(t.name);
@@ -100,7 +117,14 @@ export function transferWeights(plan: Plan, params: Float32Array, source: Loaded
   }
   report.unused = [...available.keys()].filter((name) => !used.has(name));
   if (report.unused.length > 0) {
-    throw new TransferError(`--from ${source.file}: the checkpoint's tensors ${report.unused.slice(0, 5).map((n) => `"${n}"`).join(', ')}${report.unused.length > 5 ? ', ...' : ''} have no place in model ${plan.model.name}; transfer needs the same architecture`);
+    throw new TransferError(
+      `--from ${source.file}: the checkpoint's tensors ${report.unused
+        .slice(0, 5)
+        .map((n) => `"${n}"`)
+        .join(
+          ', ',
+        )}${report.unused.length > 5 ? ', ...' : ''} have no place in model ${plan.model.name}; transfer needs the same architecture`,
+    );
   }
   return report;
 }

@@ -19,8 +19,10 @@ export class Canvas {
       throw new RangeError(`Canvas: size must be positive integers, got ${width}x${height}`);
     }
     if (width > PICTURE_LIMITS.side || height > PICTURE_LIMITS.side || width * height > PICTURE_LIMITS.pixels) {
-      throw new RangeError(`the picture would be ${width}x${height} pixels, above the limit of ${PICTURE_LIMITS.side} pixels a side and ` +
-        `${PICTURE_LIMITS.pixels} pixels in all; draw less of it (e.g. a smaller --scale or --max-filters)`);
+      throw new RangeError(
+        `the picture would be ${width}x${height} pixels, above the limit of ${PICTURE_LIMITS.side} pixels a side and ` +
+          `${PICTURE_LIMITS.pixels} pixels in all; draw less of it (e.g. a smaller --scale or --max-filters)`,
+      );
     }
     this.width = width;
     this.height = height;
@@ -66,7 +68,16 @@ export class Canvas {
    * starting `phase` pixels into the pattern. Returns the phase at the end, so that a polyline's
    * segments continue one pattern.
    */
-  dashedLine(x0: number, y0: number, x1: number, y1: number, color: Rgb, thickness: number, dash: number[], phase = 0): number {
+  dashedLine(
+    x0: number,
+    y0: number,
+    x1: number,
+    y1: number,
+    color: Rgb,
+    thickness: number,
+    dash: number[],
+    phase = 0,
+  ): number {
     const period = dash.reduce((a, b) => a + b, 0);
     const drawn = (step: number): boolean => {
       if (period <= 0) return true;
@@ -92,8 +103,14 @@ export class Canvas {
       if (drawn(step)) this.fillRect(x - half, y - half, thickness, thickness, color);
       if (x === xe && y === ye) break;
       const e2 = 2 * err;
-      if (e2 >= dy) { err += dy; x += sx; }
-      if (e2 <= dx) { err += dx; y += sy; }
+      if (e2 >= dy) {
+        err += dy;
+        x += sx;
+      }
+      if (e2 <= dx) {
+        err += dx;
+        y += sy;
+      }
       step++;
     }
     return step;

@@ -11,8 +11,12 @@ export interface FeatureMaps {
   predicted: number;
 }
 
-export async function featureMaps(ckpt: LoadedCheckpoint, image: InputImage, classNames: string[],
-                                  o: { threads: number; maxMaps: number }): Promise<FeatureMaps> {
+export async function featureMaps(
+  ckpt: LoadedCheckpoint,
+  image: InputImage,
+  classNames: string[],
+  o: { threads: number; maxMaps: number },
+): Promise<FeatureMaps> {
   const plan = ckpt.plan;
   const runtime = createRuntime(plan, { maxBatch: 1, threads: o.threads });
   runtime.params.set(ckpt.params);
@@ -32,7 +36,15 @@ export async function featureMaps(ckpt: LoadedCheckpoint, image: InputImage, cla
     runtime.net.layerOutput(shown.index, 1, out);
     const after = shown === conv ? '' : ` (after ${shown.name})`;
     const capped = shape[0] > o.maxMaps ? `, first ${o.maxMaps}` : '';
-    sections.push(mapSection(`${conv.name}${after}: ${shape[0]} maps ${shape[1]}x${shape[2]}${capped}`, out, shape, false, o.maxMaps));
+    sections.push(
+      mapSection(
+        `${conv.name}${after}: ${shape[0]} maps ${shape[1]}x${shape[2]}${capped}`,
+        out,
+        shape,
+        false,
+        o.maxMaps,
+      ),
+    );
   }
   return { sections, probabilities, predicted };
 }

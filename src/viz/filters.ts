@@ -6,7 +6,15 @@
 // strength of a filter's kernels stays visible.
 import type { Plan, PlannedLayer } from '../model/types';
 import type { Canvas } from './canvas';
-import { minMaxNormalise, renderGrid, nearSquareColumns, scaleFor, gridLayout, type Tile, type GridLayout } from './grid';
+import {
+  minMaxNormalise,
+  renderGrid,
+  nearSquareColumns,
+  scaleFor,
+  gridLayout,
+  type Tile,
+  type GridLayout,
+} from './grid';
 
 export type FilterMode = 'rgb' | 'grey' | 'per-input';
 
@@ -43,7 +51,10 @@ export function findConvLayer(plan: Plan, name: string | undefined, modelName: s
   if (found) return found;
   const other = plan.layers.find((l) => l.name === name);
   const valid = convs.map((l) => l.name).join(', ');
-  if (other) throw new Error(`layer "${name}" of model ${modelName} is a ${other.type} layer, not a conv layer (--layer). Conv layers: ${valid}`);
+  if (other)
+    throw new Error(
+      `layer "${name}" of model ${modelName} is a ${other.type} layer, not a conv layer (--layer). Conv layers: ${valid}`,
+    );
   throw new Error(`model ${modelName} has no layer "${name}" (--layer). Conv layers: ${valid}`);
 }
 
@@ -52,8 +63,12 @@ export function filterModeOf(inputChannels: number): FilterMode {
 }
 
 /** The tiles of a conv weight tensor (OC, IC, KH, KW) and the grid's column count. */
-export function filterTiles(weights: Float32Array, shape: number[], maxFilters = 64, maxInputs = 64):
-    { tiles: Tile[]; columns: number; mode: FilterMode; filtersShown: number; inputsShown: number } {
+export function filterTiles(
+  weights: Float32Array,
+  shape: number[],
+  maxFilters = 64,
+  maxInputs = 64,
+): { tiles: Tile[]; columns: number; mode: FilterMode; filtersShown: number; inputsShown: number } {
   const [oc, ic, kh, kw] = shape;
   const kernel = kh * kw;
   const mode = filterModeOf(ic);
@@ -81,7 +96,11 @@ export function renderFilters(params: Float32Array, layer: PlannedLayer, o: Filt
   if (!weight) throw new Error(`layer ${layer.name} has no weight tensor`);
   const shape = weight.shape;
   const { tiles, columns, mode, filtersShown, inputsShown } = filterTiles(
-    params.subarray(weight.offset, weight.offset + weight.size), shape, o.maxFilters ?? 64, o.maxInputs ?? 64);
+    params.subarray(weight.offset, weight.offset + weight.size),
+    shape,
+    o.maxFilters ?? 64,
+    o.maxInputs ?? 64,
+  );
   const [kh, kw] = [shape[2], shape[3]];
   const scale = o.scale ?? scaleFor(Math.max(kh, kw), mode === 'per-input' ? 20 : 40);
   const gridOptions = { columns, scale, gap: o.gap ?? 2 };

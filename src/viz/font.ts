@@ -111,7 +111,13 @@ const GLYPHS = [
 
 /** Per character code, seven row masks (bit 4 = leftmost pixel). */
 const FONT: Map<string, number[]> = new Map(
-  GLYPHS.map((line) => [line[0], line.slice(2).split(' ').map((row) => parseInt(row.replace(/#/g, '1').replace(/\./g, '0'), 2))]),
+  GLYPHS.map((line) => [
+    line[0],
+    line
+      .slice(2)
+      .split(' ')
+      .map((row) => parseInt(row.replace(/#/g, '1').replace(/\./g, '0'), 2)),
+  ]),
 );
 /** Characters outside the font draw as '?'. */
 const FALLBACK = FONT.get('?')!;
@@ -136,7 +142,8 @@ export function drawText(canvas: Canvas, x: number, y: number, text: string, col
     const left = x + i * CHAR_ADVANCE * scale;
     for (let r = 0; r < GLYPH_HEIGHT; r++) {
       for (let c = 0; c < GLYPH_WIDTH; c++) {
-        if (rows[r] & (1 << (GLYPH_WIDTH - 1 - c))) canvas.fillRect(left + c * scale, y + r * scale, scale, scale, color);
+        if (rows[r] & (1 << (GLYPH_WIDTH - 1 - c)))
+          canvas.fillRect(left + c * scale, y + r * scale, scale, scale, color);
       }
     }
   }
@@ -149,7 +156,8 @@ export function drawTextVertical(canvas: Canvas, x: number, y: number, text: str
     const bottom = y - i * CHAR_ADVANCE * scale;
     for (let r = 0; r < GLYPH_HEIGHT; r++) {
       for (let c = 0; c < GLYPH_WIDTH; c++) {
-        if (rows[r] & (1 << (GLYPH_WIDTH - 1 - c))) canvas.fillRect(x + r * scale, bottom - (c + 1) * scale, scale, scale, color);
+        if (rows[r] & (1 << (GLYPH_WIDTH - 1 - c)))
+          canvas.fillRect(x + r * scale, bottom - (c + 1) * scale, scale, scale, color);
       }
     }
   }

@@ -60,7 +60,14 @@ export function gridLayout(count: number, tileW: number, tileH: number, o: GridO
   const cellWidth = tileWidth;
   const cellHeight = tileHeight + labelLines * LABEL_LINE + (labelLines > 0 ? 1 : 0);
   return {
-    columns, rows, tileWidth, tileHeight, cellWidth, cellHeight, gap: o.gap, labelLines,
+    columns,
+    rows,
+    tileWidth,
+    tileHeight,
+    cellWidth,
+    cellHeight,
+    gap: o.gap,
+    labelLines,
     width: columns * cellWidth + (columns + 1) * o.gap,
     height: rows * cellHeight + (rows + 1) * o.gap,
   };
@@ -79,7 +86,9 @@ export function drawTile(canvas: Canvas, x: number, y: number, tile: Tile, scale
       const i = r * tile.width + c;
       if (tile.channels === 1) {
         const g = toByte(tile.values[i]);
-        color[0] = g; color[1] = g; color[2] = g;
+        color[0] = g;
+        color[1] = g;
+        color[2] = g;
       } else {
         color[0] = toByte(tile.values[i]);
         color[1] = toByte(tile.values[plane + i]);
@@ -91,8 +100,16 @@ export function drawTile(canvas: Canvas, x: number, y: number, tile: Tile, scale
 }
 
 /** Draws the grid at (x0, y0) on an existing canvas (e.g. one section of a larger picture). */
-export function drawGrid(canvas: Canvas, x0: number, y0: number, layout: GridLayout, tiles: Tile[], scale: number,
-                         labels?: string[][], textColor: Rgb = BLACK): void {
+export function drawGrid(
+  canvas: Canvas,
+  x0: number,
+  y0: number,
+  layout: GridLayout,
+  tiles: Tile[],
+  scale: number,
+  labels?: string[][],
+  textColor: Rgb = BLACK,
+): void {
   tiles.forEach((tile, k) => {
     const col = k % layout.columns;
     const row = Math.floor(k / layout.columns);

@@ -37,9 +37,14 @@ export function normaliseImage(ckpt: LoadedCheckpoint, set: ImageSet, index: num
 
 /** The test image `index` of a loaded test set. */
 export function testImage(ckpt: LoadedCheckpoint, test: ImageSet, index: number): InputImage {
-  if (index >= test.count) throw new Error(`test:${index}: the test set has ${test.count} images (test:0 to test:${test.count - 1})`);
+  if (index >= test.count)
+    throw new Error(`test:${index}: the test set has ${test.count} images (test:0 to test:${test.count - 1})`);
   const label = test.labels[index];
-  return { x: normaliseImage(ckpt, test, index), description: `test:${index} (label ${ckpt.dataset.classNames[label] ?? label})`, label };
+  return {
+    x: normaliseImage(ckpt, test, index),
+    description: `test:${index} (label ${ckpt.dataset.classNames[label] ?? label})`,
+    label,
+  };
 }
 
 /** A PNG or JPEG file converted as `cnn predict` converts it (src/image). */

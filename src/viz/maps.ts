@@ -25,13 +25,18 @@ export function mapSources(plan: Plan): MapSource[] {
     const c = consumers.get(i);
     return c && c.length === 1 ? plan.layers[c[0]] : undefined;
   };
-  return plan.layers.filter((l) => l.type === 'conv2d').map((conv) => {
-    let shown = conv;
-    let next = soleConsumer(shown.index);
-    if (next?.type === 'batchnorm') { shown = next; next = soleConsumer(shown.index); }
-    if (next && ACTIVATIONS.has(next.type)) shown = next;
-    return { conv, shown };
-  });
+  return plan.layers
+    .filter((l) => l.type === 'conv2d')
+    .map((conv) => {
+      let shown = conv;
+      let next = soleConsumer(shown.index);
+      if (next?.type === 'batchnorm') {
+        shown = next;
+        next = soleConsumer(shown.index);
+      }
+      if (next && ACTIVATIONS.has(next.type)) shown = next;
+      return { conv, shown };
+    });
 }
 
 export interface MapSection {
@@ -51,7 +56,13 @@ export function mapColumns(count: number): number {
 }
 
 /** One section: `maps` planes (count, H, W) of one layer, or an RGB input as one tile. */
-export function mapSection(title: string, values: Float32Array, shape: [number, number, number], asRgb: boolean, maxMaps: number): MapSection {
+export function mapSection(
+  title: string,
+  values: Float32Array,
+  shape: [number, number, number],
+  asRgb: boolean,
+  maxMaps: number,
+): MapSection {
   const [c, h, w] = shape;
   const plane = h * w;
   const tiles: Tile[] = [];
@@ -59,7 +70,12 @@ export function mapSection(title: string, values: Float32Array, shape: [number, 
     tiles.push({ width: w, height: h, channels: 3, values: minMaxNormalise(values.subarray(0, 3 * plane), 0) });
   } else {
     for (let k = 0; k < Math.min(c, maxMaps); k++) {
-      tiles.push({ width: w, height: h, channels: 1, values: minMaxNormalise(values.subarray(k * plane, (k + 1) * plane), 0) });
+      tiles.push({
+        width: w,
+        height: h,
+        channels: 1,
+        values: minMaxNormalise(values.subarray(k * plane, (k + 1) * plane), 0),
+      });
     }
   }
   const scale = scaleFor(Math.max(h, w), 56);

@@ -30,7 +30,8 @@ export const MAX_COLUMNS = 12;
 export function selectMistakes(p: Predictions, top?: number): Mistake[] {
   const all: Mistake[] = [];
   for (let i = 0; i < p.labels.length; i++) {
-    if (p.predicted[i] !== p.labels[i]) all.push({ index: i, label: p.labels[i], predicted: p.predicted[i], probability: p.probability[i] });
+    if (p.predicted[i] !== p.labels[i])
+      all.push({ index: i, label: p.labels[i], predicted: p.predicted[i], probability: p.probability[i] });
   }
   if (top === undefined) return all;
   return all.sort((a, b) => b.probability - a.probability || a.index - b.index).slice(0, top);
@@ -59,7 +60,12 @@ export function mistakeColumns(count: number): number {
 
 export function misclassifiedLayout(count: number, set: ImageSet, labelLines: number): GridLayout {
   const [, h, w] = set.shape;
-  return gridLayout(count, w, h, { columns: mistakeColumns(count), scale: scaleFor(Math.max(h, w), 56), gap: 4, labelLines });
+  return gridLayout(count, w, h, {
+    columns: mistakeColumns(count),
+    scale: scaleFor(Math.max(h, w), 56),
+    gap: 4,
+    labelLines,
+  });
 }
 
 export function renderMisclassified(set: ImageSet, mistakes: Mistake[], classNames: string[]): Canvas {
@@ -68,6 +74,9 @@ export function renderMisclassified(set: ImageSet, mistakes: Mistake[], classNam
   const lines = Math.max(...labels.map((l) => l.length));
   const layout = misclassifiedLayout(mistakes.length, set, lines);
   const w = set.shape[2];
-  return renderGrid(mistakes.map((m) => imageTile(set, m.index)),
-    { columns: layout.columns, scale: layout.tileWidth / w, gap: layout.gap, labelLines: lines }, labels);
+  return renderGrid(
+    mistakes.map((m) => imageTile(set, m.index)),
+    { columns: layout.columns, scale: layout.tileWidth / w, gap: layout.gap, labelLines: lines },
+    labels,
+  );
 }

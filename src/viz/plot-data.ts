@@ -37,10 +37,13 @@ export function parseMetrics(text: string, file: string): TrainingCurves {
     try {
       record = JSON.parse(line);
     } catch {
-      throw new Error(`${file}: line ${i + 1} is not JSON; a metrics log has one JSON object per line, as "cnn train --metrics FILE" writes it`);
+      throw new Error(
+        `${file}: line ${i + 1} is not JSON; a metrics log has one JSON object per line, as "cnn train --metrics FILE" writes it`,
+      );
     }
     const epoch = (record as { epoch?: unknown } | null)?.epoch;
-    if (typeof epoch !== 'number' || !Number.isFinite(epoch)) throw new Error(`${file}: line ${i + 1} has no numeric "epoch" field`);
+    if (typeof epoch !== 'number' || !Number.isFinite(epoch))
+      throw new Error(`${file}: line ${i + 1} has no numeric "epoch" field`);
     byEpoch.set(epoch, record as Record<string, unknown>);
   });
   if (byEpoch.size === 0) throw new Error(`${file}: no epochs in the metrics log (it is empty)`);
@@ -56,7 +59,9 @@ export function parseMetrics(text: string, file: string): TrainingCurves {
   const loss = FIELDS.map((f) => curve(f.name, f.loss, 1)).filter((c): c is Curve => c !== null);
   const accuracy = FIELDS.map((f) => curve(f.name, f.accuracy, 100)).filter((c): c is Curve => c !== null);
   if (loss.length === 0 && accuracy.length === 0) {
-    throw new Error(`${file}: no loss or accuracy fields (trainLoss, testLoss, trainAccuracy, testAccuracy, ...) in the metrics log`);
+    throw new Error(
+      `${file}: no loss or accuracy fields (trainLoss, testLoss, trainAccuracy, testAccuracy, ...) in the metrics log`,
+    );
   }
   return { epochs, loss, accuracy };
 }
@@ -73,7 +78,9 @@ export function readMetrics(file: string): TrainingCurves {
 
 /** One figure's curves for several runs: every curve keeps its series and names its run. */
 export function combineRuns(runs: Array<{ label: string; curves: TrainingCurves }>): TrainingCurves {
-  const tag = (label: string, index: number) => (c: Curve): Curve => ({ ...c, run: { label, index } });
+  const tag =
+    (label: string, index: number) =>
+    (c: Curve): Curve => ({ ...c, run: { label, index } });
   const epochs = [...new Set(runs.flatMap((r) => r.curves.epochs))].sort((a, b) => a - b);
   return {
     epochs,

@@ -20,8 +20,16 @@ export const SERIES_COLORS: Record<SeriesName, Rgb> = {
 
 /** Colours of the runs when several share a figure (matplotlib's tab10 order). */
 export const RUN_COLORS: Rgb[] = [
-  [31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189],
-  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
+  [31, 119, 180],
+  [255, 127, 14],
+  [44, 160, 44],
+  [214, 39, 40],
+  [148, 103, 189],
+  [140, 86, 75],
+  [227, 119, 194],
+  [127, 127, 127],
+  [188, 189, 34],
+  [23, 190, 207],
 ];
 
 const LEGEND_GREY: Rgb = [80, 80, 80];
@@ -55,7 +63,8 @@ export function legendEntries(p: Panel): LegendEntry[] {
   const runs = new Map<number, string>();
   for (const c of p.curves) if (c.run !== undefined) runs.set(c.run.index, c.run.label);
   if (runs.size === 0) return p.curves.map((c) => ({ label: c.name, ...curveStyle(c) }));
-  const entries: LegendEntry[] = [...runs].sort((a, b) => a[0] - b[0])
+  const entries: LegendEntry[] = [...runs]
+    .sort((a, b) => a[0] - b[0])
     .map(([index, label]) => ({ label, color: RUN_COLORS[index % RUN_COLORS.length], dash: [] }));
   const series = [...new Set(p.curves.map((c) => c.name))];
   for (const name of series) entries.push({ label: name, color: LEGEND_GREY, dash: SERIES_DASH[name] });
@@ -84,7 +93,11 @@ export interface Panel {
 }
 
 /** Ticks at 1, 2 or 5 x 10^k covering [min, max], about `count` of them; the range widened to whole ticks. */
-export function niceAxis(min: number, max: number, count = 5): { min: number; max: number; step: number; ticks: number[] } {
+export function niceAxis(
+  min: number,
+  max: number,
+  count = 5,
+): { min: number; max: number; step: number; ticks: number[] } {
   if (!(max > min)) {
     const pad = min === 0 ? 1 : Math.abs(min) * 0.1;
     min -= pad;
@@ -142,13 +155,27 @@ export function plotPanels(curves: TrainingCurves): Panel[] {
   if (curves.loss.length > 0) {
     const [, hi] = valueRange(curves.loss);
     const y = niceAxis(0, hi);
-    panels.push({ title: 'loss', ...area(0), x, y: { min: y.min, max: y.max, ticks: y.ticks, label: 'cross-entropy' }, curves: curves.loss, legend: 'top-right' });
+    panels.push({
+      title: 'loss',
+      ...area(0),
+      x,
+      y: { min: y.min, max: y.max, ticks: y.ticks, label: 'cross-entropy' },
+      curves: curves.loss,
+      legend: 'top-right',
+    });
   }
   if (curves.accuracy.length > 0) {
     const [lo, hi] = valueRange(curves.accuracy);
     const y = niceAxis(Math.max(0, lo), Math.min(100, hi));
     const max = Math.min(100, y.max);
-    panels.push({ title: 'accuracy', ...area(1), x, y: { min: y.min, max, ticks: y.ticks.filter((t) => t <= max), label: 'accuracy (%)' }, curves: curves.accuracy, legend: 'bottom-right' });
+    panels.push({
+      title: 'accuracy',
+      ...area(1),
+      x,
+      y: { min: y.min, max, ticks: y.ticks.filter((t) => t <= max), label: 'accuracy (%)' },
+      curves: curves.accuracy,
+      legend: 'bottom-right',
+    });
   }
   return panels;
 }

@@ -4,7 +4,18 @@ import { Canvas, WHITE, BLACK, type Rgb } from './canvas';
 import { drawText, drawTextVertical, textWidth, textHeight } from './font';
 import type { TrainingCurves } from './plot-data';
 import {
-  PLOT_WIDTH, PLOT_HEIGHT, LEGEND, plotPanels, xToPixel, yToPixel, formatTick, tickStep, legendBox, curveStyle, legendEntries, type Panel,
+  PLOT_WIDTH,
+  PLOT_HEIGHT,
+  LEGEND,
+  plotPanels,
+  xToPixel,
+  yToPixel,
+  formatTick,
+  tickStep,
+  legendBox,
+  curveStyle,
+  legendEntries,
+  type Panel,
 } from './plot-layout';
 
 const GRID: Rgb = [224, 224, 224];
@@ -14,7 +25,14 @@ function drawPanel(canvas: Canvas, p: Panel): void {
   const bottom = Math.round(p.top + p.height);
   const right = Math.round(p.left + p.width);
   const titleScale = 2;
-  drawText(canvas, Math.round(p.left + p.width / 2 - textWidth(p.title, titleScale) / 2), p.top - 22, p.title, BLACK, titleScale);
+  drawText(
+    canvas,
+    Math.round(p.left + p.width / 2 - textWidth(p.title, titleScale) / 2),
+    p.top - 22,
+    p.title,
+    BLACK,
+    titleScale,
+  );
   const ys = tickStep(p.y);
   for (const t of p.y.ticks) {
     const y = Math.round(yToPixel(p, t));
@@ -36,7 +54,8 @@ function drawPanel(canvas: Canvas, p: Panel): void {
     const { color, dash } = curveStyle(c);
     const pts = c.points.map(([x, y]) => [xToPixel(p, x), yToPixel(p, y)]);
     let phase = 0;
-    for (let i = 1; i < pts.length; i++) phase = canvas.dashedLine(pts[i - 1][0], pts[i - 1][1], pts[i][0], pts[i][1], color, 2, dash, phase);
+    for (let i = 1; i < pts.length; i++)
+      phase = canvas.dashedLine(pts[i - 1][0], pts[i - 1][1], pts[i][0], pts[i][1], color, 2, dash, phase);
     for (const [x, y] of pts) canvas.fillRect(Math.round(x) - 2, Math.round(y) - 2, 5, 5, color);
   }
   const box = legendBox(p);

@@ -7,7 +7,11 @@ import { Canvas } from './canvas';
 /** Encodes the canvas as an 8-bit RGB PNG. */
 export function encodePng(canvas: Canvas): Buffer {
   return PNG.sync.write(
-    { width: canvas.width, height: canvas.height, data: Buffer.from(canvas.data.buffer, canvas.data.byteOffset, canvas.data.byteLength) } as PNG,
+    {
+      width: canvas.width,
+      height: canvas.height,
+      data: Buffer.from(canvas.data.buffer, canvas.data.byteOffset, canvas.data.byteLength),
+    } as PNG,
     { colorType: 2, inputColorType: 2, inputHasAlpha: false },
   );
 }
@@ -27,7 +31,11 @@ export interface RgbaImage {
 export function decodePng(bytes: Buffer, name = 'image'): RgbaImage {
   try {
     const png = PNG.sync.read(bytes);
-    return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+    return {
+      width: png.width,
+      height: png.height,
+      data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength),
+    };
   } catch (e) {
     throw new Error(`${name}: not a readable PNG file (${(e as Error).message})`);
   }

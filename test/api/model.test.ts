@@ -22,7 +22,10 @@ let model: cnn.Model;
 /** MNIST test digit i as raw grey pixels, and its label. */
 function digit(i: number): { raw: cnn.RawImage; label: number } {
   const { test: set } = mnistDataset();
-  return { raw: { data: set.images.slice(i * 784, (i + 1) * 784), width: 28, height: 28, channels: 1 }, label: set.labels[i] };
+  return {
+    raw: { data: set.images.slice(i * 784, (i + 1) * 784), width: 28, height: 28, channels: 1 },
+    label: set.labels[i],
+  };
 }
 
 function pngOf(raw: cnn.RawImage): Buffer {
@@ -37,7 +40,16 @@ function pngOf(raw: cnn.RawImage): Buffer {
 before(async () => {
   // 2,000 real digits, two epochs, batch 16: a few seconds, and confident on clear digits.
   const data = smallMnist(2000, 500, 'cnn-api-mnist-');
-  const run = cnn.train({ model: 'lenet5', data, epochs: 2, batchSize: 16, threads: 2, seed: 5, out: checkpoint, metrics: metricsFile });
+  const run = cnn.train({
+    model: 'lenet5',
+    data,
+    epochs: 2,
+    batchSize: 16,
+    threads: 2,
+    seed: 5,
+    out: checkpoint,
+    metrics: metricsFile,
+  });
   run.on('epoch', (m) => events.push(m));
   run.on('log', (line) => logLines.push(line));
   result = await run.done;
@@ -48,11 +60,18 @@ test('train() resolves with the run and emits one epoch event per epoch, the obj
   assert.equal(result.status, 'done');
   assert.equal(result.out, checkpoint);
   assert.equal(events.length, 2);
-  const written = fs.readFileSync(metricsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as cnn.EpochMetrics);
+  const written = fs
+    .readFileSync(metricsFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as cnn.EpochMetrics);
   assert.deepEqual(events, written);
   assert.deepEqual(result.epochs, events);
   assert.ok(events[1].testAccuracy > 0.8, `test accuracy ${events[1].testAccuracy}`);
-  assert.ok(logLines.some((l) => l.startsWith('final test accuracy')), logLines.join('\n'));
+  assert.ok(
+    logLines.some((l) => l.startsWith('final test accuracy')),
+    logLines.join('\n'),
+  );
 });
 
 test('a loaded model describes itself', () => {
@@ -87,8 +106,14 @@ test('predict() of an array answers per image in order, and agrees with cnn pred
   for (const [i, file] of files.entries()) assert.deepEqual(many[i], await model.predict(file));
   const cli = runCli(['predict', checkpoint, ...files, '--json', '--threads', '2']);
   assert.equal(cli.status, 0, cli.stderr);
-  const printed = JSON.parse(cli.stdout) as { file: string; top: { class: number; name: string; probability: number }[] }[];
-  assert.deepEqual(printed.map((p) => p.top.map((t) => ({ label: t.name, index: t.class, probability: t.probability }))), many);
+  const printed = JSON.parse(cli.stdout) as {
+    file: string;
+    top: { class: number; name: string; probability: number }[];
+  }[];
+  assert.deepEqual(
+    printed.map((p) => p.top.map((t) => ({ label: t.name, index: t.class, probability: t.probability }))),
+    many,
+  );
 });
 
 test('concurrent predict() calls are queued, not refused', async () => {
@@ -98,14 +123,27 @@ test('concurrent predict() calls are queued, not refused', async () => {
 });
 
 test('predict() refuses wrong inputs and options, naming them', async () => {
-  await assert.rejects(model.predict(42 as unknown as string), { name: 'TypeError', message: /image 1 must be a file path, a Buffer/ });
-  await assert.rejects(model.predict({ data: new Uint8Array(10), width: 28, height: 28, channels: 1 }), {
-    name: 'TypeError', message: /raw pixels\): data holds 10 bytes but 28x28x1 needs 784/,
+  await assert.rejects(model.predict(42 as unknown as string), {
+    name: 'TypeError',
+    message: /image 1 must be a file path, a Buffer/,
   });
-  await assert.rejects(model.predict(digit(0).raw, { top: 0 }), { name: 'RangeError', message: /option "top" is invalid \(0\)/ });
-  await assert.rejects(model.predict(digit(0).raw, { tpo: 3 } as cnn.PredictOptions), { name: 'TypeError', message: /unknown option "tpo"/ });
+  await assert.rejects(model.predict({ data: new Uint8Array(10), width: 28, height: 28, channels: 1 }), {
+    name: 'TypeError',
+    message: /raw pixels\): data holds 10 bytes but 28x28x1 needs 784/,
+  });
+  await assert.rejects(model.predict(digit(0).raw, { top: 0 }), {
+    name: 'RangeError',
+    message: /option "top" is invalid \(0\)/,
+  });
+  await assert.rejects(model.predict(digit(0).raw, { tpo: 3 } as cnn.PredictOptions), {
+    name: 'TypeError',
+    message: /unknown option "tpo"/,
+  });
   await assert.rejects(model.predict(path.join(dir, 'absent.png')), /cannot read image .*absent\.png: no such file/);
-  await assert.rejects(model.predict(Buffer.from('not an image')), /image 1 \(encoded bytes\) is not an image cnn reads/);
+  await assert.rejects(
+    model.predict(Buffer.from('not an image')),
+    /image 1 \(encoded bytes\) is not an image cnn reads/,
+  );
 });
 
 test('loadModel() rejects a missing or foreign file, naming it; close() ends the model', async () => {

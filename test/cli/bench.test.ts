@@ -4,7 +4,19 @@ import assert from 'node:assert/strict';
 import { runCli } from './run-cli';
 
 test('bench --profile prints every layer of lenet5 and the shares of the step', () => {
-  const r = runCli(['bench', 'lenet5', '--steps', '3', '--warmup', '1', '--batch-size', '16', '--threads', '1', '--profile']);
+  const r = runCli([
+    'bench',
+    'lenet5',
+    '--steps',
+    '3',
+    '--warmup',
+    '1',
+    '--batch-size',
+    '16',
+    '--threads',
+    '1',
+    '--profile',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^lenet5: batch 16, 1 thread, 3 steps: [\d,]+ images\/s/);
   for (const layer of ['conv1', 'relu1', 'pool1', 'conv2', 'fc1', 'fc3', '(loss)', '(update)', '(other)'])
@@ -19,15 +31,19 @@ test('bench --profile prints every layer of lenet5 and the shares of the step', 
 });
 
 test('bench --profile under CNN_CONV_PATH=gemm runs every convolution as im2col + GEMM', () => {
-  const r = runCli(['bench', 'lenet5', '--steps', '1', '--warmup', '0', '--batch-size', '4', '--threads', '1', '--profile'],
-    { env: { ...process.env, CNN_CONV_PATH: 'gemm' } });
+  const r = runCli(
+    ['bench', 'lenet5', '--steps', '1', '--warmup', '0', '--batch-size', '4', '--threads', '1', '--profile'],
+    { env: { ...process.env, CNN_CONV_PATH: 'gemm' } },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^conv1\s+conv2d\s+im2col\/im2col\/im2col\s/m);
   assert.match(r.stdout, /^conv2\s+conv2d\s+im2col\/im2col\/im2col\s/m);
 });
 
 test('bench refuses an unknown CNN_CONV_PATH with a usage error', () => {
-  const r = runCli(['bench', 'lenet5', '--steps', '1', '--warmup', '0'], { env: { ...process.env, CNN_CONV_PATH: 'winograd' } });
+  const r = runCli(['bench', 'lenet5', '--steps', '1', '--warmup', '0'], {
+    env: { ...process.env, CNN_CONV_PATH: 'winograd' },
+  });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /cnn: error: CNN_CONV_PATH must be one of auto, gemm, implicit, direct, got "winograd"/);
 });

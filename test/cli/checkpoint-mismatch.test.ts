@@ -45,7 +45,11 @@ function graft(weightsOf: string, describedBy: string, name: string): string {
   const { metadata } = readSafetensors(describedBy);
   const { checksum: _c, format: _f, ...rest } = metadata;
   const file = path.join(dir, name);
-  writeSafetensors(file, [...tensors].map(([n, t]) => ({ name: n, shape: t.shape, data: t.data })), rest);
+  writeSafetensors(
+    file,
+    [...tensors].map(([n, t]) => ({ name: n, shape: t.shape, data: t.data })),
+    rest,
+  );
   return file;
 }
 
@@ -58,7 +62,7 @@ function expectFailure(args: string[], status: number, patterns: RegExp[]): void
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-test('eval and --resume of a checkpoint holding another model\'s weights fail with the tensor and both shapes', () => {
+test("eval and --resume of a checkpoint holding another model's weights fail with the tensor and both shapes", () => {
   const narrow = trainVariant('narrow', 8);
   const file = graft(narrow, wide, 'narrow-weights-wide-model.safetensors');
   const named = new RegExp(escape(file));
@@ -77,20 +81,29 @@ test('eval and --resume of a checkpoint for another input shape fail with the te
   expectFailure(['train', wideModel, '--resume', file, '--epochs', '2'], 1, [/Cannot resume/, named, shapes]);
 });
 
-test('eval on a dataset whose images are larger than the checkpoint\'s input fails and says why', () => {
+test("eval on a dataset whose images are larger than the checkpoint's input fails and says why", () => {
   // A minimal CIFAR-10 directory: six batch files of four 3x32x32 records.
   const cifar = path.join(dir, 'cifar');
   fs.mkdirSync(cifar, { recursive: true });
-  for (const f of ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin']) {
+  for (const f of [
+    'data_batch_1.bin',
+    'data_batch_2.bin',
+    'data_batch_3.bin',
+    'data_batch_4.bin',
+    'data_batch_5.bin',
+    'test_batch.bin',
+  ]) {
     const bytes = Buffer.alloc(4 * 3073);
     for (let i = 0; i < bytes.length; i++) bytes[i] = i % 251; // pixels that vary (constant ones are refused)
     for (let r = 0; r < 4; r++) bytes[r * 3073] = r;
     fs.writeFileSync(path.join(cifar, f), bytes);
   }
-  expectFailure(['eval', wide, '--dataset', 'cifar10', '--data', cifar], 1, [/was trained on 1x28x28 images, but the cifar10 test images in .* are 3x32x32/]);
+  expectFailure(['eval', wide, '--dataset', 'cifar10', '--data', cifar], 1, [
+    /was trained on 1x28x28 images, but the cifar10 test images in .* are 3x32x32/,
+  ]);
 });
 
-test('--resume with a model file that has the checkpoint\'s name but other layers fails and names the layer', () => {
+test("--resume with a model file that has the checkpoint's name but other layers fails and names the layer", () => {
   const edited = path.join(dir, 'edited');
   fs.mkdirSync(edited, { recursive: true });
   const model = writeTinyModel(edited, 'disk-net', 8);
@@ -104,23 +117,41 @@ test('--resume with a model file that has the checkpoint\'s name but other layer
 });
 
 test('--resume with another --input is refused as a usage error naming the option', () => {
-  expectFailure(['train', wideModel, '--resume', wide, '--input', '1,32,32'], 2, [/--input 1,32,32 differs from the run in .*, which has 1,28,28/]);
+  expectFailure(['train', wideModel, '--resume', wide, '--input', '1,32,32'], 2, [
+    /--input 1,32,32 differs from the run in .*, which has 1,28,28/,
+  ]);
 });
 
 test('a checkpoint whose stored model is far larger than its tensors is refused before allocating the model', () => {
   // 784 x 1,000,000 dense weights (3 GB of floats, within the size limits) described over a few bytes of data.
-  const model = { name: 'huge', input: [1, 28, 28], classes: 10, layers: [{ type: 'dense', units: 1000000 }, { type: 'dense', units: 10 }] };
+  const model = {
+    name: 'huge',
+    input: [1, 28, 28],
+    classes: 10,
+    layers: [
+      { type: 'dense', units: 1000000 },
+      { type: 'dense', units: 10 },
+    ],
+  };
   const file = path.join(dir, 'huge-model.safetensors');
   writeSafetensors(file, [{ name: 'fc1.weight', shape: [2], data: new Float32Array(2) }], {
     model: JSON.stringify(model),
     dataset: JSON.stringify({ name: 'mnist', mean: [0], std: [1], classNames: [] }),
   });
   const started = Date.now();
-  assert.throws(() => loadCheckpoint(file), (e: unknown) => {
-    assert.ok(e instanceof Error && !(e instanceof RangeError), String(e));
-    assert.match(e.message, new RegExp(`${escape(file)}: model huge stored in the checkpoint has \\d+ parameters but the file holds only 2 values`));
-    return true;
-  });
+  assert.throws(
+    () => loadCheckpoint(file),
+    (e: unknown) => {
+      assert.ok(e instanceof Error && !(e instanceof RangeError), String(e));
+      assert.match(
+        e.message,
+        new RegExp(
+          `${escape(file)}: model huge stored in the checkpoint has \\d+ parameters but the file holds only 2 values`,
+        ),
+      );
+      return true;
+    },
+  );
   assert.ok(Date.now() - started < 1000);
   expectFailure(['eval', file], 1, [/has \d+ parameters but the file holds only 2 values/]);
 });
@@ -140,12 +171,15 @@ test('a checkpoint whose "dataset" metadata is damaged is refused at load, namin
   for (const [i, [dataset, message]] of cases.entries()) {
     const file = path.join(dir, `bad-dataset-${i}.safetensors`);
     writeSafetensors(file, tensors, { model: JSON.stringify(model), dataset: JSON.stringify(dataset) });
-    assert.throws(() => loadCheckpoint(file), (e: unknown) => {
-      assert.ok(e instanceof Error && !(e instanceof TypeError), String(e));
-      assert.match(e.message, new RegExp(`^${escape(file)}: `));
-      assert.match(e.message, message);
-      return true;
-    });
+    assert.throws(
+      () => loadCheckpoint(file),
+      (e: unknown) => {
+        assert.ok(e instanceof Error && !(e instanceof TypeError), String(e));
+        assert.match(e.message, new RegExp(`^${escape(file)}: `));
+        assert.match(e.message, message);
+        return true;
+      },
+    );
   }
   expectFailure(['eval', path.join(dir, 'bad-dataset-0.safetensors')], 1, [/"dataset" metadata is not an object/]);
 });

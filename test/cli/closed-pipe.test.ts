@@ -16,7 +16,8 @@ test('a closed stdout pipe does not stop training', () => {
     const model = writeTinyModel(dir, 'pipe-net', 4);
     const out = path.join(dir, 'pipe-net.safetensors');
     // head exits after the first line; everything cnn prints after that hits a closed pipe.
-    const script = `"${process.execPath}" "${CNN}" train "${model}" --data "${dir}" --epochs 40 --batch-size 16 ` +
+    const script =
+      `"${process.execPath}" "${CNN}" train "${model}" --data "${dir}" --epochs 40 --batch-size 16 ` +
       `--out "${out}" --threads 1 | head -n 1; echo "status=\${PIPESTATUS[0]}" >&2`;
     const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 120000 });
     assert.match(r.stderr, /status=0/, r.stderr);

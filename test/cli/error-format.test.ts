@@ -31,11 +31,23 @@ test('bad option values are usage errors (exit 2): a --layer that is not a conv 
   const { dir, model, common } = setUp();
   const ckpt = path.join(dir, 'a.safetensors');
   assert.equal(runCli(['train', model, ...common, '--out', ckpt]).status, 0);
-  assertError(runCli(['viz', 'filters', ckpt, '--layer', 'fc1', '--out', path.join(dir, 'f.png')]), 2, /layer "fc1" of model tiny is a dense layer, not a conv layer/);
+  assertError(
+    runCli(['viz', 'filters', ckpt, '--layer', 'fc1', '--out', path.join(dir, 'f.png')]),
+    2,
+    /layer "fc1" of model tiny is a dense layer, not a conv layer/,
+  );
   assertError(runCli(['summary', 'lenet5', '--input', '1,4,4']), 2, /--input 1,4,4: model lenet5: .*leaves no output/);
   // A model that fails on its own is the file's fault: exit 1.
   const broken = path.join(dir, 'broken.json');
-  fs.writeFileSync(broken, JSON.stringify({ name: 'broken', input: [1, 4, 4], classes: 10, layers: [{ type: 'conv2d', filters: 2, kernel: 5 }] }));
+  fs.writeFileSync(
+    broken,
+    JSON.stringify({
+      name: 'broken',
+      input: [1, 4, 4],
+      classes: 10,
+      layers: [{ type: 'conv2d', filters: 2, kernel: 5 }],
+    }),
+  );
   assertError(runCli(['summary', broken, '--input', '1,4,4']), 1, /broken/);
 });
 
@@ -49,7 +61,11 @@ test('a command without its subcommand, and an unknown command, exit 2 in the sa
 
 test('file system errors are in words with the path', () => {
   const { dir } = setUp();
-  assertError(runCli(['plot', path.join(dir, 'none.jsonl'), '--out', path.join(dir, 'p.png')]), 1, /cannot read .*none\.jsonl: no such file or directory/);
+  assertError(
+    runCli(['plot', path.join(dir, 'none.jsonl'), '--out', path.join(dir, 'p.png')]),
+    1,
+    /cannot read .*none\.jsonl: no such file or directory/,
+  );
   assertError(runCli(['plot', dir, '--out', path.join(dir, 'p.png')]), 1, /cannot read .*: it is a directory/);
   assertError(runCli(['train', `${dir}/`]), 1, /Cannot read model file .*: it is a directory/);
   assertError(runCli(['predict', path.join(dir, 'none.safetensors'), 'x.png']), 1, /none\.safetensors/);
@@ -61,7 +77,10 @@ test('control characters in names are never printed raw', () => {
   assertError(r, 1, /a\\x1b\[2Jb\.json/);
   assert.doesNotMatch(r.stderr, /\u001b/);
   const named = path.join(dir, 'named.json');
-  fs.writeFileSync(named, JSON.stringify({ name: 'x\u001b[31my', input: [1, 28, 28], classes: 10, layers: [{ type: 'dense', units: 10 }] }));
+  fs.writeFileSync(
+    named,
+    JSON.stringify({ name: 'x\u001b[31my', input: [1, 28, 28], classes: 10, layers: [{ type: 'dense', units: 10 }] }),
+  );
   const s = runCli(['summary', named]);
   assertError(s, 1, /"name" must not contain control characters/);
   assert.doesNotMatch(s.stderr + s.stdout, /\u001b/);
@@ -81,7 +100,17 @@ test('--labels 5-9 without --classes trains a 5-class head, and eval shows the o
   assert.deepEqual(json.labels, [5, 6, 7, 8, 9]);
   assert.equal(json.confusion.length, 5);
   // --classes still says otherwise when given.
-  const ten = runCli(['train', model, ...common, '--labels', '5-9', '--classes', '10', '--out', path.join(dir, 'ten.safetensors')]);
+  const ten = runCli([
+    'train',
+    model,
+    ...common,
+    '--labels',
+    '5-9',
+    '--classes',
+    '10',
+    '--out',
+    path.join(dir, 'ten.safetensors'),
+  ]);
   assert.equal(ten.status, 0, ten.stderr);
   assert.match(ten.stdout, /, 10 classes/);
 });

@@ -10,7 +10,14 @@ import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import { runCli, tempDir } from './run-cli';
 import { loadCheckpoint } from '../../src/train/training-checkpoint';
-import { cnnProbabilities, maxAbsDifference, mnistDataset, ONNXRUNTIME_MISSING, onnxProbabilities, testImages } from '../export/onnx-compare';
+import {
+  cnnProbabilities,
+  maxAbsDifference,
+  mnistDataset,
+  ONNXRUNTIME_MISSING,
+  onnxProbabilities,
+  testImages,
+} from '../export/onnx-compare';
 
 const dir = tempDir('cnn-export-predict-');
 const mnist = mnistDataset();
@@ -18,24 +25,43 @@ const checkpoint = path.join(dir, 'lenet5.safetensors');
 
 before(() => {
   // 4,000 images, batch 16: about 3 s, and confident enough on clear digits.
-  const r = runCli(['train', 'lenet5', '--limit', '4000', '--epochs', '1', '--batch-size', '16', '--threads', '2', '--seed', '5', '--out', checkpoint]);
+  const r = runCli([
+    'train',
+    'lenet5',
+    '--limit',
+    '4000',
+    '--epochs',
+    '1',
+    '--batch-size',
+    '16',
+    '--threads',
+    '2',
+    '--seed',
+    '5',
+    '--out',
+    checkpoint,
+  ]);
   assert.equal(r.status, 0, r.stderr);
 });
 
-test('cnn export --onnx writes a model whose onnxruntime output matches cnn on 100 test images', { skip: ONNXRUNTIME_MISSING }, async () => {
-  const file = path.join(dir, 'lenet5.onnx');
-  const r = runCli(['export', checkpoint, '--onnx', file]);
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /opset 13/);
-  assert.match(r.stdout, /\(N, 1, 28, 28\)/);
-  const ckpt = loadCheckpoint(checkpoint);
-  const x = testImages(ckpt.plan, 100);
-  const cnn = await cnnProbabilities(ckpt.plan, ckpt.params, x, 100);
-  const onnx = await onnxProbabilities(new Uint8Array(fs.readFileSync(file)), ckpt.plan, x, 100);
-  const diff = maxAbsDifference(cnn, onnx);
-  console.log(`# trained lenet5: max abs difference ${diff.toExponential(2)} over 100 MNIST test images`);
-  assert.ok(diff < 1e-4, `max abs difference ${diff}`);
-});
+test(
+  'cnn export --onnx writes a model whose onnxruntime output matches cnn on 100 test images',
+  { skip: ONNXRUNTIME_MISSING },
+  async () => {
+    const file = path.join(dir, 'lenet5.onnx');
+    const r = runCli(['export', checkpoint, '--onnx', file]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /opset 13/);
+    assert.match(r.stdout, /\(N, 1, 28, 28\)/);
+    const ckpt = loadCheckpoint(checkpoint);
+    const x = testImages(ckpt.plan, 100);
+    const cnn = await cnnProbabilities(ckpt.plan, ckpt.params, x, 100);
+    const onnx = await onnxProbabilities(new Uint8Array(fs.readFileSync(file)), ckpt.plan, x, 100);
+    const diff = maxAbsDifference(cnn, onnx);
+    console.log(`# trained lenet5: max abs difference ${diff.toExponential(2)} over 100 MNIST test images`);
+    assert.ok(diff < 1e-4, `max abs difference ${diff}`);
+  },
+);
 
 test('cnn export names what is wrong: a missing checkpoint, a missing --onnx, an unwritable file', () => {
   const missing = runCli(['export', path.join(dir, 'nope.safetensors'), '--onnx', path.join(dir, 'x.onnx')]);
@@ -50,12 +76,17 @@ test('cnn export names what is wrong: a missing checkpoint, a missing --onnx, an
 });
 
 /** Ink coverage 0..1 of an MNIST digit, enlarged `scale` times (nearest) onto a canvas with margins. */
-function canvas(digit: Uint8Array, scale: number, margin: [number, number]): { width: number; height: number; ink: Float32Array } {
+function canvas(
+  digit: Uint8Array,
+  scale: number,
+  margin: [number, number],
+): { width: number; height: number; ink: Float32Array } {
   const width = 28 * scale + 2 * margin[1];
   const height = 28 * scale + 2 * margin[0];
   const ink = new Float32Array(width * height);
   for (let y = 0; y < 28 * scale; y++) {
-    for (let x = 0; x < 28 * scale; x++) ink[(y + margin[0]) * width + x + margin[1]] = digit[Math.floor(y / scale) * 28 + Math.floor(x / scale)] / 255;
+    for (let x = 0; x < 28 * scale; x++)
+      ink[(y + margin[0]) * width + x + margin[1]] = digit[Math.floor(y / scale) * 28 + Math.floor(x / scale)] / 255;
   }
   return { width, height, ink };
 }
@@ -84,7 +115,12 @@ function writeJpeg(file: string, width: number, height: number, rgba: Buffer): s
   return file;
 }
 
-interface PredictJson { file: string; top: { class: number; name: string; probability: number }[]; inverted: boolean; steps: string[] }
+interface PredictJson {
+  file: string;
+  top: { class: number; name: string; probability: number }[];
+  inverted: boolean;
+  steps: string[];
+}
 
 function predict(files: string[], extra: string[] = []): PredictJson[] {
   const r = runCli(['predict', checkpoint, ...files, '--json', ...extra]);
@@ -100,30 +136,86 @@ test('cnn predict classifies digits as PNG and JPEG in any size, polarity and co
     return writePng(path.join(dir, `original-${i}.png`), c.width, c.height, paint(c, [255, 255, 255], [0, 0, 0]), 0);
   });
   const firstRead = predict(originals);
-  const chosen = candidates.filter((i, k) => firstRead[k].top[0].class === mnist.test.labels[i] && firstRead[k].top[0].probability > 0.9);
+  const chosen = candidates.filter(
+    (i, k) => firstRead[k].top[0].class === mnist.test.labels[i] && firstRead[k].top[0].probability > 0.9,
+  );
   const byLabel = new Map<number, number>();
   for (const i of chosen) if (!byLabel.has(mnist.test.labels[i])) byLabel.set(mnist.test.labels[i], i);
   assert.ok(byLabel.size >= 5, `only ${byLabel.size} labels among the confidently read digits`);
-  assert.ok(firstRead.every((p) => !p.inverted), 'white on black is not inverted');
+  assert.ok(
+    firstRead.every((p) => !p.inverted),
+    'white on black is not inverted',
+  );
 
   // Five variants of five digits, read in one run.
   const variants = [...byLabel].slice(0, 5).flatMap(([label, i]) => {
     const digit = mnist.test.images.subarray(i * 784, (i + 1) * 784);
-    const big = canvas(digit, 5, [10, 40]);     // 160x220, wider than tall
-    const small = canvas(digit, 2, [4, 0]);     // 64x56
+    const big = canvas(digit, 5, [10, 40]); // 160x220, wider than tall
+    const small = canvas(digit, 2, [4, 0]); // 64x56
     return [
-      { label, inverted: true, file: writePng(path.join(dir, `${i}-black-on-white.png`), big.width, big.height, paint(big, [0, 0, 0], [255, 255, 255]), 0) },
-      { label, inverted: true, file: writePng(path.join(dir, `${i}-blue-on-yellow.png`), big.width, big.height, paint(big, [20, 40, 170], [245, 230, 140]), 2) },
-      { label, inverted: true, file: writePng(path.join(dir, `${i}-transparent.png`), small.width, small.height, paint(small, [30, 30, 30], [0, 0, 0], true)) },
-      { label, inverted: true, file: writeJpeg(path.join(dir, `${i}-pencil.jpg`), big.width, big.height, paint(big, [70, 70, 80], [235, 235, 225])) },
+      {
+        label,
+        inverted: true,
+        file: writePng(
+          path.join(dir, `${i}-black-on-white.png`),
+          big.width,
+          big.height,
+          paint(big, [0, 0, 0], [255, 255, 255]),
+          0,
+        ),
+      },
+      {
+        label,
+        inverted: true,
+        file: writePng(
+          path.join(dir, `${i}-blue-on-yellow.png`),
+          big.width,
+          big.height,
+          paint(big, [20, 40, 170], [245, 230, 140]),
+          2,
+        ),
+      },
+      {
+        label,
+        inverted: true,
+        file: writePng(
+          path.join(dir, `${i}-transparent.png`),
+          small.width,
+          small.height,
+          paint(small, [30, 30, 30], [0, 0, 0], true),
+        ),
+      },
+      {
+        label,
+        inverted: true,
+        file: writeJpeg(
+          path.join(dir, `${i}-pencil.jpg`),
+          big.width,
+          big.height,
+          paint(big, [70, 70, 80], [235, 235, 225]),
+        ),
+      },
       // Light chalk on a dark board is already light on dark: not inverted.
-      { label, inverted: false, file: writeJpeg(path.join(dir, `${i}-chalk.jpg`), small.width, small.height, paint(small, [230, 230, 220], [40, 60, 50])) },
+      {
+        label,
+        inverted: false,
+        file: writeJpeg(
+          path.join(dir, `${i}-chalk.jpg`),
+          small.width,
+          small.height,
+          paint(small, [230, 230, 220], [40, 60, 50]),
+        ),
+      },
     ];
   });
   const results = predict(variants.map((v) => v.file));
   results.forEach((r, k) => {
     const { label, inverted } = variants[k];
-    assert.equal(r.top[0].class, label, `${path.basename(r.file)}: predicted ${r.top[0].class} (${r.top[0].probability.toFixed(3)}), label ${label}`);
+    assert.equal(
+      r.top[0].class,
+      label,
+      `${path.basename(r.file)}: predicted ${r.top[0].class} (${r.top[0].probability.toFixed(3)}), label ${label}`,
+    );
     assert.equal(r.top.length, 3, 'top 3 by default');
     assert.equal(r.inverted, inverted, `${path.basename(r.file)}: inverted`);
   });

@@ -21,7 +21,15 @@ test('lenet5 on a folder of digit images: as accurate as on the IDX files of the
   const cacheDir = tempDir('cnn-cache-');
   const work = tempDir();
   const settings = ['--input', '1,28,28', '--epochs', '4', '--threads', '1', '--seed', '3'];
-  const idx = runCli(['train', 'lenet5', '--data', idxOfFolder(dir, tempDir('cnn-idx-of-folder-')), '--out', path.join(work, 'idx.st'), ...settings]);
+  const idx = runCli([
+    'train',
+    'lenet5',
+    '--data',
+    idxOfFolder(dir, tempDir('cnn-idx-of-folder-')),
+    '--out',
+    path.join(work, 'idx.st'),
+    ...settings,
+  ]);
   assert.equal(idx.status, 0, idx.stderr);
   const ck = path.join(work, 'digits.st');
   const first = runCli(['train', 'lenet5', '--data', dir, '--cache-dir', cacheDir, '--out', ck, ...settings]);
@@ -29,7 +37,10 @@ test('lenet5 on a folder of digit images: as accurate as on the IDX files of the
   assert.match(first.stdout, /decoding 1,200 images to 1x28x28 into the cache/);
   assert.match(first.stdout, /data images \(.*\): 1,000 training, 200 test images/);
   // JPEG, RGB and 2x-enlarged copies differ from the IDX bytes by a few levels: the accuracy barely moves.
-  assert.ok(Math.abs(finalAccuracy(first.stdout) - finalAccuracy(idx.stdout)) <= 2, `folder ${finalAccuracy(first.stdout)}% vs IDX ${finalAccuracy(idx.stdout)}%`);
+  assert.ok(
+    Math.abs(finalAccuracy(first.stdout) - finalAccuracy(idx.stdout)) <= 2,
+    `folder ${finalAccuracy(first.stdout)}% vs IDX ${finalAccuracy(idx.stdout)}%`,
+  );
   const second = runCli(['train', 'lenet5', '--data', dir, '--cache-dir', cacheDir, '--out', ck, ...settings]);
   assert.equal(second.status, 0, second.stderr);
   assert.match(second.stdout, /reading cached images from /);
@@ -39,7 +50,10 @@ test('lenet5 on a folder of digit images: as accurate as on the IDX files of the
   const evaluated = runCli(['eval', ck, '--cache-dir', cacheDir, '--threads', '1']);
   assert.equal(evaluated.status, 0, evaluated.stderr);
   assert.match(evaluated.stdout, /^seven +\d/m);
-  assert.match(evaluated.stdout, /columns: 0 eight, 1 five, 2 four, 3 nine, 4 one, 5 seven, 6 six, 7 three, 8 two, 9 zero/);
+  assert.match(
+    evaluated.stdout,
+    /columns: 0 eight, 1 five, 2 four, 3 nine, 4 one, 5 seven, 6 six, 7 three, 8 two, 9 zero/,
+  );
   const json = runCli(['eval', ck, '--cache-dir', cacheDir, '--threads', '1', '--json']);
   const parsed = JSON.parse(json.stdout) as { accuracy: number; classNames: string[] };
   assert.deepEqual(parsed.classNames, ['eight', 'five', 'four', 'nine', 'one', 'seven', 'six', 'three', 'two', 'zero']);
@@ -50,8 +64,14 @@ test('lenet5 on a folder of digit images: as accurate as on the IDX files of the
   const predicted = runCli(['predict', ck, sevens, '--json', '--top', '2', '--threads', '1']);
   assert.equal(predicted.status, 0, predicted.stderr);
   const rows = JSON.parse(predicted.stdout) as { file: string; top: { name: string; probability: number }[] }[];
-  const images = fs.readdirSync(sevens).filter((f) => !f.endsWith('.txt')).sort();
-  assert.deepEqual(rows.map((r) => path.basename(r.file)), images);
+  const images = fs
+    .readdirSync(sevens)
+    .filter((f) => !f.endsWith('.txt'))
+    .sort();
+  assert.deepEqual(
+    rows.map((r) => path.basename(r.file)),
+    images,
+  );
   assert.ok(rows.every((r) => r.top.length === 2 && r.top[0].probability >= r.top[1].probability));
   assert.ok(rows.filter((r) => r.top[0].name === 'seven').length >= 0.7 * rows.length);
   assert.match(predicted.stderr, /1 non-image file skipped/);
@@ -73,15 +93,32 @@ test('a CSV manifest trains with a drawn split; bad images stop the run unless -
   for (const cls of fs.readdirSync(path.join(dir, 'train'))) {
     for (const f of fs.readdirSync(path.join(dir, 'train', cls))) rows.push(`train/${cls}/${f},${cls}`);
   }
-  fs.writeFileSync(path.join(dir, 'train', 'one', 'broken.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]));
+  fs.writeFileSync(
+    path.join(dir, 'train', 'one', 'broken.png'),
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]),
+  );
   rows.push('train/one/broken.png,one');
   const csv = path.join(dir, 'digits.csv');
   fs.writeFileSync(csv, rows.join('\n') + '\n');
   const cacheDir = tempDir('cnn-cache-');
-  const settings = ['--input', '1,28,28', '--epochs', '1', '--threads', '1', '--out', path.join(dir, 'm.st'), '--cache-dir', cacheDir];
+  const settings = [
+    '--input',
+    '1,28,28',
+    '--epochs',
+    '1',
+    '--threads',
+    '1',
+    '--out',
+    path.join(dir, 'm.st'),
+    '--cache-dir',
+    cacheDir,
+  ];
   const stopped = runCli(['train', 'lenet5', '--data', csv, ...settings]);
   assert.equal(stopped.status, 1);
-  assert.match(stopped.stderr, /^cnn: error: 1 image in .*digits\.csv cannot be read: .*broken\.png: cannot decode it as a PNG image.*--skip-bad-images/);
+  assert.match(
+    stopped.stderr,
+    /^cnn: error: 1 image in .*digits\.csv cannot be read: .*broken\.png: cannot decode it as a PNG image.*--skip-bad-images/,
+  );
   const skipped = runCli(['train', 'lenet5', '--data', csv, '--skip-bad-images', '--test-split', '0.25', ...settings]);
   assert.equal(skipped.status, 0, skipped.stderr);
   assert.match(skipped.stdout, /reading cached images/);
@@ -103,17 +140,24 @@ test('a CSV manifest trains with a drawn split; bad images stop the run unless -
   assert.match(idxOnly.stderr, /--test-split applies to a folder of images or a CSV manifest/);
 });
 
-test('predict reads only regular files: a FIFO and a character device are refused at once', { skip: process.getuid?.() !== 0 ? 'mknod needs root' : false }, () => {
-  const dir = tempDir();
-  const fifo = path.join(dir, 'pipe.png');
-  const zero = path.join(dir, 'zero.png');
-  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
-  assert.equal(spawnSync('mknod', [zero, 'c', '1', '5']).status, 0);
-  const ck = path.join(dir, 'm.st');
-  assert.equal(runCli(['train', 'lenet5', '--limit', '64', '--epochs', '1', '--threads', '1', '--out', ck]).status, 0);
-  for (const device of [fifo, zero]) {
-    const r = runCli(['predict', ck, device], { timeoutMs: 20000 });
-    assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, /cannot read image .*: it is not a regular file \(a device, FIFO or socket\)/);
-  }
-});
+test(
+  'predict reads only regular files: a FIFO and a character device are refused at once',
+  { skip: process.getuid?.() !== 0 ? 'mknod needs root' : false },
+  () => {
+    const dir = tempDir();
+    const fifo = path.join(dir, 'pipe.png');
+    const zero = path.join(dir, 'zero.png');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    assert.equal(spawnSync('mknod', [zero, 'c', '1', '5']).status, 0);
+    const ck = path.join(dir, 'm.st');
+    assert.equal(
+      runCli(['train', 'lenet5', '--limit', '64', '--epochs', '1', '--threads', '1', '--out', ck]).status,
+      0,
+    );
+    for (const device of [fifo, zero]) {
+      const r = runCli(['predict', ck, device], { timeoutMs: 20000 });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /cannot read image .*: it is not a regular file \(a device, FIFO or socket\)/);
+    }
+  },
+);

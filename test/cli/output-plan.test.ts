@@ -22,7 +22,10 @@ const isRun = (pattern: RegExp) => (e: Error) => e instanceof RunError && patter
 test('an output that is an input is refused, by path, symbolic link or hard link', () => {
   const { dir, ckpt } = setUp();
   const input = [{ option: 'CHECKPOINT', path: ckpt }];
-  assert.throws(() => checkOutputPlan([{ option: '--onnx', file: ckpt }], input), isUsage(/--onnx .* is the same file as CHECKPOINT/));
+  assert.throws(
+    () => checkOutputPlan([{ option: '--onnx', file: ckpt }], input),
+    isUsage(/--onnx .* is the same file as CHECKPOINT/),
+  );
   const roundabout = path.join(dir, '.', '..', path.basename(dir), 'a.safetensors');
   assert.throws(() => checkOutputPlan([{ option: '--onnx', file: roundabout }], input), isUsage(/same file/));
   const link = path.join(dir, 'link.onnx');
@@ -37,10 +40,17 @@ test('an output that is an input is refused, by path, symbolic link or hard link
 test('two outputs that are the same file are refused', () => {
   const { dir } = setUp();
   const out = path.join(dir, 'x');
-  assert.throws(() => checkOutputPlan([{ option: '--out', file: out }, { option: '--metrics', file: out }]), isUsage(/--out .* and --metrics .* are the same file/));
+  assert.throws(
+    () =>
+      checkOutputPlan([
+        { option: '--out', file: out },
+        { option: '--metrics', file: out },
+      ]),
+    isUsage(/--out .* and --metrics .* are the same file/),
+  );
 });
 
-test('an input that an output may replace (a resumed run\'s own checkpoint) passes; other outputs may not', () => {
+test("an input that an output may replace (a resumed run's own checkpoint) passes; other outputs may not", () => {
   const { ckpt } = setUp();
   const inputs = [{ option: '--resume', path: ckpt, replacedBy: '--out' }];
   checkOutputPlan([{ option: '--out', file: ckpt }], inputs);
@@ -52,11 +62,18 @@ test('no output goes inside a directory input; a dataset with listed files prote
   const data = path.join(dir, 'data');
   fs.mkdirSync(path.join(data, 'cats'), { recursive: true });
   fs.writeFileSync(path.join(data, 'cats', '1.png'), 'png');
-  assert.throws(() => checkOutputPlan([{ option: '--out', file: path.join(data, 'cats', 'x.png') }], datasetInputs({ source: data })), isUsage(/lies inside --data/));
+  assert.throws(
+    () =>
+      checkOutputPlan([{ option: '--out', file: path.join(data, 'cats', 'x.png') }], datasetInputs({ source: data })),
+    isUsage(/lies inside --data/),
+  );
   // A hard link elsewhere to a file of the directory is found too.
   const hard = path.join(dir, 'elsewhere.png');
   fs.linkSync(path.join(data, 'cats', '1.png'), hard);
-  assert.throws(() => checkOutputPlan([{ option: '--out', file: hard }], datasetInputs({ source: data })), isUsage(/hard link/));
+  assert.throws(
+    () => checkOutputPlan([{ option: '--out', file: hard }], datasetInputs({ source: data })),
+    isUsage(/hard link/),
+  );
 
   const idx = path.join(data, 'train-images-idx3-ubyte');
   fs.writeFileSync(idx, 'idx');
@@ -69,7 +86,10 @@ test('an empty name, a directory, a missing directory and a read-only file are r
   const { dir } = setUp();
   assert.throws(() => checkOutputPlan([{ option: '--out', file: '' }]), isUsage(/--out "": the file name is empty/));
   assert.throws(() => checkOutputPlan([{ option: '--metrics', file: dir }]), isRun(/--metrics: .* is a directory/));
-  assert.throws(() => checkOutputPlan([{ option: '--metrics', file: path.join(dir, 'nope', 'm.jsonl') }]), isRun(/--metrics: .*the directory .*nope does not exist/));
+  assert.throws(
+    () => checkOutputPlan([{ option: '--metrics', file: path.join(dir, 'nope', 'm.jsonl') }]),
+    isRun(/--metrics: .*the directory .*nope does not exist/),
+  );
   const ro = path.join(dir, 'ro');
   fs.writeFileSync(ro, 'keep');
   fs.chmodSync(ro, 0o444);

@@ -38,7 +38,10 @@ test('a second run on the same --out refuses while the first runs, naming its pi
   assert.ok(second, 'the second run was started while the first trained');
   const r = second as ReturnType<typeof runCli>;
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr, new RegExp(`cnn: error: --out .*shared\\.safetensors is being written by another cnn run \\(pid ${firstPid} `));
+  assert.match(
+    r.stderr,
+    new RegExp(`cnn: error: --out .*shared\\.safetensors is being written by another cnn run \\(pid ${firstPid} `),
+  );
   assert.doesNotMatch(r.stdout, /^epoch /m);
   assert.equal(first.status, 130, first.stderr);
   assert.equal(fs.existsSync(`${out}.lock`), false, 'the lock is released on SIGINT');
@@ -51,7 +54,10 @@ test('a lock left by a process that is gone is taken over', () => {
   const { dir, model, common } = setUp();
   const out = path.join(dir, 'stale.safetensors');
   const dead = spawnSync(process.execPath, ['-e', '']).pid;
-  fs.writeFileSync(`${out}.lock`, JSON.stringify({ pid: dead, hostname: os.hostname(), started: new Date().toISOString() }));
+  fs.writeFileSync(
+    `${out}.lock`,
+    JSON.stringify({ pid: dead, hostname: os.hostname(), started: new Date().toISOString() }),
+  );
   const r = runCli(['train', model, ...common, '--epochs', '1', '--out', out]);
   assert.equal(r.status, 0, r.stderr);
   assert.ok(fs.existsSync(out));

@@ -9,6 +9,11 @@ export function sameTensors(a: string, b: string): void {
   assert.deepEqual([...ta.keys()].sort(), [...tb.keys()].sort());
   for (const [name, t] of ta) {
     const u = tb.get(name)!;
-    assert.ok(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength)), `tensor ${name} differs`);
+    assert.ok(
+      Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(
+        Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength),
+      ),
+      `tensor ${name} differs`,
+    );
   }
 }

@@ -49,10 +49,13 @@ test('SIGKILL mid-epoch loses at most --checkpoint-every of work, and the run re
         const poll = setInterval(() => {
           if (fs.existsSync(killed)) {
             clearInterval(poll);
-            setTimeout(() => {
-              killedAt = Date.now();
-              child.kill('SIGKILL');
-            }, 100 + Math.floor(Math.random() * 150));
+            setTimeout(
+              () => {
+                killedAt = Date.now();
+                child.kill('SIGKILL');
+              },
+              100 + Math.floor(Math.random() * 150),
+            );
           }
         }, 20);
       }

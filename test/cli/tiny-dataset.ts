@@ -14,7 +14,10 @@ function idxFile(file: string, dims: number[], data: Uint8Array): void {
 
 /** Writes train-/t10k- images and labels (count each) into `dir`, for --dataset mnist --data dir. */
 export function writeTinyDataset(dir: string, counts: { train: number; test: number }): void {
-  for (const [split, count] of [['train', counts.train], ['t10k', counts.test]] as const) {
+  for (const [split, count] of [
+    ['train', counts.train],
+    ['t10k', counts.test],
+  ] as const) {
     const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
     const images = new Uint8Array(count * 784);
     for (let i = 0; i < count; i++) {

@@ -12,13 +12,37 @@ test('train lenet5 on 2,000 images for one epoch, then eval its checkpoint', () 
   const out = path.join(dir, 'lenet5.safetensors');
   const metrics = path.join(dir, 'metrics.jsonl');
   // Batch 16 gives the single epoch 125 steps: enough to be far above chance.
-  const r = runCli(['train', 'lenet5', '--limit', '2000', '--epochs', '1', '--batch-size', '16', '--out', out, '--metrics', metrics, '--threads', '2']);
+  const r = runCli([
+    'train',
+    'lenet5',
+    '--limit',
+    '2000',
+    '--epochs',
+    '1',
+    '--batch-size',
+    '16',
+    '--out',
+    out,
+    '--metrics',
+    metrics,
+    '--threads',
+    '2',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /final test accuracy \d+\.\d+%/);
   assert.doesNotMatch(r.stdout, /\x1b/, 'no control characters when stdout is not a terminal');
   assert.ok(fs.existsSync(out));
   const line = JSON.parse(fs.readFileSync(metrics, 'utf8').trim());
-  for (const key of ['epoch', 'trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'imagesPerSecond', 'seconds', 'lr']) {
+  for (const key of [
+    'epoch',
+    'trainLoss',
+    'trainAccuracy',
+    'testLoss',
+    'testAccuracy',
+    'imagesPerSecond',
+    'seconds',
+    'lr',
+  ]) {
     assert.equal(typeof line[key], 'number', key);
   }
   assert.ok(line.testAccuracy > 0.6, `test accuracy ${line.testAccuracy} should be far above chance`);
@@ -30,7 +54,10 @@ test('train lenet5 on 2,000 images for one epoch, then eval its checkpoint', () 
   assert.ok(Math.abs(result.accuracy - line.testAccuracy) < 1e-9, 'eval agrees with the training log');
   assert.equal(result.perClass.length, 10);
   assert.equal(result.confusion.length, 10);
-  assert.equal(result.confusion.flat().reduce((a: number, b: number) => a + b, 0), 10000);
+  assert.equal(
+    result.confusion.flat().reduce((a: number, b: number) => a + b, 0),
+    10000,
+  );
 
   const table = runCli(['eval', out]);
   assert.equal(table.status, 0, table.stderr);
@@ -55,8 +82,22 @@ test('a run resumed at an epoch boundary ends with the same weights as an uninte
 test('augmentation, a validation split and the plateau schedule resume to the same weights', () => {
   const dir = tempDir();
   const common = [
-    '--limit', '1200', '--batch-size', '50', '--threads', '2', '--seed', '11',
-    '--val', '200', '--schedule', 'plateau', '--patience', '1', '--augment', 'shift=2,rotate=5',
+    '--limit',
+    '1200',
+    '--batch-size',
+    '50',
+    '--threads',
+    '2',
+    '--seed',
+    '11',
+    '--val',
+    '200',
+    '--schedule',
+    'plateau',
+    '--patience',
+    '1',
+    '--augment',
+    'shift=2,rotate=5',
   ];
   const whole = path.join(dir, 'whole.safetensors');
   const parts = path.join(dir, 'parts.safetensors');
@@ -98,7 +139,22 @@ test('a diverging run stops with the step and a lower learning rate, and leaves 
   const out = path.join(dir, 'mlp.safetensors');
   assert.equal(runCli(['train', 'mlp', '--limit', '500', '--epochs', '1', '--out', out]).status, 0);
   const before = fs.readFileSync(out);
-  const r = runCli(['train', 'mlp', '--lr', '10', '--momentum', '0.99', '--limit', '3000', '--epochs', '1', '--threads', '2', '--out', out]);
+  const r = runCli([
+    'train',
+    'mlp',
+    '--lr',
+    '10',
+    '--momentum',
+    '0.99',
+    '--limit',
+    '3000',
+    '--epochs',
+    '1',
+    '--threads',
+    '2',
+    '--out',
+    out,
+  ]);
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, /diverged at epoch 1, step \d+/);
   assert.match(r.stderr, /lower learning rate \(--lr 1\.0\)/);

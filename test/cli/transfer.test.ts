@@ -28,13 +28,38 @@ const f32 = (file: string, name: string) => {
 test('lenet5 on digits 0-4, then 5-9 with frozen convs and a new head: frozen weights unchanged, accuracy well above chance', () => {
   ok(['train', 'lenet5', '--labels', '0-4', '--classes', '5', '--limit', '3000', '--out', source, ...common]);
   const metrics = path.join(dir, 'transfer.jsonl');
-  const r = ok(['train', 'lenet5', '--labels', '5-9', '--classes', '5', '--from', source, '--freeze', 'conv1,conv2',
-    '--reinit-head', '--limit', '3000', '--out', target, '--metrics', metrics, ...common]);
+  const r = ok([
+    'train',
+    'lenet5',
+    '--labels',
+    '5-9',
+    '--classes',
+    '5',
+    '--from',
+    source,
+    '--freeze',
+    'conv1,conv2',
+    '--reinit-head',
+    '--limit',
+    '3000',
+    '--out',
+    target,
+    '--metrics',
+    metrics,
+    ...common,
+  ]);
   assert.match(r.stdout, /frozen \(no update\): conv1, conv2/);
   for (const name of ['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias']) {
-    assert.deepEqual(Buffer.from(f32(target, name).data.buffer), Buffer.from(f32(source, name).data.buffer), `${name} changed`);
+    assert.deepEqual(
+      Buffer.from(f32(target, name).data.buffer),
+      Buffer.from(f32(source, name).data.buffer),
+      `${name} changed`,
+    );
   }
-  assert.notDeepEqual(Buffer.from(f32(target, "fc1.weight").data.buffer), Buffer.from(f32(source, "fc1.weight").data.buffer));
+  assert.notDeepEqual(
+    Buffer.from(f32(target, 'fc1.weight').data.buffer),
+    Buffer.from(f32(source, 'fc1.weight').data.buffer),
+  );
   assert.deepEqual(f32(target, 'fc3.weight').shape, [5, 84]);
 
   const meta = readSafetensors(target).metadata;
@@ -58,13 +83,19 @@ test('lenet5 on digits 0-4, then 5-9 with frozen convs and a new head: frozen we
 test('transfer mistakes are usage errors naming the tensor, the layer or the conflict', () => {
   const wrongClasses = runCli(['train', 'lenet5', '--from', source, '--out', path.join(dir, 'x.safetensors')]);
   assert.equal(wrongClasses.status, 2);
-  assert.match(wrongClasses.stderr, /tensor "fc3.weight" has shape \[5, 84\] in the checkpoint but model lenet5 needs \[10, 84\]; add --reinit-head/);
+  assert.match(
+    wrongClasses.stderr,
+    /tensor "fc3.weight" has shape \[5, 84\] in the checkpoint but model lenet5 needs \[10, 84\]; add --reinit-head/,
+  );
   const both = runCli(['train', 'lenet5', '--resume', target, '--from', source]);
   assert.equal(both.status, 2);
   assert.match(both.stderr, /--from and --resume cannot be combined/);
   const noLayer = runCli(['train', 'lenet5', '--freeze', 'conv9']);
   assert.equal(noLayer.status, 2);
-  assert.match(noLayer.stderr, /--freeze conv9: model lenet5 has no layer or block named "conv9"; layers with weights: conv1, conv2, fc1, fc2, fc3/);
+  assert.match(
+    noLayer.stderr,
+    /--freeze conv9: model lenet5 has no layer or block named "conv9"; layers with weights: conv1, conv2, fc1, fc2, fc3/,
+  );
   const badLabels = runCli(['train', 'lenet5', '--labels', '3,3']);
   assert.equal(badLabels.status, 2);
   assert.match(badLabels.stderr, /label 3 is listed twice/);
@@ -72,12 +103,27 @@ test('transfer mistakes are usage errors naming the tensor, the layer or the con
 
 test('--permute-pixels and --activation are kept in the checkpoint: eval repeats the permutation and rebuilds the net', () => {
   const out = path.join(dir, 'mlp-permuted.safetensors');
-  const r = ok(['train', 'mlp', '--permute-pixels', '7', '--activation', 'tanh', '--limit', '2000', '--out', out, ...common]);
+  const r = ok([
+    'train',
+    'mlp',
+    '--permute-pixels',
+    '7',
+    '--activation',
+    'tanh',
+    '--limit',
+    '2000',
+    '--out',
+    out,
+    ...common,
+  ]);
   const trained = Number(/final test accuracy ([\d.]+)%/.exec(r.stdout)![1]);
   const meta = readSafetensors(out).metadata;
   assert.equal(JSON.parse(meta.dataset).permutePixels, 7);
   assert.equal(JSON.parse(meta.training).activation, 'tanh');
-  assert.deepEqual(JSON.parse(meta.model).layers.map((l: { type: string }) => l.type), ['dense', 'tanh', 'dense', 'tanh', 'dense']);
+  assert.deepEqual(
+    JSON.parse(meta.model).layers.map((l: { type: string }) => l.type),
+    ['dense', 'tanh', 'dense', 'tanh', 'dense'],
+  );
   const evalRun = ok(['eval', out, '--json', '--threads', '2']);
   assert.equal((100 * JSON.parse(evalRun.stdout).accuracy).toFixed(2), trained.toFixed(2));
   assert.ok(trained > 70, `permuted mlp reached only ${trained}%`);

@@ -7,8 +7,15 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import {
-  NO_AUGMENT, drawTransform, formatAugment, identityTransform, imageKey, isNoAugment, parseAugment,
-  type AugmentSettings, type ImageTransform,
+  NO_AUGMENT,
+  drawTransform,
+  formatAugment,
+  identityTransform,
+  imageKey,
+  isNoAugment,
+  parseAugment,
+  type AugmentSettings,
+  type ImageTransform,
 } from '../../src/data/augment';
 import { Batcher } from '../../src/data/batcher';
 import type { ImageSet } from '../../src/data/dataset';
@@ -29,7 +36,11 @@ const CIFAR_MEAN = [0.49, 0.48, 0.45];
 const CIFAR_STD = [0.25, 0.24, 0.26];
 const ALL: AugmentSettings = parseAugment('shift=2,rotate=10,scale=0.1,flip,crop=4');
 
-function batch(set: ImageSet, order: number[], augment?: { settings: AugmentSettings; seed: number; epoch: number }): Float32Array {
+function batch(
+  set: ImageSet,
+  order: number[],
+  augment?: { settings: AugmentSettings; seed: number; epoch: number },
+): Float32Array {
   const batcher = new Batcher(set, set.shape, CIFAR_MEAN, CIFAR_STD);
   const size = set.shape[0] * set.shape[1] * set.shape[2];
   const x = new Float32Array(order.length * size);
@@ -44,7 +55,10 @@ const bits = (x: Float32Array) => new Uint32Array(x.buffer, x.byteOffset, x.leng
 test('parses every key, in any order, and formats canonically', () => {
   assert.deepEqual(ALL, { shift: 2, rotate: 10, scale: 0.1, flip: true, crop: 4, resizedCrop: 0 });
   assert.deepEqual(parseAugment(' crop=4 , flip '), { ...NO_AUGMENT, flip: true, crop: 4 });
-  assert.equal(formatAugment(parseAugment('flip,crop=4,shift=2,scale=0.1,rotate=10')), 'shift=2,rotate=10,scale=0.1,flip,crop=4');
+  assert.equal(
+    formatAugment(parseAugment('flip,crop=4,shift=2,scale=0.1,rotate=10')),
+    'shift=2,rotate=10,scale=0.1,flip,crop=4',
+  );
   assert.deepEqual(parseAugment(formatAugment(ALL)), ALL);
   assert.equal(formatAugment(NO_AUGMENT), 'none');
 });
@@ -82,7 +96,10 @@ test('parse errors name the --augment option and the key', () => {
 test('draws stay in range, reach both ends, and flip about half the images', () => {
   const t = identityTransform();
   const dxs = new Set<number>();
-  let flips = 0, maxAngle = 0, minScale = 2, maxScale = 0;
+  let flips = 0,
+    maxAngle = 0,
+    minScale = 2,
+    maxScale = 0;
   for (let i = 0; i < 4000; i++) {
     drawTransform(ALL, imageKey(3, 0, i), t);
     assert.ok(Math.abs(t.dx) <= 6 && Math.abs(t.dy) <= 6);
@@ -95,7 +112,7 @@ test('draws stay in range, reach both ends, and flip about half the images', () 
   }
   assert.equal(dxs.size, 13, `shift 2 + crop 4 gives -6..6, got ${[...dxs].sort((a, b) => a - b)}`);
   assert.ok(flips > 1800 && flips < 2200, `${flips} flips of 4000`);
-  assert.ok(maxAngle > 0.95 * (10 * Math.PI) / 180);
+  assert.ok(maxAngle > (0.95 * (10 * Math.PI)) / 180);
   assert.ok(minScale >= 0.9 && minScale < 0.905 && maxScale <= 1.1 && maxScale > 1.095, `${minScale}..${maxScale}`);
 });
 
@@ -142,14 +159,31 @@ test("an image's transform depends on its index, not on its position or batch", 
 });
 
 test('shift=0,crop=0 (and rotate=0) through the Batcher equal the plain copy, also when padding', () => {
-  for (const [shape, target] of [[[3, 32, 32], [3, 32, 32]], [[1, 28, 28], [1, 32, 32]], [[1, 28, 28], [3, 32, 32]]] as const) {
+  for (const [shape, target] of [
+    [
+      [3, 32, 32],
+      [3, 32, 32],
+    ],
+    [
+      [1, 28, 28],
+      [1, 32, 32],
+    ],
+    [
+      [1, 28, 28],
+      [3, 32, 32],
+    ],
+  ] as const) {
     const set = randomSet(4, [...shape]);
     const batcher = new Batcher(set, [...target], [0.3, 0.4, 0.5], [0.2, 0.3, 0.1]);
     const size = target[0] * target[1] * target[2];
     const plain = new Float32Array(4 * size);
     const augmented = new Float32Array(4 * size).fill(7);
     batcher.fill([0, 1, 2, 3], 0, 4, plain, new Int32Array(4));
-    batcher.fill([0, 1, 2, 3], 0, 4, augmented, new Int32Array(4), { settings: parseAugment('shift=0,crop=0,rotate=0'), seed: 1, epoch: 0 });
+    batcher.fill([0, 1, 2, 3], 0, 4, augmented, new Int32Array(4), {
+      settings: parseAugment('shift=0,crop=0,rotate=0'),
+      seed: 1,
+      epoch: 0,
+    });
     assert.deepEqual(bits(augmented), bits(plain));
   }
 });
@@ -175,7 +209,11 @@ test('grey images replicated to 3 channels get the same transform in every chann
   const plain = new Float32Array(8 * 3072);
   const augmented = new Float32Array(8 * 3072);
   batcher.fill([0, 1, 2, 3, 4, 5, 6, 7], 0, 8, plain, new Int32Array(8));
-  batcher.fill([0, 1, 2, 3, 4, 5, 6, 7], 0, 8, augmented, new Int32Array(8), { settings: parseAugment('flip,rotate=5'), seed: 2, epoch: 0 });
+  batcher.fill([0, 1, 2, 3, 4, 5, 6, 7], 0, 8, augmented, new Int32Array(8), {
+    settings: parseAugment('flip,rotate=5'),
+    seed: 2,
+    epoch: 0,
+  });
   for (let n = 0; n < 8; n++) {
     const image = augmented.subarray(n * 3072, (n + 1) * 3072);
     assert.deepEqual(bits(image.subarray(1024, 2048)), bits(image.subarray(0, 1024)));
@@ -188,7 +226,8 @@ test('grey images replicated to 3 channels get the same transform in every chann
 function isMirror(a: Float32Array, b: Float32Array, channels: number, h: number, w: number): boolean {
   for (let c = 0; c < channels; c++) {
     for (let r = 0; r < h; r++) {
-      for (let col = 0; col < w; col++) if (a[(c * h + r) * w + col] !== b[(c * h + r) * w + (w - 1 - col)]) return false;
+      for (let col = 0; col < w; col++)
+        if (a[(c * h + r) * w + col] !== b[(c * h + r) * w + (w - 1 - col)]) return false;
     }
   }
   return true;
@@ -204,8 +243,12 @@ const UNIT: ChannelNormalisation = (() => {
 
 function warp(image: Uint8Array, h: number, w: number, t: Partial<ImageTransform>, target = { h, w }): Float32Array {
   const g: PlaneGeometry = {
-    height: h, width: w, targetHeight: target.h, targetWidth: target.w,
-    padTop: Math.floor((target.h - h) / 2), padLeft: Math.floor((target.w - w) / 2),
+    height: h,
+    width: w,
+    targetHeight: target.h,
+    targetWidth: target.w,
+    padTop: Math.floor((target.h - h) / 2),
+    padLeft: Math.floor((target.w - w) / 2),
   };
   const out = new Float32Array(target.h * target.w).fill(-1);
   warpPlane(image, 0, g, UNIT, { ...identityTransform(), ...t }, out, 0);
@@ -215,7 +258,11 @@ function warp(image: Uint8Array, h: number, w: number, t: Partial<ImageTransform
 const plane = (h: number, w: number) => randomSet(1, [1, h, w], h * 100 + w).images;
 
 test('the identity transform copies the plane exactly (odd and even sizes, padded or not)', () => {
-  for (const [h, w] of [[5, 7], [8, 8], [1, 1]]) {
+  for (const [h, w] of [
+    [5, 7],
+    [8, 8],
+    [1, 1],
+  ]) {
     const img = plane(h, w);
     assert.deepEqual(Array.from(warp(img, h, w, {})), Array.from(img));
   }
@@ -225,7 +272,10 @@ test('the identity transform copies the plane exactly (odd and even sizes, padde
 });
 
 test('flip mirrors exactly, also on a canvas wider than the image', () => {
-  for (const [h, w, th, tw] of [[4, 5, 4, 5], [4, 5, 6, 8]]) {
+  for (const [h, w, th, tw] of [
+    [4, 5, 4, 5],
+    [4, 5, 6, 8],
+  ]) {
     const img = plane(h, w);
     const plain = warp(img, h, w, {}, { h: th, w: tw });
     const flipped = warp(img, h, w, { flip: true }, { h: th, w: tw });
@@ -237,13 +287,21 @@ test('flip mirrors exactly, also on a canvas wider than the image', () => {
 });
 
 test('a shift moves every pixel by exactly (dx, dy) and fills with background', () => {
-  const h = 6, w = 7;
+  const h = 6,
+    w = 7;
   const img = plane(h, w);
-  for (const [dx, dy] of [[1, -2], [-3, 0], [0, 5], [7, 0], [-10, 10]]) {
+  for (const [dx, dy] of [
+    [1, -2],
+    [-3, 0],
+    [0, 5],
+    [7, 0],
+    [-10, 10],
+  ]) {
     const out = warp(img, h, w, { dx, dy });
     for (let r = 0; r < h; r++) {
       for (let c = 0; c < w; c++) {
-        const sr = r - dy, sc = c - dx;
+        const sr = r - dy,
+          sc = c - dx;
         const expected = sr >= 0 && sr < h && sc >= 0 && sc < w ? img[sr * w + sc] : 0;
         assert.equal(out[r * w + c], expected, `dx ${dx} dy ${dy} at (${r}, ${c})`);
       }
@@ -254,7 +312,8 @@ test('a shift moves every pixel by exactly (dx, dy) and fills with background', 
 test('rotation by (almost) 0 through the bilinear path is the identity', () => {
   const img = plane(6, 9);
   const out = warp(img, 6, 9, { angle: 1e-12 });
-  for (let i = 0; i < img.length; i++) assert.ok(Math.abs(out[i] - img[i]) < 1e-6, `pixel ${i}: ${out[i]} vs ${img[i]}`);
+  for (let i = 0; i < img.length; i++)
+    assert.ok(Math.abs(out[i] - img[i]) < 1e-6, `pixel ${i}: ${out[i]} vs ${img[i]}`);
   const scaled = warp(img, 6, 9, { scale: 1 + 1e-12 });
   for (let i = 0; i < img.length; i++) assert.ok(Math.abs(scaled[i] - img[i]) < 1e-6);
 });
@@ -285,10 +344,12 @@ test('resized-crop: parsed and formatted; each crop lies inside the image, area 
   assert.equal(formatAugment(s), 'flip,resized-crop=0.3');
   assert.throws(() => parseAugment('resized-crop=0.3,scale=0.1'), /resized-crop already zooms; drop scale/);
   assert.throws(() => parseAugment('resized-crop=1'), /resized-crop needs the smallest area fraction/);
-  const width = 40, height = 24;
+  const width = 40,
+    height = 24;
   for (let i = 0; i < 500; i++) {
     const t = drawTransform(s, imageKey(5, 0, i), identityTransform(), { width, height });
-    const scaleX = t.scale * t.stretch, scaleY = t.scale / t.stretch;
+    const scaleX = t.scale * t.stretch,
+      scaleY = t.scale / t.stretch;
     const area = 1 / (scaleX * scaleY);
     assert.ok(area >= 0.3 - 1e-9 && area <= 1 + 1e-9, `area ${area}`);
     // The output's edges, mapped back into the image (centred canvas, as the batcher places it).

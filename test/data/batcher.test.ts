@@ -29,7 +29,8 @@ test('normalises each pixel to (pixel/255 - mean)/std', () => {
 
 test('28x28 is padded to 32x32, centred, with the background value', () => {
   const images = set(2, 28, 28, () => 255);
-  const mean = 0.1307, std = 0.3081;
+  const mean = 0.1307,
+    std = 0.3081;
   const batcher = new Batcher(images, [1, 32, 32], [mean], [std]);
   assert.equal(batcher.adaptation, '28x28 images zero-padded to 32x32');
   const x = new Float32Array(2 * 32 * 32).fill(99);
@@ -56,12 +57,17 @@ test('grey is replicated to 3 channels', () => {
   const x = new Float32Array(3 * 6);
   batcher.fill([0], 0, 1, x, new Int32Array(1));
   for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < 6; i++) assert.ok(close(x[c * 6 + i], (i * 40 / 255 - 0.5) / 0.25));
+    for (let i = 0; i < 6; i++) assert.ok(close(x[c * 6 + i], ((i * 40) / 255 - 0.5) / 0.25));
   }
 });
 
 test('padding and channel replication together are both reported', () => {
-  const batcher = new Batcher(set(1, 28, 28, () => 0), [3, 32, 32], [0.1], [0.3]);
+  const batcher = new Batcher(
+    set(1, 28, 28, () => 0),
+    [3, 32, 32],
+    [0.1],
+    [0.3],
+  );
   assert.equal(batcher.adaptation, '28x28 images zero-padded to 32x32; grey replicated to 3 channels');
 });
 
@@ -72,11 +78,23 @@ test('follows the order from the given start', () => {
   const y = new Int32Array(3);
   batcher.fill(Uint32Array.from([4, 2, 0, 3, 1]), 2, 3, x, y);
   assert.deepEqual(Array.from(y), [0, 3, 1]);
-  assert.deepEqual(Array.from(x, (v) => Math.round(v * 255)), [0, 1, 30, 31, 10, 11]);
+  assert.deepEqual(
+    Array.from(x, (v) => Math.round(v * 255)),
+    [0, 1, 30, 31, 10, 11],
+  );
 });
 
 test('a target smaller than the images is refused, naming both shapes', () => {
-  assert.throws(() => new Batcher(set(1, 28, 28, () => 0), [1, 24, 24], [0], [1]), /1x24x24 .* 1x28x28/);
+  assert.throws(
+    () =>
+      new Batcher(
+        set(1, 28, 28, () => 0),
+        [1, 24, 24],
+        [0],
+        [1],
+      ),
+    /1x24x24 .* 1x28x28/,
+  );
 });
 
 test('a channel count that cannot be adapted is refused', () => {
@@ -85,7 +103,12 @@ test('a channel count that cannot be adapted is refused', () => {
 });
 
 test('fill checks its buffers and indices', () => {
-  const batcher = new Batcher(set(2, 2, 2, () => 0), [1, 2, 2], [0], [1]);
+  const batcher = new Batcher(
+    set(2, 2, 2, () => 0),
+    [1, 2, 2],
+    [0],
+    [1],
+  );
   assert.throws(() => batcher.fill([0, 1], 0, 2, new Float32Array(4), new Int32Array(2)), RangeError);
   assert.throws(() => batcher.fill([0, 7], 0, 2, new Float32Array(8), new Int32Array(2)), /image index 7/);
   assert.throws(() => batcher.fill([0], 0, 2, new Float32Array(8), new Int32Array(2)), RangeError);
@@ -96,8 +119,14 @@ test('epochOrder is a permutation, reproducible for a seed', () => {
   const b = epochOrder(1000, new Rng(42));
   const c = epochOrder(1000, new Rng(43));
   assert.ok(a instanceof Uint32Array);
-  assert.deepEqual(Array.from(a).sort((p, q) => p - q), Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(
+    Array.from(a).sort((p, q) => p - q),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
-  assert.notDeepEqual(Array.from(a), Array.from({ length: 1000 }, (_, i) => i));
+  assert.notDeepEqual(
+    Array.from(a),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
 });

@@ -28,7 +28,10 @@ const byName = (list: ReturnType<typeof listDatasets>, name: string) => {
 
 test('lists every built-in dataset once, with a description', () => {
   const list = listDatasets({ env: {} });
-  assert.deepEqual(list.map((d) => d.name), [...DATASET_NAMES]);
+  assert.deepEqual(
+    list.map((d) => d.name),
+    [...DATASET_NAMES],
+  );
   for (const d of list) assert.ok(d.description.length > 10, d.name);
 });
 
@@ -45,7 +48,10 @@ test('a partial or missing IDX directory is not available and says what is missi
   fs.rmSync(path.join(dir, 't10k-labels-idx1-ubyte.gz'));
   const partial = byName(listDatasets({ fashionMnistDir: dir, env: {} }), 'fashion-mnist');
   assert.equal(partial.available, false);
-  assert.match(partial.detail, /incomplete .* missing t10k-labels-idx1-ubyte; install it with `apt-get install dataset-fashion-mnist`/);
+  assert.match(
+    partial.detail,
+    /incomplete .* missing t10k-labels-idx1-ubyte; install it with `apt-get install dataset-fashion-mnist`/,
+  );
   const nowhere = path.join(dir, 'nowhere');
   const absent = byName(listDatasets({ fashionMnistDir: nowhere, env: {} }), 'fashion-mnist');
   assert.equal(absent.available, false);

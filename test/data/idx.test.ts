@@ -16,12 +16,15 @@ const dir = tempDir('idx');
 const pixels = Uint8Array.from({ length: 2 * 3 * 4 }, (_, i) => i * 10);
 
 function expectDataError(file: string, pattern: RegExp): void {
-  assert.throws(() => readIdx(file), (err: unknown) => {
-    assert.ok(err instanceof DataError, `expected a DataError, got ${String(err)}`);
-    assert.ok(err.message.includes(file), `message should name the file: ${err.message}`);
-    assert.match(err.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => readIdx(file),
+    (err: unknown) => {
+      assert.ok(err instanceof DataError, `expected a DataError, got ${String(err)}`);
+      assert.ok(err.message.includes(file), `message should name the file: ${err.message}`);
+      assert.match(err.message, pattern);
+      return true;
+    },
+  );
 }
 
 test('reads a plain IDX file into dims and bytes', () => {
@@ -86,7 +89,10 @@ test('trailing garbage', () => {
 
 test('absurd dimensions larger than the file', () => {
   const bytes = idxBytes([60000, 60000, 60000], pixels);
-  expectDataError(writeFile(dir, 'absurd', bytes), /truncated: dimensions 60000x60000x60000 need 216000000000000 data bytes, found 24/);
+  expectDataError(
+    writeFile(dir, 'absurd', bytes),
+    /truncated: dimensions 60000x60000x60000 need 216000000000000 data bytes, found 24/,
+  );
 });
 
 test('a file shorter than any header', () => {
@@ -115,20 +121,37 @@ function expectQuickDataError(name: string, gz: Buffer, pattern: RegExp): void {
 }
 
 test('a gzip bomb whose trailer gives its real size is refused before inflating', () => {
-  expectQuickDataError('bomb-idx3-ubyte.gz', gzipBomb(false), /gzip trailer records 67108904 uncompressed bytes but the IDX header \(dimensions 2x3x4\) needs 40/);
+  expectQuickDataError(
+    'bomb-idx3-ubyte.gz',
+    gzipBomb(false),
+    /gzip trailer records 67108904 uncompressed bytes but the IDX header \(dimensions 2x3x4\) needs 40/,
+  );
 });
 
 test('a gzip bomb with a forged trailer stops inflating at the size its header declares', () => {
-  expectQuickDataError('forged-bomb-idx3-ubyte.gz', gzipBomb(true), /unexpected trailing bytes after the 24 data bytes of dimensions 2x3x4/);
+  expectQuickDataError(
+    'forged-bomb-idx3-ubyte.gz',
+    gzipBomb(true),
+    /unexpected trailing bytes after the 24 data bytes of dimensions 2x3x4/,
+  );
 });
 
 test('a gzipped header claiming more than its compressed bytes can hold is truncated', () => {
   const gz = zlib.gzipSync(idxBytes([60000, 28, 28], pixels));
-  expectQuickDataError('short-idx3-ubyte.gz', gz, /truncated: dimensions 60000x28x28 need 47040000 data bytes, more than \d+ compressed bytes can hold/);
+  expectQuickDataError(
+    'short-idx3-ubyte.gz',
+    gz,
+    /truncated: dimensions 60000x28x28 need 47040000 data bytes, more than \d+ compressed bytes can hold/,
+  );
 });
 
 test('a .gz file cut short is refused with a message naming it', () => {
-  const gz = zlib.gzipSync(idxBytes([100, 28, 28], new Uint8Array(100 * 28 * 28).map((_, i) => (i * 7919) % 251)));
+  const gz = zlib.gzipSync(
+    idxBytes(
+      [100, 28, 28],
+      new Uint8Array(100 * 28 * 28).map((_, i) => (i * 7919) % 251),
+    ),
+  );
   const file = path.join(dir, 'cut-idx3-ubyte.gz');
   fs.writeFileSync(file, gz.subarray(0, gz.length >> 1));
   expectDataError(file, /damaged|not a valid gzip file/);

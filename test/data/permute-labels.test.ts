@@ -15,7 +15,10 @@ function set(count: number, shape: [number, number, number], labelOf: (i: number
 
 test('pixelPermutation is a permutation, fixed by its seed', () => {
   const p = pixelPermutation(7, 784);
-  assert.deepEqual([...p].sort((a, b) => a - b), Array.from({ length: 784 }, (_, i) => i));
+  assert.deepEqual(
+    [...p].sort((a, b) => a - b),
+    Array.from({ length: 784 }, (_, i) => i),
+  );
   assert.deepEqual(p, pixelPermutation(7, 784));
   assert.notDeepEqual(p, pixelPermutation(8, 784));
   const moved = p.filter((v, i) => v !== i).length;
@@ -47,8 +50,14 @@ test('selectLabels keeps the listed classes and renumbers them in list order', (
   assert.deepEqual([...out.labels], [1, 0, 1, 0]); // images 2, 7, 12, 17
   assert.deepEqual([...out.images.subarray(4, 8)], [...s.images.subarray(7 * 4, 8 * 4)]);
   const dataset: Dataset = {
-    name: 'toy', source: '', train: s, test: s, classes: 10,
-    classNames: Array.from({ length: 10 }, (_, i) => `c${i}`), mean: [0.5], std: [0.25],
+    name: 'toy',
+    source: '',
+    train: s,
+    test: s,
+    classes: 10,
+    classNames: Array.from({ length: 10 }, (_, i) => `c${i}`),
+    mean: [0.5],
+    std: [0.25],
   };
   const sub = subsetDataset(dataset, [7, 2]);
   assert.equal(sub.classes, 2);

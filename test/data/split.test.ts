@@ -36,10 +36,23 @@ test('holds out n images; both parts together are the original set, each in orde
   assert.equal(val.labels.length, 30);
   const held = originals(val);
   const kept = originals(train);
-  assert.deepEqual([...held, ...kept].sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i));
-  assert.deepEqual(held, held.slice().sort((a, b) => a - b));
-  assert.deepEqual(kept, kept.slice().sort((a, b) => a - b));
-  assert.notDeepEqual(held, Array.from({ length: 30 }, (_, i) => i), 'not simply the first n');
+  assert.deepEqual(
+    [...held, ...kept].sort((a, b) => a - b),
+    Array.from({ length: 200 }, (_, i) => i),
+  );
+  assert.deepEqual(
+    held,
+    held.slice().sort((a, b) => a - b),
+  );
+  assert.deepEqual(
+    kept,
+    kept.slice().sort((a, b) => a - b),
+  );
+  assert.notDeepEqual(
+    held,
+    Array.from({ length: 30 }, (_, i) => i),
+    'not simply the first n',
+  );
 });
 
 test('the parts are copies: the original set is untouched and not shared', () => {
@@ -70,7 +83,10 @@ test('n = 0 holds out nothing', () => {
 });
 
 test('n must leave at least one training image and be a whole number', () => {
-  assert.throws(() => splitValidation(numbered(10), 10, 1), /cannot hold out 10 validation images: the training set has only 10/);
+  assert.throws(
+    () => splitValidation(numbered(10), 10, 1),
+    /cannot hold out 10 validation images: the training set has only 10/,
+  );
   assert.throws(() => splitValidation(numbered(10), 11, 1), /cannot hold out 11/);
   assert.throws(() => splitValidation(numbered(10), 2.5, 1), /whole number/);
   assert.throws(() => splitValidation(numbered(10), -1, 1), /whole number/);

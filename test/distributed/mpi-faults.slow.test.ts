@@ -14,7 +14,20 @@ const skip = mpiSkipReason() ?? false;
 const noMpirun = mpirunSkipReason() ?? false;
 const data = noMpirun ? '' : smallMnist(1000, 200);
 const common = (out: string) => [
-  'train', 'lenet5', '--data', data, '--limit', '260', '--batch-size', '45', '--threads', '1', '--out', out, '--checkpoint-every', '0',
+  'train',
+  'lenet5',
+  '--data',
+  data,
+  '--limit',
+  '260',
+  '--batch-size',
+  '45',
+  '--threads',
+  '1',
+  '--out',
+  out,
+  '--checkpoint-every',
+  '0',
 ];
 
 test('cnn train under mpirun without --distributed refuses instead of training copies', { skip: noMpirun }, () => {
@@ -28,37 +41,81 @@ test('a rank that hangs makes the others end the run with a message after --coll
   const out = path.join(tempDir('cnn-mpi-'), 'x.safetensors');
   // Rank 0 waits in a gradient bucket, summed during its backward pass on the MPI addon's thread.
   const r = mpirunCli(2, [...common(out), '--epochs', '1', '--distributed', '--collective-timeout', '3'], {
-    preload: RANK_FAULT_PRELOAD, env: { CNN_TEST_RANK_FAULT: '1:2:hang' },
+    preload: RANK_FAULT_PRELOAD,
+    env: { CNN_TEST_RANK_FAULT: '1:2:hang' },
   });
   assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /rank 0 of 2: computeGradients: gradient bucket: no answer from rank 1 within 3 s in the collectives of step 3: a rank has died or hung/);
+  assert.match(
+    r.stderr,
+    /rank 0 of 2: computeGradients: gradient bucket: no answer from rank 1 within 3 s in the collectives of step 3: a rank has died or hung/,
+  );
   assert.ok(r.seconds < 30, `took ${r.seconds} s`);
   // Without buckets it waits in the allreduce after the step, on the JS main thread.
-  const whole = mpirunCli(2, [...common(out), '--epochs', '1', '--distributed', '--collective-timeout', '3', '--gradient-buckets', '0'], {
-    preload: RANK_FAULT_PRELOAD, env: { CNN_TEST_RANK_FAULT: '1:2:hang' },
-  });
+  const whole = mpirunCli(
+    2,
+    [...common(out), '--epochs', '1', '--distributed', '--collective-timeout', '3', '--gradient-buckets', '0'],
+    {
+      preload: RANK_FAULT_PRELOAD,
+      env: { CNN_TEST_RANK_FAULT: '1:2:hang' },
+    },
+  );
   assert.notEqual(whole.status, 0);
-  assert.match(whole.stderr, /rank 0 of 2: allreduce: no answer from rank 1 within 3 s in the gradient allreduce of step 3: a rank has died or hung/);
+  assert.match(
+    whole.stderr,
+    /rank 0 of 2: allreduce: no answer from rank 1 within 3 s in the gradient allreduce of step 3: a rank has died or hung/,
+  );
   assert.ok(whole.seconds < 30, `took ${whole.seconds} s`);
 });
 
-test('a rank that hangs while the others wait in a synchronized batch norm ends the run with a message', { skip }, () => {
-  const out = path.join(tempDir('cnn-mpi-'), 'x.safetensors');
-  const model = path.join(__dirname, '..', '..', '..', 'examples', 'residual-mini.json');
-  const r = mpirunCli(2, ['train', model, '--data', data, '--limit', '260', '--batch-size', '45', '--threads', '1', '--out', out,
-    '--checkpoint-every', '0', '--epochs', '1', '--distributed', '--collective-timeout', '3'], {
-    preload: RANK_FAULT_PRELOAD, env: { CNN_TEST_RANK_FAULT: '1:2:hang' },
-  });
-  assert.notEqual(r.status, 0);
-  // Rank 0 is inside step 3's forward, on the network's compute thread, when rank 1 stops answering.
-  assert.match(r.stderr, /rank 0 of 2: computeGradients: synchronized batch norm \(mean\): no answer from rank 1 within 3 s in the collectives of step 3: a rank has died or hung/);
-  assert.ok(r.seconds < 30, `took ${r.seconds} s`);
-});
+test(
+  'a rank that hangs while the others wait in a synchronized batch norm ends the run with a message',
+  { skip },
+  () => {
+    const out = path.join(tempDir('cnn-mpi-'), 'x.safetensors');
+    const model = path.join(__dirname, '..', '..', '..', 'examples', 'residual-mini.json');
+    const r = mpirunCli(
+      2,
+      [
+        'train',
+        model,
+        '--data',
+        data,
+        '--limit',
+        '260',
+        '--batch-size',
+        '45',
+        '--threads',
+        '1',
+        '--out',
+        out,
+        '--checkpoint-every',
+        '0',
+        '--epochs',
+        '1',
+        '--distributed',
+        '--collective-timeout',
+        '3',
+      ],
+      {
+        preload: RANK_FAULT_PRELOAD,
+        env: { CNN_TEST_RANK_FAULT: '1:2:hang' },
+      },
+    );
+    assert.notEqual(r.status, 0);
+    // Rank 0 is inside step 3's forward, on the network's compute thread, when rank 1 stops answering.
+    assert.match(
+      r.stderr,
+      /rank 0 of 2: computeGradients: synchronized batch norm \(mean\): no answer from rank 1 within 3 s in the collectives of step 3: a rank has died or hung/,
+    );
+    assert.ok(r.seconds < 30, `took ${r.seconds} s`);
+  },
+);
 
 test('a rank killed with SIGKILL ends the whole run with a message, not a hang', { skip }, () => {
   const out = path.join(tempDir('cnn-mpi-'), 'x.safetensors');
   const r = mpirunCli(2, [...common(out), '--epochs', '1', '--distributed', '--collective-timeout', '20'], {
-    preload: RANK_FAULT_PRELOAD, env: { CNN_TEST_RANK_FAULT: '1:2:kill' },
+    preload: RANK_FAULT_PRELOAD,
+    env: { CNN_TEST_RANK_FAULT: '1:2:kill' },
   });
   assert.notEqual(r.status, 0);
   assert.match(r.stdout + r.stderr, /rank 1 .*exited on signal 9/);
@@ -71,5 +128,8 @@ test('--distributed without the MPI addon says how to get it', () => {
     env: { CNN_MPI_ADDON: '/nonexistent/cnn_mpi.node' },
   });
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr, /--distributed needs the MPI addon .*apt-get install openmpi-bin libopenmpi-dev.*npm run build:native/);
+  assert.match(
+    r.stderr,
+    /--distributed needs the MPI addon .*apt-get install openmpi-bin libopenmpi-dev.*npm run build:native/,
+  );
 });

@@ -2,8 +2,7 @@
 // mpirun as a user would, and a small MNIST cut so each run takes a second or two.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { CNN, ROOT, tempDir, type CliResult } from '../cli/run-cli';
+import { CNN, ROOT, type CliResult } from '../cli/run-cli';
 import { mpiAddonPath } from '../../src/distributed/mpi-addon';
 import { smallMnist as cutMnist } from '../cli/small-mnist';
 
@@ -17,7 +16,8 @@ export function mpirunSkipReason(): string | null {
 export function mpiSkipReason(): string | null {
   const noMpirun = mpirunSkipReason();
   if (noMpirun) return noMpirun;
-  if (!fs.existsSync(mpiAddonPath())) return `the MPI addon ${mpiAddonPath()} is not built (MPI was not found at build time)`;
+  if (!fs.existsSync(mpiAddonPath()))
+    return `the MPI addon ${mpiAddonPath()} is not built (MPI was not found at build time)`;
   return null;
 }
 
@@ -37,18 +37,31 @@ export interface TimedResult extends CliResult {
  * `mpirun -np <ranks> cnn <args>`; stdin closed, output captured. `preload`: a module every
  * rank's node loads first (node -r), e.g. the fault injection of rank-fault.ts.
  */
-export function mpirunCli(ranks: number, args: string[],
-                          options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; preload?: string } = {}): TimedResult {
+export function mpirunCli(
+  ranks: number,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; preload?: string } = {},
+): TimedResult {
   const started = Date.now();
   const node = options.preload ? [process.execPath, '-r', options.preload] : [process.execPath];
-  const r = spawnSync('mpirun', ['--oversubscribe', '--allow-run-as-root', '-np', String(ranks), ...node, CNN, ...args], {
-    cwd: options.cwd ?? ROOT,
-    env: { ...process.env, ...MPI_ENV, ...options.env },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: options.timeoutMs ?? 60000,
-  });
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, seconds: (Date.now() - started) / 1000 };
+  const r = spawnSync(
+    'mpirun',
+    ['--oversubscribe', '--allow-run-as-root', '-np', String(ranks), ...node, CNN, ...args],
+    {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...MPI_ENV, ...options.env },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: options.timeoutMs ?? 60000,
+    },
+  );
+  return {
+    status: r.status,
+    signal: r.signal,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 /** The first `train` and `test` MNIST images as IDX files in a temporary directory. */

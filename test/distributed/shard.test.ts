@@ -6,7 +6,13 @@ import { launcherWorldSize } from '../../src/distributed/launcher';
 import { parseRankFault } from './rank-fault';
 
 test('the slices of a global batch are contiguous, disjoint, cover it and differ by at most one', () => {
-  for (const [start, n, size] of [[0, 64, 2], [128, 45, 2], [90, 7, 3], [0, 1, 4], [10, 100, 7]]) {
+  for (const [start, n, size] of [
+    [0, 64, 2],
+    [128, 45, 2],
+    [90, 7, 3],
+    [0, 1, 4],
+    [10, 100, 7],
+  ]) {
     let next = start;
     const lengths: number[] = [];
     for (let r = 0; r < size; r++) {
@@ -22,7 +28,10 @@ test('the slices of a global batch are contiguous, disjoint, cover it and differ
 });
 
 test('a batch smaller than the number of ranks leaves some ranks an empty slice', () => {
-  assert.deepEqual([0, 1, 2, 3].map((r) => shardOf(10, 2, r, 4).n), [0, 1, 0, 1]);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((r) => shardOf(10, 2, r, 4).n),
+    [0, 1, 0, 1],
+  );
 });
 
 test('the launcher world size comes from Open MPI, PMI or PMIx variables, else 1', () => {

@@ -13,7 +13,10 @@ import { rng } from '../model/tiny-nets';
 /** The part of onnxruntime-node these tests use (declared here: the package may be absent when this compiles). */
 interface OnnxRuntime {
   InferenceSession: {
-    create(model: Uint8Array, options: { intraOpNumThreads: number; interOpNumThreads: number }): Promise<{
+    create(
+      model: Uint8Array,
+      options: { intraOpNumThreads: number; interOpNumThreads: number },
+    ): Promise<{
       run(feeds: Record<string, unknown>): Promise<Record<string, { dims: readonly number[]; data: unknown }>>;
       release(): Promise<void>;
     }>;
@@ -27,7 +30,8 @@ function loadOnnxRuntime(): OnnxRuntime | undefined {
     return require('onnxruntime-node') as OnnxRuntime;
   } catch (e) {
     // Absent is expected; an install that is present but broken must fail loudly.
-    if ((e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && /'onnxruntime-node'/.test((e as Error).message)) return undefined;
+    if ((e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && /'onnxruntime-node'/.test((e as Error).message))
+      return undefined;
     throw e;
   }
 }
@@ -54,7 +58,13 @@ export function testImages(plan: Plan, count: number): Float32Array {
   const [c, h, w] = plan.input;
   const x = new Float32Array(count * c * h * w);
   const batcher = new Batcher(set, plan.input, mean, std);
-  batcher.fill(Uint32Array.from({ length: count }, (_, i) => i), 0, count, x, new Int32Array(count));
+  batcher.fill(
+    Uint32Array.from({ length: count }, (_, i) => i),
+    0,
+    count,
+    x,
+    new Int32Array(count),
+  );
   return x;
 }
 
@@ -66,7 +76,12 @@ export function randomImages(plan: Plan, count: number, seed: number): Float32Ar
 }
 
 /** cnn's softmax probabilities (n, classes). */
-export async function cnnProbabilities(plan: Plan, params: Float32Array, x: Float32Array, n: number): Promise<Float32Array> {
+export async function cnnProbabilities(
+  plan: Plan,
+  params: Float32Array,
+  x: Float32Array,
+  n: number,
+): Promise<Float32Array> {
   const runtime = createRuntime(plan, { maxBatch: n, threads: 2 });
   runtime.params.set(params);
   const probs = new Float32Array(n * plan.classes);
@@ -75,7 +90,12 @@ export async function cnnProbabilities(plan: Plan, params: Float32Array, x: Floa
 }
 
 /** onnxruntime's output for the encoded model on x (n, C, H, W). */
-export async function onnxProbabilities(model: Uint8Array, plan: Plan, x: Float32Array, n: number): Promise<Float32Array> {
+export async function onnxProbabilities(
+  model: Uint8Array,
+  plan: Plan,
+  x: Float32Array,
+  n: number,
+): Promise<Float32Array> {
   if (!ort) throw new Error(ONNXRUNTIME_MISSING as string);
   const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 2, interOpNumThreads: 1 });
   try {
@@ -122,7 +142,8 @@ export interface Comparison {
 export async function sharpenOutputs(plan: Plan, params: Float32Array, x: Float32Array, n: number): Promise<void> {
   const lastIndex = plan.layers.length - 1;
   const last = plan.layers[lastIndex];
-  if (last.type !== 'dense') throw new Error(`sharpenOutputs: the last layer of ${plan.model.name} is ${last.type}, not dense`);
+  if (last.type !== 'dense')
+    throw new Error(`sharpenOutputs: the last layer of ${plan.model.name} is ${last.type}, not dense`);
   const runtime = createRuntime(plan, { maxBatch: n, threads: 2 });
   runtime.params.set(params);
   await runtime.net.forward(x, n, new Float32Array(n * plan.classes));
@@ -146,7 +167,13 @@ export async function compareExport(plan: Plan, params: Float32Array, x: Float32
   const model = encodeOnnxModel(buildOnnxModel(plan, params, { producerVersion: 'test' }));
   const cnn = await cnnProbabilities(plan, params, x, n);
   const onnx = await onnxProbabilities(model, plan, x, n);
-  return { maxAbsDiff: maxAbsDifference(cnn, onnx), meanTop: meanTopProbability(cnn, plan.classes), cnn, onnx, bytes: model.length };
+  return {
+    maxAbsDiff: maxAbsDifference(cnn, onnx),
+    meanTop: meanTopProbability(cnn, plan.classes),
+    cnn,
+    onnx,
+    bytes: model.length,
+  };
 }
 
 /**
@@ -160,7 +187,14 @@ export function randomiseBatchNorm(plan: Plan, params: Float32Array, seed: numbe
     for (const t of layer.params) {
       const v = params.subarray(t.offset, t.offset + t.size);
       for (let i = 0; i < v.length; i++) {
-        v[i] = t.role === 'weight' ? 0.5 + r() : t.role === 'bias' ? 0.4 * (r() - 0.5) : t.role === 'running_mean' ? r() - 0.5 : 0.5 + 1.5 * r();
+        v[i] =
+          t.role === 'weight'
+            ? 0.5 + r()
+            : t.role === 'bias'
+              ? 0.4 * (r() - 0.5)
+              : t.role === 'running_mean'
+                ? r() - 0.5
+                : 0.5 + 1.5 * r();
       }
     }
   }

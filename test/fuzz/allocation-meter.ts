@@ -3,7 +3,9 @@
 // zlib.gunzipSync results. Must be installed before the readers are loaded, so that the
 // names they look up are already the counting ones. Used only in the fuzz runner's process.
 // The modules themselves (not import-star copies), so that the readers see the patches.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- TypeScript's import-require form
 import fs = require('fs');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
 import zlib = require('zlib');
 
 let counted = 0;
@@ -39,7 +41,19 @@ function meterConstructor(name: string): void {
 }
 
 export function installAllocationMeter(): void {
-  for (const name of ['ArrayBuffer', 'Uint8Array', 'Int8Array', 'Uint16Array', 'Int16Array', 'Uint32Array', 'Int32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array']) {
+  for (const name of [
+    'ArrayBuffer',
+    'Uint8Array',
+    'Int8Array',
+    'Uint16Array',
+    'Int16Array',
+    'Uint32Array',
+    'Int32Array',
+    'Float32Array',
+    'Float64Array',
+    'BigInt64Array',
+    'BigUint64Array',
+  ]) {
     meterConstructor(name);
   }
   for (const name of ['alloc', 'allocUnsafe', 'allocUnsafeSlow'] as const) {

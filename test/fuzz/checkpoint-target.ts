@@ -4,7 +4,13 @@
 // negative, reversed or overlap another tensor's, missing fields, extra or missing tensors,
 // odd metadata and checksums, a wrong header length, deeply nested JSON values, non-finite
 // weights with a matching checksum; beside the byte-level mutations.
-import { readSafetensors, checksumOf, CheckpointError, CHECKPOINT_FORMAT, type Safetensors } from '../../src/model/checkpoint';
+import {
+  readSafetensors,
+  checksumOf,
+  CheckpointError,
+  CHECKPOINT_FORMAT,
+  type Safetensors,
+} from '../../src/model/checkpoint';
 import { Rng } from '../../src/train/rng';
 import { INTERESTING_U64, pick, randomBytes, type Mutation } from './mutate';
 import { mutateSome, type FuzzTarget } from './target';
@@ -46,7 +52,7 @@ export function decode(bytes: Buffer): { header: Header; data: Buffer } | null {
 function fixedChecksum(h: Header, data: Buffer): void {
   const m = h.__metadata__;
   if (!m || typeof m !== 'object' || Array.isArray(m)) return;
-  const { checksum: _old, ...rest } = m; // eslint-disable-line @typescript-eslint/no-unused-vars
+  const { checksum: _old, ...rest } = m;
   m.checksum = checksumOf([data], rest);
 }
 
@@ -63,7 +69,9 @@ function validCheckpoint(rng: Rng): Buffer {
       if (i64) data.writeBigInt64LE(BigInt(rng.int(100000)), k * 8);
       else data.writeFloatLE(rng.normal(), k * 4);
     }
-    const name = pick(rng, ['conv1.weight', 'conv1.bias', 'fc.weight', 'bn.num_batches_tracked', 'optimizer.momentum.fc.weight']) + `.${t}`;
+    const name =
+      pick(rng, ['conv1.weight', 'conv1.bias', 'fc.weight', 'bn.num_batches_tracked', 'optimizer.momentum.fc.weight']) +
+      `.${t}`;
     header[name] = { dtype: i64 ? 'I64' : 'F32', shape, data_offsets: [offset, offset + data.length] };
     offset += data.length;
     chunks.push(data);
@@ -77,8 +85,26 @@ function validCheckpoint(rng: Rng): Buffer {
 /** A JSON value that is wrong for most fields. */
 function oddValue(rng: Rng): unknown {
   return pick(rng, [
-    -1, 0.5, 2 ** 53, 2 ** 64, 1e308, null, true, '', 'F32', '1', [], {}, [-1], [0.5], [2 ** 53], ['1'], [[1]], DEEP,
-    'x'.repeat(100000), { a: 1 },
+    -1,
+    0.5,
+    2 ** 53,
+    2 ** 64,
+    1e308,
+    null,
+    true,
+    '',
+    'F32',
+    '1',
+    [],
+    {},
+    [-1],
+    [0.5],
+    [2 ** 53],
+    ['1'],
+    [[1]],
+    DEEP,
+    'x'.repeat(100000),
+    { a: 1 },
   ]);
 }
 
@@ -111,7 +137,9 @@ function someTensor(h: Header, rng: Rng): Header | null {
 const headerRewrites: Mutation[] = [
   rewrite('dtype', (h, _d, rng) => {
     const t = someTensor(h, rng);
-    if (t) t.dtype = rng.int(2) === 0 ? pick(rng, ['F16', 'BF16', 'F64', 'I32', 'U8', 'BOOL', 'I64', 'F32', 'f32']) : oddValue(rng);
+    if (t)
+      t.dtype =
+        rng.int(2) === 0 ? pick(rng, ['F16', 'BF16', 'F64', 'I32', 'U8', 'BOOL', 'I64', 'F32', 'f32']) : oddValue(rng);
   }),
   rewrite('shape', (h, _d, rng) => {
     const t = someTensor(h, rng);
@@ -121,8 +149,10 @@ const headerRewrites: Mutation[] = [
     if (r === 0) t.shape = oddValue(rng);
     else if (r === 1) t.shape = [...s, pick(rng, [0, 1, 2, 2 ** 31, 2 ** 32, 2 ** 53 - 1])];
     else if (r === 2) t.shape = s.slice(1);
-    else if (r === 3 && s.length > 0) { s[rng.int(s.length)] = pick(rng, [-1, 0, 1.5, 2 ** 40, 2 ** 53, -0, 1e300]); t.shape = s; }
-    else t.shape = [2 ** 20, 2 ** 20, 2 ** 20, 2 ** 20];
+    else if (r === 3 && s.length > 0) {
+      s[rng.int(s.length)] = pick(rng, [-1, 0, 1.5, 2 ** 40, 2 ** 53, -0, 1e300]);
+      t.shape = s;
+    } else t.shape = [2 ** 20, 2 ** 20, 2 ** 20, 2 ** 20];
   }),
   rewrite('data_offsets', (h, d, rng) => {
     const t = someTensor(h, rng);
@@ -155,7 +185,8 @@ const headerRewrites: Mutation[] = [
   }),
   rewrite('an extra tensor', (h, _d, rng) => {
     const t = someTensor(h, rng);
-    h[pick(rng, ['extra', '__proto__', 'constructor', '', 'x'.repeat(10000)])] = rng.int(2) === 0 && t ? { ...t } : oddValue(rng);
+    h[pick(rng, ['extra', '__proto__', 'constructor', '', 'x'.repeat(10000)])] =
+      rng.int(2) === 0 && t ? { ...t } : oddValue(rng);
   }),
   rewrite('a missing tensor', (h, _d, rng) => {
     const names = tensorNames(h);
@@ -164,12 +195,19 @@ const headerRewrites: Mutation[] = [
   rewrite('metadata', (h, _d, rng) => {
     const r = rng.int(4);
     if (r === 0) h.__metadata__ = oddValue(rng);
-    else if (r === 1) h.__metadata__ = { ...(h.__metadata__ ?? {}), [pick(rng, ['model', 'checksum', 'x'])]: oddValue(rng) };
-    else if (r === 2) h.__metadata__ = { ...(h.__metadata__ ?? {}), checksum: pick(rng, ['md5:00', 'sha256:', 'sha256:' + '0'.repeat(64), 'SHA256:AB', '']) };
+    else if (r === 1)
+      h.__metadata__ = { ...(h.__metadata__ ?? {}), [pick(rng, ['model', 'checksum', 'x'])]: oddValue(rng) };
+    else if (r === 2)
+      h.__metadata__ = {
+        ...(h.__metadata__ ?? {}),
+        checksum: pick(rng, ['md5:00', 'sha256:', 'sha256:' + '0'.repeat(64), 'SHA256:AB', '']),
+      };
     else if (h.__metadata__ && typeof h.__metadata__ === 'object') delete h.__metadata__.checksum;
   }),
   rewrite('a non-finite weight, checksum fixed', (h, d, rng) => {
-    const f32 = tensorNames(h).map((n) => h[n]).filter((t) => t?.dtype === 'F32' && t.data_offsets[1] > t.data_offsets[0]);
+    const f32 = tensorNames(h)
+      .map((n) => h[n])
+      .filter((t) => t?.dtype === 'F32' && t.data_offsets[1] > t.data_offsets[0]);
     if (f32.length === 0) return;
     const t = pick(rng, f32);
     const at = t.data_offsets[0] + 4 * rng.int((t.data_offsets[1] - t.data_offsets[0]) / 4);
@@ -190,7 +228,12 @@ const headerRewrites: Mutation[] = [
       const out = Buffer.from(b);
       const declared = out.readBigUInt64LE(0);
       const r = rng.int(3);
-      const value = r === 0 ? pick(rng, INTERESTING_U64) : r === 1 ? declared + BigInt(pick(rng, [-9, -1, 1, 8])) : BigInt(out.length - 8 + rng.int(3));
+      const value =
+        r === 0
+          ? pick(rng, INTERESTING_U64)
+          : r === 1
+            ? declared + BigInt(pick(rng, [-9, -1, 1, 8]))
+            : BigInt(out.length - 8 + rng.int(3));
       out.writeBigUInt64LE(value < 0n ? 0n : value & ((1n << 64n) - 1n), 0);
       return out;
     },
@@ -218,8 +261,20 @@ const headerRewrites: Mutation[] = [
       }
     },
   },
-  { name: 'random header bytes', apply: (b, rng) => { const out = Buffer.from(b); const n = Math.min(out.length, 8 + 64); if (n > 8) out[8 + rng.int(n - 8)] = rng.int(256); return out; } },
-  { name: 'random data', apply: (b, rng) => Buffer.concat([b.subarray(0, Math.max(0, b.length - 8)), randomBytes(rng, Math.min(8, b.length))]) },
+  {
+    name: 'random header bytes',
+    apply: (b, rng) => {
+      const out = Buffer.from(b);
+      const n = Math.min(out.length, 8 + 64);
+      if (n > 8) out[8 + rng.int(n - 8)] = rng.int(256);
+      return out;
+    },
+  },
+  {
+    name: 'random data',
+    apply: (b, rng) =>
+      Buffer.concat([b.subarray(0, Math.max(0, b.length - 8)), randomBytes(rng, Math.min(8, b.length))]),
+  },
 ];
 
 function sameShape(a: unknown, b: number[]): boolean {
@@ -246,19 +301,23 @@ export const checkpointTarget: FuzzTarget = {
       const entry = header[name];
       const t = tensors.get(name);
       if (!t) return `tensor ${name} is missing from the result`;
-      if (!sameShape(entry.shape, t.shape)) return `tensor ${name}: shape [${t.shape}] returned for ${JSON.stringify(entry.shape)}`;
+      if (!sameShape(entry.shape, t.shape))
+        return `tensor ${name}: shape [${t.shape}] returned for ${JSON.stringify(entry.shape)}`;
       const count = t.shape.reduce((a, b) => a * b, 1);
       if (t.data.length !== count) return `tensor ${name}: ${t.data.length} values returned for shape [${t.shape}]`;
       const [begin, end] = entry.data_offsets;
       const raw = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
       if (!raw.equals(data.subarray(begin, end))) return `tensor ${name}: values differ from bytes ${begin}..${end}`;
-      if (t.data instanceof Float32Array && t.data.some((v) => !Number.isFinite(v))) return `tensor ${name}: a non-finite value was loaded`;
+      if (t.data instanceof Float32Array && t.data.some((v) => !Number.isFinite(v)))
+        return `tensor ${name}: a non-finite value was loaded`;
       covered += end - begin;
     }
     if (covered !== data.length) return `the tensors cover ${covered} of ${data.length} data bytes`;
     const checksum = header.__metadata__?.checksum;
-    if (checksum !== undefined && String(checksum).toLowerCase() !== checksumOf([data], metadata)) return `loaded despite checksum ${String(checksum).slice(0, 80)}`;
-    if (JSON.stringify(metadata) !== JSON.stringify(header.__metadata__ ?? {})) return 'the metadata differ from the header';
+    if (checksum !== undefined && String(checksum).toLowerCase() !== checksumOf([data], metadata))
+      return `loaded despite checksum ${String(checksum).slice(0, 80)}`;
+    if (JSON.stringify(metadata) !== JSON.stringify(header.__metadata__ ?? {}))
+      return 'the metadata differ from the header';
     return null;
   },
   allowance: (bytes) => bytes.length,

@@ -43,7 +43,8 @@ export const cifarTarget: FuzzTarget = {
   load: (file) => readCifarBatches([file]),
   checkLoaded(result, bytes) {
     const set = result as ImageSet;
-    if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) return `a file of ${bytes.length} bytes (not whole records) was loaded`;
+    if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0)
+      return `a file of ${bytes.length} bytes (not whole records) was loaded`;
     const records = bytes.length / CIFAR10_RECORD_BYTES;
     if (set.count !== records || set.labels.length !== records) return `${set.count} records returned for ${records}`;
     if (set.images.length !== records * 3072) return `${set.images.length} image bytes returned for ${records} records`;
@@ -51,7 +52,11 @@ export const cifarTarget: FuzzTarget = {
       const at = r * CIFAR10_RECORD_BYTES;
       if (bytes[at] > 9) return `record ${r} with label ${bytes[at]} was loaded`;
       if (set.labels[r] !== bytes[at]) return `record ${r}: label ${set.labels[r]} returned for ${bytes[at]}`;
-      if (!Buffer.from(set.images.buffer, set.images.byteOffset + r * 3072, 3072).equals(bytes.subarray(at + 1, at + CIFAR10_RECORD_BYTES))) {
+      if (
+        !Buffer.from(set.images.buffer, set.images.byteOffset + r * 3072, 3072).equals(
+          bytes.subarray(at + 1, at + CIFAR10_RECORD_BYTES),
+        )
+      ) {
         return `record ${r}: the pixels differ from the file`;
       }
     }

@@ -55,7 +55,12 @@ function writeCase(bytes: Buffer, ext: string): string {
 }
 
 /** Runs the reader on the file: what it returned or threw, how long it took, what it allocated. */
-function load(file: string): { result: unknown; error: unknown; elapsed: number; used: { total: number; largest: number } } {
+function load(file: string): {
+  result: unknown;
+  error: unknown;
+  elapsed: number;
+  used: { total: number; largest: number };
+} {
   resetAllocations();
   const started = Date.now();
   let result: unknown;
@@ -77,15 +82,22 @@ function check(bytes: Buffer, ext: string, mustLoad: boolean): { problem: string
   if (elapsed > CASE_TIME_LIMIT_MS) elapsed = Math.min(elapsed, load(file).elapsed);
   const allowed = 2 * target.allowance(bytes, ext) + SLACK_BYTES;
   if (used.total > allowed) {
-    return { problem: `allocated ${used.total} bytes (largest ${used.largest}) for a ${bytes.length}-byte file; at most ${allowed} allowed`, loaded: !error };
+    return {
+      problem: `allocated ${used.total} bytes (largest ${used.largest}) for a ${bytes.length}-byte file; at most ${allowed} allowed`,
+      loaded: !error,
+    };
   }
   if (elapsed > CASE_TIME_LIMIT_MS) return { problem: `took ${elapsed} ms`, loaded: !error };
   if (error !== null) {
     if (!(error instanceof target.errorClass)) {
       const e = error as Error;
-      return { problem: `threw ${e?.name ?? typeof error} instead of ${target.errorClass.name}: ${String(e?.message ?? error).slice(0, 300)}`, loaded: false };
+      return {
+        problem: `threw ${e?.name ?? typeof error} instead of ${target.errorClass.name}: ${String(e?.message ?? error).slice(0, 300)}`,
+        loaded: false,
+      };
     }
-    if (!error.message.includes(file)) return { problem: `the message does not name the file: ${error.message.slice(0, 300)}`, loaded: false };
+    if (!error.message.includes(file))
+      return { problem: `the message does not name the file: ${error.message.slice(0, 300)}`, loaded: false };
     if (mustLoad) return { problem: `a valid file was refused: ${error.message.slice(0, 300)}`, loaded: false };
     return { problem: null, loaded: false };
   }
@@ -134,8 +146,27 @@ for (let i = 0; Date.now() < deadline && failures < MAX_FAILURES; i++) {
   if (outcome.problem) {
     failures++;
     const saved = saveToCorpus(c.bytes, c.ext);
-    report({ type: 'failure', reader: target.name, seed, case: i, mutations: c.mutations, problem: outcome.problem, saved });
+    report({
+      type: 'failure',
+      reader: target.name,
+      seed,
+      case: i,
+      mutations: c.mutations,
+      problem: outcome.problem,
+      saved,
+    });
   }
 }
 if (casePath) fs.rmSync(casePath, { force: true });
-report({ type: 'summary', reader: target.name, seed, replayed, cases, valid, loaded, refused: cases - loaded, failures, seconds: (Date.now() - started) / 1000 });
+report({
+  type: 'summary',
+  reader: target.name,
+  seed,
+  replayed,
+  cases,
+  valid,
+  loaded,
+  refused: cases - loaded,
+  failures,
+  seconds: (Date.now() - started) / 1000,
+});

@@ -21,7 +21,10 @@ function validIdx(rng: Rng): Buffer {
 
 const headerRewrites: Mutation[] = [
   { name: 'magic', apply: (b, rng) => withByte(b, rng.int(2), pick(rng, [1, 0x80, 0xff, rng.int(256)])) },
-  { name: 'element type', apply: (b, rng) => withByte(b, 2, pick(rng, [0x00, 0x09, 0x0b, 0x0c, 0x0d, 0x0e, 0xff, rng.int(256)])) },
+  {
+    name: 'element type',
+    apply: (b, rng) => withByte(b, 2, pick(rng, [0x00, 0x09, 0x0b, 0x0c, 0x0d, 0x0e, 0xff, rng.int(256)])),
+  },
   { name: 'rank', apply: (b, rng) => withByte(b, 3, pick(rng, [0, 1, 2, 3, 4, 5, 64, 255, rng.int(256)])) },
   {
     name: 'a dimension',
@@ -105,8 +108,10 @@ export const idxTarget: FuzzTarget = {
     const exact = dims.reduce((a, d) => a * BigInt(d), 1n);
     if (exact !== BigInt(data.length)) return `dimensions ${dims.join('x')} returned with ${data.length} data bytes`;
     const headerSize = 4 + 4 * dims.length;
-    if (headerSize + data.length !== raw.length) return `${raw.length - headerSize - data.length} bytes of the file were ignored`;
-    if (!Buffer.from(data.buffer, data.byteOffset, data.length).equals(raw.subarray(headerSize))) return 'the data differ from the file';
+    if (headerSize + data.length !== raw.length)
+      return `${raw.length - headerSize - data.length} bytes of the file were ignored`;
+    if (!Buffer.from(data.buffer, data.byteOffset, data.length).equals(raw.subarray(headerSize)))
+      return 'the data differ from the file';
     return null;
   },
   allowance(bytes, ext) {

@@ -19,11 +19,34 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const BODY = [{ type: 'conv2d', filters: 4, kernel: 3, pad: 1 }, { type: 'batchnorm' }, { type: 'relu' }];
 const LAYERS: Json[][] = [
-  [{ type: 'conv2d', filters: 4, kernel: 5 }, { type: 'maxpool', size: 2 }, { type: 'relu' }, { type: 'dense', units: 10 }],
-  [{ type: 'conv2d', filters: 6, kernel: 3, stride: 2, connections: [[0], [0], [0], [0], [0], [0]] }, { type: 'avgpool', size: 2, stride: 2 },
-    { type: 'lrn', size: 3 }, { type: 'tanh' }, { type: 'flatten' }, { type: 'dropout', p: 0.2 }, { type: 'dense', units: 10 }],
-  [{ type: 'conv2d', filters: 4, kernel: 3, pad: 1 }, { type: 'residual', body: BODY, activation: 'relu' }, { type: 'gap' }, { type: 'dense', units: 10 }],
-  [{ type: 'subsample', size: 2 }, { type: 'scaled-tanh' }, { type: 'dense', units: 32 }, { type: 'sigmoid' }, { type: 'dense', units: 10 }],
+  [
+    { type: 'conv2d', filters: 4, kernel: 5 },
+    { type: 'maxpool', size: 2 },
+    { type: 'relu' },
+    { type: 'dense', units: 10 },
+  ],
+  [
+    { type: 'conv2d', filters: 6, kernel: 3, stride: 2, connections: [[0], [0], [0], [0], [0], [0]] },
+    { type: 'avgpool', size: 2, stride: 2 },
+    { type: 'lrn', size: 3 },
+    { type: 'tanh' },
+    { type: 'flatten' },
+    { type: 'dropout', p: 0.2 },
+    { type: 'dense', units: 10 },
+  ],
+  [
+    { type: 'conv2d', filters: 4, kernel: 3, pad: 1 },
+    { type: 'residual', body: BODY, activation: 'relu' },
+    { type: 'gap' },
+    { type: 'dense', units: 10 },
+  ],
+  [
+    { type: 'subsample', size: 2 },
+    { type: 'scaled-tanh' },
+    { type: 'dense', units: 32 },
+    { type: 'sigmoid' },
+    { type: 'dense', units: 10 },
+  ],
 ];
 
 function validModel(rng: Rng): Json {
@@ -44,7 +67,21 @@ function allLayers(model: Json): Json[] {
   return out;
 }
 
-const FIELDS = ['filters', 'kernel', 'stride', 'pad', 'units', 'size', 'connections', 'body', 'p', 'type', 'activation', 'shortcut', 'name'];
+const FIELDS = [
+  'filters',
+  'kernel',
+  'stride',
+  'pad',
+  'units',
+  'size',
+  'connections',
+  'body',
+  'p',
+  'type',
+  'activation',
+  'shortcut',
+  'name',
+];
 
 /** A rewrite of the parsed JSON, encoded again; text that no longer parses is left as it is. */
 function rewrite(name: string, change: (model: Json, rng: Rng) => Json | void): Mutation {
@@ -58,12 +95,17 @@ function rewrite(name: string, change: (model: Json, rng: Rng) => Json | void): 
         return b;
       }
       const changed = change(model, rng) ?? model;
-      return typeof changed === 'string' ? Buffer.from(changed, 'utf8') : Buffer.from(JSON.stringify(changed) ?? 'null', 'utf8');
+      return typeof changed === 'string'
+        ? Buffer.from(changed, 'utf8')
+        : Buffer.from(JSON.stringify(changed) ?? 'null', 'utf8');
     },
   };
 }
 
-const hugeOrOdd = (rng: Rng) => (rng.int(2) === 0 ? pick(rng, [1e6, 1e9, 2 ** 31 - 1, 2 ** 32, 1e15, 8192, 8193, 1024, 1025, 65536, 65537]) : pick(rng, ODD_JSON_VALUES));
+const hugeOrOdd = (rng: Rng) =>
+  rng.int(2) === 0
+    ? pick(rng, [1e6, 1e9, 2 ** 31 - 1, 2 ** 32, 1e15, 8192, 8193, 1024, 1025, 65536, 65537])
+    : pick(rng, ODD_JSON_VALUES);
 
 const JSON_REWRITES: Mutation[] = [
   rewrite('a layer field', (m, rng) => {
@@ -75,8 +117,9 @@ const JSON_REWRITES: Mutation[] = [
     if (layers.length > 0) delete pick(rng, layers)[pick(rng, FIELDS)];
   }),
   rewrite('a model field', (m, rng) => {
-    if (m && typeof m === 'object') m[pick(rng, ['input', 'classes', 'layers', 'name', 'init', 'initValue', 'defaults'])] =
-      rng.int(3) === 0 ? [1, pick(rng, [1, 8192, 8193, 1e6]), pick(rng, [1, 8192, 1e6])] : hugeOrOdd(rng);
+    if (m && typeof m === 'object')
+      m[pick(rng, ['input', 'classes', 'layers', 'name', 'init', 'initValue', 'defaults'])] =
+        rng.int(3) === 0 ? [1, pick(rng, [1, 8192, 8193, 1e6]), pick(rng, [1, 8192, 1e6])] : hugeOrOdd(rng);
   }),
   rewrite('a layer repeated', (m, rng) => {
     if (!Array.isArray(m?.layers) || m.layers.length === 0) return;
@@ -96,7 +139,19 @@ const JSON_REWRITES: Mutation[] = [
   }),
   rewrite('a layer type', (m, rng) => {
     const layers = allLayers(m);
-    if (layers.length > 0) pick(rng, layers).type = pick(rng, ['conv2d', 'dense', 'residual', 'add', 'maxpool', 'lrn', 'gap', 'flatten', 'conv', 7]);
+    if (layers.length > 0)
+      pick(rng, layers).type = pick(rng, [
+        'conv2d',
+        'dense',
+        'residual',
+        'add',
+        'maxpool',
+        'lrn',
+        'gap',
+        'flatten',
+        'conv',
+        7,
+      ]);
   }),
 ];
 
@@ -128,7 +183,8 @@ export const modelTarget: FuzzTarget = {
     if (plan.layers.length === 0) return 'a plan without layers';
     if (!(plan.paramSize <= MAX_PARAMS)) return `a plan of ${plan.paramSize} parameters, above the ${MAX_PARAMS} limit`;
     const last = plan.layers[plan.layers.length - 1].outputShape;
-    if (last[0] * last[1] * last[2] !== plan.classes) return `the last layer outputs ${last.join('x')} for ${plan.classes} classes`;
+    if (last[0] * last[1] * last[2] !== plan.classes)
+      return `the last layer outputs ${last.join('x')} for ${plan.classes} classes`;
     return null;
   },
   // The text (read as bytes) and a weight mask no larger than the parameter limit.

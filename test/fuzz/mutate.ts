@@ -6,9 +6,23 @@ import { Rng } from '../../src/train/rng';
 export type Mutation = { name: string; apply: (bytes: Buffer, rng: Rng) => Buffer };
 
 /** Integers that break size arithmetic: zero, one, sign and width boundaries, 2^40. */
-export const INTERESTING_U32 = [0, 1, 2, 3, 7, 8, 255, 256, 3073, 0x7fff, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
+export const INTERESTING_U32 = [
+  0, 1, 2, 3, 7, 8, 255, 256, 3073, 0x7fff, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
+];
 export const INTERESTING_U64 = [
-  0n, 1n, 7n, 8n, 9n, 0x7fffffffn, 0xffffffffn, 0x100000000n, 1n << 40n, 1n << 53n, (1n << 63n) - 1n, 1n << 63n, (1n << 64n) - 1n,
+  0n,
+  1n,
+  7n,
+  8n,
+  9n,
+  0x7fffffffn,
+  0xffffffffn,
+  0x100000000n,
+  1n << 40n,
+  1n << 53n,
+  (1n << 63n) - 1n,
+  1n << 63n,
+  (1n << 64n) - 1n,
 ];
 
 export function pick<T>(rng: Rng, items: readonly T[]): T {
@@ -39,7 +53,8 @@ export const BYTE_MUTATIONS: Mutation[] = [
     apply: (b, rng) => {
       if (b.length === 0) return b;
       const out = Buffer.from(b);
-      for (let k = 1 + rng.int(4); k > 0; k--) out[rng.int(out.length)] = pick(rng, [0, 0xff, 0x7f, 0x80, rng.int(256)]);
+      for (let k = 1 + rng.int(4); k > 0; k--)
+        out[rng.int(out.length)] = pick(rng, [0, 0xff, 0x7f, 0x80, rng.int(256)]);
       return out;
     },
   },

@@ -21,12 +21,27 @@ const CORPUS = path.join(ROOT, 'test', 'fuzz', 'corpus');
 const RUNNER = path.join(__dirname, 'fuzz-runner.js');
 const READERS = ['idx', 'cifar', 'checkpoint', 'model', 'metadata'] as const;
 /** Cases a second a run must reach: the JSON-level targets parse, check and plan a model in each case. */
-const MIN_CASES_PER_SECOND: Record<(typeof READERS)[number], number> = { idx: 200, cifar: 200, checkpoint: 200, model: 100, metadata: 100 };
+const MIN_CASES_PER_SECOND: Record<(typeof READERS)[number], number> = {
+  idx: 200,
+  cifar: 200,
+  checkpoint: 200,
+  model: 100,
+  metadata: 100,
+};
 const TOTAL_SECONDS = Number(process.env.CNN_FUZZ_SECONDS ?? 20);
-const SEED = process.env.CNN_FUZZ_SEED !== undefined ? Number(process.env.CNN_FUZZ_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
+const SEED =
+  process.env.CNN_FUZZ_SEED !== undefined ? Number(process.env.CNN_FUZZ_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
 const REPRODUCE = `reproduce with CNN_FUZZ_SEED=${SEED}`;
 
-interface Summary { replayed: number; cases: number; valid: number; loaded: number; refused: number; failures: number; seconds: number }
+interface Summary {
+  replayed: number;
+  cases: number;
+  valid: number;
+  loaded: number;
+  refused: number;
+  failures: number;
+  seconds: number;
+}
 
 for (const reader of READERS) {
   const seconds = TOTAL_SECONDS / READERS.length;
@@ -50,16 +65,28 @@ for (const reader of READERS) {
           saved = path.join(dir, `crash-${SEED}${left.slice('case'.length)}`);
           fs.copyFileSync(path.join(work, left), saved);
         }
-        assert.fail(`the fuzz runner ended with status ${r.status}, signal ${r.signal} (${r.error?.message ?? 'no spawn error'}); input kept as ${saved}; ${REPRODUCE}\n${r.stderr.slice(-2000)}`);
+        assert.fail(
+          `the fuzz runner ended with status ${r.status}, signal ${r.signal} (${r.error?.message ?? 'no spawn error'}); input kept as ${saved}; ${REPRODUCE}\n${r.stderr.slice(-2000)}`,
+        );
       }
-      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       const failures = lines.filter((l) => l.type === 'failure');
       const summary = lines.find((l) => l.type === 'summary') as Summary;
       t.diagnostic(`${reader}: ${JSON.stringify(summary)}`);
-      assert.deepEqual(failures, [], `${failures.length} failing inputs (kept in ${path.join(CORPUS, reader)}); ${REPRODUCE}`);
+      assert.deepEqual(
+        failures,
+        [],
+        `${failures.length} failing inputs (kept in ${path.join(CORPUS, reader)}); ${REPRODUCE}`,
+      );
       // The run must have exercised the reader: many cases, valid files loaded, bad ones refused.
       assert.ok(summary.cases >= MIN_CASES_PER_SECOND[reader] * seconds, `only ${summary.cases} cases in ${seconds} s`);
-      assert.ok(summary.valid > 0 && summary.loaded >= summary.valid, `valid files: ${summary.valid}, loaded: ${summary.loaded}`);
+      assert.ok(
+        summary.valid > 0 && summary.loaded >= summary.valid,
+        `valid files: ${summary.valid}, loaded: ${summary.loaded}`,
+      );
       assert.ok(summary.refused > summary.cases / 4, `only ${summary.refused} of ${summary.cases} cases were refused`);
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
@@ -78,10 +105,18 @@ function sparseFile(dir: string, name: string, head: Buffer, size: number): stri
 test('files whose header or size claims 2^40 bytes fail with our error, quickly and before allocating', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn-fuzz-huge-'));
   const TB = 2 ** 40;
-  const expect = (load: () => unknown, errorClass: typeof DataError | typeof CheckpointError, file: string, pattern: RegExp) => {
+  const expect = (
+    load: () => unknown,
+    errorClass: typeof DataError | typeof CheckpointError,
+    file: string,
+    pattern: RegExp,
+  ) => {
     const started = Date.now();
     assert.throws(load, (e: unknown) => {
-      assert.ok(e instanceof errorClass, `expected ${errorClass.name}, got ${(e as Error).name}: ${(e as Error).message}`);
+      assert.ok(
+        e instanceof errorClass,
+        `expected ${errorClass.name}, got ${(e as Error).name}: ${(e as Error).message}`,
+      );
       assert.ok(e.message.includes(file), e.message);
       assert.match(e.message, pattern);
       return true;
@@ -98,7 +133,12 @@ test('files whose header or size claims 2^40 bytes fail with our error, quickly 
     header.writeUInt32BE(2 ** 10, 12);
     const claim = path.join(dir, 'claim-idx3-ubyte');
     fs.writeFileSync(claim, Buffer.concat([header, Buffer.alloc(784)]));
-    expect(() => readIdx(claim), DataError, claim, /truncated: dimensions 1048576x1024x1024 need 1099511627776 data bytes, found 784/);
+    expect(
+      () => readIdx(claim),
+      DataError,
+      claim,
+      /truncated: dimensions 1048576x1024x1024 need 1099511627776 data bytes, found 784/,
+    );
     const sparseIdx = sparseFile(dir, 'sparse-idx3-ubyte', header, 16 + TB);
     expect(() => readIdx(sparseIdx), DataError, sparseIdx, /cannot read/);
 
@@ -108,7 +148,9 @@ test('files whose header or size claims 2^40 bytes fail with our error, quickly 
     expect(() => readCifarBatches([sparseCifar]), DataError, sparseCifar, /more than can be loaded/);
 
     // Checkpoint: a header declaring one 2^38-float tensor over a sparse 1 TB data buffer.
-    const json = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [2 ** 38], data_offsets: [0, TB] } }).padEnd(64));
+    const json = Buffer.from(
+      JSON.stringify({ w: { dtype: 'F32', shape: [2 ** 38], data_offsets: [0, TB] } }).padEnd(64),
+    );
     const prefix = Buffer.alloc(8);
     prefix.writeBigUInt64LE(BigInt(json.length));
     const sparseCkpt = sparseFile(dir, 'huge.safetensors', Buffer.concat([prefix, json]), 8 + json.length + TB);

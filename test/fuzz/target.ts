@@ -64,5 +64,23 @@ export function refusedAs<T>(file: string, load: () => T, ours?: new (...args: n
 
 /** A JSON value that is wrong for most fields: huge, negative, fractional, of the wrong type. */
 export const ODD_JSON_VALUES: readonly unknown[] = [
-  -1, 0, 0.5, 1e9, 2 ** 31, 2 ** 53, 1e308, -1e308, null, true, '', '1', [], {}, [-1], [0.5], [2 ** 40], [1, 2, 3, 4], { a: 1 },
+  -1,
+  0,
+  0.5,
+  1e9,
+  2 ** 31,
+  2 ** 53,
+  1e308,
+  -1e308,
+  null,
+  true,
+  '',
+  '1',
+  [],
+  {},
+  [-1],
+  [0.5],
+  [2 ** 40],
+  [1, 2, 3, 4],
+  { a: 1 },
 ];

@@ -23,14 +23,21 @@ const isRoot = process.getuid?.() === 0;
 const bashAvailable = spawnSync('bash', ['-c', 'ulimit -f 1000'], { encoding: 'utf8' }).status === 0;
 
 /** Runs one writer call in a child whose file-size limit is `kilobytes` (write() then fails with EFBIG). */
-function writeUnderLimit(kilobytes: number, call: 'write' | 'append', file: string, bytes: number): { status: number | null; stderr: string } {
+function writeUnderLimit(
+  kilobytes: number,
+  call: 'write' | 'append',
+  file: string,
+  bytes: number,
+): { status: number | null; stderr: string } {
   const writer = require.resolve('../../src/io/atomic-write');
   const script = `const w = require(${JSON.stringify(writer)});
 try {
   if (${JSON.stringify(call)} === 'write') w.writeFileAtomically(${JSON.stringify(file)}, Buffer.alloc(${bytes}, 7));
   else w.appendFileAtomically(${JSON.stringify(file)}, 'x'.repeat(${bytes}) + '\\n');
 } catch (e) { process.stderr.write(e.message); process.exit(3); }`;
-  const r = spawnSync('bash', ['-c', `ulimit -f ${kilobytes} && exec "$0" -e "$1"`, process.execPath, script], { encoding: 'utf8' });
+  const r = spawnSync('bash', ['-c', `ulimit -f ${kilobytes} && exec "$0" -e "$1"`, process.execPath, script], {
+    encoding: 'utf8',
+  });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -54,37 +61,45 @@ test('a new file is created with the ordinary mode (umask applied)', () => {
   assert.equal(fs.statSync(file).mode & 0o777, 0o666 & ~umask);
 });
 
-test('a write cut short (file-size limit, EFBIG) keeps the previous file byte for byte and removes the temporary file', { skip: bashAvailable ? false : 'needs bash for ulimit -f' }, () => {
-  const dir = tempDir();
-  const file = path.join(dir, 'keep.onnx');
-  const before = Buffer.alloc(3000, 1);
-  fs.writeFileSync(file, before);
-  const r = writeUnderLimit(64, 'write', file, 200 * 1024);
-  assert.equal(r.status, 3, r.stderr);
-  assert.match(r.stderr, /cannot write .*keep\.onnx: file too large: the disk is full/);
-  assert.match(r.stderr, /the previous .*keep\.onnx is unchanged/);
-  assert.ok(fs.readFileSync(file).equals(before));
-  assert.deepEqual(leftovers(dir), []);
+test(
+  'a write cut short (file-size limit, EFBIG) keeps the previous file byte for byte and removes the temporary file',
+  { skip: bashAvailable ? false : 'needs bash for ulimit -f' },
+  () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'keep.onnx');
+    const before = Buffer.alloc(3000, 1);
+    fs.writeFileSync(file, before);
+    const r = writeUnderLimit(64, 'write', file, 200 * 1024);
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /cannot write .*keep\.onnx: file too large: the disk is full/);
+    assert.match(r.stderr, /the previous .*keep\.onnx is unchanged/);
+    assert.ok(fs.readFileSync(file).equals(before));
+    assert.deepEqual(leftovers(dir), []);
 
-  // To a new name: nothing at all is left, not a 0-byte or truncated file.
-  const fresh = path.join(dir, 'new.onnx');
-  assert.equal(writeUnderLimit(64, 'write', fresh, 200 * 1024).status, 3);
-  assert.equal(fs.existsSync(fresh), false);
-  assert.deepEqual(leftovers(dir), []);
-});
+    // To a new name: nothing at all is left, not a 0-byte or truncated file.
+    const fresh = path.join(dir, 'new.onnx');
+    assert.equal(writeUnderLimit(64, 'write', fresh, 200 * 1024).status, 3);
+    assert.equal(fs.existsSync(fresh), false);
+    assert.deepEqual(leftovers(dir), []);
+  },
+);
 
-test('an append cut short keeps every earlier line', { skip: bashAvailable ? false : 'needs bash for ulimit -f' }, () => {
-  const dir = tempDir();
-  const file = path.join(dir, 'metrics.jsonl');
-  appendFileAtomically(file, '{"epoch":1}\n');
-  appendFileAtomically(file, '{"epoch":2}\n');
-  const before = fs.readFileSync(file);
-  assert.equal(before.toString(), '{"epoch":1}\n{"epoch":2}\n');
-  const r = writeUnderLimit(64, 'append', file, 200 * 1024);
-  assert.equal(r.status, 3, r.stderr);
-  assert.ok(fs.readFileSync(file).equals(before));
-  assert.deepEqual(leftovers(dir), []);
-});
+test(
+  'an append cut short keeps every earlier line',
+  { skip: bashAvailable ? false : 'needs bash for ulimit -f' },
+  () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'metrics.jsonl');
+    appendFileAtomically(file, '{"epoch":1}\n');
+    appendFileAtomically(file, '{"epoch":2}\n');
+    const before = fs.readFileSync(file);
+    assert.equal(before.toString(), '{"epoch":1}\n{"epoch":2}\n');
+    const r = writeUnderLimit(64, 'append', file, 200 * 1024);
+    assert.equal(r.status, 3, r.stderr);
+    assert.ok(fs.readFileSync(file).equals(before));
+    assert.deepEqual(leftovers(dir), []);
+  },
+);
 
 test('an append ends a last line left without its newline before adding its own', () => {
   const dir = tempDir();
@@ -99,7 +114,10 @@ test('a character device is refused and stays a device', { skip: isRoot ? false 
   const device = path.join(dir, 'fakenull');
   const made = spawnSync('mknod', [device, 'c', '1', '3'], { encoding: 'utf8' });
   assert.equal(made.status, 0, made.stderr);
-  assert.throws(() => writeFileAtomically(device, 'x'), (e: Error) => e instanceof FileWriteError && /is a character device, not a regular file/.test(e.message));
+  assert.throws(
+    () => writeFileAtomically(device, 'x'),
+    (e: Error) => e instanceof FileWriteError && /is a character device, not a regular file/.test(e.message),
+  );
   assert.ok(fs.lstatSync(device).isCharacterDevice());
   // Through a symbolic link: the rule applies to what the link names.
   const link = path.join(dir, 'link');
@@ -132,7 +150,10 @@ test('a read-only file (no write bit, even for root) is refused and left unchang
 
 test('a missing or read-only directory is refused with the directory named', () => {
   const dir = tempDir();
-  assert.throws(() => writeFileAtomically(path.join(dir, 'no-such', 'f'), 'x'), /the directory .*no-such does not exist/);
+  assert.throws(
+    () => writeFileAtomically(path.join(dir, 'no-such', 'f'), 'x'),
+    /the directory .*no-such does not exist/,
+  );
   const ro = path.join(dir, 'ro');
   fs.mkdirSync(ro, 0o555);
   assert.throws(() => writeFileAtomically(path.join(ro, 'f'), 'x'), /the directory .*ro is read-only/);

@@ -24,9 +24,16 @@ test('lenet5 and resnet20 with sigmoid: every activation swapped, parameters unt
 
 test('a residual block without an activation keeps none', () => {
   const model = {
-    name: 'r', description: '', input: [1, 4, 4] as [number, number, number], classes: 2,
+    name: 'r',
+    description: '',
+    input: [1, 4, 4] as [number, number, number],
+    classes: 2,
     layers: [
-      { type: 'residual' as const, body: [{ type: 'conv2d' as const, filters: 1, kernel: 3, pad: 1 }], activation: null },
+      {
+        type: 'residual' as const,
+        body: [{ type: 'conv2d' as const, filters: 1, kernel: 3, pad: 1 }],
+        activation: null,
+      },
       { type: 'dense' as const, units: 2 },
     ],
   };

@@ -14,14 +14,32 @@ type GemmPath = 'avx512' | 'avx2' | 'portable';
 // sha256 of the parameter array after the child's training, recorded on an AVX-512 Xeon.
 const RECORDED: Record<string, Record<GemmPath, Record<1 | 2, string>>> = {
   lenet5: {
-    avx512: { 1: '85b6ac1e1316d1d12e48f6b2d3f7e4586671ba4239394e1cf245e2e831a67d89', 2: '85b6ac1e1316d1d12e48f6b2d3f7e4586671ba4239394e1cf245e2e831a67d89' },
-    avx2: { 1: 'da64a4ce8ed4624fe381d25a237f60d3970b2c6b3806e7c915fb4f98bcb5dda0', 2: 'da64a4ce8ed4624fe381d25a237f60d3970b2c6b3806e7c915fb4f98bcb5dda0' },
-    portable: { 1: 'b117f687e4655c672a6cb06399c3ce11c6a8d7e35df4fd2db513e6be8668fce5', 2: 'b117f687e4655c672a6cb06399c3ce11c6a8d7e35df4fd2db513e6be8668fce5' },
+    avx512: {
+      1: '85b6ac1e1316d1d12e48f6b2d3f7e4586671ba4239394e1cf245e2e831a67d89',
+      2: '85b6ac1e1316d1d12e48f6b2d3f7e4586671ba4239394e1cf245e2e831a67d89',
+    },
+    avx2: {
+      1: 'da64a4ce8ed4624fe381d25a237f60d3970b2c6b3806e7c915fb4f98bcb5dda0',
+      2: 'da64a4ce8ed4624fe381d25a237f60d3970b2c6b3806e7c915fb4f98bcb5dda0',
+    },
+    portable: {
+      1: 'b117f687e4655c672a6cb06399c3ce11c6a8d7e35df4fd2db513e6be8668fce5',
+      2: 'b117f687e4655c672a6cb06399c3ce11c6a8d7e35df4fd2db513e6be8668fce5',
+    },
   },
   resnet20: {
-    avx512: { 1: '090e73e77eb8ddd7b3bc1bf0ca09f6bc3cc54af89b3c096e9af71f1dbebe7710', 2: '3033b972a68c63370b5633460fd1899e7f5d603d7f5e4b003c32609ae6050b65' },
-    avx2: { 1: '090e73e77eb8ddd7b3bc1bf0ca09f6bc3cc54af89b3c096e9af71f1dbebe7710', 2: '3033b972a68c63370b5633460fd1899e7f5d603d7f5e4b003c32609ae6050b65' },
-    portable: { 1: '27fc459bec808f99056511b3600251965407daa9c5680c302c4c4eb510e2d6e3', 2: '2fc0cdffd70aa14414a83b93ede4d5d8823508479029996a49c535f7e2c90fc1' },
+    avx512: {
+      1: '090e73e77eb8ddd7b3bc1bf0ca09f6bc3cc54af89b3c096e9af71f1dbebe7710',
+      2: '3033b972a68c63370b5633460fd1899e7f5d603d7f5e4b003c32609ae6050b65',
+    },
+    avx2: {
+      1: '090e73e77eb8ddd7b3bc1bf0ca09f6bc3cc54af89b3c096e9af71f1dbebe7710',
+      2: '3033b972a68c63370b5633460fd1899e7f5d603d7f5e4b003c32609ae6050b65',
+    },
+    portable: {
+      1: '27fc459bec808f99056511b3600251965407daa9c5680c302c4c4eb510e2d6e3',
+      2: '2fc0cdffd70aa14414a83b93ede4d5d8823508479029996a49c535f7e2c90fc1',
+    },
   },
 };
 
@@ -35,7 +53,10 @@ const NEEDS: Record<GemmPath, string[]> = {
 
 function cpuFlags(): Set<string> | undefined {
   try {
-    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    const line = fs
+      .readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('flags'));
     return line ? new Set(line.split(':')[1].trim().split(/\s+/)) : undefined;
   } catch {
     return undefined;

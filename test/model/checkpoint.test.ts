@@ -32,12 +32,15 @@ function f32(values: number[]): Buffer {
 }
 
 function expectError(file: string, pattern: RegExp): void {
-  assert.throws(() => readSafetensors(file), (err: unknown) => {
-    assert.ok(err instanceof Error);
-    assert.ok(err.message.includes(file), `message should name the file: ${err.message}`);
-    assert.match(err.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => readSafetensors(file),
+    (err: unknown) => {
+      assert.ok(err instanceof Error);
+      assert.ok(err.message.includes(file), `message should name the file: ${err.message}`);
+      assert.match(err.message, pattern);
+      return true;
+    },
+  );
 }
 
 const weights = [
@@ -51,7 +54,10 @@ test('round trip keeps names, shapes, values and metadata', () => {
   const file = nextFile();
   writeSafetensors(file, weights, { model: 'lenet5', epoch: '3' });
   const { tensors, metadata } = readSafetensors(file);
-  assert.deepEqual([...tensors.keys()], weights.map((w) => w.name));
+  assert.deepEqual(
+    [...tensors.keys()],
+    weights.map((w) => w.name),
+  );
   for (const w of weights) {
     const t = tensors.get(w.name)!;
     assert.deepEqual(t.shape, w.shape);
@@ -63,7 +69,10 @@ test('round trip keeps names, shapes, values and metadata', () => {
   assert.equal(metadata.format, 'cnn-checkpoint-2');
   assert.match(metadata.checksum, /^sha256:[0-9a-f]{64}$/);
   assert.deepEqual(peekSafetensorsMetadata(file), metadata);
-  assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('.tmp-')), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((n) => n.includes('.tmp-')),
+    [],
+  );
 });
 
 test('the bytes follow the spec: u64 LE length, space-padded JSON, LE f32 data', () => {
@@ -81,7 +90,11 @@ test('the bytes follow the spec: u64 LE length, space-padded JSON, LE f32 data',
   const data = bytes.subarray(8 + n);
   assert.deepEqual([...data], [0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0xc0]);
   // The checksum covers the data, then the other metadata as sorted [key, value] pairs.
-  const expected = crypto.createHash('sha256').update(data).update(JSON.stringify([['format', 'cnn-checkpoint-2']])).digest('hex');
+  const expected = crypto
+    .createHash('sha256')
+    .update(data)
+    .update(JSON.stringify([['format', 'cnn-checkpoint-2']]))
+    .digest('hex');
   assert.equal(header.__metadata__.checksum, `sha256:${expected}`);
 });
 
@@ -100,11 +113,15 @@ function editMetadata(file: string, edit: (metadata: Record<string, string>) => 
 test('edited metadata gives a checksum mismatch, as edited data does', () => {
   const file = nextFile();
   writeSafetensors(file, weights, { training: '{"lr":0.05}' });
-  editMetadata(file, (m) => { m.training = '{"lr":-1}'; });
+  editMetadata(file, (m) => {
+    m.training = '{"lr":-1}';
+  });
   expectError(file, /checksum mismatch: the file is corrupt or was modified \(its weights or its metadata\)/);
   const added = nextFile();
   writeSafetensors(added, weights, {});
-  editMetadata(added, (m) => { m.position = '{}'; });
+  editMetadata(added, (m) => {
+    m.position = '{}';
+  });
   expectError(added, /checksum mismatch/);
 });
 
@@ -125,14 +142,23 @@ test('a file of the earlier format, whose checksum covers the data only, still l
 test('writing over a directory fails, naming the path, and removes the temp file', () => {
   const target = path.join(dir, 'a-directory');
   fs.mkdirSync(target);
-  assert.throws(() => writeSafetensors(target, weights, {}), new RegExp(`cannot write checkpoint ${target}.*directory`));
+  assert.throws(
+    () => writeSafetensors(target, weights, {}),
+    new RegExp(`cannot write checkpoint ${target}.*directory`),
+  );
   assert.ok(fs.statSync(target).isDirectory());
-  assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('.tmp-')), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((n) => n.includes('.tmp-')),
+    [],
+  );
 });
 
 test('writing into a missing directory fails, naming the path', () => {
   const target = path.join(dir, 'no-such-dir', 'model.safetensors');
-  assert.throws(() => writeSafetensors(target, weights, {}), new RegExp(`cannot write checkpoint ${target}: the directory .*no-such-dir does not exist`));
+  assert.throws(
+    () => writeSafetensors(target, weights, {}),
+    new RegExp(`cannot write checkpoint ${target}: the directory .*no-such-dir does not exist`),
+  );
 });
 
 // Refused by its mode bits even for root, whom the permissions would let through.
@@ -150,7 +176,10 @@ test('writing into a read-only directory fails and keeps the old file', () => {
 });
 
 test('a shape that does not match the data is refused at write time', () => {
-  assert.throws(() => writeSafetensors(nextFile(), [{ name: 'w', shape: [3], data: new Float32Array(2) }], {}), /tensor w has shape \[3\]/);
+  assert.throws(
+    () => writeSafetensors(nextFile(), [{ name: 'w', shape: [3], data: new Float32Array(2) }], {}),
+    /tensor w has shape \[3\]/,
+  );
 });
 
 test('a file without a checksum (written by another tool) loads', () => {
@@ -200,36 +229,57 @@ test('a dtype other than F32', () => {
 });
 
 test('a shape that is not non-negative integers', () => {
-  expectError(rawFile({ w: { dtype: 'F32', shape: [-1, 2], data_offsets: [0, 4] } }, f32([1])), /shape \[-1,2\] is not a list of non-negative integers/);
-  expectError(rawFile({ w: { dtype: 'F32', shape: [1.5], data_offsets: [0, 4] } }, f32([1])), /not a list of non-negative integers/);
+  expectError(
+    rawFile({ w: { dtype: 'F32', shape: [-1, 2], data_offsets: [0, 4] } }, f32([1])),
+    /shape \[-1,2\] is not a list of non-negative integers/,
+  );
+  expectError(
+    rawFile({ w: { dtype: 'F32', shape: [1.5], data_offsets: [0, 4] } }, f32([1])),
+    /not a list of non-negative integers/,
+  );
 });
 
 test('offsets outside the data buffer', () => {
-  expectError(rawFile({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, f32([1, 2])), /data_offsets \[0, 16\] lie outside the 8-byte data buffer/);
+  expectError(
+    rawFile({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, f32([1, 2])),
+    /data_offsets \[0, 16\] lie outside the 8-byte data buffer/,
+  );
 });
 
 test('offsets that do not match the shape', () => {
-  expectError(rawFile({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, f32([1, 2])), /span 8 bytes but shape \[3\] needs 12/);
+  expectError(
+    rawFile({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, f32([1, 2])),
+    /span 8 bytes but shape \[3\] needs 12/,
+  );
 });
 
 test('overlapping tensors', () => {
-  const file = rawFile({
-    a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
-    b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
-  }, f32([1, 2, 3]));
+  const file = rawFile(
+    {
+      a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+      b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+    },
+    f32([1, 2, 3]),
+  );
   expectError(file, /tensors a and b overlap/);
 });
 
 test('a gap between tensors', () => {
-  const file = rawFile({
-    a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
-    b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] },
-  }, f32([1, 2, 3]));
+  const file = rawFile(
+    {
+      a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+      b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] },
+    },
+    f32([1, 2, 3]),
+  );
   expectError(file, /a gap of 4 bytes .* before tensor b/);
 });
 
 test('data left over after the last tensor', () => {
-  expectError(rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f32([1, 2])), /8 bytes but the tensors cover 4/);
+  expectError(
+    rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f32([1, 2])),
+    /8 bytes but the tensors cover 4/,
+  );
 });
 
 test('a truncated file', () => {
@@ -270,10 +320,14 @@ test('peekSafetensorsMetadata reads only the header', () => {
 
 test('an I64 counter (batch norm num_batches_tracked) round-trips beside F32 tensors', () => {
   const file = nextFile();
-  writeSafetensors(file, [
-    { name: 'bn.weight', shape: [2], data: Float32Array.of(1, 2) },
-    { name: 'bn.num_batches_tracked', shape: [], data: BigInt64Array.of(12345n) },
-  ], {});
+  writeSafetensors(
+    file,
+    [
+      { name: 'bn.weight', shape: [2], data: Float32Array.of(1, 2) },
+      { name: 'bn.num_batches_tracked', shape: [], data: BigInt64Array.of(12345n) },
+    ],
+    {},
+  );
   const { tensors } = readSafetensors(file);
   const counter = tensors.get('bn.num_batches_tracked')!;
   assert.ok(counter.data instanceof BigInt64Array);

@@ -12,15 +12,18 @@ const addon = loadNative();
 // conv0: 4 -> 8 channels 3x3 (direct under auto); conv2: 8 -> 40 channels (implicit
 // forward under auto); conv4: 1x1 stride 2 (im2col under auto; no implicit backward-data for stride 2).
 function net(): TinyNet {
-  return planTiny([4, 12, 12], [
-    { kind: 'conv2d', filters: 8, k: 3, p: 1 },
-    { kind: 'relu' },
-    { kind: 'conv2d', filters: 40, k: 3, p: 1 },
-    { kind: 'relu' },
-    { kind: 'conv2d', filters: 8, k: 1, s: 2 },
-    { kind: 'flatten' },
-    { kind: 'dense', units: 5 },
-  ]);
+  return planTiny(
+    [4, 12, 12],
+    [
+      { kind: 'conv2d', filters: 8, k: 3, p: 1 },
+      { kind: 'relu' },
+      { kind: 'conv2d', filters: 40, k: 3, p: 1 },
+      { kind: 'relu' },
+      { kind: 'conv2d', filters: 8, k: 1, s: 2 },
+      { kind: 'flatten' },
+      { kind: 'dense', units: 5 },
+    ],
+  );
 }
 
 function algorithms(setting?: ConvAlgorithmSetting): string[] {
@@ -29,17 +32,51 @@ function algorithms(setting?: ConvAlgorithmSetting): string[] {
 }
 
 test('layerAlgorithms: per layer, by the rule of the setting; "" for kinds with no choice', () => {
-  assert.deepEqual(algorithms(), ['direct/direct/direct', '', 'implicit/im2col/im2col', '', 'im2col/im2col/im2col', '', '']);
+  assert.deepEqual(algorithms(), [
+    'direct/direct/direct',
+    '',
+    'implicit/im2col/im2col',
+    '',
+    'im2col/im2col/im2col',
+    '',
+    '',
+  ]);
   assert.deepEqual(algorithms('auto'), algorithms());
-  assert.deepEqual(algorithms('gemm'), ['im2col/im2col/im2col', '', 'im2col/im2col/im2col', '', 'im2col/im2col/im2col', '', '']);
-  assert.deepEqual(algorithms('implicit'), ['implicit/implicit/im2col', '', 'implicit/implicit/im2col', '', 'implicit/im2col/im2col', '', '']);
-  assert.deepEqual(algorithms('direct'), ['direct/direct/direct', '', 'direct/direct/direct', '', 'direct/im2col/direct', '', '']);
+  assert.deepEqual(algorithms('gemm'), [
+    'im2col/im2col/im2col',
+    '',
+    'im2col/im2col/im2col',
+    '',
+    'im2col/im2col/im2col',
+    '',
+    '',
+  ]);
+  assert.deepEqual(algorithms('implicit'), [
+    'implicit/implicit/im2col',
+    '',
+    'implicit/implicit/im2col',
+    '',
+    'implicit/im2col/im2col',
+    '',
+    '',
+  ]);
+  assert.deepEqual(algorithms('direct'), [
+    'direct/direct/direct',
+    '',
+    'direct/direct/direct',
+    '',
+    'direct/im2col/direct',
+    '',
+    '',
+  ]);
 });
 
 test('convAlgorithm: an unknown name is a TypeError naming the choices', () => {
   const tiny = net();
-  assert.throws(() => build(addon, tiny, initParams(tiny, 1), 4, 1, { convAlgorithm: 'winograd' as ConvAlgorithmSetting }),
-    { name: 'TypeError', message: /convAlgorithm must be one of auto, gemm, implicit, direct/ });
+  assert.throws(
+    () => build(addon, tiny, initParams(tiny, 1), 4, 1, { convAlgorithm: 'winograd' as ConvAlgorithmSetting }),
+    { name: 'TypeError', message: /convAlgorithm must be one of auto, gemm, implicit, direct/ },
+  );
 });
 
 test('every setting trains to the same parameters within float tolerance, and the profile names the algorithm', async () => {
@@ -59,5 +96,8 @@ test('every setting trains to the same parameters within float tolerance, and th
   }
   for (let k = 1; k < results.length; k++)
     for (let i = 0; i < results[0].length; i++)
-      assert.ok(Math.abs(results[k][i] - results[0][i]) <= 1e-4 * (1 + Math.abs(results[0][i])), `setting ${k}, parameter ${i}`);
+      assert.ok(
+        Math.abs(results[k][i] - results[0][i]) <= 1e-4 * (1 + Math.abs(results[0][i])),
+        `setting ${k}, parameter ${i}`,
+      );
 });

@@ -19,7 +19,8 @@ function tensorsOf(l: NativeLayerDesc): [number, number][] {
   const t: [number, number][] = [];
   if (l.weightSize) t.push([l.weightOffset, l.weightSize]);
   if (l.biasSize) t.push([l.biasOffset, l.biasSize]);
-  if (l.runningMeanOffset !== undefined) t.push([l.runningMeanOffset, l.inShape[0]], [l.runningVarOffset!, l.inShape[0]]);
+  if (l.runningMeanOffset !== undefined)
+    t.push([l.runningMeanOffset, l.inShape[0]], [l.runningVarOffset!, l.inShape[0]]);
   return t;
 }
 
@@ -36,24 +37,38 @@ test('frozen layers keep their weights, biases and batch-norm statistics bitwise
     for (const t of tensorsOf(l)) {
       if (frozenIdx.includes(i)) {
         assert.deepEqual(slice(b.params, t), slice(start, t), `layer ${l.name} changed`);
-        assert.ok(slice(b.grads, t).every((g) => g === 0), `layer ${l.name} has a gradient`);
-        assert.ok(slice(b.velocity, t).every((v) => v === 0), `layer ${l.name} has momentum`);
+        assert.ok(
+          slice(b.grads, t).every((g) => g === 0),
+          `layer ${l.name} has a gradient`,
+        );
+        assert.ok(
+          slice(b.velocity, t).every((v) => v === 0),
+          `layer ${l.name} has momentum`,
+        );
       }
     }
   });
   const trainable = net.layers.filter((l, i) => !frozenIdx.includes(i) && l.weightSize > 0);
   assert.ok(trainable.length >= 3);
-  for (const l of trainable) assert.notDeepEqual(slice(b.params, [l.weightOffset, l.weightSize]), slice(start, [l.weightOffset, l.weightSize]), `${l.name} did not train`);
+  for (const l of trainable)
+    assert.notDeepEqual(
+      slice(b.params, [l.weightOffset, l.weightSize]),
+      slice(start, [l.weightOffset, l.weightSize]),
+      `${l.name} did not train`,
+    );
 });
 
 test('a frozen batch norm passes the gradient of its running-statistics affine map (finite differences)', async () => {
-  const base = planTiny([2, 6, 6], [
-    { kind: 'conv2d', filters: 3, k: 3, p: 1 }, // 0: trainable
-    { kind: 'batchnorm' },                      // 1: frozen
-    { kind: 'tanh' },
-    { kind: 'flatten' },
-    { kind: 'dense', units: 4 },
-  ]);
+  const base = planTiny(
+    [2, 6, 6],
+    [
+      { kind: 'conv2d', filters: 3, k: 3, p: 1 }, // 0: trainable
+      { kind: 'batchnorm' }, // 1: frozen
+      { kind: 'tanh' },
+      { kind: 'flatten' },
+      { kind: 'dense', units: 4 },
+    ],
+  );
   const net = withFrozen(base, [1]);
   const params = initParams(net, 5);
   const bn = net.layers[1];
@@ -79,22 +94,28 @@ test('a frozen batch norm passes the gradient of its running-statistics affine m
   const h = 1e-2;
   for (const k of [0, 7, 20, conv.weightSize - 1, conv.biasOffset]) {
     const numeric = ((await lossAt(k, b.params[k] + h)) - (await lossAt(k, b.params[k] - h))) / (2 * h);
-    assert.ok(Math.abs(numeric - grads[k]) <= 2e-3 + 2e-2 * Math.abs(numeric), `param ${k}: analytic ${grads[k]}, numeric ${numeric}`);
+    assert.ok(
+      Math.abs(numeric - grads[k]) <= 2e-3 + 2e-2 * Math.abs(numeric),
+      `param ${k}: analytic ${grads[k]}, numeric ${numeric}`,
+    );
   }
   const stats = tensorsOf(bn).slice(2);
   for (const t of stats) assert.deepEqual(slice(b.params, t), slice(params, t), 'running statistics changed');
 });
 
-test('backward below the last frozen prefix is skipped without changing the trainable layers\' gradients', async () => {
-  const base = planTiny([1, 10, 10], [
-    { kind: 'conv2d', filters: 4, k: 3, p: 1 },
-    { kind: 'relu' },
-    { kind: 'maxpool', k: 2 },
-    { kind: 'conv2d', filters: 4, k: 3 },
-    { kind: 'relu' },
-    { kind: 'flatten' },
-    { kind: 'dense', units: 5 },
-  ]);
+test("backward below the last frozen prefix is skipped without changing the trainable layers' gradients", async () => {
+  const base = planTiny(
+    [1, 10, 10],
+    [
+      { kind: 'conv2d', filters: 4, k: 3, p: 1 },
+      { kind: 'relu' },
+      { kind: 'maxpool', k: 2 },
+      { kind: 'conv2d', filters: 4, k: 3 },
+      { kind: 'relu' },
+      { kind: 'flatten' },
+      { kind: 'dense', units: 5 },
+    ],
+  );
   const params = initParams(base, 7);
   const { x, labels } = randomData(base, 6, 8);
   const all = build(addon, base, params, 6);
@@ -103,13 +124,15 @@ test('backward below the last frozen prefix is skipped without changing the trai
   const r2 = await frozen.net.computeGradients(x, labels, 6);
   assert.equal(r1.loss, r2.loss);
   const dense = base.layers[6];
-  assert.deepEqual(slice(frozen.grads, [dense.weightOffset, dense.weightSize + dense.biasSize]),
-    slice(all.grads, [dense.weightOffset, dense.weightSize + dense.biasSize]));
+  assert.deepEqual(
+    slice(frozen.grads, [dense.weightOffset, dense.weightSize + dense.biasSize]),
+    slice(all.grads, [dense.weightOffset, dense.weightSize + dense.biasSize]),
+  );
   assert.ok(frozen.grads.subarray(0, dense.weightOffset).every((g) => g === 0));
   assert.ok(all.grads.subarray(0, dense.weightOffset).some((g) => g !== 0));
 });
 
-test('weightGradNorms is the L2 norm of each layer\'s weight gradient; frozen flags are checked', async () => {
+test("weightGradNorms is the L2 norm of each layer's weight gradient; frozen flags are checked", async () => {
   const net = residualNet(0);
   const b = build(addon, net, initParams(net, 9), 4);
   const { x, labels } = randomData(net, 4, 10);
@@ -119,12 +142,18 @@ test('weightGradNorms is the L2 norm of each layer\'s weight gradient; frozen fl
   net.layers.forEach((l, i) => {
     let sum = 0;
     for (let k = 0; k < l.weightSize; k++) sum += b.grads[l.weightOffset + k] ** 2;
-    assert.ok(Math.abs(norms[i] - Math.sqrt(sum)) <= 1e-9 + 1e-6 * Math.sqrt(sum), `${l.name}: ${norms[i]} vs ${Math.sqrt(sum)}`);
+    assert.ok(
+      Math.abs(norms[i] - Math.sqrt(sum)) <= 1e-9 + 1e-6 * Math.sqrt(sum),
+      `${l.name}: ${norms[i]} vs ${Math.sqrt(sum)}`,
+    );
     if (l.weightSize === 0) assert.equal(norms[i], 0);
   });
   assert.ok(norms[0] > 0);
   const relu = net.layers.findIndex((l) => l.kind === 'relu');
-  assert.throws(() => build(addon, withFrozen(net, [relu]), initParams(net, 9), 4), /frozen: the layer has no parameters to freeze/);
+  assert.throws(
+    () => build(addon, withFrozen(net, [relu]), initParams(net, 9), 4),
+    /frozen: the layer has no parameters to freeze/,
+  );
   const bad = { ...net, layers: net.layers.map((l, i) => (i === 0 ? { ...l, frozen: 1 as unknown as boolean } : l)) };
   assert.throws(() => build(addon, bad, initParams(net, 9), 4), /frozen must be a boolean/);
 });

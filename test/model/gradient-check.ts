@@ -12,7 +12,7 @@ export async function assertGradientsMatchFiniteDifferences(addon: NativeAddon, 
   const probs = new Float32Array(n * tiny.classes);
   await net.computeGradients(x, labels, n);
   const analytic = grads.slice();
-  await net.computeGradients(x, labels, n);  // nothing stale may leak from the first call
+  await net.computeGradients(x, labels, n); // nothing stale may leak from the first call
   assert.deepEqual(grads, analytic);
 
   const lossAt = async (k: number, value: number) => {
@@ -21,7 +21,8 @@ export async function assertGradientsMatchFiniteDifferences(addon: NativeAddon, 
   };
   const centralDifference = async (k: number, h: number) => {
     const p = params[k];
-    const up = Math.fround(p + h), down = Math.fround(p - h);
+    const up = Math.fround(p + h),
+      down = Math.fround(p - h);
     const d = ((await lossAt(k, up)) - (await lossAt(k, down))) / (up - down);
     params[k] = p;
     return d;
@@ -29,11 +30,16 @@ export async function assertGradientsMatchFiniteDifferences(addon: NativeAddon, 
   // float32 forward: steps of 1e-3 keep rounding noise near 2e-5 in the estimate.
   const tolerance = (fd: number) => 1e-4 + 0.01 * Math.abs(fd);
 
-  let checked = 0, skipped = 0;
+  let checked = 0,
+    skipped = 0;
   const failures: string[] = [];
   for (const l of tiny.layers) {
-    for (const [role, offset, size] of [['weight', l.weightOffset, l.weightSize], ['bias', l.biasOffset, l.biasSize]] as const) {
-      let errSq = 0, refSq = 0;
+    for (const [role, offset, size] of [
+      ['weight', l.weightOffset, l.weightSize],
+      ['bias', l.biasOffset, l.biasSize],
+    ] as const) {
+      let errSq = 0,
+        refSq = 0;
       for (let k = offset; k < offset + size; k++) {
         if (role === 'weight' && l.weightMask && l.weightMask[k - offset] === 0) {
           assert.ok(Object.is(analytic[k], 0), `masked ${l.name}.weight[${k - offset}] has gradient ${analytic[k]}`);
@@ -42,7 +48,10 @@ export async function assertGradientsMatchFiniteDifferences(addon: NativeAddon, 
         const fd = await centralDifference(k, 1e-3);
         const fdFine = await centralDifference(k, 5e-4);
         // A kink (ReLU at 0, a max-pool tie) within the step makes the two estimates disagree: skip.
-        if (Math.abs(fd - fdFine) > tolerance(fd)) { skipped++; continue; }
+        if (Math.abs(fd - fdFine) > tolerance(fd)) {
+          skipped++;
+          continue;
+        }
         checked++;
         errSq += (fd - analytic[k]) ** 2;
         refSq += fd ** 2;
@@ -51,7 +60,8 @@ export async function assertGradientsMatchFiniteDifferences(addon: NativeAddon, 
       }
       // Relative error of the whole tensor: catches a missing term or a wrong scale even
       // where single entries are small.
-      if (size > 0) assert.ok(Math.sqrt(errSq / refSq) < 1e-2, `${l.name}.${role}: relative error ${Math.sqrt(errSq / refSq)}`);
+      if (size > 0)
+        assert.ok(Math.sqrt(errSq / refSq) < 1e-2, `${l.name}.${role}: relative error ${Math.sqrt(errSq / refSq)}`);
     }
   }
   assert.deepEqual(failures, []);
@@ -60,6 +70,9 @@ export async function assertGradientsMatchFiniteDifferences(addon: NativeAddon, 
   for (const l of tiny.layers) {
     if (l.weightSize === 0) continue;
     const g = analytic.subarray(l.weightOffset, l.weightOffset + l.weightSize);
-    assert.ok(g.some((v) => Math.abs(v) > 1e-6), `${l.name} has an all-zero weight gradient`);
+    assert.ok(
+      g.some((v) => Math.abs(v) > 1e-6),
+      `${l.name} has an all-zero weight gradient`,
+    );
   }
 }

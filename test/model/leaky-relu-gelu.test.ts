@@ -17,7 +17,8 @@ const addon = loadNative();
 function erf(x: number): number {
   const ax = Math.abs(x);
   if (ax < 2.5) {
-    let term = ax, sum = ax;
+    let term = ax,
+      sum = ax;
     for (let k = 1; k < 60; k++) {
       term *= (-ax * ax) / k;
       sum += term / (2 * k + 1);
@@ -43,7 +44,11 @@ async function outputs(layer: TinyLayer): Promise<{ x: Float32Array; y: Float32A
 }
 
 test('leaky-relu: x above 0, negativeSlope * x below; the slope defaults to 0.01', async () => {
-  for (const [negativeSlope, slope] of [[undefined, 0.01], [0.2, 0.2], [-0.5, -0.5]] as const) {
+  for (const [negativeSlope, slope] of [
+    [undefined, 0.01],
+    [0.2, 0.2],
+    [-0.5, -0.5],
+  ] as const) {
     const { x, y } = await outputs({ kind: 'leaky-relu', ...(negativeSlope !== undefined ? { negativeSlope } : {}) });
     x.forEach((v, i) => assert.equal(y[i], v > 0 ? v : Math.fround(Math.fround(slope) * v), `slope ${slope}, x ${v}`));
   }
@@ -58,32 +63,86 @@ test('gelu: x * Phi(x) in its exact erf form, as PyTorch computes it', async () 
 });
 
 test('gradients through leaky-relu and gelu match central finite differences', async () => {
-  await assertGradientsMatchFiniteDifferences(addon, planTiny([2, 8, 8], [
-    { kind: 'conv2d', filters: 3, k: 3, p: 1 },
-    { kind: 'leaky-relu', negativeSlope: 0.1 },
-    { kind: 'conv2d', filters: 4, k: 3, s: 2, p: 1 },
-    { kind: 'gelu' },
-    { kind: 'add', from: [3, 3] },  // gelu's output read twice: its gradient accumulates
-    { kind: 'flatten' },
-    { kind: 'dense', units: 6 },
-    { kind: 'leaky-relu' },
-    { kind: 'dense', units: 5 },
-  ]));
+  await assertGradientsMatchFiniteDifferences(
+    addon,
+    planTiny(
+      [2, 8, 8],
+      [
+        { kind: 'conv2d', filters: 3, k: 3, p: 1 },
+        { kind: 'leaky-relu', negativeSlope: 0.1 },
+        { kind: 'conv2d', filters: 4, k: 3, s: 2, p: 1 },
+        { kind: 'gelu' },
+        { kind: 'add', from: [3, 3] }, // gelu's output read twice: its gradient accumulates
+        { kind: 'flatten' },
+        { kind: 'dense', units: 6 },
+        { kind: 'leaky-relu' },
+        { kind: 'dense', units: 5 },
+      ],
+    ),
+  );
 });
 
 test('the planner parses leaky-relu and gelu and describes them to the addon', () => {
-  const plan = planModel(modelFromJson({
-    name: 'act', input: [1, 8, 8], classes: 4,
-    layers: [{ type: 'conv2d', filters: 2, kernel: 3 }, { type: 'leaky-relu', negativeSlope: 0.3 }, { type: 'gelu' },
-      { type: 'leaky-relu' }, { type: 'flatten' }, { type: 'dense', units: 4 }],
-  }, 'act.json'));
+  const plan = planModel(
+    modelFromJson(
+      {
+        name: 'act',
+        input: [1, 8, 8],
+        classes: 4,
+        layers: [
+          { type: 'conv2d', filters: 2, kernel: 3 },
+          { type: 'leaky-relu', negativeSlope: 0.3 },
+          { type: 'gelu' },
+          { type: 'leaky-relu' },
+          { type: 'flatten' },
+          { type: 'dense', units: 4 },
+        ],
+      },
+      'act.json',
+    ),
+  );
   const native = toNativeLayers(plan);
-  assert.deepEqual(native.slice(1, 4).map((l) => [l.name, l.kind, l.negativeSlope]),
-    [['leaky_relu1', 'leaky-relu', 0.3], ['gelu1', 'gelu', undefined], ['leaky_relu2', 'leaky-relu', 0.01]]);
-  assert.throws(() => modelFromJson({ name: 'bad', input: [1, 8, 8], classes: 4, layers: [{ type: 'leaky-relu', negativeSlope: 'x' }] }, 'bad.json'),
-    /"negativeSlope" must be a number, got "x"/);
-  assert.throws(() => new addon.Network({ input: [1, 1, 4], classes: 4, params: new Float32Array(0), grads: new Float32Array(0),
-    velocity: new Float32Array(0), maxBatch: 1, threads: 1,
-    layers: [{ kind: 'leaky-relu', name: 'l', inputs: [-1], inShape: [1, 1, 4], outShape: [1, 1, 4], weightOffset: -1, weightSize: 0,
-      biasOffset: -1, biasSize: 0, negativeSlope: NaN }] }), /layers\[0\] \('l'\)\.negativeSlope must be finite/);
+  assert.deepEqual(
+    native.slice(1, 4).map((l) => [l.name, l.kind, l.negativeSlope]),
+    [
+      ['leaky_relu1', 'leaky-relu', 0.3],
+      ['gelu1', 'gelu', undefined],
+      ['leaky_relu2', 'leaky-relu', 0.01],
+    ],
+  );
+  assert.throws(
+    () =>
+      modelFromJson(
+        { name: 'bad', input: [1, 8, 8], classes: 4, layers: [{ type: 'leaky-relu', negativeSlope: 'x' }] },
+        'bad.json',
+      ),
+    /"negativeSlope" must be a number, got "x"/,
+  );
+  assert.throws(
+    () =>
+      new addon.Network({
+        input: [1, 1, 4],
+        classes: 4,
+        params: new Float32Array(0),
+        grads: new Float32Array(0),
+        velocity: new Float32Array(0),
+        maxBatch: 1,
+        threads: 1,
+        layers: [
+          {
+            kind: 'leaky-relu',
+            name: 'l',
+            inputs: [-1],
+            inShape: [1, 1, 4],
+            outShape: [1, 1, 4],
+            weightOffset: -1,
+            weightSize: 0,
+            biasOffset: -1,
+            biasSize: 0,
+            negativeSlope: NaN,
+          },
+        ],
+      }),
+    /layers\[0\] \('l'\)\.negativeSlope must be finite/,
+  );
 });

@@ -23,7 +23,10 @@ test('profile times every layer of the steps taken while it is on', async () => 
   const on = net.profile();
   assert.equal(on.steps, 3);
   assert.equal(on.layers.length, tiny.layers.length);
-  assert.deepEqual(on.layers.map((l) => l.name), tiny.layers.map((l) => l.name));
+  assert.deepEqual(
+    on.layers.map((l) => l.name),
+    tiny.layers.map((l) => l.name),
+  );
   const conv = on.layers.find((l) => l.kind === 'conv2d');
   assert.ok(conv && conv.forwardMs > 0 && conv.backwardMs > 0, 'a conv layer has forward and backward time');
   assert.ok(on.updateMs > 0 && on.lossMs > 0);
@@ -33,7 +36,7 @@ test('profile times every layer of the steps taken while it is on', async () => 
   assert.throws(() => net.setProfiling(false), /busy/);
   await pending;
 
-  net.setProfiling(true);  // resets
+  net.setProfiling(true); // resets
   assert.equal(net.profile().steps, 0);
   net.setProfiling(false);
   await net.trainStep(x, labels, n, SGD);

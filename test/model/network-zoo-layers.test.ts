@@ -21,14 +21,17 @@ const SGD: SgdSettings = { lr: 0.05, momentum: 0.9, weightDecay: 1e-3, seed: 17 
 
 /** The network input as one branch of an add, and a maxpool 3x3/2 without padding. */
 function inputShortcutNet(): TinyNet {
-  return planTiny([2, 7, 7], [
-    { kind: 'conv2d', filters: 2, k: 3, p: 1 },   // 0: [2,7,7]
-    { kind: 'add', from: [-1, 0] },               // 1
-    { kind: 'maxpool', k: 3, s: 2 },              // 2: [2,3,3]
-    { kind: 'dropout', p: 0.5 },                  // 3
-    { kind: 'flatten' },                          // 4
-    { kind: 'dense', units: 3 },                  // 5
-  ]);
+  return planTiny(
+    [2, 7, 7],
+    [
+      { kind: 'conv2d', filters: 2, k: 3, p: 1 }, // 0: [2,7,7]
+      { kind: 'add', from: [-1, 0] }, // 1
+      { kind: 'maxpool', k: 3, s: 2 }, // 2: [2,3,3]
+      { kind: 'dropout', p: 0.5 }, // 3
+      { kind: 'flatten' }, // 4
+      { kind: 'dense', units: 3 }, // 5
+    ],
+  );
 }
 
 async function gradientCheck(tiny: TinyNet, n: number, seed: number): Promise<void> {
@@ -46,18 +49,24 @@ async function gradientCheck(tiny: TinyNet, n: number, seed: number): Promise<vo
   };
   const centralDifference = async (k: number, h: number) => {
     const p = params[k];
-    const up = Math.fround(p + h), down = Math.fround(p - h);
+    const up = Math.fround(p + h),
+      down = Math.fround(p - h);
     const d = ((await lossAt(k, up)) - (await lossAt(k, down))) / (up - down);
     params[k] = p;
     return d;
   };
   const tolerance = (fd: number) => 2e-4 + 0.01 * Math.abs(fd);
 
-  let checked = 0, skipped = 0;
+  let checked = 0,
+    skipped = 0;
   const failures: string[] = [];
   for (const l of tiny.layers) {
-    for (const [role, offset, size] of [['weight', l.weightOffset, l.weightSize], ['bias', l.biasOffset, l.biasSize]] as const) {
-      let errSq = 0, refSq = 0;
+    for (const [role, offset, size] of [
+      ['weight', l.weightOffset, l.weightSize],
+      ['bias', l.biasOffset, l.biasSize],
+    ] as const) {
+      let errSq = 0,
+        refSq = 0;
       for (let k = offset; k < offset + size; k++) {
         // Every early parameter moves hundreds of ReLU / max-pool inputs (through batch norm,
         // all of them), so some step crosses a kink: then the two step sizes disagree. The
@@ -66,7 +75,10 @@ async function gradientCheck(tiny: TinyNet, n: number, seed: number): Promise<vo
         const coarse = await centralDifference(k, 1e-3);
         const fine = await centralDifference(k, 5e-4);
         const fd = Math.abs(fine - analytic[k]) <= tolerance(fine) ? fine : coarse;
-        if (Math.abs(fd - analytic[k]) > tolerance(fd) && Math.abs(coarse - fine) > tolerance(coarse)) { skipped++; continue; }
+        if (Math.abs(fd - analytic[k]) > tolerance(fd) && Math.abs(coarse - fine) > tolerance(coarse)) {
+          skipped++;
+          continue;
+        }
         checked++;
         errSq += (fd - analytic[k]) ** 2;
         refSq += fd ** 2;
@@ -81,7 +93,10 @@ async function gradientCheck(tiny: TinyNet, n: number, seed: number): Promise<vo
     if (l.kind === 'batchnorm') {
       // Running statistics are no trainable parameter: zero gradient.
       for (const o of [l.runningMeanOffset!, l.runningVarOffset!])
-        assert.ok(analytic.subarray(o, o + l.inShape[0]).every((g) => g === 0), `${l.name}: running statistics have a gradient`);
+        assert.ok(
+          analytic.subarray(o, o + l.inShape[0]).every((g) => g === 0),
+          `${l.name}: running statistics have a gradient`,
+        );
     }
   }
   assert.deepEqual(failures, []);
@@ -89,7 +104,10 @@ async function gradientCheck(tiny: TinyNet, n: number, seed: number): Promise<vo
   for (const l of tiny.layers) {
     if (l.weightSize === 0) continue;
     const g = analytic.subarray(l.weightOffset, l.weightOffset + l.weightSize);
-    assert.ok(g.some((v) => Math.abs(v) > 1e-6), `${l.name} has an all-zero weight gradient`);
+    assert.ok(
+      g.some((v) => Math.abs(v) > 1e-6),
+      `${l.name} has an all-zero weight gradient`,
+    );
   }
 }
 
@@ -111,19 +129,27 @@ test('training updates the running statistics as PyTorch does; evaluate uses the
   const n = 5;
   const [c, h, w] = tiny.input;
   const s = h * w;
-  const bn = tiny.layers[0], dense = tiny.layers[2];
+  const bn = tiny.layers[0],
+    dense = tiny.layers[2];
   const { net, params } = build(addon, tiny, initParams(tiny, 3), n);
-  const rm = bn.runningMeanOffset!, rv = bn.runningVarOffset!;
-  let mean = Float64Array.from(params.subarray(rm, rm + c)), variance = Float64Array.from(params.subarray(rv, rv + c));
+  const rm = bn.runningMeanOffset!,
+    rv = bn.runningVarOffset!;
+  let mean = Float64Array.from(params.subarray(rm, rm + c)),
+    variance = Float64Array.from(params.subarray(rv, rv + c));
   for (let step = 0; step < 3; step++) {
     const { x, labels } = randomData(tiny, n, 40 + step);
-    for (let k = 0; k < x.length; k++) x[k] = 2 * x[k] + step;  // statistics that move
-    const gamma = params.subarray(bn.weightOffset, bn.weightOffset + c), beta = params.subarray(bn.biasOffset, bn.biasOffset + c);
+    for (let k = 0; k < x.length; k++) x[k] = 2 * x[k] + step; // statistics that move
+    const gamma = params.subarray(bn.weightOffset, bn.weightOffset + c),
+      beta = params.subarray(bn.biasOffset, bn.biasOffset + c);
     const ref = batchNormTrainRef(n, c, s, x, gamma, beta, 1e-5, 0.25, mean, variance);
     await net.computeGradients(x, labels, n, step);
     const got = { mean: params.slice(rm, rm + c), variance: params.slice(rv, rv + c) };
-    got.mean.forEach((v, k) => assert.ok(Math.abs(v - ref.runningMean[k]) < 1e-6, `step ${step}: running mean ${v} vs ${ref.runningMean[k]}`));
-    got.variance.forEach((v, k) => assert.ok(Math.abs(v - ref.runningVar[k]) < 1e-5, `step ${step}: running var ${v} vs ${ref.runningVar[k]}`));
+    got.mean.forEach((v, k) =>
+      assert.ok(Math.abs(v - ref.runningMean[k]) < 1e-6, `step ${step}: running mean ${v} vs ${ref.runningMean[k]}`),
+    );
+    got.variance.forEach((v, k) =>
+      assert.ok(Math.abs(v - ref.runningVar[k]) < 1e-5, `step ${step}: running var ${v} vs ${ref.runningVar[k]}`),
+    );
     mean = Float64Array.from(got.mean);
     variance = Float64Array.from(got.variance);
   }
@@ -133,7 +159,8 @@ test('training updates the running statistics as PyTorch does; evaluate uses the
   const before = params.slice();
   await net.evaluate(x, labels, n, probs);
   assert.deepEqual(params, before, 'evaluate changes no parameter or running statistic');
-  const gamma = params.subarray(bn.weightOffset, bn.weightOffset + c), beta = params.subarray(bn.biasOffset, bn.biasOffset + c);
+  const gamma = params.subarray(bn.weightOffset, bn.weightOffset + c),
+    beta = params.subarray(bn.biasOffset, bn.biasOffset + c);
   const y = batchNormEvalRef(n, c, s, x, gamma, beta, mean, variance, 1e-5);
   const features = c * s;
   for (let i = 0; i < n; i++) {
@@ -145,7 +172,9 @@ test('training updates the running statistics as PyTorch does; evaluate uses the
     const top = Math.max(...logits);
     const e = logits.map((z) => Math.exp(z - top));
     const sum = e.reduce((a, b) => a + b, 0);
-    e.forEach((v, o) => assert.ok(Math.abs(probs[i * 4 + o] - v / sum) < 1e-5, `probs[${i}, ${o}] ${probs[i * 4 + o]} vs ${v / sum}`));
+    e.forEach((v, o) =>
+      assert.ok(Math.abs(probs[i * 4 + o] - v / sum) < 1e-5, `probs[${i}, ${o}] ${probs[i * 4 + o]} vs ${v / sum}`),
+    );
   }
 });
 
@@ -155,33 +184,52 @@ test('applyUpdate never touches running statistics and does not decay gamma or b
   const { net, params, grads, velocity } = build(addon, tiny, initParams(tiny, 21), n);
   const { x, labels } = randomData(tiny, n, 22);
   await net.computeGradients(x, labels, n, 5);
-  const p0 = params.slice(), g = grads.slice();
+  const p0 = params.slice(),
+    g = grads.slice();
   const sgd = { lr: 0.1, momentum: 0.5, weightDecay: 0.25 };
   net.applyUpdate(sgd);
-  net.applyUpdate(sgd);  // twice: momentum on top of a non-zero velocity
+  net.applyUpdate(sgd); // twice: momentum on top of a non-zero velocity
   for (const l of tiny.layers) {
     if (l.kind !== 'batchnorm') continue;
     const c = l.inShape[0];
     for (const o of [l.runningMeanOffset!, l.runningVarOffset!]) {
-      assert.deepEqual(params.subarray(o, o + c), p0.subarray(o, o + c), `${l.name}: running statistics changed by SGD`);
-      assert.ok(velocity.subarray(o, o + c).every((v) => v === 0), `${l.name}: running statistics have a velocity`);
+      assert.deepEqual(
+        params.subarray(o, o + c),
+        p0.subarray(o, o + c),
+        `${l.name}: running statistics changed by SGD`,
+      );
+      assert.ok(
+        velocity.subarray(o, o + c).every((v) => v === 0),
+        `${l.name}: running statistics have a velocity`,
+      );
     }
-    for (const [role, offset] of [['gamma', l.weightOffset], ['beta', l.biasOffset]] as const)
+    for (const [role, offset] of [
+      ['gamma', l.weightOffset],
+      ['beta', l.biasOffset],
+    ] as const)
       for (let k = offset; k < offset + c; k++) {
-        const v1 = g[k], p1 = p0[k] - sgd.lr * v1;          // first update from zero velocity, no decay
-        const v2 = sgd.momentum * v1 + g[k], p2 = p1 - sgd.lr * v2;
-        assert.ok(Math.abs(params[k] - p2) <= 1e-6 * (1 + Math.abs(p2)), `${l.name}.${role}[${k - offset}]: ${params[k]} vs ${p2}`);
+        const v1 = g[k],
+          p1 = p0[k] - sgd.lr * v1; // first update from zero velocity, no decay
+        const v2 = sgd.momentum * v1 + g[k],
+          p2 = p1 - sgd.lr * v2;
+        assert.ok(
+          Math.abs(params[k] - p2) <= 1e-6 * (1 + Math.abs(p2)),
+          `${l.name}.${role}[${k - offset}]: ${params[k]} vs ${p2}`,
+        );
       }
   }
 });
 
 test('dropout: the seed fixes the mask; evaluation is the identity', async () => {
   const n = 6;
-  const withDrop = residualNet(0.5), without = residualNet(0);
+  const withDrop = residualNet(0.5),
+    without = residualNet(0);
   const init = initParams(withDrop, 31);
-  const a = build(addon, withDrop, init, n), b = build(addon, without, init, n);
+  const a = build(addon, withDrop, init, n),
+    b = build(addon, without, init, n);
   const { x, labels } = randomData(withDrop, n, 32);
-  const p1 = new Float32Array(n * 3), p2 = new Float32Array(n * 3);
+  const p1 = new Float32Array(n * 3),
+    p2 = new Float32Array(n * 3);
   await a.net.evaluate(x, labels, n, p1);
   await b.net.evaluate(x, labels, n, p2);
   assert.deepEqual(p1, p2, 'dropout p = 0.5 and p = 0 evaluate identically');
@@ -202,7 +250,8 @@ test('trainStep with sgd.seed equals computeGradients(seed) + applyUpdate, bitwi
   const tiny = residualNet();
   const n = 5;
   const init = initParams(tiny, 41);
-  const a = build(addon, tiny, init, n), b = build(addon, tiny, init, n);
+  const a = build(addon, tiny, init, n),
+    b = build(addon, tiny, init, n);
   for (let step = 0; step < 3; step++) {
     const { x, labels } = randomData(tiny, n, 42 + step);
     const sgd = { ...SGD, seed: 1000 + step };
@@ -231,11 +280,16 @@ test('residual net: bitwise repeatable per thread count; 1 and 2 threads agree w
     await b.net.evaluate(x, labels, n, probs);
     return { params: b.params, losses, probs };
   };
-  const one = await run(1), two = await run(2), twoAgain = await run(2), oneAgain = await run(1);
+  const one = await run(1),
+    two = await run(2),
+    twoAgain = await run(2),
+    oneAgain = await run(1);
   assert.deepEqual(two, twoAgain);
   assert.deepEqual(one, oneAgain);
   let worst = 0;
-  one.params.forEach((v, k) => { worst = Math.max(worst, Math.abs(v - two.params[k]) / (1e-3 + Math.abs(v))); });
+  one.params.forEach((v, k) => {
+    worst = Math.max(worst, Math.abs(v - two.params[k]) / (1e-3 + Math.abs(v)));
+  });
   assert.ok(worst < 1e-3, `1 vs 2 threads differ by ${worst}`);
   one.losses.forEach((l, k) => assert.ok(Math.abs(l - two.losses[k]) < 1e-4, `loss ${k}: ${l} vs ${two.losses[k]}`));
 });
@@ -247,17 +301,21 @@ test('a residual net with batchnorm and dropout learns 32 random images', async 
   const { x, labels } = randomData(tiny, n, 82);
   const first = await net.trainStep(x, labels, n, { lr: 0.05, momentum: 0.9, weightDecay: 0, seed: 0 });
   let last = first;
-  for (let step = 1; step < 150; step++) last = await net.trainStep(x, labels, n, { lr: 0.05, momentum: 0.9, weightDecay: 0, seed: step });
+  for (let step = 1; step < 150; step++)
+    last = await net.trainStep(x, labels, n, { lr: 0.05, momentum: 0.9, weightDecay: 0, seed: step });
   assert.ok(last.loss < first.loss * 0.5, `training loss ${first.loss} -> ${last.loss}`);
   const r = await net.evaluate(x, labels, n, new Float32Array(n * 3));
   assert.ok(r.correct >= 24, `train accuracy in evaluation ${r.correct}/32 (loss ${r.loss})`);
 });
 
 test('training refuses a batch norm with one value per channel (as PyTorch); evaluation accepts it', async () => {
-  const tiny = residualNet();  // layer 20 normalises (N, 5, 1, 1)
+  const tiny = residualNet(); // layer 20 normalises (N, 5, 1, 1)
   const { net } = build(addon, tiny, initParams(tiny, 91), 4);
   const { x, labels } = randomData(tiny, 1, 92);
-  await assert.rejects(net.computeGradients(x, labels, 1), /computeGradients: layer 'batchnorm20' \(batchnorm\) needs more than one value per channel in training, got n \* H \* W = 1/);
+  await assert.rejects(
+    net.computeGradients(x, labels, 1),
+    /computeGradients: layer 'batchnorm20' \(batchnorm\) needs more than one value per channel in training, got n \* H \* W = 1/,
+  );
   await assert.rejects(net.trainStep(x, labels, 1, SGD), /trainStep: layer 'batchnorm20'/);
   const r = await net.evaluate(x, labels, 1, new Float32Array(3));
   assert.ok(Number.isFinite(r.loss));
@@ -270,5 +328,8 @@ test('bad zoo-layer descriptions and seeds throw errors naming the field', () =>
   assert.equal(r.status, 0, `child exited with ${r.status} ${r.signal ?? ''}\n${r.stderr}\n${r.stdout}`);
   const results = JSON.parse(r.stdout) as { label: string; ok: boolean; got: string }[];
   assert.ok(results.length > 20);
-  assert.deepEqual(results.filter((c) => !c.ok), []);
+  assert.deepEqual(
+    results.filter((c) => !c.ok),
+    [],
+  );
 });

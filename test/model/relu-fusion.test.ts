@@ -14,68 +14,77 @@ const addon = loadNative();
 const SGD: SgdSettings = { lr: 0.05, momentum: 0.9, weightDecay: 1e-3 };
 
 function fusionNet(): TinyNet {
-  return planTiny([4, 16, 16], [
-    { kind: 'conv2d', filters: 8, k: 3, p: 1 },   // 0: [8,16,16], read by 1 and 4: its gradient accumulates
-    { kind: 'batchnorm' },                         // 1: fused with 2
-    { kind: 'relu' },                              // 2
-    { kind: 'conv2d', filters: 8, k: 3, p: 1 },   // 3
-    { kind: 'batchnorm', from: 0 },                // 4: fused with 5, input gradient accumulates
-    { kind: 'relu' },                              // 5
-    { kind: 'add', from: [3, 5] },                 // 6: fused with 7
-    { kind: 'relu' },                              // 7
-    { kind: 'batchnorm' },                         // 8: read by 9 and 10, not fused
-    { kind: 'relu' },                              // 9
-    { kind: 'add', from: [8, 9] },                 // 10
-    { kind: 'add', from: [10, 10] },               // 11: a layer added to itself, fused with 12
-    { kind: 'relu' },                              // 12
-    { kind: 'relu', from: 11 },                    // 13: dead branch (11 has two consumers: 12 is not fused)
-    { kind: 'maxpool', k: 4, from: 12 },           // 14: [8,4,4]
-    { kind: 'flatten' },                           // 15
-    { kind: 'dense', units: 5 },                   // 16
-  ]);
+  return planTiny(
+    [4, 16, 16],
+    [
+      { kind: 'conv2d', filters: 8, k: 3, p: 1 }, // 0: [8,16,16], read by 1 and 4: its gradient accumulates
+      { kind: 'batchnorm' }, // 1: fused with 2
+      { kind: 'relu' }, // 2
+      { kind: 'conv2d', filters: 8, k: 3, p: 1 }, // 3
+      { kind: 'batchnorm', from: 0 }, // 4: fused with 5, input gradient accumulates
+      { kind: 'relu' }, // 5
+      { kind: 'add', from: [3, 5] }, // 6: fused with 7
+      { kind: 'relu' }, // 7
+      { kind: 'batchnorm' }, // 8: read by 9 and 10, not fused
+      { kind: 'relu' }, // 9
+      { kind: 'add', from: [8, 9] }, // 10
+      { kind: 'add', from: [10, 10] }, // 11: a layer added to itself, fused with 12
+      { kind: 'relu' }, // 12
+      { kind: 'relu', from: 11 }, // 13: dead branch (11 has two consumers: 12 is not fused)
+      { kind: 'maxpool', k: 4, from: 12 }, // 14: [8,4,4]
+      { kind: 'flatten' }, // 15
+      { kind: 'dense', units: 5 }, // 16
+    ],
+  );
 }
 
 // Fused pairs: 1-2, 4-5, 6-7 and 8-9. Planes of 15x15 = 225 values: the kernels' scalar tails
 // (225 = 14 * 16 + 1) must recompute the ReLU's mask as the vector loops do.
 function fusionNetNoDeadBranch(): TinyNet {
-  return planTiny([4, 15, 15], [
-    { kind: 'conv2d', filters: 8, k: 3, p: 1 },
-    { kind: 'batchnorm' },
-    { kind: 'relu' },
-    { kind: 'conv2d', filters: 8, k: 3, p: 1 },
-    { kind: 'batchnorm', from: 0 },
-    { kind: 'relu' },
-    { kind: 'add', from: [3, 5] },
-    { kind: 'relu' },
-    { kind: 'add', from: [7, 7] },                 // 8: a layer added to itself, fused with 9
-    { kind: 'relu' },                              // 9
-    { kind: 'maxpool', k: 5 },                     // 10: [8,3,3], windows cover the whole 15x15 (the tail too)
-    { kind: 'flatten' },
-    { kind: 'dense', units: 5 },
-  ]);
+  return planTiny(
+    [4, 15, 15],
+    [
+      { kind: 'conv2d', filters: 8, k: 3, p: 1 },
+      { kind: 'batchnorm' },
+      { kind: 'relu' },
+      { kind: 'conv2d', filters: 8, k: 3, p: 1 },
+      { kind: 'batchnorm', from: 0 },
+      { kind: 'relu' },
+      { kind: 'add', from: [3, 5] },
+      { kind: 'relu' },
+      { kind: 'add', from: [7, 7] }, // 8: a layer added to itself, fused with 9
+      { kind: 'relu' }, // 9
+      { kind: 'maxpool', k: 5 }, // 10: [8,3,3], windows cover the whole 15x15 (the tail too)
+      { kind: 'flatten' },
+      { kind: 'dense', units: 5 },
+    ],
+  );
 }
 
 // Convolutions fused with their relu on every convolution path: direct (8 filters), implicit
 // GEMM (40 filters; 12 with stride 2), im2col (1x1 stride 2) and the pointwise in-place GEMM;
 // a fused pair whose input gradient accumulates (layer 3 feeds three convolutions).
 function convFusionNet(): TinyNet {
-  return planTiny([4, 12, 12], [
-    { kind: 'conv2d', filters: 8, k: 3, p: 1 },              // 0: direct
-    { kind: 'relu' },                                         // 1
-    { kind: 'conv2d', filters: 40, k: 3, p: 1 },             // 2: implicit GEMM
-    { kind: 'relu' },                                         // 3: read by 4, 6 and 8
-    { kind: 'conv2d', filters: 12, k: 1 },                   // 4: pointwise
-    { kind: 'relu' },                                         // 5
-    { kind: 'conv2d', filters: 12, k: 1, s: 2, from: 3 },    // 6: im2col, [12,6,6]
-    { kind: 'relu' },                                         // 7
-    { kind: 'conv2d', filters: 12, k: 3, s: 2, p: 1, from: 3 },  // 8: implicit GEMM, stride 2
-    { kind: 'relu' },                                         // 9
-    { kind: 'maxpool', k: 2, from: 5 },                       // 10: [12,6,6]
-    { kind: 'add', from: [7, 9] },                            // 11
-    { kind: 'add', from: [11, 10] },                          // 12
-    { kind: 'flatten' },
-    { kind: 'dense', units: 5 },
-  ]);
+  return planTiny(
+    [4, 12, 12],
+    [
+      { kind: 'conv2d', filters: 8, k: 3, p: 1 }, // 0: direct
+      { kind: 'relu' }, // 1
+      { kind: 'conv2d', filters: 40, k: 3, p: 1 }, // 2: implicit GEMM
+      { kind: 'relu' }, // 3: read by 4, 6 and 8
+      { kind: 'conv2d', filters: 12, k: 1 }, // 4: pointwise
+      { kind: 'relu' }, // 5
+      { kind: 'conv2d', filters: 12, k: 1, s: 2, from: 3 }, // 6: im2col, [12,6,6]
+      { kind: 'relu' }, // 7
+      { kind: 'conv2d', filters: 12, k: 3, s: 2, p: 1, from: 3 }, // 8: implicit GEMM, stride 2
+      { kind: 'relu' }, // 9
+      { kind: 'maxpool', k: 2, from: 5 }, // 10: [12,6,6]
+      { kind: 'add', from: [7, 9] }, // 11
+      { kind: 'add', from: [11, 10] }, // 12
+      { kind: 'flatten' },
+      { kind: 'dense', units: 5 },
+    ],
+  );
 }
 
 async function train(tiny: TinyNet, threads: number, fuse: boolean) {
@@ -113,20 +122,29 @@ for (const { name, net, fusedRelus } of cases) {
   for (const threads of [1, 2]) {
     test(`relu fusion (${name}, ${threads} thread${threads > 1 ? 's' : ''}): training is bitwise the same as unfused`, async () => {
       const tiny = net();
-      const fused = await train(tiny, threads, true), plain = await train(tiny, threads, false);
+      const fused = await train(tiny, threads, true),
+        plain = await train(tiny, threads, false);
       assert.deepEqual(fused.losses, plain.losses, 'losses');
       fused.gradients.forEach((g, k) => assert.deepEqual(g, plain.gradients[k], `gradients of step ${k}`));
       assert.deepEqual(fused.params, plain.params, 'parameters and running statistics after 3 steps');
       assert.equal(fused.evalLoss, plain.evalLoss);
       fused.outputs.forEach((o, i) => assert.deepEqual(o, plain.outputs[i], `layerOutput(${i}) after evaluate`));
-      assert.ok(fused.gradients[0].some((v) => v !== 0), 'gradients flow');
+      assert.ok(
+        fused.gradients[0].some((v) => v !== 0),
+        'gradients flow',
+      );
       // The fused relus did no work of their own (the profile books it on their producer).
       tiny.layers.forEach((l, i) => {
         if (l.kind !== 'relu') return;
-        const t = fused.profile.layers[i], u = plain.profile.layers[i];
+        const t = fused.profile.layers[i],
+          u = plain.profile.layers[i];
         const isFused = fusedRelus.includes(i);
         assert.equal(t.forwardMs === 0 && t.backwardMs === 0, isFused, `layer ${i} (relu) fused: ${isFused}`);
-        assert.equal(t.fusedInto, isFused ? fused.profile.layers[i - 1].name : undefined, `layer ${i} (relu) names the layer it is fused into (the one before it)`);
+        assert.equal(
+          t.fusedInto,
+          isFused ? fused.profile.layers[i - 1].name : undefined,
+          `layer ${i} (relu) names the layer it is fused into (the one before it)`,
+        );
         assert.equal(u.fusedInto, undefined);
         assert.ok(u.forwardMs > 0, `layer ${i} (relu) runs on its own without fusion`);
       });

@@ -34,17 +34,25 @@ test('lenet5 summary: one row per layer, counts with thousands separators, total
   const paramsEnd = header.indexOf('Params') + 'Params'.length;
   for (const layer of plan.layers) {
     const line = text.split('\n').find((l) => l.startsWith(`${layer.name} `))!;
-    assert.ok(line.slice(0, paramsEnd).endsWith(` ${rowOf(text, layer.name)[3]}`), `${layer.name} params right-aligned`);
+    assert.ok(
+      line.slice(0, paramsEnd).endsWith(` ${rowOf(text, layer.name)[3]}`),
+      `${layer.name} params right-aligned`,
+    );
   }
 });
 
 test('lenet5-classic summary shows the 1998 counts, the partial table and the masked weights', () => {
   const text = formatSummary(planModel(getModel('lenet5-classic')), { batchSize: 32 });
   const expected: [string, string, string][] = [
-    ['c1', '156', '122,304'], ['s2', '12', '5,880'], ['c3', '1,516', '151,600'],
-    ['s4', '32', '2,000'], ['c5', '48,120', '48,120'], ['f6', '10,164', '10,164'],
+    ['c1', '156', '122,304'],
+    ['s2', '12', '5,880'],
+    ['c3', '1,516', '151,600'],
+    ['s4', '32', '2,000'],
+    ['c5', '48,120', '48,120'],
+    ['f6', '10,164', '10,164'],
   ];
-  for (const [name, params, connections] of expected) assert.deepEqual(rowOf(text, name).slice(3, 5), [params, connections], name);
+  for (const [name, params, connections] of expected)
+    assert.deepEqual(rowOf(text, name).slice(3, 5), [params, connections], name);
   assert.match(rowOf(text, 'c3').join(' '), /partial: 60 of 96 map pairs connected/);
   assert.match(text, /Total params:\s+60,850 \(61,750 stored; masked weights stay 0\)/);
   assert.match(text, /Connections \(multiply-adds per image\):\s+340,918/);
@@ -52,9 +60,21 @@ test('lenet5-classic summary shows the 1998 counts, the partial table and the ma
 });
 
 test('the summary notes input rows and columns no window reaches', () => {
-  const model = modelFromJson({ input: [1, 7, 7], classes: 4, layers: [{ type: 'conv2d', filters: 1, kernel: 3, stride: 3 }] }, 'lecture.json');
+  const model = modelFromJson(
+    { input: [1, 7, 7], classes: 4, layers: [{ type: 'conv2d', filters: 1, kernel: 3, stride: 3 }] },
+    'lecture.json',
+  );
   const text = formatSummary(planModel(model), { batchSize: 1 });
-  assert.deepEqual(rowOf(text, 'conv1'), ['conv1', 'conv2d 3x3 s3', '1x2x2', '10', '40', '4', '3x3', '1 row/col of input unused']);
+  assert.deepEqual(rowOf(text, 'conv1'), [
+    'conv1',
+    'conv2d 3x3 s3',
+    '1x2x2',
+    '10',
+    '40',
+    '4',
+    '3x3',
+    '1 row/col of input unused',
+  ]);
   const uneven = modelFromJson({ input: [1, 8, 7], classes: 4, layers: [{ type: 'maxpool', size: 3 }] }, 'uneven.json');
   assert.match(formatSummary(planModel(uneven), { batchSize: 1 }), /2 rows, 1 col of input unused/);
 });
@@ -67,10 +87,22 @@ test('summaryJson: the same numbers as data', () => {
   assert.equal(json.classes, 10);
   assert.equal(json.layers.length, 11);
   assert.deepEqual(json.layers[0], {
-    name: 'conv1', type: 'conv2d', output: [6, 28, 28], params: 156, connections: 122304, activations: 4704, receptiveField: [5, 5],
+    name: 'conv1',
+    type: 'conv2d',
+    output: [6, 28, 28],
+    params: 156,
+    connections: 122304,
+    activations: 4704,
+    receptiveField: [5, 5],
   });
   assert.deepEqual(json.layers[10], {
-    name: 'fc3', type: 'dense', output: [10, 1, 1], params: 850, connections: 850, activations: 10, receptiveField: [28, 28],
+    name: 'fc3',
+    type: 'dense',
+    output: [10, 1, 1],
+    params: 850,
+    connections: 850,
+    activations: 10,
+    receptiveField: [28, 28],
   });
   assert.deepEqual(json.totals, {
     params: 61706,

@@ -1,10 +1,26 @@
 // Hand-built native layer descriptions for the network tests: a tiny shape planner (output
 // sizes, parameter offsets) independent of src/model/plan.ts, so the native network is
 // tested against its contract rather than against the planner.
-import type { NativeAddon, NativeLayerDesc, NativeLayerKind, NativeNetwork, NetworkOptions, Shape3 } from '../../src/native';
+import type {
+  NativeAddon,
+  NativeLayerDesc,
+  NativeLayerKind,
+  NativeNetwork,
+  NetworkOptions,
+  Shape3,
+} from '../../src/native';
 
 export type TinyLayer =
-  | { kind: 'conv2d'; filters: number; k: number; s?: number; p?: number; bias?: boolean; mask?: (oc: number, ic: number) => boolean; from?: number }
+  | {
+      kind: 'conv2d';
+      filters: number;
+      k: number;
+      s?: number;
+      p?: number;
+      bias?: boolean;
+      mask?: (oc: number, ic: number) => boolean;
+      from?: number;
+    }
   | { kind: 'maxpool' | 'avgpool' | 'subsample'; k: number; s?: number; p?: number; from?: number }
   | { kind: 'dense'; units: number; bias?: boolean; from?: number }
   | { kind: 'flatten' | 'relu' | 'tanh' | 'sigmoid' | 'scaled-tanh' | 'gelu'; from?: number }
@@ -31,22 +47,40 @@ const outSize = (n: number, k: number, s: number, p: number) => Math.floor((n + 
 export function planTiny(input: Shape3, specs: TinyLayer[]): TinyNet {
   const layers: NativeLayerDesc[] = [];
   let offset = 0;
-  const take = (size: number) => { const o = offset; offset += size; return o; };
+  const take = (size: number) => {
+    const o = offset;
+    offset += size;
+    return o;
+  };
   specs.forEach((spec, i) => {
     const inputs = spec.kind === 'add' ? [...spec.from] : [spec.from ?? i - 1];
     const from = inputs[0];
     const inShape: Shape3 = from < 0 ? [...input] : [...layers[from].outShape];
     const [c, h, w] = inShape;
     const d: NativeLayerDesc = {
-      kind: spec.kind as NativeLayerKind, name: `${spec.kind}${i}`, inputs, inShape, outShape: [...inShape],
-      weightOffset: -1, weightSize: 0, biasOffset: -1, biasSize: 0,
+      kind: spec.kind as NativeLayerKind,
+      name: `${spec.kind}${i}`,
+      inputs,
+      inShape,
+      outShape: [...inShape],
+      weightOffset: -1,
+      weightSize: 0,
+      biasOffset: -1,
+      biasSize: 0,
     };
     if (spec.kind === 'conv2d') {
-      const s = spec.s ?? 1, p = spec.p ?? 0;
-      d.kernel = [spec.k, spec.k]; d.stride = [s, s]; d.pad = [p, p];
+      const s = spec.s ?? 1,
+        p = spec.p ?? 0;
+      d.kernel = [spec.k, spec.k];
+      d.stride = [s, s];
+      d.pad = [p, p];
       d.outShape = [spec.filters, outSize(h, spec.k, s, p), outSize(w, spec.k, s, p)];
-      d.weightSize = spec.filters * c * spec.k * spec.k; d.weightOffset = take(d.weightSize);
-      if (spec.bias !== false) { d.biasSize = spec.filters; d.biasOffset = take(d.biasSize); }
+      d.weightSize = spec.filters * c * spec.k * spec.k;
+      d.weightOffset = take(d.weightSize);
+      if (spec.bias !== false) {
+        d.biasSize = spec.filters;
+        d.biasOffset = take(d.biasSize);
+      }
       if (spec.mask) {
         const m = new Float32Array(d.weightSize);
         const kk = spec.k * spec.k;
@@ -55,19 +89,35 @@ export function planTiny(input: Shape3, specs: TinyLayer[]): TinyNet {
         d.weightMask = m;
       }
     } else if (spec.kind === 'maxpool' || spec.kind === 'avgpool' || spec.kind === 'subsample') {
-      const s = spec.s ?? spec.k, p = spec.p ?? 0;
-      d.kernel = [spec.k, spec.k]; d.stride = [s, s]; d.pad = [p, p];
+      const s = spec.s ?? spec.k,
+        p = spec.p ?? 0;
+      d.kernel = [spec.k, spec.k];
+      d.stride = [s, s];
+      d.pad = [p, p];
       d.outShape = [c, outSize(h, spec.k, s, p), outSize(w, spec.k, s, p)];
-      if (spec.kind === 'subsample') { d.weightSize = c; d.weightOffset = take(c); d.biasSize = c; d.biasOffset = take(c); }
+      if (spec.kind === 'subsample') {
+        d.weightSize = c;
+        d.weightOffset = take(c);
+        d.biasSize = c;
+        d.biasOffset = take(c);
+      }
     } else if (spec.kind === 'dense') {
       d.outShape = [spec.units, 1, 1];
-      d.weightSize = spec.units * c * h * w; d.weightOffset = take(d.weightSize);
-      if (spec.bias !== false) { d.biasSize = spec.units; d.biasOffset = take(d.biasSize); }
+      d.weightSize = spec.units * c * h * w;
+      d.weightOffset = take(d.weightSize);
+      if (spec.bias !== false) {
+        d.biasSize = spec.units;
+        d.biasOffset = take(d.biasSize);
+      }
     } else if (spec.kind === 'flatten') {
       d.outShape = [c * h * w, 1, 1];
     } else if (spec.kind === 'batchnorm') {
-      d.weightSize = c; d.weightOffset = take(c); d.biasSize = c; d.biasOffset = take(c);
-      d.runningMeanOffset = take(c); d.runningVarOffset = take(c);
+      d.weightSize = c;
+      d.weightOffset = take(c);
+      d.biasSize = c;
+      d.biasOffset = take(c);
+      d.runningMeanOffset = take(c);
+      d.runningVarOffset = take(c);
       if (spec.eps !== undefined) d.eps = spec.eps;
       if (spec.momentum !== undefined) d.bnMomentum = spec.momentum;
     } else if (spec.kind === 'leaky-relu') {
@@ -137,75 +187,96 @@ export interface Built {
 
 export function options(net: TinyNet, params: Float32Array, maxBatch: number, threads = 1): NetworkOptions {
   return {
-    input: net.input, classes: net.classes, layers: net.layers, params: params.slice(),
-    grads: new Float32Array(net.paramSize), velocity: new Float32Array(net.paramSize), maxBatch, threads,
+    input: net.input,
+    classes: net.classes,
+    layers: net.layers,
+    params: params.slice(),
+    grads: new Float32Array(net.paramSize),
+    velocity: new Float32Array(net.paramSize),
+    maxBatch,
+    threads,
   };
 }
 
-export function build(addon: NativeAddon, net: TinyNet, params: Float32Array, maxBatch: number, threads = 1,
-  settings: Pick<NetworkOptions, 'convAlgorithm' | 'fuseRelu'> = {}): Built {
+export function build(
+  addon: NativeAddon,
+  net: TinyNet,
+  params: Float32Array,
+  maxBatch: number,
+  threads = 1,
+  settings: Pick<NetworkOptions, 'convAlgorithm' | 'fuseRelu'> = {},
+): Built {
   const o = { ...options(net, params, maxBatch, threads), ...settings };
   return { net: new addon.Network(o), params: o.params, grads: o.grads, velocity: o.velocity };
 }
 
 /** The gradient-check model: every layer kind, a strided padded conv, a masked conv, a dead branch. */
 export function everyKindNet(): TinyNet {
-  return planTiny([2, 10, 10], [
-    { kind: 'conv2d', filters: 3, k: 3, s: 2, p: 1 },                              // 0: [3,5,5]
-    { kind: 'relu' },                                                               // 1
-    { kind: 'conv2d', filters: 4, k: 2, p: 1, mask: (o, i) => (o + i) % 3 !== 0 },  // 2: [4,6,6]
-    { kind: 'tanh' },                                                               // 3
-    { kind: 'maxpool', k: 2 },                                                      // 4: [4,3,3]
-    { kind: 'subsample', k: 2, s: 1 },                                              // 5: [4,2,2]
-    { kind: 'sigmoid' },                                                            // 6
-    { kind: 'sigmoid', from: 1 },                                                   // 7: dead branch, unused
-    { kind: 'avgpool', k: 2, s: 1, p: 1, from: 6 },                                 // 8: [4,3,3]
-    { kind: 'scaled-tanh' },                                                        // 9
-    { kind: 'flatten' },                                                            // 10: [36,1,1]
-    { kind: 'dense', units: 3 },                                                    // 11: [3,1,1]
-  ]);
+  return planTiny(
+    [2, 10, 10],
+    [
+      { kind: 'conv2d', filters: 3, k: 3, s: 2, p: 1 }, // 0: [3,5,5]
+      { kind: 'relu' }, // 1
+      { kind: 'conv2d', filters: 4, k: 2, p: 1, mask: (o, i) => (o + i) % 3 !== 0 }, // 2: [4,6,6]
+      { kind: 'tanh' }, // 3
+      { kind: 'maxpool', k: 2 }, // 4: [4,3,3]
+      { kind: 'subsample', k: 2, s: 1 }, // 5: [4,2,2]
+      { kind: 'sigmoid' }, // 6
+      { kind: 'sigmoid', from: 1 }, // 7: dead branch, unused
+      { kind: 'avgpool', k: 2, s: 1, p: 1, from: 6 }, // 8: [4,3,3]
+      { kind: 'scaled-tanh' }, // 9
+      { kind: 'flatten' }, // 10: [36,1,1]
+      { kind: 'dense', units: 3 }, // 11: [3,1,1]
+    ],
+  );
 }
 
 /** A small conv net for the overfitting and thread tests. */
 export function smallConvNet(classes = 10): TinyNet {
-  return planTiny([1, 12, 12], [
-    { kind: 'conv2d', filters: 8, k: 3, p: 1 },
-    { kind: 'relu' },
-    { kind: 'maxpool', k: 2 },
-    { kind: 'conv2d', filters: 8, k: 3, p: 1 },
-    { kind: 'relu' },
-    { kind: 'flatten' },
-    { kind: 'dense', units: 32 },
-    { kind: 'relu' },
-    { kind: 'dense', units: classes },
-  ]);
+  return planTiny(
+    [1, 12, 12],
+    [
+      { kind: 'conv2d', filters: 8, k: 3, p: 1 },
+      { kind: 'relu' },
+      { kind: 'maxpool', k: 2 },
+      { kind: 'conv2d', filters: 8, k: 3, p: 1 },
+      { kind: 'relu' },
+      { kind: 'flatten' },
+      { kind: 'dense', units: 32 },
+      { kind: 'relu' },
+      { kind: 'dense', units: classes },
+    ],
+  );
 }
 
 /** A small residual network with every new kind; the layer comments give output shapes. */
 export function residualNet(dropout = 0.3): TinyNet {
-  return planTiny([2, 8, 8], [
-    { kind: 'conv2d', filters: 4, k: 3, p: 1 },                 // 0: [4,8,8]
-    { kind: 'batchnorm' },                                       // 1
-    { kind: 'relu' },                                            // 2
-    { kind: 'conv2d', filters: 4, k: 3, p: 1 },                 // 3
-    { kind: 'batchnorm' },                                       // 4
-    { kind: 'add', from: [4, 2] },                               // 5: identity shortcut
-    { kind: 'relu' },                                            // 6
-    { kind: 'lrn', size: 3, alpha: 0.5, beta: 0.75, k: 1 },      // 7
-    { kind: 'conv2d', filters: 6, k: 3, s: 2, p: 1 },           // 8: [6,4,4]
-    { kind: 'batchnorm', momentum: 0.2, eps: 1e-3 },             // 9
-    { kind: 'relu' },                                            // 10
-    { kind: 'conv2d', filters: 6, k: 1, s: 2, from: 7 },        // 11: [6,4,4] projection shortcut
-    { kind: 'batchnorm' },                                       // 12
-    { kind: 'add', from: [10, 12] },                             // 13
-    { kind: 'maxpool', k: 3, s: 2, p: 1 },                       // 14: [6,2,2] overlapping 3x3/2
-    { kind: 'dropout', p: dropout },                             // 15
-    { kind: 'avgpool', k: 2 },                                   // 16: [6,1,1] global average pool
-    { kind: 'add', from: [16, 16] },                             // 17: a layer added to itself
-    { kind: 'flatten' },                                         // 18: [6,1,1]
-    { kind: 'dense', units: 5 },                                 // 19
-    { kind: 'batchnorm' },                                       // 20: batch norm over (N) only
-    { kind: 'tanh' },                                            // 21
-    { kind: 'dense', units: 3 },                                 // 22
-  ]);
+  return planTiny(
+    [2, 8, 8],
+    [
+      { kind: 'conv2d', filters: 4, k: 3, p: 1 }, // 0: [4,8,8]
+      { kind: 'batchnorm' }, // 1
+      { kind: 'relu' }, // 2
+      { kind: 'conv2d', filters: 4, k: 3, p: 1 }, // 3
+      { kind: 'batchnorm' }, // 4
+      { kind: 'add', from: [4, 2] }, // 5: identity shortcut
+      { kind: 'relu' }, // 6
+      { kind: 'lrn', size: 3, alpha: 0.5, beta: 0.75, k: 1 }, // 7
+      { kind: 'conv2d', filters: 6, k: 3, s: 2, p: 1 }, // 8: [6,4,4]
+      { kind: 'batchnorm', momentum: 0.2, eps: 1e-3 }, // 9
+      { kind: 'relu' }, // 10
+      { kind: 'conv2d', filters: 6, k: 1, s: 2, from: 7 }, // 11: [6,4,4] projection shortcut
+      { kind: 'batchnorm' }, // 12
+      { kind: 'add', from: [10, 12] }, // 13
+      { kind: 'maxpool', k: 3, s: 2, p: 1 }, // 14: [6,2,2] overlapping 3x3/2
+      { kind: 'dropout', p: dropout }, // 15
+      { kind: 'avgpool', k: 2 }, // 16: [6,1,1] global average pool
+      { kind: 'add', from: [16, 16] }, // 17: a layer added to itself
+      { kind: 'flatten' }, // 18: [6,1,1]
+      { kind: 'dense', units: 5 }, // 19
+      { kind: 'batchnorm' }, // 20: batch norm over (N) only
+      { kind: 'tanh' }, // 21
+      { kind: 'dense', units: 3 }, // 22
+    ],
+  );
 }

@@ -51,8 +51,15 @@ test('every zoo model plans, ends in one value per class, and has unique layer a
   for (const model of listModels()) {
     assert.ok(model.description.length > 0 && !model.description.includes('\n'), `${model.name}: one-line description`);
     const d = model.defaults;
-    assert.ok(d && d.epochs && d.batchSize && d.lr && d.momentum !== undefined && d.weightDecay !== undefined && d.schedule, `${model.name}: training defaults`);
-    if (d.augment !== undefined) assert.doesNotThrow(() => parseAugment(d.augment!), `${model.name}: augment "${d.augment}" is what --augment reads`);
+    assert.ok(
+      d && d.epochs && d.batchSize && d.lr && d.momentum !== undefined && d.weightDecay !== undefined && d.schedule,
+      `${model.name}: training defaults`,
+    );
+    if (d.augment !== undefined)
+      assert.doesNotThrow(
+        () => parseAugment(d.augment!),
+        `${model.name}: augment "${d.augment}" is what --augment reads`,
+      );
     const plan = planModel(model);
     assert.deepEqual(plan.layers[plan.layers.length - 1].outputShape, [model.classes, 1, 1], model.name);
     const layerNames = plan.layers.map((l) => l.name);
@@ -79,20 +86,43 @@ test('alexnet: conv1 is 96x55x55 with 34,944 parameters; the pools reach 6x6', (
   const conv1 = byName(plan, 'conv1');
   assert.deepEqual(conv1.outputShape, [96, 55, 55]);
   assert.equal(conv1.paramCount, 34944);
-  const row = formatSummary(plan, { batchSize: 1 }).split('\n').find((l) => l.startsWith('conv1 '));
-  assert.deepEqual(row?.trim().split(/\s{2,}/).slice(0, 4), ['conv1', 'conv2d 11x11 s4', '96x55x55', '34,944']);
+  const row = formatSummary(plan, { batchSize: 1 })
+    .split('\n')
+    .find((l) => l.startsWith('conv1 '));
+  assert.deepEqual(
+    row
+      ?.trim()
+      .split(/\s{2,}/)
+      .slice(0, 4),
+    ['conv1', 'conv2d 11x11 s4', '96x55x55', '34,944'],
+  );
   assert.deepEqual(byName(plan, 'pool1').outputShape, [96, 27, 27]);
   assert.deepEqual(byName(plan, 'pool3').outputShape, [256, 6, 6]);
   assert.deepEqual(byName(plan, 'fc1').params[0].shape, [4096, 9216]);
-  assert.deepEqual(plan.layers.filter((l) => l.type === 'lrn').map((l) => l.name), ['lrn1', 'lrn2']);
+  assert.deepEqual(
+    plan.layers.filter((l) => l.type === 'lrn').map((l) => l.name),
+    ['lrn1', 'lrn2'],
+  );
   const lrn = toNativeLayers(plan).find((d) => d.kind === 'lrn');
   assert.deepEqual(lrn?.lrn, { size: 5, alpha: 5e-4, beta: 0.75, k: 2 });
-  assert.deepEqual(toNativeLayers(plan).filter((d) => d.kind === 'dropout').map((d) => d.p), [0.5, 0.5]);
+  assert.deepEqual(
+    toNativeLayers(plan)
+      .filter((d) => d.kind === 'dropout')
+      .map((d) => d.p),
+    [0.5, 0.5],
+  );
 });
 
 test('alexnet-lite: unpadded 3/2 pools take 32 -> 15 -> 7 -> 3', () => {
   const plan = planModel(getModel('alexnet-lite'));
-  assert.deepEqual(plan.layers.filter((l) => l.type === 'maxpool').map((l) => l.outputShape), [[64, 15, 15], [128, 7, 7], [128, 3, 3]]);
+  assert.deepEqual(
+    plan.layers.filter((l) => l.type === 'maxpool').map((l) => l.outputShape),
+    [
+      [64, 15, 15],
+      [128, 7, 7],
+      [128, 3, 3],
+    ],
+  );
   assert.deepEqual(byName(plan, 'fc1').params[0].shape, [512, 1152]);
 });
 
@@ -100,7 +130,14 @@ test('vgg16: torchvision names and shapes', () => {
   const plan = planModel(getModel('vgg16'));
   const tensors = tensorNames(plan);
   assert.equal(tensors[0], 'features.0.weight');
-  assert.deepEqual(tensors.slice(-6), ['classifier.0.weight', 'classifier.0.bias', 'classifier.3.weight', 'classifier.3.bias', 'classifier.6.weight', 'classifier.6.bias']);
+  assert.deepEqual(tensors.slice(-6), [
+    'classifier.0.weight',
+    'classifier.0.bias',
+    'classifier.3.weight',
+    'classifier.3.bias',
+    'classifier.6.weight',
+    'classifier.6.bias',
+  ]);
   assert.ok(tensors.includes('features.28.weight'), 'the last conv is features.28 as in torchvision');
   assert.deepEqual(byName(plan, 'features.30').outputShape, [512, 7, 7]);
   assert.deepEqual(byName(plan, 'classifier.0').params[0].shape, [4096, 25088]);
@@ -121,7 +158,7 @@ function torchvisionResNetKeys(blocks: number[]): string[] {
   return [...keys, 'fc.weight', 'fc.bias'];
 }
 
-test('resnet18 and resnet34 tensors are torchvision\'s state_dict keys in order, with its shapes', () => {
+test("resnet18 and resnet34 tensors are torchvision's state_dict keys in order, with its shapes", () => {
   assert.deepEqual(tensorNames(planModel(getModel('resnet18'))), torchvisionResNetKeys([2, 2, 2, 2]));
   const plan = planModel(getModel('resnet34'));
   assert.deepEqual(tensorNames(plan), torchvisionResNetKeys([3, 4, 6, 3]));
@@ -146,13 +183,21 @@ test('residual graph: adds join two branches, projections only where the shape c
     const block = add.blocks[0];
     assert.equal(body.name, `${block}.bn2`);
     const changes = block === 'layer2.0' || block === 'layer3.0';
-    assert.equal(shortcut.name, changes ? `${block}.downsample.1` : plan.layers[byName(plan, `${block}.conv1`).inputs[0]].name, `${block} shortcut`);
+    assert.equal(
+      shortcut.name,
+      changes ? `${block}.downsample.1` : plan.layers[byName(plan, `${block}.conv1`).inputs[0]].name,
+      `${block} shortcut`,
+    );
     // The activation after the add reads only the add.
     assert.deepEqual(plan.layers[add.index + 1].inputs, [add.index]);
     assert.equal(plan.layers[add.index + 1].name, `${block}.relu`);
   }
   const projection = byName(plan, 'layer2.0.downsample.0');
-  assert.deepEqual(projection.params.map((p) => p.shape), [[32, 16, 1, 1]], 'a 1x1 conv without bias');
+  assert.deepEqual(
+    projection.params.map((p) => p.shape),
+    [[32, 16, 1, 1]],
+    'a 1x1 conv without bias',
+  );
   assert.deepEqual(projection.inputs, byName(plan, 'layer2.0.conv1').inputs, 'the projection reads the block input');
   assert.deepEqual(toNativeLayers(plan)[projection.index].stride, [2, 2]);
   assert.equal(plan.layers.filter((l) => l.name.includes('downsample')).length, 4);
@@ -164,9 +209,14 @@ test('residual graph: adds join two branches, projections only where the shape c
 
   const plain = planModel(getModel('plain20'));
   assert.equal(plain.layers.filter((l) => l.type === 'add' || l.name.includes('downsample')).length, 0);
-  assert.ok(plain.layers.every((l, i) => l.inputs.length === 1 && l.inputs[0] === i - 1), 'a plain network is a chain');
-  assert.deepEqual(plain.layers.map((l) => l.name).filter((n) => n.startsWith('layer2.0.')),
-    ['layer2.0.conv1', 'layer2.0.bn1', 'layer2.0.relu1', 'layer2.0.conv2', 'layer2.0.bn2', 'layer2.0.relu']);
+  assert.ok(
+    plain.layers.every((l, i) => l.inputs.length === 1 && l.inputs[0] === i - 1),
+    'a plain network is a chain',
+  );
+  assert.deepEqual(
+    plain.layers.map((l) => l.name).filter((n) => n.startsWith('layer2.0.')),
+    ['layer2.0.conv1', 'layer2.0.bn1', 'layer2.0.relu1', 'layer2.0.conv2', 'layer2.0.bn2', 'layer2.0.relu'],
+  );
 });
 
 test('toNativeLayers: contiguous tensors covering paramSize; running statistics inside the array', () => {
@@ -187,7 +237,10 @@ test('toNativeLayers: contiguous tensors covering paramSize; running statistics 
         const c = layer.outputShape[0];
         assert.deepEqual([d.weightSize, d.biasSize, d.eps, d.bnMomentum], [c, c, 1e-5, 0.1]);
         for (const offset of [d.runningMeanOffset!, d.runningVarOffset!]) {
-          assert.ok(Number.isInteger(offset) && offset >= 0 && offset + c <= plan.paramSize, `${d.name}: running statistics inside the array`);
+          assert.ok(
+            Number.isInteger(offset) && offset >= 0 && offset + c <= plan.paramSize,
+            `${d.name}: running statistics inside the array`,
+          );
         }
         assert.equal(d.runningMeanOffset, d.biasOffset + c);
         assert.equal(d.runningVarOffset, d.runningMeanOffset! + c);
@@ -196,7 +249,10 @@ test('toNativeLayers: contiguous tensors covering paramSize; running statistics 
     assert.equal(end, plan.paramSize, name);
   }
   const gap = toNativeLayers(planModel(getModel('resnet20'))).find((d) => d.name === 'avgpool');
-  assert.deepEqual([gap?.kind, gap?.kernel, gap?.stride, gap?.pad, gap?.outShape], ['avgpool', [8, 8], [8, 8], [0, 0], [64, 1, 1]]);
+  assert.deepEqual(
+    [gap?.kind, gap?.kernel, gap?.stride, gap?.pad, gap?.outShape],
+    ['avgpool', [8, 8], [8, 8], [0, 0], [64, 1, 1]],
+  );
 });
 
 test('--input 3,64,64 on resnet20: GAP absorbs the larger maps', () => {
@@ -212,7 +268,10 @@ test('--input 3,64,64 on resnet20: GAP absorbs the larger maps', () => {
 
 test('--classes 100 replaces the classifier', () => {
   const plan = planModel(getModel('resnet20'), { classes: 100 });
-  assert.deepEqual(byName(plan, 'fc').params.map((p) => p.shape), [[100, 64], [100]]);
+  assert.deepEqual(
+    byName(plan, 'fc').params.map((p) => p.shape),
+    [[100, 64], [100]],
+  );
   assert.equal(plan.totals.params, 272474 - 650 + 6500);
   assert.deepEqual(byName(planModel(getModel('vgg16'), { classes: 10 }), 'classifier.6').outputShape, [10, 1, 1]);
 });
@@ -226,7 +285,11 @@ test('initialisation: batchnorm gamma 1, beta 0, running mean 0, variance 1; Res
     return params.subarray(tensor.offset, tensor.offset + tensor.size);
   };
   const expected: Record<string, number> = { weight: 1, bias: 0, running_mean: 0, running_var: 1 };
-  for (const [role, value] of Object.entries(expected)) assert.ok(values(`layer2.0.bn1.${role}`).every((v) => v === value), role);
+  for (const [role, value] of Object.entries(expected))
+    assert.ok(
+      values(`layer2.0.bn1.${role}`).every((v) => v === value),
+      role,
+    );
   // kaiming_normal(fan_out): std sqrt(2 / (64 * 3 * 3)) for layer3's convs.
   const w = values('layer3.1.conv1.weight');
   const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
@@ -255,7 +318,12 @@ const residualFile = (block: Record<string, unknown>, input = [1, 8, 8]) => ({
   layers: [
     { type: 'conv2d', filters: 4, kernel: 3, pad: 1 },
     { type: 'relu' },
-    { type: 'residual', name: 'layer1.0', body: [{ type: 'conv2d', filters: 4, kernel: 3, pad: 1 }, { type: 'batchnorm' }], ...block },
+    {
+      type: 'residual',
+      name: 'layer1.0',
+      body: [{ type: 'conv2d', filters: 4, kernel: 3, pad: 1 }, { type: 'batchnorm' }],
+      ...block,
+    },
     { type: 'gap' },
     { type: 'dense', units: 10 },
   ],
@@ -265,19 +333,42 @@ test('model files: residual blocks, nested ones included, survive a JSON round t
   const nested = residualFile({
     body: [
       { type: 'conv2d', filters: 8, kernel: 3, stride: 2, pad: 1 },
-      { type: 'residual', body: [{ type: 'conv2d', filters: 8, kernel: 3, pad: 1 }, { type: 'dropout', p: 0.1 }], activation: null },
+      {
+        type: 'residual',
+        body: [
+          { type: 'conv2d', filters: 8, kernel: 3, pad: 1 },
+          { type: 'dropout', p: 0.1 },
+        ],
+        activation: null,
+      },
       { type: 'lrn', size: 3 },
     ],
     activation: 'tanh',
   });
   const plan = planModel(modelFromJson(nested, 'nested.json'));
-  assert.deepEqual(plan.layers.map((l) => l.name), [
-    'conv1', 'relu1',
-    'layer1.0.conv1', 'layer1.0.block1.conv1', 'layer1.0.block1.dropout1', 'layer1.0.block1.add', 'layer1.0.lrn1',
-    'layer1.0.downsample.0', 'layer1.0.downsample.1', 'layer1.0.add', 'layer1.0.tanh',
-    'gap1', 'fc1',
-  ]);
-  assert.deepEqual(byName(plan, 'layer1.0.block1.add').inputs, [4, 2], 'the inner identity shortcut reads the inner block input');
+  assert.deepEqual(
+    plan.layers.map((l) => l.name),
+    [
+      'conv1',
+      'relu1',
+      'layer1.0.conv1',
+      'layer1.0.block1.conv1',
+      'layer1.0.block1.dropout1',
+      'layer1.0.block1.add',
+      'layer1.0.lrn1',
+      'layer1.0.downsample.0',
+      'layer1.0.downsample.1',
+      'layer1.0.add',
+      'layer1.0.tanh',
+      'gap1',
+      'fc1',
+    ],
+  );
+  assert.deepEqual(
+    byName(plan, 'layer1.0.block1.add').inputs,
+    [4, 2],
+    'the inner identity shortcut reads the inner block input',
+  );
   assert.deepEqual(byName(plan, 'layer1.0.block1.conv1').blocks, ['layer1.0', 'layer1.0.block1']);
   assert.deepEqual(byName(plan, 'layer1.0.add').inputs, [6, 8]);
 
@@ -286,7 +377,10 @@ test('model files: residual blocks, nested ones included, survive a JSON round t
     const again = planModel(read);
     const original = planModel(model);
     assert.deepEqual(again.totals, original.totals);
-    assert.deepEqual(again.layers.map((l) => [l.name, l.inputs]), original.layers.map((l) => [l.name, l.inputs]));
+    assert.deepEqual(
+      again.layers.map((l) => [l.name, l.inputs]),
+      original.layers.map((l) => [l.name, l.inputs]),
+    );
   }
   // An explicit projection where the shape is kept: a stride-1 1x1 conv.
   const projected = planModel(modelFromJson(residualFile({ shortcut: 'projection' }), 'p.json'));
@@ -298,20 +392,42 @@ test('model files: residual blocks, nested ones included, survive a JSON round t
 test('model files: errors name the path to the layer and the field', () => {
   const conv = { type: 'conv2d', filters: 4, kernel: 3, pad: 1 };
   const cases: [unknown, RegExp][] = [
-    [residualFile({ body: [conv, { type: 'conv2d', filters: -1, kernel: 3 }] }),
-      /net\.json: layer 2 \(layer1\.0\) body layer 1 \(conv2\): "filters" must be a positive integer, got -1$/],
-    [residualFile({ body: [conv, { type: 'residual', body: [{ type: 'dense' }] }] }),
-      /net\.json: layer 2 \(layer1\.0\) body layer 1 \(block1\) body layer 0 \(fc1\): "units" is required/],
+    [
+      residualFile({ body: [conv, { type: 'conv2d', filters: -1, kernel: 3 }] }),
+      /net\.json: layer 2 \(layer1\.0\) body layer 1 \(conv2\): "filters" must be a positive integer, got -1$/,
+    ],
+    [
+      residualFile({ body: [conv, { type: 'residual', body: [{ type: 'dense' }] }] }),
+      /net\.json: layer 2 \(layer1\.0\) body layer 1 \(block1\) body layer 0 \(fc1\): "units" is required/,
+    ],
     [residualFile({ body: [] }), /layer 2 \(layer1\.0\): "body" must be a non-empty array of layers/],
     [residualFile({ shortcut: 'conv' }), /layer 2 \(layer1\.0\): "shortcut" must be "identity" or "projection"/],
-    [residualFile({ activation: 'rleu' }), /layer 2 \(layer1\.0\): "activation" must be one of relu, tanh, sigmoid, scaled-tanh, gelu or null .*\(did you mean "relu"\?\)/],
+    [
+      residualFile({ activation: 'rleu' }),
+      /layer 2 \(layer1\.0\): "activation" must be one of relu, tanh, sigmoid, scaled-tanh, gelu or null .*\(did you mean "relu"\?\)/,
+    ],
     [residualFile({ bod: [] }), /layer 2 \(layer1\.0\): unknown field "bod" \(did you mean "body"\?\)/],
-    [residualFile({ body: [conv, { ...conv, name: 'x' }, { type: 'relu', name: 'x' }] }), /layer 2 \(layer1\.0\) body layer 2 \(x\): the name "x" is already used by layer 1/],
+    [
+      residualFile({ body: [conv, { ...conv, name: 'x' }, { type: 'relu', name: 'x' }] }),
+      /layer 2 \(layer1\.0\) body layer 2 \(x\): the name "x" is already used by layer 1/,
+    ],
     [residualFile({ body: [{ type: 'add' }] }), /body layer 0 \(layer1\): "add" layers are made by residual blocks/],
-    [residualFile({ body: [{ type: 'batchnorm', momentum: 1.5 }] }), /body layer 0 \(bn1\): "momentum" must be a number greater than 0 and less than 1, got 1\.5/],
-    [residualFile({ body: [{ type: 'batchnorm', eps: 0 }] }), /body layer 0 \(bn1\): "eps" must be a number greater than 0/],
-    [residualFile({ body: [{ type: 'dropout', p: 1 }] }), /body layer 0 \(dropout1\): "p" must be a number at least 0 and less than 1, got 1/],
-    [residualFile({ body: [{ type: 'lrn', size: 0 }] }), /body layer 0 \(lrn1\): "size" must be a positive integer, got 0/],
+    [
+      residualFile({ body: [{ type: 'batchnorm', momentum: 1.5 }] }),
+      /body layer 0 \(bn1\): "momentum" must be a number greater than 0 and less than 1, got 1\.5/,
+    ],
+    [
+      residualFile({ body: [{ type: 'batchnorm', eps: 0 }] }),
+      /body layer 0 \(bn1\): "eps" must be a number greater than 0/,
+    ],
+    [
+      residualFile({ body: [{ type: 'dropout', p: 1 }] }),
+      /body layer 0 \(dropout1\): "p" must be a number at least 0 and less than 1, got 1/,
+    ],
+    [
+      residualFile({ body: [{ type: 'lrn', size: 0 }] }),
+      /body layer 0 \(lrn1\): "size" must be a positive integer, got 0/,
+    ],
     [residualFile({ body: [{ type: 'gap', size: 2 }] }), /body layer 0 \(gap1\): unknown field "size"/],
     [residualFile({ body: [{ type: 'resdual' }] }), /unknown layer type "resdual" \(did you mean "residual"\?\)/],
   ];
@@ -320,18 +436,34 @@ test('model files: errors name the path to the layer and the field', () => {
 
 test('planning errors in residual blocks name the block', () => {
   const plan = (raw: unknown) => planModel(modelFromJson(raw, 'net.json'));
-  assert.throws(() => plan(residualFile({ shortcut: 'identity', body: [{ type: 'conv2d', filters: 8, kernel: 3, pad: 1 }] })),
-    /model net: layer 2 \(layer1\.0\): an identity shortcut needs the body to keep its input's shape, but the body turns 4x8x8 into 8x8x8; use "shortcut": "projection"/);
-  assert.throws(() => plan(residualFile({ body: [{ type: 'conv2d', filters: 4, kernel: 3 }] })),
-    /layer 2 \(layer1\.0\): the body turns 4x8x8 into 4x6x6, and no 1x1 convolution with a whole-number stride maps 8x8 onto 6x6/);
-  assert.throws(() => plan(residualFile({ body: [{ type: 'conv2d', filters: 4, kernel: 9 }] })),
-    /layer 2 \(layer1\.0\) body layer 0 \(conv1\): a 9x9 filter with stride 1 on a 8x8 input leaves no output/);
-  const clash: ModelSpec = { name: 'clash', description: '', input: [1, 4, 4], classes: 4, layers: [
-    { type: 'residual', name: 'a', body: [{ type: 'relu' }] },
-    { type: 'relu', name: 'a.relu1' },
-    { type: 'flatten' }, { type: 'dense', units: 4 },
-  ] };
-  assert.throws(() => planModel(clash), /model clash: two layers are named "a\.relu1" once residual blocks are expanded/);
+  assert.throws(
+    () => plan(residualFile({ shortcut: 'identity', body: [{ type: 'conv2d', filters: 8, kernel: 3, pad: 1 }] })),
+    /model net: layer 2 \(layer1\.0\): an identity shortcut needs the body to keep its input's shape, but the body turns 4x8x8 into 8x8x8; use "shortcut": "projection"/,
+  );
+  assert.throws(
+    () => plan(residualFile({ body: [{ type: 'conv2d', filters: 4, kernel: 3 }] })),
+    /layer 2 \(layer1\.0\): the body turns 4x8x8 into 4x6x6, and no 1x1 convolution with a whole-number stride maps 8x8 onto 6x6/,
+  );
+  assert.throws(
+    () => plan(residualFile({ body: [{ type: 'conv2d', filters: 4, kernel: 9 }] })),
+    /layer 2 \(layer1\.0\) body layer 0 \(conv1\): a 9x9 filter with stride 1 on a 8x8 input leaves no output/,
+  );
+  const clash: ModelSpec = {
+    name: 'clash',
+    description: '',
+    input: [1, 4, 4],
+    classes: 4,
+    layers: [
+      { type: 'residual', name: 'a', body: [{ type: 'relu' }] },
+      { type: 'relu', name: 'a.relu1' },
+      { type: 'flatten' },
+      { type: 'dense', units: 4 },
+    ],
+  };
+  assert.throws(
+    () => planModel(clash),
+    /model clash: two layers are named "a\.relu1" once residual blocks are expanded/,
+  );
 });
 
 test('summary: vgg16 totals, residual rows with their block prefix, adds with both inputs', () => {
@@ -341,13 +473,30 @@ test('summary: vgg16 totals, residual rows with their block prefix, adds with bo
 
   const plan = planModel(getModel('resnet20'));
   const text = formatSummary(plan, { batchSize: 128 });
-  const row = (name: string) => text.split('\n').find((l) => l.startsWith(`${name} `))?.trim().split(/\s{2,}/);
+  const row = (name: string) =>
+    text
+      .split('\n')
+      .find((l) => l.startsWith(`${name} `))
+      ?.trim()
+      .split(/\s{2,}/);
   assert.deepEqual(row('layer2.0.add')?.slice(0, 4), ['layer2.0.add', 'add bn2 + downsample.1', '32x16x16', '0']);
   assert.deepEqual(row('layer1.1.add')?.slice(0, 2), ['layer1.1.add', 'add bn2 + layer1.0.relu']);
-  assert.deepEqual(row('layer1.0.bn1'), ['layer1.0.bn1', 'batchnorm', '16x32x32', '32', '32', '16,384', '5x5', '+32 running mean/var (not trained)']);
+  assert.deepEqual(row('layer1.0.bn1'), [
+    'layer1.0.bn1',
+    'batchnorm',
+    '16x32x32',
+    '32',
+    '32',
+    '16,384',
+    '5x5',
+    '+32 running mean/var (not trained)',
+  ]);
   assert.deepEqual(row('avgpool')?.slice(0, 4), ['avgpool', 'global avgpool', '64x1x1', '0']);
   assert.match(text, /Total params:\s+272,474 \(274,042 stored; batchnorm running statistics are not trained\)/);
   const json = summaryJson(plan, { batchSize: 128 });
-  assert.deepEqual(json.layers.find((l) => l.name === 'layer2.0.add')?.inputs, ['layer2.0.bn2', 'layer2.0.downsample.1']);
+  assert.deepEqual(json.layers.find((l) => l.name === 'layer2.0.add')?.inputs, [
+    'layer2.0.bn2',
+    'layer2.0.downsample.1',
+  ]);
   assert.equal(json.layers.find((l) => l.name === 'fc')?.inputs, undefined);
 });

@@ -7,7 +7,15 @@ import * as assert from 'node:assert/strict';
 import { loadTestAddon, ActivationKind } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import {
-  activationRef, activationScalar, add, assertClose, configurations, describeConfig, filled, forEachConfig, randomF32,
+  activationRef,
+  activationScalar,
+  add,
+  assertClose,
+  configurations,
+  describeConfig,
+  filled,
+  forEachConfig,
+  randomF32,
 } from './reference';
 
 const native = loadTestAddon();
@@ -25,14 +33,18 @@ function inputs(rng: Rng, count: number): Float32Array {
 
 /** d/dx f at each x, as a central difference in float64. */
 function derivativeFd(kind: ActivationKind, x: Float32Array): Float64Array {
-  return Float64Array.from(x, (v) => (activationScalar(kind, v + STEP) - activationScalar(kind, v - STEP)) / (2 * STEP));
+  return Float64Array.from(
+    x,
+    (v) => (activationScalar(kind, v + STEP) - activationScalar(kind, v - STEP)) / (2 * STEP),
+  );
 }
 
 for (const kind of kinds) {
   for (const count of [1, 7, 1000, 100_003]) {
     test(`${kind} on ${count} elements: forward, backward, accumulate, in place`, () => {
       const rng = new Rng(count + kind.length);
-      const x = inputs(rng, count), r = randomF32(rng, count);
+      const x = inputs(rng, count),
+        r = randomF32(rng, count);
       const yRef = activationRef(kind, x);
       const d = derivativeFd(kind, x);
       const dxRef = Float64Array.from(d, (v, i) => v * r[i]);
@@ -47,7 +59,8 @@ for (const kind of kinds) {
         const dx = filled(count, NaN);
         native.activationBackward(kind, y, r, dx, false);
         assertClose(dx, dxRef, `${where}: dx`, 1e-4);
-        const before = randomF32(rng, count), acc = before.slice();
+        const before = randomF32(rng, count),
+          acc = before.slice();
         native.activationBackward(kind, y, r, acc, true);
         assertClose(acc, add(before, dx), `${where}: dx accumulated`, 1e-6);
 
@@ -59,7 +72,8 @@ for (const kind of kinds) {
         assert.deepEqual(grad, dx, `${where}: in-place backward (dx is dy)`);
         results.push(y, dx);
       });
-      for (let i = 2; i < results.length; i++) assert.deepEqual(results[i], results[i % 2], `${kind}: same for every thread count`);
+      for (let i = 2; i < results.length; i++)
+        assert.deepEqual(results[i], results[i % 2], `${kind}: same for every thread count`);
     });
   }
 }

@@ -15,7 +15,12 @@ export interface BadCall {
   message: RegExp;
 }
 
-interface Outcome { label: string; threw: boolean; name?: string; message?: string }
+interface Outcome {
+  label: string;
+  threw: boolean;
+  name?: string;
+  message?: string;
+}
 
 export interface BadArgumentSuite {
   /** The environment variable that puts the file in child mode for one op. */

@@ -6,14 +6,28 @@ import * as assert from 'node:assert/strict';
 import { loadTestAddon } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import {
-  add, assertClose, channelAffineRef, configurations, describeConfig, dot, filled, finiteDifference, forEachConfig,
+  add,
+  assertClose,
+  channelAffineRef,
+  configurations,
+  describeConfig,
+  dot,
+  filled,
+  finiteDifference,
+  forEachConfig,
   randomF32,
 } from './reference';
 
 const native = loadTestAddon();
 const configs = configurations(native);
 
-const cases: [number, number, number][] = [[1, 1, 1], [2, 3, 5], [3, 6, 25], [1, 4, 7], [16, 6, 1024]];  // n, c, s
+const cases: [number, number, number][] = [
+  [1, 1, 1],
+  [2, 3, 5],
+  [3, 6, 25],
+  [1, 4, 7],
+  [16, 6, 1024],
+]; // n, c, s
 
 let seed = 1;
 for (const [n, c, s] of cases) {
@@ -21,13 +35,17 @@ for (const [n, c, s] of cases) {
   test(`channel affine n=${n} c=${c} s=${s}: forward and backward`, () => {
     const rng = new Rng(caseSeed);
     const count = n * c * s;
-    const x = randomF32(rng, count), scale = randomF32(rng, c, 0.5, 2), shift = randomF32(rng, c), r = randomF32(rng, count);
+    const x = randomF32(rng, count),
+      scale = randomF32(rng, c, 0.5, 2),
+      shift = randomF32(rng, c),
+      r = randomF32(rng, count);
     const yRef = channelAffineRef(n, c, s, x, scale, shift);
     const yNoShift = channelAffineRef(n, c, s, x, scale, null);
     // The op is linear in each argument, so a large step is exact; the big case uses sums.
     const small = count <= 1000;
-    const dxRef = small ? finiteDifference((v) => dot(channelAffineRef(n, c, s, v, scale, shift), r), x, 0.5)
-                        : Float64Array.from(r, (g, i) => g * scale[Math.floor(i / s) % c]);
+    const dxRef = small
+      ? finiteDifference((v) => dot(channelAffineRef(n, c, s, v, scale, shift), r), x, 0.5)
+      : Float64Array.from(r, (g, i) => g * scale[Math.floor(i / s) % c]);
     const dscaleRef = finiteDifference((v) => dot(channelAffineRef(n, c, s, x, v, shift), r), scale, 0.5);
     const dshiftRef = finiteDifference((v) => dot(channelAffineRef(n, c, s, x, scale, v), r), shift, 0.5);
     const results: Float32Array[] = [];
@@ -41,14 +59,17 @@ for (const [n, c, s] of cases) {
       assertClose(y, yNoShift, `y without shift ${where}`);
 
       const dx = filled(count, NaN);
-      const dscaleBefore = randomF32(rng, c), dshiftBefore = randomF32(rng, c);
-      const dscale = dscaleBefore.slice(), dshift = dshiftBefore.slice();
+      const dscaleBefore = randomF32(rng, c),
+        dshiftBefore = randomF32(rng, c);
+      const dscale = dscaleBefore.slice(),
+        dshift = dshiftBefore.slice();
       native.channelAffineBackward(n, c, s, x, scale, r, dx, dscale, dshift, false);
       assertClose(dx, dxRef, `dx ${where}`);
       assertClose(dscale, add(dscaleBefore, dscaleRef), `dscale (+=) ${where}`);
       assertClose(dshift, add(dshiftBefore, dshiftRef), `dshift (+=) ${where}`);
 
-      const dxBefore = randomF32(rng, count), dxAcc = dxBefore.slice();
+      const dxBefore = randomF32(rng, count),
+        dxAcc = dxBefore.slice();
       const dscaleOnly = new Float32Array(c);
       native.channelAffineBackward(n, c, s, x, scale, r, dxAcc, dscaleOnly, null, true);
       assertClose(dxAcc, add(dxBefore, dxRef), `dx accumulated ${where}`);
@@ -59,6 +80,7 @@ for (const [n, c, s] of cases) {
       assert.deepEqual(dscaleNoDx, dscaleOnly, `dscale without dx ${where}`);
       results.push(dx, dscaleOnly);
     });
-    for (let i = 2; i < results.length; i++) assert.deepEqual(results[i], results[i % 2], 'same for every thread count');
+    for (let i = 2; i < results.length; i++)
+      assert.deepEqual(results[i], results[i % 2], 'same for every thread count');
   });
 }

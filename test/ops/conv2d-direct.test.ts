@@ -12,8 +12,16 @@ import * as assert from 'node:assert/strict';
 import { loadTestAddon, Conv2dShape } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import {
-  add, assertClose, configurations, conv2dBackwardRef, conv2dRef, conv2dSizes, describeConfig, filled,
-  forEachConfig, randomF32,
+  add,
+  assertClose,
+  configurations,
+  conv2dBackwardRef,
+  conv2dRef,
+  conv2dSizes,
+  describeConfig,
+  filled,
+  forEachConfig,
+  randomF32,
 } from './reference';
 import { CONV_RESULT_NAMES, conv2dRepeatRuns } from './conv2d-repeat';
 
@@ -23,8 +31,19 @@ const CONV_PATHS = ['gemm', 'direct', 'implicit'];
 const initialConvPath = native.convPath();
 after(() => native.setConvPath(initialConvPath));
 
-function shape(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number,
-               sh: number, sw: number, ph: number, pw: number): Conv2dShape {
+function shape(
+  n: number,
+  c: number,
+  h: number,
+  w: number,
+  oc: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  ph: number,
+  pw: number,
+): Conv2dShape {
   return { n, c, h, w, oc, kh, kw, sh, sw, ph, pw };
 }
 
@@ -52,15 +71,34 @@ const shapes: [string, Conv2dShape][] = [
 
 interface Case {
   s: Conv2dShape;
-  x: Float32Array; w: Float32Array; b: Float32Array; r: Float32Array;
-  y: Float64Array; yNoBias: Float64Array; dx: Float64Array; dw: Float64Array; db: Float64Array;
+  x: Float32Array;
+  w: Float32Array;
+  b: Float32Array;
+  r: Float32Array;
+  y: Float64Array;
+  yNoBias: Float64Array;
+  dx: Float64Array;
+  dw: Float64Array;
+  db: Float64Array;
 }
 
 function makeCase(s: Conv2dShape, seed: number): Case {
   const rng = new Rng(seed);
   const sz = conv2dSizes(s);
-  const x = randomF32(rng, sz.x), w = randomF32(rng, sz.w), b = randomF32(rng, s.oc), r = randomF32(rng, sz.y);
-  return { s, x, w, b, r, y: conv2dRef(s, x, w, b), yNoBias: conv2dRef(s, x, w, null), ...conv2dBackwardRef(s, x, w, r) };
+  const x = randomF32(rng, sz.x),
+    w = randomF32(rng, sz.w),
+    b = randomF32(rng, s.oc),
+    r = randomF32(rng, sz.y);
+  return {
+    s,
+    x,
+    w,
+    b,
+    r,
+    y: conv2dRef(s, x, w, b),
+    yNoBias: conv2dRef(s, x, w, null),
+    ...conv2dBackwardRef(s, x, w, r),
+  };
 }
 
 /** body() under each conv path, restoring the path after. */
@@ -85,7 +123,10 @@ test('conv2d paths: setConvPath accepts auto, gemm, direct and implicit and reje
     }
     assert.equal(native.setConvPath('winograd'), false);
     assert.equal(native.convPath(), 'auto');
-    assert.throws(() => (native.setConvPath as unknown as (v: unknown) => boolean)(42), /setConvPath: name must be a string/);
+    assert.throws(
+      () => (native.setConvPath as unknown as (v: unknown) => boolean)(42),
+      /setConvPath: name must be a string/,
+    );
     assert.throws(() => (native.setConvPath as unknown as () => boolean)(), /setConvPath/);
   } finally {
     native.setConvPath(before);
@@ -99,36 +140,40 @@ for (const [name, s] of shapes) {
     const k = makeCase(s, caseSeed);
     const sz = conv2dSizes(s);
     const rng = new Rng(caseSeed + 1000);
-    forEachConvPath((convPath) => forEachConfig(native, configs, (cfg) => {
-      const where = `${name} (conv=${convPath} ${describeConfig(cfg)})`;
-      const y = filled(sz.y, NaN);
-      native.conv2dForward(s, k.x, k.w, k.b, y);
-      assertClose(y, k.y, `${where}: y`);
-      native.conv2dForward(s, k.x, k.w, null, y);
-      assertClose(y, k.yNoBias, `${where}: y without bias`);
+    forEachConvPath((convPath) =>
+      forEachConfig(native, configs, (cfg) => {
+        const where = `${name} (conv=${convPath} ${describeConfig(cfg)})`;
+        const y = filled(sz.y, NaN);
+        native.conv2dForward(s, k.x, k.w, k.b, y);
+        assertClose(y, k.y, `${where}: y`);
+        native.conv2dForward(s, k.x, k.w, null, y);
+        assertClose(y, k.yNoBias, `${where}: y without bias`);
 
-      const dx = filled(sz.x, NaN);
-      native.conv2dBackwardData(s, k.r, k.w, dx, false);
-      assertClose(dx, k.dx, `${where}: dx`);
-      const dxBefore = randomF32(rng, sz.x);
-      const dxAcc = dxBefore.slice();
-      native.conv2dBackwardData(s, k.r, k.w, dxAcc, true);
-      assertClose(dxAcc, add(dxBefore, k.dx), `${where}: dx accumulated`);
+        const dx = filled(sz.x, NaN);
+        native.conv2dBackwardData(s, k.r, k.w, dx, false);
+        assertClose(dx, k.dx, `${where}: dx`);
+        const dxBefore = randomF32(rng, sz.x);
+        const dxAcc = dxBefore.slice();
+        native.conv2dBackwardData(s, k.r, k.w, dxAcc, true);
+        assertClose(dxAcc, add(dxBefore, k.dx), `${where}: dx accumulated`);
 
-      const dwBefore = randomF32(rng, sz.w), dbBefore = randomF32(rng, s.oc);
-      const dw = dwBefore.slice(), db = dbBefore.slice();
-      native.conv2dBackwardWeights(s, k.x, k.r, dw, db);
-      assertClose(dw, add(dwBefore, k.dw), `${where}: dw (+=)`);
-      assertClose(db, add(dbBefore, k.db), `${where}: db (+=)`);
-      const dwOnly = new Float32Array(sz.w);
-      native.conv2dBackwardWeights(s, k.x, k.r, dwOnly, null);
-      assertClose(dwOnly, k.dw, `${where}: dw without db`);
-    }));
+        const dwBefore = randomF32(rng, sz.w),
+          dbBefore = randomF32(rng, s.oc);
+        const dw = dwBefore.slice(),
+          db = dbBefore.slice();
+        native.conv2dBackwardWeights(s, k.x, k.r, dw, db);
+        assertClose(dw, add(dwBefore, k.dw), `${where}: dw (+=)`);
+        assertClose(db, add(dbBefore, k.db), `${where}: db (+=)`);
+        const dwOnly = new Float32Array(sz.w);
+        native.conv2dBackwardWeights(s, k.x, k.r, dwOnly, null);
+        assertClose(dwOnly, k.dw, `${where}: dw without db`);
+      }),
+    );
   });
 }
 
 test('conv2d direct path: results repeat bit for bit for a given thread count, and 1 and 2 threads agree', () => {
-  const s = shape(7, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0);  // LeNet conv2, 7 images: split 3+4 over two threads
+  const s = shape(7, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0); // LeNet conv2, 7 images: split 3+4 over two threads
   const before = native.convPath();
   try {
     assert.ok(native.setConvPath('direct'));
@@ -144,15 +189,20 @@ test('conv2d direct path: results repeat bit for bit for a given thread count, a
   }
 });
 
-test('conv2d implicit path: forward is bitwise the im2col path\'s (same GEMM sums), on every GEMM path and thread count', () => {
-  const shapes: Conv2dShape[] = [shape(5, 32, 7, 5, 20, 3, 3, 1, 1, 1, 1), shape(3, 8, 9, 11, 12, 3, 3, 1, 1, 1, 1),
-    shape(4, 30, 7, 5, 40, 3, 3, 2, 2, 1, 1)];
+test("conv2d implicit path: forward is bitwise the im2col path's (same GEMM sums), on every GEMM path and thread count", () => {
+  const shapes: Conv2dShape[] = [
+    shape(5, 32, 7, 5, 20, 3, 3, 1, 1, 1, 1),
+    shape(3, 8, 9, 11, 12, 3, 3, 1, 1, 1, 1),
+    shape(4, 30, 7, 5, 40, 3, 3, 2, 2, 1, 1),
+  ];
   const before = native.convPath();
   try {
     shapes.forEach((s, n) => {
       const rng = new Rng(900 + n);
       const sz = conv2dSizes(s);
-      const x = randomF32(rng, sz.x), w = randomF32(rng, sz.w), b = randomF32(rng, s.oc);
+      const x = randomF32(rng, sz.x),
+        w = randomF32(rng, sz.w),
+        b = randomF32(rng, s.oc);
       forEachConfig(native, configs, (cfg) => {
         const out: Float32Array[] = [];
         for (const p of ['gemm', 'implicit']) {

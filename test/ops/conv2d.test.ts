@@ -6,20 +6,40 @@
 // im2col of stride-1 "same" convolutions at its edges, and batches that run in grouped
 // GEMMs, split into uneven groups.
 import { test } from 'node:test';
-import * as assert from 'node:assert/strict';
 import { loadTestAddon, Conv2dShape } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import {
-  add, assertClose, configurations, conv2dBackwardRef, conv2dRef, conv2dSizes, describeConfig, dot, filled,
-  finiteDifference, forEachConfig, randomF32,
+  add,
+  assertClose,
+  configurations,
+  conv2dBackwardRef,
+  conv2dRef,
+  conv2dSizes,
+  describeConfig,
+  dot,
+  filled,
+  finiteDifference,
+  forEachConfig,
+  randomF32,
 } from './reference';
 import { CONV_RESULT_NAMES, conv2dRepeatRuns } from './conv2d-repeat';
 
 const native = loadTestAddon();
 const configs = configurations(native, true);
 
-function shape(n: number, c: number, h: number, w: number, oc: number, kh: number, kw: number,
-               sh: number, sw: number, ph: number, pw: number): Conv2dShape {
+function shape(
+  n: number,
+  c: number,
+  h: number,
+  w: number,
+  oc: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  ph: number,
+  pw: number,
+): Conv2dShape {
   return { n, c, h, w, oc, kh, kw, sh, sw, ph, pw };
 }
 
@@ -52,7 +72,10 @@ const largeShapes: [string, Conv2dShape][] = [
   // outputs, so batch 11 splits unevenly (2+2+2+2+2+1; per thread 2+2+1 and 2+2+2).
   ['same 3x3, images grouped unevenly, batch 11', shape(11, 32, 20, 15, 5, 3, 3, 1, 1, 1, 1)],
   ['wide input: the group bounded by its buffer size (20 images), batch 45', shape(45, 40, 6, 6, 4, 3, 3, 1, 1, 1, 1)],
-  ['wider input: the group kept at 512 columns (15 images) past its buffer size, batch 17', shape(17, 256, 6, 6, 4, 3, 3, 1, 1, 1, 1)],
+  [
+    'wider input: the group kept at 512 columns (15 images) past its buffer size, batch 17',
+    shape(17, 256, 6, 6, 4, 3, 3, 1, 1, 1, 1),
+  ],
   ['3x3 stride 2 pad 1 (downsampling), grouped, batch 6', shape(6, 32, 10, 10, 6, 3, 3, 2, 2, 1, 1)],
   ['1x1 stride 2, grouped, batch 5', shape(5, 256, 9, 9, 4, 1, 1, 2, 2, 0, 0)],
   ['5x5 pad 2 with 7x7 planes (AlexNet-like), batch 9', shape(9, 12, 7, 7, 7, 5, 5, 1, 1, 2, 2)],
@@ -60,15 +83,26 @@ const largeShapes: [string, Conv2dShape][] = [
 
 interface Case {
   s: Conv2dShape;
-  x: Float32Array; w: Float32Array; b: Float32Array; r: Float32Array;
-  y: Float64Array; yNoBias: Float64Array; dx: Float64Array; dw: Float64Array; db: Float64Array;
+  x: Float32Array;
+  w: Float32Array;
+  b: Float32Array;
+  r: Float32Array;
+  y: Float64Array;
+  yNoBias: Float64Array;
+  dx: Float64Array;
+  dw: Float64Array;
+  db: Float64Array;
 }
 
 function makeCase(s: Conv2dShape, seed: number, finiteDiff: boolean): Case {
   const rng = new Rng(seed);
   const sz = conv2dSizes(s);
-  const x = randomF32(rng, sz.x), w = randomF32(rng, sz.w), b = randomF32(rng, s.oc), r = randomF32(rng, sz.y);
-  const y = conv2dRef(s, x, w, b), yNoBias = conv2dRef(s, x, w, null);
+  const x = randomF32(rng, sz.x),
+    w = randomF32(rng, sz.w),
+    b = randomF32(rng, s.oc),
+    r = randomF32(rng, sz.y);
+  const y = conv2dRef(s, x, w, b),
+    yNoBias = conv2dRef(s, x, w, null);
   if (!finiteDiff) return { s, x, w, b, r, y, yNoBias, ...conv2dBackwardRef(s, x, w, r) };
   const dx = finiteDifference((xv) => dot(conv2dRef(s, xv, w, b), r), x);
   const dw = finiteDifference((wv) => dot(conv2dRef(s, x, wv, b), r), w);
@@ -82,13 +116,13 @@ function checkCase(name: string, k: Case): void {
   forEachConfig(native, configs, (cfg) => {
     const where = `${name} (${describeConfig(cfg)})`;
 
-    const y = filled(sz.y, NaN);  // forward overwrites
+    const y = filled(sz.y, NaN); // forward overwrites
     native.conv2dForward(k.s, k.x, k.w, k.b, y);
     assertClose(y, k.y, `${where}: y`);
     native.conv2dForward(k.s, k.x, k.w, null, y);
     assertClose(y, k.yNoBias, `${where}: y without bias`);
 
-    const dx = filled(sz.x, NaN);  // accumulate=false overwrites whatever was there
+    const dx = filled(sz.x, NaN); // accumulate=false overwrites whatever was there
     native.conv2dBackwardData(k.s, k.r, k.w, dx, false);
     assertClose(dx, k.dx, `${where}: dx`);
     const dxBefore = randomF32(rng, sz.x);
@@ -96,8 +130,10 @@ function checkCase(name: string, k: Case): void {
     native.conv2dBackwardData(k.s, k.r, k.w, dxAcc, true);
     assertClose(dxAcc, add(dxBefore, k.dx), `${where}: dx accumulated`);
 
-    const dwBefore = randomF32(rng, sz.w), dbBefore = randomF32(rng, k.s.oc);
-    const dw = dwBefore.slice(), db = dbBefore.slice();
+    const dwBefore = randomF32(rng, sz.w),
+      dbBefore = randomF32(rng, k.s.oc);
+    const dw = dwBefore.slice(),
+      db = dbBefore.slice();
     native.conv2dBackwardWeights(k.s, k.x, k.r, dw, db);
     assertClose(dw, add(dwBefore, k.dw), `${where}: dw (+=)`);
     assertClose(db, add(dbBefore, k.db), `${where}: db (+=)`);

@@ -28,24 +28,39 @@ function randomArray(n: number, seed: number, scale = 1): Float32Array {
   const out = new Float32Array(n);
   let s = (seed * 2654435761) >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     out[i] = ((s / 4294967296) * 2 - 1) * scale;
   }
   return out;
 }
 
-interface Case { ta: boolean; tb: boolean; m: number; n: number; k: number; alpha: number; beta: number }
+interface Case {
+  ta: boolean;
+  tb: boolean;
+  m: number;
+  n: number;
+  k: number;
+  alpha: number;
+  beta: number;
+}
 
 /** C from float64 sums of products, and the sum of their magnitudes. */
 function reference(c: Case, a: Float32Array, b: Float32Array, c0: Float32Array) {
   const { ta, tb, m, n, k, alpha, beta } = c;
-  const want = new Float64Array(m * n), mag = new Float64Array(m * n);
+  const want = new Float64Array(m * n),
+    mag = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
-      let sum = 0, abs = 0;
+      let sum = 0,
+        abs = 0;
       for (let p = 0; p < k; p++) {
         const prod = (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
-        sum += prod; abs += Math.abs(prod);
+        sum += prod;
+        abs += Math.abs(prod);
       }
       const prior = beta === 0 ? 0 : beta * c0[i * n + j];
       want[i * n + j] = alpha * sum + prior;
@@ -64,16 +79,31 @@ function run(c: Case, a: Float32Array, b: Float32Array, c0: Float32Array): Float
 // Sizes straddle the register blocks (up to 32x32), an odd K (a padded pair), K slices of
 // several hundred pairs, AMX's 16-pair tiles and the parallel threshold (128^3).
 const SIZES: Array<[number, number, number]> = [
-  [1, 1, 1], [7, 13, 5], [14, 32, 16], [15, 33, 33], [33, 17, 31], [40, 9, 600], [65, 97, 300], [130, 140, 1029],
+  [1, 1, 1],
+  [7, 13, 5],
+  [14, 32, 16],
+  [15, 33, 33],
+  [33, 17, 31],
+  [40, 9, 600],
+  [65, 97, 300],
+  [130, 140, 1029],
 ];
-const TRANSPOSES: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false], [true, true]];
-const cases = SIZES.flatMap(([m, n, k], si) => TRANSPOSES.map(([ta, tb], ti) => {
-  const c: Case = { ta, tb, m, n, k, alpha: ti % 2 ? 0.5 : 1, beta: ti === 3 ? 0.25 : ti === 1 ? 1 : 0 };
-  const seed = si * 10 + ti;
-  const a = randomArray(m * k, seed + 1), b = randomArray(k * n, seed + 2, 3);
-  const c0 = c.beta === 0 ? new Float32Array(m * n).fill(NaN) : randomArray(m * n, seed + 3);
-  return { c, a, b, c0, rounded: reference(c, bf16Array(a), bf16Array(b), c0), exact: reference(c, a, b, c0) };
-}));
+const TRANSPOSES: Array<[boolean, boolean]> = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+];
+const cases = SIZES.flatMap(([m, n, k], si) =>
+  TRANSPOSES.map(([ta, tb], ti) => {
+    const c: Case = { ta, tb, m, n, k, alpha: ti % 2 ? 0.5 : 1, beta: ti === 3 ? 0.25 : ti === 1 ? 1 : 0 };
+    const seed = si * 10 + ti;
+    const a = randomArray(m * k, seed + 1),
+      b = randomArray(k * n, seed + 2, 3);
+    const c0 = c.beta === 0 ? new Float32Array(m * n).fill(NaN) : randomArray(m * n, seed + 3);
+    return { c, a, b, c0, rounded: reference(c, bf16Array(a), bf16Array(b), c0), exact: reference(c, a, b, c0) };
+  }),
+);
 
 const label = (c: Case) => `${c.m}x${c.n}x${c.k}${c.ta ? ' A^T' : ''}${c.tb ? ' B^T' : ''}`;
 
@@ -111,7 +141,10 @@ for (const path of PATHS) {
         for (let i = 0; i < got.length; i++) {
           // Each operand is off by at most 2^-9 of itself, so each product by about 2^-8.
           const bound = (2 ** -8 + 1e-6 * (c.k + 8)) * exact.mag[i] + 1e-30;
-          assert.ok(Math.abs(got[i] - exact.want[i]) <= bound, `${label(c)}: element ${i} is ${got[i]}, fp32 ${exact.want[i]}`);
+          assert.ok(
+            Math.abs(got[i] - exact.want[i]) <= bound,
+            `${label(c)}: element ${i} is ${got[i]}, fp32 ${exact.want[i]}`,
+          );
         }
       }
     });
@@ -153,7 +186,10 @@ describe('bf16 GEMM path selection', () => {
     const runs = PATHS.filter((p) => native.setGemmBf16Path(p));
     native.setGemmBf16Path(initialPath);
     assert.ok(runs.includes('portable'));
-    assert.equal(initialPath, process.env.CNN_GEMM_PATH && runs.includes(process.env.CNN_GEMM_PATH) ? process.env.CNN_GEMM_PATH : runs[0]);
+    assert.equal(
+      initialPath,
+      process.env.CNN_GEMM_PATH && runs.includes(process.env.CNN_GEMM_PATH) ? process.env.CNN_GEMM_PATH : runs[0],
+    );
     assert.equal(native.setGemmBf16Path('avx512'), false);
     assert.equal(native.setGemmBf16Path('fastest'), false);
   });

@@ -15,26 +15,46 @@ function randomArray(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
   let s = (seed * 2654435761) >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     out[i] = (s / 4294967296) * 2 - 1;
   }
   return out;
 }
 
-interface Case { ta: boolean; tb: boolean; m: number; n: number; k: number; alpha: number; beta: number }
+interface Case {
+  ta: boolean;
+  tb: boolean;
+  m: number;
+  n: number;
+  k: number;
+  alpha: number;
+  beta: number;
+}
 
 /** Reference in float64: the expected C and, per element, a bound on its rounding error. */
-function reference(c: Case, a: Float32Array, b: Float32Array, c0: Float32Array): { want: Float64Array; bound: Float64Array } {
+function reference(
+  c: Case,
+  a: Float32Array,
+  b: Float32Array,
+  c0: Float32Array,
+): { want: Float64Array; bound: Float64Array } {
   const { ta, tb, m, n, k, alpha, beta } = c;
-  const want = new Float64Array(m * n), bound = new Float64Array(m * n);
+  const want = new Float64Array(m * n),
+    bound = new Float64Array(m * n);
   const eps = 1e-6 * (k + 8);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
-      let sum = 0, mag = 0;
+      let sum = 0,
+        mag = 0;
       for (let p = 0; p < k; p++) {
         const av = ta ? a[p * m + i] : a[i * k + p];
         const bv = tb ? b[j * k + p] : b[p * n + j];
-        sum += av * bv; mag += Math.abs(av * bv);
+        sum += av * bv;
+        mag += Math.abs(av * bv);
       }
       const prior = beta === 0 ? 0 : beta * c0[i * n + j];
       want[i * n + j] = alpha * sum + prior;
@@ -62,23 +82,47 @@ function assertClose(got: Float32Array, want: Float64Array, bound: Float64Array,
 // panel fit in 48 KiB (short K), and products above 128^3 run in parallel: these sizes
 // straddle all of them, on both sides.
 const SIZES: Array<[number, number, number]> = [
-  [1, 1, 1], [7, 13, 5], [14, 32, 16], [15, 33, 17], [40, 9, 3], [6, 600, 25], [65, 97, 300],
-  [257, 33, 1029], [40, 1000, 60], [2700, 20, 40], [48, 50, 800], [100, 70, 60], [128, 70, 800],
+  [1, 1, 1],
+  [7, 13, 5],
+  [14, 32, 16],
+  [15, 33, 17],
+  [40, 9, 3],
+  [6, 600, 25],
+  [65, 97, 300],
+  [257, 33, 1029],
+  [40, 1000, 60],
+  [2700, 20, 40],
+  [48, 50, 800],
+  [100, 70, 60],
+  [128, 70, 800],
 ];
-const TRANSPOSES: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false], [true, true]];
-const SCALARS: Array<[number, number]> = [[1, 0], [1, 1], [0.5, -2], [-1.5, 0.25]];
+const TRANSPOSES: Array<[boolean, boolean]> = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+];
+const SCALARS: Array<[number, number]> = [
+  [1, 0],
+  [1, 1],
+  [0.5, -2],
+  [-1.5, 0.25],
+];
 
 /** Every case with its inputs and reference, computed once and shared by all paths. */
-const cases = SIZES.flatMap(([m, n, k], si) => TRANSPOSES.flatMap(([ta, tb], ti) => {
-  const scalars = m * n * k > 1e6 ? SCALARS.slice(0, 2) : SCALARS;
-  return scalars.map(([alpha, beta], ci) => {
-    const c: Case = { ta, tb, m, n, k, alpha, beta };
-    const seed = si * 100 + ti * 10 + ci;
-    const a = randomArray(m * k, seed + 1), b = randomArray(k * n, seed + 2);
-    const c0 = beta === 0 ? new Float32Array(m * n).fill(NaN) : randomArray(m * n, seed + 3);
-    return { c, a, b, c0, ...reference(c, a, b, c0) };
-  });
-}));
+const cases = SIZES.flatMap(([m, n, k], si) =>
+  TRANSPOSES.flatMap(([ta, tb], ti) => {
+    const scalars = m * n * k > 1e6 ? SCALARS.slice(0, 2) : SCALARS;
+    return scalars.map(([alpha, beta], ci) => {
+      const c: Case = { ta, tb, m, n, k, alpha, beta };
+      const seed = si * 100 + ti * 10 + ci;
+      const a = randomArray(m * k, seed + 1),
+        b = randomArray(k * n, seed + 2);
+      const c0 = beta === 0 ? new Float32Array(m * n).fill(NaN) : randomArray(m * n, seed + 3);
+      return { c, a, b, c0, ...reference(c, a, b, c0) };
+    });
+  }),
+);
 
 const supported = PATHS.filter((p) => native.setGemmPath(p));
 
@@ -106,26 +150,29 @@ for (const path of PATHS) {
       native.setThreads(2);
       const empty = new Float32Array(0);
       const c = new Float32Array(12).fill(3);
-      native.gemm(false, false, 3, 4, 0, 1, empty, empty, 1, c);  // k = 0, beta 1: C unchanged
+      native.gemm(false, false, 3, 4, 0, 1, empty, empty, 1, c); // k = 0, beta 1: C unchanged
       assert.deepEqual(Array.from(c), new Array(12).fill(3));
-      native.gemm(false, false, 3, 4, 0, 1, empty, empty, 0.5, c);  // k = 0: C = beta * C
+      native.gemm(false, false, 3, 4, 0, 1, empty, empty, 0.5, c); // k = 0: C = beta * C
       assert.deepEqual(Array.from(c), new Array(12).fill(1.5));
       native.gemm(false, false, 0, 4, 5, 1, empty, new Float32Array(20), 0, empty);
       native.gemm(true, true, 3, 0, 5, 1, new Float32Array(15), empty, 0, empty);
       const nan = new Float32Array(4).fill(NaN);
-      native.gemm(false, false, 2, 2, 1, 0, new Float32Array(2), new Float32Array(2), 0, nan);  // alpha 0, beta 0
+      native.gemm(false, false, 2, 2, 1, 0, new Float32Array(2), new Float32Array(2), 0, nan); // alpha 0, beta 0
       assert.deepEqual(Array.from(nan), [0, 0, 0, 0]);
     });
 
     it('gives bitwise equal results twice and on 1 and 2 threads', () => {
       assert.equal(native.setGemmPath(path), true);
       const [m, n, k] = [130, 190, 700];
-      const a = randomArray(m * k, 7), b = randomArray(k * n, 8), c0 = randomArray(m * n, 9);
+      const a = randomArray(m * k, 7),
+        b = randomArray(k * n, 8),
+        c0 = randomArray(m * n, 9);
       const c: Case = { ta: false, tb: true, m, n, k, alpha: 0.75, beta: 0.5 };
       native.setThreads(1);
       const one = runGemm(c, a, b, c0);
       native.setThreads(2);
-      const two = runGemm(c, a, b, c0), again = runGemm(c, a, b, c0);
+      const two = runGemm(c, a, b, c0),
+        again = runGemm(c, a, b, c0);
       assert.deepEqual(Buffer.from(two.buffer), Buffer.from(again.buffer));
       assert.deepEqual(Buffer.from(one.buffer), Buffer.from(two.buffer));
     });
@@ -133,7 +180,9 @@ for (const path of PATHS) {
 }
 
 describe('gemm argument checks', () => {
-  const a = new Float32Array(6), b = new Float32Array(12), c = new Float32Array(8);
+  const a = new Float32Array(6),
+    b = new Float32Array(12),
+    c = new Float32Array(8);
 
   it('accepts a well-formed call', () => {
     native.gemm(false, false, 2, 4, 3, 1, a, b, 0, c);
@@ -161,9 +210,14 @@ describe('gemm argument checks', () => {
 
   it('rejects an output that shares memory with an input', () => {
     const buf = new Float32Array(32);
-    const a2 = buf.subarray(0, 6), b2 = buf.subarray(6, 18), c2 = buf.subarray(16, 24);
+    const a2 = buf.subarray(0, 6),
+      b2 = buf.subarray(6, 18),
+      c2 = buf.subarray(16, 24);
     assert.throws(() => native.gemm(false, false, 2, 4, 3, 1, a2, b2, 0, c2), /share memory/);
-    assert.throws(() => native.gemm(false, false, 2, 4, 3, 1, a, b, 0, new Float32Array(b.buffer, 0, 8)), /share memory/);
+    assert.throws(
+      () => native.gemm(false, false, 2, 4, 3, 1, a, b, 0, new Float32Array(b.buffer, 0, 8)),
+      /share memory/,
+    );
   });
 
   it('rejects unknown paths and bad thread counts', () => {

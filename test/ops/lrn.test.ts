@@ -7,7 +7,17 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { loadTestAddon } from '../test-addon';
 import { Rng } from '../../src/train/rng';
-import { add, assertClose, configurations, describeConfig, dot, filled, finiteDifference, forEachConfig, randomF32 } from './reference';
+import {
+  add,
+  assertClose,
+  configurations,
+  describeConfig,
+  dot,
+  filled,
+  finiteDifference,
+  forEachConfig,
+  randomF32,
+} from './reference';
 import { type LrnSettings, lrnRef } from './reference-norm';
 
 const native = loadTestAddon();
@@ -15,7 +25,8 @@ const configs = configurations(native);
 
 const krizhevsky: LrnSettings = { size: 5, alpha: 1e-4, beta: 0.75, k: 2 };
 // Larger alpha than AlexNet's so the normalisation term is not lost in the finite differences.
-const cases: [string, number, number, number, LrnSettings][] = [  // name, n, c, s, settings
+const cases: [string, number, number, number, LrnSettings][] = [
+  // name, n, c, s, settings
   ['AlexNet settings', 2, 7, 6, krizhevsky],
   ['size 5, strong alpha', 2, 7, 6, { size: 5, alpha: 2, beta: 0.75, k: 1 }],
   ['even size 4', 2, 6, 5, { size: 4, alpha: 1.5, beta: 0.6, k: 1.5 }],
@@ -33,24 +44,28 @@ for (const [name, n, c, s, lrn] of cases) {
   const count = n * c * s;
   test(`lrn ${name} (n=${n} c=${c} s=${s} size=${lrn.size}): forward and backward`, () => {
     const rng = new Rng(caseSeed);
-    const x = randomF32(rng, count, -2, 2), r = randomF32(rng, count);
+    const x = randomF32(rng, count, -2, 2),
+      r = randomF32(rng, count);
     const ref = lrnRef(n, c, s, lrn, x);
     const dxRef = count <= 500 ? finiteDifference((xv) => dot(lrnRef(n, c, s, lrn, xv).y, r), x) : null;
     const results: Float32Array[][] = [];
     forEachConfig(native, configs, (cfg) => {
       const where = `${name} (${describeConfig(cfg)})`;
-      const y = filled(count, NaN), scale = filled(count, NaN);
+      const y = filled(count, NaN),
+        scale = filled(count, NaN);
       native.lrnForward(n, c, s, lrn, x, y, scale);
       assertClose(y, ref.y, `${where}: y`, 1e-5);
       assertClose(scale, ref.scale, `${where}: scale`, 1e-5);
       const dx = filled(count, NaN);
       native.lrnBackward(n, c, s, lrn, x, y, scale, r, dx, false);
       if (dxRef) assertClose(dx, dxRef, `${where}: dx`, 1e-4);
-      const before = randomF32(rng, count), acc = before.slice();
+      const before = randomF32(rng, count),
+        acc = before.slice();
       native.lrnBackward(n, c, s, lrn, x, y, scale, r, acc, true);
       assertClose(acc, add(before, dx), `${where}: dx accumulated`, 1e-6);
       results.push([y, scale, dx]);
     });
-    for (const res of results) res.forEach((a, k) => assert.deepEqual(a, results[0][k], `${name}: output ${k} differs between thread counts`));
+    for (const res of results)
+      res.forEach((a, k) => assert.deepEqual(a, results[0][k], `${name}: output ${k} differs between thread counts`));
   });
 }

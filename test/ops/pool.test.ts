@@ -7,19 +7,41 @@ import * as assert from 'node:assert/strict';
 import { loadTestAddon, Pool2dShape } from '../test-addon';
 import { Rng } from '../../src/train/rng';
 import {
-  add, assertClose, avgPoolRef, configurations, describeConfig, distinctF32, dot, filled, finiteDifference,
-  forEachConfig, maxPoolRef, poolSizes, randomF32,
+  add,
+  assertClose,
+  avgPoolRef,
+  configurations,
+  describeConfig,
+  distinctF32,
+  dot,
+  filled,
+  finiteDifference,
+  forEachConfig,
+  maxPoolRef,
+  poolSizes,
+  randomF32,
 } from './reference';
 
 const native = loadTestAddon();
 const configs = configurations(native);
 
-function shape(n: number, c: number, h: number, w: number, kh: number, kw: number,
-               sh: number, sw: number, ph: number, pw: number): Pool2dShape {
+function shape(
+  n: number,
+  c: number,
+  h: number,
+  w: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  ph: number,
+  pw: number,
+): Pool2dShape {
   return { n, c, h, w, kh, kw, sh, sw, ph, pw };
 }
 
-const shapes: [string, Pool2dShape, boolean][] = [  // name, shape, small enough for finite differences
+const shapes: [string, Pool2dShape, boolean][] = [
+  // name, shape, small enough for finite differences
   ['2x2 stride 2, C=1, batch 1', shape(1, 1, 4, 4, 2, 2, 2, 2, 0, 0), true],
   ['3x2 window, strides 2x1, pad 1, odd sizes, C=3, batch 3', shape(3, 3, 7, 5, 3, 2, 2, 1, 1, 1), true],
   ['3x3 stride 3 pad 1 with leftover', shape(2, 2, 8, 7, 3, 3, 3, 3, 1, 1), true],
@@ -38,17 +60,26 @@ for (const [name, s, finiteDiff] of shapes) {
   test(`max pool ${name}: forward, argmax and backward`, () => {
     const rng = new Rng(caseSeed);
     const sz = poolSizes(s);
-    const x = distinctF32(rng, sz.x, 0.01), r = randomF32(rng, sz.y);
+    const x = distinctF32(rng, sz.x, 0.01),
+      r = randomF32(rng, sz.y);
     const ref = maxPoolRef(s, x);
     // The gradient of a max is r routed to the winner; finite differences confirm it.
     const dxRef = new Float64Array(sz.x);
-    const planeIn = s.h * s.w, planeOut = sz.y / (s.n * s.c);
+    const planeIn = s.h * s.w,
+      planeOut = sz.y / (s.n * s.c);
     for (let o = 0; o < sz.y; o++) dxRef[Math.floor(o / planeOut) * planeIn + ref.argmax[o]] += r[o];
-    if (finiteDiff) assertClose(finiteDifference((xv) => dot(maxPoolRef(s, xv).y, r), x, STEP), dxRef, 'reference dx', 1e-6);
+    if (finiteDiff)
+      assertClose(
+        finiteDifference((xv) => dot(maxPoolRef(s, xv).y, r), x, STEP),
+        dxRef,
+        'reference dx',
+        1e-6,
+      );
 
     forEachConfig(native, configs, (cfg) => {
       const where = `${name} (${describeConfig(cfg)})`;
-      const y = filled(sz.y, NaN), argmax = new Int32Array(sz.y).fill(-7);
+      const y = filled(sz.y, NaN),
+        argmax = new Int32Array(sz.y).fill(-7);
       native.maxPoolForward(s, x, y, argmax);
       assertClose(y, ref.y, `${where}: y`, 0);
       assert.deepEqual(argmax, ref.argmax, `${where}: argmax`);
@@ -56,7 +87,8 @@ for (const [name, s, finiteDiff] of shapes) {
       const dx = filled(sz.x, NaN);
       native.maxPoolBackward(s, r, argmax, dx, false);
       assertClose(dx, dxRef, `${where}: dx`);
-      const before = randomF32(rng, sz.x), acc = before.slice();
+      const before = randomF32(rng, sz.x),
+        acc = before.slice();
       native.maxPoolBackward(s, r, argmax, acc, true);
       assertClose(acc, add(before, dxRef), `${where}: dx accumulated`);
     });
@@ -65,7 +97,8 @@ for (const [name, s, finiteDiff] of shapes) {
   test(`average pool ${name}: forward and backward`, () => {
     const rng = new Rng(caseSeed + 100);
     const sz = poolSizes(s);
-    const x = randomF32(rng, sz.x), r = randomF32(rng, sz.y);
+    const x = randomF32(rng, sz.x),
+      r = randomF32(rng, sz.y);
     const yRef = avgPoolRef(s, x);
     const dxRef = finiteDiff ? finiteDifference((xv) => dot(avgPoolRef(s, xv), r), x, STEP) : null;
 
@@ -79,7 +112,8 @@ for (const [name, s, finiteDiff] of shapes) {
       const dx = filled(sz.x, NaN);
       native.avgPoolBackward(s, r, dx, false);
       if (dxRef) assertClose(dx, dxRef, `${where}: dx`);
-      const before = randomF32(rng, sz.x), acc = before.slice();
+      const before = randomF32(rng, sz.x),
+        acc = before.slice();
       native.avgPoolBackward(s, r, acc, true);
       assertClose(acc, add(before, dx), `${where}: dx accumulated`);
       results.push(dx);
@@ -94,10 +128,14 @@ test('max pool: ties go to the first maximum in the window, padding never wins',
   const sz = poolSizes(s);
   for (const value of [0, -3, -Infinity]) {
     const x = filled(sz.x, value);
-    const y = new Float32Array(sz.y), argmax = new Int32Array(sz.y);
+    const y = new Float32Array(sz.y),
+      argmax = new Int32Array(sz.y);
     native.maxPoolForward(s, x, y, argmax);
     assert.deepEqual(argmax, maxPoolRef(s, x).argmax, `argmax for a constant ${value}`);
-    assert.ok(y.every((v) => v === value), `y for a constant ${value}`);
+    assert.ok(
+      y.every((v) => v === value),
+      `y for a constant ${value}`,
+    );
   }
 });
 

@@ -76,17 +76,25 @@ export function assertClose(actual: Vec, expected: Vec, what: string, tol = 1e-4
   let worstErr = 0;
   for (let i = 0; i < actual.length; i++) {
     const err = Math.abs(actual[i] - expected[i]);
-    if (!(err <= worstErr)) { worstErr = err; worst = i; }  // NaN counts as worst
+    if (!(err <= worstErr)) {
+      worstErr = err;
+      worst = i;
+    } // NaN counts as worst
   }
   if (worst >= 0 && !(worstErr <= tol * scale)) {
-    assert.fail(`${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} ` +
-                `(error ${worstErr}, allowed ${tol * scale})`);
+    assert.fail(
+      `${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} ` +
+        `(error ${worstErr}, allowed ${tol * scale})`,
+    );
   }
 }
 
 // ---- running under every configuration ----
 
-export interface RunConfig { threads: number; gemmPath: string }
+export interface RunConfig {
+  threads: number;
+  gemmPath: string;
+}
 
 /** Threads 1 and 2, and with `allGemmPaths` every GEMM path this CPU runs. */
 export function configurations(native: TestAddon, allGemmPaths = false): RunConfig[] {
@@ -150,7 +158,8 @@ export function conv2dRef(s: Conv2dShape, x: Vec, w: Vec, b: Vec | null): Float6
           for (let c = 0; c < s.c; c++)
             for (let p = 0; p < s.kh; p++)
               for (let q = 0; q < s.kw; q++) {
-                const yy = i * s.sh - s.ph + p, xx = j * s.sw - s.pw + q;
+                const yy = i * s.sh - s.ph + p,
+                  xx = j * s.sw - s.pw + q;
                 if (yy < 0 || yy >= s.h || xx < 0 || xx >= s.w) continue;
                 sum += w[((o * s.c + c) * s.kh + p) * s.kw + q] * x[((n * s.c + c) * s.h + yy) * s.w + xx];
               }
@@ -160,10 +169,16 @@ export function conv2dRef(s: Conv2dShape, x: Vec, w: Vec, b: Vec | null): Float6
 }
 
 /** The exact gradients of sum(conv2dRef(x, w, b) * dy), by the adjoint of the loops above. */
-export function conv2dBackwardRef(s: Conv2dShape, x: Vec, w: Vec, dy: Vec):
-    { dx: Float64Array; dw: Float64Array; db: Float64Array } {
+export function conv2dBackwardRef(
+  s: Conv2dShape,
+  x: Vec,
+  w: Vec,
+  dy: Vec,
+): { dx: Float64Array; dw: Float64Array; db: Float64Array } {
   const { oh, ow } = convOutputSize(s);
-  const dx = new Float64Array(x.length), dw = new Float64Array(w.length), db = new Float64Array(s.oc);
+  const dx = new Float64Array(x.length),
+    dw = new Float64Array(w.length),
+    db = new Float64Array(s.oc);
   for (let n = 0; n < s.n; n++)
     for (let o = 0; o < s.oc; o++)
       for (let i = 0; i < oh; i++)
@@ -173,9 +188,11 @@ export function conv2dBackwardRef(s: Conv2dShape, x: Vec, w: Vec, dy: Vec):
           for (let c = 0; c < s.c; c++)
             for (let p = 0; p < s.kh; p++)
               for (let q = 0; q < s.kw; q++) {
-                const yy = i * s.sh - s.ph + p, xx = j * s.sw - s.pw + q;
+                const yy = i * s.sh - s.ph + p,
+                  xx = j * s.sw - s.pw + q;
                 if (yy < 0 || yy >= s.h || xx < 0 || xx >= s.w) continue;
-                const wi = ((o * s.c + c) * s.kh + p) * s.kw + q, xi = ((n * s.c + c) * s.h + yy) * s.w + xx;
+                const wi = ((o * s.c + c) * s.kh + p) * s.kw + q,
+                  xi = ((n * s.c + c) * s.h + yy) * s.w + xx;
                 dw[wi] += g * x[xi];
                 dx[xi] += g * w[wi];
               }
@@ -193,17 +210,23 @@ export function poolSizes(s: Pool2dShape): { x: number; y: number } {
 /** Max over each window (padding is -inf); argmax is the first maximum in row-major order. */
 export function maxPoolRef(s: Pool2dShape, x: Vec): { y: Float64Array; argmax: Int32Array } {
   const { oh, ow } = convOutputSize(s);
-  const y = new Float64Array(s.n * s.c * oh * ow), argmax = new Int32Array(y.length);
+  const y = new Float64Array(s.n * s.c * oh * ow),
+    argmax = new Int32Array(y.length);
   for (let plane = 0; plane < s.n * s.c; plane++)
     for (let i = 0; i < oh; i++)
       for (let j = 0; j < ow; j++) {
-        let best = -Infinity, at = -1;
+        let best = -Infinity,
+          at = -1;
         for (let p = 0; p < s.kh; p++)
           for (let q = 0; q < s.kw; q++) {
-            const yy = i * s.sh - s.ph + p, xx = j * s.sw - s.pw + q;
+            const yy = i * s.sh - s.ph + p,
+              xx = j * s.sw - s.pw + q;
             if (yy < 0 || yy >= s.h || xx < 0 || xx >= s.w) continue;
             const v = x[(plane * s.h + yy) * s.w + xx];
-            if (at < 0 || v > best) { best = v; at = yy * s.w + xx; }
+            if (at < 0 || v > best) {
+              best = v;
+              at = yy * s.w + xx;
+            }
           }
         y[(plane * oh + i) * ow + j] = best;
         argmax[(plane * oh + i) * ow + j] = at;
@@ -221,7 +244,8 @@ export function avgPoolRef(s: Pool2dShape, x: Vec): Float64Array {
         let sum = 0;
         for (let p = 0; p < s.kh; p++)
           for (let q = 0; q < s.kw; q++) {
-            const yy = i * s.sh - s.ph + p, xx = j * s.sw - s.pw + q;
+            const yy = i * s.sh - s.ph + p,
+              xx = j * s.sw - s.pw + q;
             if (yy >= 0 && yy < s.h && xx >= 0 && xx < s.w) sum += x[(plane * s.h + yy) * s.w + xx];
           }
         y[(plane * oh + i) * ow + j] = sum / (s.kh * s.kw);
@@ -244,9 +268,17 @@ export function denseRef(n: number, inF: number, outF: number, x: Vec, w: Vec, b
 }
 
 /** The exact gradients of sum(denseRef(x, w, b) * dy): dx = dy W, dw = dy^T x, db = column sums of dy. */
-export function denseBackwardRef(n: number, inF: number, outF: number, x: Vec, w: Vec, dy: Vec):
-    { dx: Float64Array; dw: Float64Array; db: Float64Array } {
-  const dx = new Float64Array(n * inF), dw = new Float64Array(outF * inF), db = new Float64Array(outF);
+export function denseBackwardRef(
+  n: number,
+  inF: number,
+  outF: number,
+  x: Vec,
+  w: Vec,
+  dy: Vec,
+): { dx: Float64Array; dw: Float64Array; db: Float64Array } {
+  const dx = new Float64Array(n * inF),
+    dw = new Float64Array(outF * inF),
+    db = new Float64Array(outF);
   for (let r = 0; r < n; r++)
     for (let o = 0; o < outF; o++) {
       const g = dy[r * outF + o];
@@ -263,10 +295,14 @@ export function denseBackwardRef(n: number, inF: number, outF: number, x: Vec, w
 
 export function activationScalar(kind: ActivationKind, v: number): number {
   switch (kind) {
-    case 'relu': return v > 0 ? v : 0;
-    case 'tanh': return Math.tanh(v);
-    case 'sigmoid': return 1 / (1 + Math.exp(-v));
-    case 'scaled-tanh': return 1.7159 * Math.tanh((2 / 3) * v);
+    case 'relu':
+      return v > 0 ? v : 0;
+    case 'tanh':
+      return Math.tanh(v);
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-v));
+    case 'scaled-tanh':
+      return 1.7159 * Math.tanh((2 / 3) * v);
   }
 }
 
@@ -290,14 +326,24 @@ export function channelAffineRef(n: number, c: number, s: number, x: Vec, scale:
 // ---- softmax cross-entropy ----
 
 /** Probabilities, summed loss -log p[label] and argmax hits, computed directly in float64. */
-export function softmaxXentRef(n: number, k: number, logits: Vec, labels: Int32Array):
-    { probs: Float64Array; lossSum: number; correct: number } {
+export function softmaxXentRef(
+  n: number,
+  k: number,
+  logits: Vec,
+  labels: Int32Array,
+): { probs: Float64Array; lossSum: number; correct: number } {
   const probs = new Float64Array(n * k);
-  let lossSum = 0, correct = 0;
+  let lossSum = 0,
+    correct = 0;
   for (let i = 0; i < n; i++) {
     const row = logits.subarray(i * k, (i + 1) * k);
-    let max = -Infinity, best = 0;
-    for (let j = 0; j < k; j++) if (row[j] > max) { max = row[j]; best = j; }
+    let max = -Infinity,
+      best = 0;
+    for (let j = 0; j < k; j++)
+      if (row[j] > max) {
+        max = row[j];
+        best = j;
+      }
     let sum = 0;
     for (let j = 0; j < k; j++) sum += Math.exp(row[j] - max);
     for (let j = 0; j < k; j++) probs[i * k + j] = Math.exp(row[j] - max) / sum;
@@ -310,9 +356,16 @@ export function softmaxXentRef(n: number, k: number, logits: Vec, labels: Int32A
 // ---- SGD ----
 
 /** One step of PyTorch's SGD in float64; returns the new params and velocity. */
-export function sgdRef(params: Vec, grads: Vec, velocity: Vec, lr: number, momentum: number, weightDecay: number):
-    { params: Float64Array; velocity: Float64Array } {
-  const p = Float64Array.from(params), v = Float64Array.from(velocity);
+export function sgdRef(
+  params: Vec,
+  grads: Vec,
+  velocity: Vec,
+  lr: number,
+  momentum: number,
+  weightDecay: number,
+): { params: Float64Array; velocity: Float64Array } {
+  const p = Float64Array.from(params),
+    v = Float64Array.from(velocity);
   for (let i = 0; i < p.length; i++) {
     const g = grads[i] + weightDecay * p[i];
     v[i] = momentum * v[i] + g;
@@ -323,18 +376,28 @@ export function sgdRef(params: Vec, grads: Vec, velocity: Vec, lr: number, momen
 
 // ---- AdamW ----
 
-export interface AdamWState { params: Float64Array; expAvg: Float64Array; expAvgSq: Float64Array }
+export interface AdamWState {
+  params: Float64Array;
+  expAvg: Float64Array;
+  expAvgSq: Float64Array;
+}
 
 /** One step of torch.optim.AdamW (amsgrad off) in float64; step is the 1-based update count. */
-export function adamwRef(state: AdamWState, grads: Vec,
-                         s: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number }): AdamWState {
-  const p = Float64Array.from(state.params), m = Float64Array.from(state.expAvg), v = Float64Array.from(state.expAvgSq);
-  const c1 = 1 - s.beta1 ** s.step, c2 = 1 - s.beta2 ** s.step;
+export function adamwRef(
+  state: AdamWState,
+  grads: Vec,
+  s: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number },
+): AdamWState {
+  const p = Float64Array.from(state.params),
+    m = Float64Array.from(state.expAvg),
+    v = Float64Array.from(state.expAvgSq);
+  const c1 = 1 - s.beta1 ** s.step,
+    c2 = 1 - s.beta2 ** s.step;
   for (let i = 0; i < p.length; i++) {
     p[i] *= 1 - s.lr * s.weightDecay;
     m[i] = s.beta1 * m[i] + (1 - s.beta1) * grads[i];
     v[i] = s.beta2 * v[i] + (1 - s.beta2) * grads[i] * grads[i];
-    p[i] -= (s.lr / c1) * m[i] / (Math.sqrt(v[i]) / Math.sqrt(c2) + s.eps);
+    p[i] -= ((s.lr / c1) * m[i]) / (Math.sqrt(v[i]) / Math.sqrt(c2) + s.eps);
   }
   return { params: p, expAvg: m, expAvgSq: v };
 }
@@ -343,10 +406,17 @@ export function adamwRef(state: AdamWState, grads: Vec,
  * torch.nn.CrossEntropyLoss(weight, label_smoothing) with mean reduction, in float64: the
  * summed numerator and the divisor (sum of the labels' weights).
  */
-export function weightedSmoothedXentRef(n: number, k: number, logits: Vec, labels: Int32Array, smoothing: number,
-                                        weights: Vec | null): { lossSum: number; weightSum: number } {
+export function weightedSmoothedXentRef(
+  n: number,
+  k: number,
+  logits: Vec,
+  labels: Int32Array,
+  smoothing: number,
+  weights: Vec | null,
+): { lossSum: number; weightSum: number } {
   const w = (j: number) => (weights ? weights[j] : 1);
-  let lossSum = 0, weightSum = 0;
+  let lossSum = 0,
+    weightSum = 0;
   for (let i = 0; i < n; i++) {
     const row = Array.from({ length: k }, (_, j) => logits[i * k + j]);
     const max = Math.max(...row);

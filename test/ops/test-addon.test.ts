@@ -41,7 +41,10 @@ test('the test addon is looked for beside the product addon unless CNN_TEST_ADDO
 
 test('a missing test addon is reported with how to build it', () => {
   withEnv({ CNN_TEST_ADDON: '/nonexistent/cnn_test.node' }, () => {
-    assert.throws(() => loadTestAddon(), /test addon is not built \(looked for \/nonexistent\/cnn_test\.node\)\. Run "npm run build:native"/);
+    assert.throws(
+      () => loadTestAddon(),
+      /test addon is not built \(looked for \/nonexistent\/cnn_test\.node\)\. Run "npm run build:native"/,
+    );
   });
 });
 

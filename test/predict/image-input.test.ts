@@ -10,8 +10,7 @@ import { loadImageInput, type RawImage } from '../../src/predict/image-input';
 
 /** A 3x2 RGBA image: distinct colours, one half-transparent pixel. */
 const rgba = Uint8Array.from([
-  255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255,
-  10, 20, 30, 255, 200, 100, 50, 128, 0, 0, 0, 255,
+  255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 10, 20, 30, 255, 200, 100, 50, 128, 0, 0, 0, 255,
 ]);
 
 function pngBytes(): Buffer {
@@ -42,11 +41,17 @@ test('grey and grey+alpha raw pixels spread to RGB', async () => {
 
 test('raw pixels with a wrong field are refused, naming the field and the input', async () => {
   const bad: [Partial<RawImage>, RegExp][] = [
-    [{ data: new Uint8Array(5), width: 2, height: 1, channels: 3 }, /image 2 \(raw pixels\): data holds 5 bytes but 2x1x3 needs 6/],
+    [
+      { data: new Uint8Array(5), width: 2, height: 1, channels: 3 },
+      /image 2 \(raw pixels\): data holds 5 bytes but 2x1x3 needs 6/,
+    ],
     [{ data: new Uint8Array(6), width: 0, height: 1, channels: 3 }, /width must be a positive integer, got 0/],
     [{ data: new Uint8Array(6), width: 2, height: 1.5, channels: 3 }, /height must be a positive integer, got 1.5/],
     [{ data: new Uint8Array(6), width: 2, height: 1, channels: 5 as 3 }, /channels must be 1, 2, 3 or 4, got 5/],
-    [{ data: [1, 2, 3] as unknown as Uint8Array, width: 1, height: 1, channels: 3 }, /data must be a Buffer, Uint8Array/],
+    [
+      { data: [1, 2, 3] as unknown as Uint8Array, width: 1, height: 1, channels: 3 },
+      /data must be a Buffer, Uint8Array/,
+    ],
   ];
   for (const [raw, message] of bad) await assert.rejects(loadImageInput(raw as RawImage, 1), message);
 });

@@ -11,8 +11,12 @@ const found = new Map<string, { python: string | null; reason: string | null }>(
 function pythonFor(module: string): { python: string | null; reason: string | null } {
   if (!found.has(module)) {
     const candidates = process.env.CNN_PYTHON ? [process.env.CNN_PYTHON] : ['python3', '/usr/bin/python3'];
-    const python = candidates.find((p) => spawnSync(p, ['-c', `import ${module}`], { timeout: 120_000 }).status === 0) ?? null;
-    found.set(module, { python, reason: python ? null : `no Python among ${candidates.join(', ')} imports ${module} (install python3-${module})` });
+    const python =
+      candidates.find((p) => spawnSync(p, ['-c', `import ${module}`], { timeout: 120_000 }).status === 0) ?? null;
+    found.set(module, {
+      python,
+      reason: python ? null : `no Python among ${candidates.join(', ')} imports ${module} (install python3-${module})`,
+    });
   }
   return found.get(module)!;
 }
@@ -26,7 +30,12 @@ export function pythonModuleMissing(module: string): string | null {
 export function runPython<T>(module: string, script: string, input: unknown, timeoutMs = 120_000): T {
   const { python, reason } = pythonFor(module);
   if (!python) throw new Error(reason!);
-  const r = spawnSync(python, ['-c', script], { input: JSON.stringify(input), encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
+  const r = spawnSync(python, ['-c', script], {
+    input: JSON.stringify(input),
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 64 << 20,
+  });
   if (r.status !== 0) throw new Error(`${python} failed (status ${r.status}, signal ${r.signal}): ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }

@@ -68,8 +68,13 @@ const floats = (file: string) => {
 };
 
 /** torchvision's logits and cnn's on the same input. */
-async function compare(arch: string, classes: number, file: string): Promise<{ torch: Float32Array; cnn: Float32Array; model: string }> {
-  const n = 2, size = 224;
+async function compare(
+  arch: string,
+  classes: number,
+  file: string,
+): Promise<{ torch: Float32Array; cnn: Float32Array; model: string }> {
+  const n = 2,
+    size = 224;
   runPython('torchvision', BUILD_AND_RUN, { arch, classes, n, size, seed: 3, file }, 300_000);
   const ckpt = loadCheckpoint(file);
   assert.deepEqual(ckpt.plan.input, [3, size, size]);
@@ -91,55 +96,104 @@ function assertClose(cnn: Float32Array, torch: Float32Array, what: string): void
 
 const dir = missing ? '' : tempDir('cnn-torchvision-');
 const resnetFile = path.join(dir, 'resnet18.safetensors');
-after(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });  // tens of megabytes
+after(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+}); // tens of megabytes
 
-test('torchvision resnet18: recognised from its state_dict, logits equal PyTorch\'s', { skip: missing ?? false }, async () => {
-  const r = await compare('resnet18', 10, resnetFile);
-  assert.equal(r.model, 'resnet18');
-  assertClose(r.cnn, r.torch, 'resnet18');
-  // The counters are int64 in the file and carry no weight.
-  assert.equal(readSafetensors(resnetFile).tensors.get('bn1.num_batches_tracked')!.data instanceof BigInt64Array, true);
-});
+test(
+  "torchvision resnet18: recognised from its state_dict, logits equal PyTorch's",
+  { skip: missing ?? false },
+  async () => {
+    const r = await compare('resnet18', 10, resnetFile);
+    assert.equal(r.model, 'resnet18');
+    assertClose(r.cnn, r.torch, 'resnet18');
+    // The counters are int64 in the file and carry no weight.
+    assert.equal(
+      readSafetensors(resnetFile).tensors.get('bn1.num_batches_tracked')!.data instanceof BigInt64Array,
+      true,
+    );
+  },
+);
 
-test('torchvision vgg11: recognised from its state_dict, logits equal PyTorch\'s', { skip: missing ?? false }, async () => {
-  const file = path.join(dir, 'vgg11.safetensors');
-  const r = await compare('vgg11', 1000, file);
-  assert.equal(r.model, 'vgg11');
-  assertClose(r.cnn, r.torch, 'vgg11');
-  fs.rmSync(file);  // half a gigabyte
-});
+test(
+  "torchvision vgg11: recognised from its state_dict, logits equal PyTorch's",
+  { skip: missing ?? false },
+  async () => {
+    const file = path.join(dir, 'vgg11.safetensors');
+    const r = await compare('vgg11', 1000, file);
+    assert.equal(r.model, 'vgg11');
+    assertClose(r.cnn, r.torch, 'vgg11');
+    fs.rmSync(file); // half a gigabyte
+  },
+);
 
-test('a torchvision file starts a transfer run and exports to ONNX; a state_dict of another model is refused by name', { skip: missing ?? false }, () => {
-  assert.ok(fs.existsSync(resnetFile), 'the resnet18 test wrote the file');
-  const out = path.join(dir, 'transfer.safetensors');
-  const data = path.join(dir, 'tiny');
-  fs.mkdirSync(data);
-  writeTinyDataset(data, { train: 64, test: 32 });  // a small test set: evaluation stays cheap
-  const t = runCli(['train', 'resnet18', '--input', '3,32,32', '--from', resnetFile, '--reinit-head', '--freeze', 'all-but-head',
-    '--normalize', 'imagenet', '--data', data, '--epochs', '1', '--batch-size', '32', '--threads', '2', '--out', out]);
-  assert.equal(t.status, 0, t.stderr);
-  assert.match(t.stdout, /transfer: \d+ tensors from .*resnet18\.safetensors \(model resnet18\); started afresh: fc\.weight, fc\.bias/);
-  assert.match(t.stdout, /recipe: ImageNet normalisation/);
-  const source = readSafetensors(resnetFile).tensors, trained = readSafetensors(out).tensors;
-  for (const name of ['conv1.weight', 'layer4.1.conv2.weight', 'layer2.0.downsample.1.running_var']) {
-    assert.deepEqual(trained.get(name)!.data, source.get(name)!.data, `${name} frozen at PyTorch's values`);
-  }
-  const ckpt = loadCheckpoint(out);
-  assert.deepEqual(ckpt.dataset.mean, [0.485, 0.456, 0.406]);
+test(
+  'a torchvision file starts a transfer run and exports to ONNX; a state_dict of another model is refused by name',
+  { skip: missing ?? false },
+  () => {
+    assert.ok(fs.existsSync(resnetFile), 'the resnet18 test wrote the file');
+    const out = path.join(dir, 'transfer.safetensors');
+    const data = path.join(dir, 'tiny');
+    fs.mkdirSync(data);
+    writeTinyDataset(data, { train: 64, test: 32 }); // a small test set: evaluation stays cheap
+    const t = runCli([
+      'train',
+      'resnet18',
+      '--input',
+      '3,32,32',
+      '--from',
+      resnetFile,
+      '--reinit-head',
+      '--freeze',
+      'all-but-head',
+      '--normalize',
+      'imagenet',
+      '--data',
+      data,
+      '--epochs',
+      '1',
+      '--batch-size',
+      '32',
+      '--threads',
+      '2',
+      '--out',
+      out,
+    ]);
+    assert.equal(t.status, 0, t.stderr);
+    assert.match(
+      t.stdout,
+      /transfer: \d+ tensors from .*resnet18\.safetensors \(model resnet18\); started afresh: fc\.weight, fc\.bias/,
+    );
+    assert.match(t.stdout, /recipe: ImageNet normalisation/);
+    const source = readSafetensors(resnetFile).tensors,
+      trained = readSafetensors(out).tensors;
+    for (const name of ['conv1.weight', 'layer4.1.conv2.weight', 'layer2.0.downsample.1.running_var']) {
+      assert.deepEqual(trained.get(name)!.data, source.get(name)!.data, `${name} frozen at PyTorch's values`);
+    }
+    const ckpt = loadCheckpoint(out);
+    assert.deepEqual(ckpt.dataset.mean, [0.485, 0.456, 0.406]);
 
-  const onnx = path.join(dir, 'resnet18.onnx');
-  const e = runCli(['export', resnetFile, '--onnx', onnx]);
-  assert.equal(e.status, 0, e.stderr);
-  assert.ok(fs.statSync(onnx).size > 40e6);
+    const onnx = path.join(dir, 'resnet18.onnx');
+    const e = runCli(['export', resnetFile, '--onnx', onnx]);
+    assert.equal(e.status, 0, e.stderr);
+    assert.ok(fs.statSync(onnx).size > 40e6);
 
-  // A state_dict cnn does not know: resnet18's without its fc layer.
-  const partial = path.join(dir, 'partial.safetensors');
-  runPython('torchvision', `${SAVE_SAFETENSORS}
+    // A state_dict cnn does not know: resnet18's without its fc layer.
+    const partial = path.join(dir, 'partial.safetensors');
+    runPython(
+      'torchvision',
+      `${SAVE_SAFETENSORS}
 import sys, torchvision
 job = json.load(sys.stdin)
 sd = torchvision.models.resnet18(weights=None).state_dict()
 sd.pop('fc.bias')
 save_safetensors(sd, job['file'])
-print('{}')`, { file: partial });
-  assert.throws(() => loadCheckpoint(partial), /not a cnn checkpoint \(no cnn metadata\) and not the state_dict of a torchvision resnet18, .*: not torchvision's resnet18 \(it has no tensor "fc.bias"\)/);
-});
+print('{}')`,
+      { file: partial },
+    );
+    assert.throws(
+      () => loadCheckpoint(partial),
+      /not a cnn checkpoint \(no cnn metadata\) and not the state_dict of a torchvision resnet18, .*: not torchvision's resnet18 \(it has no tensor "fc.bias"\)/,
+    );
+  },
+);

@@ -34,7 +34,10 @@ function residentBytes(pid: number): number | null {
 const NODE_FLAGS = ['--max-semi-space-size=1'];
 
 /** Runs cnn with NODE_FLAGS; `onEpoch(n, pid)` is called as each epoch line arrives. */
-function runTrain(args: string[], onEpoch: (epoch: number, pid: number) => void): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runTrain(
+  args: string[],
+  onEpoch: (epoch: number, pid: number) => void,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...NODE_FLAGS, CNN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -59,27 +62,60 @@ function runTrain(args: string[], onEpoch: (epoch: number, pid: number) => void)
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-test(`${EPOCHS} short epochs of cnn train keep resident memory flat after warm-up`, { skip: fs.existsSync('/proc/self/status') ? false : 'needs /proc to read the child\'s VmRSS' }, async (t) => {
-  const dir = tempDir('cnn-soak-');
-  writeTinyDataset(dir, { train: 96, test: 20 });
-  const model = writeTinyModel(dir, 'soak-net', 4);
-  const rss = new Map<number, number>();
-  const r = await runTrain(
-    ['train', model, '--data', dir, '--epochs', String(EPOCHS), '--batch-size', '16', '--lr', '0.01', '--threads', '2', '--out', path.join(dir, 'soak.safetensors')],
-    (epoch, pid) => {
-      const bytes = residentBytes(pid);
-      if (bytes !== null) rss.set(epoch, bytes);
-    },
-  );
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`epoch ${EPOCHS}/${EPOCHS}`));
-  const at = (from: number, to: number) => [...rss].filter(([e]) => e >= from && e <= to).map(([, b]) => b);
-  const early = at(WARM_UP_EPOCH, WARM_UP_EPOCH + 9);
-  const late = at(EPOCHS - 19, EPOCHS);
-  assert.ok(early.length >= 5 && late.length >= 5, `too few samples: ${early.length} after warm-up, ${late.length} at the end`);
-  t.diagnostic(`RSS (MB) by epoch: ` + [...rss].filter(([e]) => e % 10 === 0).map(([e, b]) => `${e}:${(b / 1048576).toFixed(1)}`).join(' '));
-  const growth = median(late) - median(early);
-  const mb = (b: number) => (b / 1048576).toFixed(2);
-  t.diagnostic(`RSS at epoch ${WARM_UP_EPOCH}..${WARM_UP_EPOCH + 9}: ${mb(median(early))} MB, at ${EPOCHS - 19}..${EPOCHS}: ${mb(median(late))} MB, growth ${mb(growth)} MB, peak ${mb(Math.max(...rss.values()))} MB`);
-  assert.ok(growth < MAX_GROWTH_BYTES, `resident memory grew by ${mb(growth)} MB between epoch ${WARM_UP_EPOCH} and epoch ${EPOCHS} (limit ${mb(MAX_GROWTH_BYTES)} MB): a leak`);
-});
+test(
+  `${EPOCHS} short epochs of cnn train keep resident memory flat after warm-up`,
+  { skip: fs.existsSync('/proc/self/status') ? false : "needs /proc to read the child's VmRSS" },
+  async (t) => {
+    const dir = tempDir('cnn-soak-');
+    writeTinyDataset(dir, { train: 96, test: 20 });
+    const model = writeTinyModel(dir, 'soak-net', 4);
+    const rss = new Map<number, number>();
+    const r = await runTrain(
+      [
+        'train',
+        model,
+        '--data',
+        dir,
+        '--epochs',
+        String(EPOCHS),
+        '--batch-size',
+        '16',
+        '--lr',
+        '0.01',
+        '--threads',
+        '2',
+        '--out',
+        path.join(dir, 'soak.safetensors'),
+      ],
+      (epoch, pid) => {
+        const bytes = residentBytes(pid);
+        if (bytes !== null) rss.set(epoch, bytes);
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`epoch ${EPOCHS}/${EPOCHS}`));
+    const at = (from: number, to: number) => [...rss].filter(([e]) => e >= from && e <= to).map(([, b]) => b);
+    const early = at(WARM_UP_EPOCH, WARM_UP_EPOCH + 9);
+    const late = at(EPOCHS - 19, EPOCHS);
+    assert.ok(
+      early.length >= 5 && late.length >= 5,
+      `too few samples: ${early.length} after warm-up, ${late.length} at the end`,
+    );
+    t.diagnostic(
+      `RSS (MB) by epoch: ` +
+        [...rss]
+          .filter(([e]) => e % 10 === 0)
+          .map(([e, b]) => `${e}:${(b / 1048576).toFixed(1)}`)
+          .join(' '),
+    );
+    const growth = median(late) - median(early);
+    const mb = (b: number) => (b / 1048576).toFixed(2);
+    t.diagnostic(
+      `RSS at epoch ${WARM_UP_EPOCH}..${WARM_UP_EPOCH + 9}: ${mb(median(early))} MB, at ${EPOCHS - 19}..${EPOCHS}: ${mb(median(late))} MB, growth ${mb(growth)} MB, peak ${mb(Math.max(...rss.values()))} MB`,
+    );
+    assert.ok(
+      growth < MAX_GROWTH_BYTES,
+      `resident memory grew by ${mb(growth)} MB between epoch ${WARM_UP_EPOCH} and epoch ${EPOCHS} (limit ${mb(MAX_GROWTH_BYTES)} MB): a leak`,
+    );
+  },
+);

@@ -11,7 +11,9 @@ test('balanced weights make every present class weigh the same in total', () => 
   const w = balancedWeights(counts);
   assert.deepEqual(w, [10 / (3 * 6), 10 / (3 * 2), 0, 10 / (3 * 2)]);
   // Each class's images then add up to N / K: the loss sees balanced classes.
-  counts.forEach((c, i) => { if (c > 0) assert.ok(Math.abs(c * w[i] - 10 / 3) < 1e-12); });
+  counts.forEach((c, i) => {
+    if (c > 0) assert.ok(Math.abs(c * w[i] - 10 / 3) < 1e-12);
+  });
   assert.deepEqual(resolveClassWeights('balanced', 4, counts), w);
 });
 

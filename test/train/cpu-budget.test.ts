@@ -2,8 +2,15 @@
 // CPUs other processes keep busy, sampled from /proc/stat.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as os from 'node:os';
 import {
-  allowedCpus, cgroupCpuQuota, cpusBusyElsewhere, readCpuTimes, threadsBesideOtherWork, usableCpus, chooseDefaultThreads,
+  allowedCpus,
+  cgroupCpuQuota,
+  cpusBusyElsewhere,
+  readCpuTimes,
+  threadsBesideOtherWork,
+  usableCpus,
+  chooseDefaultThreads,
 } from '../../src/train/cpu-budget';
 
 const files = (map: Record<string, string>) => (file: string) => {
@@ -14,17 +21,29 @@ const files = (map: Record<string, string>) => (file: string) => {
 test('the cgroup quota is read from cgroup v2, then v1; none where unlimited or absent', () => {
   assert.equal(cgroupCpuQuota(files({ '/sys/fs/cgroup/cpu.max': '150000 100000\n' })), 1.5);
   assert.equal(cgroupCpuQuota(files({ '/sys/fs/cgroup/cpu.max': 'max 100000\n' })), null);
-  assert.equal(cgroupCpuQuota(files({
-    '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '200000', '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000',
-  })), 2);
-  assert.equal(cgroupCpuQuota(files({
-    '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '-1', '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000',
-  })), null);
+  assert.equal(
+    cgroupCpuQuota(
+      files({
+        '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '200000',
+        '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000',
+      }),
+    ),
+    2,
+  );
+  assert.equal(
+    cgroupCpuQuota(
+      files({
+        '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '-1',
+        '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000',
+      }),
+    ),
+    null,
+  );
   assert.equal(cgroupCpuQuota(files({})), null);
 });
 
 test('usable CPUs are the affinity mask capped by the quota, rounded up, at least one', () => {
-  const affinity = require('node:os').availableParallelism() as number;
+  const affinity = os.availableParallelism();
   assert.equal(usableCpus(null), affinity);
   assert.equal(usableCpus(0.3), 1);
   assert.equal(usableCpus(affinity + 10), affinity);
@@ -32,8 +51,14 @@ test('usable CPUs are the affinity mask capped by the quota, rounded up, at leas
 });
 
 test('the affinity list is parsed from /proc/self/status', () => {
-  assert.deepEqual(allowedCpus(() => 'Name:\tnode\nCpus_allowed_list:\t0-2,5,7-8\n'), [0, 1, 2, 5, 7, 8]);
-  assert.equal(allowedCpus(() => 'Name:\tnode\n'), null);
+  assert.deepEqual(
+    allowedCpus(() => 'Name:\tnode\nCpus_allowed_list:\t0-2,5,7-8\n'),
+    [0, 1, 2, 5, 7, 8],
+  );
+  assert.equal(
+    allowedCpus(() => 'Name:\tnode\n'),
+    null,
+  );
   assert.ok((allowedCpus() ?? [0]).length >= 1);
 });
 
@@ -43,9 +68,18 @@ test('CPU times sum only the allowed CPUs and leave steal time out', () => {
     'cpu0 10 1 9 100 5 2 3 400 0 0',
     'cpu1 90 0 10 900 0 0 0 100 0 0',
   ].join('\n');
-  assert.deepEqual(readCpuTimes([0], () => stat), { busy: 25, total: 130 });
-  assert.deepEqual(readCpuTimes([0, 1], () => stat), { busy: 125, total: 1130 });
-  assert.equal(readCpuTimes([2], () => stat), null);
+  assert.deepEqual(
+    readCpuTimes([0], () => stat),
+    { busy: 25, total: 130 },
+  );
+  assert.deepEqual(
+    readCpuTimes([0, 1], () => stat),
+    { busy: 125, total: 1130 },
+  );
+  assert.equal(
+    readCpuTimes([2], () => stat),
+    null,
+  );
 });
 
 test('busy CPUs elsewhere leave out this process own time', () => {

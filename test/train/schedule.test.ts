@@ -6,8 +6,15 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import {
-  DEFAULT_PLATEAU_PATIENCE, SCHEDULES, endEpoch, learningRateAt, plateauStateFromJson, startPlateau, warmupFactor,
-  type PlateauState, type ScheduleSettings,
+  DEFAULT_PLATEAU_PATIENCE,
+  SCHEDULES,
+  endEpoch,
+  learningRateAt,
+  plateauStateFromJson,
+  startPlateau,
+  warmupFactor,
+  type PlateauState,
+  type ScheduleSettings,
 } from '../../src/train/schedule';
 
 const base: ScheduleSettings = { schedule: 'constant', lr: 0.1, epochs: 10, stepEvery: 3, warmupEpochs: 0 };
@@ -48,7 +55,7 @@ test('warm-up ramps linearly per step from ~0 to the rate, then leaves the sched
   const s: ScheduleSettings = { ...base, warmupEpochs: 2 };
   const first = learningRateAt(s, 0);
   assert.ok(first > 0 && first < 0.1 * 1e-3, `first step ${first}`);
-  close(learningRateAt(s, 1), 0.1 * (1 + 1e-3) / 2, 'half way');
+  close(learningRateAt(s, 1), (0.1 * (1 + 1e-3)) / 2, 'half way');
   const stepsPerEpoch = 100;
   let previous = 0;
   for (let step = 0; step < 2 * stepsPerEpoch; step++) {
@@ -67,7 +74,11 @@ test('warm-up never exceeds the schedule, even when shorter than its start offse
   assert.equal(warmupFactor(0, 0), 1);
   const cosine: ScheduleSettings = { ...base, schedule: 'cosine', warmupEpochs: 1 };
   const p = 0.5;
-  close(learningRateAt(cosine, p), learningRateAt({ ...cosine, warmupEpochs: 0 }, p) * (p + 1e-3), 'warm-up multiplies cosine');
+  close(
+    learningRateAt(cosine, p),
+    learningRateAt({ ...cosine, warmupEpochs: 0 }, p) * (p + 1e-3),
+    'warm-up multiplies cosine',
+  );
   const plateau: ScheduleSettings = { ...base, schedule: 'plateau', warmupEpochs: 1 };
   close(learningRateAt(plateau, 0.25, startPlateau(plateau)), 0.1 * (0.25 + 1e-3), 'and plateau');
 });
@@ -88,11 +99,27 @@ test('plateau: improvements reset the count; patience epochs without one divide 
     state = endEpoch(state, acc, s);
     trace.push(state);
   }
-  assert.deepEqual(trace.map((t) => [t.best, t.badEpochs]), [
-    [0.5, 0], [0.6, 0], [0.6, 1], [0.6, 0], [0.7, 0], [0.7, 1], [0.7, 0], [0.71, 0], [0.71, 1], [0.71, 0], [0.71, 1], [0.71, 0],
-  ]);
+  assert.deepEqual(
+    trace.map((t) => [t.best, t.badEpochs]),
+    [
+      [0.5, 0],
+      [0.6, 0],
+      [0.6, 1],
+      [0.6, 0],
+      [0.7, 0],
+      [0.7, 1],
+      [0.7, 0],
+      [0.71, 0],
+      [0.71, 1],
+      [0.71, 0],
+      [0.71, 1],
+      [0.71, 0],
+    ],
+  );
   const rates = trace.map((t) => t.lr);
-  [0.1, 0.1, 0.1, 0.01, 0.01, 0.01, 0.001, 0.001, 0.001, 0.0001, 0.0001, 0.00001].forEach((lr, i) => close(rates[i], lr, `epoch ${i + 1}`));
+  [0.1, 0.1, 0.1, 0.01, 0.01, 0.01, 0.001, 0.001, 0.001, 0.0001, 0.0001, 0.00001].forEach((lr, i) =>
+    close(rates[i], lr, `epoch ${i + 1}`),
+  );
   assert.equal(learningRateAt(s, 12, state), state.lr);
 });
 
@@ -119,7 +146,14 @@ test('plateau state survives a JSON round trip and is checked when read back', (
   const restored = plateauStateFromJson(text);
   assert.deepEqual(restored, state);
   assert.deepEqual(endEpoch(restored, 0.35, s), endEpoch(state, 0.35, s));
-  for (const bad of ['{"lr":-1,"best":null,"badEpochs":0}', '{"lr":0.1,"best":"x","badEpochs":0}', '{"lr":0.1,"best":null,"badEpochs":1.5}', '[]', 'null', '{']) {
+  for (const bad of [
+    '{"lr":-1,"best":null,"badEpochs":0}',
+    '{"lr":0.1,"best":"x","badEpochs":0}',
+    '{"lr":0.1,"best":null,"badEpochs":1.5}',
+    '[]',
+    'null',
+    '{',
+  ]) {
     assert.throws(() => plateauStateFromJson(bad), /invalid plateau schedule state/, bad);
   }
 });

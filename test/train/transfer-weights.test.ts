@@ -10,7 +10,18 @@ import type { Plan } from '../../src/model/types';
 
 function checkpointOf(plan: Plan, fill: (i: number) => number): LoadedCheckpoint {
   const params = Float32Array.from({ length: plan.paramSize }, (_, i) => fill(i));
-  return { file: 'src.safetensors', model: plan.model, plan, params, velocity: null, secondMoment: null, dataset: { name: 'mnist', mean: [0], std: [1], classNames: [] }, settings: null, position: null, metadata: {} };
+  return {
+    file: 'src.safetensors',
+    model: plan.model,
+    plan,
+    params,
+    velocity: null,
+    secondMoment: null,
+    dataset: { name: 'mnist', mean: [0], std: [1], classNames: [] },
+    settings: null,
+    position: null,
+    metadata: {},
+  };
 }
 
 test('--freeze resolves layer names, dotted prefixes and all-but-head', () => {
@@ -32,15 +43,21 @@ test('transferWeights copies by name, refuses shape mismatches, and leaves a rei
   const source = checkpointOf(planModel(resolveModel('lenet5')), (i) => i + 0.5);
   const five = planModel(resolveModel('lenet5'), { classes: 5 });
   const params = new Float32Array(five.paramSize).fill(-1);
-  assert.throws(() => transferWeights(five, params, source, false),
-    /tensor "fc3.weight" has shape \[10, 84\] in the checkpoint but model lenet5 needs \[5, 84\]; add --reinit-head/);
+  assert.throws(
+    () => transferWeights(five, params, source, false),
+    /tensor "fc3.weight" has shape \[10, 84\] in the checkpoint but model lenet5 needs \[5, 84\]; add --reinit-head/,
+  );
   const report = transferWeights(five, params, source, true);
   assert.deepEqual(report.fresh, ['fc3.weight', 'fc3.bias']);
   assert.equal(report.copied, 8);
   for (const layer of five.layers) {
     for (const t of layer.params) {
       const got = params.subarray(t.offset, t.offset + t.size);
-      if (layer.name === 'fc3') assert.ok(got.every((v) => v === -1), 'the head was overwritten');
+      if (layer.name === 'fc3')
+        assert.ok(
+          got.every((v) => v === -1),
+          'the head was overwritten',
+        );
       else {
         const from = source.plan.layers.find((l) => l.name === layer.name)!.params.find((p) => p.name === t.name)!;
         assert.deepEqual(got, source.params.subarray(from.offset, from.offset + from.size), t.name);
@@ -48,5 +65,8 @@ test('transferWeights copies by name, refuses shape mismatches, and leaves a rei
     }
   }
   const mlp = planModel(resolveModel('mlp'));
-  assert.throws(() => transferWeights(mlp, new Float32Array(mlp.paramSize), source, true), /tensor "fc1.weight" has shape \[120, 400\] in the checkpoint but model mlp needs \[256, 784\]/);
+  assert.throws(
+    () => transferWeights(mlp, new Float32Array(mlp.paramSize), source, true),
+    /tensor "fc1.weight" has shape \[120, 400\] in the checkpoint but model mlp needs \[256, 784\]/,
+  );
 });

@@ -7,7 +7,7 @@ import { loadNative } from '../../src/native';
 import { loadTestAddon } from '../test-addon';
 import { build, initParams, randomData, smallConvNet } from '../model/tiny-nets';
 
-test('layerOutput returns the first conv layer as the test addon\'s conv2dForward computes it, and its ReLU', async () => {
+test("layerOutput returns the first conv layer as the test addon's conv2dForward computes it, and its ReLU", async () => {
   const addon = loadNative();
   const tiny = smallConvNet();
   const n = 3;
@@ -21,9 +21,12 @@ test('layerOutput returns the first conv layer as the test addon\'s conv2dForwar
   const [c, h, w] = tiny.input;
   const expected = new Float32Array(n * oc * oh * ow);
   loadTestAddon().conv2dForward(
-    { n, c, h, w, oc, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 }, x,
+    { n, c, h, w, oc, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 },
+    x,
     params.slice(conv.weightOffset, conv.weightOffset + conv.weightSize),
-    params.slice(conv.biasOffset, conv.biasOffset + conv.biasSize), expected);
+    params.slice(conv.biasOffset, conv.biasOffset + conv.biasSize),
+    expected,
+  );
   const got = new Float32Array(expected.length);
   net.layerOutput(0, n, got);
   let worst = 0;
@@ -46,7 +49,10 @@ test('layerOutput checks its arguments and refuses while a step runs', async () 
   const tiny = smallConvNet();
   const { net } = build(addon, tiny, initParams(tiny, 2), 2);
   const size = tiny.layers[0].outShape.reduce((a, b) => a * b, 1);
-  assert.throws(() => net.layerOutput(tiny.layers.length, 1, new Float32Array(size)), (e: Error) => e instanceof RangeError && /layer must be an integer in \[0, 8\]/.test(e.message));
+  assert.throws(
+    () => net.layerOutput(tiny.layers.length, 1, new Float32Array(size)),
+    (e: Error) => e instanceof RangeError && /layer must be an integer in \[0, 8\]/.test(e.message),
+  );
   assert.throws(() => net.layerOutput(0, 3, new Float32Array(3 * size)), RangeError);
   assert.throws(() => net.layerOutput(0, 1, new Float32Array(size + 1)), /out has \d+ elements, expected/);
   assert.throws(() => net.layerOutput(0, 1, new Int32Array(size) as unknown as Float32Array), TypeError);

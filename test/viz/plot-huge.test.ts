@@ -8,7 +8,8 @@ import { renderPlotSvg } from '../../src/viz/plot-svg';
 
 test('a 200,000-line metrics log parses and draws as PNG and SVG', () => {
   const lines: string[] = [];
-  for (let e = 1; e <= 200000; e++) lines.push(JSON.stringify({ epoch: e, trainLoss: 1 / e, testAccuracy: 0.5 + e / 1e6 }));
+  for (let e = 1; e <= 200000; e++)
+    lines.push(JSON.stringify({ epoch: e, trainLoss: 1 / e, testAccuracy: 0.5 + e / 1e6 }));
   const curves = parseMetrics(lines.join('\n'), 'huge.jsonl');
   assert.equal(curves.epochs.length, 200000);
   const png = renderPlotPng(curves);

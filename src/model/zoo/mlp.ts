@@ -4,7 +4,8 @@ import type { ModelSpec } from '../types';
 
 export const mlp: ModelSpec = {
   name: 'mlp',
-  description: 'multilayer perceptron for 28x28 digits: dense 256, ReLU, dense 128, ReLU, dense 10 (235,146 parameters)',
+  description:
+    'multilayer perceptron for 28x28 digits: dense 256, ReLU, dense 128, ReLU, dense 10 (235,146 parameters)',
   input: [1, 28, 28],
   classes: 10,
   init: 'he-uniform',

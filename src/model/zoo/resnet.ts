@@ -8,10 +8,21 @@
 import type { LayerSpec, ModelSpec, TrainDefaults } from '../types';
 
 /** One stage: its width and the stride of its first block. */
-interface Stage { blocks: number; filters: number; stride: number }
+interface Stage {
+  blocks: number;
+  filters: number;
+  stride: number;
+}
 
-const conv3x3 = (filters: number, stride: number, name?: string): LayerSpec =>
-  ({ type: 'conv2d', ...(name ? { name } : {}), filters, kernel: 3, stride, pad: 1, bias: false });
+const conv3x3 = (filters: number, stride: number, name?: string): LayerSpec => ({
+  type: 'conv2d',
+  ...(name ? { name } : {}),
+  filters,
+  kernel: 3,
+  stride,
+  pad: 1,
+  bias: false,
+});
 
 /** A BasicBlock's body; with `prefix` its layers carry full names (for plain networks, which have no block to prefix them). */
 function basicBody(filters: number, stride: number, prefix?: string): LayerSpec[] {
@@ -27,19 +38,37 @@ function basicBody(filters: number, stride: number, prefix?: string): LayerSpec[
 
 /** The stages' blocks: residual blocks, or for a plain network the same bodies followed by ReLU. */
 function stages(list: Stage[], residual: boolean): LayerSpec[] {
-  return list.flatMap((stage, s) => Array.from({ length: stage.blocks }, (_, b): LayerSpec[] => {
-    const name = `layer${s + 1}.${b}`;
-    const stride = b === 0 ? stage.stride : 1;
-    if (residual) return [{ type: 'residual', name, body: basicBody(stage.filters, stride), activation: 'relu' }];
-    return [...basicBody(stage.filters, stride, name), { type: 'relu', name: `${name}.relu` }];
-  }).flat());
+  return list.flatMap((stage, s) =>
+    Array.from({ length: stage.blocks }, (_, b): LayerSpec[] => {
+      const name = `layer${s + 1}.${b}`;
+      const stride = b === 0 ? stage.stride : 1;
+      if (residual) return [{ type: 'residual', name, body: basicBody(stage.filters, stride), activation: 'relu' }];
+      return [...basicBody(stage.filters, stride, name), { type: 'relu', name: `${name}.relu` }];
+    }).flat(),
+  );
 }
 
 /** He et al.'s CIFAR recipe (lr 0.1, batch 128, weight decay 1e-4) with a cosine schedule in place of the 164-epoch steps. */
-const CIFAR_DEFAULTS: TrainDefaults = { epochs: 100, batchSize: 128, lr: 0.1, momentum: 0.9, weightDecay: 1e-4, schedule: 'cosine', augment: 'crop=4,flip' };
+const CIFAR_DEFAULTS: TrainDefaults = {
+  epochs: 100,
+  batchSize: 128,
+  lr: 0.1,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  schedule: 'cosine',
+  augment: 'crop=4,flip',
+};
 
 /** The ImageNet recipe (lr 0.1 at batch 256, weight decay 1e-4, 90 epochs) scaled linearly to batch 64, which fits CPU memory. */
-const IMAGENET_DEFAULTS: TrainDefaults = { epochs: 90, batchSize: 64, lr: 0.025, momentum: 0.9, weightDecay: 1e-4, schedule: 'cosine', augment: 'flip' };
+const IMAGENET_DEFAULTS: TrainDefaults = {
+  epochs: 90,
+  batchSize: 64,
+  lr: 0.025,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  schedule: 'cosine',
+  augment: 'flip',
+};
 
 /** The CIFAR networks of section 4.2: 6n+2 layers, 16/32/64 filters on 32x32, 16x16, 8x8 maps. */
 export function cifarResNet(depth: 20 | 32 | 56, residual = true): ModelSpec {
@@ -56,7 +85,14 @@ export function cifarResNet(depth: 20 | 32 | 56, residual = true): ModelSpec {
       conv3x3(16, 1, 'conv1'),
       { type: 'batchnorm', name: 'bn1' },
       { type: 'relu', name: 'relu' },
-      ...stages([{ blocks: n, filters: 16, stride: 1 }, { blocks: n, filters: 32, stride: 2 }, { blocks: n, filters: 64, stride: 2 }], residual),
+      ...stages(
+        [
+          { blocks: n, filters: 16, stride: 1 },
+          { blocks: n, filters: 32, stride: 2 },
+          { blocks: n, filters: 64, stride: 2 },
+        ],
+        residual,
+      ),
       { type: 'gap', name: 'avgpool' },
       { type: 'dense', name: 'fc', units: 10 },
     ],
@@ -79,7 +115,10 @@ export function imageNetResNet(depth: 18 | 34, residual = true): ModelSpec {
       { type: 'batchnorm', name: 'bn1' },
       { type: 'relu', name: 'relu' },
       { type: 'maxpool', name: 'maxpool', size: 3, stride: 2, pad: 1 },
-      ...stages(blocks.map((count, s) => ({ blocks: count, filters: widths[s], stride: s === 0 ? 1 : 2 })), residual),
+      ...stages(
+        blocks.map((count, s) => ({ blocks: count, filters: widths[s], stride: s === 0 ? 1 : 2 })),
+        residual,
+      ),
       { type: 'gap', name: 'avgpool' },
       { type: 'dense', name: 'fc', units: 1000 },
     ],

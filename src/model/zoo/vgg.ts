@@ -17,8 +17,14 @@ type Config = (number | 'M')[];
 const CONFIGS: Record<'vgg11' | 'vgg13' | 'vgg16' | 'vgg19', { letter: string; config: Config }> = {
   vgg11: { letter: 'A', config: [64, 'M', 128, 'M', 256, 256, 'M', 512, 512, 'M', 512, 512, 'M'] },
   vgg13: { letter: 'B', config: [64, 64, 'M', 128, 128, 'M', 256, 256, 'M', 512, 512, 'M', 512, 512, 'M'] },
-  vgg16: { letter: 'D', config: [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M'] },
-  vgg19: { letter: 'E', config: [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 256, 'M', 512, 512, 512, 512, 'M', 512, 512, 512, 512, 'M'] },
+  vgg16: {
+    letter: 'D',
+    config: [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M'],
+  },
+  vgg19: {
+    letter: 'E',
+    config: [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 256, 'M', 512, 512, 512, 512, 'M', 512, 512, 512, 512, 'M'],
+  },
 };
 
 /** Numbers layers as an nn.Sequential does: `<prefix>.0`, `<prefix>.1`, ... */
@@ -27,9 +33,11 @@ function sequential(prefix: string, layers: LayerSpec[]): LayerSpec[] {
 }
 
 function features(config: Config): LayerSpec[] {
-  return config.flatMap((entry): LayerSpec[] => entry === 'M'
-    ? [{ type: 'maxpool', size: 2, stride: 2 }]
-    : [{ type: 'conv2d', filters: entry, kernel: 3, pad: 1 }, { type: 'relu' }]);
+  return config.flatMap((entry): LayerSpec[] =>
+    entry === 'M'
+      ? [{ type: 'maxpool', size: 2, stride: 2 }]
+      : [{ type: 'conv2d', filters: entry, kernel: 3, pad: 1 }, { type: 'relu' }],
+  );
 }
 
 /** vgg11, vgg13, vgg16 or vgg19. */
@@ -43,12 +51,24 @@ export function vgg(name: keyof typeof CONFIGS): ModelSpec {
     classes: 1000,
     init: 'he-normal-fan-out',
     // The paper's recipe (batch 256, lr 0.01, weight decay 5e-4, 74 epochs) scaled linearly to batch 64.
-    defaults: { epochs: 74, batchSize: 64, lr: 0.0025, momentum: 0.9, weightDecay: 5e-4, schedule: 'cosine', augment: 'flip' },
+    defaults: {
+      epochs: 74,
+      batchSize: 64,
+      lr: 0.0025,
+      momentum: 0.9,
+      weightDecay: 5e-4,
+      schedule: 'cosine',
+      augment: 'flip',
+    },
     layers: [
       ...sequential('features', features(config)),
       ...sequential('classifier', [
-        { type: 'dense', units: 4096 }, { type: 'relu' }, { type: 'dropout', p: 0.5 },
-        { type: 'dense', units: 4096 }, { type: 'relu' }, { type: 'dropout', p: 0.5 },
+        { type: 'dense', units: 4096 },
+        { type: 'relu' },
+        { type: 'dropout', p: 0.5 },
+        { type: 'dense', units: 4096 },
+        { type: 'relu' },
+        { type: 'dropout', p: 0.5 },
         { type: 'dense', units: 1000 },
       ]),
     ],
@@ -58,11 +78,20 @@ export function vgg(name: keyof typeof CONFIGS): ModelSpec {
 /** Three VGG stages of two 3x3 convs (32/64/128 filters) for 32x32 colour images: 814,122 parameters. */
 export const vggSmall: ModelSpec = {
   name: 'vgg-small',
-  description: 'small VGG for CIFAR-10: [conv3x3 x2, maxpool] x3 with 32/64/128 filters, dense 256, dropout 0.5, 814,122 parameters',
+  description:
+    'small VGG for CIFAR-10: [conv3x3 x2, maxpool] x3 with 32/64/128 filters, dense 256, dropout 0.5, 814,122 parameters',
   input: [3, 32, 32],
   classes: 10,
   init: 'he-normal-fan-out',
-  defaults: { epochs: 40, batchSize: 128, lr: 0.02, momentum: 0.9, weightDecay: 5e-4, schedule: 'cosine', augment: 'crop=4,flip' },
+  defaults: {
+    epochs: 40,
+    batchSize: 128,
+    lr: 0.02,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    schedule: 'cosine',
+    augment: 'crop=4,flip',
+  },
   layers: [
     ...features([32, 32, 'M', 64, 64, 'M', 128, 128, 'M']),
     { type: 'dense', units: 256 },
