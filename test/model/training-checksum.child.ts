@@ -1,4 +1,4 @@
-// Child of bitwise-regression.test.ts: trains a zoo model for a few steps on the first MNIST
+// Child of bitwise-regression.slow.test.ts: trains a zoo model for a few steps on the first MNIST
 // images through the native network (fixed seed, fixed SGD settings) and prints the sha256 of
 // the parameter array afterwards (weights, biases and batch norm's running statistics).
 // Usage: node training-checksum.child.js <model> <threads>; CNN_GEMM_PATH picks the GEMM path.
