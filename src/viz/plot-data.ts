@@ -66,11 +66,27 @@ export function parseMetrics(text: string, file: string): TrainingCurves {
   return { epochs, loss, accuracy };
 }
 
+/**
+ * The largest metrics log read: far above any real run's (an epoch's line is a few hundred
+ * bytes), and small enough that parsing it stays well inside memory.
+ */
+export const MAX_METRICS_BYTES = 64 * 1024 * 1024;
+
 export function readMetrics(file: string): TrainingCurves {
   let text: string;
   try {
+    const stat = fs.statSync(file);
+    if (!stat.isFile())
+      throw new Error(`${file} is not a regular file: give the metrics log that cnn train --metrics wrote`);
+    if (stat.size > MAX_METRICS_BYTES) {
+      throw new Error(
+        `${file} has ${stat.size.toLocaleString('en-US')} bytes, more than a metrics log can have ` +
+          `(at most ${MAX_METRICS_BYTES / 1024 / 1024} MB): is it the file that cnn train --metrics wrote?`,
+      );
+    }
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof Error && !('code' in e)) throw e;
     throw new Error(fsErrorMessage('cannot read', file, e));
   }
   return parseMetrics(text, file);
