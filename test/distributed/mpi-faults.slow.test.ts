@@ -50,10 +50,12 @@ test('a rank that hangs makes the others end the run with a message after --coll
     /rank 0 of 2: computeGradients: gradient bucket: no answer from rank 1 within 3 s in the collectives of step 3: a rank has died or hung/,
   );
   assert.ok(r.seconds < 30, `took ${r.seconds} s`);
-  // Without buckets it waits in the allreduce after the step, on the JS main thread.
+  // Without buckets it waits in the allreduce after the step, on the JS main thread. A new
+  // --out: the first run's hung ranks may still be exiting, and their run holds the lock on its own.
+  const wholeOut = path.join(tempDir('cnn-mpi-'), 'x.safetensors');
   const whole = mpirunCli(
     2,
-    [...common(out), '--epochs', '1', '--distributed', '--collective-timeout', '3', '--gradient-buckets', '0'],
+    [...common(wholeOut), '--epochs', '1', '--distributed', '--collective-timeout', '3', '--gradient-buckets', '0'],
     {
       preload: RANK_FAULT_PRELOAD,
       env: { CNN_TEST_RANK_FAULT: '1:2:hang' },
