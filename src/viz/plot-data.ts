@@ -76,7 +76,7 @@ export function readMetrics(file: string): TrainingCurves {
   let text: string;
   try {
     const stat = fs.statSync(file);
-    if (!stat.isFile())
+    if (!stat.isFile() && !stat.isDirectory())
       throw new Error(`${file} is not a regular file: give the metrics log that cnn train --metrics wrote`);
     if (stat.size > MAX_METRICS_BYTES) {
       throw new Error(

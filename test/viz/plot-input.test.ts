@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { MAX_METRICS_BYTES, readMetrics } from '../../src/viz/plot-data';
 import { runCli, tempDir } from '../cli/run-cli';
 
@@ -23,7 +24,9 @@ test('a metrics log larger than the limit is refused from its size, by readMetri
   assert.equal(fs.existsSync(path.join(dir, 'curves.svg')), false);
 });
 
-test('a directory given as the metrics log is named as not a regular file', () => {
+test('a directory given as the metrics log is named as one, and a FIFO is not read', () => {
   const dir = tempDir();
-  assert.throws(() => readMetrics(dir), /is not a regular file/);
+  assert.throws(() => readMetrics(dir), /cannot read .*: it is a directory/);
+  const fifo = path.join(dir, 'pipe.jsonl');
+  if (spawnSync('mkfifo', [fifo]).status === 0) assert.throws(() => readMetrics(fifo), /is not a regular file/);
 });
