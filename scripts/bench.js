@@ -129,6 +129,8 @@ const cnnArgs = (model, threads, o) => [
   '--warmup',
   String(WARMUP),
   '--json',
+  '--precision',
+  o.precision ?? 'fp32',
 ];
 const torchArgs = (model, threads, o, flags = []) => [
   TORCH_BENCH,
@@ -239,12 +241,13 @@ function measureModel(model, opts, torch) {
   const flopsPerImage = 2 * 3 * macs;
   const withTorch = Boolean(torch && torch.models.includes(model));
   const variants = TORCH_VARIANTS.filter((v) => v.precision === 'fp32' || torch?.bf16);
-  const samples = { cnn: { 1: [], 2: [] }, torch: {} };
+  const samples = { cnn: { 1: [], 2: [] }, cnnBf16: { 1: [], 2: [] }, torch: {} };
   const errors = [];
   for (let r = 0; r < opts.runs; r++) {
     for (const t of THREADS) {
       try {
         samples.cnn[t].push(JSON.parse(cnn(cnnArgs(model, t, opts))));
+        samples.cnnBf16[t].push(JSON.parse(cnn(cnnArgs(model, t, { ...opts, precision: 'bf16' }))));
       } catch (e) {
         errors.push(e.message);
       }
@@ -283,6 +286,7 @@ function measureModel(model, opts, torch) {
     macsPerImage: macs,
     trainFlopsPerImage: flopsPerImage,
     cnn: summarise(samples.cnn),
+    cnnBf16: summarise(samples.cnnBf16),
     torch: null,
     torchBf16: null,
     torchVariants: withTorch ? summarise(samples.torch) : null,
@@ -347,21 +351,29 @@ function targetCell(e) {
   return targets.length ? targets.map((t) => `${t.target}${t.unit}: ${t.met ? 'met' : 'missed'}`).join('; ') : '-';
 }
 
+/** cnn's bf16 images/s at 1 and 2 threads and its best over cnn's best fp32: "812 / 1,400 (1.21x)". */
+function bf16Cell(e) {
+  if (!e.cnnBf16) return '-';
+  const top = (side) => Math.max(...THREADS.map((t) => side?.[t]?.imagesPerSecond ?? 0));
+  const ratio = top(e.cnn) ? top(e.cnnBf16) / top(e.cnn) : 0;
+  return `${fmt(e.cnnBf16[1]?.imagesPerSecond)} / ${fmt(e.cnnBf16[2]?.imagesPerSecond)}${ratio ? ` (${ratio.toFixed(2)}x)` : ''}`;
+}
+
 /** The results table of a --json file as Markdown (for docs/performance.md and the README). */
 function markdownTable(result) {
   const n = (x) => (x === undefined || x === null ? '-' : fmt(x));
   const g = (b) =>
     b ? `${b.gflops.toFixed(1)} (${b.peakPercent === null ? '?' : b.peakPercent.toFixed(0)}%, ${b.threads}t)` : '-';
   const lines = [
-    '| model | cnn 1t img/s | cnn 2t img/s | PyTorch 1t img/s | PyTorch 2t img/s | cnn / PyTorch (best vs best) | target | cnn GFLOP/s (% of peak) | PyTorch GFLOP/s (% of peak) | PyTorch bf16 1t / 2t |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| model | cnn 1t img/s | cnn 2t img/s | PyTorch 1t img/s | PyTorch 2t img/s | cnn / PyTorch (best vs best) | target | cnn GFLOP/s (% of peak) | PyTorch GFLOP/s (% of peak) | PyTorch bf16 1t / 2t | cnn bf16 1t / 2t (best over cnn fp32 best) |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const e of result.models) {
     const t = (k) => (!result.torch ? '-' : !e.torch ? 'n/a' : torchMark(e.torch[k]));
     lines.push(
       `| ${e.model} | ${n(e.cnn?.[1]?.imagesPerSecond)} | ${n(e.cnn?.[2]?.imagesPerSecond)} | ${t(1)} | ${t(2)} | ` +
         `${e.ratio ? e.ratio.toFixed(2) + 'x' : '-'} | ${targetCell(e)} | ${g(e.best?.cnn)} | ${g(e.best?.torch)} | ` +
-        `${e.torchBf16 ? `${torchMark(e.torchBf16[1])} / ${torchMark(e.torchBf16[2])}` : '-'} |`,
+        `${e.torchBf16 ? `${torchMark(e.torchBf16[1])} / ${torchMark(e.torchBf16[2])}` : '-'} | ${bf16Cell(e)} |`,
     );
   }
   const peak = Object.entries(result.fmaPeak)
@@ -492,7 +504,7 @@ function main() {
 
   say('');
   say(
-    'model            cnn 1t img/s  cnn 2t img/s  torch 1t img/s  torch 2t img/s  cnn/torch   cnn GFLOP/s (peak)  torch GFLOP/s (peak)  torch bf16 1t / 2t',
+    'model            cnn 1t img/s  cnn 2t img/s  torch 1t img/s  torch 2t img/s  cnn/torch   cnn GFLOP/s (peak)  torch GFLOP/s (peak)  torch bf16 1t / 2t  cnn bf16 1t / 2t',
   );
   const torchCell = (entry, t) => (!torch ? '-' : !entry.torch ? 'n/a' : torchMark(entry.torch[t]));
   const gflops = (b) =>
@@ -502,7 +514,7 @@ function main() {
       `${entry.model.padEnd(16)} ${fmt(entry.cnn?.[1]?.imagesPerSecond).padStart(12)}  ${fmt(entry.cnn?.[2]?.imagesPerSecond).padStart(12)}  ` +
         `${torchCell(entry, 1).padStart(14)}  ${torchCell(entry, 2).padStart(14)}  ` +
         `${(entry.ratio ? `${entry.ratio.toFixed(2)}x` : '-').padStart(9)}   ${gflops(entry.best.cnn).padStart(18)}  ${gflops(entry.best.torch).padStart(20)}  ` +
-        `${entry.torchBf16 ? `${torchMark(entry.torchBf16[1])} / ${torchMark(entry.torchBf16[2])}` : '-'}`,
+        `${entry.torchBf16 ? `${torchMark(entry.torchBf16[1])} / ${torchMark(entry.torchBf16[2])}` : '-'}  ${bf16Cell(entry)}`,
     );
   }
   say('');
@@ -526,6 +538,7 @@ function main() {
     );
   }
   say("cnn/torch: cnn's best thread setting against PyTorch's best (above 1: cnn is faster).");
+  say("cnn bf16: cnn bench --precision bf16; in brackets its best thread setting over cnn's best fp32.");
   say('GFLOP/s: 6 x forward multiply-adds per image (cnn summary) x img/s, at the best thread setting (1t/2t);');
   if (native) {
     say(

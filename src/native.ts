@@ -106,7 +106,16 @@ export interface NetworkOptions {
   convAlgorithm?: ConvAlgorithmSetting;
   /** Training fuses a relu into the batchnorm, add or conv2d before it (bitwise the same results); false turns it off. Default true. */
   fuseRelu?: boolean;
+  /**
+   * The arithmetic of convolutions and dense layers: "fp32" (the default) or "bf16" (their
+   * GEMMs round activations, weights and gradients to bfloat16 and sum in fp32; parameters,
+   * optimizer state, normalisation and the loss stay fp32).
+   */
+  precision?: Precision;
 }
+
+export const PRECISIONS = ['fp32', 'bf16'] as const;
+export type Precision = (typeof PRECISIONS)[number];
 
 export const CONV_ALGORITHM_SETTINGS = ['auto', 'gemm', 'implicit', 'direct'] as const;
 export type ConvAlgorithmSetting = (typeof CONV_ALGORITHM_SETTINGS)[number];

@@ -81,6 +81,10 @@ export interface TestAddon {
   gemmBf16Path(): string;
   /** Forces a bf16 GEMM path; returns false if this machine cannot run it. */
   setGemmBf16Path(name: string): boolean;
+  /** The precision of the per-op convolutions and dense layers: "fp32" (at start) or "bf16". */
+  opPrecision(): string;
+  /** Sets it; returns false for another name. */
+  setOpPrecision(name: string): boolean;
 
   conv2dForward(shape: Conv2dShape, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array): void;
   conv2dBackwardData(

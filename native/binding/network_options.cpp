@@ -155,12 +155,18 @@ std::unique_ptr<cnn::Layer> parse_layer(Napi::Env env, Napi::Value v, uint32_t i
   return layer;
 }
 
-// convAlgorithm: "auto" (default) | "gemm" | "implicit" | "direct"; fuseRelu: boolean (default true).
+// convAlgorithm: "auto" (default) | "gemm" | "implicit" | "direct"; precision: "fp32" (default)
+// | "bf16"; fuseRelu: boolean (default true).
 void build_settings(Napi::Env env, Napi::Object o, cnn::NetworkConfig& c) {
   if (present(o, "convAlgorithm")) {
     Napi::Value v = o.Get("convAlgorithm");
     if (!v.IsString() || !cnn::parse_conv_path_setting(v.As<Napi::String>().Utf8Value().c_str(), &c.conv_path))
       throw_type(env, kFn, "convAlgorithm must be one of auto, gemm, implicit, direct");
+  }
+  if (present(o, "precision")) {
+    Napi::Value v = o.Get("precision");
+    if (!v.IsString() || !cnn::parse_precision(v.As<Napi::String>().Utf8Value().c_str(), &c.precision))
+      throw_type(env, kFn, "precision must be one of fp32, bf16");
   }
   if (present(o, "fuseRelu")) {
     Napi::Value v = o.Get("fuseRelu");

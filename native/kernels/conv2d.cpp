@@ -21,7 +21,7 @@
 #include "kernels/conv2d_direct.h"
 #include "kernels/conv2d_group.h"
 #include "kernels/conv2d_implicit.h"
-#include "kernels/gemm.h"
+#include "kernels/precision.h"
 #include "kernels/sum_floats.h"
 #include "kernels/threads.h"
 #include <algorithm>
@@ -210,8 +210,6 @@ GroupBuffers group_buffers(const Conv2dShape& s, const ConvSizes& z, float* base
   return GroupBuffers{base, base + (size_t)conv_group_ld(g * z.p) * z.ckk};
 }
 
-using GemmFn = void (*)(bool, bool, int, int, int, float, const float*, int, const float*, int, float, float*, int);
-
 // rows (OC, count*P), row stride ld <- dy of images first.. first+count (each (OC, P)).
 void gather_rows(const Conv2dShape& s, const ConvSizes& z, const float* dy, int count, float* rows, size_t ld) {
   for (int j = 0; j < count; ++j)
@@ -316,10 +314,10 @@ size_t conv2d_workspace_floats(const Conv2dShape& s, int threads) {
 namespace {
 
 // conv2d_forward, and conv2d_forward_relu when relu.
-void forward_any_path(const Conv2dShape& s, ConvAlgorithm algo, const float* x, const float* w, const float* b,
+void forward_any_path(const Conv2dShape& s, const ConvAlgorithms& algo, const float* x, const float* w, const float* b,
                       float* y, float* workspace, bool relu) {
-  if (algo == ConvAlgorithm::direct) return conv2d_direct_forward(s, x, w, b, y, workspace, relu);
-  if (algo == ConvAlgorithm::implicit) return conv2d_implicit_forward(s, x, w, b, y, workspace, relu);
+  if (algo.forward == ConvAlgorithm::direct) return conv2d_direct_forward(s, x, w, b, y, workspace, relu);
+  if (algo.forward == ConvAlgorithm::implicit) return conv2d_implicit_forward(s, x, w, b, y, workspace, relu);
   ConvSizes z = sizes_of(s);
   const int nt = num_threads(), group = conv_group_images(s);
   auto run = [&](int begin, int end, GroupBuffers buf, GemmFn gemm) {
@@ -327,31 +325,34 @@ void forward_any_path(const Conv2dShape& s, ConvAlgorithm algo, const float* x, 
       forward_group(s, z, x + i * z.x_image, w, b, y + i * z.y_image, count, buf, gemm, relu);
     });
   };
-  if (s.n < nt) return run(0, s.n, group_buffers(s, z, workspace), sgemm);  // parallel inside each GEMM
+  if (s.n < nt)
+    return run(0, s.n, group_buffers(s, z, workspace), gemm_of(algo.precision));  // parallel inside each GEMM
 #pragma omp parallel num_threads(nt)
   {
     int t = thread_id(), begin, end;
     image_range(s.n, t, team_size(), &begin, &end);
-    run(begin, end, group_buffers(s, z, workspace + t * group_floats(s, z)), sgemm_serial);
+    run(begin, end, group_buffers(s, z, workspace + t * group_floats(s, z)), serial_gemm_of(algo.precision));
   }
 }
 
 ConvAlgorithms per_op_algorithms(const Conv2dShape& s) {
   ConvPathSetting setting = ConvPathSetting::automatic;
   parse_conv_path_setting(conv_path(), &setting);
-  return choose_conv_algorithms(s, setting);
+  Precision precision = Precision::fp32;
+  parse_precision(conv_precision(), &precision);
+  return choose_conv_algorithms(s, setting, precision);
 }
 
 }  // namespace
 
 void conv2d_forward(const Conv2dShape& s, const ConvAlgorithms& algo, const float* x, const float* w, const float* b,
                     float* y, float* workspace) {
-  forward_any_path(s, algo.forward, x, w, b, y, workspace, false);
+  forward_any_path(s, algo, x, w, b, y, workspace, false);
 }
 
 void conv2d_forward_relu(const Conv2dShape& s, const ConvAlgorithms& algo, const float* x, const float* w,
                          const float* b, float* y, float* workspace) {
-  forward_any_path(s, algo.forward, x, w, b, y, workspace, true);
+  forward_any_path(s, algo, x, w, b, y, workspace, true);
 }
 
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, float* workspace) {
@@ -389,12 +390,12 @@ void conv2d_backward_data(const Conv2dShape& s, const ConvAlgorithms& algo,
       backward_data_group(s, z, dy + i * z.y_image, w, dx + i * z.x_image, accumulate, count, buf, gemm);
     });
   };
-  if (s.n < nt) return run(0, s.n, group_buffers(s, z, workspace), sgemm);
+  if (s.n < nt) return run(0, s.n, group_buffers(s, z, workspace), gemm_of(algo.precision));
 #pragma omp parallel num_threads(nt)
   {
     int t = thread_id(), begin, end;
     image_range(s.n, t, team_size(), &begin, &end);
-    run(begin, end, group_buffers(s, z, workspace + t * group_floats(s, z)), sgemm_serial);
+    run(begin, end, group_buffers(s, z, workspace + t * group_floats(s, z)), serial_gemm_of(algo.precision));
   }
 }
 
@@ -416,7 +417,7 @@ void conv2d_backward_weights(const Conv2dShape& s, const ConvAlgorithms& algo,
       accumulate = true;
     });
   };
-  if (s.n < nt) return run(0, s.n, dw, db, true, group_buffers(s, z, workspace), sgemm);
+  if (s.n < nt) return run(0, s.n, dw, db, true, group_buffers(s, z, workspace), gemm_of(algo.precision));
   // Layout: nt group buffers, then partial dw (OC, CKK) and db (OC) for threads 1..nt-1.
   float* partials = workspace + (size_t)nt * per_thread;
   size_t partial_floats = z.dw + (size_t)s.oc;
@@ -428,7 +429,8 @@ void conv2d_backward_weights(const Conv2dShape& s, const ConvAlgorithms& algo,
     float* my_db = !db ? nullptr : t == 0 ? db : my_dw + z.dw;
     // Thread 0 adds to the caller's dw; the partials start from their first group (every
     // thread has at least one image, as n >= nt >= team), so the workspace need not be cleared.
-    run(begin, end, my_dw, my_db, t == 0, group_buffers(s, z, workspace + t * per_thread), sgemm_serial);
+    run(begin, end, my_dw, my_db, t == 0, group_buffers(s, z, workspace + t * per_thread),
+        serial_gemm_of(algo.precision));
 #pragma omp barrier
     // Fixed-order reduction, each thread over its own slice of elements:
     // dw[e] = ((dw[e] + partial_1[e]) + partial_2[e]) + ...; db likewise.

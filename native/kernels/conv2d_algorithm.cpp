@@ -56,12 +56,19 @@ std::atomic<int>& per_op_setting() {
   return setting;
 }
 
+std::atomic<int>& per_op_precision() {
+  static std::atomic<int> precision{(int)Precision::fp32};
+  return precision;
+}
+
 const char* const kSettingNames[] = {"auto", "gemm", "implicit", "direct"};
 
 }  // namespace
 
-ConvAlgorithms choose_conv_algorithms(const Conv2dShape& s, ConvPathSetting setting) {
+ConvAlgorithms choose_conv_algorithms(const Conv2dShape& s, ConvPathSetting setting, Precision precision) {
   ConvAlgorithms a;
+  a.precision = precision;
+  if (precision == Precision::bf16) return a;  // im2col is the only algorithm with a bf16 GEMM
   if (direct_forward(s, setting, false))
     a.forward = ConvAlgorithm::direct;
   else if (implicit(s, setting, true))
@@ -82,6 +89,12 @@ const char* conv_algorithm_name(ConvAlgorithm a) {
   }
 }
 
+std::string conv_algorithms_text(const ConvAlgorithms& a) {
+  std::string text = std::string(conv_algorithm_name(a.forward)) + "/" + conv_algorithm_name(a.backward_data) + "/" +
+                     conv_algorithm_name(a.backward_weights);
+  return a.precision == Precision::fp32 ? text : text + " " + precision_name(a.precision);
+}
+
 const char* conv_path_setting_name(ConvPathSetting p) { return kSettingNames[(int)p]; }
 
 bool parse_conv_path_setting(const char* name, ConvPathSetting* out) {
@@ -99,6 +112,15 @@ bool set_conv_path(const char* name) {
   ConvPathSetting p;
   if (!parse_conv_path_setting(name, &p)) return false;
   per_op_setting().store((int)p, std::memory_order_relaxed);
+  return true;
+}
+
+const char* conv_precision() { return precision_name((Precision)per_op_precision().load(std::memory_order_relaxed)); }
+
+bool set_conv_precision(const char* name) {
+  Precision p;
+  if (!parse_precision(name, &p)) return false;
+  per_op_precision().store((int)p, std::memory_order_relaxed);
   return true;
 }
 

@@ -5,6 +5,9 @@
 // (small-channel kernels, conv2d_direct.h).
 #pragma once
 #include "kernels/conv2d.h"
+#include "kernels/precision.h"
+
+#include <string>
 
 namespace cnn {
 
@@ -14,6 +17,9 @@ struct ConvAlgorithms {
   ConvAlgorithm forward = ConvAlgorithm::im2col;
   ConvAlgorithm backward_data = ConvAlgorithm::im2col;
   ConvAlgorithm backward_weights = ConvAlgorithm::im2col;
+  // bf16: the GEMMs of the im2col algorithm round their operands to bf16 (precision.h). The
+  // direct and implicit algorithms are fp32 only, so a bf16 layer runs im2col everywhere.
+  Precision precision = Precision::fp32;
 };
 
 // automatic: the thresholds measured on this project's layer shapes; gemm: im2col + GEMM
@@ -23,9 +29,12 @@ struct ConvAlgorithms {
 enum class ConvPathSetting { automatic, gemm, implicit, direct };
 
 // s.n may be any positive batch size: the choice does not depend on it.
-ConvAlgorithms choose_conv_algorithms(const Conv2dShape& s, ConvPathSetting setting);
+ConvAlgorithms choose_conv_algorithms(const Conv2dShape& s, ConvPathSetting setting,
+                                      Precision precision = Precision::fp32);
 
 const char* conv_algorithm_name(ConvAlgorithm a);  // "im2col", "implicit", "direct"
+// "forward/backward-data/backward-weights", e.g. "direct/direct/im2col" or "im2col/im2col/im2col bf16".
+std::string conv_algorithms_text(const ConvAlgorithms& a);
 // "auto", "gemm", "implicit", "direct"; parse returns false for any other name.
 const char* conv_path_setting_name(ConvPathSetting p);
 bool parse_conv_path_setting(const char* name, ConvPathSetting* out);
@@ -34,5 +43,8 @@ bool parse_conv_path_setting(const char* name, ConvPathSetting* out);
 // (tests and benchmarks of single operations force a path with it); "auto" at start.
 const char* conv_path();
 bool set_conv_path(const char* name);  // false for an unknown name
+// Their precision likewise ("fp32" at start).
+const char* conv_precision();
+bool set_conv_precision(const char* name);  // false for an unknown name
 
 }  // namespace cnn

@@ -58,6 +58,33 @@ inline __m512i pairs_along_k(const float* run, int valid) {
   return (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
 }
 
+// One round of the 16x16 dword transpose: vectors i and i + H swap their off-diagonal blocks
+// of H lanes (lane l of the first takes b's lane l - H where bit H of l is set, the second
+// takes a's lane l + H where it is clear).
+template <int H>
+inline void transpose_round(__m512i r[16]) {
+  alignas(64) int32_t lo[16], hi[16];
+  for (int l = 0; l < 16; ++l) {
+    lo[l] = (l & H) ? 16 + l - H : l;
+    hi[l] = (l & H) ? 16 + l : l + H;
+  }
+  const __m512i lo_index = _mm512_load_si512(lo), hi_index = _mm512_load_si512(hi);
+  _Pragma("GCC unroll 16") for (int i = 0; i < 16; ++i) {
+    if (i & H) continue;
+    const __m512i a = r[i], b = r[i + H];
+    r[i] = _mm512_permutex2var_epi32(a, lo_index, b);
+    r[i + H] = _mm512_permutex2var_epi32(a, hi_index, b);
+  }
+}
+
+// r[i] lane l becomes r[l] lane i: four rounds of two-vector permutes instead of scatters.
+inline void transpose_16x16(__m512i r[16]) {
+  transpose_round<8>(r);
+  transpose_round<4>(r);
+  transpose_round<2>(r);
+  transpose_round<1>(r);
+}
+
 }  // namespace
 
 void bf16_pack_avx512bf16(const Bf16Operand& x, int r0, int p0, int rows, int kc, int width, int kc2,
@@ -82,18 +109,32 @@ void bf16_pack_avx512bf16(const Bf16Operand& x, int r0, int p0, int rows, int kc
       }
       continue;
     }
-    // K runs along memory: 16 pairs of one r per vector, stored row-major or scattered k-major.
-    const __m512i k_major_index = _mm512_mullo_epi32(
-        _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32(width));
-    for (int i = 0; i < width; ++i) {
-      const float* row = i < panel_rows ? x.data + (size_t)(r0 + q * width + i) * x.ld + p0 : nullptr;
+    // K runs along memory: 16 pairs of one r per vector, stored row-major, or for the k-major
+    // layout 16 rows at a time turned by an in-register transpose into 16 pairs of 16 rows.
+    if (!k_major) {
+      for (int i = 0; i < width; ++i) {
+        const float* row = i < panel_rows ? x.data + (size_t)(r0 + q * width + i) * x.ld + p0 : nullptr;
+        for (int k2 = 0; k2 < kc2; k2 += 16) {
+          const __m512i pairs = row ? pairs_along_k(row + 2 * k2, kc - 2 * k2) : _mm512_setzero_si512();
+          _mm512_mask_storeu_epi32(panel + (size_t)i * kc2 + k2, avx512_column_mask(kc2 - k2), pairs);
+        }
+      }
+      continue;
+    }
+    for (int i0 = 0; i0 < width; i0 += 16) {
+      const __mmask16 lanes = avx512_column_mask(width - i0);
       for (int k2 = 0; k2 < kc2; k2 += 16) {
-        const __m512i pairs = row ? pairs_along_k(row + 2 * k2, kc - 2 * k2) : _mm512_setzero_si512();
-        const __mmask16 store = avx512_column_mask(kc2 - k2);
-        if (k_major)
-          _mm512_mask_i32scatter_epi32(panel + (size_t)k2 * width + i, store, k_major_index, pairs, 4);
-        else
-          _mm512_mask_storeu_epi32(panel + (size_t)i * kc2 + k2, store, pairs);
+        __m512i block[16];
+        for (int i = 0; i < 16; ++i) {
+          const int r = i0 + i;
+          block[i] = r < panel_rows
+                         ? pairs_along_k(x.data + (size_t)(r0 + q * width + r) * x.ld + p0 + 2 * k2, kc - 2 * k2)
+                         : _mm512_setzero_si512();
+        }
+        transpose_16x16(block);
+        const int pairs = kc2 - k2 < 16 ? kc2 - k2 : 16;
+        for (int p = 0; p < pairs; ++p)
+          _mm512_mask_storeu_epi32(panel + (size_t)(k2 + p) * width + i0, lanes, block[p]);
       }
     }
   }

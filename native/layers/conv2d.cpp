@@ -29,14 +29,10 @@ class Conv2d : public Layer {
   bool requires_weight() const override { return true; }
 
   void plan(const BuildSettings& settings) override {
-    algorithms_ = choose_conv_algorithms(shape(settings.max_batch), settings.conv_path);
+    algorithms_ = choose_conv_algorithms(shape(settings.max_batch), settings.conv_path, settings.precision);
   }
   size_t workspace_floats(int n, int threads) const override { return conv2d_workspace_floats(shape(n), threads); }
-  // "forward/backward-data/backward-weights" algorithms, e.g. "direct/direct/im2col".
-  std::string algorithm() const override {
-    return std::string(conv_algorithm_name(algorithms_.forward)) + "/" +
-           conv_algorithm_name(algorithms_.backward_data) + "/" + conv_algorithm_name(algorithms_.backward_weights);
-  }
+  std::string algorithm() const override { return conv_algorithms_text(algorithms_); }
 
   void forward(const LayerIO& io, int n, const StepContext& ctx) override {
     conv2d_forward(shape(n), algorithms_, io.x[0], weight(ctx.params), bias(ctx.params), out.data(), ctx.workspace);

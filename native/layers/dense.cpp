@@ -18,18 +18,24 @@ class Dense : public Layer {
   size_t implied_bias_size() const override { return (size_t)desc.out_shape.c; }
   bool requires_weight() const override { return true; }
 
+  void plan(const BuildSettings& settings) override { precision_ = settings.precision; }
+  std::string algorithm() const override { return precision_ == Precision::fp32 ? "" : precision_name(precision_); }
+
   void forward(const LayerIO& io, int n, const StepContext& ctx) override {
-    dense_forward(n, inputs(), desc.out_shape.c, io.x[0], weight(ctx.params), bias(ctx.params), out.data());
+    dense_forward(n, inputs(), desc.out_shape.c, io.x[0], weight(ctx.params), bias(ctx.params), out.data(), precision_);
   }
   void backward(const LayerIO& io, int n, const StepContext& ctx) override {
-    dense_backward_weights(n, inputs(), desc.out_shape.c, io.x[0], dout.data(), weight(ctx.grads), bias(ctx.grads));
+    dense_backward_weights(n, inputs(), desc.out_shape.c, io.x[0], dout.data(), weight(ctx.grads), bias(ctx.grads),
+                           precision_);
     if (io.dx[0])
-      dense_backward_data(n, inputs(), desc.out_shape.c, dout.data(), weight(ctx.params), io.dx[0], io.accumulate[0]);
+      dense_backward_data(n, inputs(), desc.out_shape.c, dout.data(), weight(ctx.params), io.dx[0], io.accumulate[0],
+                          precision_);
   }
   bool decays_weights() const override { return true; }
 
  private:
   int inputs() const { return (int)desc.in_shape.count(); }
+  Precision precision_ = Precision::fp32;
 };
 
 }  // namespace

@@ -60,6 +60,7 @@ class LayerOptions {
 struct BuildSettings {
   int max_batch = 1;
   ConvPathSetting conv_path = ConvPathSetting::automatic;  // see kernels/conv2d_algorithm.h
+  Precision precision = Precision::fp32;  // convolutions' and dense layers' GEMMs (kernels/precision.h)
 };
 
 // A layer's inputs for one call (two for 'add', else one) and, in backward, where their

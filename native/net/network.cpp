@@ -46,7 +46,7 @@ std::unique_ptr<Network> Network::create(NetworkConfig cfg, std::string* error) 
 // the configured one.
 void Network::plan_memory() {
   const size_t nb = (size_t)cfg_.max_batch;
-  const BuildSettings settings{cfg_.max_batch, cfg_.conv_path};
+  const BuildSettings settings{cfg_.max_batch, cfg_.conv_path, cfg_.precision};
   size_t scratch = 0;
   layers_ = std::move(cfg_.layers);
   for (size_t i = 0; i < layers_.size(); ++i) {

@@ -33,6 +33,7 @@ struct NetworkConfig {
   int max_batch = 0;
   int threads = 1;
   ConvPathSetting conv_path = ConvPathSetting::automatic;  // each convolution's algorithm rule
+  Precision precision = Precision::fp32;                   // the GEMMs of convolutions and dense layers
   bool fuse_relu = true;                                   // training fuses a relu into its producer (fusion.cpp)
 };
 

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "kernels/conv2d_algorithm.h"
 #include "kernels/conv2d_direct.h"
 #include "kernels/fma_peak.h"
 #include "kernels/gemm.h"
@@ -50,6 +51,13 @@ Napi::Value conv_path(const Args& a) { return Napi::String::New(a.env(), cnn::co
 // Returns false for names other than the paths conv2d_direct.h lists.
 Napi::Value set_conv_path(const Args& a) { return Napi::Boolean::New(a.env(), cnn::set_conv_path(a.text(0).c_str())); }
 
+Napi::Value op_precision(const Args& a) { return Napi::String::New(a.env(), cnn::conv_precision()); }
+
+// The precision of the per-op convolutions and dense layers: "fp32" or "bf16" (false for another name).
+Napi::Value set_op_precision(const Args& a) {
+  return Napi::Boolean::New(a.env(), cnn::set_conv_precision(a.text(0).c_str()));
+}
+
 Napi::Value set_threads(const Args& a) {
   cnn::set_num_threads(a.integer(0));
   return a.env().Undefined();
@@ -83,6 +91,8 @@ const std::vector<OpSpec>& engine_ops() {
       {"setGemmPath", {string("name")}, set_gemm_path},
       {"convPath", {}, conv_path},
       {"setConvPath", {string("name")}, set_conv_path},
+      {"opPrecision", {}, op_precision},
+      {"setOpPrecision", {string("name")}, set_op_precision},
       {"setThreads", {integer("n", 1, 256)}, set_threads},
       {"getThreads", {}, get_threads},
       {"fmaPeak", {integer("threads", 1, 256), number("seconds", kUpToAMinute)}, fma_peak},

@@ -11,6 +11,7 @@
 #include "kernels/adamw.h"
 #include "kernels/channel_affine.h"
 #include "kernels/conv2d.h"
+#include "kernels/conv2d_algorithm.h"
 #include "kernels/dense.h"
 #include "kernels/pool.h"
 #include "kernels/sgd.h"
@@ -23,6 +24,13 @@ namespace cnntest {
 namespace {
 
 std::string str(int64_t v) { return std::to_string(v); }
+
+// The precision set by setOpPrecision (ops_engine.cpp), which the per-op convolutions read.
+cnn::Precision op_precision() {
+  cnn::Precision p = cnn::Precision::fp32;
+  cnn::parse_precision(cnn::conv_precision(), &p);
+  return p;
+}
 
 // The convolution's scratch space, sized for the current thread count. Its column matrices
 // are indexed with int.
@@ -78,17 +86,19 @@ Napi::Value avg_pool_backward(const Args& a) {
 
 // Dense ops take (n, inFeatures, outFeatures) first.
 Napi::Value dense_forward(const Args& a) {
-  cnn::dense_forward(a.integer(0), a.integer(1), a.integer(2), a.f32(3), a.f32(4), a.f32(5), a.f32(6));
+  cnn::dense_forward(a.integer(0), a.integer(1), a.integer(2), a.f32(3), a.f32(4), a.f32(5), a.f32(6), op_precision());
   return a.env().Undefined();
 }
 
 Napi::Value dense_backward_data(const Args& a) {
-  cnn::dense_backward_data(a.integer(0), a.integer(1), a.integer(2), a.f32(3), a.f32(4), a.f32(5), a.flag(6));
+  cnn::dense_backward_data(a.integer(0), a.integer(1), a.integer(2), a.f32(3), a.f32(4), a.f32(5), a.flag(6),
+                           op_precision());
   return a.env().Undefined();
 }
 
 Napi::Value dense_backward_weights(const Args& a) {
-  cnn::dense_backward_weights(a.integer(0), a.integer(1), a.integer(2), a.f32(3), a.f32(4), a.f32(5), a.f32(6));
+  cnn::dense_backward_weights(a.integer(0), a.integer(1), a.integer(2), a.f32(3), a.f32(4), a.f32(5), a.f32(6),
+                              op_precision());
   return a.env().Undefined();
 }
 

@@ -13,6 +13,7 @@ import type { NetworkProfile } from '../native';
 import { formatProfile } from './bench-profile';
 import { applyDefaultThreads } from './default-threads';
 import { networkSettingsFromEnv } from './network-settings';
+import { precisionOption, type Precision } from './precision-option';
 
 interface BenchOptions {
   batchSize: number;
@@ -23,6 +24,7 @@ interface BenchOptions {
   classes?: number;
   json?: boolean;
   profile?: boolean;
+  precision?: Precision;
   /** How the network is built (default: from the environment, see network-settings.ts). */
   network?: NetworkSettings;
 }
@@ -31,6 +33,7 @@ export interface BenchResult {
   model: string;
   batchSize: number;
   threads: number;
+  precision: Precision;
   steps: number;
   imagesPerSecond: number;
   msPerStep: number;
@@ -53,6 +56,7 @@ export function registerBench(program: Command): void {
     .option('--classes <n>', "number of classes (default: the model's)", parse.classCount)
     .option('--json', 'print {model, batchSize, threads, imagesPerSecond, msPerStep} as JSON')
     .option('--profile', "also time every layer's forward and backward and print where the step goes")
+    .addOption(precisionOption())
     .action(async (modelArg: string, opts: BenchOptions, cmd: Command) => {
       const model = resolveModel(modelArg);
       const plan = planWithOptions(model, { input: opts.input, classes: opts.classes });
@@ -62,7 +66,8 @@ export function registerBench(program: Command): void {
       if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
       else {
         process.stdout.write(
-          `${result.model}: batch ${result.batchSize}, ${result.threads} thread${result.threads === 1 ? '' : 's'}, ${result.steps} steps: ` +
+          `${result.model}: batch ${result.batchSize}, ${result.threads} thread${result.threads === 1 ? '' : 's'}` +
+            `${result.precision === 'fp32' ? '' : `, ${result.precision}`}, ${result.steps} steps: ` +
             `${Math.round(result.imagesPerSecond).toLocaleString('en-US')} images/s, ${result.msPerStep.toFixed(2)} ms/step ` +
             `(median ${result.medianMsPerStep.toFixed(2)} ms)\n`,
         );
@@ -72,10 +77,11 @@ export function registerBench(program: Command): void {
 }
 
 export async function benchPlan(plan: ReturnType<typeof planModel>, opts: BenchOptions): Promise<BenchResult> {
+  const precision = opts.precision ?? 'fp32';
   const runtime = createRuntime(plan, {
     maxBatch: opts.batchSize,
     threads: opts.threads,
-    network: opts.network ?? networkSettingsFromEnv(),
+    network: { ...(opts.network ?? networkSettingsFromEnv()), precision },
   });
   const rng = new Rng(1234);
   initParams(plan, runtime.params, rng);
@@ -102,6 +108,7 @@ export async function benchPlan(plan: ReturnType<typeof planModel>, opts: BenchO
     model: plan.model.name,
     batchSize: opts.batchSize,
     threads: opts.threads,
+    precision,
     steps: opts.steps,
     imagesPerSecond: (opts.batchSize * opts.steps) / (totalMs / 1000),
     msPerStep: totalMs / opts.steps,

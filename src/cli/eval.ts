@@ -15,6 +15,7 @@ import { checkOutFile, writeMisclassified } from './viz-output';
 import { applyDefaultThreads } from './default-threads';
 import { checkOutputPlan, datasetInputs } from './output-plan';
 import { networkSettingsFromEnv } from './network-settings';
+import { precisionOption, type Precision } from './precision-option';
 
 interface EvalCliOptions {
   data?: string;
@@ -25,6 +26,7 @@ interface EvalCliOptions {
   misclassified?: string;
   top?: number;
   cacheDir?: string;
+  precision: Precision;
 }
 
 export function registerEval(program: Command): void {
@@ -44,6 +46,7 @@ export function registerEval(program: Command): void {
     .option('--batch-size <n>', 'images per forward pass', parse.batchSize, 500)
     .option('--threads <n>', 'compute threads', parse.threads, parse.defaultThreads())
     .option('--json', 'print {accuracy, loss, perClass, confusion, classNames} as JSON')
+    .addOption(precisionOption())
     .option('--misclassified <file.png>', 'draw the misclassified test images with true and predicted labels')
     .option('--top <n>', 'with --misclassified: only the N most confident mistakes', parse.positiveInt)
     .action(async (file: string, opts: EvalCliOptions, cmd: Command) => {
@@ -102,7 +105,7 @@ export function registerEval(program: Command): void {
       const runtime = createRuntime(ckpt.plan, {
         maxBatch: opts.batchSize,
         threads: opts.threads,
-        network: networkSettingsFromEnv(),
+        network: { ...networkSettingsFromEnv(), precision: opts.precision },
       });
       runtime.params.set(ckpt.params);
       // Normalise exactly as in training: the statistics stored in the checkpoint.

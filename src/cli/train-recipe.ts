@@ -1,5 +1,5 @@
 // The options of `cnn train` that shape the training recipe beyond plain SGD: --optimizer,
-// --label-smoothing, --class-weights, --early-stop and --keep. They are validated here and
+// --label-smoothing, --class-weights, --early-stop, --keep and --precision. They are validated here and
 // become TrainSettings fields, so a resumed run repeats them exactly.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import * as parse from './parse-options';
@@ -10,6 +10,7 @@ import type { TrainSettings } from '../train/training-checkpoint';
 import { ADAMW_DEFAULTS, OPTIMIZERS, type OptimizerName } from '../train/optimizer';
 import { KEEP_CHOICES, type KeepChoice } from '../train/keep-best';
 import { ClassWeightsError, classCounts, resolveClassWeights } from '../train/class-weights';
+import { precisionOption, type Precision } from './precision-option';
 
 export interface RecipeCliOptions {
   normalize?: NormalizeChoice;
@@ -18,6 +19,7 @@ export interface RecipeCliOptions {
   classWeights?: string;
   earlyStop?: number;
   keep?: KeepChoice;
+  precision?: Precision;
 }
 
 /** Options a resumed run keeps from its checkpoint, each with the value the settings store for it. */
@@ -28,6 +30,7 @@ export const RECIPE_FIXED_ON_RESUME: Record<keyof RecipeCliOptions, (s: TrainSet
   classWeights: (s) => s.classWeightsFrom,
   earlyStop: (s) => s.earlyStop,
   keep: (s) => s.keep ?? 'last',
+  precision: (s) => s.precision ?? 'fp32',
 };
 
 export function addRecipeOptions(command: Command): Command {
@@ -63,7 +66,8 @@ export function addRecipeOptions(command: Command): Command {
         '--keep <which>',
         'the checkpoint --out holds at the end: the best epoch by validation accuracy or the last (default: best with --val, else last)',
       ).choices(KEEP_CHOICES),
-    );
+    )
+    .addOption(precisionOption());
 }
 
 function labelSmoothing(value: string): number {
@@ -92,6 +96,7 @@ export function recipeSettings(
   if (opts.labelSmoothing) s.labelSmoothing = opts.labelSmoothing;
   if (opts.normalize === 'imagenet') s.normalize = 'imagenet';
   if (opts.earlyStop !== undefined) s.earlyStop = opts.earlyStop;
+  if (opts.precision === 'bf16') s.precision = 'bf16';
   return s;
 }
 
@@ -163,5 +168,6 @@ export function describeRecipe(settings: TrainSettings): string | null {
       `early stop after ${settings.earlyStop} epoch${settings.earlyStop === 1 ? '' : 's'} without a better validation accuracy`,
     );
   if (settings.keep === 'best') parts.push('keep the best epoch');
+  if (settings.precision === 'bf16') parts.push('bf16 precision');
   return parts.length ? parts.join('; ') : null;
 }

@@ -522,7 +522,7 @@ async function runTrainLocked(
     frozen,
     secondMoment: adamw,
     loss: { labelSmoothing: settings.labelSmoothing, classWeights: settings.classWeights },
-    network: networkSettingsFromEnv(),
+    network: { ...networkSettingsFromEnv(), precision: settings.precision ?? 'fp32' },
   });
   let transferText: string | null = null;
   if (resumed) {

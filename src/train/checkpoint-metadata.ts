@@ -87,7 +87,7 @@ export function checkTrainSettings(file: string, value: unknown): TrainSettings 
   return c.fields as unknown as TrainSettings;
 }
 
-/** The fields of --optimizer, --label-smoothing, --class-weights, --early-stop, --keep and --normalize. */
+/** The fields of --optimizer, --label-smoothing, --class-weights, --early-stop, --keep, --normalize and --precision. */
 function checkRecipeSettings(c: MetadataChecker): void {
   c.optional('optimizer', (v) => (OPTIMIZERS as readonly unknown[]).includes(v), `one of ${OPTIMIZERS.join(', ')}`);
   c.optional(
@@ -111,6 +111,7 @@ function checkRecipeSettings(c: MetadataChecker): void {
   c.optional('earlyStop', (v) => Number.isSafeInteger(v) && (v as number) >= 1, 'a whole number of at least 1');
   c.optional('keep', (v) => (KEEP_CHOICES as readonly unknown[]).includes(v), `one of ${KEEP_CHOICES.join(', ')}`);
   c.optional('normalize', (v) => v === 'imagenet', '"imagenet"');
+  c.optional('precision', (v) => v === 'bf16', '"bf16"');
 }
 
 /** More weights than any model can have classes is a damaged file. */

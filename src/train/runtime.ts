@@ -18,8 +18,8 @@ export interface Runtime {
   maxBatch: number;
 }
 
-/** How the native network is built beyond the plan: each convolution's algorithm rule, relu fusion. */
-export type NetworkSettings = Pick<NetworkOptions, 'convAlgorithm' | 'fuseRelu'>;
+/** How the native network is built beyond the plan: each convolution's algorithm rule, relu fusion, the precision. */
+export type NetworkSettings = Pick<NetworkOptions, 'convAlgorithm' | 'fuseRelu' | 'precision'>;
 
 export interface RuntimeOptions {
   maxBatch: number;

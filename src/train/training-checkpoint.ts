@@ -79,6 +79,8 @@ export interface TrainSettings {
   keep?: KeepChoice;
   /** --normalize imagenet: images normalised by ImageNet's statistics instead of the dataset's. */
   normalize?: 'imagenet';
+  /** --precision bf16: convolutions and dense layers trained in mixed precision (absent: fp32). */
+  precision?: 'bf16';
 }
 
 /** Where training stood when the checkpoint was written. */

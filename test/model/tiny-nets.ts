@@ -204,7 +204,7 @@ export function build(
   params: Float32Array,
   maxBatch: number,
   threads = 1,
-  settings: Pick<NetworkOptions, 'convAlgorithm' | 'fuseRelu'> = {},
+  settings: Pick<NetworkOptions, 'convAlgorithm' | 'fuseRelu' | 'precision'> = {},
 ): Built {
   const o = { ...options(net, params, maxBatch, threads), ...settings };
   return { net: new addon.Network(o), params: o.params, grads: o.grads, velocity: o.velocity };

@@ -1,0 +1,197 @@
+// Convolutions and dense layers in bf16 precision (setOpPrecision('bf16'), the per-op setting
+// a network's precision: 'bf16' gives its layers), on every bf16 GEMM path this machine runs:
+// forward, backward-data and backward-weights against float64 references of the
+// bf16-rounded operands (fp32 rounding of the sums is the only error left), against the fp32
+// references (bfloat16's tolerance), on 1 and 2 threads, and bitwise the same when repeated
+// (backward-weights sums each thread's images apart, so the thread count may change the last
+// bits, as in fp32). The bias and its gradient stay fp32.
+import { describe, it, after } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { loadTestAddon, type Conv2dShape } from '../test-addon';
+import { Rng } from '../../src/train/rng';
+import {
+  assertClose,
+  conv2dBackwardRef,
+  conv2dRef,
+  conv2dSizes,
+  denseBackwardRef,
+  denseRef,
+  randomF32,
+} from './reference';
+
+const native = loadTestAddon();
+const PATHS = ['amx', 'avx512bf16', 'portable'];
+const initial = { path: native.gemmBf16Path(), threads: native.getThreads(), precision: native.opPrecision() };
+
+/** Every element rounded to the nearest bfloat16, ties to even (as the GEMM's packers round). */
+function bf16(xs: Float32Array): Float32Array {
+  const out = xs.slice();
+  const u = new Uint32Array(out.buffer);
+  for (let i = 0; i < out.length; i++) u[i] = (((u[i] + 0x7fff + ((u[i] >>> 16) & 1)) >>> 16) << 16) >>> 0;
+  return out;
+}
+
+const shape = (n: number, c: number, h: number, w: number, oc: number, k: number, s: number, p: number) =>
+  ({ n, c, h, w, oc, kh: k, kw: k, sh: s, sw: s, ph: p, pw: p }) satisfies Conv2dShape;
+
+// Stride 1 "same" (the shifted-plane im2col), stride 2, 5x5 without padding, a pointwise
+// convolution (x is its own column matrix), a batch of one (the parallel GEMM), an odd K.
+const SHAPES: [string, Conv2dShape][] = [
+  ['3x3 same, 16 -> 16 channels', shape(4, 16, 8, 8, 16, 3, 1, 1)],
+  ['3x3 stride 2, 8 -> 24 channels', shape(3, 8, 9, 9, 24, 3, 2, 1)],
+  ['5x5 valid, 3 -> 6 channels (odd K)', shape(2, 3, 12, 12, 6, 5, 1, 0)],
+  ['1x1 pointwise, 32 -> 16 channels', shape(3, 32, 6, 6, 16, 1, 1, 0)],
+  ['3x3 same, batch 1, 33 -> 40 channels', shape(1, 33, 7, 7, 40, 3, 1, 1)],
+];
+
+interface ConvResult {
+  y: Float32Array;
+  dx: Float32Array;
+  dw: Float32Array;
+  db: Float32Array;
+}
+
+function runConv(s: Conv2dShape, x: Float32Array, w: Float32Array, b: Float32Array, dy: Float32Array): ConvResult {
+  const z = conv2dSizes(s);
+  const y = new Float32Array(z.y),
+    dx = new Float32Array(z.x),
+    dw = new Float32Array(z.w),
+    db = new Float32Array(s.oc);
+  native.conv2dForward(s, x, w, b, y);
+  native.conv2dBackwardData(s, dy, w, dx, false);
+  native.conv2dBackwardWeights(s, x, dy, dw, db);
+  return { y, dx, dw, db };
+}
+
+function convInputs(s: Conv2dShape, seed: number) {
+  const z = conv2dSizes(s);
+  const rng = new Rng(seed);
+  return {
+    x: randomF32(rng, z.x, -2, 2),
+    w: randomF32(rng, z.w, -0.5, 0.5),
+    b: randomF32(rng, s.oc),
+    dy: randomF32(rng, z.y, -1, 1),
+  };
+}
+
+function denseInputs(n: number, inF: number, outF: number, seed: number) {
+  const rng = new Rng(seed);
+  return {
+    x: randomF32(rng, n * inF, -2, 2),
+    w: randomF32(rng, outF * inF, -0.5, 0.5),
+    b: randomF32(rng, outF),
+    dy: randomF32(rng, n * outF),
+  };
+}
+
+function runDense(n: number, inF: number, outF: number, d: ReturnType<typeof denseInputs>) {
+  const y = new Float32Array(n * outF),
+    dx = new Float32Array(n * inF),
+    dw = new Float32Array(outF * inF),
+    db = new Float32Array(outF);
+  native.denseForward(n, inF, outF, d.x, d.w, d.b, y);
+  native.denseBackwardData(n, inF, outF, d.dy, d.w, dx, false);
+  native.denseBackwardWeights(n, inF, outF, d.x, d.dy, dw, db);
+  return { y, dx, dw, db };
+}
+
+// Relative to the largest reference value: fp32 sums of up to a few hundred terms (rounded
+// operands), and bfloat16's 8 significant bits (unrounded operands).
+const ROUNDED_TOL = 1e-5;
+const BF16_TOL = 2 ** -6;
+
+for (const path of PATHS) {
+  describe(`bf16 convolution and dense, ${path} path`, () => {
+    const available = native.setGemmBf16Path(path);
+    after(() => {
+      native.setGemmBf16Path(initial.path);
+      native.setThreads(initial.threads);
+      native.setOpPrecision(initial.precision);
+    });
+    const skip = available ? false : `this machine cannot run the ${path} path`;
+    const use = (threads: number) => {
+      assert.ok(native.setGemmBf16Path(path));
+      assert.ok(native.setOpPrecision('bf16'));
+      native.setThreads(threads);
+    };
+
+    it(
+      'convolution: float64 sums of the rounded operands, fp32 within bfloat16 tolerance, repeatable',
+      { skip },
+      () => {
+        SHAPES.forEach(([name, s], i) => {
+          const { x, w, b, dy } = convInputs(s, 100 + i);
+          const rounded = conv2dBackwardRef(s, bf16(x), bf16(w), bf16(dy));
+          const roundedY = conv2dRef(s, bf16(x), bf16(w), b);
+          const exact = conv2dBackwardRef(s, x, w, dy);
+          const exactY = conv2dRef(s, x, w, b);
+          for (const threads of [1, 2]) {
+            use(threads);
+            const got = runConv(s, x, w, b, dy);
+            assert.deepEqual(runConv(s, x, w, b, dy), got, `${name}, ${threads} threads: repeated`);
+            const at = `${name}, ${threads} threads`;
+            assertClose(got.y, roundedY, `${at}: y`, ROUNDED_TOL);
+            assertClose(got.dx, rounded.dx, `${at}: dx`, ROUNDED_TOL);
+            assertClose(got.dw, rounded.dw, `${at}: dw`, ROUNDED_TOL);
+            assertClose(got.db, exact.db, `${at}: db (fp32)`, ROUNDED_TOL);
+            assertClose(got.y, exactY, `${at}: y against fp32`, BF16_TOL);
+            assertClose(got.dx, exact.dx, `${at}: dx against fp32`, BF16_TOL);
+            assertClose(got.dw, exact.dw, `${at}: dw against fp32`, BF16_TOL);
+          }
+        });
+      },
+    );
+
+    it('convolution: rounding is real (an operand bfloat16 cannot hold changes the result)', { skip }, () => {
+      // 1 + 2^-9 rounds to 1 in bfloat16: the bf16 product is exactly 1, the fp32 one is not.
+      const s = shape(1, 1, 1, 1, 1, 1, 1, 0);
+      const y = new Float32Array(1);
+      use(1);
+      native.conv2dForward(s, new Float32Array([1 + 2 ** -9]), new Float32Array([1]), null, y);
+      assert.equal(y[0], 1);
+      native.setOpPrecision('fp32');
+      native.conv2dForward(s, new Float32Array([1 + 2 ** -9]), new Float32Array([1]), null, y);
+      assert.equal(y[0], Math.fround(1 + 2 ** -9));
+    });
+
+    it(
+      'dense: float64 sums of the rounded operands, fp32 within bfloat16 tolerance, 1 and 2 threads bitwise',
+      { skip },
+      () => {
+        for (const [n, inF, outF] of [
+          [5, 37, 11],
+          [64, 256, 10],
+          [130, 150, 140],
+        ]) {
+          const d = denseInputs(n, inF, outF, n);
+          use(1);
+          const one = runDense(n, inF, outF, d);
+          use(2);
+          const two = runDense(n, inF, outF, d);
+          for (const k of ['y', 'dx', 'dw', 'db'] as const)
+            assert.deepEqual(two[k], one[k], `dense ${n}x${inF}x${outF}: ${k}`);
+          const name = `dense ${n}x${inF}->${outF}`;
+          const rounded = denseBackwardRef(n, inF, outF, bf16(d.x), bf16(d.w), bf16(d.dy));
+          assertClose(one.y, denseRef(n, inF, outF, bf16(d.x), bf16(d.w), d.b), `${name}: y`, ROUNDED_TOL);
+          assertClose(one.dx, rounded.dx, `${name}: dx`, ROUNDED_TOL);
+          assertClose(one.dw, rounded.dw, `${name}: dw`, ROUNDED_TOL);
+          const exact = denseBackwardRef(n, inF, outF, d.x, d.w, d.dy);
+          assertClose(one.db, exact.db, `${name}: db (fp32)`, ROUNDED_TOL);
+          assertClose(one.y, denseRef(n, inF, outF, d.x, d.w, d.b), `${name}: y against fp32`, BF16_TOL);
+          assertClose(one.dw, exact.dw, `${name}: dw against fp32`, BF16_TOL);
+        }
+      },
+    );
+  });
+}
+
+describe('per-op precision', () => {
+  it('accepts fp32 and bf16 only', () => {
+    assert.equal(native.setOpPrecision('fp16'), false);
+    assert.equal(native.opPrecision(), initial.precision);
+    assert.ok(native.setOpPrecision('bf16'));
+    assert.equal(native.opPrecision(), 'bf16');
+    assert.ok(native.setOpPrecision('fp32'));
+    assert.equal(native.opPrecision(), 'fp32');
+  });
+});
