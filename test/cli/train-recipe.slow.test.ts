@@ -8,25 +8,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCli, tempDir } from './run-cli';
+import { sameTensors } from './same-tensors';
 import { readSafetensors } from '../../src/model/checkpoint';
 import { runTrain, type TrainCliOptions } from '../../src/cli/train';
 import { StopSignal } from '../../src/cli/interrupt';
 import type { ProgressReporter } from '../../src/train/progress';
-
-function sameTensors(a: string, b: string): void {
-  const ta = readSafetensors(a).tensors;
-  const tb = readSafetensors(b).tensors;
-  assert.deepEqual([...ta.keys()].sort(), [...tb.keys()].sort());
-  for (const [name, t] of ta) {
-    const u = tb.get(name)!;
-    assert.ok(
-      Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(
-        Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength),
-      ),
-      `tensor ${name} differs`,
-    );
-  }
-}
 
 const metricsOf = (file: string) =>
   fs
