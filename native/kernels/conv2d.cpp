@@ -317,7 +317,8 @@ namespace {
 void forward_any_path(const Conv2dShape& s, const ConvAlgorithms& algo, const float* x, const float* w, const float* b,
                       float* y, float* workspace, bool relu) {
   if (algo.forward == ConvAlgorithm::direct) return conv2d_direct_forward(s, x, w, b, y, workspace, relu);
-  if (algo.forward == ConvAlgorithm::implicit) return conv2d_implicit_forward(s, x, w, b, y, workspace, relu);
+  if (algo.forward == ConvAlgorithm::implicit)
+    return conv2d_implicit_forward(s, x, w, b, y, workspace, relu, algo.precision);
   ConvSizes z = sizes_of(s);
   const int nt = num_threads(), group = conv_group_images(s);
   auto run = [&](int begin, int end, GroupBuffers buf, GemmFn gemm) {
@@ -382,7 +383,7 @@ void conv2d_backward_data(const Conv2dShape& s, const ConvAlgorithms& algo,
   if (algo.backward_data == ConvAlgorithm::direct)
     return conv2d_direct_backward_data(s, dy, w, dx, accumulate, workspace);
   if (algo.backward_data == ConvAlgorithm::implicit)
-    return conv2d_implicit_backward_data(s, dy, w, dx, accumulate, workspace);
+    return conv2d_implicit_backward_data(s, dy, w, dx, accumulate, workspace, algo.precision);
   ConvSizes z = sizes_of(s);
   const int nt = num_threads(), group = conv_group_images(s);
   auto run = [&](int begin, int end, GroupBuffers buf, GemmFn gemm) {

@@ -68,7 +68,11 @@ const char* const kSettingNames[] = {"auto", "gemm", "implicit", "direct"};
 ConvAlgorithms choose_conv_algorithms(const Conv2dShape& s, ConvPathSetting setting, Precision precision) {
   ConvAlgorithms a;
   a.precision = precision;
-  if (precision == Precision::bf16) return a;  // im2col is the only algorithm with a bf16 GEMM
+  if (precision == Precision::bf16) {  // the direct kernels are fp32 only
+    if (implicit(s, setting, true)) a.forward = ConvAlgorithm::implicit;
+    if (implicit(s, setting, false)) a.backward_data = ConvAlgorithm::implicit;
+    return a;
+  }
   if (direct_forward(s, setting, false))
     a.forward = ConvAlgorithm::direct;
   else if (implicit(s, setting, true))

@@ -17,8 +17,8 @@ struct ConvAlgorithms {
   ConvAlgorithm forward = ConvAlgorithm::im2col;
   ConvAlgorithm backward_data = ConvAlgorithm::im2col;
   ConvAlgorithm backward_weights = ConvAlgorithm::im2col;
-  // bf16: the GEMMs of the im2col algorithm round their operands to bf16 (precision.h). The
-  // direct and implicit algorithms are fp32 only, so a bf16 layer runs im2col everywhere.
+  // bf16: the GEMMs of the im2col and implicit algorithms round their operands to bf16
+  // (precision.h). The direct kernels are fp32 only, so a bf16 layer never runs them.
   Precision precision = Precision::fp32;
 };
 

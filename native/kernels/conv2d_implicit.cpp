@@ -15,6 +15,7 @@
 #include "kernels/conv2d_group.h"
 #include "kernels/conv2d_implicit_panel.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_bf16.h"
 #include "kernels/padded_planes.h"
 #include "kernels/threads.h"
 #include <algorithm>
@@ -79,6 +80,34 @@ WritePanelFn panel_writer() {
   return std::strcmp(gemm_path(), "avx512") == 0 ? implicit_write_panel_avx512() : write_panel_portable;
 }
 
+// The group's column matrix for the bf16 GEMM: each panel written from the padded images,
+// rounded to bf16, for the K slice the GEMM asks for (sgemm_bf16_serial_sourced_b).
+class ColumnSource final : public Bf16PanelSource {
+ public:
+  ColumnSource(const Conv2dShape& s, const Layout& L, const PanelGeometry& g, const float* padded)
+      : s_(s),
+        L_(L),
+        g_(g),
+        padded_(padded),
+        write_(gemm_bf16_vector_packing() ? implicit_write_bf16_panel_avx512bf16()
+                                          : implicit_write_bf16_panel_portable()) {}
+  void pack(int j0, int p0, int cols, int kc, int nr, int kc2, uint16_t* out) const override {
+    PanelRun runs[kMaxPanelColumns];
+    for (int q = 0; q * nr < cols; ++q) {
+      const int n = std::min(nr, cols - q * nr);
+      const int run_count = runs_of(s_, L_, j0 + q * nr, n, runs);
+      write_(g_, padded_, runs, run_count, n, nr, p0, kc, kc2, out + (size_t)q * nr * kc2 * 2);
+    }
+  }
+
+ private:
+  const Conv2dShape& s_;
+  const Layout& L_;
+  const PanelGeometry& g_;
+  const float* padded_;
+  WriteBf16PanelFn write_;
+};
+
 // One thread's buffers.
 struct Buffers {
   float* padded_images;  // G x (C, H + 2PH, W + 2PW), borders zero
@@ -90,23 +119,30 @@ struct Buffers {
 enum class Output { store, add, store_relu };
 
 // y (=, +=, or = relu of) bias + conv(x, w) for `count` images from the first of x and y.
+// In bf16 the panels are the bf16 GEMM's own, written for each K slice as it asks.
 void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const float* w, const float* b, float* y,
-                   Output mode, int count, Buffers buf) {
+                   Output mode, Precision precision, int count, Buffers buf) {
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * L.p;
   for (int g = 0; g < count; ++g)
     pad_planes_into(x + g * x_image, s.c, s.h, s.w, s.ph, s.pw, buf.padded_images + g * L.xpad);
-  const int columns = count * L.p, ld = conv_group_ld(columns), nr = gemm_panel_columns();
+  const int columns = count * L.p, ld = conv_group_ld(columns);
   const PanelGeometry geometry{s.c, s.kh, s.kw, s.sw, L.plane, (size_t)L.wp};
-  const WritePanelFn write_panel = panel_writer();
-  PanelRun runs[kMaxPanelColumns];
-  for (int q0 = 0; q0 < columns; q0 += nr) {
-    const int n = std::min(nr, columns - q0);
-    const int run_count = runs_of(s, L, q0, n, runs);
-    write_panel(geometry, buf.padded_images, runs, run_count, n, nr, buf.panels + (size_t)q0 * L.ckk);
-  }
   if (b)
     for (int o = 0; o < s.oc; ++o) std::fill_n(buf.rows + (size_t)o * ld, columns, b[o]);
-  sgemm_serial_packed_b(s.oc, columns, L.ckk, 1.0f, w, L.ckk, buf.panels, b ? 1.0f : 0.0f, buf.rows, ld);
+  if (precision == Precision::bf16) {
+    const ColumnSource columns_of_group(s, L, geometry, buf.padded_images);
+    sgemm_bf16_serial_sourced_b(s.oc, columns, L.ckk, 1.0f, w, L.ckk, columns_of_group, b ? 1.0f : 0.0f, buf.rows, ld);
+  } else {
+    const int nr = gemm_panel_columns();
+    const WritePanelFn write_panel = panel_writer();
+    PanelRun runs[kMaxPanelColumns];
+    for (int q0 = 0; q0 < columns; q0 += nr) {
+      const int n = std::min(nr, columns - q0);
+      const int run_count = runs_of(s, L, q0, n, runs);
+      write_panel(geometry, buf.padded_images, runs, run_count, n, nr, buf.panels + (size_t)q0 * L.ckk);
+    }
+    sgemm_serial_packed_b(s.oc, columns, L.ckk, 1.0f, w, L.ckk, buf.panels, b ? 1.0f : 0.0f, buf.rows, ld);
+  }
   for (int g = 0; g < count; ++g)
     for (int o = 0; o < s.oc; ++o) {
       float* out = y + g * y_image + (size_t)o * L.p;
@@ -122,7 +158,7 @@ void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const 
 
 // The whole batch: each thread a fixed range of images, in groups.
 void forward_batch(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, Output mode,
-                   float* workspace) {
+                   Precision precision, float* workspace) {
   const Layout L = layout_of(s);
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * L.p;
   auto body = [&](int t, int team) {
@@ -131,7 +167,7 @@ void forward_batch(const Conv2dShape& s, const float* x, const float* w, const f
     std::memset(buf.padded_images, 0, sizeof(float) * L.group * L.xpad);  // the borders, once
     const int begin = (int)((long long)s.n * t / team), end = (int)((long long)s.n * (t + 1) / team);
     for (int i = begin; i < end; i += L.group)
-      forward_group(s, L, x + i * x_image, w, b, y + i * y_image, mode, std::min(L.group, end - i), buf);
+      forward_group(s, L, x + i * x_image, w, b, y + i * y_image, mode, precision, std::min(L.group, end - i), buf);
   };
   const int nt = std::max(1, std::min(num_threads(), s.n));
   if (nt == 1) return body(0, 1);
@@ -169,12 +205,12 @@ size_t conv2d_implicit_workspace_floats(const Conv2dShape& s, int threads) {
 }
 
 void conv2d_implicit_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
-                             float* workspace, bool relu) {
-  forward_batch(s, x, w, b, y, relu ? Output::store_relu : Output::store, workspace);
+                             float* workspace, bool relu, Precision precision) {
+  forward_batch(s, x, w, b, y, relu ? Output::store_relu : Output::store, precision, workspace);
 }
 
 void conv2d_implicit_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
-                                   float* workspace) {
+                                   float* workspace, Precision precision) {
   // flipped[c][o][i][j] = w[o][c][KH-1-i][KW-1-j]
   float* flipped = workspace;
   for (int c = 0; c < s.c; ++c)
@@ -183,7 +219,7 @@ void conv2d_implicit_backward_data(const Conv2dShape& s, const float* dy, const 
         for (int j = 0; j < s.kw; ++j)
           flipped[(((size_t)c * s.oc + o) * s.kh + i) * s.kw + j] =
               w[(((size_t)o * s.c + c) * s.kh + (s.kh - 1 - i)) * s.kw + (s.kw - 1 - j)];
-  forward_batch(transposed(s), dy, flipped, nullptr, dx, accumulate ? Output::add : Output::store,
+  forward_batch(transposed(s), dy, flipped, nullptr, dx, accumulate ? Output::add : Output::store, precision,
                 workspace + flipped_filter_floats(s));
 }
 

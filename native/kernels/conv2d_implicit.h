@@ -9,6 +9,7 @@
 #pragma once
 #include <cstddef>
 #include "kernels/conv2d.h"
+#include "kernels/precision.h"
 
 namespace cnn {
 
@@ -23,9 +24,12 @@ bool implicit_backward_data_supported(const Conv2dShape& s);
 size_t conv2d_implicit_workspace_floats(const Conv2dShape& s, int threads);
 
 // relu: y = relu(conv + b), applied in the copy out of each group (conv2d_forward_relu).
+// bf16: the panels are the bf16 GEMM's (gemm_bf16.h), written from the padded images for
+// each K slice; the sums are those of the im2col algorithm's bf16 GEMM, so forward results
+// are bitwise the same as im2col's in bf16 too.
 void conv2d_implicit_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
-                             float* workspace, bool relu = false);
+                             float* workspace, bool relu, Precision precision);
 void conv2d_implicit_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
-                                   float* workspace);
+                                   float* workspace, Precision precision);
 
 }  // namespace cnn

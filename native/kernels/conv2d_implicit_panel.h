@@ -4,6 +4,7 @@
 // namespace so every unit compiles its own copy with its own flags (as gemm_pack.h does).
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace cnn {
 
@@ -26,7 +27,37 @@ using WritePanelFn = void (*)(const PanelGeometry& g, const float* padded, const
 
 WritePanelFn implicit_write_panel_avx512();  // conv2d_implicit_avx512.cpp
 
+// The same column matrix for the bf16 GEMM (gemm_bf16.h's Bf16PanelSource): panel (kc2, nr, 2)
+// <- rows [p0, p0 + kc) of the panel's (C*KH*KW, nr) block rounded to bf16, in pairs of rows;
+// lanes [valid, nr), rows past kc and the padding pairs zero.
+using WriteBf16PanelFn = void (*)(const PanelGeometry& g, const float* padded, const PanelRun* runs, int run_count,
+                                  int valid, int nr, int p0, int kc, int kc2, uint16_t* panel);
+WriteBf16PanelFn implicit_write_bf16_panel_portable();    // conv2d_implicit_bf16_panel.cpp
+WriteBf16PanelFn implicit_write_bf16_panel_avx512bf16();  // conv2d_implicit_bf16_panel_avx512bf16.cpp
+
 namespace {
+
+// Where row k of the column matrix reads the padded images: filter tap (c, i, j), advanced
+// one row at a time (a division per panel, not per row). In the anonymous namespace, like the
+// template below, so each instruction-set unit keeps its own copy.
+struct TapCursor {
+  int i, j, kh, kw;
+  size_t offset;  // c * plane + i * wp + j
+  size_t plane, wp;
+  TapCursor(const PanelGeometry& g, int k) : kh(g.kh), kw(g.kw), plane(g.plane), wp(g.wp) {
+    const int c = k / (g.kh * g.kw), rest = k % (g.kh * g.kw);
+    i = rest / g.kw;
+    j = rest % g.kw;
+    offset = c * plane + (size_t)i * wp + j;
+  }
+  void next() {
+    if (++j < kw) return (void)++offset;
+    j = 0;
+    if (++i < kh) return (void)(offset += wp - (kw - 1));
+    i = 0;
+    offset += plane - (size_t)(kh - 1) * wp - (kw - 1);
+  }
+};
 
 // copy(dst, src, len) copies len contiguous floats; strided runs are copied here.
 template <class Copy>

@@ -36,7 +36,6 @@ struct Problem {
   float* C;
   int ldc;
   float a(int i, int k) const { return trans_a ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k]; }
-  float b(int k, int j) const { return trans_b ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j]; }
 };
 
 using Bf16Buffer = AlignedBuffer<uint16_t>;
@@ -45,19 +44,21 @@ using Bf16Buffer = AlignedBuffer<uint16_t>;
 int padded_pairs(const Bf16GemmKernel& kern, int kc) { return round_up(ceil_div(kc, 2), kern.pair_unit); }
 
 // Fallback when packing memory is unavailable: the definition on rounded values, element by
-// element, in the portable path's order.
-void naive_tile(const Problem& p, int i0, int i1, int j0, int j1) {
-  for (int i = i0; i < i1; ++i) {
-    float* c = p.C + (size_t)i * p.ldc;
-    for (int j = j0; j < j1; ++j) {
+// element, in the portable path's order; B's values come from the source one pair of K rows
+// by one column at a time (a 1-column panel of one pair, on the stack).
+void naive_tile(const Problem& p, const Bf16PanelSource& b, int i0, int i1, int j0, int j1) {
+  for (int j = j0; j < j1; ++j)
+    for (int i = i0; i < i1; ++i) {
       float sum = 0.0f;
       for (int k = 0; k < p.K; k += 2) {
-        if (k + 1 < p.K) sum += round_to_bf16(p.a(i, k + 1)) * round_to_bf16(p.b(k + 1, j));
-        sum += round_to_bf16(p.a(i, k)) * round_to_bf16(p.b(k, j));
+        uint16_t pair[2];
+        b.pack(j, k, 1, k + 1 < p.K ? 2 : 1, 1, 1, pair);
+        if (k + 1 < p.K) sum += round_to_bf16(p.a(i, k + 1)) * bf16_to_float(pair[1]);
+        sum += round_to_bf16(p.a(i, k)) * bf16_to_float(pair[0]);
       }
-      c[j] = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * c[j];
+      float* c = p.C + (size_t)i * p.ldc + j;
+      *c = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * *c;
     }
-  }
 }
 
 // Block length for a dimension of `total`: at most `limit`, as even as possible, a multiple of `unit`.
@@ -66,9 +67,22 @@ int even_block(int total, int limit, int unit) {
   return min_int(limit, round_up(ceil_div(total, blocks), unit));
 }
 
-// C[i0:i1, j0:j1] on the calling thread. Every element sums over K in the same order
-// whatever the rectangle, so results do not depend on the thread count.
-void tile(const Bf16GemmKernel& kern, const Problem& p, int i0, int i1, int j0, int j1) {
+// B read from memory (an fp32 operand), packed by the path's own packer.
+class OperandSource final : public Bf16PanelSource {
+ public:
+  OperandSource(const Bf16GemmKernel& kern, const Problem& p) : kern_(kern), b_{p.B, p.ldb, p.trans_b} {}
+  void pack(int j0, int p0, int cols, int kc, int nr, int kc2, uint16_t* out) const override {
+    kern_.pack(b_, j0, p0, cols, kc, nr, kc2, Bf16PanelLayout::KMajor, out);
+  }
+
+ private:
+  const Bf16GemmKernel& kern_;
+  Bf16Operand b_;
+};
+
+// C[i0:i1, j0:j1] on the calling thread, B packed by `b`. Every element sums over K in the
+// same order whatever the rectangle, so results do not depend on the thread count.
+void tile(const Bf16GemmKernel& kern, const Problem& p, const Bf16PanelSource& b, int i0, int i1, int j0, int j1) {
   if (i0 >= i1 || j0 >= j1) return;
   const int mc_step = even_block(i1 - i0, kern.mc, kern.mr);
   const int kc_step = even_block(p.K, 2 * kern.kc2, 2);
@@ -77,14 +91,14 @@ void tile(const Bf16GemmKernel& kern, const Problem& p, int i0, int i1, int j0, 
   const size_t slice = (size_t)padded_pairs(kern, kc_step) * 2;
   uint16_t* Ap = a_buf.get((size_t)round_up(mc_step, kern.mr) * slice);
   uint16_t* Bp = b_buf.get((size_t)round_up(nc_step, kern.nr) * slice);
-  if (!Ap || !Bp) return naive_tile(p, i0, i1, j0, j1);
-  const Bf16Operand a_operand{p.A, p.lda, !p.trans_a}, b_operand{p.B, p.ldb, p.trans_b};
+  if (!Ap || !Bp) return naive_tile(p, b, i0, i1, j0, j1);
+  const Bf16Operand a_operand{p.A, p.lda, !p.trans_a};
   for (int jc = j0; jc < j1; jc += nc_step) {
     const int nc = min_int(nc_step, j1 - jc);
     for (int pc = 0; pc < p.K; pc += kc_step) {
       const int kc = min_int(kc_step, p.K - pc), kc2 = padded_pairs(kern, kc);
       const float beta = pc == 0 ? p.beta : 1.0f;  // later K slices accumulate onto the first
-      kern.pack(b_operand, jc, pc, nc, kc, kern.nr, kc2, Bf16PanelLayout::KMajor, Bp);
+      b.pack(jc, pc, nc, kc, kern.nr, kc2, Bp);
       for (int ic = i0; ic < i1; ic += mc_step) {
         const int mc = min_int(mc_step, i1 - ic);
         kern.pack(a_operand, ic, pc, mc, kc, kern.mr, kc2, kern.a_layout, Ap);
@@ -97,6 +111,10 @@ void tile(const Bf16GemmKernel& kern, const Problem& p, int i0, int i1, int j0, 
       }
     }
   }
+}
+
+void tile(const Bf16GemmKernel& kern, const Problem& p, int i0, int i1, int j0, int j1) {
+  tile(kern, p, OperandSource(kern, p), i0, i1, j0, j1);
 }
 
 // Handles the cases that need no multiplication; true if nothing is left to do.
@@ -162,6 +180,15 @@ void sgemm_bf16(bool trans_a, bool trans_b, int M, int N, int K, float alpha, co
     tile(kern, p, r.i0, r.i1, r.j0, r.j1);
   }
 }
+
+void sgemm_bf16_serial_sourced_b(int M, int N, int K, float alpha, const float* A, int lda, const Bf16PanelSource& b,
+                                 float beta, float* C, int ldc) {
+  if (trivial(M, N, K, alpha, beta, C, ldc)) return;
+  const Problem p{false, false, M, N, K, alpha, A, lda, nullptr, 0, beta, C, ldc};
+  tile(*current().load(std::memory_order_acquire), p, b, 0, M, 0, N);
+}
+
+bool gemm_bf16_vector_packing() { return current().load(std::memory_order_acquire)->pack == bf16_pack_avx512bf16; }
 
 const char* gemm_bf16_path() { return current().load(std::memory_order_acquire)->name; }
 

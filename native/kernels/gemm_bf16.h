@@ -7,6 +7,7 @@
 // path sums pairs of products along K in its own order, so paths agree to fp32 rounding,
 // not bitwise; one path gives the same bits whatever the thread count.
 #pragma once
+#include <cstdint>
 
 namespace cnn {
 
@@ -16,6 +17,28 @@ void sgemm_bf16(bool trans_a, bool trans_b, int M, int N, int K, float alpha, co
 // Same contract, never opens a parallel region.
 void sgemm_bf16_serial(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
                        const float* B, int ldb, float beta, float* C, int ldc);
+
+// B supplied by the caller instead of read from memory: pack() writes columns [j0, j0 + cols)
+// and K rows [p0, p0 + kc) of B, rounded to bf16, as ceil(cols / nr) panels of (kc2, nr, 2)
+// pairs (gemm_bf16_kernel.h), zero past cols, kc and in the padding pairs. Convolutions use
+// it to write their column matrix straight from the input (conv2d_implicit.cpp).
+class Bf16PanelSource {
+ public:
+  virtual void pack(int j0, int p0, int cols, int kc, int nr, int kc2, uint16_t* out) const = 0;
+
+ protected:
+  ~Bf16PanelSource() = default;
+};
+
+// C = alpha * A * B + beta * C (A not transposed) on the calling thread, B from `b`. The
+// K slices and every sum are those of sgemm_bf16_serial, so the results are bitwise the
+// same as multiplying the matrix the source describes.
+void sgemm_bf16_serial_sourced_b(int M, int N, int K, float alpha, const float* A, int lda, const Bf16PanelSource& b,
+                                 float beta, float* C, int ldc);
+
+// True where the path in use rounds with AVX512-BF16's conversion (every path but "portable"):
+// a source then packs with the same instruction, so its values match the path's own packer.
+bool gemm_bf16_vector_packing();
 
 // The bf16 path in use: the fastest this CPU (and, for AMX, the operating system) allows,
 // chosen at first use; CNN_GEMM_PATH may name one of the bf16 paths (or "portable") to force it.

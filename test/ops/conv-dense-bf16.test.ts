@@ -1,6 +1,7 @@
 // Convolutions and dense layers in bf16 precision (setOpPrecision('bf16'), the per-op setting
-// a network's precision: 'bf16' gives its layers), on every bf16 GEMM path this machine runs:
-// forward, backward-data and backward-weights against float64 references of the
+// a network's precision: 'bf16' gives its layers), on every bf16 GEMM path this machine runs
+// and with each convolution algorithm that has a bf16 form (im2col, implicit, and the rule's
+// choice): forward, backward-data and backward-weights against float64 references of the
 // bf16-rounded operands (fp32 rounding of the sums is the only error left), against the fp32
 // references (bfloat16's tolerance), on 1 and 2 threads, and bitwise the same when repeated
 // (backward-weights sums each thread's images apart, so the thread count may change the last
@@ -21,7 +22,15 @@ import {
 
 const native = loadTestAddon();
 const PATHS = ['amx', 'avx512bf16', 'portable'];
-const initial = { path: native.gemmBf16Path(), threads: native.getThreads(), precision: native.opPrecision() };
+const initial = {
+  path: native.gemmBf16Path(),
+  threads: native.getThreads(),
+  precision: native.opPrecision(),
+  convPath: native.convPath(),
+};
+// The per-op algorithm settings: im2col everywhere, the implicit GEMM wherever it applies
+// (every shape here but the pointwise one; backward-data at stride 1), and the rule's choice.
+const CONV_SETTINGS = ['gemm', 'implicit', 'auto'];
 
 /** Every element rounded to the nearest bfloat16, ties to even (as the GEMM's packers round). */
 function bf16(xs: Float32Array): Float32Array {
@@ -107,11 +116,13 @@ for (const path of PATHS) {
       native.setGemmBf16Path(initial.path);
       native.setThreads(initial.threads);
       native.setOpPrecision(initial.precision);
+      native.setConvPath(initial.convPath);
     });
     const skip = available ? false : `this machine cannot run the ${path} path`;
-    const use = (threads: number) => {
+    const use = (threads: number, convPath = 'auto') => {
       assert.ok(native.setGemmBf16Path(path));
       assert.ok(native.setOpPrecision('bf16'));
+      assert.ok(native.setConvPath(convPath));
       native.setThreads(threads);
     };
 
@@ -125,11 +136,11 @@ for (const path of PATHS) {
           const roundedY = conv2dRef(s, bf16(x), bf16(w), b);
           const exact = conv2dBackwardRef(s, x, w, dy);
           const exactY = conv2dRef(s, x, w, b);
-          for (const threads of [1, 2]) {
-            use(threads);
+          for (const [threads, setting] of [1, 2].flatMap((t) => CONV_SETTINGS.map((c) => [t, c] as const))) {
+            use(threads, setting);
             const got = runConv(s, x, w, b, dy);
-            assert.deepEqual(runConv(s, x, w, b, dy), got, `${name}, ${threads} threads: repeated`);
-            const at = `${name}, ${threads} threads`;
+            const at = `${name}, ${threads} threads, conv path ${setting}`;
+            assert.deepEqual(runConv(s, x, w, b, dy), got, `${at}: repeated`);
             assertClose(got.y, roundedY, `${at}: y`, ROUNDED_TOL);
             assertClose(got.dx, rounded.dx, `${at}: dx`, ROUNDED_TOL);
             assertClose(got.dw, rounded.dw, `${at}: dw`, ROUNDED_TOL);
@@ -141,6 +152,22 @@ for (const path of PATHS) {
         });
       },
     );
+
+    it('convolution: the implicit forward is bitwise the im2col forward (same panels, same sums)', { skip }, () => {
+      SHAPES.forEach(([name, s], i) => {
+        const { x, w, b } = convInputs(s, 200 + i);
+        const z = conv2dSizes(s);
+        for (const threads of [1, 2]) {
+          const forward = (setting: string) => {
+            use(threads, setting);
+            const y = new Float32Array(z.y);
+            native.conv2dForward(s, x, w, b, y);
+            return y;
+          };
+          assert.deepEqual(forward('implicit'), forward('gemm'), `${name}, ${threads} threads`);
+        }
+      });
+    });
 
     it('convolution: rounding is real (an operand bfloat16 cannot hold changes the result)', { skip }, () => {
       // 1 + 2^-9 rounds to 1 in bfloat16: the bf16 product is exactly 1, the fp32 one is not.

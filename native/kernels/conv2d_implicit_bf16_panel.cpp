@@ -1,0 +1,29 @@
+// The implicit-GEMM convolution's bf16 panel writer for any CPU (see WriteBf16PanelFn in
+// conv2d_implicit_panel.h): element by element, rounding with bf16.h's float_to_bf16, the
+// rounding the portable bf16 GEMM path packs with.
+#include <algorithm>
+#include "kernels/bf16.h"
+#include "kernels/conv2d_implicit_panel.h"
+
+namespace cnn {
+namespace {
+
+void write_bf16_panel(const PanelGeometry& g, const float* padded, const PanelRun* runs, int run_count, int valid,
+                      int nr, int p0, int kc, int kc2, uint16_t* panel) {
+  std::fill_n(panel, (size_t)kc2 * nr * 2, (uint16_t)0);
+  TapCursor tap(g, p0);
+  for (int k = 0; k < kc; ++k, tap.next()) {
+    uint16_t* row = panel + (size_t)(k / 2) * nr * 2 + (k % 2);  // lane l at row[2 * l]
+    for (int r = 0; r < run_count; ++r) {
+      const float* src = padded + tap.offset + runs[r].src;
+      for (int l = 0; l < runs[r].len; ++l) row[2 * (runs[r].lane + l)] = float_to_bf16(src[(size_t)l * g.sw]);
+    }
+  }
+  (void)valid;  // lanes no run covers stay zero
+}
+
+}  // namespace
+
+WriteBf16PanelFn implicit_write_bf16_panel_portable() { return write_bf16_panel; }
+
+}  // namespace cnn

@@ -1,0 +1,148 @@
+// The implicit-GEMM convolution's bf16 panel writer for AVX512-BF16 (see WriteBf16PanelFn in
+// conv2d_implicit_panel.h): two rows of the column matrix are gathered into registers, 16
+// lanes at a time, with one masked load per run at stride 1 (a run is a piece of one padded
+// input row), then rounded and interleaved into pairs by the conversion the bf16 GEMM's
+// packer uses, so the panel holds the values an im2col + pack would.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // as in gemm_bf16_avx512bf16.cpp
+#include <immintrin.h>
+#include <cstdint>
+#include "kernels/conv2d_implicit_panel.h"
+
+namespace cnn {
+namespace {
+
+// Lanes [c0, c0 + 16) of one row of the column matrix of a strided convolution: the row's
+// filter tap starts at `tap` in the padded images, each run adds every sw-th float to its
+// lanes (through a small aligned buffer), the rest stay zero.
+inline __m512 strided_row_lanes(const float* tap, const PanelRun* runs, int run_count, int c0, int sw) {
+  __m512 v = _mm512_setzero_ps();
+  for (int r = 0; r < run_count; ++r) {
+    const int lo = runs[r].lane > c0 ? runs[r].lane : c0;
+    const int end = runs[r].lane + runs[r].len, hi = end < c0 + 16 ? end : c0 + 16;
+    if (lo >= hi) continue;
+    const __mmask16 lanes = (__mmask16)(((1u << (hi - c0)) - 1) & ~((1u << (lo - c0)) - 1));
+    const float* first = tap + runs[r].src + (size_t)(lo - runs[r].lane) * sw;  // lane lo's value
+    alignas(64) float strided[16];
+    for (int l = lo; l < hi; ++l) strided[l - c0] = first[(size_t)(l - lo) * sw];
+    v = _mm512_mask_load_ps(v, lanes, strided);
+  }
+  return v;
+}
+
+// 16 pairs (even[l], odd[l]) rounded to bf16 (the conversion gemm_bf16_avx512bf16.cpp's
+// packer rounds with): both rows converted by one instruction, then interleaved.
+inline __m512i pairs_of_rows(__m512 even, __m512 odd) {
+  const __m512i both = (__m512i)_mm512_cvtne2ps_pbh(odd, even);  // even[0..15], odd[0..15]
+  const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22,
+                                              6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+  return _mm512_permutexvar_epi16(interleave, both);
+}
+
+// Stride 1: each 16-lane chunk of a panel row is read by a few masked loads, one per run
+// that reaches into the chunk (one in all when output rows are 16 wide or more), worked out
+// once per panel: lane m of chunk q of the row of tap t reads padded + t + shift + m.
+struct ChunkLoads {
+  static constexpr int kMaxPieces = 17;  // output rows of one column: 16 runs, plus one
+  int count = 0;
+  __mmask16 lanes[kMaxPieces];
+  ptrdiff_t shift[kMaxPieces];
+};
+
+inline __m512 chunk_of_row(const float* tap, const ChunkLoads& loads) {
+  __m512 v = _mm512_setzero_ps();
+  for (int p = 0; p < loads.count; ++p) {
+    // The vector may start before the run's first float; the mask keeps those lanes from
+    // being read (AVX-512 suppresses faults of masked-off lanes).
+    const uintptr_t at = reinterpret_cast<uintptr_t>(tap) + sizeof(float) * loads.shift[p];
+    v = _mm512_mask_loadu_ps(v, loads.lanes[p], reinterpret_cast<const float*>(at));
+  }
+  return v;
+}
+
+// One run filling the whole panel (an output row of at least nr columns): every row of the
+// panel is nr consecutive floats of one padded input row.
+void write_whole_rows(const PanelGeometry& g, const float* padded, int nr, int p0, int kc, int kc2, int32_t* pairs) {
+  TapCursor tap(g, p0);
+  for (int k2 = 0; k2 < kc2; ++k2, pairs += nr) {
+    const int k = 2 * k2;
+    const float* even = k < kc ? padded + tap.offset : nullptr;
+    if (even) tap.next();
+    const float* odd = k + 1 < kc ? padded + tap.offset : nullptr;
+    if (odd) tap.next();
+    for (int c0 = 0; c0 < nr; c0 += 16) {
+      const __m512 e = even ? _mm512_loadu_ps(even + c0) : _mm512_setzero_ps();
+      const __m512 o = odd ? _mm512_loadu_ps(odd + c0) : _mm512_setzero_ps();
+      _mm512_storeu_si512(pairs + c0, pairs_of_rows(e, o));
+    }
+  }
+}
+
+void write_unit_stride(const PanelGeometry& g, const float* padded, const PanelRun* runs, int run_count, int nr, int p0,
+                       int kc, int kc2, int32_t* pairs) {
+  constexpr int kMaxChunks = 2;  // panels of up to 32 columns (every bf16 path's NR)
+  ChunkLoads chunks[kMaxChunks];
+  const int chunk_count = (nr + 15) / 16;
+  for (int q = 0; q < chunk_count; ++q)
+    for (int r = 0; r < run_count; ++r) {
+      const int c0 = 16 * q, lo = runs[r].lane > c0 ? runs[r].lane : c0;
+      const int end = runs[r].lane + runs[r].len, hi = end < c0 + 16 ? end : c0 + 16;
+      if (lo >= hi) continue;
+      ChunkLoads& L = chunks[q];
+      L.lanes[L.count] = (__mmask16)(((1u << (hi - c0)) - 1) & ~((1u << (lo - c0)) - 1));
+      L.shift[L.count++] = (ptrdiff_t)runs[r].src + c0 - runs[r].lane;
+    }
+  TapCursor tap(g, p0);
+  for (int k2 = 0; k2 < kc2; ++k2, pairs += nr) {
+    const int k = 2 * k2;
+    const float* even = k < kc ? padded + tap.offset : nullptr;
+    if (even) tap.next();
+    const float* odd = k + 1 < kc ? padded + tap.offset : nullptr;
+    if (odd) tap.next();
+    for (int q = 0; q < chunk_count; ++q) {
+      const __m512 e = even ? chunk_of_row(even, chunks[q]) : _mm512_setzero_ps();
+      const __m512 o = odd ? chunk_of_row(odd, chunks[q]) : _mm512_setzero_ps();
+      const int left = nr - 16 * q;
+      _mm512_mask_storeu_epi32(pairs + 16 * q, (__mmask16)(left >= 16 ? 0xFFFFu : (1u << left) - 1),
+                               pairs_of_rows(e, o));
+    }
+  }
+}
+
+void write_bf16_panel(const PanelGeometry& g, const float* padded, const PanelRun* runs, int run_count, int valid,
+                      int nr, int p0, int kc, int kc2, uint16_t* panel) {
+  (void)valid;  // lanes no run covers stay zero
+  int32_t* pairs = reinterpret_cast<int32_t*>(panel);
+  if (g.sw == 1 && run_count == 1 && runs[0].len == nr && nr % 16 == 0)
+    return write_whole_rows(g, padded + runs[0].src, nr, p0, kc, kc2, pairs);
+  if (g.sw == 1 && nr <= 32) return write_unit_stride(g, padded, runs, run_count, nr, p0, kc, kc2, pairs);
+  TapCursor tap(g, p0);
+  for (int k2 = 0; k2 < kc2; ++k2, pairs += nr) {
+    const int k = 2 * k2;
+    const float* even_tap = nullptr;
+    const float* odd_tap = nullptr;
+    if (k < kc) {
+      even_tap = padded + tap.offset;
+      tap.next();
+    }
+    if (k + 1 < kc) {
+      odd_tap = padded + tap.offset;
+      tap.next();
+    }
+    for (int c0 = 0; c0 < nr; c0 += 16) {
+      const __mmask16 store = (__mmask16)(nr - c0 >= 16 ? 0xFFFFu : (1u << (nr - c0)) - 1);
+      if (!even_tap) {
+        _mm512_mask_storeu_epi32(pairs + c0, store, _mm512_setzero_si512());
+        continue;
+      }
+      const __m512 even = strided_row_lanes(even_tap, runs, run_count, c0, g.sw);
+      const __m512 odd = odd_tap ? strided_row_lanes(odd_tap, runs, run_count, c0, g.sw) : _mm512_setzero_ps();
+      _mm512_mask_storeu_epi32(pairs + c0, store, pairs_of_rows(even, odd));
+    }
+  }
+}
+
+}  // namespace
+
+WriteBf16PanelFn implicit_write_bf16_panel_avx512bf16() { return write_bf16_panel; }
+
+}  // namespace cnn
