@@ -7,6 +7,8 @@
 // the micro-kernel reads them, and sgemm_serial_packed_b multiplies the filters by it.
 // The sums are those of the im2col path (same micro-kernel, same K slices), so forward
 // results are bitwise the same; backward-data sums its terms in another order.
+// In bf16 the panels are the bf16 GEMM's ((kc2, NR, 2) pairs per K slice): the GEMM asks a
+// ColumnSource for each slice, which writes it from the same runs (conv2d_implicit_panel.h).
 // Threads: one parallel region per call, each thread a fixed range of whole images with
 // its own buffers; results do not depend on the thread count.
 // Dimension names as in conv2d.h; CKK = C*KH*KW, P = OH*OW, NR = gemm_panel_columns().
