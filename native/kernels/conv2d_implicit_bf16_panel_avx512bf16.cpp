@@ -65,10 +65,8 @@ void write_whole_rows(const PanelGeometry& g, const float* padded, int nr, int p
   TapCursor tap(g, p0);
   for (int k2 = 0; k2 < kc2; ++k2, pairs += nr) {
     const int k = 2 * k2;
-    const float* even = k < kc ? padded + tap.offset : nullptr;
-    if (even) tap.next();
-    const float* odd = k + 1 < kc ? padded + tap.offset : nullptr;
-    if (odd) tap.next();
+    const float* even = tap.take(padded, k < kc);
+    const float* odd = tap.take(padded, k + 1 < kc);
     for (int c0 = 0; c0 < nr; c0 += 16) {
       const __m512 e = even ? _mm512_loadu_ps(even + c0) : _mm512_setzero_ps();
       const __m512 o = odd ? _mm512_loadu_ps(odd + c0) : _mm512_setzero_ps();
@@ -94,10 +92,8 @@ void write_unit_stride(const PanelGeometry& g, const float* padded, const PanelR
   TapCursor tap(g, p0);
   for (int k2 = 0; k2 < kc2; ++k2, pairs += nr) {
     const int k = 2 * k2;
-    const float* even = k < kc ? padded + tap.offset : nullptr;
-    if (even) tap.next();
-    const float* odd = k + 1 < kc ? padded + tap.offset : nullptr;
-    if (odd) tap.next();
+    const float* even = tap.take(padded, k < kc);
+    const float* odd = tap.take(padded, k + 1 < kc);
     for (int q = 0; q < chunk_count; ++q) {
       const __m512 e = even ? chunk_of_row(even, chunks[q]) : _mm512_setzero_ps();
       const __m512 o = odd ? chunk_of_row(odd, chunks[q]) : _mm512_setzero_ps();
@@ -118,16 +114,8 @@ void write_bf16_panel(const PanelGeometry& g, const float* padded, const PanelRu
   TapCursor tap(g, p0);
   for (int k2 = 0; k2 < kc2; ++k2, pairs += nr) {
     const int k = 2 * k2;
-    const float* even_tap = nullptr;
-    const float* odd_tap = nullptr;
-    if (k < kc) {
-      even_tap = padded + tap.offset;
-      tap.next();
-    }
-    if (k + 1 < kc) {
-      odd_tap = padded + tap.offset;
-      tap.next();
-    }
+    const float* even_tap = tap.take(padded, k < kc);
+    const float* odd_tap = tap.take(padded, k + 1 < kc);
     for (int c0 = 0; c0 < nr; c0 += 16) {
       const __mmask16 store = (__mmask16)(nr - c0 >= 16 ? 0xFFFFu : (1u << (nr - c0)) - 1);
       if (!even_tap) {

@@ -50,6 +50,14 @@ struct TapCursor {
     j = rest % g.kw;
     offset = c * plane + (size_t)i * wp + j;
   }
+  // The padded images' start of this row's tap and a step to the next row, if the row is
+  // inside the slice (row < rows); nullptr (a zero row) otherwise.
+  const float* take(const float* padded, bool inside) {
+    if (!inside) return nullptr;
+    const float* at = padded + offset;
+    next();
+    return at;
+  }
   void next() {
     if (++j < kw) return (void)++offset;
     j = 0;
