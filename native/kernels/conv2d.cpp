@@ -5,7 +5,8 @@
 // The entry points below first hand a convolution to the direct kernels (conv2d_direct.h)
 // or to the implicit GEMM, which writes the column matrix straight into the GEMM's packed
 // panels (conv2d_implicit.h), as the caller's ConvAlgorithms say (conv2d_algorithm.h has the
-// rule); im2col + GEMM covers every shape.
+// rule); im2col + GEMM covers every shape. bf16 backward-weights may run the implicit
+// product inside this file's loop over images (it sums into dw transposed).
 // Work is parallel over the batch: every thread owns whole images and a private slice of
 // the workspace, calling the serial GEMM on its groups; no synchronisation but the final
 // fixed-order reduction of backward-weights' per-thread partial sums. (Rather than one
@@ -193,21 +194,37 @@ void col2im_add(const Conv2dShape& s,
       }
 }
 
-// Floats of one thread's group buffers: the column matrix (CKK, G*P) and an (OC, G*P)
-// matrix of outputs or output gradients in the group's layout, both with row stride
-// conv_group_ld(G*P).
+// Floats of one thread's group buffers: an (OC, G*P) matrix of outputs or output gradients
+// in the group's layout and the column matrix (CKK, G*P), both with row stride
+// conv_group_ld(G*P); the column matrix's space also holds the implicit backward-weights'
+// scratch, which can be the larger (a strided 1x1 convolution), and that algorithm's
+// dw transposed follows.
+size_t round16(size_t n) { return (n + 15) / 16 * 16; }
 size_t group_floats(const Conv2dShape& s, const ConvSizes& z) {
-  return (size_t)conv_group_ld(conv_group_images(s) * z.p) * (size_t)(z.ckk + s.oc);
+  const size_t ld = (size_t)conv_group_ld(conv_group_images(s) * z.p);
+  const size_t implicit = conv2d_implicit_weights_scratch_floats(s);
+  return ld * s.oc + round16(std::max(ld * z.ckk, implicit)) + (implicit ? round16(z.dw) : 0);
 }
 
 // One thread's group buffers.
 struct GroupBuffers {
-  float* cols;  // (CKK, G*P)
   float* rows;  // (OC, G*P)
+  float* cols;  // (CKK, G*P), or the implicit backward-weights' scratch
+  float* dw_t;  // (CKK, OC): the implicit backward-weights' sums
 };
 GroupBuffers group_buffers(const Conv2dShape& s, const ConvSizes& z, float* base) {
-  int g = conv_group_images(s);
-  return GroupBuffers{base, base + (size_t)conv_group_ld(g * z.p) * z.ckk};
+  const size_t ld = (size_t)conv_group_ld(conv_group_images(s) * z.p);
+  float* cols = base + ld * s.oc;
+  return GroupBuffers{base, cols, cols + round16(std::max(ld * z.ckk, conv2d_implicit_weights_scratch_floats(s)))};
+}
+
+// dst (cols, rows) <- src (rows, cols) transposed, in square blocks that stay in cache.
+void transpose_into(const float* src, int rows, int cols, float* dst) {
+  constexpr int kBlock = 32;
+  for (int r0 = 0; r0 < rows; r0 += kBlock)
+    for (int c0 = 0; c0 < cols; c0 += kBlock)
+      for (int r = r0; r < std::min(rows, r0 + kBlock); ++r)
+        for (int c = c0; c < std::min(cols, c0 + kBlock); ++c) dst[(size_t)c * rows + r] = src[(size_t)r * cols + c];
 }
 
 // rows (OC, count*P), row stride ld <- dy of images first.. first+count (each (OC, P)).
@@ -261,20 +278,25 @@ void backward_data_group(const Conv2dShape& s, const ConvSizes& z, const float* 
   }
 }
 
-// dw (OC, CKK) (=|+=) dy col^T and db (OC) (=|+=) sums of dy, over `count` images.
+// dw (OC, CKK) (=|+=) dy col^T and db (OC) (=|+=) sums of dy, over `count` images; with
+// `implicit`, the product is the implicit algorithm's (bf16), which never writes col and
+// sums into dw transposed (CKK, OC) instead.
 void backward_weights_group(const Conv2dShape& s, const ConvSizes& z, const float* x, const float* dy, float* dw,
-                            float* db, bool accumulate, int count, GroupBuffers buf, GemmFn gemm) {
+                            float* db, bool accumulate, int count, GroupBuffers buf, GemmFn gemm, bool implicit) {
   const bool pointwise = conv_is_pointwise(s);  // x and dy are then read in place (single images)
   const int columns = count * z.p, ld = pointwise ? z.p : conv_group_ld(columns);
-  const float* cols = x;
-  const float* rows = dy;
-  if (!pointwise) {
-    for (int j = 0; j < count; ++j) im2col(s, x + j * z.x_image, buf.cols + (size_t)j * z.p, ld);
-    gather_rows(s, z, dy, count, buf.rows, ld);
-    cols = buf.cols;
-    rows = buf.rows;
+  const float* rows = pointwise ? dy : buf.rows;
+  if (!pointwise) gather_rows(s, z, dy, count, buf.rows, ld);
+  if (implicit) {
+    conv2d_implicit_backward_weights_product(s, x, count, rows, ld, dw, accumulate, buf.cols);
+  } else {
+    const float* cols = x;
+    if (!pointwise) {
+      for (int j = 0; j < count; ++j) im2col(s, x + j * z.x_image, buf.cols + (size_t)j * z.p, ld);
+      cols = buf.cols;
+    }
+    gemm(false, true, s.oc, z.ckk, columns, 1.0f, rows, ld, cols, ld, accumulate ? 1.0f : 0.0f, dw, z.ckk);
   }
-  gemm(false, true, s.oc, z.ckk, columns, 1.0f, rows, ld, cols, ld, accumulate ? 1.0f : 0.0f, dw, z.ckk);
   if (db)
     for (int o = 0; o < s.oc; ++o) {
       float sum = sum_floats(rows + (size_t)o * ld, columns);
@@ -411,12 +433,23 @@ void conv2d_backward_weights(const Conv2dShape& s, const ConvAlgorithms& algo,
   ConvSizes z = sizes_of(s);
   const int nt = num_threads(), group = conv_group_images(s);
   const size_t per_thread = group_floats(s, z);
+  // The implicit product runs one serial GEMM per group, so with fewer images than threads
+  // im2col's parallel GEMM runs instead (its sums are the same, bit for bit).
+  const bool implicit =
+      algo.backward_weights == ConvAlgorithm::implicit && implicit_backward_weights_supported(s) && s.n >= nt;
   // Sums over the groups of images [begin, end) into dw and db, added to them or not.
   auto run = [&](int begin, int end, float* my_dw, float* my_db, bool accumulate, GroupBuffers buf, GemmFn gemm) {
+    float* sums = my_dw;  // the implicit product's sums are dw transposed, turned once each way
+    if (implicit) {
+      sums = buf.dw_t;
+      if (accumulate) transpose_into(my_dw, s.oc, z.ckk, sums);
+    }
     for_each_group(begin, end, group, [&](int i, int count) {
-      backward_weights_group(s, z, x + i * z.x_image, dy + i * z.y_image, my_dw, my_db, accumulate, count, buf, gemm);
+      backward_weights_group(s, z, x + i * z.x_image, dy + i * z.y_image, sums, my_db, accumulate, count, buf, gemm,
+                             implicit);
       accumulate = true;
     });
+    if (implicit) transpose_into(sums, z.ckk, s.oc, my_dw);
   };
   if (s.n < nt) return run(0, s.n, dw, db, true, group_buffers(s, z, workspace), gemm_of(algo.precision));
   // Layout: nt group buffers, then partial dw (OC, CKK) and db (OC) for threads 1..nt-1.

@@ -13,7 +13,10 @@
 // Implicit GEMM, where the direct path is not taken: forward from 32 taps up (level for a
 // 3x3 over 3 channels; slower for 1x1, where im2col is cheap and every run is one float);
 // backward-data when C >= OC (with C < OC the transposed GEMM is short and deep, where
-// im2col's is tall, and with a handful of channels much slower); never backward-weights.
+// im2col's is tall, and with a handful of channels much slower). In bf16 the same, except
+// that a strided forward stays im2col (its bf16 panels are gathered lane by lane), and
+// backward-weights too takes the implicit GEMM, wherever it has one (stride 1, not 1x1;
+// fp32 has none).
 #include "kernels/conv2d_algorithm.h"
 
 #include <atomic>
@@ -68,9 +71,13 @@ const char* const kSettingNames[] = {"auto", "gemm", "implicit", "direct"};
 ConvAlgorithms choose_conv_algorithms(const Conv2dShape& s, ConvPathSetting setting, Precision precision) {
   ConvAlgorithms a;
   a.precision = precision;
-  if (precision == Precision::bf16) {  // the direct kernels are fp32 only
-    if (implicit(s, setting, true)) a.forward = ConvAlgorithm::implicit;
+  if (precision == Precision::bf16) {                 // the direct kernels are fp32 only
+    const bool unit_stride = s.sh == 1 && s.sw == 1;  // bf16's strided panels are gathered lane by lane
+    if (implicit(s, setting, true) && (unit_stride || setting == ConvPathSetting::implicit))
+      a.forward = ConvAlgorithm::implicit;
     if (implicit(s, setting, false)) a.backward_data = ConvAlgorithm::implicit;
+    if (setting != ConvPathSetting::gemm && implicit_backward_weights_supported(s))
+      a.backward_weights = ConvAlgorithm::implicit;
     return a;
   }
   if (direct_forward(s, setting, false))

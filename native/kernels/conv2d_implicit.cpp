@@ -9,6 +9,9 @@
 // results are bitwise the same; backward-data sums its terms in another order.
 // In bf16 the panels are the bf16 GEMM's ((kc2, NR, 2) pairs per K slice): the GEMM asks a
 // ColumnSource for each slice, which writes it from the same runs (conv2d_implicit_panel.h).
+// Backward-weights (bf16, stride 1) runs transposed, the column matrix as the GEMM's A
+// (TapRowSource): each row-major panel row is one tap's run of output pixels, copied from
+// the padded images rounded to bf16 once per group.
 // Threads: one parallel region per call, each thread a fixed range of whole images with
 // its own buffers; results do not depend on the thread count.
 // Dimension names as in conv2d.h; CKK = C*KH*KW, P = OH*OW, NR = gemm_panel_columns().
@@ -110,6 +113,62 @@ class ColumnSource final : public Bf16PanelSource {
   WriteBf16PanelFn write_;
 };
 
+// The column matrix of a group as backward-weights' bf16 GEMM's A (stride 1): rows the
+// filter taps, K the group's output pixels. A tap's run of pixels along one output row is a
+// run of one padded input row, so with the padded images rounded to bf16 once, each
+// row-major panel row (a tap's pixels [p0, p0 + kc), pairs contiguous) is a few copies.
+class TapRowSource final : public Bf16PanelSource {
+ public:
+  // bf16_images: the group's padded images in bf16 (image stride L.xpad), kBf16Slack more after.
+  TapRowSource(const Conv2dShape& s, const Layout& L, const uint16_t* bf16_images)
+      : s_(s), L_(L), images_(bf16_images) {}
+
+  void pack(int r0, int p0, int count, int kc, int width, int kc2, uint16_t* out) const override {
+    constexpr int kMaxRuns = 512;  // pixels of the largest K slice (256 pairs): runs are at least one pixel long
+    PanelRun runs[kMaxRuns];
+    int run_count = 0;
+    for (int m = 0; m < kc;) {  // the pieces of pixels [p0, p0 + kc) that lie in one output row
+      const int q = p0 + m, image = q / L_.p, pos = q % L_.p, oy = pos / s_.ow, ox = pos % s_.ow;
+      const int len = std::min(s_.ow - ox, kc - m);
+      runs[run_count++] = PanelRun{m, len, (size_t)image * L_.xpad + (size_t)oy * L_.wp + ox};
+      m += len;
+    }
+    const PanelGeometry g{s_.c, s_.kh, s_.kw, 1, L_.plane, (size_t)L_.wp};
+    TapCursor tap(g, r0);
+    const int row_length = 2 * kc2;
+    const int rows = (count + width - 1) / width * width;
+    for (int r = 0; r < rows; ++r) {
+      uint16_t* row = out + (size_t)r * row_length;
+      if (r >= count) {
+        std::fill_n(row, row_length, (uint16_t)0);
+        continue;
+      }
+      const uint16_t* from = images_ + tap.offset;
+      tap.next();
+      for (int k = 0; k < run_count; ++k)
+        copy_run(row + runs[k].lane, from + runs[k].src, runs[k].len, row_length - runs[k].lane);
+      std::fill_n(row + kc, row_length - kc, (uint16_t)0);
+    }
+  }
+
+  // bf16 elements readable past the last image: copy_run reads whole blocks.
+  static constexpr size_t kBf16Slack = 32;
+
+ private:
+  // dst[0:len] <- src[0:len] in whole blocks of 32 elements while the row has room; the
+  // overhang is overwritten by the next run or the row's zero tail.
+  static void copy_run(uint16_t* dst, const uint16_t* src, int len, int room) {
+    constexpr int kBlock = 32;
+    int i = 0;
+    for (; i < len && room - i >= kBlock; i += kBlock) std::memcpy(dst + i, src + i, sizeof(uint16_t) * kBlock);
+    if (i < len) std::memcpy(dst + i, src + i, sizeof(uint16_t) * (size_t)(len - i));
+  }
+
+  const Conv2dShape& s_;
+  const Layout& L_;
+  const uint16_t* images_;
+};
+
 // One thread's buffers.
 struct Buffers {
   float* padded_images;  // G x (C, H + 2PH, W + 2PW), borders zero
@@ -193,6 +252,10 @@ bool implicit_forward_supported(const Conv2dShape& s) {
   return !conv_is_pointwise(s) && s.n > 0 && s.oh > 0 && s.ow > 0;
 }
 
+bool implicit_backward_weights_supported(const Conv2dShape& s) {
+  return implicit_forward_supported(s) && s.sh == 1 && s.sw == 1;
+}
+
 bool implicit_backward_data_supported(const Conv2dShape& s) {
   return implicit_forward_supported(s) && s.sh == 1 && s.sw == 1 && s.ph < s.kh && s.pw < s.kw;
 }
@@ -223,6 +286,33 @@ void conv2d_implicit_backward_data(const Conv2dShape& s, const float* dy, const 
               w[(((size_t)o * s.c + c) * s.kh + (s.kh - 1 - i)) * s.kw + (s.kw - 1 - j)];
   forward_batch(transposed(s), dy, flipped, nullptr, dx, accumulate ? Output::add : Output::store, precision,
                 workspace + flipped_filter_floats(s));
+}
+
+// Scratch: one zero-bordered image in fp32, then the group's in bf16 (and the copies' slack).
+size_t conv2d_implicit_weights_scratch_floats(const Conv2dShape& s) {
+  if (!implicit_backward_weights_supported(s)) return 0;
+  const Layout L = layout_of(s);
+  return L.xpad + round16(((size_t)L.group * L.xpad + TapRowSource::kBf16Slack + 1) / 2);
+}
+
+void conv2d_implicit_backward_weights_product(const Conv2dShape& s, const float* x, int count, const float* rows,
+                                              int ld, float* dw_t, bool accumulate, float* scratch) {
+  const Layout L = layout_of(s);
+  const size_t x_image = (size_t)s.c * s.h * s.w;
+  float* padded = scratch;
+  uint16_t* images = reinterpret_cast<uint16_t*>(scratch + L.xpad);
+  const RoundBf16Fn round =
+      gemm_bf16_vector_packing() ? implicit_round_bf16_avx512bf16() : implicit_round_bf16_portable();
+  for (int g = 0; g < count; ++g) {
+    pad_planes(x + g * x_image, s.c, s.h, s.w, s.ph, s.pw, padded);
+    const size_t used = (size_t)s.c * L.plane;
+    round(padded, used, images + g * L.xpad);
+    std::fill_n(images + g * L.xpad + used, L.xpad - used, (uint16_t)0);
+  }
+  std::fill_n(images + count * L.xpad, TapRowSource::kBf16Slack, (uint16_t)0);
+  const TapRowSource col(s, L, images);
+  sgemm_bf16_serial_sourced_a(L.ckk, s.oc, count * L.p, 1.0f, col, true, rows, ld, accumulate ? 1.0f : 0.0f, dw_t,
+                              s.oc);
 }
 
 }  // namespace cnn

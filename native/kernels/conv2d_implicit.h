@@ -19,6 +19,9 @@ bool implicit_forward_supported(const Conv2dShape& s);
 // Backward-data as a forward convolution: stride 1, padding below the kernel size.
 bool implicit_backward_data_supported(const Conv2dShape& s);
 
+// Backward-weights in bf16: stride 1, every shape but the pointwise ones.
+bool implicit_backward_weights_supported(const Conv2dShape& s);
+
 // Scratch floats of the implicit path (forward and backward-data) for `threads` threads;
 // 0 if neither is supported.
 size_t conv2d_implicit_workspace_floats(const Conv2dShape& s, int threads);
@@ -31,5 +34,19 @@ void conv2d_implicit_forward(const Conv2dShape& s, const float* x, const float* 
                              float* workspace, bool relu, Precision precision);
 void conv2d_implicit_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
                                    float* workspace, Precision precision);
+
+// Backward-weights' product for a group of `count` images of x (conv2d_group.h), in bf16 and
+// transposed: dw_t (CKK, OC) (=|+=) col rows^T, where rows (OC, count*P), row stride ld,
+// holds the images' output gradients side by side. col is never written: it is the GEMM's
+// A, whose row-major panels are each filter tap's output pixels, copied run by run from the
+// zero-bordered images rounded to bf16 once; and the GEMM's rows (taps) are many where its
+// columns (output channels) are few. Products commute and the K slices and their order are
+// the im2col product's, so dw_t holds bitwise the transpose of what the im2col algorithm's
+// bf16 product sums from the same start. conv2d.cpp runs it inside its backward-weights
+// loop (threads, partial sums, db), turning dw around once per thread.
+// `scratch` holds conv2d_implicit_weights_scratch_floats(s) floats.
+size_t conv2d_implicit_weights_scratch_floats(const Conv2dShape& s);
+void conv2d_implicit_backward_weights_product(const Conv2dShape& s, const float* x, int count, const float* rows,
+                                              int ld, float* dw_t, bool accumulate, float* scratch);
 
 }  // namespace cnn

@@ -1,6 +1,7 @@
 // The implicit-GEMM convolution's bf16 panel writer for any CPU (see WriteBf16PanelFn in
-// conv2d_implicit_panel.h): element by element, rounding with bf16.h's float_to_bf16, the
-// rounding the portable bf16 GEMM path packs with.
+// conv2d_implicit_panel.h) and backward-weights' rounding of its images (RoundBf16Fn):
+// element by element, rounding with bf16.h's float_to_bf16, the rounding the portable bf16
+// GEMM path packs with.
 #include <algorithm>
 #include "kernels/bf16.h"
 #include "kernels/conv2d_implicit_panel.h"
@@ -22,8 +23,13 @@ void write_bf16_panel(const PanelGeometry& g, const float* padded, const PanelRu
   (void)valid;  // lanes no run covers stay zero
 }
 
+void round_bf16(const float* src, size_t n, uint16_t* dst) {
+  for (size_t i = 0; i < n; ++i) dst[i] = float_to_bf16(src[i]);
+}
+
 }  // namespace
 
 WriteBf16PanelFn implicit_write_bf16_panel_portable() { return write_bf16_panel; }
+RoundBf16Fn implicit_round_bf16_portable() { return round_bf16; }
 
 }  // namespace cnn

@@ -2,7 +2,8 @@
 // conv2d_implicit_panel.h): two rows of the column matrix are gathered into registers, 16
 // lanes at a time, with one masked load per run at stride 1 (a run is a piece of one padded
 // input row), then rounded and interleaved into pairs by the conversion the bf16 GEMM's
-// packer uses, so the panel holds the values an im2col + pack would.
+// packer uses, so the panel holds the values an im2col + pack would. Backward-weights
+// rounds its images with the same instruction.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // as in gemm_bf16_avx512bf16.cpp
 #include <immintrin.h>
 #include <cstdint>
@@ -129,8 +130,18 @@ void write_bf16_panel(const PanelGeometry& g, const float* padded, const PanelRu
   }
 }
 
+// Backward-weights' images, 16 floats per conversion (the packer's instruction).
+void round_bf16(const float* src, size_t n, uint16_t* dst) {
+  for (size_t i = 0; i < n; i += 16) {
+    const __mmask16 lanes = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1);
+    const __m256i rounded = (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(lanes, src + i));
+    _mm256_mask_storeu_epi16(dst + i, lanes, rounded);
+  }
+}
+
 }  // namespace
 
 WriteBf16PanelFn implicit_write_bf16_panel_avx512bf16() { return write_bf16_panel; }
+RoundBf16Fn implicit_round_bf16_avx512bf16() { return round_bf16; }
 
 }  // namespace cnn

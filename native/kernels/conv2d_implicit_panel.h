@@ -35,6 +35,12 @@ using WriteBf16PanelFn = void (*)(const PanelGeometry& g, const float* padded, c
 WriteBf16PanelFn implicit_write_bf16_panel_portable();    // conv2d_implicit_bf16_panel.cpp
 WriteBf16PanelFn implicit_write_bf16_panel_avx512bf16();  // conv2d_implicit_bf16_panel_avx512bf16.cpp
 
+// Rounds n floats to bf16 as the bf16 GEMM path's packer does (backward-weights rounds its
+// padded images once and copies runs of them into the GEMM's panels).
+using RoundBf16Fn = void (*)(const float* src, size_t n, uint16_t* dst);
+RoundBf16Fn implicit_round_bf16_portable();    // conv2d_implicit_bf16_panel.cpp
+RoundBf16Fn implicit_round_bf16_avx512bf16();  // conv2d_implicit_bf16_panel_avx512bf16.cpp
+
 namespace {
 
 // Where row k of the column matrix reads the padded images: filter tap (c, i, j), advanced

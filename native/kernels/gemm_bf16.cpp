@@ -35,7 +35,6 @@ struct Problem {
   float beta;
   float* C;
   int ldc;
-  float a(int i, int k) const { return trans_a ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k]; }
 };
 
 using Bf16Buffer = AlignedBuffer<uint16_t>;
@@ -44,17 +43,20 @@ using Bf16Buffer = AlignedBuffer<uint16_t>;
 int padded_pairs(const Bf16GemmKernel& kern, int kc) { return round_up(ceil_div(kc, 2), kern.pair_unit); }
 
 // Fallback when packing memory is unavailable: the definition on rounded values, element by
-// element, in the portable path's order; B's values come from the source one pair of K rows
-// by one column at a time (a 1-column panel of one pair, on the stack).
-void naive_tile(const Problem& p, const Bf16PanelSource& b, int i0, int i1, int j0, int j1) {
+// element, in the portable path's order; both operands' values come from their sources one
+// pair of K by one row or column at a time (a 1-wide panel of one pair, on the stack, whose
+// layout is the same whichever way round).
+void naive_tile(const Problem& p, const Bf16PanelSource& a, const Bf16PanelSource& b, int i0, int i1, int j0, int j1) {
   for (int j = j0; j < j1; ++j)
     for (int i = i0; i < i1; ++i) {
       float sum = 0.0f;
       for (int k = 0; k < p.K; k += 2) {
-        uint16_t pair[2];
-        b.pack(j, k, 1, k + 1 < p.K ? 2 : 1, 1, 1, pair);
-        if (k + 1 < p.K) sum += round_to_bf16(p.a(i, k + 1)) * bf16_to_float(pair[1]);
-        sum += round_to_bf16(p.a(i, k)) * bf16_to_float(pair[0]);
+        const int kc = k + 1 < p.K ? 2 : 1;
+        uint16_t a_pair[2], b_pair[2];
+        a.pack(i, k, 1, kc, 1, 1, a_pair);
+        b.pack(j, k, 1, kc, 1, 1, b_pair);
+        if (k + 1 < p.K) sum += bf16_to_float(a_pair[1]) * bf16_to_float(b_pair[1]);
+        sum += bf16_to_float(a_pair[0]) * bf16_to_float(b_pair[0]);
       }
       float* c = p.C + (size_t)i * p.ldc + j;
       *c = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * *c;
@@ -67,22 +69,34 @@ int even_block(int total, int limit, int unit) {
   return min_int(limit, round_up(ceil_div(total, blocks), unit));
 }
 
-// B read from memory (an fp32 operand), packed by the path's own packer.
+// An operand read from memory (fp32), packed by the path's own packer in `layout`.
 class OperandSource final : public Bf16PanelSource {
  public:
-  OperandSource(const Bf16GemmKernel& kern, const Problem& p) : kern_(kern), b_{p.B, p.ldb, p.trans_b} {}
-  void pack(int j0, int p0, int cols, int kc, int nr, int kc2, uint16_t* out) const override {
-    kern_.pack(b_, j0, p0, cols, kc, nr, kc2, Bf16PanelLayout::KMajor, out);
+  OperandSource(const Bf16GemmKernel& kern, Bf16Operand x, Bf16PanelLayout layout)
+      : kern_(kern), x_(x), layout_(layout) {}
+  void pack(int r0, int p0, int rows, int kc, int width, int kc2, uint16_t* out) const override {
+    kern_.pack(x_, r0, p0, rows, kc, width, kc2, layout_, out);
   }
 
  private:
   const Bf16GemmKernel& kern_;
-  Bf16Operand b_;
+  Bf16Operand x_;
+  Bf16PanelLayout layout_;
 };
 
-// C[i0:i1, j0:j1] on the calling thread, B packed by `b`. Every element sums over K in the
-// same order whatever the rectangle, so results do not depend on the thread count.
-void tile(const Bf16GemmKernel& kern, const Problem& p, const Bf16PanelSource& b, int i0, int i1, int j0, int j1) {
+Bf16Operand a_of(const Problem& p) { return Bf16Operand{p.A, p.lda, !p.trans_a}; }
+Bf16Operand b_of(const Problem& p) { return Bf16Operand{p.B, p.ldb, p.trans_b}; }
+
+// How a tile gets its operands: A's panels in the layout `micro` reads, B's in the shared one.
+struct Operands {
+  const Bf16PanelSource& a;
+  Bf16Micro micro;
+  const Bf16PanelSource& b;
+};
+
+// C[i0:i1, j0:j1] on the calling thread. Every element sums over K in the same order
+// whatever the rectangle, so results do not depend on the thread count.
+void tile(const Bf16GemmKernel& kern, const Problem& p, const Operands& ops, int i0, int i1, int j0, int j1) {
   if (i0 >= i1 || j0 >= j1) return;
   const int mc_step = even_block(i1 - i0, kern.mc, kern.mr);
   const int kc_step = even_block(p.K, 2 * kern.kc2, 2);
@@ -91,30 +105,31 @@ void tile(const Bf16GemmKernel& kern, const Problem& p, const Bf16PanelSource& b
   const size_t slice = (size_t)padded_pairs(kern, kc_step) * 2;
   uint16_t* Ap = a_buf.get((size_t)round_up(mc_step, kern.mr) * slice);
   uint16_t* Bp = b_buf.get((size_t)round_up(nc_step, kern.nr) * slice);
-  if (!Ap || !Bp) return naive_tile(p, b, i0, i1, j0, j1);
-  const Bf16Operand a_operand{p.A, p.lda, !p.trans_a};
+  if (!Ap || !Bp) return naive_tile(p, ops.a, ops.b, i0, i1, j0, j1);
   for (int jc = j0; jc < j1; jc += nc_step) {
     const int nc = min_int(nc_step, j1 - jc);
     for (int pc = 0; pc < p.K; pc += kc_step) {
       const int kc = min_int(kc_step, p.K - pc), kc2 = padded_pairs(kern, kc);
       const float beta = pc == 0 ? p.beta : 1.0f;  // later K slices accumulate onto the first
-      b.pack(jc, pc, nc, kc, kern.nr, kc2, Bp);
+      ops.b.pack(jc, pc, nc, kc, kern.nr, kc2, Bp);
       for (int ic = i0; ic < i1; ic += mc_step) {
         const int mc = min_int(mc_step, i1 - ic);
-        kern.pack(a_operand, ic, pc, mc, kc, kern.mr, kc2, kern.a_layout, Ap);
+        ops.a.pack(ic, pc, mc, kc, kern.mr, kc2, Ap);
         for (int ir = 0; ir < mc; ir += kern.mr) {
           float* c = p.C + (size_t)(ic + ir) * p.ldc + jc;
           for (int jr = 0; jr < nc; jr += kern.nr)
-            kern.micro(kc2, Ap + (size_t)ir * kc2 * 2, Bp + (size_t)jr * kc2 * 2, c + jr, p.ldc,
-                       min_int(kern.mr, mc - ir), min_int(kern.nr, nc - jr), p.alpha, beta);
+            ops.micro(kc2, Ap + (size_t)ir * kc2 * 2, Bp + (size_t)jr * kc2 * 2, c + jr, p.ldc,
+                      min_int(kern.mr, mc - ir), min_int(kern.nr, nc - jr), p.alpha, beta);
         }
       }
     }
   }
 }
 
+// Both operands from memory, packed by the path's packer.
 void tile(const Bf16GemmKernel& kern, const Problem& p, int i0, int i1, int j0, int j1) {
-  tile(kern, p, OperandSource(kern, p), i0, i1, j0, j1);
+  const OperandSource a(kern, a_of(p), kern.a_layout), b(kern, b_of(p), Bf16PanelLayout::KMajor);
+  tile(kern, p, Operands{a, kern.micro, b}, i0, i1, j0, j1);
 }
 
 // Handles the cases that need no multiplication; true if nothing is left to do.
@@ -185,7 +200,18 @@ void sgemm_bf16_serial_sourced_b(int M, int N, int K, float alpha, const float* 
                                  float beta, float* C, int ldc) {
   if (trivial(M, N, K, alpha, beta, C, ldc)) return;
   const Problem p{false, false, M, N, K, alpha, A, lda, nullptr, 0, beta, C, ldc};
-  tile(*current().load(std::memory_order_acquire), p, b, 0, M, 0, N);
+  const Bf16GemmKernel& kern = *current().load(std::memory_order_acquire);
+  const OperandSource a(kern, a_of(p), kern.a_layout);
+  tile(kern, p, Operands{a, kern.micro, b}, 0, M, 0, N);
+}
+
+void sgemm_bf16_serial_sourced_a(int M, int N, int K, float alpha, const Bf16PanelSource& a, bool trans_b,
+                                 const float* B, int ldb, float beta, float* C, int ldc) {
+  if (trivial(M, N, K, alpha, beta, C, ldc)) return;
+  const Problem p{false, trans_b, M, N, K, alpha, nullptr, 0, B, ldb, beta, C, ldc};
+  const Bf16GemmKernel& kern = *current().load(std::memory_order_acquire);
+  const OperandSource b(kern, b_of(p), Bf16PanelLayout::KMajor);
+  tile(kern, p, Operands{a, kern.micro_row_major_a, b}, 0, M, 0, N);
 }
 
 bool gemm_bf16_vector_packing() { return current().load(std::memory_order_acquire)->pack == bf16_pack_avx512bf16; }

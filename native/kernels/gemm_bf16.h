@@ -18,13 +18,16 @@ void sgemm_bf16(bool trans_a, bool trans_b, int M, int N, int K, float alpha, co
 void sgemm_bf16_serial(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
                        const float* B, int ldb, float beta, float* C, int ldc);
 
-// B supplied by the caller instead of read from memory: pack() writes columns [j0, j0 + cols)
-// and K rows [p0, p0 + kc) of B, rounded to bf16, as ceil(cols / nr) panels of (kc2, nr, 2)
-// pairs (gemm_bf16_kernel.h), zero past cols, kc and in the padding pairs. Convolutions use
-// it to write their column matrix straight from the input (conv2d_implicit.cpp).
+// An operand supplied by the caller instead of read from memory. As B: pack() writes columns
+// [r0, r0 + count) and K rows [p0, p0 + kc) of B, rounded to bf16, as ceil(count / width)
+// panels of (kc2, width, 2) pairs (gemm_bf16_kernel.h). As A (sgemm_bf16_serial_sourced_a):
+// rows [r0, r0 + count) and K columns [p0, p0 + kc) of A as ceil(count / width) row-major
+// panels of (width, kc2, 2) pairs, each row's pairs contiguous. Zero past count, kc and in the
+// padding pairs. Convolutions use it to write their column matrix straight from the input
+// (conv2d_implicit.cpp).
 class Bf16PanelSource {
  public:
-  virtual void pack(int j0, int p0, int cols, int kc, int nr, int kc2, uint16_t* out) const = 0;
+  virtual void pack(int r0, int p0, int count, int kc, int width, int kc2, uint16_t* out) const = 0;
 
  protected:
   ~Bf16PanelSource() = default;
@@ -35,6 +38,11 @@ class Bf16PanelSource {
 // same as multiplying the matrix the source describes.
 void sgemm_bf16_serial_sourced_b(int M, int N, int K, float alpha, const float* A, int lda, const Bf16PanelSource& b,
                                  float beta, float* C, int ldc);
+
+// C = alpha * A * op(B) + beta * C on the calling thread, A from `a` (row-major panels); the
+// K slices and every sum are those of sgemm_bf16_serial on the matrix the source describes.
+void sgemm_bf16_serial_sourced_a(int M, int N, int K, float alpha, const Bf16PanelSource& a, bool trans_b,
+                                 const float* B, int ldb, float beta, float* C, int ldc);
 
 // True where the path in use rounds with AVX512-BF16's conversion (every path but "portable"):
 // a source then packs with the same instruction, so its values match the path's own packer.

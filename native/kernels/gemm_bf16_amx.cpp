@@ -86,7 +86,8 @@ bool available() {
 
 const Bf16GemmKernel& gemm_bf16_kernel_amx() {
   static const Bf16GemmKernel kernel{
-      "amx", MR, NR, 256, 128, 512, kTilePairs, Bf16PanelLayout::RowMajor, available, bf16_pack_avx512bf16, micro};
+      "amx", MR,   NR, 256, 128, 512, kTilePairs, Bf16PanelLayout::RowMajor, available, bf16_pack_avx512bf16,
+      micro, micro};  // A panels are row-major already
   return kernel;
 }
 

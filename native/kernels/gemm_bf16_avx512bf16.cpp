@@ -16,20 +16,22 @@ namespace {
 
 constexpr int MR = 14, NR = 32;
 
-template <int R>
-void micro_rows(int kc2, const uint16_t* __restrict a /* (kc2, MR, 2) */,
-                const uint16_t* __restrict b /* (kc2, NR, 2) */, float* c, int ldc, int nr, float alpha, float beta) {
+// A panel (kc2, MR, 2): pair k of row r at pairs[k * MR + r]; row-major (MR, kc2, 2): at
+// pairs[r * kc2 + k]. The sums are the same either way.
+template <int R, bool kRowMajorA>
+void micro_rows(int kc2, const uint16_t* __restrict a, const uint16_t* __restrict b /* (kc2, NR, 2) */, float* c,
+                int ldc, int nr, float alpha, float beta) {
   __m512 lo[R], hi[R];
   _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) lo[r] = hi[r] = _mm512_setzero_ps();
   const int32_t* pairs = reinterpret_cast<const int32_t*>(a);
   for (int k = 0; k < kc2; ++k) {
     const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b), b1 = (__m512bh)_mm512_loadu_si512(b + 32);
     _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
-      const __m512bh av = (__m512bh)_mm512_set1_epi32(pairs[r]);
+      const __m512bh av = (__m512bh)_mm512_set1_epi32(kRowMajorA ? pairs[(size_t)r * kc2] : pairs[r]);
       lo[r] = _mm512_dpbf16_ps(lo[r], av, b0);
       hi[r] = _mm512_dpbf16_ps(hi[r], av, b1);
     }
-    pairs += MR;
+    pairs += kRowMajorA ? 1 : MR;
     b += 2 * NR;
   }
   avx512_store_tile<R>(lo, hi, c, ldc, nr, alpha, beta);
@@ -37,10 +39,13 @@ void micro_rows(int kc2, const uint16_t* __restrict a /* (kc2, MR, 2) */,
 
 using MicroRows = void (*)(int, const uint16_t*, const uint16_t*, float*, int, int, float, float);
 
+template <bool kRowMajorA>
 void micro(int kc2, const uint16_t* a, const uint16_t* b, float* c, int ldc, int mr, int nr, float alpha, float beta) {
   static constexpr MicroRows kByRows[MR] = {
-      micro_rows<1>, micro_rows<2>, micro_rows<3>,  micro_rows<4>,  micro_rows<5>,  micro_rows<6>,  micro_rows<7>,
-      micro_rows<8>, micro_rows<9>, micro_rows<10>, micro_rows<11>, micro_rows<12>, micro_rows<13>, micro_rows<14>};
+      micro_rows<1, kRowMajorA>,  micro_rows<2, kRowMajorA>,  micro_rows<3, kRowMajorA>,  micro_rows<4, kRowMajorA>,
+      micro_rows<5, kRowMajorA>,  micro_rows<6, kRowMajorA>,  micro_rows<7, kRowMajorA>,  micro_rows<8, kRowMajorA>,
+      micro_rows<9, kRowMajorA>,  micro_rows<10, kRowMajorA>, micro_rows<11, kRowMajorA>, micro_rows<12, kRowMajorA>,
+      micro_rows<13, kRowMajorA>, micro_rows<14, kRowMajorA>};
   kByRows[mr - 1](kc2, a, b, c, ldc, nr, alpha, beta);
 }
 
@@ -152,7 +157,8 @@ bool available() {
 
 const Bf16GemmKernel& gemm_bf16_kernel_avx512bf16() {
   static const Bf16GemmKernel kernel{
-      "avx512bf16", MR, NR, 192, 168, 1024, 1, Bf16PanelLayout::KMajor, available, bf16_pack_avx512bf16, micro};
+      "avx512bf16",         MR,           NR,         192, 168, 1024, 1, Bf16PanelLayout::KMajor, available,
+      bf16_pack_avx512bf16, micro<false>, micro<true>};
   return kernel;
 }
 

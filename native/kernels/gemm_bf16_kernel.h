@@ -37,6 +37,11 @@ void bf16_pack_portable(const Bf16Operand& x, int r0, int p0, int rows, int kc, 
 void bf16_pack_avx512bf16(const Bf16Operand& x, int r0, int p0, int rows, int kc, int width, int kc2,
                           Bf16PanelLayout layout, uint16_t* out);
 
+// C[0:mr, 0:nr] = alpha * Ap Bp + beta * C for one A panel and one B panel of kc2 pairs;
+// mr <= MR, nr <= NR bound what is written; beta == 0 writes C without reading it.
+using Bf16Micro = void (*)(int kc2, const uint16_t* Ap, const uint16_t* Bp, float* C, int ldc, int mr, int nr,
+                           float alpha, float beta);
+
 struct Bf16GemmKernel {
   const char* name;
   int mr, nr;       // register (or tile) block
@@ -46,10 +51,10 @@ struct Bf16GemmKernel {
   // True where this machine can run the path (CPU features, OS permission for AMX state).
   bool (*available)();
   Bf16Packer pack;
-  // C[0:mr, 0:nr] = alpha * Ap Bp + beta * C for one A panel and one B panel of kc2 pairs;
-  // mr <= MR, nr <= NR bound what is written; beta == 0 writes C without reading it.
-  void (*micro)(int kc2, const uint16_t* Ap, const uint16_t* Bp, float* C, int ldc, int mr, int nr, float alpha,
-                float beta);
+  Bf16Micro micro;  // A panels in a_layout
+  // The same product with A panels row-major, for A operands a caller writes itself
+  // (sgemm_bf16_serial_sourced_a), whose rows are runs along K; it sums in micro's order.
+  Bf16Micro micro_row_major_a;
 };
 
 const Bf16GemmKernel& gemm_bf16_kernel_amx();         // gemm_bf16_amx.cpp

@@ -10,14 +10,16 @@ namespace {
 
 constexpr int MR = 4, NR = 16;
 
-void micro(int kc2, const uint16_t* a /* (kc2, MR, 2) */, const uint16_t* b /* (kc2, NR, 2) */, float* c, int ldc,
-           int mr, int nr, float alpha, float beta) {
+// A panel (kc2, MR, 2), or row-major (MR, kc2, 2): the same sums either way.
+template <bool kRowMajorA>
+void micro(int kc2, const uint16_t* a, const uint16_t* b /* (kc2, NR, 2) */, float* c, int ldc, int mr, int nr,
+           float alpha, float beta) {
   float acc[MR][NR] = {};
   for (int k = 0; k < kc2; ++k) {
-    const uint16_t* ak = a + (size_t)k * MR * 2;
     const uint16_t* bk = b + (size_t)k * NR * 2;
     for (int r = 0; r < MR; ++r) {
-      const float a0 = bf16_to_float(ak[2 * r]), a1 = bf16_to_float(ak[2 * r + 1]);
+      const uint16_t* pair = kRowMajorA ? a + ((size_t)r * kc2 + k) * 2 : a + ((size_t)k * MR + r) * 2;
+      const float a0 = bf16_to_float(pair[0]), a1 = bf16_to_float(pair[1]);
       for (int j = 0; j < NR; ++j) {
         acc[r][j] += a1 * bf16_to_float(bk[2 * j + 1]);
         acc[r][j] += a0 * bf16_to_float(bk[2 * j]);
@@ -35,8 +37,9 @@ bool always() { return true; }
 }  // namespace
 
 const Bf16GemmKernel& gemm_bf16_kernel_portable() {
-  static const Bf16GemmKernel kernel{"portable",         MR,   NR, 128, 64, 512, 1, Bf16PanelLayout::KMajor, always,
-                                     bf16_pack_portable, micro};
+  static const Bf16GemmKernel kernel{
+      "portable",         MR,           NR,         128, 64, 512, 1, Bf16PanelLayout::KMajor, always,
+      bf16_pack_portable, micro<false>, micro<true>};
   return kernel;
 }
 

@@ -16,7 +16,8 @@ test('layerAlgorithms: convolutions run im2col or the implicit GEMM in bf16 (nev
   const fp32 = build(addon, tiny, initParams(tiny, 1), 4, 1).net.layerAlgorithms();
   const bf16 = build(addon, tiny, initParams(tiny, 1), 4, 1, { precision: 'bf16' }).net.layerAlgorithms();
   tiny.layers.forEach((l, i) => {
-    if (l.kind === 'conv2d') assert.match(bf16[i], /^(im2col|implicit)\/(im2col|implicit)\/im2col bf16$/, `layer ${i}`);
+    if (l.kind === 'conv2d')
+      assert.match(bf16[i], /^(im2col|implicit)\/(im2col|implicit)\/(im2col|implicit) bf16$/, `layer ${i}`);
     else if (l.kind === 'dense') assert.equal(bf16[i], 'bf16', `layer ${i}`);
     else assert.equal(bf16[i], fp32[i], `layer ${i}`);
   });
@@ -24,6 +25,10 @@ test('layerAlgorithms: convolutions run im2col or the implicit GEMM in bf16 (nev
   assert.ok(
     bf16.some((a) => a.startsWith('implicit/')),
     `a convolution of 32 taps or more runs the implicit GEMM: ${bf16.join(', ')}`,
+  );
+  assert.ok(
+    bf16.some((a) => a.endsWith('/implicit bf16')),
+    `a stride-1 convolution's backward-weights runs the implicit GEMM: ${bf16.join(', ')}`,
   );
 });
 

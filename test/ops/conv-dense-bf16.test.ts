@@ -29,7 +29,8 @@ const initial = {
   convPath: native.convPath(),
 };
 // The per-op algorithm settings: im2col everywhere, the implicit GEMM wherever it applies
-// (every shape here but the pointwise one; backward-data at stride 1), and the rule's choice.
+// (every shape here but the pointwise one; backward-data at stride 1), and the rule's choice
+// (which takes the implicit backward-weights wherever it applies).
 const CONV_SETTINGS = ['gemm', 'implicit', 'auto'];
 
 /** Every element rounded to the nearest bfloat16, ties to even (as the GEMM's packers round). */
@@ -44,13 +45,19 @@ const shape = (n: number, c: number, h: number, w: number, oc: number, k: number
   ({ n, c, h, w, oc, kh: k, kw: k, sh: s, sw: s, ph: p, pw: p }) satisfies Conv2dShape;
 
 // Stride 1 "same" (the shifted-plane im2col), stride 2, 5x5 without padding, a pointwise
-// convolution (x is its own column matrix), a batch of one (the parallel GEMM), an odd K.
+// convolution (x is its own column matrix), a batch of one (the parallel GEMM), an odd K;
+// small planes whose images share one GEMM (conv2d_group.h: backward-weights' pixel pairs
+// then cross from one image to the next), strided too, and a strided 1x1 convolution
+// (its padded images outgrow its column matrix).
 const SHAPES: [string, Conv2dShape][] = [
   ['3x3 same, 16 -> 16 channels', shape(4, 16, 8, 8, 16, 3, 1, 1)],
   ['3x3 stride 2, 8 -> 24 channels', shape(3, 8, 9, 9, 24, 3, 2, 1)],
   ['5x5 valid, 3 -> 6 channels (odd K)', shape(2, 3, 12, 12, 6, 5, 1, 0)],
   ['1x1 pointwise, 32 -> 16 channels', shape(3, 32, 6, 6, 16, 1, 1, 0)],
   ['3x3 same, batch 1, 33 -> 40 channels', shape(1, 33, 7, 7, 40, 3, 1, 1)],
+  ['3x3 same, 5x5 planes grouped, 32 -> 24 channels', shape(5, 32, 5, 5, 24, 3, 1, 1)],
+  ['3x3 stride 2, 7x7 planes grouped, 32 -> 20 channels', shape(4, 32, 7, 7, 20, 3, 2, 1)],
+  ['1x1 stride 2, 16 -> 32 channels', shape(3, 16, 8, 8, 32, 1, 2, 0)],
 ];
 
 interface ConvResult {
@@ -168,6 +175,35 @@ for (const path of PATHS) {
         }
       });
     });
+
+    it(
+      'convolution: the implicit backward-weights is bitwise the im2col one (same values, same sums)',
+      { skip },
+      () => {
+        SHAPES.forEach(([name, s], i) => {
+          const { x, dy } = convInputs(s, 300 + i);
+          const z = conv2dSizes(s);
+          for (const threads of [1, 2]) {
+            const backwardWeights = (setting: string) => {
+              use(threads, setting);
+              const dw = new Float32Array(z.w),
+                db = new Float32Array(s.oc);
+              native.conv2dBackwardWeights(s, x, dy, dw, db);
+              return { dw, db };
+            };
+            const implicit = backwardWeights('implicit'),
+              im2col = backwardWeights('gemm');
+            if (path !== 'amx') assert.deepEqual(implicit, im2col, `${name}, ${threads} threads`);
+            else {
+              // The implicit product runs transposed (taps as rows): its sums are the same, but
+              // the order inside one AMX tile instruction is the hardware's, so only nearly.
+              assertClose(implicit.dw, im2col.dw, `${name}, ${threads} threads: dw`, 1e-6);
+              assert.deepEqual(implicit.db, im2col.db, `${name}, ${threads} threads: db`);
+            }
+          }
+        });
+      },
+    );
 
     it('convolution: rounding is real (an operand bfloat16 cannot hold changes the result)', { skip }, () => {
       // 1 + 2^-9 rounds to 1 in bfloat16: the bf16 product is exactly 1, the fp32 one is not.
