@@ -119,9 +119,13 @@ class ColumnSource final : public Bf16PanelSource {
 // row-major panel row (a tap's pixels [p0, p0 + kc), pairs contiguous) is a few copies.
 class TapRowSource final : public Bf16PanelSource {
  public:
-  // bf16_images: the group's padded images in bf16 (image stride L.xpad), kBf16Slack more after.
+  // bf16_images: the group's padded images in bf16 (image stride L.xpad), kBf16RunSlack more after.
   TapRowSource(const Conv2dShape& s, const Layout& L, const uint16_t* bf16_images)
-      : s_(s), L_(L), images_(bf16_images) {}
+      : s_(s),
+        L_(L),
+        images_(bf16_images),
+        write_(gemm_bf16_vector_packing() ? implicit_write_tap_rows_avx512bf16() : implicit_write_tap_rows_portable()) {
+  }
 
   void pack(int r0, int p0, int count, int kc, int width, int kc2, uint16_t* out) const override {
     constexpr int kMaxRuns = 512;  // pixels of the largest K slice (256 pairs): runs are at least one pixel long
@@ -134,39 +138,14 @@ class TapRowSource final : public Bf16PanelSource {
       m += len;
     }
     const PanelGeometry g{s_.c, s_.kh, s_.kw, 1, L_.plane, (size_t)L_.wp};
-    TapCursor tap(g, r0);
-    const int row_length = 2 * kc2;
-    const int rows = (count + width - 1) / width * width;
-    for (int r = 0; r < rows; ++r) {
-      uint16_t* row = out + (size_t)r * row_length;
-      if (r >= count) {
-        std::fill_n(row, row_length, (uint16_t)0);
-        continue;
-      }
-      const uint16_t* from = images_ + tap.offset;
-      tap.next();
-      for (int k = 0; k < run_count; ++k)
-        copy_run(row + runs[k].lane, from + runs[k].src, runs[k].len, row_length - runs[k].lane);
-      std::fill_n(row + kc, row_length - kc, (uint16_t)0);
-    }
+    write_(g, images_, runs, run_count, r0, count, kc, width, kc2, out);
   }
-
-  // bf16 elements readable past the last image: copy_run reads whole blocks.
-  static constexpr size_t kBf16Slack = 32;
 
  private:
-  // dst[0:len] <- src[0:len] in whole blocks of 32 elements while the row has room; the
-  // overhang is overwritten by the next run or the row's zero tail.
-  static void copy_run(uint16_t* dst, const uint16_t* src, int len, int room) {
-    constexpr int kBlock = 32;
-    int i = 0;
-    for (; i < len && room - i >= kBlock; i += kBlock) std::memcpy(dst + i, src + i, sizeof(uint16_t) * kBlock);
-    if (i < len) std::memcpy(dst + i, src + i, sizeof(uint16_t) * (size_t)(len - i));
-  }
-
   const Conv2dShape& s_;
   const Layout& L_;
   const uint16_t* images_;
+  WriteTapRowsFn write_;
 };
 
 // One thread's buffers.
@@ -180,19 +159,26 @@ struct Buffers {
 enum class Output { store, add, store_relu };
 
 // y (=, +=, or = relu of) bias + conv(x, w) for `count` images from the first of x and y.
-// In bf16 the panels are the bf16 GEMM's own, written for each K slice as it asks.
+// In bf16 the panels are the bf16 GEMM's own, written for each K slice as it asks. A group
+// of one image has its outputs laid out as y's (OC, P): a plain store writes them there.
 void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const float* w, const float* b, float* y,
                    Output mode, Precision precision, int count, Buffers buf) {
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * L.p;
   for (int g = 0; g < count; ++g)
     pad_planes_into(x + g * x_image, s.c, s.h, s.w, s.ph, s.pw, buf.padded_images + g * L.xpad);
-  const int columns = count * L.p, ld = conv_group_ld(columns);
+  const int columns = count * L.p;
+  // In place only for a plain store: adding would change the sums' order, and a bias or a
+  // ReLU would each cost a pass over y where the copy out of the group buffer does them.
+  const bool in_place = count == 1 && mode == Output::store && !b;
+  float* out = in_place ? y : buf.rows;
+  const int ld = in_place ? L.p : conv_group_ld(columns);
   const PanelGeometry geometry{s.c, s.kh, s.kw, s.sw, L.plane, (size_t)L.wp};
   if (b)
-    for (int o = 0; o < s.oc; ++o) std::fill_n(buf.rows + (size_t)o * ld, columns, b[o]);
+    for (int o = 0; o < s.oc; ++o) std::fill_n(out + (size_t)o * ld, columns, b[o]);
+  const float beta = b ? 1.0f : 0.0f;
   if (precision == Precision::bf16) {
     const ColumnSource columns_of_group(s, L, geometry, buf.padded_images);
-    sgemm_bf16_serial_sourced_b(s.oc, columns, L.ckk, 1.0f, w, L.ckk, columns_of_group, b ? 1.0f : 0.0f, buf.rows, ld);
+    sgemm_bf16_serial_sourced_b(s.oc, columns, L.ckk, 1.0f, w, L.ckk, columns_of_group, beta, out, ld);
   } else {
     const int nr = gemm_panel_columns();
     const WritePanelFn write_panel = panel_writer();
@@ -202,18 +188,19 @@ void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const 
       const int run_count = runs_of(s, L, q0, n, runs);
       write_panel(geometry, buf.padded_images, runs, run_count, n, nr, buf.panels + (size_t)q0 * L.ckk);
     }
-    sgemm_serial_packed_b(s.oc, columns, L.ckk, 1.0f, w, L.ckk, buf.panels, b ? 1.0f : 0.0f, buf.rows, ld);
+    sgemm_serial_packed_b(s.oc, columns, L.ckk, 1.0f, w, L.ckk, buf.panels, beta, out, ld);
   }
+  if (in_place) return;
   for (int g = 0; g < count; ++g)
     for (int o = 0; o < s.oc; ++o) {
-      float* out = y + g * y_image + (size_t)o * L.p;
+      float* dst = y + g * y_image + (size_t)o * L.p;
       const float* in = buf.rows + (size_t)o * ld + (size_t)g * L.p;
       if (mode == Output::add)
-        for (int q = 0; q < L.p; ++q) out[q] += in[q];
+        for (int q = 0; q < L.p; ++q) dst[q] += in[q];
       else if (mode == Output::store_relu)
-        for (int q = 0; q < L.p; ++q) out[q] = relu_of(in[q]);
+        for (int q = 0; q < L.p; ++q) dst[q] = relu_of(in[q]);
       else
-        std::memcpy(out, in, sizeof(float) * L.p);
+        std::memcpy(dst, in, sizeof(float) * L.p);
     }
 }
 
@@ -292,7 +279,7 @@ void conv2d_implicit_backward_data(const Conv2dShape& s, const float* dy, const 
 size_t conv2d_implicit_weights_scratch_floats(const Conv2dShape& s) {
   if (!implicit_backward_weights_supported(s)) return 0;
   const Layout L = layout_of(s);
-  return L.xpad + round16(((size_t)L.group * L.xpad + TapRowSource::kBf16Slack + 1) / 2);
+  return L.xpad + round16(((size_t)L.group * L.xpad + kBf16RunSlack + 1) / 2);
 }
 
 void conv2d_implicit_backward_weights_product(const Conv2dShape& s, const float* x, int count, const float* rows,
@@ -309,7 +296,7 @@ void conv2d_implicit_backward_weights_product(const Conv2dShape& s, const float*
     round(padded, used, images + g * L.xpad);
     std::fill_n(images + g * L.xpad + used, L.xpad - used, (uint16_t)0);
   }
-  std::fill_n(images + count * L.xpad, TapRowSource::kBf16Slack, (uint16_t)0);
+  std::fill_n(images + count * L.xpad, kBf16RunSlack, (uint16_t)0);
   const TapRowSource col(s, L, images);
   sgemm_bf16_serial_sourced_a(L.ckk, s.oc, count * L.p, 1.0f, col, true, rows, ld, accumulate ? 1.0f : 0.0f, dw_t,
                               s.oc);

@@ -29,6 +29,7 @@ void round_bf16(const float* src, size_t n, uint16_t* dst) {
 
 }  // namespace
 
+WriteTapRowsFn implicit_write_tap_rows_portable() { return write_tap_rows_with; }
 WriteBf16PanelFn implicit_write_bf16_panel_portable() { return write_bf16_panel; }
 RoundBf16Fn implicit_round_bf16_portable() { return round_bf16; }
 

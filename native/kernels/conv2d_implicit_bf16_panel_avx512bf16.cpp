@@ -141,6 +141,7 @@ void round_bf16(const float* src, size_t n, uint16_t* dst) {
 
 }  // namespace
 
+WriteTapRowsFn implicit_write_tap_rows_avx512bf16() { return write_tap_rows_with; }
 WriteBf16PanelFn implicit_write_bf16_panel_avx512bf16() { return write_bf16_panel; }
 RoundBf16Fn implicit_round_bf16_avx512bf16() { return round_bf16; }
 

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace cnn {
 
@@ -40,6 +41,19 @@ WriteBf16PanelFn implicit_write_bf16_panel_avx512bf16();  // conv2d_implicit_bf1
 using RoundBf16Fn = void (*)(const float* src, size_t n, uint16_t* dst);
 RoundBf16Fn implicit_round_bf16_portable();    // conv2d_implicit_bf16_panel.cpp
 RoundBf16Fn implicit_round_bf16_avx512bf16();  // conv2d_implicit_bf16_panel_avx512bf16.cpp
+
+// Backward-weights' A panels (conv2d_implicit.cpp's TapRowSource): rows [r0, r0 + count) of
+// the column matrix (filter taps) over K = output pixels [0, kc) of a slice, row-major,
+// ceil(count / width) panels of (width, kc2, 2). Each run is a piece of the slice's pixels
+// along one output row: lanes [lane, lane + len) of every row read the bf16 images from
+// images + src + the row's tap offset; the images are readable kBf16RunSlack elements past
+// their end. Copies bits, so every unit writes the same panel; each copies in blocks of its
+// vector width.
+constexpr int kBf16RunSlack = 32;
+using WriteTapRowsFn = void (*)(const PanelGeometry& g, const uint16_t* images, const PanelRun* runs, int run_count,
+                                int r0, int count, int kc, int width, int kc2, uint16_t* out);
+WriteTapRowsFn implicit_write_tap_rows_portable();    // conv2d_implicit_bf16_panel.cpp
+WriteTapRowsFn implicit_write_tap_rows_avx512bf16();  // conv2d_implicit_bf16_panel_avx512bf16.cpp
 
 namespace {
 
@@ -93,6 +107,34 @@ inline void write_panel_with(const PanelGeometry& g, const float* padded, const 
         for (int l = valid; l < nr; ++l) dst[l] = 0.0f;
       }
     }
+}
+
+// WriteTapRowsFn's body; each run is copied in whole blocks of kBf16RunSlack elements while
+// the row has room (the overhang is overwritten by the next run or the row's zero tail).
+inline void write_tap_rows_with(const PanelGeometry& g, const uint16_t* images, const PanelRun* runs, int run_count,
+                                int r0, int count, int kc, int width, int kc2, uint16_t* out) {
+  constexpr int kBlock = kBf16RunSlack;
+  TapCursor tap(g, r0);
+  const int row_length = 2 * kc2;
+  const int rows = (count + width - 1) / width * width;
+  for (int r = 0; r < rows; ++r) {
+    uint16_t* row = out + (size_t)r * row_length;
+    if (r >= count) {
+      std::memset(row, 0, sizeof(uint16_t) * row_length);
+      continue;
+    }
+    const uint16_t* from = images + tap.offset;
+    tap.next();
+    for (int k = 0; k < run_count; ++k) {
+      uint16_t* dst = row + runs[k].lane;
+      const uint16_t* src = from + runs[k].src;
+      const int len = runs[k].len, room = row_length - runs[k].lane;
+      int i = 0;
+      for (; i < len && room - i >= kBlock; i += kBlock) std::memcpy(dst + i, src + i, sizeof(uint16_t) * kBlock);
+      if (i < len) std::memcpy(dst + i, src + i, sizeof(uint16_t) * (size_t)(len - i));
+    }
+    std::memset(row + kc, 0, sizeof(uint16_t) * (row_length - kc));
+  }
 }
 
 }  // namespace

@@ -69,6 +69,22 @@ int even_block(int total, int limit, int unit) {
   return min_int(limit, round_up(ceil_div(total, blocks), unit));
 }
 
+// Rows per A panel for a block of mc rows: mr, or where the path takes panels of any height,
+// the height that costs the micro-kernel least per pair of K. A tile of h rows costs h steps
+// (its multiply-adds) but no fewer than kLatencyRows (its chains of sums would wait on each
+// other), and one more for loading its B vectors: 32 rows as 11 + 11 + 10, not 14 + 14 + 4.
+int panel_height(const Bf16GemmKernel& kern, int mc) {
+  if (!kern.any_panel_height) return kern.mr;
+  constexpr int kLatencyRows = 6;
+  int best = kern.mr, best_cost = -1;
+  for (int h = kern.mr; h >= 1; --h) {
+    const int tiles = ceil_div(mc, h), last = mc - (tiles - 1) * h;
+    const int cost = (tiles - 1) * (h + 1) + (last > kLatencyRows ? last : kLatencyRows) + 1;
+    if (best_cost < 0 || cost < best_cost) best = h, best_cost = cost;
+  }
+  return best;
+}
+
 // An operand read from memory (fp32), packed by the path's own packer in `layout`.
 class OperandSource final : public Bf16PanelSource {
  public:
@@ -114,12 +130,13 @@ void tile(const Bf16GemmKernel& kern, const Problem& p, const Operands& ops, int
       ops.b.pack(jc, pc, nc, kc, kern.nr, kc2, Bp);
       for (int ic = i0; ic < i1; ic += mc_step) {
         const int mc = min_int(mc_step, i1 - ic);
-        ops.a.pack(ic, pc, mc, kc, kern.mr, kc2, Ap);
-        for (int ir = 0; ir < mc; ir += kern.mr) {
+        const int height = panel_height(kern, mc);
+        ops.a.pack(ic, pc, mc, kc, height, kc2, Ap);
+        for (int ir = 0; ir < mc; ir += height) {
           float* c = p.C + (size_t)(ic + ir) * p.ldc + jc;
           for (int jr = 0; jr < nc; jr += kern.nr)
-            ops.micro(kc2, Ap + (size_t)ir * kc2 * 2, Bp + (size_t)jr * kc2 * 2, c + jr, p.ldc,
-                      min_int(kern.mr, mc - ir), min_int(kern.nr, nc - jr), p.alpha, beta);
+            ops.micro(kc2, Ap + (size_t)ir * kc2 * 2, height, Bp + (size_t)jr * kc2 * 2, c + jr, p.ldc,
+                      min_int(height, mc - ir), min_int(kern.nr, nc - jr), p.alpha, beta);
         }
       }
     }

@@ -41,8 +41,8 @@ void configure_tiles() {
   configured = true;
 }
 
-void micro(int kc2, const uint16_t* a /* (MR, kc2, 2) */, const uint16_t* b /* (kc2, NR, 2) */, float* c, int ldc,
-           int mr, int nr, float alpha, float beta) {
+void micro(int kc2, const uint16_t* a /* (MR, kc2, 2) */, int /* panel_rows: always MR */,
+           const uint16_t* b /* (kc2, NR, 2) */, float* c, int ldc, int mr, int nr, float alpha, float beta) {
   configure_tiles();
   _tile_zero(0);
   _tile_zero(1);
@@ -86,7 +86,7 @@ bool available() {
 
 const Bf16GemmKernel& gemm_bf16_kernel_amx() {
   static const Bf16GemmKernel kernel{
-      "amx", MR,   NR, 256, 128, 512, kTilePairs, Bf16PanelLayout::RowMajor, available, bf16_pack_avx512bf16,
+      "amx", MR,   NR, 256, 128, 512, kTilePairs, Bf16PanelLayout::RowMajor, false, available, bf16_pack_avx512bf16,
       micro, micro};  // A panels are row-major already
   return kernel;
 }

@@ -16,37 +16,46 @@ namespace {
 
 constexpr int MR = 14, NR = 32;
 
-// A panel (kc2, MR, 2): pair k of row r at pairs[k * MR + r]; row-major (MR, kc2, 2): at
-// pairs[r * kc2 + k]. The sums are the same either way.
-template <int R, bool kRowMajorA>
-void micro_rows(int kc2, const uint16_t* __restrict a, const uint16_t* __restrict b /* (kc2, NR, 2) */, float* c,
-                int ldc, int nr, float alpha, float beta) {
+// A panel (kc2, H, 2) of H = panel_rows rows: pair k of row r at pairs[k * H + r]; row-major
+// (H, kc2, 2): at pairs[r * kc2 + k]. The sums are the same either way. kHalf: only the
+// first 16 columns are wanted (nr <= 16), so the other half of B is neither read nor summed.
+template <int R, bool kRowMajorA, bool kHalf>
+void micro_rows(int kc2, const uint16_t* __restrict a, int panel_rows, const uint16_t* __restrict b /* (kc2, NR, 2) */,
+                float* c, int ldc, int nr, float alpha, float beta) {
   __m512 lo[R], hi[R];
   _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) lo[r] = hi[r] = _mm512_setzero_ps();
   const int32_t* pairs = reinterpret_cast<const int32_t*>(a);
   for (int k = 0; k < kc2; ++k) {
-    const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b), b1 = (__m512bh)_mm512_loadu_si512(b + 32);
+    const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b);
+    const __m512bh b1 = kHalf ? b0 : (__m512bh)_mm512_loadu_si512(b + 32);
     _Pragma("GCC unroll 16") for (int r = 0; r < R; ++r) {
       const __m512bh av = (__m512bh)_mm512_set1_epi32(kRowMajorA ? pairs[(size_t)r * kc2] : pairs[r]);
       lo[r] = _mm512_dpbf16_ps(lo[r], av, b0);
-      hi[r] = _mm512_dpbf16_ps(hi[r], av, b1);
+      if (!kHalf) hi[r] = _mm512_dpbf16_ps(hi[r], av, b1);
     }
-    pairs += kRowMajorA ? 1 : MR;
+    pairs += kRowMajorA ? 1 : panel_rows;
     b += 2 * NR;
   }
   avx512_store_tile<R>(lo, hi, c, ldc, nr, alpha, beta);
 }
 
-using MicroRows = void (*)(int, const uint16_t*, const uint16_t*, float*, int, int, float, float);
+using MicroRows = void (*)(int, const uint16_t*, int, const uint16_t*, float*, int, int, float, float);
+
+template <bool kRowMajorA, bool kHalf>
+struct MicroTable {
+  static constexpr MicroRows by_rows[MR] = {
+      micro_rows<1, kRowMajorA, kHalf>,  micro_rows<2, kRowMajorA, kHalf>,  micro_rows<3, kRowMajorA, kHalf>,
+      micro_rows<4, kRowMajorA, kHalf>,  micro_rows<5, kRowMajorA, kHalf>,  micro_rows<6, kRowMajorA, kHalf>,
+      micro_rows<7, kRowMajorA, kHalf>,  micro_rows<8, kRowMajorA, kHalf>,  micro_rows<9, kRowMajorA, kHalf>,
+      micro_rows<10, kRowMajorA, kHalf>, micro_rows<11, kRowMajorA, kHalf>, micro_rows<12, kRowMajorA, kHalf>,
+      micro_rows<13, kRowMajorA, kHalf>, micro_rows<14, kRowMajorA, kHalf>};
+};
 
 template <bool kRowMajorA>
-void micro(int kc2, const uint16_t* a, const uint16_t* b, float* c, int ldc, int mr, int nr, float alpha, float beta) {
-  static constexpr MicroRows kByRows[MR] = {
-      micro_rows<1, kRowMajorA>,  micro_rows<2, kRowMajorA>,  micro_rows<3, kRowMajorA>,  micro_rows<4, kRowMajorA>,
-      micro_rows<5, kRowMajorA>,  micro_rows<6, kRowMajorA>,  micro_rows<7, kRowMajorA>,  micro_rows<8, kRowMajorA>,
-      micro_rows<9, kRowMajorA>,  micro_rows<10, kRowMajorA>, micro_rows<11, kRowMajorA>, micro_rows<12, kRowMajorA>,
-      micro_rows<13, kRowMajorA>, micro_rows<14, kRowMajorA>};
-  kByRows[mr - 1](kc2, a, b, c, ldc, nr, alpha, beta);
+void micro(int kc2, const uint16_t* a, int panel_rows, const uint16_t* b, float* c, int ldc, int mr, int nr,
+           float alpha, float beta) {
+  const MicroRows* by_rows = nr <= 16 ? MicroTable<kRowMajorA, true>::by_rows : MicroTable<kRowMajorA, false>::by_rows;
+  by_rows[mr - 1](kc2, a, panel_rows, b, c, ldc, nr, alpha, beta);
 }
 
 // 16 pairs (X(r, k), X(r, k+1)) from two runs of 16 floats: K row k and K row k+1 at 16 r.
@@ -157,7 +166,7 @@ bool available() {
 
 const Bf16GemmKernel& gemm_bf16_kernel_avx512bf16() {
   static const Bf16GemmKernel kernel{
-      "avx512bf16",         MR,           NR,         192, 168, 1024, 1, Bf16PanelLayout::KMajor, available,
+      "avx512bf16",         MR,           NR,         192, 168, 1024, 1, Bf16PanelLayout::KMajor, true, available,
       bf16_pack_avx512bf16, micro<false>, micro<true>};
   return kernel;
 }

@@ -38,9 +38,11 @@ void bf16_pack_avx512bf16(const Bf16Operand& x, int r0, int p0, int rows, int kc
                           Bf16PanelLayout layout, uint16_t* out);
 
 // C[0:mr, 0:nr] = alpha * Ap Bp + beta * C for one A panel and one B panel of kc2 pairs;
-// mr <= MR, nr <= NR bound what is written; beta == 0 writes C without reading it.
-using Bf16Micro = void (*)(int kc2, const uint16_t* Ap, const uint16_t* Bp, float* C, int ldc, int mr, int nr,
-                           float alpha, float beta);
+// mr <= MR, nr <= NR bound what is written; beta == 0 writes C without reading it. The A
+// panel holds panel_rows rows (its width when packed: MR, or mr where the path takes panels
+// of any height).
+using Bf16Micro = void (*)(int kc2, const uint16_t* Ap, int panel_rows, const uint16_t* Bp, float* C, int ldc, int mr,
+                           int nr, float alpha, float beta);
 
 struct Bf16GemmKernel {
   const char* name;
@@ -48,6 +50,10 @@ struct Bf16GemmKernel {
   int kc2, mc, nc;  // cache blocks: pairs of K per slice, rows of A and columns of B packed at once
   int pair_unit;    // the packer pads each slice's pairs of K with zeros to a multiple of this
   Bf16PanelLayout a_layout;
+  // True where micro takes A panels of any height up to mr: the driver then picks the height
+  // for each block of rows (gemm_bf16.cpp's panel_height), so no tile is left too short to
+  // hide the multiply-add latency. Each element's sum is the same either way.
+  bool any_panel_height;
   // True where this machine can run the path (CPU features, OS permission for AMX state).
   bool (*available)();
   Bf16Packer pack;

@@ -12,8 +12,8 @@ constexpr int MR = 4, NR = 16;
 
 // A panel (kc2, MR, 2), or row-major (MR, kc2, 2): the same sums either way.
 template <bool kRowMajorA>
-void micro(int kc2, const uint16_t* a, const uint16_t* b /* (kc2, NR, 2) */, float* c, int ldc, int mr, int nr,
-           float alpha, float beta) {
+void micro(int kc2, const uint16_t* a, int /* panel_rows: always MR */, const uint16_t* b /* (kc2, NR, 2) */, float* c,
+           int ldc, int mr, int nr, float alpha, float beta) {
   float acc[MR][NR] = {};
   for (int k = 0; k < kc2; ++k) {
     const uint16_t* bk = b + (size_t)k * NR * 2;
@@ -38,7 +38,7 @@ bool always() { return true; }
 
 const Bf16GemmKernel& gemm_bf16_kernel_portable() {
   static const Bf16GemmKernel kernel{
-      "portable",         MR,           NR,         128, 64, 512, 1, Bf16PanelLayout::KMajor, always,
+      "portable",         MR,           NR,         128, 64, 512, 1, Bf16PanelLayout::KMajor, false, always,
       bf16_pack_portable, micro<false>, micro<true>};
   return kernel;
 }

@@ -69,32 +69,37 @@ void maxpool_row_2x2(const float* r0, const float* r1, int ow, int w, int row_ba
 // Any window size and stride, all windows inside the plane (no padding): each output row is
 // done in chunks of outputs, visiting the window cells in the same order as the general loop
 // (row by row, strict >) but with the chunk's outputs innermost, so the compare-and-select
-// runs over consecutive outputs and vectorises.
+// runs over consecutive outputs and vectorises. kStride: the column stride where the
+// compiler should know it (stride 2, AlexNet's and ResNet's 3x3 pools, then loads its
+// strided cells as pairs of vectors), 0 where it is read from s.
+template <int kStride>
 void maxpool_plane_unpadded(const Pool2dShape& s, const float* x, float* y, int32_t* argmax) {
   constexpr int kChunk = 64;
+  const int sw = kStride > 0 ? kStride : s.sw;
   float best[kChunk];
   int32_t index[kChunk];
   for (int oy = 0; oy < s.oh; ++oy)
     for (int ox0 = 0; ox0 < s.ow; ox0 += kChunk) {
       const int count = std::min(kChunk, s.ow - ox0);
-      const int base = oy * s.sh * s.w + ox0 * s.sw;  // window (0, 0) of output ox0
+      const int base = oy * s.sh * s.w + ox0 * sw;  // window (0, 0) of output ox0
       for (int k = 0; k < count; ++k) {
-        best[k] = x[base + k * s.sw];
-        index[k] = base + k * s.sw;
+        best[k] = x[base + k * sw];
+        index[k] = base + k * sw;
       }
       for (int i = 0; i < s.kh; ++i)
         for (int j = 0; j < s.kw; ++j) {
           if ((i | j) == 0) continue;
           const int first = base + i * s.w + j;
+          const float* cells = x + first;
           for (int k = 0; k < count; ++k) {
-            const float v = x[first + k * s.sw];
+            const float v = cells[k * sw];
             const int32_t take = -(int32_t)(v > best[k]);  // all ones or zero: a mask, not a branch
             best[k] = std::max(best[k], v);                // = v > best ? v : best, NaN kept
-            index[k] = (index[k] & ~take) | ((first + k * s.sw) & take);
+            index[k] = (index[k] & ~take) | ((first + k * sw) & take);
           }
         }
-      std::memcpy(y + oy * s.ow + ox0, best, sizeof(float) * count);
-      std::memcpy(argmax + oy * s.ow + ox0, index, sizeof(int32_t) * count);
+      std::copy_n(best, count, y + oy * s.ow + ox0);
+      std::copy_n(index, count, argmax + oy * s.ow + ox0);
     }
 }
 
@@ -109,7 +114,8 @@ void maxpool_plane(const Pool2dShape& s,
     }
     return;
   }
-  if (s.ph == 0 && s.pw == 0) return maxpool_plane_unpadded(s, x, y, argmax);
+  if (s.ph == 0 && s.pw == 0)
+    return s.sw == 2 ? maxpool_plane_unpadded<2>(s, x, y, argmax) : maxpool_plane_unpadded<0>(s, x, y, argmax);
   for (int oy = 0; oy < s.oh; ++oy)
     for (int ox = 0; ox < s.ow; ++ox) {
       Window win = window_at(s, oy, ox);

@@ -122,22 +122,40 @@ for (const [name, s, finiteDiff] of shapes) {
   });
 }
 
-test('max pool: ties go to the first maximum in the window, padding never wins', () => {
-  // Constant planes: every cell ties, so each argmax is its window's top-left real cell.
-  const s = shape(2, 2, 5, 5, 3, 3, 2, 2, 1, 1);
-  const sz = poolSizes(s);
-  for (const value of [0, -3, -Infinity]) {
-    const x = filled(sz.x, value);
+// Padded windows (the general loop), and unpadded 3x3 stride 2 (its own loop) over rows of
+// more than one chunk of outputs.
+const tieShapes: [string, Pool2dShape][] = [
+  ['3x3 stride 2 pad 1', shape(2, 2, 5, 5, 3, 3, 2, 2, 1, 1)],
+  ['3x3 stride 2 unpadded, 66 outputs a row', shape(1, 2, 7, 133, 3, 3, 2, 2, 0, 0)],
+  ['3x3 stride 3 unpadded', shape(1, 2, 7, 10, 3, 3, 3, 3, 0, 0)],
+];
+
+for (const [name, s] of tieShapes) {
+  test(`max pool ${name}: ties go to the first maximum in the window, padding never wins`, () => {
+    // Constant planes: every cell ties, so each argmax is its window's top-left real cell.
+    const sz = poolSizes(s);
+    for (const value of [0, -3, -Infinity]) {
+      const x = filled(sz.x, value);
+      const y = new Float32Array(sz.y),
+        argmax = new Int32Array(sz.y);
+      native.maxPoolForward(s, x, y, argmax);
+      assert.deepEqual(argmax, maxPoolRef(s, x).argmax, `argmax for a constant ${value}`);
+      assert.ok(
+        y.every((v) => v === value),
+        `y for a constant ${value}`,
+      );
+    }
+    // Three values only: most windows tie for their maximum somewhere inside.
+    const rng = new Rng(s.w);
+    const x = Float32Array.from({ length: sz.x }, () => Math.floor(rng.next() * 3));
     const y = new Float32Array(sz.y),
       argmax = new Int32Array(sz.y);
     native.maxPoolForward(s, x, y, argmax);
-    assert.deepEqual(argmax, maxPoolRef(s, x).argmax, `argmax for a constant ${value}`);
-    assert.ok(
-      y.every((v) => v === value),
-      `y for a constant ${value}`,
-    );
-  }
-});
+    const ref = maxPoolRef(s, x);
+    assert.deepEqual(argmax, ref.argmax, 'argmax with ties inside windows');
+    assert.deepEqual(Array.from(y), Array.from(ref.y), 'y with ties inside windows');
+  });
+}
 
 test('average pool counts padded cells in the divisor (count_include_pad)', () => {
   const s = shape(1, 1, 2, 2, 2, 2, 1, 1, 1, 1);
