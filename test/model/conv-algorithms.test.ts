@@ -101,3 +101,17 @@ test('every setting trains to the same parameters within float tolerance, and th
         `setting ${k}, parameter ${i}`,
       );
 });
+
+test('bf16: backward-data takes the implicit GEMM from 16 input channels even where OC > C; fp32 keeps im2col there', () => {
+  // 16 -> 48 channels, 3x3 over 8x8: fp32 runs implicit backward-data only where C >= OC;
+  // bf16 where C >= 16, and backward-weights implicit too (fp32 has no such path).
+  const algorithmsAt = (precision: 'fp32' | 'bf16') => {
+    const tiny = planTiny(
+      [16, 8, 8],
+      [{ kind: 'conv2d', filters: 48, k: 3, p: 1 }, { kind: 'flatten' }, { kind: 'dense', units: 5 }],
+    );
+    return build(addon, tiny, initParams(tiny, 1), 4, 1, { precision }).net.layerAlgorithms()[0];
+  };
+  assert.equal(algorithmsAt('fp32'), 'implicit/im2col/im2col');
+  assert.equal(algorithmsAt('bf16'), 'implicit/implicit/implicit bf16');
+});
