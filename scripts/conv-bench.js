@@ -8,7 +8,8 @@
 //
 //   node scripts/conv-bench.js [--addons a.node,b.node] [--threads 1,2] [--batch 64]
 //                              [--runs 5] [--ops fwd,bwd-data,bwd-weights] [--filter vgg]
-//                              [--stat median|best] [--conv-paths gemm,direct]
+//                              [--stat median|best] [--conv-paths gemm,direct] [--precision bf16]
+// --precision runs every addon's convolutions in fp32 (the default) or bf16 (setOpPrecision).
 // --conv-paths alternates the convolution paths of each addon (setConvPath) as further columns.
 // The addon is the test addon, found as test/test-addon.ts finds it (CNN_TEST_ADDON if set,
 // else cnn_test.node beside cnn.node; build the TypeScript first). Nothing here is a test.
@@ -29,6 +30,7 @@ function parseArgs(argv) {
     filter: null,
     stat: 'median',
     convPaths: null,
+    precision: 'fp32',
   };
   for (let i = 0; i < argv.length; i += 2) {
     const [key, value] = [argv[i], argv[i + 1]];
@@ -41,6 +43,7 @@ function parseArgs(argv) {
     else if (key === '--filter') opts.filter = value;
     else if (key === '--stat') opts.stat = value;
     else if (key === '--conv-paths') opts.convPaths = value.split(',');
+    else if (key === '--precision') opts.precision = value;
     else throw new Error(`unknown option ${key}`);
   }
   if (!opts.addons) opts.addons = [testAddonPath()];
@@ -122,6 +125,10 @@ function main() {
   const opts = parseArgs(process.argv.slice(2));
   let natives = opts.addons.map((file) => require(file));
   let names = opts.addons.map((file) => path.basename(path.dirname(path.dirname(file))));
+  natives.forEach((native, i) => {
+    if (!native.setOpPrecision(opts.precision))
+      throw new Error(`precision ${opts.precision} is unknown to ${opts.addons[i]}`);
+  });
   if (opts.convPaths) {
     // one column per (addon, conv path): a view that selects its path first
     const base = natives,
@@ -146,7 +153,7 @@ function main() {
     );
   }
   console.log(
-    `conv2d GFLOP/s, batch ${opts.batch}, ${opts.stat} of ${opts.runs} alternated runs; gemm path ${natives[0].gemmPath()}`,
+    `conv2d GFLOP/s, batch ${opts.batch}, ${opts.precision}, ${opts.stat} of ${opts.runs} alternated runs; gemm path ${opts.precision === 'bf16' ? natives[0].gemmBf16Path() : natives[0].gemmPath()}`,
   );
   const header = ['layer'.padEnd(20), 'op'.padEnd(12), 'thr', ...names.map((n) => n.padStart(20))];
   if (natives.length > 1) header.push('ratio'.padStart(7));

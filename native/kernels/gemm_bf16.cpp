@@ -72,15 +72,16 @@ int even_block(int total, int limit, int unit) {
 // Rows per A panel for a block of mc rows: mr, or where the path takes panels of any height,
 // the height that costs the micro-kernel least per pair of K. A tile of h rows costs h steps
 // (its multiply-adds) but no fewer than kLatencyRows (its chains of sums would wait on each
-// other), and one more for loading its B vectors: 32 rows as 11 + 11 + 10, not 14 + 14 + 4.
+// other), and one more for loading its B vectors; of equal costs the lowest height, the most
+// even split: 32 rows as 11 + 11 + 10, not 14 + 14 + 4, 16 as 8 + 8.
 int panel_height(const Bf16GemmKernel& kern, int mc) {
   if (!kern.any_panel_height) return kern.mr;
-  constexpr int kLatencyRows = 6;
+  constexpr int kLatencyRows = 7;
   int best = kern.mr, best_cost = -1;
   for (int h = kern.mr; h >= 1; --h) {
     const int tiles = ceil_div(mc, h), last = mc - (tiles - 1) * h;
     const int cost = (tiles - 1) * (h + 1) + (last > kLatencyRows ? last : kLatencyRows) + 1;
-    if (best_cost < 0 || cost < best_cost) best = h, best_cost = cost;
+    if (best_cost < 0 || cost <= best_cost) best = h, best_cost = cost;
   }
   return best;
 }
