@@ -161,8 +161,8 @@ enum class Output { store, add, store_relu };
 // y (=, +=, or = relu of) bias + conv(x, w) for `count` images from the first of x and y.
 // In bf16 the panels are the bf16 GEMM's own, written for each K slice as it asks. A group
 // of one image has its outputs laid out as y's (OC, P): a plain store writes them there.
-void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const float* w, const float* b, float* y,
-                   Output mode, Precision precision, int count, Buffers buf) {
+void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const float* w, const uint16_t* packed_w,
+                   const float* b, float* y, Output mode, Precision precision, int count, Buffers buf) {
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * L.p;
   for (int g = 0; g < count; ++g)
     pad_planes_into(x + g * x_image, s.c, s.h, s.w, s.ph, s.pw, buf.padded_images + g * L.xpad);
@@ -178,7 +178,7 @@ void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const 
   const float beta = b ? 1.0f : 0.0f;
   if (precision == Precision::bf16) {
     const ColumnSource columns_of_group(s, L, geometry, buf.padded_images);
-    sgemm_bf16_serial_sourced_b(s.oc, columns, L.ckk, 1.0f, w, L.ckk, columns_of_group, beta, out, ld);
+    sgemm_bf16_serial_packed_a(s.oc, columns, L.ckk, 1.0f, w, L.ckk, packed_w, columns_of_group, beta, out, ld);
   } else {
     const int nr = gemm_panel_columns();
     const WritePanelFn write_panel = panel_writer();
@@ -204,18 +204,28 @@ void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const 
     }
 }
 
-// The whole batch: each thread a fixed range of images, in groups.
+// The filters rounded to bf16 and packed as the GEMM's A, once per call (not per group).
+size_t packed_filter_floats(const Conv2dShape& s) {
+  return round16((gemm_bf16_packed_a_elements(s.oc, s.c * s.kh * s.kw) + 1) / 2);
+}
+
+// The whole batch: each thread a fixed range of images, in groups. Workspace: the packed
+// filters, then each thread's buffers.
 void forward_batch(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, Output mode,
                    Precision precision, float* workspace) {
   const Layout L = layout_of(s);
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * L.p;
+  uint16_t* packed_w = reinterpret_cast<uint16_t*>(workspace);
+  if (precision == Precision::bf16) gemm_bf16_pack_a(s.oc, L.ckk, w, L.ckk, packed_w);
+  float* buffers = workspace + packed_filter_floats(s);
   auto body = [&](int t, int team) {
-    float* base = workspace + t * L.per_thread;
+    float* base = buffers + t * L.per_thread;
     const Buffers buf{base, base + (size_t)L.group * L.xpad, base + (size_t)L.group * L.xpad + L.panels};
     std::memset(buf.padded_images, 0, sizeof(float) * L.group * L.xpad);  // the borders, once
     const int begin = (int)((long long)s.n * t / team), end = (int)((long long)s.n * (t + 1) / team);
     for (int i = begin; i < end; i += L.group)
-      forward_group(s, L, x + i * x_image, w, b, y + i * y_image, mode, precision, std::min(L.group, end - i), buf);
+      forward_group(s, L, x + i * x_image, w, packed_w, b, y + i * y_image, mode, precision, std::min(L.group, end - i),
+                    buf);
   };
   const int nt = std::max(1, std::min(num_threads(), s.n));
   if (nt == 1) return body(0, 1);
@@ -250,9 +260,11 @@ bool implicit_backward_data_supported(const Conv2dShape& s) {
 size_t conv2d_implicit_workspace_floats(const Conv2dShape& s, int threads) {
   const size_t t = (size_t)std::max(1, std::min(threads, std::max(s.n, 1)));
   size_t need = 0;
-  if (implicit_forward_supported(s)) need = t * layout_of(s).per_thread;
-  if (implicit_backward_data_supported(s))
-    need = std::max(need, flipped_filter_floats(s) + t * layout_of(transposed(s)).per_thread);
+  if (implicit_forward_supported(s)) need = packed_filter_floats(s) + t * layout_of(s).per_thread;
+  if (implicit_backward_data_supported(s)) {
+    const Conv2dShape back = transposed(s);
+    need = std::max(need, flipped_filter_floats(s) + packed_filter_floats(back) + t * layout_of(back).per_thread);
+  }
   return need;
 }
 

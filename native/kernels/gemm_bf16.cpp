@@ -4,6 +4,7 @@
 // block of rows of A, pack A and run the micro-kernel on every tile, the A panel held in L1
 // while the packed B block streams from L2. Packing buffers are per thread and kept.
 #include "kernels/gemm_bf16.h"
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -105,26 +106,52 @@ Bf16Operand a_of(const Problem& p) { return Bf16Operand{p.A, p.lda, !p.trans_a};
 Bf16Operand b_of(const Problem& p) { return Bf16Operand{p.B, p.ldb, p.trans_b}; }
 
 // How a tile gets its operands: A's panels in the layout `micro` reads, B's in the shared one.
+// packed_a, where set, holds all of A already packed (gemm_bf16_pack_a's layout); `a` then
+// serves only the fallback.
 struct Operands {
   const Bf16PanelSource& a;
   Bf16Micro micro;
   const Bf16PanelSource& b;
+  const uint16_t* packed_a = nullptr;
 };
+
+int mc_step_of(const Bf16GemmKernel& kern, int rows) { return even_block(rows, kern.mc, kern.mr); }
+int kc_step_of(const Bf16GemmKernel& kern, int K) { return even_block(K, 2 * kern.kc2, 2); }
+
+// Elements of one packed block of A: whole panels of `height` rows, kc2 pairs each.
+size_t a_block_elements(int mc, int height, int kc2) { return (size_t)round_up(mc, height) * kc2 * 2; }
+
+// Calls fn(ic, mc, height, pc, kc, kc2, offset) for each block of A (rows [0, M)) in the order
+// tile() multiplies them, offset its start in A packed whole; returns the elements of all.
+template <class Fn>
+size_t for_each_a_block(const Bf16GemmKernel& kern, int M, int K, Fn fn) {
+  const int mc_step = mc_step_of(kern, M), kc_step = kc_step_of(kern, K);
+  size_t offset = 0;
+  for (int pc = 0; pc < K; pc += kc_step) {
+    const int kc = min_int(kc_step, K - pc), kc2 = padded_pairs(kern, kc);
+    for (int ic = 0; ic < M; ic += mc_step) {
+      const int mc = min_int(mc_step, M - ic), height = panel_height(kern, mc);
+      fn(ic, mc, height, pc, kc, kc2, offset);
+      offset += a_block_elements(mc, height, kc2);
+    }
+  }
+  return offset;
+}
 
 // C[i0:i1, j0:j1] on the calling thread. Every element sums over K in the same order
 // whatever the rectangle, so results do not depend on the thread count.
 void tile(const Bf16GemmKernel& kern, const Problem& p, const Operands& ops, int i0, int i1, int j0, int j1) {
   if (i0 >= i1 || j0 >= j1) return;
-  const int mc_step = even_block(i1 - i0, kern.mc, kern.mr);
-  const int kc_step = even_block(p.K, 2 * kern.kc2, 2);
+  const int mc_step = mc_step_of(kern, i1 - i0), kc_step = kc_step_of(kern, p.K);
   const int nc_step = even_block(j1 - j0, kern.nc, kern.nr);
   thread_local Bf16Buffer a_buf, b_buf;
   const size_t slice = (size_t)padded_pairs(kern, kc_step) * 2;
-  uint16_t* Ap = a_buf.get((size_t)round_up(mc_step, kern.mr) * slice);
+  uint16_t* Ap = ops.packed_a ? nullptr : a_buf.get((size_t)round_up(mc_step, kern.mr) * slice);
   uint16_t* Bp = b_buf.get((size_t)round_up(nc_step, kern.nr) * slice);
-  if (!Ap || !Bp) return naive_tile(p, ops.a, ops.b, i0, i1, j0, j1);
+  if ((!ops.packed_a && !Ap) || !Bp) return naive_tile(p, ops.a, ops.b, i0, i1, j0, j1);
   for (int jc = j0; jc < j1; jc += nc_step) {
     const int nc = min_int(nc_step, j1 - jc);
+    size_t a_offset = 0;  // where this block starts in packed_a (for_each_a_block's order)
     for (int pc = 0; pc < p.K; pc += kc_step) {
       const int kc = min_int(kc_step, p.K - pc), kc2 = padded_pairs(kern, kc);
       const float beta = pc == 0 ? p.beta : 1.0f;  // later K slices accumulate onto the first
@@ -132,11 +159,16 @@ void tile(const Bf16GemmKernel& kern, const Problem& p, const Operands& ops, int
       for (int ic = i0; ic < i1; ic += mc_step) {
         const int mc = min_int(mc_step, i1 - ic);
         const int height = panel_height(kern, mc);
-        ops.a.pack(ic, pc, mc, kc, height, kc2, Ap);
+        const uint16_t* a_block = Ap;
+        if (ops.packed_a)
+          a_block = ops.packed_a + a_offset;
+        else
+          ops.a.pack(ic, pc, mc, kc, height, kc2, Ap);
+        a_offset += a_block_elements(mc, height, kc2);
         for (int ir = 0; ir < mc; ir += height) {
           float* c = p.C + (size_t)(ic + ir) * p.ldc + jc;
           for (int jr = 0; jr < nc; jr += kern.nr)
-            ops.micro(kc2, Ap + (size_t)ir * kc2 * 2, height, Bp + (size_t)jr * kc2 * 2, c + jr, p.ldc,
+            ops.micro(kc2, a_block + (size_t)ir * kc2 * 2, height, Bp + (size_t)jr * kc2 * 2, c + jr, p.ldc,
                       min_int(height, mc - ir), min_int(kern.nr, nc - jr), p.alpha, beta);
         }
       }
@@ -230,6 +262,33 @@ void sgemm_bf16_serial_sourced_a(int M, int N, int K, float alpha, const Bf16Pan
   const Bf16GemmKernel& kern = *current().load(std::memory_order_acquire);
   const OperandSource b(kern, b_of(p), Bf16PanelLayout::KMajor);
   tile(kern, p, Operands{a, kern.micro_row_major_a, b}, 0, M, 0, N);
+}
+
+size_t gemm_bf16_packed_a_elements(int M, int K) {
+  if (M <= 0 || K <= 0) return 0;
+  size_t most = 0;
+  for (const Bf16GemmKernel* k :
+       {&gemm_bf16_kernel_amx(), &gemm_bf16_kernel_avx512bf16(), &gemm_bf16_kernel_portable()})
+    most = std::max(most, for_each_a_block(*k, M, K, [](int, int, int, int, int, int, size_t) {}));
+  return most;
+}
+
+void gemm_bf16_pack_a(int M, int K, const float* A, int lda, uint16_t* out) {
+  if (M <= 0 || K <= 0) return;
+  const Bf16GemmKernel& kern = *current().load(std::memory_order_acquire);
+  const Bf16Operand a{A, lda, true};
+  for_each_a_block(kern, M, K, [&](int ic, int mc, int height, int pc, int kc, int kc2, size_t offset) {
+    kern.pack(a, ic, pc, mc, kc, height, kc2, kern.a_layout, out + offset);
+  });
+}
+
+void sgemm_bf16_serial_packed_a(int M, int N, int K, float alpha, const float* A, int lda, const uint16_t* packed_a,
+                                const Bf16PanelSource& b, float beta, float* C, int ldc) {
+  if (trivial(M, N, K, alpha, beta, C, ldc)) return;
+  const Problem p{false, false, M, N, K, alpha, A, lda, nullptr, 0, beta, C, ldc};
+  const Bf16GemmKernel& kern = *current().load(std::memory_order_acquire);
+  const OperandSource a(kern, a_of(p), kern.a_layout);
+  tile(kern, p, Operands{a, kern.micro, b, packed_a}, 0, M, 0, N);
 }
 
 bool gemm_bf16_vector_packing() { return current().load(std::memory_order_acquire)->pack == bf16_pack_avx512bf16; }

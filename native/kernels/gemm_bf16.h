@@ -7,6 +7,7 @@
 // path sums pairs of products along K in its own order, so paths agree to fp32 rounding,
 // not bitwise; one path gives the same bits whatever the thread count.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace cnn {
@@ -43,6 +44,17 @@ void sgemm_bf16_serial_sourced_b(int M, int N, int K, float alpha, const float* 
 // K slices and every sum are those of sgemm_bf16_serial on the matrix the source describes.
 void sgemm_bf16_serial_sourced_a(int M, int N, int K, float alpha, const Bf16PanelSource& a, bool trans_b,
                                  const float* B, int ldb, float beta, float* C, int ldc);
+
+// A used by many products (a convolution's filters, image after image), rounded and packed
+// once: gemm_bf16_pack_a writes A (M, K), not transposed, in the layout the path in use reads
+// it, gemm_bf16_packed_a_elements(M, K) elements (enough for any path), and
+// sgemm_bf16_serial_packed_a multiplies by it with the blocks and sums of
+// sgemm_bf16_serial_sourced_b, so the results are the same bits. A itself must stay readable:
+// the fallback when packing memory is short reads it. Pack and multiply on one path.
+size_t gemm_bf16_packed_a_elements(int M, int K);
+void gemm_bf16_pack_a(int M, int K, const float* A, int lda, uint16_t* out);
+void sgemm_bf16_serial_packed_a(int M, int N, int K, float alpha, const float* A, int lda, const uint16_t* packed_a,
+                                const Bf16PanelSource& b, float beta, float* C, int ldc);
 
 // True where the path in use rounds with AVX512-BF16's conversion (every path but "portable"):
 // a source then packs with the same instruction, so its values match the path's own packer.

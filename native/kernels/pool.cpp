@@ -4,6 +4,8 @@
 // counted in the divisor) amounts to.
 // Dimension names as in pool.h.
 #include "kernels/pool.h"
+#include "kernels/gemm.h"
+#include "kernels/pool_stride2.h"
 #include "kernels/threads.h"
 #include <algorithm>
 #include <cstddef>
@@ -103,6 +105,15 @@ void maxpool_plane_unpadded(const Pool2dShape& s, const float* x, float* y, int3
     }
 }
 
+// The AVX-512 unit for unpadded windows larger than 2x2 at column stride 2, where the fp32
+// GEMM path in use is AVX-512 (so CNN_GEMM_PATH and the tests' path switch choose it too);
+// else nullptr. 2x2 windows keep their own loop, which the compiler vectorises as well.
+MaxPoolPlaneFn vector_stride2_plane(const Pool2dShape& s) {
+  if (s.sw != 2 || s.ph != 0 || s.pw != 0 || s.kh * s.kw <= 4 || std::strcmp(gemm_path(), "avx512") != 0)
+    return nullptr;
+  return maxpool_plane_stride2_avx512();
+}
+
 void maxpool_plane(const Pool2dShape& s,
                    const float* x,     // (H, W)
                    float* y,           // (OH, OW)
@@ -163,9 +174,17 @@ void maxpool2d_forward(const Pool2dShape& s,
                        float* y,           // (N, C, OH, OW)
                        int32_t* argmax) {  // (N, C, OH, OW): index into the H*W plane
   long long np = planes(s);
+  const MaxPoolPlaneFn vector_plane = vector_stride2_plane(s);
 #pragma omp parallel for schedule(static) num_threads(num_threads()) if (worth_parallel(s))
-  for (long long p = 0; p < np; ++p)
-    maxpool_plane(s, x + p * in_plane(s), y + p * out_plane(s), argmax + p * out_plane(s));
+  for (long long p = 0; p < np; ++p) {
+    const float* xp = x + p * in_plane(s);
+    float* yp = y + p * out_plane(s);
+    int32_t* ap = argmax + p * out_plane(s);
+    if (vector_plane)
+      vector_plane(s, xp, yp, ap);
+    else
+      maxpool_plane(s, xp, yp, ap);
+  }
 }
 
 void maxpool2d_backward(const Pool2dShape& s,

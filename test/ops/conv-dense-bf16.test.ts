@@ -48,7 +48,8 @@ const shape = (n: number, c: number, h: number, w: number, oc: number, k: number
 // convolution (x is its own column matrix), a batch of one (the parallel GEMM), an odd K;
 // small planes whose images share one GEMM (conv2d_group.h: backward-weights' pixel pairs
 // then cross from one image to the next), strided too, and a strided 1x1 convolution
-// (its padded images outgrow its column matrix).
+// (its padded images outgrow its column matrix); and filters spanning several of the GEMM's
+// K slices and row blocks on every path (packed once per call, then read block by block).
 const SHAPES: [string, Conv2dShape][] = [
   ['3x3 same, 16 -> 16 channels', shape(4, 16, 8, 8, 16, 3, 1, 1)],
   ['3x3 stride 2, 8 -> 24 channels', shape(3, 8, 9, 9, 24, 3, 2, 1)],
@@ -58,6 +59,7 @@ const SHAPES: [string, Conv2dShape][] = [
   ['3x3 same, 5x5 planes grouped, 32 -> 24 channels', shape(5, 32, 5, 5, 24, 3, 1, 1)],
   ['3x3 stride 2, 7x7 planes grouped, 32 -> 20 channels', shape(4, 32, 7, 7, 20, 3, 2, 1)],
   ['1x1 stride 2, 16 -> 32 channels', shape(3, 16, 8, 8, 32, 1, 2, 0)],
+  ['3x3 same, 48 -> 176 channels', shape(2, 48, 6, 6, 176, 3, 1, 1)],
 ];
 
 interface ConvResult {

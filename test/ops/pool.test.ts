@@ -122,8 +122,20 @@ for (const [name, s, finiteDiff] of shapes) {
   });
 }
 
-// Padded windows (the general loop), and unpadded 3x3 stride 2 (its own loop) over rows of
-// more than one chunk of outputs.
+// The fp32 GEMM paths this machine runs: max pooling at column stride 2 takes the path's
+// vector unit (pool_stride2.h) where it has one, so each test below runs under each.
+const GEMM_PATHS = ['avx512', 'avx2', 'portable'];
+function forEachGemmPath(body: (path: string) => void): void {
+  const initial = native.gemmPath();
+  try {
+    for (const path of GEMM_PATHS) if (native.setGemmPath(path)) body(path);
+  } finally {
+    native.setGemmPath(initial);
+  }
+}
+
+// Padded windows (the general loop), unpadded 3x3 stride 2 (its own loop, and the vector
+// unit's) over rows of more than one vector of outputs, and 3x3 stride 3.
 const tieShapes: [string, Pool2dShape][] = [
   ['3x3 stride 2 pad 1', shape(2, 2, 5, 5, 3, 3, 2, 2, 1, 1)],
   ['3x3 stride 2 unpadded, 66 outputs a row', shape(1, 2, 7, 133, 3, 3, 2, 2, 0, 0)],
@@ -132,28 +144,64 @@ const tieShapes: [string, Pool2dShape][] = [
 
 for (const [name, s] of tieShapes) {
   test(`max pool ${name}: ties go to the first maximum in the window, padding never wins`, () => {
-    // Constant planes: every cell ties, so each argmax is its window's top-left real cell.
-    const sz = poolSizes(s);
-    for (const value of [0, -3, -Infinity]) {
-      const x = filled(sz.x, value);
+    forEachGemmPath((path) => {
+      // Constant planes: every cell ties, so each argmax is its window's top-left real cell.
+      const sz = poolSizes(s);
+      for (const value of [0, -3, -Infinity]) {
+        const x = filled(sz.x, value);
+        const y = new Float32Array(sz.y),
+          argmax = new Int32Array(sz.y);
+        native.maxPoolForward(s, x, y, argmax);
+        assert.deepEqual(argmax, maxPoolRef(s, x).argmax, `${path}: argmax for a constant ${value}`);
+        assert.ok(
+          y.every((v) => v === value),
+          `${path}: y for a constant ${value}`,
+        );
+      }
+      // Three values only: most windows tie for their maximum somewhere inside.
+      const rng = new Rng(s.w);
+      const x = Float32Array.from({ length: sz.x }, () => Math.floor(rng.next() * 3));
       const y = new Float32Array(sz.y),
         argmax = new Int32Array(sz.y);
       native.maxPoolForward(s, x, y, argmax);
-      assert.deepEqual(argmax, maxPoolRef(s, x).argmax, `argmax for a constant ${value}`);
-      assert.ok(
-        y.every((v) => v === value),
-        `y for a constant ${value}`,
-      );
-    }
-    // Three values only: most windows tie for their maximum somewhere inside.
-    const rng = new Rng(s.w);
-    const x = Float32Array.from({ length: sz.x }, () => Math.floor(rng.next() * 3));
-    const y = new Float32Array(sz.y),
-      argmax = new Int32Array(sz.y);
-    native.maxPoolForward(s, x, y, argmax);
+      const ref = maxPoolRef(s, x);
+      assert.deepEqual(argmax, ref.argmax, `${path}: argmax with ties inside windows`);
+      assert.deepEqual(Array.from(y), Array.from(ref.y), `${path}: y with ties inside windows`);
+    });
+  });
+}
+
+// Column stride 2 without padding, where the vector unit takes over: odd and even plane
+// widths, rows of 1 to 18 outputs, a 3x2 window at row stride 1 and 5x5 windows, with
+// NaNs among the values and ties: every path gives the bits of the scalar loops.
+const stride2Shapes: [string, Pool2dShape][] = [
+  ['3x3 on 32x32 (AlexNet)', shape(2, 3, 32, 32, 3, 3, 2, 2, 0, 0)],
+  ['3x3 on 15x15', shape(2, 3, 15, 15, 3, 3, 2, 2, 0, 0)],
+  ['3x3 on 3x37', shape(1, 2, 3, 37, 3, 3, 2, 2, 0, 0)],
+  ['3x2 at strides 1x2 on 6x9', shape(2, 2, 6, 9, 3, 2, 1, 2, 0, 0)],
+  ['5x5 on 11x12', shape(1, 2, 11, 12, 5, 5, 2, 2, 0, 0)],
+];
+
+for (const [name, s] of stride2Shapes) {
+  test(`max pool at column stride 2, ${name}: every GEMM path's unit gives the same bits, NaNs and ties included`, () => {
+    const sz = poolSizes(s);
+    const rng = new Rng(s.h * 100 + s.w);
+    const x = Float32Array.from({ length: sz.x }, () => {
+      const u = rng.next();
+      return u < 0.03 ? NaN : Math.floor(u * 5) - 2;
+    });
+    const results: { path: string; y: Float32Array; argmax: Int32Array }[] = [];
+    forEachGemmPath((path) => {
+      const y = filled(sz.y, 7),
+        argmax = new Int32Array(sz.y).fill(-7);
+      native.maxPoolForward(s, x, y, argmax);
+      results.push({ path, y, argmax });
+    });
     const ref = maxPoolRef(s, x);
-    assert.deepEqual(argmax, ref.argmax, 'argmax with ties inside windows');
-    assert.deepEqual(Array.from(y), Array.from(ref.y), 'y with ties inside windows');
+    for (const r of results) {
+      assert.deepEqual(Array.from(r.argmax), Array.from(ref.argmax), `${r.path}: argmax`);
+      assert.deepEqual(Array.from(r.y), Array.from(ref.y), `${r.path}: y`);
+    }
   });
 }
 
