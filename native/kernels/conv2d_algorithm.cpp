@@ -14,11 +14,10 @@
 // 3x3 over 3 channels; slower for 1x1, where im2col is cheap and every run is one float);
 // backward-data when C >= OC (with C < OC the transposed GEMM is short and deep, where
 // im2col's is tall, and with a handful of channels much slower). In bf16 the same, except
-// that a strided forward stays im2col (its bf16 panels are gathered lane by lane),
-// backward-data takes the implicit GEMM from 16 input channels whatever OC (its micro-kernel
-// splits short row blocks into even tiles, so the short GEMM no longer loses), and
-// backward-weights too takes the implicit GEMM, wherever it has one (stride 1, not 1x1;
-// fp32 has none).
+// that backward-data takes the implicit GEMM from 16 input channels whatever OC (its
+// micro-kernel splits short row blocks into even tiles, so the short GEMM no longer loses),
+// and backward-weights too takes the implicit GEMM, wherever it has one (fp32 has none)
+// except for 1x1 filters (strided ones: their runs of pixels are too short to pay).
 #include "kernels/conv2d_algorithm.h"
 
 #include <atomic>
@@ -73,14 +72,13 @@ const char* const kSettingNames[] = {"auto", "gemm", "implicit", "direct"};
 ConvAlgorithms choose_conv_algorithms(const Conv2dShape& s, ConvPathSetting setting, Precision precision) {
   ConvAlgorithms a;
   a.precision = precision;
-  if (precision == Precision::bf16) {                 // the direct kernels are fp32 only
-    const bool unit_stride = s.sh == 1 && s.sw == 1;  // bf16's strided panels are gathered lane by lane
-    if (implicit(s, setting, true) && (unit_stride || setting == ConvPathSetting::implicit))
-      a.forward = ConvAlgorithm::implicit;
+  if (precision == Precision::bf16) {  // the direct kernels are fp32 only
+    if (implicit(s, setting, true)) a.forward = ConvAlgorithm::implicit;
     if (implicit(s, setting, false) ||
         (setting != ConvPathSetting::gemm && s.c >= 16 && s.kh * s.kw > 1 && implicit_backward_data_supported(s)))
       a.backward_data = ConvAlgorithm::implicit;
-    if (setting != ConvPathSetting::gemm && implicit_backward_weights_supported(s))
+    if (setting != ConvPathSetting::gemm && implicit_backward_weights_supported(s) &&
+        (s.kh * s.kw > 1 || setting == ConvPathSetting::implicit))
       a.backward_weights = ConvAlgorithm::implicit;
     return a;
   }

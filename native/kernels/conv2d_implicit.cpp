@@ -7,11 +7,13 @@
 // the micro-kernel reads them, and sgemm_serial_packed_b multiplies the filters by it.
 // The sums are those of the im2col path (same micro-kernel, same K slices), so forward
 // results are bitwise the same; backward-data sums its terms in another order.
+// At a column stride the padded rows are stored split into phases (conv2d_implicit_panel.h),
+// so that every run is still contiguous.
 // In bf16 the panels are the bf16 GEMM's ((kc2, NR, 2) pairs per K slice): the GEMM asks a
 // ColumnSource for each slice, which writes it from the same runs (conv2d_implicit_panel.h).
-// Backward-weights (bf16, stride 1) runs transposed, the column matrix as the GEMM's A
-// (TapRowSource): each row-major panel row is one tap's run of output pixels, copied from
-// the padded images rounded to bf16 once per group.
+// Backward-weights (bf16) runs transposed, the column matrix as the GEMM's A (TapRowSource):
+// each row-major panel row is one tap's run of output pixels, copied from the padded images
+// rounded to bf16 once per group.
 // Threads: one parallel region per call, each thread a fixed range of whole images with
 // its own buffers; results do not depend on the thread count.
 // Dimension names as in conv2d.h; CKK = C*KH*KW, P = OH*OW, NR = gemm_panel_columns().
@@ -39,7 +41,8 @@ constexpr int kMaxPanelColumns = 32;
 // Buffer sizes of one thread, in floats, each whole cache lines.
 struct Layout {
   int ckk, p, group;
-  int wp;             // padded row length
+  int phase;          // floats of one phase of a padded row (conv2d_implicit_panel.h)
+  int wp;             // padded row length, sw phases
   size_t plane;       // padded plane
   size_t xpad;        // one zero-bordered image
   size_t panels;      // the group's column panels
@@ -52,7 +55,8 @@ Layout layout_of(const Conv2dShape& s) {
   L.ckk = s.c * s.kh * s.kw;
   L.p = s.oh * s.ow;
   L.group = conv_group_images(s);
-  L.wp = s.w + 2 * s.pw;
+  L.phase = (s.w + 2 * s.pw + s.sw - 1) / s.sw;
+  L.wp = s.sw * L.phase;
   L.plane = (size_t)(s.h + 2 * s.ph) * L.wp;
   L.xpad = round16((size_t)s.c * L.plane);
   const size_t columns = (size_t)L.group * L.p;
@@ -62,13 +66,22 @@ Layout layout_of(const Conv2dShape& s) {
   return L;
 }
 
+PanelGeometry geometry_of(const Conv2dShape& s, const Layout& L) {
+  return PanelGeometry{s.c, s.kh, s.kw, s.sw, L.plane, (size_t)L.wp, (size_t)L.phase};
+}
+
+// The zero-bordered image x, its rows in phases, into the group's buffer (borders already zero).
+void pad_image_into(const Conv2dShape& s, const Layout& L, const float* x, float* out) {
+  pad_planes_into_phases(x, s.c, s.h, s.w, s.ph, s.pw, s.sw, L.phase, L.plane, out);
+}
+
 // The runs of the group's columns [q0, q0 + n): a new run where an output row or an image ends.
 int runs_of(const Conv2dShape& s, const Layout& L, int q0, int n, PanelRun* runs) {
   int count = 0;
   for (int lane = 0; lane < n;) {
     const int q = q0 + lane, image = q / L.p, pos = q % L.p, oy = pos / s.ow, ox = pos % s.ow;
     const int len = std::min(s.ow - ox, n - lane);
-    runs[count++] = PanelRun{lane, len, (size_t)image * L.xpad + (size_t)oy * s.sh * L.wp + (size_t)ox * s.sw};
+    runs[count++] = PanelRun{lane, len, (size_t)image * L.xpad + (size_t)oy * s.sh * L.wp + ox};
     lane += len;
   }
   return count;
@@ -113,9 +126,9 @@ class ColumnSource final : public Bf16PanelSource {
   WriteBf16PanelFn write_;
 };
 
-// The column matrix of a group as backward-weights' bf16 GEMM's A (stride 1): rows the
-// filter taps, K the group's output pixels. A tap's run of pixels along one output row is a
-// run of one padded input row, so with the padded images rounded to bf16 once, each
+// The column matrix of a group as backward-weights' bf16 GEMM's A: rows the filter taps, K
+// the group's output pixels. A tap's run of pixels along one output row is a run of one
+// padded input row (of one phase of it at a column stride), so with the padded images rounded to bf16 once, each
 // row-major panel row (a tap's pixels [p0, p0 + kc), pairs contiguous) is a few copies.
 class TapRowSource final : public Bf16PanelSource {
  public:
@@ -134,10 +147,10 @@ class TapRowSource final : public Bf16PanelSource {
     for (int m = 0; m < kc;) {  // the pieces of pixels [p0, p0 + kc) that lie in one output row
       const int q = p0 + m, image = q / L_.p, pos = q % L_.p, oy = pos / s_.ow, ox = pos % s_.ow;
       const int len = std::min(s_.ow - ox, kc - m);
-      runs[run_count++] = PanelRun{m, len, (size_t)image * L_.xpad + (size_t)oy * L_.wp + ox};
+      runs[run_count++] = PanelRun{m, len, (size_t)image * L_.xpad + (size_t)oy * s_.sh * L_.wp + ox};
       m += len;
     }
-    const PanelGeometry g{s_.c, s_.kh, s_.kw, 1, L_.plane, (size_t)L_.wp};
+    const PanelGeometry g = geometry_of(s_, L_);
     write_(g, images_, runs, run_count, r0, count, kc, width, kc2, out);
   }
 
@@ -164,15 +177,14 @@ enum class Output { store, add, store_relu };
 void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const float* w, const uint16_t* packed_w,
                    const float* b, float* y, Output mode, Precision precision, int count, Buffers buf) {
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * L.p;
-  for (int g = 0; g < count; ++g)
-    pad_planes_into(x + g * x_image, s.c, s.h, s.w, s.ph, s.pw, buf.padded_images + g * L.xpad);
+  for (int g = 0; g < count; ++g) pad_image_into(s, L, x + g * x_image, buf.padded_images + g * L.xpad);
   const int columns = count * L.p;
   // In place only for a plain store: adding would change the sums' order, and a bias or a
   // ReLU would each cost a pass over y where the copy out of the group buffer does them.
   const bool in_place = count == 1 && mode == Output::store && !b;
   float* out = in_place ? y : buf.rows;
   const int ld = in_place ? L.p : conv_group_ld(columns);
-  const PanelGeometry geometry{s.c, s.kh, s.kw, s.sw, L.plane, (size_t)L.wp};
+  const PanelGeometry geometry = geometry_of(s, L);
   if (b)
     for (int o = 0; o < s.oc; ++o) std::fill_n(out + (size_t)o * ld, columns, b[o]);
   const float beta = b ? 1.0f : 0.0f;
@@ -249,9 +261,7 @@ bool implicit_forward_supported(const Conv2dShape& s) {
   return !conv_is_pointwise(s) && s.n > 0 && s.oh > 0 && s.ow > 0;
 }
 
-bool implicit_backward_weights_supported(const Conv2dShape& s) {
-  return implicit_forward_supported(s) && s.sh == 1 && s.sw == 1;
-}
+bool implicit_backward_weights_supported(const Conv2dShape& s) { return implicit_forward_supported(s); }
 
 bool implicit_backward_data_supported(const Conv2dShape& s) {
   return implicit_forward_supported(s) && s.sh == 1 && s.sw == 1 && s.ph < s.kh && s.pw < s.kw;
@@ -303,7 +313,12 @@ void conv2d_implicit_backward_weights_product(const Conv2dShape& s, const float*
   const RoundBf16Fn round =
       gemm_bf16_vector_packing() ? implicit_round_bf16_avx512bf16() : implicit_round_bf16_portable();
   for (int g = 0; g < count; ++g) {
-    pad_planes(x + g * x_image, s.c, s.h, s.w, s.ph, s.pw, padded);
+    if (s.sw == 1) {
+      pad_planes(x + g * x_image, s.c, s.h, s.w, s.ph, s.pw, padded);
+    } else {  // the scratch is shared with other work: its borders are not zero
+      std::memset(padded, 0, sizeof(float) * s.c * L.plane);
+      pad_image_into(s, L, x + g * x_image, padded);
+    }
     const size_t used = (size_t)s.c * L.plane;
     round(padded, used, images + g * L.xpad);
     std::fill_n(images + g * L.xpad + used, L.xpad - used, (uint16_t)0);

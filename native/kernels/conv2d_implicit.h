@@ -19,7 +19,7 @@ bool implicit_forward_supported(const Conv2dShape& s);
 // Backward-data as a forward convolution: stride 1, padding below the kernel size.
 bool implicit_backward_data_supported(const Conv2dShape& s);
 
-// Backward-weights in bf16: stride 1, every shape but the pointwise ones.
+// Backward-weights in bf16: every shape but the pointwise ones, at any stride.
 bool implicit_backward_weights_supported(const Conv2dShape& s);
 
 // Scratch floats of the implicit path (forward and backward-data) for `threads` threads;

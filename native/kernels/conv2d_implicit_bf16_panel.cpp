@@ -17,7 +17,7 @@ void write_bf16_panel(const PanelGeometry& g, const float* padded, const PanelRu
     uint16_t* row = panel + (size_t)(k / 2) * nr * 2 + (k % 2);  // lane l at row[2 * l]
     for (int r = 0; r < run_count; ++r) {
       const float* src = padded + tap.offset + runs[r].src;
-      for (int l = 0; l < runs[r].len; ++l) row[2 * (runs[r].lane + l)] = float_to_bf16(src[(size_t)l * g.sw]);
+      for (int l = 0; l < runs[r].len; ++l) row[2 * (runs[r].lane + l)] = float_to_bf16(src[l]);
     }
   }
   (void)valid;  // lanes no run covers stay zero

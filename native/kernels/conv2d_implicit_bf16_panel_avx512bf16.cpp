@@ -1,9 +1,9 @@
 // The implicit-GEMM convolution's bf16 panel writer for AVX512-BF16 (see WriteBf16PanelFn in
 // conv2d_implicit_panel.h): two rows of the column matrix are gathered into registers, 16
-// lanes at a time, with one masked load per run at stride 1 (a run is a piece of one padded
-// input row), then rounded and interleaved into pairs by the conversion the bf16 GEMM's
-// packer uses, so the panel holds the values an im2col + pack would. Backward-weights
-// rounds its images with the same instruction.
+// lanes at a time, with one masked load per run (a run is a piece of one padded input row,
+// or of one phase of it at a column stride), then rounded and interleaved into pairs by the
+// conversion the bf16 GEMM's packer uses, so the panel holds the values an im2col + pack
+// would. Backward-weights rounds its images with the same instruction.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // as in gemm_bf16_avx512bf16.cpp
 #include <immintrin.h>
 #include <cstdint>
@@ -11,24 +11,6 @@
 
 namespace cnn {
 namespace {
-
-// Lanes [c0, c0 + 16) of one row of the column matrix of a strided convolution: the row's
-// filter tap starts at `tap` in the padded images, each run adds every sw-th float to its
-// lanes (through a small aligned buffer), the rest stay zero.
-inline __m512 strided_row_lanes(const float* tap, const PanelRun* runs, int run_count, int c0, int sw) {
-  __m512 v = _mm512_setzero_ps();
-  for (int r = 0; r < run_count; ++r) {
-    const int lo = runs[r].lane > c0 ? runs[r].lane : c0;
-    const int end = runs[r].lane + runs[r].len, hi = end < c0 + 16 ? end : c0 + 16;
-    if (lo >= hi) continue;
-    const __mmask16 lanes = (__mmask16)(((1u << (hi - c0)) - 1) & ~((1u << (lo - c0)) - 1));
-    const float* first = tap + runs[r].src + (size_t)(lo - runs[r].lane) * sw;  // lane lo's value
-    alignas(64) float strided[16];
-    for (int l = lo; l < hi; ++l) strided[l - c0] = first[(size_t)(l - lo) * sw];
-    v = _mm512_mask_load_ps(v, lanes, strided);
-  }
-  return v;
-}
 
 // 16 pairs (even[l], odd[l]) rounded to bf16 (the conversion gemm_bf16_avx512bf16.cpp's
 // packer rounds with): both rows converted by one instruction, then interleaved.
@@ -39,7 +21,7 @@ inline __m512i pairs_of_rows(__m512 even, __m512 odd) {
   return _mm512_permutexvar_epi16(interleave, both);
 }
 
-// Stride 1: each 16-lane chunk of a panel row is read by a few masked loads, one per run
+// Each 16-lane chunk of a panel row is read by a few masked loads, one per run
 // that reaches into the chunk (one in all when output rows are 16 wide or more), worked out
 // once per panel: lane m of chunk q of the row of tap t reads padded + t + shift + m.
 struct ChunkLoads {
@@ -109,25 +91,9 @@ void write_bf16_panel(const PanelGeometry& g, const float* padded, const PanelRu
                       int nr, int p0, int kc, int kc2, uint16_t* panel) {
   (void)valid;  // lanes no run covers stay zero
   int32_t* pairs = reinterpret_cast<int32_t*>(panel);
-  if (g.sw == 1 && run_count == 1 && runs[0].len == nr && nr % 16 == 0)
+  if (run_count == 1 && runs[0].len == nr && nr % 16 == 0)
     return write_whole_rows(g, padded + runs[0].src, nr, p0, kc, kc2, pairs);
-  if (g.sw == 1 && nr <= 32) return write_unit_stride(g, padded, runs, run_count, nr, p0, kc, kc2, pairs);
-  TapCursor tap(g, p0);
-  for (int k2 = 0; k2 < kc2; ++k2, pairs += nr) {
-    const int k = 2 * k2;
-    const float* even_tap = tap.take(padded, k < kc);
-    const float* odd_tap = tap.take(padded, k + 1 < kc);
-    for (int c0 = 0; c0 < nr; c0 += 16) {
-      const __mmask16 store = (__mmask16)(nr - c0 >= 16 ? 0xFFFFu : (1u << (nr - c0)) - 1);
-      if (!even_tap) {
-        _mm512_mask_storeu_epi32(pairs + c0, store, _mm512_setzero_si512());
-        continue;
-      }
-      const __m512 even = strided_row_lanes(even_tap, runs, run_count, c0, g.sw);
-      const __m512 odd = odd_tap ? strided_row_lanes(odd_tap, runs, run_count, c0, g.sw) : _mm512_setzero_ps();
-      _mm512_mask_storeu_epi32(pairs + c0, store, pairs_of_rows(even, odd));
-    }
-  }
+  write_unit_stride(g, padded, runs, run_count, nr, p0, kc, kc2, pairs);
 }
 
 // Backward-weights' images, 16 floats per conversion (the packer's instruction).

@@ -9,17 +9,23 @@
 
 namespace cnn {
 
+// The padded images are stored with each row split into phases by column stride: padded
+// column x of a row lies at (x % sw) * phase + x / sw, so the columns a strided convolution
+// reads for one filter tap, ox * sw + j for consecutive ox, are consecutive floats of phase
+// j % sw (at stride 1 there is one phase, the row itself).
 // Lanes [lane, lane + len) of every row of a panel come from one padded input row: for the
-// row of filter tap (c, i, j), from padded + src + c*plane + i*wp + j, every sw-th float.
+// row of filter tap (c, i, j), the len consecutive floats from padded + src + c*plane +
+// i*wp + (j % sw) * phase + j / sw.
 struct PanelRun {
   int lane, len;
   size_t src;
 };
 
 struct PanelGeometry {
-  int c, kh, kw, sw;  // input channels, kernel, column stride
+  int c, kh, kw, sw;  // input channels, kernel, column stride (the phases of a row)
   size_t plane;       // floats of one padded plane
-  size_t wp;          // floats of one padded row
+  size_t wp;          // floats of one padded row: sw * phase
+  size_t phase;       // floats of one phase of a row
 };
 
 // panel (C*KH*KW, nr) <- the runs, lanes [valid, nr) zero.
@@ -61,14 +67,19 @@ namespace {
 // one row at a time (a division per panel, not per row). In the anonymous namespace, like the
 // template below, so each instruction-set unit keeps its own copy.
 struct TapCursor {
-  int i, j, kh, kw;
-  size_t offset;  // c * plane + i * wp + j
-  size_t plane, wp;
-  TapCursor(const PanelGeometry& g, int k) : kh(g.kh), kw(g.kw), plane(g.plane), wp(g.wp) {
+  int i, j, kh, kw, sw;
+  int j_phase;               // j % sw
+  size_t offset;             // row_start + column
+  size_t row_start, column;  // c * plane + i * wp; (j % sw) * phase + j / sw
+  size_t plane, wp, phase;
+  TapCursor(const PanelGeometry& g, int k) : kh(g.kh), kw(g.kw), sw(g.sw), plane(g.plane), wp(g.wp), phase(g.phase) {
     const int c = k / (g.kh * g.kw), rest = k % (g.kh * g.kw);
     i = rest / g.kw;
     j = rest % g.kw;
-    offset = c * plane + (size_t)i * wp + j;
+    j_phase = j % sw;
+    row_start = c * plane + (size_t)i * wp;
+    column = (size_t)j_phase * phase + j / sw;
+    offset = row_start + column;
   }
   // The padded images' start of this row's tap and a step to the next row, if the row is
   // inside the slice (row < rows); nullptr (a zero row) otherwise.
@@ -79,34 +90,39 @@ struct TapCursor {
     return at;
   }
   void next() {
-    if (++j < kw) return (void)++offset;
-    j = 0;
-    if (++i < kh) return (void)(offset += wp - (kw - 1));
-    i = 0;
-    offset += plane - (size_t)(kh - 1) * wp - (kw - 1);
+    if (++j < kw) {
+      if (++j_phase < sw) {  // the next phase, same place in it
+        column += phase;
+      } else {  // back to phase 0, one float on
+        j_phase = 0;
+        column = column + 1 - (size_t)(sw - 1) * phase;
+      }
+    } else {
+      j = j_phase = 0;
+      column = 0;
+      if (++i < kh) {
+        row_start += wp;
+      } else {
+        i = 0;
+        row_start += plane - (size_t)(kh - 1) * wp;
+      }
+    }
+    offset = row_start + column;
   }
 };
 
-// copy(dst, src, len) copies len contiguous floats; strided runs are copied here.
+// copy(dst, src, len) copies len contiguous floats.
 template <class Copy>
 inline void write_panel_with(const PanelGeometry& g, const float* padded, const PanelRun* runs, int run_count,
                              int valid, int nr, float* panel, Copy copy) {
   float* dst = panel;
-  for (int c = 0; c < g.c; ++c)
-    for (int i = 0; i < g.kh; ++i) {
-      const float* tap_row = padded + c * g.plane + (size_t)i * g.wp;
-      for (int j = 0; j < g.kw; ++j, dst += nr) {
-        for (int k = 0; k < run_count; ++k) {
-          const float* src = tap_row + j + runs[k].src;
-          float* out = dst + runs[k].lane;
-          if (g.sw == 1)
-            copy(out, src, runs[k].len);
-          else
-            for (int l = 0; l < runs[k].len; ++l) out[l] = src[(size_t)l * g.sw];
-        }
-        for (int l = valid; l < nr; ++l) dst[l] = 0.0f;
-      }
-    }
+  TapCursor tap(g, 0);
+  const int rows = g.c * g.kh * g.kw;
+  for (int k = 0; k < rows; ++k, dst += nr) {
+    const float* tap_start = tap.take(padded, true);
+    for (int r = 0; r < run_count; ++r) copy(dst + runs[r].lane, tap_start + runs[r].src, runs[r].len);
+    for (int l = valid; l < nr; ++l) dst[l] = 0.0f;
+  }
 }
 
 // WriteTapRowsFn's body; each run is copied in whole blocks of kBf16RunSlack elements while

@@ -49,7 +49,8 @@ const shape = (n: number, c: number, h: number, w: number, oc: number, k: number
 // small planes whose images share one GEMM (conv2d_group.h: backward-weights' pixel pairs
 // then cross from one image to the next), strided too, and a strided 1x1 convolution
 // (its padded images outgrow its column matrix); and filters spanning several of the GEMM's
-// K slices and row blocks on every path (packed once per call, then read block by block).
+// K slices and row blocks on every path (packed once per call, then read block by block);
+// a stride of 3 with a wider kernel (padded rows split into three phases of unequal use).
 const SHAPES: [string, Conv2dShape][] = [
   ['3x3 same, 16 -> 16 channels', shape(4, 16, 8, 8, 16, 3, 1, 1)],
   ['3x3 stride 2, 8 -> 24 channels', shape(3, 8, 9, 9, 24, 3, 2, 1)],
@@ -60,6 +61,7 @@ const SHAPES: [string, Conv2dShape][] = [
   ['3x3 stride 2, 7x7 planes grouped, 32 -> 20 channels', shape(4, 32, 7, 7, 20, 3, 2, 1)],
   ['1x1 stride 2, 16 -> 32 channels', shape(3, 16, 8, 8, 32, 1, 2, 0)],
   ['3x3 same, 48 -> 176 channels', shape(2, 48, 6, 6, 176, 3, 1, 1)],
+  ['5x5 stride 3 pad 2 on 13x11, 8 -> 16 channels', shape(2, 8, 13, 11, 16, 5, 3, 2)],
 ];
 
 interface ConvResult {
