@@ -221,8 +221,17 @@ export interface NetworkProfile {
 }
 
 /** The product addon: the network only (the per-op functions live in the test addon, test/test-addon.ts). */
+/** The GEMM paths this CPU runs (the fastest it has; CNN_GEMM_PATH may force one). */
+export interface KernelPaths {
+  /** fp32: "avx512", "avx2" or "portable". */
+  gemm: string;
+  /** bf16: "amx", "avx512bf16" or "portable" (fp32 arithmetic on rounded values: slow). */
+  gemmBf16: string;
+}
+
 export interface NativeAddon {
   Network: new (options: NetworkOptions) => NativeNetwork;
+  kernelPaths(): KernelPaths;
 }
 
 let cached: NativeAddon | undefined;

@@ -13,7 +13,7 @@ import type { NetworkProfile } from '../native';
 import { formatProfile } from './bench-profile';
 import { applyDefaultThreads } from './default-threads';
 import { networkSettingsFromEnv } from './network-settings';
-import { precisionOption, type Precision } from './precision-option';
+import { precisionNote, precisionOption, type Precision } from './precision-option';
 
 interface BenchOptions {
   batchSize: number;
@@ -62,6 +62,8 @@ export function registerBench(program: Command): void {
       const plan = planWithOptions(model, { input: opts.input, classes: opts.classes });
       const threadNote = await applyDefaultThreads(cmd.getOptionValueSource('threads') === 'cli', opts);
       if (threadNote && !opts.json) process.stderr.write(threadNote + '\n');
+      const note = precisionNote(opts.precision);
+      if (note) process.stderr.write(note + '\n');
       const result = await benchPlan(plan, opts);
       if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
       else {

@@ -15,7 +15,7 @@ import { checkOutFile, writeMisclassified } from './viz-output';
 import { applyDefaultThreads } from './default-threads';
 import { checkOutputPlan, datasetInputs } from './output-plan';
 import { networkSettingsFromEnv } from './network-settings';
-import { precisionOption, type Precision } from './precision-option';
+import { precisionNote, precisionOption, type Precision } from './precision-option';
 
 interface EvalCliOptions {
   data?: string;
@@ -102,6 +102,8 @@ export function registerEval(program: Command): void {
       }
       const threadNote = await applyDefaultThreads(cmd.getOptionValueSource('threads') === 'cli', opts);
       if (threadNote && !opts.json) process.stderr.write(threadNote + '\n');
+      const note = precisionNote(opts.precision);
+      if (note) process.stderr.write(note + '\n');
       const runtime = createRuntime(ckpt.plan, {
         maxBatch: opts.batchSize,
         threads: opts.threads,

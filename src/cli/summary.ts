@@ -8,6 +8,7 @@ import { formatSummary, summaryJson } from '../model/summary';
 import type { Plan, Shape } from '../model/types';
 import { layerAlgorithms } from '../train/layer-algorithms';
 import { networkSettingsFromEnv } from './network-settings';
+import { precisionOption, type Precision } from './precision-option';
 
 export function registerSummary(program: Command): void {
   program
@@ -26,13 +27,17 @@ export function registerSummary(program: Command): void {
       '--algorithms',
       'also show the algorithm each convolution runs (forward/backward-data/backward-weights), as training builds it (CNN_CONV_PATH=auto|gemm|implicit|direct changes the rule)',
     )
-    .action((modelArg: string, opts: SummaryCliOptions & { json?: boolean; algorithms?: boolean }) => {
-      const { plan, batchSize } = planSummary(modelArg, opts);
-      const algorithms = opts.algorithms ? layerAlgorithms(plan, networkSettingsFromEnv()) : undefined;
-      const options = { batchSize, algorithms };
-      if (opts.json) process.stdout.write(JSON.stringify(summaryJson(plan, options), null, 2) + '\n');
-      else process.stdout.write(formatSummary(plan, options) + '\n');
-    });
+    .addOption(precisionOption('with --algorithms: the algorithms of fp32 or of bf16 training (they differ)'))
+    .action(
+      (modelArg: string, opts: SummaryCliOptions & { json?: boolean; algorithms?: boolean; precision?: Precision }) => {
+        const { plan, batchSize } = planSummary(modelArg, opts);
+        const network = { ...networkSettingsFromEnv(), precision: opts.precision ?? 'fp32' };
+        const algorithms = opts.algorithms ? layerAlgorithms(plan, network) : undefined;
+        const options = { batchSize, algorithms };
+        if (opts.json) process.stdout.write(JSON.stringify(summaryJson(plan, options), null, 2) + '\n');
+        else process.stdout.write(formatSummary(plan, options) + '\n');
+      },
+    );
 }
 
 export interface SummaryCliOptions {

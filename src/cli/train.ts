@@ -45,6 +45,7 @@ import { applyDataOptions, describeDataOptions, type DataOptions } from '../data
 import { resolveFrozen, transferWeights } from '../train/transfer';
 import { describeFingerprint, fingerprintOf, sameFingerprint, type DataFingerprint } from '../data/fingerprint';
 import { networkSettingsFromEnv } from './network-settings';
+import { precisionNote } from './precision-option';
 import {
   addRecipeOptions,
   describeRecipe,
@@ -545,6 +546,8 @@ async function runTrainLocked(
   const adaptation = new Batcher(trainSet, plan.input, dataset.mean, dataset.std).adaptation;
   const log = (s: string) => progress.log(s);
   if (threadNote) log(threadNote);
+  const note = precisionNote(settings.precision);
+  if (note) log(note);
   log(
     `model ${plan.model.name}: ${plan.totals.params.toLocaleString('en-US')} parameters, input ${plan.input.join('x')}, ${plan.classes} classes`,
   );

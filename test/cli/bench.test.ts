@@ -64,3 +64,13 @@ test('bench names a bad option', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--steps/);
 });
+
+test('bench --precision bf16 says so where bf16 runs on the portable path, and only there', () => {
+  const args = ['bench', 'lenet5', '--steps', '1', '--warmup', '0', '--batch-size', '4', '--threads', '1'];
+  const portable = runCli([...args, '--precision', 'bf16'], { env: { ...process.env, CNN_GEMM_PATH: 'portable' } });
+  assert.equal(portable.status, 0, portable.stderr);
+  assert.match(portable.stderr, /note: bf16 runs on the portable path here .* slower than fp32/);
+  const fp32 = runCli(args, { env: { ...process.env, CNN_GEMM_PATH: 'portable' } });
+  assert.equal(fp32.status, 0, fp32.stderr);
+  assert.doesNotMatch(fp32.stderr, /portable path/, 'no note for fp32');
+});
