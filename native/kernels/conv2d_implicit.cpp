@@ -173,24 +173,26 @@ enum class Output { store, add, store_relu };
 
 // y (=, +=, or = relu of) bias + conv(x, w) for `count` images from the first of x and y.
 // In bf16 the panels are the bf16 GEMM's own, written for each K slice as it asks. A group
-// of one image has its outputs laid out as y's (OC, P): a plain store writes them there.
+// of one image has its outputs laid out as y's (OC, P): a store writes them there.
 void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const float* w, const uint16_t* packed_w,
                    const float* b, float* y, Output mode, Precision precision, int count, Buffers buf) {
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * L.p;
   for (int g = 0; g < count; ++g) pad_image_into(s, L, x + g * x_image, buf.padded_images + g * L.xpad);
   const int columns = count * L.p;
-  // In place only for a plain store: adding would change the sums' order, and a bias or a
-  // ReLU would each cost a pass over y where the copy out of the group buffer does them.
-  const bool in_place = count == 1 && mode == Output::store && !b;
+  // One image's outputs go straight into y, its bias stored there first and its ReLU done by
+  // the GEMM on each finished tile; not when adding into y, which would change the sums' order.
+  const bool in_place = count == 1 && mode != Output::add;
   float* out = in_place ? y : buf.rows;
   const int ld = in_place ? L.p : conv_group_ld(columns);
+  const bool relu_in_gemm = in_place && mode == Output::store_relu;
   const PanelGeometry geometry = geometry_of(s, L);
   if (b)
     for (int o = 0; o < s.oc; ++o) std::fill_n(out + (size_t)o * ld, columns, b[o]);
   const float beta = b ? 1.0f : 0.0f;
   if (precision == Precision::bf16) {
     const ColumnSource columns_of_group(s, L, geometry, buf.padded_images);
-    sgemm_bf16_serial_packed_a(s.oc, columns, L.ckk, 1.0f, w, L.ckk, packed_w, columns_of_group, beta, out, ld);
+    sgemm_bf16_serial_packed_a(s.oc, columns, L.ckk, 1.0f, w, L.ckk, packed_w, columns_of_group, beta, out, ld,
+                               relu_in_gemm);
   } else {
     const int nr = gemm_panel_columns();
     const WritePanelFn write_panel = panel_writer();
@@ -200,7 +202,7 @@ void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const 
       const int run_count = runs_of(s, L, q0, n, runs);
       write_panel(geometry, buf.padded_images, runs, run_count, n, nr, buf.panels + (size_t)q0 * L.ckk);
     }
-    sgemm_serial_packed_b(s.oc, columns, L.ckk, 1.0f, w, L.ckk, buf.panels, beta, out, ld);
+    sgemm_serial_packed_b(s.oc, columns, L.ckk, 1.0f, w, L.ckk, buf.panels, beta, out, ld, relu_in_gemm);
   }
   if (in_place) return;
   for (int g = 0; g < count; ++g)

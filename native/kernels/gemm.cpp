@@ -4,6 +4,8 @@
 // each thread runs the blocked engine (gemm_blocking.cpp) on its rectangle. Small problems
 // stay on the calling thread: forking costs more than they do.
 #include "kernels/gemm.h"
+#include <algorithm>
+#include "kernels/activation.h"
 #include <cstring>
 #include "kernels/gemm_blocking.h"
 #include "kernels/gemm_grid.h"
@@ -54,9 +56,13 @@ void sgemm_serial(bool trans_a, bool trans_b, int M, int N, int K, float alpha, 
 int gemm_panel_columns() { return current_gemm_kernel().nr; }
 
 void sgemm_serial_packed_b(int M, int N, int K, float alpha, const float* A, int lda, const float* Bp, float beta,
-                           float* C, int ldc) {
-  if (trivial(M, N, K, alpha, beta, C, ldc)) return;
-  const GemmProblem p{false, false, M, N, K, alpha, A, lda, Bp, 0, beta, C, ldc};
+                           float* C, int ldc, bool relu) {
+  if (trivial(M, N, K, alpha, beta, C, ldc)) {
+    if (relu)
+      for (int i = 0; i < M; ++i) relu_in_place(C + (size_t)i * ldc, (size_t)std::max(N, 0));
+    return;
+  }
+  const GemmProblem p{false, false, M, N, K, alpha, A, lda, Bp, 0, beta, C, ldc, relu};
   gemm_tile_packed_b(current_gemm_kernel(), p);
 }
 

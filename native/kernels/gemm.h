@@ -26,8 +26,10 @@ int gemm_panel_columns();
 // ceil(N / NR) panels, NR = gemm_panel_columns() read in the same call; panel q, at
 // Bp + q * K * NR, is columns q*NR .. q*NR + NR - 1 of B as a row-major (K, NR) block,
 // its lanes past N finite (zero, say). The sums run in the same order as sgemm_serial's.
+// relu: C = max(C, 0) at the end (activation.h's relu_of), done on each tile of C while it
+// is in cache.
 void sgemm_serial_packed_b(int M, int N, int K, float alpha, const float* A, int lda, const float* Bp, float beta,
-                           float* C, int ldc);
+                           float* C, int ldc, bool relu = false);
 
 // Which micro-kernel path is in use: "avx512", "avx2" or "portable". Chosen once from
 // the CPU's features; CNN_GEMM_PATH=avx512|avx2|portable forces one (ignored if the CPU

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
+#include "kernels/activation.h"
 #include "kernels/aligned_buffer.h"
 #include "kernels/bf16.h"
 #include "kernels/gemm_bf16_kernel.h"
@@ -36,6 +37,7 @@ struct Problem {
   float beta;
   float* C;
   int ldc;
+  bool relu_after = false;  // C = relu_of(C) once summed (sgemm_bf16_serial_packed_a)
 };
 
 using Bf16Buffer = AlignedBuffer<uint16_t>;
@@ -61,6 +63,7 @@ void naive_tile(const Problem& p, const Bf16PanelSource& a, const Bf16PanelSourc
       }
       float* c = p.C + (size_t)i * p.ldc + j;
       *c = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * *c;
+      if (p.relu_after) *c = relu_of(*c);
     }
 }
 
@@ -154,7 +157,8 @@ void tile(const Bf16GemmKernel& kern, const Problem& p, const Operands& ops, int
     size_t a_offset = 0;  // where this block starts in packed_a (for_each_a_block's order)
     for (int pc = 0; pc < p.K; pc += kc_step) {
       const int kc = min_int(kc_step, p.K - pc), kc2 = padded_pairs(kern, kc);
-      const float beta = pc == 0 ? p.beta : 1.0f;  // later K slices accumulate onto the first
+      const float beta = pc == 0 ? p.beta : 1.0f;        // later K slices accumulate onto the first
+      const bool relu = p.relu_after && pc + kc == p.K;  // each finished tile, while in L1
       ops.b.pack(jc, pc, nc, kc, kern.nr, kc2, Bp);
       for (int ic = i0; ic < i1; ic += mc_step) {
         const int mc = min_int(mc_step, i1 - ic);
@@ -167,9 +171,13 @@ void tile(const Bf16GemmKernel& kern, const Problem& p, const Operands& ops, int
         a_offset += a_block_elements(mc, height, kc2);
         for (int ir = 0; ir < mc; ir += height) {
           float* c = p.C + (size_t)(ic + ir) * p.ldc + jc;
-          for (int jr = 0; jr < nc; jr += kern.nr)
-            ops.micro(kc2, a_block + (size_t)ir * kc2 * 2, height, Bp + (size_t)jr * kc2 * 2, c + jr, p.ldc,
-                      min_int(height, mc - ir), min_int(kern.nr, nc - jr), p.alpha, beta);
+          for (int jr = 0; jr < nc; jr += kern.nr) {
+            const int rows = min_int(height, mc - ir), cols = min_int(kern.nr, nc - jr);
+            ops.micro(kc2, a_block + (size_t)ir * kc2 * 2, height, Bp + (size_t)jr * kc2 * 2, c + jr, p.ldc, rows, cols,
+                      p.alpha, beta);
+            if (relu)
+              for (int r = 0; r < rows; ++r) relu_in_place(c + jr + (size_t)r * p.ldc, (size_t)cols);
+          }
         }
       }
     }
@@ -283,9 +291,13 @@ void gemm_bf16_pack_a(int M, int K, const float* A, int lda, uint16_t* out) {
 }
 
 void sgemm_bf16_serial_packed_a(int M, int N, int K, float alpha, const float* A, int lda, const uint16_t* packed_a,
-                                const Bf16PanelSource& b, float beta, float* C, int ldc) {
-  if (trivial(M, N, K, alpha, beta, C, ldc)) return;
-  const Problem p{false, false, M, N, K, alpha, A, lda, nullptr, 0, beta, C, ldc};
+                                const Bf16PanelSource& b, float beta, float* C, int ldc, bool relu) {
+  if (trivial(M, N, K, alpha, beta, C, ldc)) {
+    if (relu)
+      for (int i = 0; i < M; ++i) relu_in_place(C + (size_t)i * ldc, (size_t)std::max(N, 0));
+    return;
+  }
+  const Problem p{false, false, M, N, K, alpha, A, lda, nullptr, 0, beta, C, ldc, relu};
   const Bf16GemmKernel& kern = *current().load(std::memory_order_acquire);
   const OperandSource a(kern, a_of(p), kern.a_layout);
   tile(kern, p, Operands{a, kern.micro, b, packed_a}, 0, M, 0, N);

@@ -11,6 +11,7 @@
 // Packing buffers are per thread, 64-byte aligned, grown on demand and kept: no allocation
 // per call in steady state. If one cannot be allocated, a plain loop computes the tile.
 #include "kernels/gemm_blocking.h"
+#include "kernels/activation.h"
 #include "kernels/aligned_buffer.h"
 #include <cstdlib>
 
@@ -51,7 +52,13 @@ static void naive_packed_b(const GemmKernel& kern, const GemmProblem& p) {
       }
       c[j] = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * c[j];
     }
+    if (p.relu_after) relu_in_place(c, (size_t)p.N);
   }
+}
+
+// C[0:rows, 0:cols] = relu_of(C): a finished tile, while it is in L1.
+static void relu_tile(float* c, int ldc, int rows, int cols) {
+  for (int i = 0; i < rows; ++i) relu_in_place(c + (size_t)i * ldc, (size_t)cols);
 }
 
 // Block length for a dimension of `total`: at most `limit`, the blocks as even as possible
@@ -95,15 +102,18 @@ static void run_micro_tiles_b_outer(const GemmKernel& kern, const GemmProblem& p
 
 // Every (MR, NR) tile of C[ic:ic+mc, jc:jc+nc] from packed A panels and the B panels,
 // B panels innermost: the A panel stays in L1 while the packed B block streams from L2.
+// relu: the slice is the last, and each finished tile gets the ReLU (p.relu_after).
 static void run_micro_tiles(const GemmKernel& kern, const GemmProblem& p, const float* Ap, BPanels b, int ic, int mc,
-                            int jc, int nc, int kc, float beta) {
+                            int jc, int nc, int kc, float beta, bool relu = false) {
   for (int ir = 0; ir < mc; ir += kern.mr) {
     const float* a = Ap + (size_t)ir * kc;
     float* c = p.C + (size_t)(ic + ir) * p.ldc + jc;
     int mr = min_int(kern.mr, mc - ir);
-    for (int jr = 0; jr < nc; jr += kern.nr)
-      kern.micro(kc, a, b.base + jr * b.col_step, b.stride, c + jr, p.ldc, mr, min_int(kern.nr, nc - jr), p.alpha,
-                 beta);
+    for (int jr = 0; jr < nc; jr += kern.nr) {
+      const int nr = min_int(kern.nr, nc - jr);
+      kern.micro(kc, a, b.base + jr * b.col_step, b.stride, c + jr, p.ldc, mr, nr, p.alpha, beta);
+      if (relu) relu_tile(c + jr, p.ldc, mr, nr);
+    }
   }
 }
 
@@ -165,9 +175,10 @@ void gemm_tile_packed_b(const GemmKernel& kern, const GemmProblem& p) {
       kern.pack_a(p.trans_a, p.A, p.lda, ic, pc, mc, kc, Ap);
       // Rows pc.. of every panel; the (kc, nc) block of B stays in L2 while the A panels pass.
       const BPanels b{p.B + (size_t)pc * kern.nr, (size_t)p.K, kern.nr};
+      const bool relu = p.relu_after && pc + kc == p.K;
       for (int jc = 0; jc < p.N; jc += nc_step)
         run_micro_tiles(kern, p, Ap, BPanels{b.base + (size_t)jc * b.col_step, b.col_step, b.stride}, ic, mc, jc,
-                        min_int(nc_step, p.N - jc), kc, beta);
+                        min_int(nc_step, p.N - jc), kc, beta, relu);
     }
   }
 }

@@ -19,6 +19,9 @@ struct GemmProblem {
   float beta;
   float* C;  // (M, N), row stride ldc
   int ldc;
+  // C = relu_of(C) after the last K slice, tile by tile while each is in L1 (activation.h's
+  // ReLU, so the bits are those of a ReLU pass over the finished C). gemm_tile_packed_b only.
+  bool relu_after = false;
 };
 
 // C[i0:i1, j0:j1] = alpha * op(A) op(B) + beta * C over that rectangle, on the calling

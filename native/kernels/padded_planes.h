@@ -6,13 +6,21 @@
 
 namespace cnn {
 
+// n floats; rows are short (often 8-32 floats), where a call to memcpy per row cost more
+// than the copy: blocks of a constant size are copied inline.
+inline void copy_row(float* dst, const float* src, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) std::memcpy(dst + i, src + i, 8 * sizeof(float));
+  for (; i < n; ++i) dst[i] = src[i];
+}
+
 // The interior of a zero-bordered plane buffer (planes, rows + 2*top, cols + 2*left) <- src
 // (planes, rows, cols); the border is zeroed once by the caller and never written here.
 inline void pad_planes_into(const float* src, int planes, int rows, int cols, int top, int left, float* dst) {
   const size_t wp = (size_t)cols + 2 * left, plane = ((size_t)rows + 2 * top) * wp;
   for (int c = 0; c < planes; ++c)
     for (int r = 0; r < rows; ++r)
-      std::memcpy(dst + c * plane + (r + top) * wp + left, src + ((size_t)c * rows + r) * cols, sizeof(float) * cols);
+      copy_row(dst + c * plane + (r + top) * wp + left, src + ((size_t)c * rows + r) * cols, cols);
 }
 
 // The whole zero-bordered buffer, border included, <- src: for buffers shared with other

@@ -7,7 +7,7 @@
 // input gradient accumulates, and a dead relu branch. Sizes reach the parallel paths.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadNative, type SgdSettings } from '../../src/native';
+import { loadNative, type Precision, type SgdSettings } from '../../src/native';
 import { build, initParams, planTiny, randomData, type TinyNet } from './tiny-nets';
 
 const addon = loadNative();
@@ -87,9 +87,24 @@ function convFusionNet(): TinyNet {
   );
 }
 
-async function train(tiny: TinyNet, threads: number, fuse: boolean) {
+// Planes of 32x32 outputs: the implicit GEMM takes one image at a time and writes y itself,
+// the bias first and the ReLU on each finished tile (in fp32 and in bf16).
+function wideConvNet(): TinyNet {
+  return planTiny(
+    [4, 32, 32],
+    [
+      { kind: 'conv2d', filters: 40, k: 3, p: 1 }, // 0: implicit GEMM, one image per product
+      { kind: 'relu' }, // 1
+      { kind: 'maxpool', k: 4 }, // 2: [40,8,8]
+      { kind: 'flatten' },
+      { kind: 'dense', units: 5 },
+    ],
+  );
+}
+
+async function train(tiny: TinyNet, threads: number, fuse: boolean, precision: Precision = 'fp32') {
   const n = 64;
-  const b = build(addon, tiny, initParams(tiny, 5), n, threads, { fuseRelu: fuse });
+  const b = build(addon, tiny, initParams(tiny, 5), n, threads, { fuseRelu: fuse, precision });
   b.net.setProfiling(true);
   const losses: number[] = [];
   const gradients: Float32Array[] = [];
@@ -116,14 +131,16 @@ const cases = [
   { name: 'with a dead branch and an unfused batchnorm', net: fusionNet, fusedRelus: [2, 5, 7] },
   { name: 'with an add of a layer to itself, odd plane size', net: fusionNetNoDeadBranch, fusedRelus: [2, 5, 7, 9] },
   { name: 'convolutions on every path', net: convFusionNet, fusedRelus: [1, 3, 5, 7, 9] },
+  { name: 'a convolution over 32x32 planes', net: wideConvNet, fusedRelus: [1] },
+  { name: 'a convolution over 32x32 planes, bf16', net: wideConvNet, fusedRelus: [1], precision: 'bf16' as const },
 ];
 
-for (const { name, net, fusedRelus } of cases) {
+for (const { name, net, fusedRelus, precision } of cases) {
   for (const threads of [1, 2]) {
     test(`relu fusion (${name}, ${threads} thread${threads > 1 ? 's' : ''}): training is bitwise the same as unfused`, async () => {
       const tiny = net();
-      const fused = await train(tiny, threads, true),
-        plain = await train(tiny, threads, false);
+      const fused = await train(tiny, threads, true, precision),
+        plain = await train(tiny, threads, false, precision);
       assert.deepEqual(fused.losses, plain.losses, 'losses');
       fused.gradients.forEach((g, k) => assert.deepEqual(g, plain.gradients[k], `gradients of step ${k}`));
       assert.deepEqual(fused.params, plain.params, 'parameters and running statistics after 3 steps');
