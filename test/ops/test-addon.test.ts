@@ -23,8 +23,12 @@ function withEnv(vars: Record<string, string | undefined>, body: () => void): vo
   }
 }
 
-test('the product addon exports the network and no per-op functions', () => {
-  assert.deepEqual(Object.keys(loadNative()), ['Network']);
+test('the product addon exports the network, the kernel paths and no per-op functions', () => {
+  const addon = loadNative();
+  assert.deepEqual(Object.keys(addon).sort(), ['Network', 'kernelPaths']);
+  const paths = addon.kernelPaths();
+  assert.ok(['avx512', 'avx2', 'portable'].includes(paths.gemm), paths.gemm);
+  assert.ok(['amx', 'avx512bf16', 'portable'].includes(paths.gemmBf16), paths.gemmBf16);
 });
 
 test('the test addon is looked for beside the product addon unless CNN_TEST_ADDON names it', () => {
