@@ -179,22 +179,22 @@ void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const 
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * L.p;
   for (int g = 0; g < count; ++g) pad_image_into(s, L, x + g * x_image, buf.padded_images + g * L.xpad);
   const int columns = count * L.p;
-  // One image's outputs go straight into y, its bias stored there first and its ReLU done by
-  // the GEMM on each finished tile; not when adding into y, which would change the sums' order.
-  const bool in_place = count == 1 && mode != Output::add;
-  float* out = in_place ? y : buf.rows;
-  const int ld = in_place ? L.p : conv_group_ld(columns);
-  const bool relu_in_gemm = in_place && mode == Output::store_relu;
+  // The outputs go straight into y (its bias stored there first, the ReLU done by the GEMM on
+  // each finished tile) wherever no micro-tile straddles two images: one image, or planes of
+  // whole panels. Not when adding into y, which would change the sums' order.
+  const int nr = precision == Precision::bf16 ? gemm_bf16_panel_columns() : gemm_panel_columns();
+  const bool in_place = mode != Output::add && (count == 1 || L.p % nr == 0);
+  const GemmOutput out = in_place ? GemmOutput{y, L.p, count > 1 ? L.p : 0, y_image, mode == Output::store_relu}
+                                  : GemmOutput{buf.rows, conv_group_ld(columns)};
   const PanelGeometry geometry = geometry_of(s, L);
   if (b)
-    for (int o = 0; o < s.oc; ++o) std::fill_n(out + (size_t)o * ld, columns, b[o]);
+    for (int o = 0; o < s.oc; ++o)
+      for (int g = 0; g < count; ++g) std::fill_n(out.at(o, g * L.p), L.p, b[o]);
   const float beta = b ? 1.0f : 0.0f;
   if (precision == Precision::bf16) {
     const ColumnSource columns_of_group(s, L, geometry, buf.padded_images);
-    sgemm_bf16_serial_packed_a(s.oc, columns, L.ckk, 1.0f, w, L.ckk, packed_w, columns_of_group, beta, out, ld,
-                               relu_in_gemm);
+    sgemm_bf16_serial_packed_a(s.oc, columns, L.ckk, 1.0f, w, L.ckk, packed_w, columns_of_group, beta, out);
   } else {
-    const int nr = gemm_panel_columns();
     const WritePanelFn write_panel = panel_writer();
     PanelRun runs[kMaxPanelColumns];
     for (int q0 = 0; q0 < columns; q0 += nr) {
@@ -202,13 +202,13 @@ void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const 
       const int run_count = runs_of(s, L, q0, n, runs);
       write_panel(geometry, buf.padded_images, runs, run_count, n, nr, buf.panels + (size_t)q0 * L.ckk);
     }
-    sgemm_serial_packed_b(s.oc, columns, L.ckk, 1.0f, w, L.ckk, buf.panels, beta, out, ld, relu_in_gemm);
+    sgemm_serial_packed_b(s.oc, columns, L.ckk, 1.0f, w, L.ckk, buf.panels, beta, out);
   }
   if (in_place) return;
   for (int g = 0; g < count; ++g)
     for (int o = 0; o < s.oc; ++o) {
       float* dst = y + g * y_image + (size_t)o * L.p;
-      const float* in = buf.rows + (size_t)o * ld + (size_t)g * L.p;
+      const float* in = out.at(o, g * L.p);
       if (mode == Output::add)
         for (int q = 0; q < L.p; ++q) dst[q] += in[q];
       else if (mode == Output::store_relu)

@@ -56,13 +56,18 @@ void sgemm_serial(bool trans_a, bool trans_b, int M, int N, int K, float alpha, 
 int gemm_panel_columns() { return current_gemm_kernel().nr; }
 
 void sgemm_serial_packed_b(int M, int N, int K, float alpha, const float* A, int lda, const float* Bp, float beta,
-                           float* C, int ldc, bool relu) {
-  if (trivial(M, N, K, alpha, beta, C, ldc)) {
-    if (relu)
-      for (int i = 0; i < M; ++i) relu_in_place(C + (size_t)i * ldc, (size_t)std::max(N, 0));
+                           const GemmOutput& out) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0 || alpha == 0.0f) {  // C = beta * C, element by element where `out` puts it
+    for (int i = 0; i < M; ++i)
+      for (int j = 0; j < N; ++j) {
+        float* c = out.at(i, j);
+        *c = beta == 0.0f ? 0.0f : beta * *c;
+        if (out.relu) *c = relu_of(*c);
+      }
     return;
   }
-  const GemmProblem p{false, false, M, N, K, alpha, A, lda, Bp, 0, beta, C, ldc, relu};
+  const GemmProblem p{false, false, M, N, K, alpha, A, lda, Bp, 0, beta, out.c, out.ldc, out};
   gemm_tile_packed_b(current_gemm_kernel(), p);
 }
 

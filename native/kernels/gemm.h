@@ -6,6 +6,7 @@
 // Parallel over tiles of C with cnn::num_threads() unless called with threads == 1
 // from inside a region that is already parallel (see sgemm_serial).
 #pragma once
+#include "kernels/gemm_output.h"
 #include <cstddef>
 
 namespace cnn {
@@ -26,10 +27,9 @@ int gemm_panel_columns();
 // ceil(N / NR) panels, NR = gemm_panel_columns() read in the same call; panel q, at
 // Bp + q * K * NR, is columns q*NR .. q*NR + NR - 1 of B as a row-major (K, NR) block,
 // its lanes past N finite (zero, say). The sums run in the same order as sgemm_serial's.
-// relu: C = max(C, 0) at the end (activation.h's relu_of), done on each tile of C while it
-// is in cache.
+// C is where `out` says (gemm_output.h): in blocks, and with a ReLU at the end, if asked.
 void sgemm_serial_packed_b(int M, int N, int K, float alpha, const float* A, int lda, const float* Bp, float beta,
-                           float* C, int ldc, bool relu = false);
+                           const GemmOutput& out);
 
 // Which micro-kernel path is in use: "avx512", "avx2" or "portable". Chosen once from
 // the CPU's features; CNN_GEMM_PATH=avx512|avx2|portable forces one (ignored if the CPU

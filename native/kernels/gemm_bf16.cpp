@@ -37,7 +37,9 @@ struct Problem {
   float beta;
   float* C;
   int ldc;
-  bool relu_after = false;  // C = relu_of(C) once summed (sgemm_bf16_serial_packed_a)
+  // sgemm_bf16_serial_packed_a only: where C is (in column blocks) and whether a ReLU follows.
+  GemmOutput out{nullptr, 0};
+  float* c_at(int i, int j) const { return out.c ? out.at(i, j) : C + (size_t)i * ldc + j; }
 };
 
 using Bf16Buffer = AlignedBuffer<uint16_t>;
@@ -61,9 +63,9 @@ void naive_tile(const Problem& p, const Bf16PanelSource& a, const Bf16PanelSourc
         if (k + 1 < p.K) sum += bf16_to_float(a_pair[1]) * bf16_to_float(b_pair[1]);
         sum += bf16_to_float(a_pair[0]) * bf16_to_float(b_pair[0]);
       }
-      float* c = p.C + (size_t)i * p.ldc + j;
+      float* c = p.c_at(i, j);
       *c = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * *c;
-      if (p.relu_after) *c = relu_of(*c);
+      if (p.out.relu) *c = relu_of(*c);
     }
 }
 
@@ -157,8 +159,8 @@ void tile(const Bf16GemmKernel& kern, const Problem& p, const Operands& ops, int
     size_t a_offset = 0;  // where this block starts in packed_a (for_each_a_block's order)
     for (int pc = 0; pc < p.K; pc += kc_step) {
       const int kc = min_int(kc_step, p.K - pc), kc2 = padded_pairs(kern, kc);
-      const float beta = pc == 0 ? p.beta : 1.0f;        // later K slices accumulate onto the first
-      const bool relu = p.relu_after && pc + kc == p.K;  // each finished tile, while in L1
+      const float beta = pc == 0 ? p.beta : 1.0f;      // later K slices accumulate onto the first
+      const bool relu = p.out.relu && pc + kc == p.K;  // each finished tile, while in L1
       ops.b.pack(jc, pc, nc, kc, kern.nr, kc2, Bp);
       for (int ic = i0; ic < i1; ic += mc_step) {
         const int mc = min_int(mc_step, i1 - ic);
@@ -169,16 +171,15 @@ void tile(const Bf16GemmKernel& kern, const Problem& p, const Operands& ops, int
         else
           ops.a.pack(ic, pc, mc, kc, height, kc2, Ap);
         a_offset += a_block_elements(mc, height, kc2);
-        for (int ir = 0; ir < mc; ir += height) {
-          float* c = p.C + (size_t)(ic + ir) * p.ldc + jc;
+        for (int ir = 0; ir < mc; ir += height)
           for (int jr = 0; jr < nc; jr += kern.nr) {
             const int rows = min_int(height, mc - ir), cols = min_int(kern.nr, nc - jr);
-            ops.micro(kc2, a_block + (size_t)ir * kc2 * 2, height, Bp + (size_t)jr * kc2 * 2, c + jr, p.ldc, rows, cols,
+            float* c = p.c_at(ic + ir, jc + jr);  // a tile lies within one block of p.out
+            ops.micro(kc2, a_block + (size_t)ir * kc2 * 2, height, Bp + (size_t)jr * kc2 * 2, c, p.ldc, rows, cols,
                       p.alpha, beta);
             if (relu)
-              for (int r = 0; r < rows; ++r) relu_in_place(c + jr + (size_t)r * p.ldc, (size_t)cols);
+              for (int r = 0; r < rows; ++r) relu_in_place(c + (size_t)r * p.ldc, (size_t)cols);
           }
-        }
       }
     }
   }
@@ -291,17 +292,24 @@ void gemm_bf16_pack_a(int M, int K, const float* A, int lda, uint16_t* out) {
 }
 
 void sgemm_bf16_serial_packed_a(int M, int N, int K, float alpha, const float* A, int lda, const uint16_t* packed_a,
-                                const Bf16PanelSource& b, float beta, float* C, int ldc, bool relu) {
-  if (trivial(M, N, K, alpha, beta, C, ldc)) {
-    if (relu)
-      for (int i = 0; i < M; ++i) relu_in_place(C + (size_t)i * ldc, (size_t)std::max(N, 0));
+                                const Bf16PanelSource& b, float beta, const GemmOutput& out) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0 || alpha == 0.0f) {  // C = beta * C, element by element where `out` puts it
+    for (int i = 0; i < M; ++i)
+      for (int j = 0; j < N; ++j) {
+        float* c = out.at(i, j);
+        *c = beta == 0.0f ? 0.0f : beta * *c;
+        if (out.relu) *c = relu_of(*c);
+      }
     return;
   }
-  const Problem p{false, false, M, N, K, alpha, A, lda, nullptr, 0, beta, C, ldc, relu};
+  const Problem p{false, false, M, N, K, alpha, A, lda, nullptr, 0, beta, out.c, out.ldc, out};
   const Bf16GemmKernel& kern = *current().load(std::memory_order_acquire);
   const OperandSource a(kern, a_of(p), kern.a_layout);
   tile(kern, p, Operands{a, kern.micro, b, packed_a}, 0, M, 0, N);
 }
+
+int gemm_bf16_panel_columns() { return current().load(std::memory_order_acquire)->nr; }
 
 bool gemm_bf16_vector_packing() { return current().load(std::memory_order_acquire)->pack == bf16_pack_avx512bf16; }
 

@@ -9,6 +9,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include "kernels/gemm_output.h"
 
 namespace cnn {
 
@@ -51,11 +52,14 @@ void sgemm_bf16_serial_sourced_a(int M, int N, int K, float alpha, const Bf16Pan
 // sgemm_bf16_serial_packed_a multiplies by it with the blocks and sums of
 // sgemm_bf16_serial_sourced_b, so the results are the same bits. A itself must stay readable:
 // the fallback when packing memory is short reads it. Pack and multiply on one path.
-// relu: C = max(C, 0) at the end (activation.h's relu_of), on each tile while it is in cache.
+// C is where `out` says (gemm_output.h): in blocks, and with a ReLU at the end, if asked.
 size_t gemm_bf16_packed_a_elements(int M, int K);
 void gemm_bf16_pack_a(int M, int K, const float* A, int lda, uint16_t* out);
 void sgemm_bf16_serial_packed_a(int M, int N, int K, float alpha, const float* A, int lda, const uint16_t* packed_a,
-                                const Bf16PanelSource& b, float beta, float* C, int ldc, bool relu = false);
+                                const Bf16PanelSource& b, float beta, const GemmOutput& out);
+
+// Columns of one packed panel of B for the bf16 path in use (its micro-kernel's NR).
+int gemm_bf16_panel_columns();
 
 // True where the path in use rounds with AVX512-BF16's conversion (every path but "portable"):
 // a source then packs with the same instruction, so its values match the path's own packer.

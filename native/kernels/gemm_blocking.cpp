@@ -42,17 +42,17 @@ static void naive_tile(const GemmProblem& p, int i0, int i1, int j0, int j1) {
 // Fallback of gemm_tile_packed_b when packing memory is unavailable.
 static void naive_packed_b(const GemmKernel& kern, const GemmProblem& p) {
   for (int i = 0; i < p.M; ++i) {
-    float* c = p.C + (size_t)i * p.ldc;
     for (int j = 0; j < p.N; ++j) {
+      float* c = p.c_at(i, j);
       const float* panel = p.B + (size_t)(j / kern.nr) * p.K * kern.nr + j % kern.nr;
       float sum = 0.0f;
       for (int k = 0; k < p.K; ++k) {
         float a = p.trans_a ? p.A[(size_t)k * p.lda + i] : p.A[(size_t)i * p.lda + k];
         sum += a * panel[(size_t)k * kern.nr];
       }
-      c[j] = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * c[j];
+      *c = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * *c;
+      if (p.out.relu) *c = relu_of(*c);
     }
-    if (p.relu_after) relu_in_place(c, (size_t)p.N);
   }
 }
 
@@ -102,17 +102,17 @@ static void run_micro_tiles_b_outer(const GemmKernel& kern, const GemmProblem& p
 
 // Every (MR, NR) tile of C[ic:ic+mc, jc:jc+nc] from packed A panels and the B panels,
 // B panels innermost: the A panel stays in L1 while the packed B block streams from L2.
-// relu: the slice is the last, and each finished tile gets the ReLU (p.relu_after).
+// relu: the slice is the last, and each finished tile gets the ReLU (p.out.relu).
 static void run_micro_tiles(const GemmKernel& kern, const GemmProblem& p, const float* Ap, BPanels b, int ic, int mc,
                             int jc, int nc, int kc, float beta, bool relu = false) {
   for (int ir = 0; ir < mc; ir += kern.mr) {
     const float* a = Ap + (size_t)ir * kc;
-    float* c = p.C + (size_t)(ic + ir) * p.ldc + jc;
     int mr = min_int(kern.mr, mc - ir);
     for (int jr = 0; jr < nc; jr += kern.nr) {
       const int nr = min_int(kern.nr, nc - jr);
-      kern.micro(kc, a, b.base + jr * b.col_step, b.stride, c + jr, p.ldc, mr, nr, p.alpha, beta);
-      if (relu) relu_tile(c + jr, p.ldc, mr, nr);
+      float* c = p.c_at(ic + ir, jc + jr);  // a tile lies within one block of p.out
+      kern.micro(kc, a, b.base + jr * b.col_step, b.stride, c, p.ldc, mr, nr, p.alpha, beta);
+      if (relu) relu_tile(c, p.ldc, mr, nr);
     }
   }
 }
@@ -175,7 +175,7 @@ void gemm_tile_packed_b(const GemmKernel& kern, const GemmProblem& p) {
       kern.pack_a(p.trans_a, p.A, p.lda, ic, pc, mc, kc, Ap);
       // Rows pc.. of every panel; the (kc, nc) block of B stays in L2 while the A panels pass.
       const BPanels b{p.B + (size_t)pc * kern.nr, (size_t)p.K, kern.nr};
-      const bool relu = p.relu_after && pc + kc == p.K;
+      const bool relu = p.out.relu && pc + kc == p.K;
       for (int jc = 0; jc < p.N; jc += nc_step)
         run_micro_tiles(kern, p, Ap, BPanels{b.base + (size_t)jc * b.col_step, b.col_step, b.stride}, ic, mc, jc,
                         min_int(nc_step, p.N - jc), kc, beta, relu);

@@ -3,7 +3,9 @@
 // the chosen path's packers and runs its micro-kernel on every register tile. Threading is
 // decided a level up (gemm.cpp): each thread runs gemm_tile on its own rectangle of C.
 #pragma once
+#include <cstddef>
 #include "kernels/gemm_kernel.h"
+#include "kernels/gemm_output.h"
 
 namespace cnn {
 
@@ -19,9 +21,9 @@ struct GemmProblem {
   float beta;
   float* C;  // (M, N), row stride ldc
   int ldc;
-  // C = relu_of(C) after the last K slice, tile by tile while each is in L1 (activation.h's
-  // ReLU, so the bits are those of a ReLU pass over the finished C). gemm_tile_packed_b only.
-  bool relu_after = false;
+  // gemm_tile_packed_b only: where C is (in column blocks) and whether a ReLU follows.
+  GemmOutput out{nullptr, 0};
+  float* c_at(int i, int j) const { return out.c ? out.at(i, j) : C + (size_t)i * ldc + j; }
 };
 
 // C[i0:i1, j0:j1] = alpha * op(A) op(B) + beta * C over that rectangle, on the calling

@@ -87,8 +87,9 @@ function convFusionNet(): TinyNet {
   );
 }
 
-// Planes of 32x32 outputs: the implicit GEMM takes one image at a time and writes y itself,
-// the bias first and the ReLU on each finished tile (in fp32 and in bf16).
+// Planes of 32x32 and of 8x8 outputs: the implicit GEMM writes y itself, one image at a time
+// or several whose planes are whole panels, the bias first and the ReLU on each finished
+// tile (in fp32 and in bf16).
 function wideConvNet(): TinyNet {
   return planTiny(
     [4, 32, 32],
@@ -96,6 +97,8 @@ function wideConvNet(): TinyNet {
       { kind: 'conv2d', filters: 40, k: 3, p: 1 }, // 0: implicit GEMM, one image per product
       { kind: 'relu' }, // 1
       { kind: 'maxpool', k: 4 }, // 2: [40,8,8]
+      { kind: 'conv2d', filters: 40, k: 3, p: 1 }, // 3: implicit GEMM, images grouped
+      { kind: 'relu' }, // 4
       { kind: 'flatten' },
       { kind: 'dense', units: 5 },
     ],
@@ -131,8 +134,13 @@ const cases = [
   { name: 'with a dead branch and an unfused batchnorm', net: fusionNet, fusedRelus: [2, 5, 7] },
   { name: 'with an add of a layer to itself, odd plane size', net: fusionNetNoDeadBranch, fusedRelus: [2, 5, 7, 9] },
   { name: 'convolutions on every path', net: convFusionNet, fusedRelus: [1, 3, 5, 7, 9] },
-  { name: 'a convolution over 32x32 planes', net: wideConvNet, fusedRelus: [1] },
-  { name: 'a convolution over 32x32 planes, bf16', net: wideConvNet, fusedRelus: [1], precision: 'bf16' as const },
+  { name: 'convolutions over 32x32 and 8x8 planes', net: wideConvNet, fusedRelus: [1, 4] },
+  {
+    name: 'convolutions over 32x32 and 8x8 planes, bf16',
+    net: wideConvNet,
+    fusedRelus: [1, 4],
+    precision: 'bf16' as const,
+  },
 ];
 
 for (const { name, net, fusedRelus, precision } of cases) {

@@ -67,6 +67,12 @@ const shapes: [string, Conv2dShape][] = [
   // the implicit path's column panels then span images (35 and 12 columns per image).
   ['C=32, OC=20, 3x3 pad 1 on 7x5 planes (images grouped), batch 5', shape(5, 32, 7, 5, 20, 3, 3, 1, 1, 1, 1)],
   ['C=30, OC=40, 3x3 stride 2 pad 1 on 7x5 planes (images grouped), batch 5', shape(5, 30, 7, 5, 40, 3, 3, 2, 2, 1, 1)],
+  // Grouped images whose planes are whole panels (64 outputs): the implicit GEMM writes each
+  // image's tiles straight into y.
+  [
+    'C=32, OC=40, 3x3 pad 1 on 8x8 planes (images grouped, written in place), batch 5',
+    shape(5, 32, 8, 8, 40, 3, 3, 1, 1, 1, 1),
+  ],
 ];
 
 interface Case {
