@@ -283,10 +283,12 @@ void backward_data_group(const Conv2dShape& s, const ConvSizes& z, const float* 
 // sums into dw transposed (CKK, OC) instead.
 void backward_weights_group(const Conv2dShape& s, const ConvSizes& z, const float* x, const float* dy, float* dw,
                             float* db, bool accumulate, int count, GroupBuffers buf, GemmFn gemm, bool implicit) {
-  const bool pointwise = conv_is_pointwise(s);  // x and dy are then read in place (single images)
-  const int columns = count * z.p, ld = pointwise ? z.p : conv_group_ld(columns);
-  const float* rows = pointwise ? dy : buf.rows;
-  if (!pointwise) gather_rows(s, z, dy, count, buf.rows, ld);
+  // x and dy are read in place for a pointwise convolution (single images); dy is, too, for
+  // the implicit product of one image, which packs it (as the GEMM's B) rather than streaming it.
+  const bool pointwise = conv_is_pointwise(s), dy_in_place = pointwise || (implicit && count == 1);
+  const int columns = count * z.p, ld = dy_in_place ? z.p : conv_group_ld(columns);
+  const float* rows = dy_in_place ? dy : buf.rows;
+  if (!dy_in_place) gather_rows(s, z, dy, count, buf.rows, ld);
   if (implicit) {
     conv2d_implicit_backward_weights_product(s, x, count, rows, ld, dw, accumulate, buf.cols);
   } else {

@@ -115,3 +115,17 @@ test('bf16: backward-data takes the implicit GEMM from 16 input channels even wh
   assert.equal(algorithmsAt('fp32'), 'implicit/im2col/im2col');
   assert.equal(algorithmsAt('bf16'), 'implicit/implicit/implicit bf16');
 });
+
+test('bf16: a first layer of 3 channels (27 taps) takes the implicit GEMM forward, fp32 does not; 1x1 stays im2col', () => {
+  const algorithmsAt = (precision: 'fp32' | 'bf16', k: number, filters: number) => {
+    const tiny = planTiny(
+      [3, 8, 8],
+      [{ kind: 'conv2d', filters, k, p: (k - 1) / 2 }, { kind: 'flatten' }, { kind: 'dense', units: 5 }],
+    );
+    return build(addon, tiny, initParams(tiny, 1), 4, 1, { precision }).net.layerAlgorithms()[0];
+  };
+  // 40 filters: past the fp32 rule's direct kernels, so fp32 shows its GEMM choice (im2col below 32 taps).
+  assert.equal(algorithmsAt('fp32', 3, 40), 'im2col/im2col/im2col');
+  assert.equal(algorithmsAt('bf16', 3, 40), 'implicit/im2col/implicit bf16');
+  assert.equal(algorithmsAt('bf16', 1, 40), 'im2col/im2col/im2col bf16');
+});
