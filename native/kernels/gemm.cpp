@@ -5,7 +5,6 @@
 // stay on the calling thread: forking costs more than they do.
 #include "kernels/gemm.h"
 #include <algorithm>
-#include "kernels/activation.h"
 #include <cstring>
 #include "kernels/gemm_blocking.h"
 #include "kernels/gemm_grid.h"
@@ -58,15 +57,7 @@ int gemm_panel_columns() { return current_gemm_kernel().nr; }
 void sgemm_serial_packed_b(int M, int N, int K, float alpha, const float* A, int lda, const float* Bp, float beta,
                            const GemmOutput& out) {
   if (M <= 0 || N <= 0) return;
-  if (K <= 0 || alpha == 0.0f) {  // C = beta * C, element by element where `out` puts it
-    for (int i = 0; i < M; ++i)
-      for (int j = 0; j < N; ++j) {
-        float* c = out.at(i, j);
-        *c = beta == 0.0f ? 0.0f : beta * *c;
-        if (out.relu) *c = relu_of(*c);
-      }
-    return;
-  }
+  if (K <= 0 || alpha == 0.0f) return gemm_output_scale(M, N, beta, out);
   const GemmProblem p{false, false, M, N, K, alpha, A, lda, Bp, 0, beta, out.c, out.ldc, out};
   gemm_tile_packed_b(current_gemm_kernel(), p);
 }

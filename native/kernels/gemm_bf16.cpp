@@ -294,15 +294,7 @@ void gemm_bf16_pack_a(int M, int K, const float* A, int lda, uint16_t* out) {
 void sgemm_bf16_serial_packed_a(int M, int N, int K, float alpha, const float* A, int lda, const uint16_t* packed_a,
                                 const Bf16PanelSource& b, float beta, const GemmOutput& out) {
   if (M <= 0 || N <= 0) return;
-  if (K <= 0 || alpha == 0.0f) {  // C = beta * C, element by element where `out` puts it
-    for (int i = 0; i < M; ++i)
-      for (int j = 0; j < N; ++j) {
-        float* c = out.at(i, j);
-        *c = beta == 0.0f ? 0.0f : beta * *c;
-        if (out.relu) *c = relu_of(*c);
-      }
-    return;
-  }
+  if (K <= 0 || alpha == 0.0f) return gemm_output_scale(M, N, beta, out);
   const Problem p{false, false, M, N, K, alpha, A, lda, nullptr, 0, beta, out.c, out.ldc, out};
   const Bf16GemmKernel& kern = *current().load(std::memory_order_acquire);
   const OperandSource a(kern, a_of(p), kern.a_layout);

@@ -7,6 +7,7 @@
 // each finished tile while it is in cache), the bits of a ReLU pass over the finished C.
 #pragma once
 #include <cstddef>
+#include "kernels/activation.h"
 
 namespace cnn {
 
@@ -22,5 +23,16 @@ struct GemmOutput {
     return c + (size_t)(j / block) * block_stride + (size_t)i * ldc + j % block;
   }
 };
+
+// C = beta * C (M x N, where `out` puts it), then the ReLU if asked: what a GEMM with no
+// multiplication to do (K = 0 or alpha = 0) leaves.
+inline void gemm_output_scale(int M, int N, float beta, const GemmOutput& out) {
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) {
+      float* c = out.at(i, j);
+      *c = beta == 0.0f ? 0.0f : beta * *c;
+      if (out.relu) *c = relu_of(*c);
+    }
+}
 
 }  // namespace cnn
