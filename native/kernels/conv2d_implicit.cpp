@@ -11,6 +11,10 @@
 // so that every run is still contiguous.
 // In bf16 the panels are the bf16 GEMM's ((kc2, NR, 2) pairs per K slice): the GEMM asks a
 // ColumnSource for each slice, which writes it from the same runs (conv2d_implicit_panel.h).
+// With an even number of channels the images are padded in channel pairs instead, rounded
+// to bf16 once per image rather than once per filter tap, and K is ordered (pair, i, j,
+// parity), the filters reordered to match (PairColumnSource): each panel row is then a
+// copy, and the sums are im2col's products in another order.
 // Backward-weights (bf16) runs transposed, the column matrix as the GEMM's A (TapRowSource):
 // each row-major panel row is one tap's run of output pixels, copied from the padded images
 // rounded to bf16 once per group.
@@ -41,18 +45,21 @@ constexpr int kMaxPanelColumns = 32;
 // Buffer sizes of one thread, in floats, each whole cache lines.
 struct Layout {
   int ckk, p, group;
+  bool pairs;         // bf16 in channel pairs (even C)
   int phase;          // floats of one phase of a padded row (conv2d_implicit_panel.h)
   int wp;             // padded row length, sw phases
   size_t plane;       // padded plane
   size_t xpad;        // one zero-bordered image
   size_t panels;      // the group's column panels
   size_t rows;        // the group's outputs, (OC, conv_group_ld(G*P))
-  size_t per_thread;  // G padded images, the panels, the outputs
+  size_t pair_row;    // one input row in channel pairs, before its split into phases
+  size_t per_thread;  // G padded images, the panels, the outputs, the pair row
 };
 
-Layout layout_of(const Conv2dShape& s) {
+Layout layout_of(const Conv2dShape& s, Precision precision = Precision::fp32) {
   Layout L;
   L.ckk = s.c * s.kh * s.kw;
+  L.pairs = precision == Precision::bf16 && s.c % 2 == 0;
   L.p = s.oh * s.ow;
   L.group = conv_group_images(s);
   L.phase = (s.w + 2 * s.pw + s.sw - 1) / s.sw;
@@ -62,17 +69,47 @@ Layout layout_of(const Conv2dShape& s) {
   const size_t columns = (size_t)L.group * L.p;
   L.panels = round16((columns + kMaxPanelColumns - 1) / kMaxPanelColumns * kMaxPanelColumns * L.ckk);
   L.rows = (size_t)s.oc * conv_group_ld((int)columns);
-  L.per_thread = (size_t)L.group * L.xpad + L.panels + L.rows;
+  L.pair_row = round16((size_t)s.w);
+  L.per_thread = (size_t)L.group * L.xpad + L.panels + L.rows + L.pair_row;
   return L;
 }
 
+// The column matrix's geometry; in channel pairs, over the C/2 pair planes.
 PanelGeometry geometry_of(const Conv2dShape& s, const Layout& L) {
-  return PanelGeometry{s.c, s.kh, s.kw, s.sw, L.plane, (size_t)L.wp, (size_t)L.phase};
+  return PanelGeometry{L.pairs ? s.c / 2 : s.c, s.kh, s.kw, s.sw, L.plane, (size_t)L.wp, (size_t)L.phase};
 }
 
 // The zero-bordered image x, its rows in phases, into the group's buffer (borders already zero).
 void pad_image_into(const Conv2dShape& s, const Layout& L, const float* x, float* out) {
   pad_planes_into_phases(x, s.c, s.h, s.w, s.ph, s.pw, s.sw, L.phase, L.plane, out);
+}
+
+// The same in channel pairs (conv2d_implicit_panel.h): plane c of out <- channels 2c and 2c + 1
+// rounded to bf16 by pair_up, row by row; at a column stride each row goes through `row`.
+void pad_image_pairs_into(const Conv2dShape& s, const Layout& L, const float* x, PairUpFn pair_up, uint32_t* row,
+                          uint32_t* out) {
+  const size_t plane_in = (size_t)s.h * s.w;
+  for (int c = 0; c < s.c / 2; ++c)
+    for (int r = 0; r < s.h; ++r) {
+      const float* even = x + 2 * c * plane_in + (size_t)r * s.w;
+      uint32_t* dst = out + c * L.plane + (size_t)(r + s.ph) * L.wp;
+      if (s.sw == 1) {
+        pair_up(even, even + plane_in, s.w, dst + s.pw);
+      } else {
+        pair_up(even, even + plane_in, s.w, row);
+        scatter_row_into_phases(row, s.w, s.pw, s.sw, (size_t)L.phase, dst);
+      }
+    }
+}
+
+// The filters (OC, C, KH, KW) with K in channel-pair order: out[o][((c / 2) * KH*KW + t) * 2 + c % 2]
+// = w[o][c][t] for tap t.
+void filters_in_pairs(const Conv2dShape& s, const float* w, float* out) {
+  const int taps = s.kh * s.kw, ckk = s.c * taps;
+  for (int o = 0; o < s.oc; ++o)
+    for (int c = 0; c < s.c; ++c)
+      for (int t = 0; t < taps; ++t)
+        out[(size_t)o * ckk + ((c / 2) * taps + t) * 2 + c % 2] = w[(size_t)o * ckk + c * taps + t];
 }
 
 // The runs of the group's columns [q0, q0 + n): a new run where an output row or an image ends.
@@ -126,6 +163,35 @@ class ColumnSource final : public Bf16PanelSource {
   WriteBf16PanelFn write_;
 };
 
+// The same column matrix in channel pairs: pair row k2 of a K slice is row p0 / 2 + k2 of the
+// pair planes' column matrix, copied run by run (slices start at even K).
+class PairColumnSource final : public Bf16PanelSource {
+ public:
+  PairColumnSource(const Conv2dShape& s, const Layout& L, const PanelGeometry& g, const uint32_t* pairs)
+      : s_(s),
+        L_(L),
+        g_(g),
+        pairs_(pairs),
+        write_(gemm_bf16_vector_packing() ? implicit_write_pair_panel_avx512() : implicit_write_pair_panel_portable()) {
+  }
+  void pack(int j0, int p0, int cols, int kc, int nr, int kc2, uint16_t* out) const override {
+    PanelRun runs[kMaxPanelColumns];
+    uint32_t* panels = reinterpret_cast<uint32_t*>(out);
+    for (int q = 0; q * nr < cols; ++q) {
+      const int n = std::min(nr, cols - q * nr);
+      const int run_count = runs_of(s_, L_, j0 + q * nr, n, runs);
+      write_(g_, pairs_, runs, run_count, n, nr, p0 / 2, (kc + 1) / 2, kc2, panels + (size_t)q * nr * kc2);
+    }
+  }
+
+ private:
+  const Conv2dShape& s_;
+  const Layout& L_;
+  const PanelGeometry& g_;
+  const uint32_t* pairs_;
+  WritePairPanelFn write_;
+};
+
 // The column matrix of a group as backward-weights' bf16 GEMM's A: rows the filter taps, K
 // the group's output pixels. A tap's run of pixels along one output row is a run of one
 // padded input row (of one phase of it at a column stride), so with the padded images rounded to bf16 once, each
@@ -163,21 +229,30 @@ class TapRowSource final : public Bf16PanelSource {
 
 // One thread's buffers.
 struct Buffers {
-  float* padded_images;  // G x (C, H + 2PH, W + 2PW), borders zero
+  float* padded_images;  // G x (C, H + 2PH, W + 2PW), borders zero (in pairs: C/2 planes of 32 bits)
   float* panels;
   float* rows;
+  uint32_t* pair_row;
 };
 
 // How forward_group writes its results into y.
 enum class Output { store, add, store_relu };
 
 // y (=, +=, or = relu of) bias + conv(x, w) for `count` images from the first of x and y.
-// In bf16 the panels are the bf16 GEMM's own, written for each K slice as it asks. A group
-// of one image has its outputs laid out as y's (OC, P): a store writes them there.
+// In bf16 the panels are the bf16 GEMM's own, written for each K slice as it asks, and w,
+// packed_w are in channel-pair order where L.pairs. A group of one image has its outputs laid
+// out as y's (OC, P): a store writes them there.
 void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const float* w, const uint16_t* packed_w,
                    const float* b, float* y, Output mode, Precision precision, int count, Buffers buf) {
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * L.p;
-  for (int g = 0; g < count; ++g) pad_image_into(s, L, x + g * x_image, buf.padded_images + g * L.xpad);
+  if (L.pairs) {
+    const PairUpFn pair_up = gemm_bf16_vector_packing() ? implicit_pair_up_avx512bf16() : implicit_pair_up_portable();
+    uint32_t* images = reinterpret_cast<uint32_t*>(buf.padded_images);
+    for (int g = 0; g < count; ++g)
+      pad_image_pairs_into(s, L, x + g * x_image, pair_up, buf.pair_row, images + g * L.xpad);
+  } else {
+    for (int g = 0; g < count; ++g) pad_image_into(s, L, x + g * x_image, buf.padded_images + g * L.xpad);
+  }
   const int columns = count * L.p;
   // The outputs go straight into y (its bias stored there first, the ReLU done by the GEMM on
   // each finished tile) wherever no micro-tile straddles two images: one image, or planes of
@@ -191,7 +266,10 @@ void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const 
     for (int o = 0; o < s.oc; ++o)
       for (int g = 0; g < count; ++g) std::fill_n(out.at(o, g * L.p), L.p, b[o]);
   const float beta = b ? 1.0f : 0.0f;
-  if (precision == Precision::bf16) {
+  if (L.pairs) {
+    const PairColumnSource columns_of_group(s, L, geometry, reinterpret_cast<const uint32_t*>(buf.padded_images));
+    sgemm_bf16_serial_packed_a(s.oc, columns, L.ckk, 1.0f, w, L.ckk, packed_w, columns_of_group, beta, out);
+  } else if (precision == Precision::bf16) {
     const ColumnSource columns_of_group(s, L, geometry, buf.padded_images);
     sgemm_bf16_serial_packed_a(s.oc, columns, L.ckk, 1.0f, w, L.ckk, packed_w, columns_of_group, beta, out);
   } else {
@@ -218,23 +296,31 @@ void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const 
     }
 }
 
-// The filters rounded to bf16 and packed as the GEMM's A, once per call (not per group).
+// The filters rounded to bf16 and packed as the GEMM's A, once per call (not per group); and
+// before that, in channel pairs, reordered in fp32 (the GEMM's A where it cannot pack).
 size_t packed_filter_floats(const Conv2dShape& s) {
   return round16((gemm_bf16_packed_a_elements(s.oc, s.c * s.kh * s.kw) + 1) / 2);
 }
+size_t pair_filter_floats(const Conv2dShape& s) { return round16((size_t)s.oc * s.c * s.kh * s.kw); }
 
 // The whole batch: each thread a fixed range of images, in groups. Workspace: the packed
-// filters, then each thread's buffers.
+// filters, the filters in pair order, then each thread's buffers.
 void forward_batch(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y, Output mode,
                    Precision precision, float* workspace) {
-  const Layout L = layout_of(s);
+  const Layout L = layout_of(s, precision);
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * L.p;
   uint16_t* packed_w = reinterpret_cast<uint16_t*>(workspace);
+  float* pair_w = workspace + packed_filter_floats(s);
+  if (L.pairs) {
+    filters_in_pairs(s, w, pair_w);
+    w = pair_w;
+  }
   if (precision == Precision::bf16) gemm_bf16_pack_a(s.oc, L.ckk, w, L.ckk, packed_w);
-  float* buffers = workspace + packed_filter_floats(s);
+  float* buffers = pair_w + pair_filter_floats(s);
   auto body = [&](int t, int team) {
     float* base = buffers + t * L.per_thread;
-    const Buffers buf{base, base + (size_t)L.group * L.xpad, base + (size_t)L.group * L.xpad + L.panels};
+    float* panels = base + (size_t)L.group * L.xpad;
+    const Buffers buf{base, panels, panels + L.panels, reinterpret_cast<uint32_t*>(panels + L.panels + L.rows)};
     std::memset(buf.padded_images, 0, sizeof(float) * L.group * L.xpad);  // the borders, once
     const int begin = (int)((long long)s.n * t / team), end = (int)((long long)s.n * (t + 1) / team);
     for (int i = begin; i < end; i += L.group)
@@ -272,10 +358,12 @@ bool implicit_backward_data_supported(const Conv2dShape& s) {
 size_t conv2d_implicit_workspace_floats(const Conv2dShape& s, int threads) {
   const size_t t = (size_t)std::max(1, std::min(threads, std::max(s.n, 1)));
   size_t need = 0;
-  if (implicit_forward_supported(s)) need = packed_filter_floats(s) + t * layout_of(s).per_thread;
+  if (implicit_forward_supported(s))
+    need = packed_filter_floats(s) + pair_filter_floats(s) + t * layout_of(s).per_thread;
   if (implicit_backward_data_supported(s)) {
     const Conv2dShape back = transposed(s);
-    need = std::max(need, flipped_filter_floats(s) + packed_filter_floats(back) + t * layout_of(back).per_thread);
+    need = std::max(need, flipped_filter_floats(s) + packed_filter_floats(back) + pair_filter_floats(back) +
+                              t * layout_of(back).per_thread);
   }
   return need;
 }

@@ -28,8 +28,9 @@ size_t conv2d_implicit_workspace_floats(const Conv2dShape& s, int threads);
 
 // relu: y = relu(conv + b), applied in the copy out of each group (conv2d_forward_relu).
 // bf16: the panels are the bf16 GEMM's (gemm_bf16.h), written from the padded images for
-// each K slice; the sums are those of the im2col algorithm's bf16 GEMM, so forward results
-// are bitwise the same as im2col's in bf16 too.
+// each K slice. With an odd channel count the sums are those of the im2col algorithm's bf16
+// GEMM, so forward results are bitwise the same as im2col's; with an even one the images are
+// paired by channel (conv2d_implicit_panel.h), the same products summed in another order.
 void conv2d_implicit_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
                              float* workspace, bool relu, Precision precision);
 void conv2d_implicit_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,

@@ -1,8 +1,9 @@
 // The implicit-GEMM convolution's bf16 panel writer for any CPU (see WriteBf16PanelFn in
 // conv2d_implicit_panel.h) and backward-weights' rounding of its images (RoundBf16Fn):
 // element by element, rounding with bf16.h's float_to_bf16, the rounding the portable bf16
-// GEMM path packs with.
+// GEMM path packs with; and the channel-pair images and panels (PairUpFn, WritePairPanelFn).
 #include <algorithm>
+#include <cstring>
 #include "kernels/bf16.h"
 #include "kernels/conv2d_implicit_panel.h"
 
@@ -27,10 +28,22 @@ void round_bf16(const float* src, size_t n, uint16_t* dst) {
   for (size_t i = 0; i < n; ++i) dst[i] = float_to_bf16(src[i]);
 }
 
+void pair_up(const float* even, const float* odd, int n, uint32_t* out) {
+  for (int l = 0; l < n; ++l) out[l] = (uint32_t)float_to_bf16(even[l]) | (uint32_t)float_to_bf16(odd[l]) << 16;
+}
+
+void write_pair_panel(const PanelGeometry& g, const uint32_t* pairs, const PanelRun* runs, int run_count, int valid,
+                      int nr, int first, int rows, int kc2, uint32_t* panel) {
+  auto copy = [](uint32_t* dst, const uint32_t* src, int len) { std::memcpy(dst, src, sizeof(uint32_t) * len); };
+  write_panel_rows_with(g, pairs, runs, run_count, valid, nr, first, rows, kc2, panel, copy);
+}
+
 }  // namespace
 
 WriteTapRowsFn implicit_write_tap_rows_portable() { return write_tap_rows_with; }
 WriteBf16PanelFn implicit_write_bf16_panel_portable() { return write_bf16_panel; }
 RoundBf16Fn implicit_round_bf16_portable() { return round_bf16; }
+PairUpFn implicit_pair_up_portable() { return pair_up; }
+WritePairPanelFn implicit_write_pair_panel_portable() { return write_pair_panel; }
 
 }  // namespace cnn

@@ -3,7 +3,8 @@
 // lanes at a time, with one masked load per run (a run is a piece of one padded input row,
 // or of one phase of it at a column stride), then rounded and interleaved into pairs by the
 // conversion the bf16 GEMM's packer uses, so the panel holds the values an im2col + pack
-// would. Backward-weights rounds its images with the same instruction.
+// would. Backward-weights rounds its images, and the channel-pair images are made
+// (PairUpFn), with the same instruction.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // as in gemm_bf16_avx512bf16.cpp
 #include <immintrin.h>
 #include <cstdint>
@@ -105,8 +106,18 @@ void round_bf16(const float* src, size_t n, uint16_t* dst) {
   }
 }
 
+// A row of the channel-pair images, 16 pairs per conversion.
+void pair_up(const float* even, const float* odd, int n, uint32_t* out) {
+  for (int l = 0; l < n; l += 16) {
+    const __mmask16 lanes = (__mmask16)(n - l >= 16 ? 0xFFFFu : (1u << (n - l)) - 1);
+    const __m512i pairs = pairs_of_rows(_mm512_maskz_loadu_ps(lanes, even + l), _mm512_maskz_loadu_ps(lanes, odd + l));
+    _mm512_mask_storeu_epi32(out + l, lanes, pairs);
+  }
+}
+
 }  // namespace
 
+PairUpFn implicit_pair_up_avx512bf16() { return pair_up; }
 WriteTapRowsFn implicit_write_tap_rows_avx512bf16() { return write_tap_rows_with; }
 WriteBf16PanelFn implicit_write_bf16_panel_avx512bf16() { return write_bf16_panel; }
 RoundBf16Fn implicit_round_bf16_avx512bf16() { return round_bf16; }

@@ -42,6 +42,24 @@ using WriteBf16PanelFn = void (*)(const PanelGeometry& g, const float* padded, c
 WriteBf16PanelFn implicit_write_bf16_panel_portable();    // conv2d_implicit_bf16_panel.cpp
 WriteBf16PanelFn implicit_write_bf16_panel_avx512bf16();  // conv2d_implicit_bf16_panel_avx512bf16.cpp
 
+// With an even number of channels the bf16 GEMM reads the column matrix in channel pairs
+// instead: the padded images hold, per pair of channels (2c, 2c + 1), one 32-bit element per
+// pixel (the two values rounded to bf16, channel 2c in the low half), and K runs over
+// (pair, i, j, channel parity), so each pair of K is one filter tap of two channels. Pair row
+// k2 of a panel is then one row of the column matrix of those 32-bit elements (geometry g
+// over the C/2 pair planes): a run copy, with no rounding or interleaving per tap.
+// panel (kc2, nr) <- pair rows [first, first + rows), rows [rows, kc2) and lanes [valid, nr) zero.
+using WritePairPanelFn = void (*)(const PanelGeometry& g, const uint32_t* pairs, const PanelRun* runs, int run_count,
+                                  int valid, int nr, int first, int rows, int kc2, uint32_t* panel);
+WritePairPanelFn implicit_write_pair_panel_portable();  // conv2d_implicit_bf16_panel.cpp
+WritePairPanelFn implicit_write_pair_panel_avx512();    // conv2d_implicit_avx512.cpp
+
+// out[l] <- the pair (even[l], odd[l]) rounded to bf16 as the bf16 GEMM path's packer rounds,
+// for l < n: a row of the pair images above.
+using PairUpFn = void (*)(const float* even, const float* odd, int n, uint32_t* out);
+PairUpFn implicit_pair_up_portable();    // conv2d_implicit_bf16_panel.cpp
+PairUpFn implicit_pair_up_avx512bf16();  // conv2d_implicit_bf16_panel_avx512bf16.cpp
+
 // Rounds n floats to bf16 as the bf16 GEMM path's packer does (backward-weights rounds its
 // padded images once and copies runs of them into the GEMM's panels).
 using RoundBf16Fn = void (*)(const float* src, size_t n, uint16_t* dst);
@@ -111,18 +129,32 @@ struct TapCursor {
   }
 };
 
-// copy(dst, src, len) copies len contiguous floats.
+// Panel rows 0, 1, ... <- rows [first, first + rows) of the column matrix, then rows up to
+// `total` zero; lanes [valid, nr) zero. T: a float, or a pair of bf16 (WritePairPanelFn);
+// copy(dst, src, len) copies len contiguous elements.
+template <class T, class Copy>
+inline void write_panel_rows_with(const PanelGeometry& g, const T* padded, const PanelRun* runs, int run_count,
+                                  int valid, int nr, int first, int rows, int total, T* panel, Copy copy) {
+  T* dst = panel;
+  TapCursor tap(g, first);
+  for (int k = 0; k < total; ++k, dst += nr) {
+    if (k >= rows) {
+      std::memset(dst, 0, sizeof(T) * nr);
+      continue;
+    }
+    const T* tap_start = padded + tap.offset;
+    tap.next();
+    for (int r = 0; r < run_count; ++r) copy(dst + runs[r].lane, tap_start + runs[r].src, runs[r].len);
+    for (int l = valid; l < nr; ++l) dst[l] = T(0);
+  }
+}
+
+// The whole fp32 panel (WritePanelFn).
 template <class Copy>
 inline void write_panel_with(const PanelGeometry& g, const float* padded, const PanelRun* runs, int run_count,
                              int valid, int nr, float* panel, Copy copy) {
-  float* dst = panel;
-  TapCursor tap(g, 0);
   const int rows = g.c * g.kh * g.kw;
-  for (int k = 0; k < rows; ++k, dst += nr) {
-    const float* tap_start = tap.take(padded, true);
-    for (int r = 0; r < run_count; ++r) copy(dst + runs[r].lane, tap_start + runs[r].src, runs[r].len);
-    for (int l = valid; l < nr; ++l) dst[l] = 0.0f;
-  }
+  write_panel_rows_with(g, padded, runs, run_count, valid, nr, 0, rows, rows, panel, copy);
 }
 
 // WriteTapRowsFn's body; each run is copied in whole blocks of kBf16RunSlack elements while

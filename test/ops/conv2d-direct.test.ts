@@ -63,6 +63,10 @@ const shapes: [string, Conv2dShape][] = [
   // blocks (8 + 4) and output rows in blocks with a remainder.
   ['OC=12 over rows of 16 columns, 3x3 pad 1, batch 3', shape(3, 2, 7, 16, 12, 3, 3, 1, 1, 1, 1)],
   ['LeNet C1 at full size: C=1, OC=6, 28x28 pad 2, batch 2', shape(2, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2)],
+  [
+    'rows of 34 columns (implicit panels of one output row), C=4, OC=8, 3x3 pad 1, batch 2',
+    shape(2, 4, 5, 34, 8, 3, 3, 1, 1, 1, 1),
+  ],
   // C*KH*KW >= 256 with small planes: the GEMM paths put several images in one product, and
   // the implicit path's column panels then span images (35 and 12 columns per image).
   ['C=32, OC=20, 3x3 pad 1 on 7x5 planes (images grouped), batch 5', shape(5, 32, 7, 5, 20, 3, 3, 1, 1, 1, 1)],
