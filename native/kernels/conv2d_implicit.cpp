@@ -387,32 +387,48 @@ void conv2d_implicit_backward_data(const Conv2dShape& s, const float* dy, const 
                 workspace + flipped_filter_floats(s));
 }
 
-// Scratch: one zero-bordered image in fp32, then the group's in bf16 (and the copies' slack).
+namespace {
+
+// Backward-weights' scratch: one input row in bf16 (at a column stride, before its split into
+// phases), then the group's zero-bordered images in bf16 (and the copies' slack).
+size_t bf16_row_floats(const Conv2dShape& s) { return round16(((size_t)s.w + 1) / 2); }
+
+// The zero-bordered image x rounded to bf16, its rows in phases, into out (all L.xpad
+// elements: the scratch is shared with other work, so its borders are not zero). Each row is
+// rounded straight into place (through `row` at a column stride): no fp32 copy in between.
+void round_image_into(const Conv2dShape& s, const Layout& L, const float* x, RoundBf16Fn round, uint16_t* row,
+                      uint16_t* out) {
+  std::memset(out, 0, sizeof(uint16_t) * L.xpad);
+  for (int c = 0; c < s.c; ++c)
+    for (int r = 0; r < s.h; ++r) {
+      const float* src = x + ((size_t)c * s.h + r) * s.w;
+      uint16_t* dst = out + c * L.plane + (size_t)(r + s.ph) * L.wp;
+      if (s.sw == 1) {
+        round(src, (size_t)s.w, dst + s.pw);
+      } else {
+        round(src, (size_t)s.w, row);
+        scatter_row_into_phases(row, s.w, s.pw, s.sw, (size_t)L.phase, dst);
+      }
+    }
+}
+
+}  // namespace
+
 size_t conv2d_implicit_weights_scratch_floats(const Conv2dShape& s) {
   if (!implicit_backward_weights_supported(s)) return 0;
   const Layout L = layout_of(s);
-  return L.xpad + round16(((size_t)L.group * L.xpad + kBf16RunSlack + 1) / 2);
+  return bf16_row_floats(s) + round16(((size_t)L.group * L.xpad + kBf16RunSlack + 1) / 2);
 }
 
 void conv2d_implicit_backward_weights_product(const Conv2dShape& s, const float* x, int count, const float* rows,
                                               int ld, float* dw_t, bool accumulate, float* scratch) {
   const Layout L = layout_of(s);
   const size_t x_image = (size_t)s.c * s.h * s.w;
-  float* padded = scratch;
-  uint16_t* images = reinterpret_cast<uint16_t*>(scratch + L.xpad);
+  uint16_t* row = reinterpret_cast<uint16_t*>(scratch);
+  uint16_t* images = reinterpret_cast<uint16_t*>(scratch + bf16_row_floats(s));
   const RoundBf16Fn round =
       gemm_bf16_vector_packing() ? implicit_round_bf16_avx512bf16() : implicit_round_bf16_portable();
-  for (int g = 0; g < count; ++g) {
-    if (s.sw == 1) {
-      pad_planes(x + g * x_image, s.c, s.h, s.w, s.ph, s.pw, padded);
-    } else {  // the scratch is shared with other work: its borders are not zero
-      std::memset(padded, 0, sizeof(float) * s.c * L.plane);
-      pad_image_into(s, L, x + g * x_image, padded);
-    }
-    const size_t used = (size_t)s.c * L.plane;
-    round(padded, used, images + g * L.xpad);
-    std::fill_n(images + g * L.xpad + used, L.xpad - used, (uint16_t)0);
-  }
+  for (int g = 0; g < count; ++g) round_image_into(s, L, x + g * x_image, round, row, images + g * L.xpad);
   std::fill_n(images + count * L.xpad, kBf16RunSlack, (uint16_t)0);
   const TapRowSource col(s, L, images);
   sgemm_bf16_serial_sourced_a(L.ckk, s.oc, count * L.p, 1.0f, col, true, rows, ld, accumulate ? 1.0f : 0.0f, dw_t,

@@ -23,23 +23,6 @@ inline void pad_planes_into(const float* src, int planes, int rows, int cols, in
       copy_row(dst + c * plane + (r + top) * wp + left, src + ((size_t)c * rows + r) * cols, cols);
 }
 
-// The whole zero-bordered buffer, border included, <- src: for buffers shared with other
-// work, whose borders cannot be assumed zero.
-inline void pad_planes(const float* src, int planes, int rows, int cols, int top, int left, float* dst) {
-  const size_t wp = (size_t)cols + 2 * left, plane = ((size_t)rows + 2 * top) * wp;
-  for (int c = 0; c < planes; ++c) {
-    float* out = dst + c * plane;
-    std::memset(out, 0, sizeof(float) * top * wp);
-    for (int r = 0; r < rows; ++r) {
-      float* row = out + (r + top) * wp;
-      std::memset(row, 0, sizeof(float) * left);
-      std::memcpy(row + left, src + ((size_t)c * rows + r) * cols, sizeof(float) * cols);
-      std::memset(row + left + cols, 0, sizeof(float) * left);
-    }
-    std::memset(out + (rows + top) * wp, 0, sizeof(float) * top * wp);
-  }
-}
-
 // A padded row split into `phases` phases of `phase` elements each (padded column x at
 // (x % phases) * phase + x / phases) <- the `cols` elements of `in` from padded column
 // `left` on; the border columns are not written.
