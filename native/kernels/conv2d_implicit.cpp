@@ -135,23 +135,31 @@ WritePanelFn panel_writer() {
   return std::strcmp(gemm_path(), "avx512") == 0 ? implicit_write_panel_avx512() : write_panel_portable;
 }
 
-// The group's column matrix for the bf16 GEMM: each panel written from the padded images,
-// rounded to bf16, for the K slice the GEMM asks for (sgemm_bf16_serial_sourced_b).
+// The group's column matrix for the bf16 GEMM: each panel written from the padded images for
+// the K slice the GEMM asks for (sgemm_bf16_serial_packed_a), rounded to bf16 as it is
+// written; or, in channel pairs (L.pairs), pair row k2 of a slice is row p0 / 2 + k2 of the
+// pair planes' column matrix, a copy (slices start at even K).
 class ColumnSource final : public Bf16PanelSource {
  public:
   ColumnSource(const Conv2dShape& s, const Layout& L, const PanelGeometry& g, const float* padded)
-      : s_(s),
-        L_(L),
-        g_(g),
-        padded_(padded),
-        write_(gemm_bf16_vector_packing() ? implicit_write_bf16_panel_avx512bf16()
-                                          : implicit_write_bf16_panel_portable()) {}
+      : s_(s), L_(L), g_(g), padded_(padded) {
+    const bool vector = gemm_bf16_vector_packing();
+    if (L.pairs)
+      write_pairs_ = vector ? implicit_write_pair_panel_avx512() : implicit_write_pair_panel_portable();
+    else
+      write_ = vector ? implicit_write_bf16_panel_avx512bf16() : implicit_write_bf16_panel_portable();
+  }
   void pack(int j0, int p0, int cols, int kc, int nr, int kc2, uint16_t* out) const override {
     PanelRun runs[kMaxPanelColumns];
     for (int q = 0; q * nr < cols; ++q) {
       const int n = std::min(nr, cols - q * nr);
       const int run_count = runs_of(s_, L_, j0 + q * nr, n, runs);
-      write_(g_, padded_, runs, run_count, n, nr, p0, kc, kc2, out + (size_t)q * nr * kc2 * 2);
+      uint16_t* panel = out + (size_t)q * nr * kc2 * 2;
+      if (L_.pairs)
+        write_pairs_(g_, reinterpret_cast<const uint32_t*>(padded_), runs, run_count, n, nr, p0 / 2, (kc + 1) / 2, kc2,
+                     reinterpret_cast<uint32_t*>(panel));
+      else
+        write_(g_, padded_, runs, run_count, n, nr, p0, kc, kc2, panel);
     }
   }
 
@@ -160,36 +168,8 @@ class ColumnSource final : public Bf16PanelSource {
   const Layout& L_;
   const PanelGeometry& g_;
   const float* padded_;
-  WriteBf16PanelFn write_;
-};
-
-// The same column matrix in channel pairs: pair row k2 of a K slice is row p0 / 2 + k2 of the
-// pair planes' column matrix, copied run by run (slices start at even K).
-class PairColumnSource final : public Bf16PanelSource {
- public:
-  PairColumnSource(const Conv2dShape& s, const Layout& L, const PanelGeometry& g, const uint32_t* pairs)
-      : s_(s),
-        L_(L),
-        g_(g),
-        pairs_(pairs),
-        write_(gemm_bf16_vector_packing() ? implicit_write_pair_panel_avx512() : implicit_write_pair_panel_portable()) {
-  }
-  void pack(int j0, int p0, int cols, int kc, int nr, int kc2, uint16_t* out) const override {
-    PanelRun runs[kMaxPanelColumns];
-    uint32_t* panels = reinterpret_cast<uint32_t*>(out);
-    for (int q = 0; q * nr < cols; ++q) {
-      const int n = std::min(nr, cols - q * nr);
-      const int run_count = runs_of(s_, L_, j0 + q * nr, n, runs);
-      write_(g_, pairs_, runs, run_count, n, nr, p0 / 2, (kc + 1) / 2, kc2, panels + (size_t)q * nr * kc2);
-    }
-  }
-
- private:
-  const Conv2dShape& s_;
-  const Layout& L_;
-  const PanelGeometry& g_;
-  const uint32_t* pairs_;
-  WritePairPanelFn write_;
+  WriteBf16PanelFn write_ = nullptr;
+  WritePairPanelFn write_pairs_ = nullptr;
 };
 
 // The column matrix of a group as backward-weights' bf16 GEMM's A: rows the filter taps, K
@@ -266,10 +246,7 @@ void forward_group(const Conv2dShape& s, const Layout& L, const float* x, const 
     for (int o = 0; o < s.oc; ++o)
       for (int g = 0; g < count; ++g) std::fill_n(out.at(o, g * L.p), L.p, b[o]);
   const float beta = b ? 1.0f : 0.0f;
-  if (L.pairs) {
-    const PairColumnSource columns_of_group(s, L, geometry, reinterpret_cast<const uint32_t*>(buf.padded_images));
-    sgemm_bf16_serial_packed_a(s.oc, columns, L.ckk, 1.0f, w, L.ckk, packed_w, columns_of_group, beta, out);
-  } else if (precision == Precision::bf16) {
+  if (precision == Precision::bf16) {
     const ColumnSource columns_of_group(s, L, geometry, buf.padded_images);
     sgemm_bf16_serial_packed_a(s.oc, columns, L.ckk, 1.0f, w, L.ckk, packed_w, columns_of_group, beta, out);
   } else {

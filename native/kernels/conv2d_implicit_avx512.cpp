@@ -6,6 +6,7 @@
 // elements long), and stored whole. A memcpy call per run, or a generic loop over runs,
 // made the panel writing a large share of the convolution, next to the GEMM itself.
 #include <immintrin.h>
+#include "kernels/conv2d_implicit_chunks.h"
 #include "kernels/conv2d_implicit_panel.h"
 
 namespace cnn {
@@ -34,22 +35,8 @@ void write_whole_rows(const PanelGeometry& g, const T* src, int first, int rows,
 template <class T>
 void write_chunks(const PanelGeometry& g, const T* padded, const PanelRun* runs, int run_count, int nr, int first,
                   int rows, int total, T* panel) {
-  constexpr int kMaxChunks = 2, kMaxPieces = 17;  // 16 one-lane runs in a chunk, plus one
-  struct Chunk {
-    int count = 0;
-    __mmask16 lanes[kMaxPieces];
-    ptrdiff_t shift[kMaxPieces];
-  } chunks[kMaxChunks];
-  const int chunk_count = (nr + 15) / 16;
-  for (int q = 0; q < chunk_count; ++q)
-    for (int r = 0; r < run_count; ++r) {
-      const int c0 = 16 * q, lo = runs[r].lane > c0 ? runs[r].lane : c0;
-      const int end = runs[r].lane + runs[r].len, hi = end < c0 + 16 ? end : c0 + 16;
-      if (lo >= hi) continue;
-      Chunk& c = chunks[q];
-      c.lanes[c.count] = (__mmask16)(((1u << (hi - c0)) - 1) & ~((1u << (lo - c0)) - 1));
-      c.shift[c.count++] = (ptrdiff_t)runs[r].src + c0 - runs[r].lane;
-    }
+  ChunkLoads chunks[kMaxPanelChunks];
+  const int chunk_count = chunk_loads_of(runs, run_count, nr, chunks);
   TapCursor tap(g, first);
   for (int k = 0; k < total; ++k, panel += nr) {
     const T* src = nullptr;

@@ -8,6 +8,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // as in gemm_bf16_avx512bf16.cpp
 #include <immintrin.h>
 #include <cstdint>
+#include "kernels/conv2d_implicit_chunks.h"
 #include "kernels/conv2d_implicit_panel.h"
 
 namespace cnn {
@@ -21,16 +22,6 @@ inline __m512i pairs_of_rows(__m512 even, __m512 odd) {
                                               6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
   return _mm512_permutexvar_epi16(interleave, both);
 }
-
-// Each 16-lane chunk of a panel row is read by a few masked loads, one per run
-// that reaches into the chunk (one in all when output rows are 16 wide or more), worked out
-// once per panel: lane m of chunk q of the row of tap t reads padded + t + shift + m.
-struct ChunkLoads {
-  static constexpr int kMaxPieces = 17;  // output rows of one column: 16 runs, plus one
-  int count = 0;
-  __mmask16 lanes[kMaxPieces];
-  ptrdiff_t shift[kMaxPieces];
-};
 
 inline __m512 chunk_of_row(const float* tap, const ChunkLoads& loads) {
   __m512 v = _mm512_setzero_ps();
@@ -61,18 +52,8 @@ void write_whole_rows(const PanelGeometry& g, const float* padded, int nr, int p
 
 void write_unit_stride(const PanelGeometry& g, const float* padded, const PanelRun* runs, int run_count, int nr, int p0,
                        int kc, int kc2, int32_t* pairs) {
-  constexpr int kMaxChunks = 2;  // panels of up to 32 columns (every bf16 path's NR)
-  ChunkLoads chunks[kMaxChunks];
-  const int chunk_count = (nr + 15) / 16;
-  for (int q = 0; q < chunk_count; ++q)
-    for (int r = 0; r < run_count; ++r) {
-      const int c0 = 16 * q, lo = runs[r].lane > c0 ? runs[r].lane : c0;
-      const int end = runs[r].lane + runs[r].len, hi = end < c0 + 16 ? end : c0 + 16;
-      if (lo >= hi) continue;
-      ChunkLoads& L = chunks[q];
-      L.lanes[L.count] = (__mmask16)(((1u << (hi - c0)) - 1) & ~((1u << (lo - c0)) - 1));
-      L.shift[L.count++] = (ptrdiff_t)runs[r].src + c0 - runs[r].lane;
-    }
+  ChunkLoads chunks[kMaxPanelChunks];  // every bf16 path's NR is at most 32
+  const int chunk_count = chunk_loads_of(runs, run_count, nr, chunks);
   TapCursor tap(g, p0);
   for (int k2 = 0; k2 < kc2; ++k2, pairs += nr) {
     const int k = 2 * k2;
