@@ -33,10 +33,13 @@ cnn::Precision op_precision() {
 }
 
 // The convolution's scratch space, sized for the current thread count. Its column matrices
-// are indexed with int.
+// are indexed with int. It starts full of a value no kernel may count on: a network's
+// workspace is shared by all its layers, so a kernel must write whatever it reads (a zero
+// border it assumes, say), and a fresh zeroed buffer would hide the fault.
 std::vector<float> conv_workspace(const Args& a) {
   a.elements("the column matrix", "c*kh*kw*oh*ow");
-  return std::vector<float>(cnn::conv2d_workspace_floats(a.conv(), cnn::num_threads()));
+  constexpr float kLeftOver = 1234.5f;
+  return std::vector<float>(cnn::conv2d_workspace_floats(a.conv(), cnn::num_threads()), kLeftOver);
 }
 
 Napi::Value conv2d_forward(const Args& a) {
