@@ -13,7 +13,7 @@
 // ColumnSource for each slice, which writes it from the same runs (conv2d_implicit_panel.h).
 // With an even number of channels the images are padded in channel pairs instead, rounded
 // to bf16 once per image rather than once per filter tap, and K is ordered (pair, i, j,
-// parity), the filters reordered to match (PairColumnSource): each panel row is then a
+// parity), the filters reordered to match (ColumnSource): each panel row is then a
 // copy, and the sums are im2col's products in another order.
 // Backward-weights (bf16) runs transposed, the column matrix as the GEMM's A (TapRowSource):
 // each row-major panel row is one tap's run of output pixels, copied from the padded images
