@@ -2,7 +2,7 @@
 // Convolution benchmark: GFLOP/s of the addon's conv2d forward, backward-data and
 // backward-weights at the model zoo's layer shapes (the test addon's per-op functions, batch 64
 // by default). With several test addons (--addons a/cnn_test.node,b/cnn_test.node) the runs alternate between them in one
-// process, so a noisy shared machine affects each alike; each figure is the median of the
+// process (every other run in reverse order), so a noisy shared machine affects each alike; each figure is the median of the
 // timed runs (or, with --stat best, of the fastest: steadier when other processes share the
 // cores), and the last column is the ratio of the last addon to the first.
 //
@@ -165,11 +165,15 @@ function main() {
       for (const threads of opts.threads) {
         const times = natives.map(() => []);
         for (let r = 0; r < opts.runs; r++) {
-          natives.forEach((native, i) => {
+          // Every other run in reverse order (ABBA): on a shared machine the first of a round
+          // can run slower or faster than the rest, which a fixed order would charge to one addon.
+          const order = natives.map((_, i) => (r % 2 === 0 ? i : natives.length - 1 - i));
+          for (const i of order) {
+            const native = natives[i];
             native.setThreads(threads);
             kase.calls[op](native); // warm: caches, OpenMP team
             times[i].push(timeCall(() => kase.calls[op](native)));
-          });
+          }
         }
         const pick = opts.stat === 'best' ? (t) => Math.min(...t) : median;
         const gflops = times.map((t) => kase.flops / pick(t) / 1e9);
