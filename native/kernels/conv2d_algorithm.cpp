@@ -1,14 +1,15 @@
-// The convolution algorithm rule. Thresholds from single-thread timings of batch 64 on this
-// project's layer shapes.
+// The convolution algorithm rule. Chosen from timings of batch 64 on this project's layer
+// shapes, at one and two threads (scripts/conv-bench.js --conv-paths gemm,implicit,direct).
 //
-// Direct: the direct kernels win where im2col + GEMM is dominated by building and scattering
-// column matrices (few channels, OC <= 32, C*KH*KW <= 300, kernels larger than 1x1). With
-// under 32 taps (a 3x3 over 3 channels) the channel-vectorised tiles are too short to repay
-// their transposing scatter (forward) or dy transpose (backward-weights): there only OC <= 16
-// (forward) or OC <= 8 (backward-weights, LeNet's conv1) win. Backward-data runs as a
-// forward convolution with C output channels, faster for 4 <= C <= 16 and level with GEMM at
-// 32. 5x5 and larger filters over rows of 15 outputs or more (AlexNet's first two layers):
-// the direct tiles fill up and beat the GEMM paths at any channel count.
+// Direct: every kernel larger than 1x1 that the direct kernels support (stride 1 or 2, up to
+// 11x11; backward-data at stride 1), for all three ops, within the shapes measured (up to
+// 1728 taps and 192 filters; wider layers keep the GEMM paths until measured). Their tiles keep filters (forward,
+// backward-data) or filter taps (backward-weights) in registers for one or two blocks of 16
+// channels and broadcast each input value once to all the FMAs that read it, with no column
+// matrix to write or pack; they measured fastest or level on every such layer of the zoo,
+// except backward-data with fewer than 4 input channels and more than 16 filters (a first
+// layer of 3 channels: its gradient over 32 or 64 filters is faster through col2im). 1x1
+// kernels stay on the GEMM paths (their column matrix is the input itself).
 //
 // Implicit GEMM, where the direct path is not taken: forward from 32 taps up (level for a
 // 3x3 over 3 channels; slower for 1x1, where im2col is cheap and every run is one float);
@@ -31,22 +32,24 @@
 namespace cnn {
 namespace {
 
-bool wide_filters_and_rows(int taps, int row) { return taps >= 25 && row >= 15; }
-
-bool direct_forward(const Conv2dShape& s, ConvPathSetting p, bool backward_weights) {
-  if (p == ConvPathSetting::gemm || p == ConvPathSetting::implicit) return false;
-  if (!direct_supported(s)) return false;
-  if (p == ConvPathSetting::direct || wide_filters_and_rows(s.kh * s.kw, s.ow)) return true;
+// The layers the rule was measured on: up to 1728 taps (C*KH*KW) and 192 filters, or 5x5
+// and larger filters over rows of 15 or more outputs, at any channel count.
+bool measured_direct(const Conv2dShape& s) {
   const int taps = s.c * s.kh * s.kw;
-  if (s.kh * s.kw == 1 || s.oc > 32 || taps > 300) return false;
-  return taps >= 32 || s.oc <= (backward_weights ? 8 : 16);
+  if (s.kh * s.kw >= 25 && s.ow >= 15) return true;
+  return s.kh * s.kw > 1 && taps <= 1728 && s.oc <= 192;
+}
+
+bool direct_forward(const Conv2dShape& s, ConvPathSetting p) {
+  if (p == ConvPathSetting::gemm || p == ConvPathSetting::implicit) return false;
+  return direct_supported(s) && (p == ConvPathSetting::direct || measured_direct(s));
 }
 
 bool direct_backward_data(const Conv2dShape& s, ConvPathSetting p) {
   if (p == ConvPathSetting::gemm || p == ConvPathSetting::implicit) return false;
   if (!direct_backward_data_supported(s)) return false;
-  if (s.c >= 4 && wide_filters_and_rows(s.kh * s.kw, s.w)) return true;
-  return p == ConvPathSetting::direct || (s.c >= 4 && s.c <= 16 && s.oc <= 32 && s.kh * s.kw > 1);
+  if (p == ConvPathSetting::direct) return true;
+  return measured_direct(s) && (s.c >= 4 || s.oc <= 16);
 }
 
 bool implicit(const Conv2dShape& s, ConvPathSetting p, bool forward) {
@@ -88,7 +91,7 @@ ConvAlgorithms choose_conv_algorithms(const Conv2dShape& s, ConvPathSetting sett
       a.backward_weights = ConvAlgorithm::implicit;
     return a;
   }
-  if (direct_forward(s, setting, false))
+  if (direct_forward(s, setting))
     a.forward = ConvAlgorithm::direct;
   else if (implicit(s, setting, true))
     a.forward = ConvAlgorithm::implicit;
@@ -96,7 +99,7 @@ ConvAlgorithms choose_conv_algorithms(const Conv2dShape& s, ConvPathSetting sett
     a.backward_data = ConvAlgorithm::direct;
   else if (implicit(s, setting, false))
     a.backward_data = ConvAlgorithm::implicit;
-  if (direct_forward(s, setting, true)) a.backward_weights = ConvAlgorithm::direct;
+  if (direct_forward(s, setting)) a.backward_weights = ConvAlgorithm::direct;
   return a;
 }
 

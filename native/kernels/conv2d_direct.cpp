@@ -100,6 +100,11 @@ int weight_chunks(const Conv2dShape& s, const DirectSizes& z, int threads) {
   return std::max(1, std::min(s.n, k));
 }
 
+// sum[i] += part[i] for i < n.
+void add_floats(const float* part, size_t n, float* sum) {
+  for (size_t i = 0; i < n; ++i) sum[i] += part[i];
+}
+
 // Runs body(t, team) on min(threads, images) threads: one parallel region, or none for one.
 template <typename Body>
 void run_threads(int images, Body body) {
@@ -234,19 +239,20 @@ void conv2d_direct_backward_weights(const Conv2dShape& s, const float* x, const 
     if (team > 1) {
 #pragma omp barrier
     }
-    // Fixed-order reduction, each thread over its own slice of dw's (then db's) elements:
-    // dw[o][q] += ((partial_0 + partial_1) + ...)[q][o], partials in chunk order.
-    const size_t nw = (size_t)s.oc * z.ckk, total = nw + (db ? (size_t)s.oc : 0);
-    const size_t e0 = total * t / team, e1 = total * (t + 1) / team;
-    for (size_t e = e0; e < e1; ++e) {
-      size_t o = e < nw ? e / z.ckk : e - nw;
-      size_t at = e < nw ? (e % z.ckk) * z.ocp + o : z.ckk * z.ocp + o;  // offset in a partial
-      float sum = partial_dw(0)[at];
-      for (int u = 1; u < chunks; ++u) sum += partial_dw(u)[at];
-      if (e < nw)
-        dw[e] += sum;
+    // Fixed-order reduction, each thread over its own slice of the partials' rows (a tap q's
+    // ocp channels, contiguous, then db's row): dw[o][q] += ((partial_0 + partial_1) + ...)[q][o],
+    // partials in chunk order, so the sums vectorise along o.
+    const size_t rows = z.ckk + (db ? 1 : 0);
+    const size_t q0 = rows * t / team, q1 = rows * (t + 1) / team;
+    float* sum = dyT;  // this thread's dy buffer is free now; it holds at least ocp floats
+    for (size_t q = q0; q < q1; ++q) {
+      const size_t at = q * z.ocp;  // db's row is the one after the last tap's
+      std::memcpy(sum, partial_dw(0) + at, sizeof(float) * s.oc);
+      for (int u = 1; u < chunks; ++u) add_floats(partial_dw(u) + at, (size_t)s.oc, sum);
+      if (q < z.ckk)
+        for (int o = 0; o < s.oc; ++o) dw[(size_t)o * z.ckk + q] += sum[o];
       else
-        db[o] += sum;
+        for (int o = 0; o < s.oc; ++o) db[o] += sum[o];
     }
   });
 }

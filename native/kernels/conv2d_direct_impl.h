@@ -169,6 +169,48 @@ void forward_tile_reuse(const DirectGeom& g, const float* __restrict x, const fl
   _Pragma("GCC unroll 32") for (int k = 0; k < NC; ++k) store<V>(tile + k * V, acc[k]);
 }
 
+// forward_tile_reuse for two blocks of V output channels at once: each broadcast input value
+// serves 2*KW FMAs instead of KW, for half the broadcasts per FMA. The tile is (2, NC, V): the
+// first block's NC vectors, then the second's. Each accumulator sums in (c, i, j) order, as
+// forward_tile does: the same bits.
+template <int V, int NC, int S, int KW>
+void forward_tile_reuse2(const DirectGeom& g, const float* __restrict x, const float* __restrict wt,
+                         const float* __restrict bias, float* __restrict tile, int i_lo, int i_hi) {
+  using T = typename Vec<V>::type;
+  constexpr int U = (NC - 1) * S + KW;
+  T acc[2][NC];
+  const T b0 = load<V>(bias), b1 = load<V>(bias + V);
+  _Pragma("GCC unroll 32") for (int k = 0; k < NC; ++k) {
+    acc[0][k] = b0;
+    acc[1][k] = b1;
+  }
+  const size_t plane = (size_t)g.hp * g.wp, ocp = (size_t)g.ocp;
+  for (int c = 0; c < g.c; ++c)
+    for (int i = i_lo; i < i_hi; ++i) {
+      const float* row = x + c * plane + (size_t)i * g.wp;
+      const float* wrow = wt + (size_t)(c * g.kh + i) * KW * ocp;
+      T w0[KW], w1[KW];
+      _Pragma("GCC unroll 8") for (int j = 0; j < KW; ++j) {
+        w0[j] = load<V>(wrow + j * ocp);
+        w1[j] = load<V>(wrow + j * ocp + V);
+      }
+      _Pragma("GCC unroll 64") for (int u = 0; u < U; ++u) {
+        const T xv = splat<V>(row[u]);
+        _Pragma("GCC unroll 8") for (int j = 0; j < KW; ++j) {
+          const int d = u - j;
+          if (d >= 0 && d % S == 0 && d / S < NC) {
+            acc[0][d / S] = madd<V>(w0[j], xv, acc[0][d / S]);
+            acc[1][d / S] = madd<V>(w1[j], xv, acc[1][d / S]);
+          }
+        }
+      }
+    }
+  _Pragma("GCC unroll 32") for (int k = 0; k < NC; ++k) {
+    store<V>(tile + k * V, acc[0][k]);
+    store<V>(tile + (NC + k) * V, acc[1][k]);
+  }
+}
+
 template <int V>
 using ForwardTileFn = void (*)(const DirectGeom&, const float*, const float*, const float*, float*, int, int);
 
@@ -180,6 +222,25 @@ template <int V, int S, int KW, int... NC>
 constexpr std::array<ForwardTileFn<V>, sizeof...(NC)> forward_reuse_table(std::integer_sequence<int, NC...>) {
   return {&forward_tile_reuse<V, NC + 1, S, KW>...};
 }
+template <int V, int S, int KW, int... NC>
+constexpr std::array<ForwardTileFn<V>, sizeof...(NC)> forward_reuse2_table(std::integer_sequence<int, NC...>) {
+  return {&forward_tile_reuse2<V, NC + 1, S, KW>...};
+}
+// Columns of a two-block tile: 2*NC accumulators, 2*KW filter vectors and a broadcast.
+template <int KW>
+constexpr int kForwardColumns2 = KW == 3 ? 12 : 10;
+// Whether a two-block instance exists for this filter width (3, or 5 at stride 1).
+inline bool has_two_block_tile(int kw, int stride) { return kw == 3 || (kw == 5 && stride == 1); }
+// The two-block instance for nc columns, 1 <= nc <= kForwardColumns2<kw>.
+template <int V>
+ForwardTileFn<V> forward_tile2_of(int nc, int stride, int kw) {
+  static constexpr auto one3 = forward_reuse2_table<V, 1, 3>(std::make_integer_sequence<int, kForwardColumns2<3>>{});
+  static constexpr auto two3 = forward_reuse2_table<V, 2, 3>(std::make_integer_sequence<int, kForwardColumns2<3>>{});
+  static constexpr auto one5 = forward_reuse2_table<V, 1, 5>(std::make_integer_sequence<int, kForwardColumns2<5>>{});
+  if (kw == 5) return one5[nc - 1];
+  return stride == 1 ? one3[nc - 1] : two3[nc - 1];
+}
+
 // Kernel widths with a register-reuse instance: 3 (ResNet's and VGG's filters). LeNet's 5x5
 // conv2 (6 -> 16 channels, 10 columns) measured slower with one, so 5 keeps forward_tile.
 inline bool has_reuse_tile(int kw) { return kw == 3; }
@@ -231,6 +292,20 @@ inline void transpose_square(typename Vec<V>::type r[V]) {
   transpose_round<V, V / 2>(r);
 }
 
+// o[0:n] (=|+=) v[0:n], n <= V: under a mask where the instruction set has one.
+template <int V>
+inline void store_first(float* o, typename Vec<V>::type v, int n, bool accumulate) {
+#if defined(__AVX512F__)
+  if constexpr (V == 16) {
+    const __mmask16 m = (__mmask16)((1u << n) - 1);
+    __m512 x = (__m512)v;
+    if (accumulate) x = _mm512_add_ps(_mm512_maskz_loadu_ps(m, o), x);
+    return _mm512_mask_storeu_ps(o, m, x);
+  }
+#endif
+  for (int k = 0; k < n; ++k) o[k] = accumulate ? o[k] + v[k] : v[k];
+}
+
 // Output rows [ox0, ox0 + nc) of `lanes` channel planes (out_plane apart) (=|+=) a tile
 // (nc, V): whole blocks of V columns through an in-register transpose, the rest element by
 // element.
@@ -247,13 +322,13 @@ inline void store_tile(const float* tile, int nc, int lanes, float* out, size_t 
       store<V>(o, accumulate ? load<V>(o) + r[l] : r[l]);
     }
   }
-  for (int l = 0; l < lanes; ++l) {
-    float* o = out + l * out_plane;
-    if (accumulate)
-      for (int k = full; k < nc; ++k) o[k] += tile[k * V + l];
-    else
-      for (int k = full; k < nc; ++k) o[k] = tile[k * V + l];
-  }
+  if (full == nc) return;
+  // The last, partial block: transposed as a whole one (rows past nc are left-over values,
+  // never stored), each lane's first nc - full floats stored under a mask.
+  T r[V];
+  _Pragma("GCC unroll 16") for (int k = 0; k < V; ++k) r[k] = full + k < nc ? load<V>(tile + (full + k) * V) : T{};
+  transpose_square<V>(r);
+  for (int l = 0; l < lanes; ++l) store_first<V>(out + l * out_plane + full, r[l], nc - full, accumulate);
 }
 
 template <int V, int Registers>
@@ -266,7 +341,30 @@ void forward_image(const DirectGeom& g, const float* xpad, const float* wt, cons
   const int blocks = (g.ow + columns - 1) / columns;
   const int base = g.ow / blocks, extra = g.ow % blocks;  // even block widths: base or base + 1
   const size_t out_plane = (size_t)g.oh * g.ow;
-  for (int o0 = 0; o0 < g.oc; o0 += V) {
+  int o0 = 0;
+  if constexpr (Registers >= 32) {
+    // Two whole channel blocks at a time where the filters are 3 wide and the tiles have
+    // input channels enough to repay their extra (partial, masked) stores.
+    alignas(64) float tile2[2 * kForwardColumns2<3> * V];
+    const int columns2 = g.kw == 3 ? kForwardColumns2<3> : kForwardColumns2<5>;
+    const int blocks2 = (g.ow + columns2 - 1) / columns2;
+    const int base2 = g.ow / blocks2, extra2 = g.ow % blocks2;
+    for (; has_two_block_tile(g.kw, g.sw) && g.c >= 16 && g.oc - o0 >= 2 * V; o0 += 2 * V)
+      for (int oy = 0; oy < g.oh; ++oy) {
+        const float* xrow = xpad + (size_t)oy * g.sh * g.wp;
+        int i_lo, i_hi;
+        data_taps(g, oy * g.sh, 1, &i_lo, &i_hi);
+        for (int b = 0, ox0 = 0; b < blocks2; ++b) {
+          const int nc = base2 + (b < extra2 ? 1 : 0);
+          forward_tile2_of<V>(nc, g.sw, g.kw)(g, xrow + (size_t)ox0 * g.sw, wt + o0, bias + o0, tile2, i_lo, i_hi);
+          float* out = y + (size_t)o0 * out_plane + (size_t)oy * g.ow + ox0;
+          store_tile<V>(tile2, nc, V, out, out_plane, accumulate);
+          store_tile<V>(tile2 + nc * V, nc, V, out + V * out_plane, out_plane, accumulate);
+          ox0 += nc;
+        }
+      }
+  }
+  for (; o0 < g.oc; o0 += V) {
     const int lanes = g.oc - o0 < V ? g.oc - o0 : V;
     for (int oy = 0; oy < g.oh; ++oy) {
       const float* xrow = xpad + (size_t)oy * g.sh * g.wp;
@@ -455,6 +553,54 @@ void weights_tile_reuse(const DirectGeom& g, const float* __restrict x, const fl
   }
 }
 
+// weights_tile_reuse for two blocks of V output channels (dyT + V the second): each
+// broadcast input value serves both blocks' FMAs, for 18 accumulators, 2*NP dyT vectors and
+// a broadcast in registers. Each accumulator sums over positions in order, as weights_tile.
+template <int V, int NP>
+void weights_tile_reuse2(const DirectGeom& g, const float* __restrict x, const float* __restrict dyT,
+                         float* __restrict dwT) {
+  using T = typename Vec<V>::type;
+  constexpr int TI = 3, TJ = 3, U = NP - 1 + TJ;
+  T acc[2][TI][TJ];
+  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+    acc[0][ti][tj] = T{};
+    acc[1][ti][tj] = T{};
+  }
+  const size_t ocp = (size_t)g.ocp, wp = (size_t)g.wp;
+  const int full = g.ow / NP * NP;
+  for (int oy = 0; oy < g.oh; ++oy) {
+    const float* xrow = x + (size_t)oy * wp;
+    const float* drow = dyT + (size_t)oy * g.ow * ocp;
+    for (int ox = 0; ox < full; ox += NP) {
+      T d0[NP], d1[NP];
+      _Pragma("GCC unroll 16") for (int k = 0; k < NP; ++k) {
+        d0[k] = load<V>(drow + (ox + k) * ocp);
+        d1[k] = load<V>(drow + (ox + k) * ocp + V);
+      }
+      const float* in = xrow + ox;
+      _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 64") for (int u = 0; u < U; ++u) {
+        const T xv = splat<V>(in[ti * wp + u]);
+        _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+          const int e = u - tj;
+          if (e >= 0 && e < NP) {
+            acc[0][ti][tj] = madd<V>(d0[e], xv, acc[0][ti][tj]);
+            acc[1][ti][tj] = madd<V>(d1[e], xv, acc[1][ti][tj]);
+          }
+        }
+      }
+    }
+    for (int ox = full; ox < g.ow; ++ox) {  // the row's last ow % NP positions
+      weights_position<V, TI, TJ>(load<V>(drow + ox * ocp), xrow + ox, wp, acc[0]);
+      weights_position<V, TI, TJ>(load<V>(drow + ox * ocp + V), xrow + ox, wp, acc[1]);
+    }
+  }
+  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+    float* p = dwT + ((size_t)ti * g.kw + tj) * ocp;
+    store<V>(p, load<V>(p) + acc[0][ti][tj]);
+    store<V>(p + V, load<V>(p + V) + acc[1][ti][tj]);
+  }
+}
+
 constexpr int kTileMax = 8;  // TI, TJ <= 8
 template <int V>
 using WeightsTileFn = void (*)(const DirectGeom&, const float*, const float*, float*);
@@ -489,7 +635,11 @@ void backward_weights_image(const DirectGeom& g, const float* xpad, const float*
     // rows shorter than 16 (8x8 planes), else 16.
     if (g.kh == 3 && g.kw == 3 && g.sw == 1) {
       WeightsTileFn<V> fn = g.ow >= 16 ? &weights_tile_reuse<V, 1, 16> : &weights_tile_reuse<V, 1, 8>;
-      for (int o0 = 0; o0 < g.oc; o0 += V)
+      int o0 = 0;
+      for (; g.oc - o0 >= 2 * V; o0 += 2 * V)  // two whole channel blocks at a time
+        for (int c = 0; c < g.c; ++c)
+          weights_tile_reuse2<V, 4>(g, xpad + c * plane, dyT + o0, dwT + (size_t)c * 9 * g.ocp + o0);
+      for (; o0 < g.oc; o0 += V)
         for (int c = 0; c < g.c; ++c) fn(g, xpad + c * plane, dyT + o0, dwT + (size_t)c * 9 * g.ocp + o0);
       return;
     }

@@ -26,7 +26,7 @@ test('bench --profile prints every layer of lenet5 and the shares of the step', 
   assert.ok(Math.abs(total - 100) < 1, `shares add up to 100%, got ${total}`);
   // The algorithm column: what each convolution runs, as the network chose it when built.
   assert.match(r.stdout, /^layer\s+kind\s+algorithm\s/m);
-  assert.match(r.stdout, /^conv1\s+conv2d\s+direct\/im2col\/direct\s/m);
+  assert.match(r.stdout, /^conv1\s+conv2d\s+direct\/direct\/direct\s/m);
   assert.match(r.stdout, /^fc1\s+dense\s+[\d.]+\s/m, 'no algorithm for a dense layer');
 });
 

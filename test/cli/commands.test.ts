@@ -17,7 +17,7 @@ test('cnn summary --algorithms shows the algorithm each convolution runs, as the
   const r = runCli(['summary', 'lenet5', '--algorithms']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /Algorithm \(fwd\/bwd-data\/bwd-weights\)/);
-  assert.match(r.stdout, /^conv1\s.*\sdirect\/im2col\/direct$/m);
+  assert.match(r.stdout, /^conv1\s.*\sdirect\/direct\/direct$/m);
   assert.match(r.stdout, /^conv2\s.*\sdirect\/direct\/direct$/m);
   assert.doesNotMatch(runCli(['summary', 'lenet5']).stdout, /Algorithm/, 'only when asked for');
   const gemm = runCli(['summary', 'lenet5', '--algorithms', '--json'], {

@@ -9,15 +9,16 @@ import { build, initParams, planTiny, randomData, type TinyNet } from './tiny-ne
 
 const addon = loadNative();
 
-// conv0: 4 -> 8 channels 3x3 (direct under auto); conv2: 8 -> 40 channels (implicit
-// forward under auto); conv4: 1x1 stride 2 (im2col under auto; no implicit backward-data for stride 2).
+// conv0: 4 -> 8 channels 3x3 (direct under auto); conv2: 8 -> 200 channels (past the shapes
+// the direct rule covers: implicit forward, im2col backward under auto); conv4: 1x1 stride 2
+// (im2col under auto; no implicit backward-data for stride 2).
 function net(): TinyNet {
   return planTiny(
     [4, 12, 12],
     [
       { kind: 'conv2d', filters: 8, k: 3, p: 1 },
       { kind: 'relu' },
-      { kind: 'conv2d', filters: 40, k: 3, p: 1 },
+      { kind: 'conv2d', filters: 200, k: 3, p: 1 },
       { kind: 'relu' },
       { kind: 'conv2d', filters: 8, k: 1, s: 2 },
       { kind: 'flatten' },
@@ -103,12 +104,13 @@ test('every setting trains to the same parameters within float tolerance, and th
 });
 
 test('bf16: backward-data takes the implicit GEMM from 16 input channels even where OC > C; fp32 keeps im2col there', () => {
-  // 16 -> 48 channels, 3x3 over 8x8: fp32 runs implicit backward-data only where C >= OC;
-  // bf16 where C >= 16, and backward-weights implicit too (fp32 has no such path).
+  // 80 -> 200 channels, 3x3 over 8x8 (past the fp32 rule's direct kernels): fp32 runs implicit
+  // backward-data only where C >= OC; bf16 where C >= 16, and backward-weights implicit too
+  // (fp32 has no such path).
   const algorithmsAt = (precision: 'fp32' | 'bf16') => {
     const tiny = planTiny(
-      [16, 8, 8],
-      [{ kind: 'conv2d', filters: 48, k: 3, p: 1 }, { kind: 'flatten' }, { kind: 'dense', units: 5 }],
+      [80, 8, 8],
+      [{ kind: 'conv2d', filters: 200, k: 3, p: 1 }, { kind: 'flatten' }, { kind: 'dense', units: 5 }],
     );
     return build(addon, tiny, initParams(tiny, 1), 4, 1, { precision }).net.layerAlgorithms()[0];
   };
@@ -124,8 +126,8 @@ test('bf16: a first layer of 3 channels (27 taps) takes the implicit GEMM forwar
     );
     return build(addon, tiny, initParams(tiny, 1), 4, 1, { precision }).net.layerAlgorithms()[0];
   };
-  // 40 filters: past the fp32 rule's direct kernels, so fp32 shows its GEMM choice (im2col below 32 taps).
-  assert.equal(algorithmsAt('fp32', 3, 40), 'im2col/im2col/im2col');
-  assert.equal(algorithmsAt('bf16', 3, 40), 'implicit/im2col/implicit bf16');
-  assert.equal(algorithmsAt('bf16', 1, 40), 'im2col/im2col/im2col bf16');
+  // 200 filters: past the fp32 rule's direct kernels, so fp32 shows its GEMM choice (im2col below 32 taps).
+  assert.equal(algorithmsAt('fp32', 3, 200), 'im2col/im2col/im2col');
+  assert.equal(algorithmsAt('bf16', 3, 200), 'implicit/im2col/implicit bf16');
+  assert.equal(algorithmsAt('bf16', 1, 200), 'im2col/im2col/im2col bf16');
 });

@@ -2,7 +2,7 @@
 // convolution (native/kernels/conv2d_implicit*) against the float64 reference, beside the
 // im2col + GEMM path on the same shapes: the three conv paths (forced with setConvPath) x every GEMM path the CPU runs (which also picks the direct kernels' vector
 // width) x 1 and 2 threads. Shapes: C = 1 and 3, OC = 6, 16, 20 (not a multiple of the
-// vector width) and 32, padding, stride 2, odd and non-square sizes, rows wider than one
+// vector width), 32 and more (tiles of two channel blocks), padding, stride 2, odd and non-square sizes, rows wider than one
 // column block, kernels larger than one register tile (9x9), padding wider than the kernel
 // (backward-data then falls back to GEMM), batch 1 and uneven splits over threads; between
 // them both kernel variants (vectorised over output channels or over output columns). Then
@@ -76,6 +76,17 @@ const shapes: [string, Conv2dShape][] = [
   [
     'C=32, OC=40, 3x3 pad 1 on 8x8 planes (images grouped, written in place), batch 5',
     shape(5, 32, 8, 8, 40, 3, 3, 1, 1, 1, 1),
+  ],
+  // The direct kernels' two-channel-block tiles (from 16 input channels and 32 filters):
+  // 5-wide filters, and rows of 13 (column blocks of 7 and 6, stored under masks; 3 positions
+  // past backward-weights' groups of 4).
+  [
+    'C=16, OC=32, 5x5 pad 2, 11 wide (two channel blocks of 5-wide filters), batch 2',
+    shape(2, 16, 5, 11, 32, 5, 5, 1, 1, 2, 2),
+  ],
+  [
+    'C=16, OC=48, 3x3 pad 1, rows of 13 (two channel blocks, then one), batch 2',
+    shape(2, 16, 4, 13, 48, 3, 3, 1, 1, 1, 1),
   ],
 ];
 
