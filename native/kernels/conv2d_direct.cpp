@@ -183,23 +183,6 @@ void conv2d_direct_backward_data(const Conv2dShape& s, const float* dy, const fl
   });
 }
 
-// dst[q * ld + o] = src[o * p + q] for o < oc, q < p: dy's planes side by side, one output
-// position per row. In blocks of kTransposeBlock positions, so the block's rows of dst stay
-// in L1 while every plane contributes its piece: plane by plane over the whole of dst, each
-// store touched another line of a dst larger than L1 (16 channels of 32x32: 64 KiB), which
-// measured slower on resnet20's 16-channel backward.
-static constexpr size_t kTransposeBlock = 16;
-static void transpose_planes(const float* src, int oc, size_t p, float* dst, size_t ld) {
-  for (size_t q0 = 0; q0 < p; q0 += kTransposeBlock) {
-    const size_t qn = std::min(kTransposeBlock, p - q0);
-    for (int o = 0; o < oc; ++o) {
-      const float* from = src + (size_t)o * p + q0;
-      float* to = dst + q0 * ld + o;
-      for (size_t q = 0; q < qn; ++q) to[q * ld] = from[q];
-    }
-  }
-}
-
 void conv2d_direct_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
                                     float* workspace) {
   const DirectSizes z = sizes_of(s);
@@ -231,7 +214,7 @@ void conv2d_direct_backward_weights(const Conv2dShape& s, const float* x, const 
             for (int oy = 0; oy < s.oh; ++oy)
               std::memcpy(dyT + ((size_t)o * s.oh + oy) * owp, dyi + o * z.p + (size_t)oy * s.ow, sizeof(float) * s.ow);
         else
-          transpose_planes(dyi, s.oc, z.p, dyT, z.ocp);
+          k.transpose_planes(dyi, s.oc, z.p, dyT, z.ocp);
         for (int o = 0; o < s.oc; ++o) dbT[o] += sum_floats(dyi + o * z.p, z.p);
         k.backward_weights_image(g, xpad, dyT, dwT);
       }

@@ -20,7 +20,7 @@ void weights_avx2(const DirectGeom& g, const float* xpad, const float* dyT, floa
 }  // namespace
 
 const ConvDirectKernels& conv_direct_kernels_avx2() {
-  static const ConvDirectKernels k{"avx2", forward_avx2, by_columns_avx2, weights_avx2};
+  static const ConvDirectKernels k{"avx2", forward_avx2, by_columns_avx2, weights_avx2, transpose_planes<8>};
   return k;
 }
 

@@ -24,7 +24,7 @@ void weights_avx512(const DirectGeom& g, const float* xpad, const float* dyT, fl
 }  // namespace
 
 const ConvDirectKernels& conv_direct_kernels_avx512() {
-  static const ConvDirectKernels k{"avx512", forward_avx512, by_columns_avx512, weights_avx512};
+  static const ConvDirectKernels k{"avx512", forward_avx512, by_columns_avx512, weights_avx512, transpose_planes<16>};
   return k;
 }
 

@@ -306,6 +306,29 @@ inline void store_first(float* o, typename Vec<V>::type v, int n, bool accumulat
   for (int k = 0; k < n; ++k) o[k] = accumulate ? o[k] + v[k] : v[k];
 }
 
+// dst[q * ld + o] = src[o * p + q] for o < oc, q < p (dy's planes side by side, one output
+// position per row): V x V blocks through the in-register transpose, the edges element by
+// element. A block's V rows of dst are V cache lines, so the whole transpose writes each
+// line of dst once.
+template <int V>
+void transpose_planes(const float* src, int oc, size_t p, float* dst, size_t ld) {
+  using T = typename Vec<V>::type;
+  const size_t full_q = p / V * V;
+  const int full_o = oc / V * V;
+  for (size_t q0 = 0; q0 < full_q; q0 += V) {
+    for (int o0 = 0; o0 < full_o; o0 += V) {
+      T r[V];
+      _Pragma("GCC unroll 16") for (int k = 0; k < V; ++k) r[k] = load<V>(src + (size_t)(o0 + k) * p + q0);
+      transpose_square<V>(r);
+      _Pragma("GCC unroll 16") for (int k = 0; k < V; ++k) store<V>(dst + (q0 + k) * ld + o0, r[k]);
+    }
+    for (int o = full_o; o < oc; ++o)
+      for (size_t q = q0; q < q0 + V; ++q) dst[q * ld + o] = src[(size_t)o * p + q];
+  }
+  for (int o = 0; o < oc; ++o)
+    for (size_t q = full_q; q < p; ++q) dst[q * ld + o] = src[(size_t)o * p + q];
+}
+
 // Output rows [ox0, ox0 + nc) of `lanes` channel planes (out_plane apart) (=|+=) a tile
 // (nc, V): whole blocks of V columns through an in-register transpose, the rest element by
 // element.

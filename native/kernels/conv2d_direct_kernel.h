@@ -39,6 +39,8 @@ struct ConvDirectKernels {
   bool (*weights_by_columns)(const DirectGeom& g);
   // dwT += the filter gradient of one image; dy is dyT or the padded copy, as above.
   void (*backward_weights_image)(const DirectGeom& g, const float* xpad, const float* dy, float* dwT);
+  // dst[q * ld + o] = src[o * p + q] for o < oc, q < p: one image's dy planes as dyT.
+  void (*transpose_planes)(const float* src, int oc, size_t p, float* dst, size_t ld);
 };
 
 const ConvDirectKernels& conv_direct_kernels_avx512();    // conv2d_direct_avx512.cpp

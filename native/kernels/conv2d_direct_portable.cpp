@@ -20,7 +20,7 @@ void weights_portable(const DirectGeom& g, const float* xpad, const float* dyT, 
 }  // namespace
 
 const ConvDirectKernels& conv_direct_kernels_portable() {
-  static const ConvDirectKernels k{"portable", forward_portable, by_columns_portable, weights_portable};
+  static const ConvDirectKernels k{"portable", forward_portable, by_columns_portable, weights_portable, transpose_planes<4>};
   return k;
 }
 
