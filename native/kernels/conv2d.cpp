@@ -340,7 +340,9 @@ namespace {
 // conv2d_forward, and conv2d_forward_relu when relu.
 void forward_any_path(const Conv2dShape& s, const ConvAlgorithms& algo, const float* x, const float* w, const float* b,
                       float* y, float* workspace, bool relu) {
-  if (algo.forward == ConvAlgorithm::direct) return conv2d_direct_forward(s, x, w, b, y, workspace, relu);
+  if (algo.forward == ConvAlgorithm::direct)
+    return algo.precision == Precision::bf16 ? conv2d_direct_forward_bf16(s, x, w, b, y, workspace, relu)
+                                             : conv2d_direct_forward(s, x, w, b, y, workspace, relu);
   if (algo.forward == ConvAlgorithm::implicit)
     return conv2d_implicit_forward(s, x, w, b, y, workspace, relu, algo.precision);
   ConvSizes z = sizes_of(s);
@@ -405,7 +407,8 @@ void conv2d_backward_data(const Conv2dShape& s, const ConvAlgorithms& algo,
                           float* dx,        // (N, C, H, W)
                           bool accumulate, float* workspace) {
   if (algo.backward_data == ConvAlgorithm::direct)
-    return conv2d_direct_backward_data(s, dy, w, dx, accumulate, workspace);
+    return algo.precision == Precision::bf16 ? conv2d_direct_backward_data_bf16(s, dy, w, dx, accumulate, workspace)
+                                             : conv2d_direct_backward_data(s, dy, w, dx, accumulate, workspace);
   if (algo.backward_data == ConvAlgorithm::implicit)
     return conv2d_implicit_backward_data(s, dy, w, dx, accumulate, workspace, algo.precision);
   ConvSizes z = sizes_of(s);

@@ -14,13 +14,16 @@
 // Implicit GEMM, where the direct path is not taken: forward from 32 taps up (level for a
 // 3x3 over 3 channels; slower for 1x1, where im2col is cheap and every run is one float);
 // backward-data when C >= OC (with C < OC the transposed GEMM is short and deep, where
-// im2col's is tall, and with a handful of channels much slower). In bf16 the same, except
-// that forward takes the implicit GEMM at any number of taps (not 1x1: a first layer's 27
-// taps run 1.4-1.6x faster implicit), backward-data takes the implicit GEMM from 16 input
-// channels whatever OC (its micro-kernel splits short row blocks into even tiles, so the
-// short GEMM no longer loses), and backward-weights too takes the implicit GEMM, wherever it
-// has one (fp32 has none) except for 1x1 filters (strided ones: their runs of pixels are too
-// short to pay).
+// im2col's is tall, and with a handful of channels much slower).
+//
+// bf16: forward and backward-data take the direct kernels on channel pairs where the fp32
+// rule would, from 4 input channels (and forward over fewer with 3x3 filters: a first
+// layer's 5x5 over 1 or 3 channels is faster as the implicit GEMM); elsewhere forward takes
+// the implicit GEMM at any number of taps (not 1x1: a first layer's 27 taps run faster
+// implicit than im2col), backward-data the implicit GEMM from 16 input channels whatever OC
+// (its micro-kernel splits short row blocks into even tiles). Backward-weights, which has no
+// bf16 direct kernel, takes the implicit GEMM wherever it has one except for 1x1 filters
+// (strided ones: their runs of pixels are too short to pay).
 #include "kernels/conv2d_algorithm.h"
 
 #include <atomic>
@@ -77,7 +80,7 @@ const char* const kSettingNames[] = {"auto", "gemm", "implicit", "direct"};
 ConvAlgorithms choose_conv_algorithms(const Conv2dShape& s, ConvPathSetting setting, Precision precision) {
   ConvAlgorithms a;
   a.precision = precision;
-  if (precision == Precision::bf16) {  // the direct kernels are fp32 only
+  if (precision == Precision::bf16) {
     // Forward: implicit also below 32 taps (a first layer's 3 channels), where bf16's panels
     // written from the image beat im2col's fp32 column matrix packed again; not for 1x1.
     if (setting != ConvPathSetting::gemm && implicit_forward_supported(s) &&
@@ -89,6 +92,13 @@ ConvAlgorithms choose_conv_algorithms(const Conv2dShape& s, ConvPathSetting sett
     if (setting != ConvPathSetting::gemm && implicit_backward_weights_supported(s) &&
         (s.kh * s.kw > 1 || setting == ConvPathSetting::implicit))
       a.backward_weights = ConvAlgorithm::implicit;
+    // Direct forward and backward-data on channel pairs: from 4 channels, and forward over
+    // fewer channels with 3x3 filters (a first layer's 5x5 over 1 or 3 channels is faster as
+    // the implicit GEMM).
+    const bool direct_setting = setting == ConvPathSetting::direct;
+    if (direct_forward(s, setting) && (direct_setting || s.c >= 4 || s.kh * s.kw <= 9))
+      a.forward = ConvAlgorithm::direct;
+    if (direct_backward_data(s, setting) && (direct_setting || s.c >= 4)) a.backward_data = ConvAlgorithm::direct;
     return a;
   }
   if (direct_forward(s, setting))

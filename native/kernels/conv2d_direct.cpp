@@ -13,7 +13,10 @@
 #include "kernels/conv2d_direct.h"
 #include "kernels/activation.h"
 #include "kernels/conv2d_direct_kernel.h"
+#include "kernels/bf16.h"
 #include "kernels/conv2d_implicit.h"
+#include "kernels/conv2d_implicit_panel.h"
+#include "kernels/gemm_bf16.h"
 #include "kernels/gemm.h"
 #include "kernels/padded_planes.h"
 #include "kernels/sum_floats.h"
@@ -179,6 +182,121 @@ void conv2d_direct_backward_data(const Conv2dShape& s, const float* dy, const fl
     for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < s.n;) {
       pad_planes_into(dy + i * y_image, s.oc, s.oh, s.ow, s.kh - 1 - s.ph, s.kw - 1 - s.pw, dypad);
       k.forward_image(g, dypad, wt, zeros, dx + i * x_image, accumulate);
+    }
+  });
+}
+
+namespace {
+
+// The bf16 forward tiles of the fastest unit this CPU runs.
+DirectPairForwardFn pair_kernels() {
+  return gemm_bf16_vector_packing() ? conv_direct_forward_pairs_avx512bf16() : kernels().forward_image_pairs;
+}
+
+// Two values rounded to bf16 (to nearest, ties to even) in one element, the first in the low half.
+uint32_t pair_of(float even, float odd) { return (uint32_t)float_to_bf16(even) | (uint32_t)float_to_bf16(odd) << 16; }
+
+// Planes (C, H, W) as ceil(C/2) zero-bordered planes of channel pairs (H + 2ph, W + 2pw),
+// into `out`; its borders are left as they are (zero from the thread's first clear). With
+// odd C the last pair's odd half is zero.
+void pad_pair_planes_into(const float* x, int c, int h, int w, int ph, int pw, PairUpFn pair_up, uint32_t* out) {
+  const size_t wp = (size_t)w + 2 * pw, plane = ((size_t)h + 2 * ph) * wp, in_plane = (size_t)h * w;
+  for (int c2 = 0; c2 < (c + 1) / 2; ++c2)
+    for (int r = 0; r < h; ++r) {
+      const float* even = x + 2 * c2 * in_plane + (size_t)r * w;
+      uint32_t* dst = out + c2 * plane + (r + ph) * wp + pw;
+      if (2 * c2 + 1 < c)
+        pair_up(even, even + in_plane, w, dst);
+      else
+        for (int k = 0; k < w; ++k) dst[k] = pair_of(even[k], 0.0f);
+    }
+}
+
+PairUpFn pair_up_in_use() {
+  return gemm_bf16_vector_packing() ? implicit_pair_up_avx512bf16() : implicit_pair_up_portable();
+}
+
+// Filters as pairs of input channels, ((c2, i, j), ocp) with w[o][c][i][j] at c = 2*c2 (low
+// half) and 2*c2 + 1 (high); the padding lanes and a missing odd channel are zero.
+void forward_filter_pairs(const Conv2dShape& s, const float* w, size_t ocp, uint32_t* out) {
+  const size_t taps = (size_t)s.kh * s.kw;
+  const int c2n = (s.c + 1) / 2;
+  std::memset(out, 0, sizeof(uint32_t) * c2n * taps * ocp);
+  for (int o = 0; o < s.oc; ++o)
+    for (int c2 = 0; c2 < c2n; ++c2)
+      for (size_t t = 0; t < taps; ++t) {
+        const float even = w[((size_t)o * s.c + 2 * c2) * taps + t];
+        const float odd = 2 * c2 + 1 < s.c ? w[((size_t)o * s.c + 2 * c2 + 1) * taps + t] : 0.0f;
+        out[(c2 * taps + t) * ocp + o] = pair_of(even, odd);
+      }
+}
+
+// Backward-data's filters (transposed in channels, flipped in space) as pairs of output
+// channels: ((o2, i, j), cp) with w[o][c][KH-1-i][KW-1-j] at o = 2*o2 (low half) and 2*o2 + 1.
+void backward_filter_pairs(const Conv2dShape& s, const float* w, size_t cp, uint32_t* out) {
+  const size_t taps = (size_t)s.kh * s.kw;
+  const int o2n = (s.oc + 1) / 2;
+  std::memset(out, 0, sizeof(uint32_t) * o2n * taps * cp);
+  auto tap = [&](int o, int c, int i, int j) {
+    return o < s.oc ? w[(((size_t)o * s.c + c) * s.kh + (s.kh - 1 - i)) * s.kw + (s.kw - 1 - j)] : 0.0f;
+  };
+  for (int o2 = 0; o2 < o2n; ++o2)
+    for (int c = 0; c < s.c; ++c)
+      for (int i = 0; i < s.kh; ++i)
+        for (int j = 0; j < s.kw; ++j)
+          out[((o2 * (size_t)s.kh + i) * s.kw + j) * cp + c] = pair_of(tap(2 * o2, c, i, j), tap(2 * o2 + 1, c, i, j));
+}
+
+// A geometry's channels counted in pairs.
+DirectGeom in_pairs(DirectGeom g) {
+  g.c = (g.c + 1) / 2;
+  return g;
+}
+
+}  // namespace
+
+void conv2d_direct_forward_bf16(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
+                                float* workspace, bool relu) {
+  const DirectSizes z = sizes_of(s);
+  const DirectGeom g = in_pairs(forward_geom(s));
+  const DirectPairForwardFn forward_image = pair_kernels();
+  const PairUpFn pair_up = pair_up_in_use();
+  uint32_t* wt = reinterpret_cast<uint32_t*>(workspace);  // ((C+1)/2 * KH * KW, ocp) pairs
+  float* bias = workspace + round16(z.ckk * z.ocp);
+  forward_filter_pairs(s, w, z.ocp, wt);
+  for (size_t o = 0; o < z.ocp; ++o) bias[o] = b && o < (size_t)s.oc ? b[o] : 0.0f;
+  const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
+  std::atomic<int> next{0};
+  run_threads(s.n, [&](int t, int) {
+    uint32_t* xpad = reinterpret_cast<uint32_t*>(workspace + z.shared + t * z.per_thread);
+    std::memset(xpad, 0, sizeof(float) * z.xpad);
+    for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < s.n;) {
+      pad_pair_planes_into(x + i * x_image, s.c, s.h, s.w, s.ph, s.pw, pair_up, xpad);
+      forward_image(g, xpad, wt, bias, y + i * y_image, false);
+      if (relu) relu_in_place(y + i * y_image, y_image);
+    }
+  });
+}
+
+void conv2d_direct_backward_data_bf16(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
+                                      float* workspace) {
+  const DirectSizes z = sizes_of(s);
+  const DirectGeom g = in_pairs(backward_data_geom(s));
+  const DirectPairForwardFn forward_image = pair_kernels();
+  const PairUpFn pair_up = pair_up_in_use();
+  const size_t taps = (size_t)s.kh * s.kw;
+  uint32_t* wt = reinterpret_cast<uint32_t*>(workspace);
+  float* zeros = workspace + round16(taps * s.oc * z.cp);
+  backward_filter_pairs(s, w, z.cp, wt);
+  std::memset(zeros, 0, sizeof(float) * z.cp);
+  const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
+  std::atomic<int> next{0};
+  run_threads(s.n, [&](int t, int) {
+    uint32_t* dypad = reinterpret_cast<uint32_t*>(workspace + z.shared + t * z.per_thread);
+    std::memset(dypad, 0, sizeof(float) * z.dypad);
+    for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < s.n;) {
+      pad_pair_planes_into(dy + i * y_image, s.oc, s.oh, s.ow, s.kh - 1 - s.ph, s.kw - 1 - s.pw, pair_up, dypad);
+      forward_image(g, dypad, wt, zeros, dx + i * x_image, accumulate);
     }
   });
 }

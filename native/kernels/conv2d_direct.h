@@ -23,6 +23,12 @@ void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w,
                            float* workspace, bool relu = false);
 void conv2d_direct_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
                                  float* workspace);
+// The same in bf16 (conv2d_direct_kernel.h's channel pairs): inputs and filters rounded to
+// bf16, products summed in fp32.
+void conv2d_direct_forward_bf16(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
+                                float* workspace, bool relu = false);
+void conv2d_direct_backward_data_bf16(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
+                                      float* workspace);
 void conv2d_direct_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
                                     float* workspace);
 

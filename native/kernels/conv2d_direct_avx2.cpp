@@ -17,10 +17,16 @@ void weights_avx2(const DirectGeom& g, const float* xpad, const float* dyT, floa
   backward_weights_image<8, 16>(g, xpad, dyT, dwT);
 }
 
+void forward_pairs_avx2(const DirectGeom& g, const uint32_t* xpairs, const uint32_t* wpairs, const float* bias,
+                        float* y, bool acc) {
+  forward_image<8, 16, Bf16PairMadd<8>>(g, xpairs, wpairs, bias, y, acc);
+}
+
 }  // namespace
 
 const ConvDirectKernels& conv_direct_kernels_avx2() {
-  static const ConvDirectKernels k{"avx2", forward_avx2, by_columns_avx2, weights_avx2, transpose_planes<8>};
+  static const ConvDirectKernels k{"avx2",       forward_avx2,        by_columns_avx2,
+                                   weights_avx2, transpose_planes<8>, forward_pairs_avx2};
   return k;
 }
 

@@ -21,10 +21,17 @@ void weights_avx512(const DirectGeom& g, const float* xpad, const float* dyT, fl
   backward_weights_image<8, 32>(g, xpad, dyT, dwT);
 }
 
+void forward_pairs_avx512(const DirectGeom& g, const uint32_t* xpairs, const uint32_t* wpairs, const float* bias,
+                          float* y, bool acc) {
+  if (g.oc > 8) return forward_image<16, 32, Bf16PairMadd<16>>(g, xpairs, wpairs, bias, y, acc);
+  forward_image<8, 32, Bf16PairMadd<8>>(g, xpairs, wpairs, bias, y, acc);
+}
+
 }  // namespace
 
 const ConvDirectKernels& conv_direct_kernels_avx512() {
-  static const ConvDirectKernels k{"avx512", forward_avx512, by_columns_avx512, weights_avx512, transpose_planes<16>};
+  static const ConvDirectKernels k{"avx512",       forward_avx512,       by_columns_avx512,
+                                   weights_avx512, transpose_planes<16>, forward_pairs_avx512};
   return k;
 }
 

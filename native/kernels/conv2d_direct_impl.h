@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 #if defined(__SSE__)
@@ -35,18 +36,21 @@ struct Vec<4> {
   typedef float type __attribute__((vector_size(16)));
   typedef float unaligned __attribute__((vector_size(16), aligned(4)));
   typedef int bits __attribute__((vector_size(16)));
+  typedef unsigned ubits __attribute__((vector_size(16)));
 };
 template <>
 struct Vec<8> {
   typedef float type __attribute__((vector_size(32)));
   typedef float unaligned __attribute__((vector_size(32), aligned(4)));
   typedef int bits __attribute__((vector_size(32)));
+  typedef unsigned ubits __attribute__((vector_size(32)));
 };
 template <>
 struct Vec<16> {
   typedef float type __attribute__((vector_size(64)));
   typedef float unaligned __attribute__((vector_size(64), aligned(4)));
   typedef int bits __attribute__((vector_size(64)));
+  typedef unsigned ubits __attribute__((vector_size(64)));
 };
 
 template <int V>
@@ -100,6 +104,42 @@ inline T* fresh_loads(T* p) {
   return p;
 }
 
+// How the channel-vectorised forward tiles multiply. FloatMadd: input values and filters
+// are floats, one FMA per (value, filter vector). Bf16PairMadd: each 32-bit element holds
+// two bf16 values of consecutive channels (the even one in the low half), input and filters
+// alike, and one multiply-add sums both products into the fp32 lane: vdpbf16ps where the
+// unit has AVX512-BF16, else two FMAs on the values widened (exact: a product of two bf16
+// values fits a float's mantissa). The tiles are written once for both.
+template <int V>
+struct FloatMadd {
+  using In = float;
+  using T = typename Vec<V>::type;
+  static T weights(const float* p) { return load<V>(p); }
+  static T broadcast(float v) { return splat<V>(v); }
+  static T fma(T w, T x, T acc) { return madd<V>(w, x, acc); }
+};
+
+template <int V>
+struct Bf16PairMadd {
+  using In = uint32_t;
+  using T = typename Vec<V>::type;
+  using U = typename Vec<V>::ubits;  // unsigned: its shifts are defined for every value
+  static T weights(const uint32_t* p) { return load<V>(reinterpret_cast<const float*>(p)); }
+  static T broadcast(uint32_t v) {
+    U bits{};
+    bits += v;  // an integer broadcast: the pair's bits, untouched by float arithmetic
+    return (T)bits;
+  }
+  static T fma(T w, T x, T acc) {
+#if defined(__AVX512BF16__)
+    if constexpr (V == 16) return (T)_mm512_dpbf16_ps((__m512)acc, (__m512bh)w, (__m512bh)x);
+#endif
+    const U wi = (U)w, xi = (U)x, high = U{} + 0xFFFF0000u;
+    acc = madd<V>((T)(wi << 16), (T)(xi << 16), acc);
+    return madd<V>((T)(wi & high), (T)(xi & high), acc);
+  }
+};
+
 // Filter rows [*i_lo, *i_hi) that reach a data row of the padded input from padded rows
 // y0 .. y0 + count - 1: the others see only zero padding rows and are skipped (their
 // products are exact zeros), which matters for backward-data's wide dy padding.
@@ -115,22 +155,23 @@ inline void data_taps(const DirectGeom& g, int y0, int count, int* i_lo, int* i_
 // tile (NC, V) = bias[0:V] + sum over (c, i, j) of wt[c,i,j][0:V] * x[c][i][j + k*S], where
 // x points at the padded input under output (oy, ox0) and wt, bias at the channel block.
 // The stride S is a template argument so the NC broadcasts use constant offsets.
-template <int V, int NC, int S>
-void forward_tile(const DirectGeom& g, const float* __restrict x, const float* __restrict wt,
+template <int V, int NC, int S, class M = FloatMadd<V>>
+void forward_tile(const DirectGeom& g, const typename M::In* __restrict x, const typename M::In* __restrict wt,
                   const float* __restrict bias, float* __restrict tile, int i_lo, int i_hi) {
   using T = typename Vec<V>::type;
+  using In = typename M::In;
   T acc[NC];
   const T b = load<V>(bias);
   _Pragma("GCC unroll 32") for (int k = 0; k < NC; ++k) acc[k] = b;
   const size_t plane = (size_t)g.hp * g.wp, ocp = (size_t)g.ocp;
   for (int c = 0; c < g.c; ++c)
     for (int i = i_lo; i < i_hi; ++i) {
-      const float* row = x + c * plane + (size_t)i * g.wp;
-      const float* wrow = wt + (size_t)(c * g.kh + i) * g.kw * ocp;
+      const In* row = x + c * plane + (size_t)i * g.wp;
+      const In* wrow = wt + (size_t)(c * g.kh + i) * g.kw * ocp;
       for (int j = 0; j < g.kw; ++j) {
-        const T wv = load<V>(wrow + j * ocp);
-        const float* in = fresh_loads(row + j);
-        _Pragma("GCC unroll 32") for (int k = 0; k < NC; ++k) acc[k] = madd<V>(wv, splat<V>(in[k * S]), acc[k]);
+        const T wv = M::weights(wrow + j * ocp);
+        const In* in = fresh_loads(row + j);
+        _Pragma("GCC unroll 32") for (int k = 0; k < NC; ++k) acc[k] = M::fma(wv, M::broadcast(in[k * S]), acc[k]);
       }
     }
   _Pragma("GCC unroll 32") for (int k = 0; k < NC; ++k) store<V>(tile + k * V, acc[k]);
@@ -143,10 +184,11 @@ void forward_tile(const DirectGeom& g, const float* __restrict x, const float* _
 // transposed tile store (store_tile), resnet20's 16- and 32-channel forward measured faster
 // on one thread. Each accumulator still sums its terms in (c, i, j) order, so the
 // results are bitwise forward_tile's.
-template <int V, int NC, int S, int KW>
-void forward_tile_reuse(const DirectGeom& g, const float* __restrict x, const float* __restrict wt,
+template <int V, int NC, int S, int KW, class M = FloatMadd<V>>
+void forward_tile_reuse(const DirectGeom& g, const typename M::In* __restrict x, const typename M::In* __restrict wt,
                         const float* __restrict bias, float* __restrict tile, int i_lo, int i_hi) {
   using T = typename Vec<V>::type;
+  using In = typename M::In;
   constexpr int U = (NC - 1) * S + KW;  // input columns one filter row reads
   T acc[NC];
   const T b = load<V>(bias);
@@ -154,15 +196,15 @@ void forward_tile_reuse(const DirectGeom& g, const float* __restrict x, const fl
   const size_t plane = (size_t)g.hp * g.wp, ocp = (size_t)g.ocp;
   for (int c = 0; c < g.c; ++c)
     for (int i = i_lo; i < i_hi; ++i) {
-      const float* row = x + c * plane + (size_t)i * g.wp;
-      const float* wrow = wt + (size_t)(c * g.kh + i) * KW * ocp;
+      const In* row = x + c * plane + (size_t)i * g.wp;
+      const In* wrow = wt + (size_t)(c * g.kh + i) * KW * ocp;
       T w[KW];
-      _Pragma("GCC unroll 8") for (int j = 0; j < KW; ++j) w[j] = load<V>(wrow + j * ocp);
+      _Pragma("GCC unroll 8") for (int j = 0; j < KW; ++j) w[j] = M::weights(wrow + j * ocp);
       _Pragma("GCC unroll 64") for (int u = 0; u < U; ++u) {
-        const T xv = splat<V>(row[u]);
+        const T xv = M::broadcast(row[u]);
         _Pragma("GCC unroll 8") for (int j = 0; j < KW; ++j) {
           const int d = u - j;
-          if (d >= 0 && d % S == 0 && d / S < NC) acc[d / S] = madd<V>(w[j], xv, acc[d / S]);
+          if (d >= 0 && d % S == 0 && d / S < NC) acc[d / S] = M::fma(w[j], xv, acc[d / S]);
         }
       }
     }
@@ -173,10 +215,11 @@ void forward_tile_reuse(const DirectGeom& g, const float* __restrict x, const fl
 // serves 2*KW FMAs instead of KW, for half the broadcasts per FMA. The tile is (2, NC, V): the
 // first block's NC vectors, then the second's. Each accumulator sums in (c, i, j) order, as
 // forward_tile does: the same bits.
-template <int V, int NC, int S, int KW>
-void forward_tile_reuse2(const DirectGeom& g, const float* __restrict x, const float* __restrict wt,
+template <int V, int NC, int S, int KW, class M = FloatMadd<V>>
+void forward_tile_reuse2(const DirectGeom& g, const typename M::In* __restrict x, const typename M::In* __restrict wt,
                          const float* __restrict bias, float* __restrict tile, int i_lo, int i_hi) {
   using T = typename Vec<V>::type;
+  using In = typename M::In;
   constexpr int U = (NC - 1) * S + KW;
   T acc[2][NC];
   const T b0 = load<V>(bias), b1 = load<V>(bias + V);
@@ -187,20 +230,20 @@ void forward_tile_reuse2(const DirectGeom& g, const float* __restrict x, const f
   const size_t plane = (size_t)g.hp * g.wp, ocp = (size_t)g.ocp;
   for (int c = 0; c < g.c; ++c)
     for (int i = i_lo; i < i_hi; ++i) {
-      const float* row = x + c * plane + (size_t)i * g.wp;
-      const float* wrow = wt + (size_t)(c * g.kh + i) * KW * ocp;
+      const In* row = x + c * plane + (size_t)i * g.wp;
+      const In* wrow = wt + (size_t)(c * g.kh + i) * KW * ocp;
       T w0[KW], w1[KW];
       _Pragma("GCC unroll 8") for (int j = 0; j < KW; ++j) {
-        w0[j] = load<V>(wrow + j * ocp);
-        w1[j] = load<V>(wrow + j * ocp + V);
+        w0[j] = M::weights(wrow + j * ocp);
+        w1[j] = M::weights(wrow + j * ocp + V);
       }
       _Pragma("GCC unroll 64") for (int u = 0; u < U; ++u) {
-        const T xv = splat<V>(row[u]);
+        const T xv = M::broadcast(row[u]);
         _Pragma("GCC unroll 8") for (int j = 0; j < KW; ++j) {
           const int d = u - j;
           if (d >= 0 && d % S == 0 && d / S < NC) {
-            acc[0][d / S] = madd<V>(w0[j], xv, acc[0][d / S]);
-            acc[1][d / S] = madd<V>(w1[j], xv, acc[1][d / S]);
+            acc[0][d / S] = M::fma(w0[j], xv, acc[0][d / S]);
+            acc[1][d / S] = M::fma(w1[j], xv, acc[1][d / S]);
           }
         }
       }
@@ -211,20 +254,21 @@ void forward_tile_reuse2(const DirectGeom& g, const float* __restrict x, const f
   }
 }
 
-template <int V>
-using ForwardTileFn = void (*)(const DirectGeom&, const float*, const float*, const float*, float*, int, int);
+template <int V, class M = FloatMadd<V>>
+using ForwardTileFn = void (*)(const DirectGeom&, const typename M::In*, const typename M::In*, const float*, float*,
+                               int, int);
 
-template <int V, int S, int... NC>
-constexpr std::array<ForwardTileFn<V>, sizeof...(NC)> forward_table(std::integer_sequence<int, NC...>) {
-  return {&forward_tile<V, NC + 1, S>...};
+template <int V, int S, class M, int... NC>
+constexpr std::array<ForwardTileFn<V, M>, sizeof...(NC)> forward_table(std::integer_sequence<int, NC...>) {
+  return {&forward_tile<V, NC + 1, S, M>...};
 }
-template <int V, int S, int KW, int... NC>
-constexpr std::array<ForwardTileFn<V>, sizeof...(NC)> forward_reuse_table(std::integer_sequence<int, NC...>) {
-  return {&forward_tile_reuse<V, NC + 1, S, KW>...};
+template <int V, int S, int KW, class M, int... NC>
+constexpr std::array<ForwardTileFn<V, M>, sizeof...(NC)> forward_reuse_table(std::integer_sequence<int, NC...>) {
+  return {&forward_tile_reuse<V, NC + 1, S, KW, M>...};
 }
-template <int V, int S, int KW, int... NC>
-constexpr std::array<ForwardTileFn<V>, sizeof...(NC)> forward_reuse2_table(std::integer_sequence<int, NC...>) {
-  return {&forward_tile_reuse2<V, NC + 1, S, KW>...};
+template <int V, int S, int KW, class M, int... NC>
+constexpr std::array<ForwardTileFn<V, M>, sizeof...(NC)> forward_reuse2_table(std::integer_sequence<int, NC...>) {
+  return {&forward_tile_reuse2<V, NC + 1, S, KW, M>...};
 }
 // Columns of a two-block tile: 2*NC accumulators, 2*KW filter vectors and a broadcast.
 template <int KW>
@@ -232,11 +276,11 @@ constexpr int kForwardColumns2 = KW == 3 ? 12 : 10;
 // Whether a two-block instance exists for this filter width (3, or 5 at stride 1).
 inline bool has_two_block_tile(int kw, int stride) { return kw == 3 || (kw == 5 && stride == 1); }
 // The two-block instance for nc columns, 1 <= nc <= kForwardColumns2<kw>.
-template <int V>
-ForwardTileFn<V> forward_tile2_of(int nc, int stride, int kw) {
-  static constexpr auto one3 = forward_reuse2_table<V, 1, 3>(std::make_integer_sequence<int, kForwardColumns2<3>>{});
-  static constexpr auto two3 = forward_reuse2_table<V, 2, 3>(std::make_integer_sequence<int, kForwardColumns2<3>>{});
-  static constexpr auto one5 = forward_reuse2_table<V, 1, 5>(std::make_integer_sequence<int, kForwardColumns2<5>>{});
+template <int V, class M>
+ForwardTileFn<V, M> forward_tile2_of(int nc, int stride, int kw) {
+  static constexpr auto one3 = forward_reuse2_table<V, 1, 3, M>(std::make_integer_sequence<int, kForwardColumns2<3>>{});
+  static constexpr auto two3 = forward_reuse2_table<V, 2, 3, M>(std::make_integer_sequence<int, kForwardColumns2<3>>{});
+  static constexpr auto one5 = forward_reuse2_table<V, 1, 5, M>(std::make_integer_sequence<int, kForwardColumns2<5>>{});
   if (kw == 5) return one5[nc - 1];
   return stride == 1 ? one3[nc - 1] : two3[nc - 1];
 }
@@ -245,12 +289,12 @@ ForwardTileFn<V> forward_tile2_of(int nc, int stride, int kw) {
 // conv2 (6 -> 16 channels, 10 columns) measured slower with one, so 5 keeps forward_tile.
 inline bool has_reuse_tile(int kw) { return kw == 3; }
 // The instance for a block of nc columns, 1 <= nc <= Max, stride 1 or 2, kernel width kw.
-template <int V, int Max>
-ForwardTileFn<V> forward_tile_of(int nc, int stride, int kw) {
-  static constexpr auto one = forward_table<V, 1>(std::make_integer_sequence<int, Max>{});
-  static constexpr auto two = forward_table<V, 2>(std::make_integer_sequence<int, Max>{});
-  static constexpr auto one3 = forward_reuse_table<V, 1, 3>(std::make_integer_sequence<int, Max>{});
-  static constexpr auto two3 = forward_reuse_table<V, 2, 3>(std::make_integer_sequence<int, Max>{});
+template <int V, int Max, class M>
+ForwardTileFn<V, M> forward_tile_of(int nc, int stride, int kw) {
+  static constexpr auto one = forward_table<V, 1, M>(std::make_integer_sequence<int, Max>{});
+  static constexpr auto two = forward_table<V, 2, M>(std::make_integer_sequence<int, Max>{});
+  static constexpr auto one3 = forward_reuse_table<V, 1, 3, M>(std::make_integer_sequence<int, Max>{});
+  static constexpr auto two3 = forward_reuse_table<V, 2, 3, M>(std::make_integer_sequence<int, Max>{});
   if (has_reuse_tile(kw)) return stride == 1 ? one3[nc - 1] : two3[nc - 1];
   return stride == 1 ? one[nc - 1] : two[nc - 1];
 }
@@ -354,9 +398,13 @@ inline void store_tile(const float* tile, int nc, int lanes, float* out, size_t 
   for (int l = 0; l < lanes; ++l) store_first<V>(out + l * out_plane + full, r[l], nc - full, accumulate);
 }
 
-template <int V, int Registers>
-void forward_image(const DirectGeom& g, const float* xpad, const float* wt, const float* bias, float* y,
-                   bool accumulate) {
+// y (OC, OH, OW) (=|+=) bias + conv(xpad, wt): channel-vectorised tiles; M says how they
+// multiply (FloatMadd: float planes and filters; Bf16PairMadd: planes and filters of channel
+// pairs, g.c counting pairs).
+template <int V, int Registers, class M = FloatMadd<V>>
+void forward_image(const DirectGeom& g, const typename M::In* xpad, const typename M::In* wt, const float* bias,
+                   float* y, bool accumulate) {
+  using In = typename M::In;
   constexpr int kMax = kForwardColumns<Registers>;
   alignas(64) float tile[kMax * V];
   // The reuse tiles also hold KW filter vectors and a broadcast in registers.
@@ -374,12 +422,12 @@ void forward_image(const DirectGeom& g, const float* xpad, const float* wt, cons
     const int base2 = g.ow / blocks2, extra2 = g.ow % blocks2;
     for (; has_two_block_tile(g.kw, g.sw) && g.c >= 16 && g.oc - o0 >= 2 * V; o0 += 2 * V)
       for (int oy = 0; oy < g.oh; ++oy) {
-        const float* xrow = xpad + (size_t)oy * g.sh * g.wp;
+        const In* xrow = xpad + (size_t)oy * g.sh * g.wp;
         int i_lo, i_hi;
         data_taps(g, oy * g.sh, 1, &i_lo, &i_hi);
         for (int b = 0, ox0 = 0; b < blocks2; ++b) {
           const int nc = base2 + (b < extra2 ? 1 : 0);
-          forward_tile2_of<V>(nc, g.sw, g.kw)(g, xrow + (size_t)ox0 * g.sw, wt + o0, bias + o0, tile2, i_lo, i_hi);
+          forward_tile2_of<V, M>(nc, g.sw, g.kw)(g, xrow + (size_t)ox0 * g.sw, wt + o0, bias + o0, tile2, i_lo, i_hi);
           float* out = y + (size_t)o0 * out_plane + (size_t)oy * g.ow + ox0;
           store_tile<V>(tile2, nc, V, out, out_plane, accumulate);
           store_tile<V>(tile2 + nc * V, nc, V, out + V * out_plane, out_plane, accumulate);
@@ -390,12 +438,12 @@ void forward_image(const DirectGeom& g, const float* xpad, const float* wt, cons
   for (; o0 < g.oc; o0 += V) {
     const int lanes = g.oc - o0 < V ? g.oc - o0 : V;
     for (int oy = 0; oy < g.oh; ++oy) {
-      const float* xrow = xpad + (size_t)oy * g.sh * g.wp;
+      const In* xrow = xpad + (size_t)oy * g.sh * g.wp;
       int i_lo, i_hi;
       data_taps(g, oy * g.sh, 1, &i_lo, &i_hi);
       for (int b = 0, ox0 = 0; b < blocks; ++b) {
         const int nc = base + (b < extra ? 1 : 0);
-        forward_tile_of<V, kMax>(nc, g.sw, g.kw)(g, xrow + (size_t)ox0 * g.sw, wt + o0, bias + o0, tile, i_lo, i_hi);
+        forward_tile_of<V, kMax, M>(nc, g.sw, g.kw)(g, xrow + (size_t)ox0 * g.sw, wt + o0, bias + o0, tile, i_lo, i_hi);
         store_tile<V>(tile, nc, lanes, y + (size_t)o0 * out_plane + (size_t)oy * g.ow + ox0, out_plane, accumulate);
         ox0 += nc;
       }

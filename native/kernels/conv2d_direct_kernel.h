@@ -10,6 +10,7 @@
 //   xpad (C, hp, wp):    one image with its zero padding written out, so no bounds checks
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace cnn {
 
@@ -41,7 +42,17 @@ struct ConvDirectKernels {
   void (*backward_weights_image)(const DirectGeom& g, const float* xpad, const float* dy, float* dwT);
   // dst[q * ld + o] = src[o * p + q] for o < oc, q < p: one image's dy planes as dyT.
   void (*transpose_planes)(const float* src, int oc, size_t p, float* dst, size_t ld);
+  // forward_image in bf16 (forward_image_pairs below), on this unit's FMAs.
+  void (*forward_image_pairs)(const DirectGeom& g, const uint32_t* xpairs, const uint32_t* wpairs, const float* bias,
+                              float* y, bool accumulate);
 };
+
+// forward_image for bf16: planes and filters of channel pairs, each 32-bit element two bf16
+// values of channels 2c (low half) and 2c + 1, g.c counting pairs; products summed in fp32.
+// The AVX512-BF16 unit's multiplies each pair with one vdpbf16ps.
+using DirectPairForwardFn = void (*)(const DirectGeom& g, const uint32_t* xpairs, const uint32_t* wpairs,
+                                     const float* bias, float* y, bool accumulate);
+DirectPairForwardFn conv_direct_forward_pairs_avx512bf16();  // conv2d_direct_avx512bf16.cpp
 
 const ConvDirectKernels& conv_direct_kernels_avx512();    // conv2d_direct_avx512.cpp
 const ConvDirectKernels& conv_direct_kernels_avx2();      // conv2d_direct_avx2.cpp

@@ -17,10 +17,16 @@ void weights_portable(const DirectGeom& g, const float* xpad, const float* dyT, 
   backward_weights_image<4, 16>(g, xpad, dyT, dwT);
 }
 
+void forward_pairs_portable(const DirectGeom& g, const uint32_t* xpairs, const uint32_t* wpairs, const float* bias,
+                            float* y, bool acc) {
+  forward_image<4, 16, Bf16PairMadd<4>>(g, xpairs, wpairs, bias, y, acc);
+}
+
 }  // namespace
 
 const ConvDirectKernels& conv_direct_kernels_portable() {
-  static const ConvDirectKernels k{"portable", forward_portable, by_columns_portable, weights_portable, transpose_planes<4>};
+  static const ConvDirectKernels k{"portable",       forward_portable,    by_columns_portable,
+                                   weights_portable, transpose_planes<4>, forward_pairs_portable};
   return k;
 }
 

@@ -11,20 +11,24 @@ import { build, initParams, randomData, residualNet, smallConvNet, type TinyNet 
 const addon = loadNative();
 const sgd = { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 };
 
-test('layerAlgorithms: convolutions run im2col or the implicit GEMM in bf16 (never direct), dense layers say bf16, the others nothing', () => {
+test('layerAlgorithms: bf16 convolutions run im2col, the implicit GEMM or (forward, backward-data) the direct kernels; dense layers say bf16, the others nothing', () => {
   const tiny = smallConvNet();
   const fp32 = build(addon, tiny, initParams(tiny, 1), 4, 1).net.layerAlgorithms();
   const bf16 = build(addon, tiny, initParams(tiny, 1), 4, 1, { precision: 'bf16' }).net.layerAlgorithms();
   tiny.layers.forEach((l, i) => {
     if (l.kind === 'conv2d')
-      assert.match(bf16[i], /^(im2col|implicit)\/(im2col|implicit)\/(im2col|implicit) bf16$/, `layer ${i}`);
+      assert.match(
+        bf16[i],
+        /^(im2col|implicit|direct)\/(im2col|implicit|direct)\/(im2col|implicit) bf16$/,
+        `layer ${i}`,
+      );
     else if (l.kind === 'dense') assert.equal(bf16[i], 'bf16', `layer ${i}`);
     else assert.equal(bf16[i], fp32[i], `layer ${i}`);
   });
   assert.ok(!fp32.some((a) => a.includes('bf16')));
   assert.ok(
-    bf16.some((a) => a.startsWith('implicit/')),
-    `a convolution of 32 taps or more runs the implicit GEMM: ${bf16.join(', ')}`,
+    bf16.some((a) => a.startsWith('direct/')),
+    `a 3x3 convolution runs the direct kernels forward: ${bf16.join(', ')}`,
   );
   assert.ok(
     bf16.some((a) => a.endsWith('/implicit bf16')),

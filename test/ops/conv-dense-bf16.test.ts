@@ -27,11 +27,21 @@ const initial = {
   threads: native.getThreads(),
   precision: native.opPrecision(),
   convPath: native.convPath(),
+  fp32Path: native.gemmPath(),
 };
 // The per-op algorithm settings: im2col everywhere, the implicit GEMM wherever it applies
-// (every shape here but the pointwise one; backward-data at stride 1), and the rule's choice
-// (which takes the implicit backward-weights wherever it applies).
-const CONV_SETTINGS = ['gemm', 'implicit', 'auto'];
+// (every shape here but the pointwise one; backward-data at stride 1), the direct kernels on
+// channel pairs wherever they apply (forward and backward-data; backward-weights stays
+// implicit), and the rule's choice.
+const CONV_SETTINGS = ['gemm', 'implicit', 'direct', 'auto'];
+// The direct kernels' bf16 tiles run on vdpbf16ps with the avx512bf16 and amx paths, and on
+// the fp32 unit of the fp32 GEMM path in use with the portable one: each of those is tried.
+const FP32_PATHS = ['avx512', 'avx2', 'portable'].filter((p) => {
+  const before = native.gemmPath();
+  const ok = native.setGemmPath(p);
+  native.setGemmPath(before);
+  return ok;
+});
 
 /** Every element rounded to the nearest bfloat16, ties to even (as the GEMM's packers round). */
 function bf16(xs: Float32Array): Float32Array {
@@ -130,6 +140,7 @@ for (const path of PATHS) {
       native.setThreads(initial.threads);
       native.setOpPrecision(initial.precision);
       native.setConvPath(initial.convPath);
+      native.setGemmPath(initial.fp32Path);
     });
     const skip = available ? false : `this machine cannot run the ${path} path`;
     const use = (threads: number, convPath = 'auto') => {
@@ -149,10 +160,16 @@ for (const path of PATHS) {
           const roundedY = conv2dRef(s, bf16(x), bf16(w), b);
           const exact = conv2dBackwardRef(s, x, w, dy);
           const exactY = conv2dRef(s, x, w, b);
-          for (const [threads, setting] of [1, 2].flatMap((t) => CONV_SETTINGS.map((c) => [t, c] as const))) {
+          const runs = [1, 2].flatMap((t) =>
+            CONV_SETTINGS.flatMap((c) =>
+              (c === 'direct' && path === 'portable' ? FP32_PATHS : [initial.fp32Path]).map((f) => [t, c, f] as const),
+            ),
+          );
+          for (const [threads, setting, fp32Path] of runs) {
             use(threads, setting);
+            assert.ok(native.setGemmPath(fp32Path));
             const got = runConv(s, x, w, b, dy);
-            const at = `${name}, ${threads} threads, conv path ${setting}`;
+            const at = `${name}, ${threads} threads, conv path ${setting}, fp32 path ${fp32Path}`;
             assert.deepEqual(runConv(s, x, w, b, dy), got, `${at}: repeated`);
             assertClose(got.y, roundedY, `${at}: y`, ROUNDED_TOL);
             assertClose(got.dx, rounded.dx, `${at}: dx`, ROUNDED_TOL);
