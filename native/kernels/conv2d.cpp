@@ -434,7 +434,8 @@ void conv2d_backward_weights(const Conv2dShape& s, const ConvAlgorithms& algo,
                              float* db,        // (OC) or nullptr
                              float* workspace) {
   if (algo.backward_weights == ConvAlgorithm::direct)
-    return conv2d_direct_backward_weights(s, x, dy, dw, db, workspace);
+    return algo.precision == Precision::bf16 ? conv2d_direct_backward_weights_bf16(s, x, dy, dw, db, workspace)
+                                             : conv2d_direct_backward_weights(s, x, dy, dw, db, workspace);
   ConvSizes z = sizes_of(s);
   const int nt = num_threads(), group = conv_group_images(s);
   const size_t per_thread = group_floats(s, z);

@@ -99,6 +99,10 @@ ConvAlgorithms choose_conv_algorithms(const Conv2dShape& s, ConvPathSetting sett
     if (direct_forward(s, setting) && (direct_setting || s.c >= 4 || s.kh * s.kw <= 9))
       a.forward = ConvAlgorithm::direct;
     if (direct_backward_data(s, setting) && (direct_setting || s.c >= 4)) a.backward_data = ConvAlgorithm::direct;
+    // Backward-weights (3x3 at stride 1): from 4 channels over rows of 8 outputs or more.
+    if (direct_forward(s, setting) && direct_bf16_backward_weights_supported(s) &&
+        (direct_setting || (s.c >= 4 && s.ow >= 8)))
+      a.backward_weights = ConvAlgorithm::direct;
     return a;
   }
   if (direct_forward(s, setting))

@@ -46,6 +46,7 @@ struct DirectSizes {
   size_t xpad;        // one padded input image
   size_t dypad;       // one padded output-gradient image (backward-data)
   size_t dy;          // one image's dy for backward-weights, transposed or row-padded
+  size_t dy_pairs;    // bf16 backward-weights: dy transposed in pairs of output positions
   size_t shared;      // filters re-laid out and the padded bias (or zeros)
   size_t per_thread;  // the largest of the three ops' per-thread buffers
   size_t partial;     // one backward-weights partial sum: dwT (CKK, ocp) and dbT (ocp)
@@ -90,7 +91,8 @@ DirectSizes sizes_of(const Conv2dShape& s) {
   size_t taps = (size_t)s.kh * s.kw;
   z.shared = round16(std::max(z.ckk * z.ocp, taps * s.oc * z.cp)) + std::max(z.ocp, z.cp);
   z.dy = round16(std::max(z.p * z.ocp, (size_t)s.oc * s.oh * direct_dy_row(s.ow)));  // dyT or padded rows
-  z.per_thread = std::max(z.xpad + z.dy, z.dypad);                                   // xpad and dy, or dypad
+  z.dy_pairs = round16((size_t)s.oh * (((size_t)s.ow + 1) / 2) * z.ocp);             // bf16 dy in position pairs
+  z.per_thread = std::max(z.xpad + z.dy + z.dy_pairs, z.dypad);                      // xpad, dy and its pairs, or dypad
   z.partial = round16(z.ckk * z.ocp + z.ocp);
   return z;
 }
@@ -301,40 +303,32 @@ void conv2d_direct_backward_data_bf16(const Conv2dShape& s, const float* dy, con
   });
 }
 
-void conv2d_direct_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
-                                    float* workspace) {
-  const DirectSizes z = sizes_of(s);
-  const DirectGeom g = forward_geom(s);
-  const ConvDirectKernels& k = kernels();
-  const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
-  // Per thread: xpad and dy (transposed or row-padded); after them, per chunk of images,
-  // the partial sums dwT (CKK, ocp) and dbT (ocp).
+namespace {
+
+// Backward-weights' frame, both precisions: images in fixed chunks, each chunk summed into
+// its own partial dwT (CKK, ocp) and dbT (ocp) by add_image(region, i, dwT), region the
+// thread's buffers (z.per_thread floats, zero at the start); then the partials added in
+// chunk order into dw and db.
+template <typename AddImage>
+void backward_weights_in_chunks(const Conv2dShape& s, const DirectSizes& z, const float* dy, float* dw, float* db,
+                                float* workspace, AddImage add_image) {
+  const size_t y_image = (size_t)s.oc * z.p;
   const int chunks = weight_chunks(s, z, num_threads());
   float* partials = workspace + z.shared + (size_t)std::max(num_threads(), 1) * z.per_thread;
   auto partial_dw = [&](int c) { return partials + c * z.partial; };
-  const bool by_columns = k.weights_by_columns(g);
-  const size_t owp = direct_dy_row(s.ow);
   std::atomic<int> next{0};
   run_threads(s.n, [&](int t, int team) {
-    float* xpad = workspace + z.shared + t * z.per_thread;
-    float* dyT = xpad + z.xpad;
-    std::memset(xpad, 0, sizeof(float) * (z.xpad + z.dy));  // borders and idle lanes
+    float* region = workspace + z.shared + t * z.per_thread;
+    std::memset(region, 0, sizeof(float) * z.per_thread);  // borders and idle lanes
     for (int c; (c = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
       float* dwT = partial_dw(c);
       float* dbT = dwT + z.ckk * z.ocp;
       std::memset(dwT, 0, sizeof(float) * z.partial);
       const int begin = (int)((long long)s.n * c / chunks), end = (int)((long long)s.n * (c + 1) / chunks);
       for (int i = begin; i < end; ++i) {
-        pad_planes_into(x + i * x_image, s.c, s.h, s.w, s.ph, s.pw, xpad);
         const float* dyi = dy + i * y_image;
-        if (by_columns)  // rows padded with zeros to whole vectors
-          for (int o = 0; o < s.oc; ++o)
-            for (int oy = 0; oy < s.oh; ++oy)
-              std::memcpy(dyT + ((size_t)o * s.oh + oy) * owp, dyi + o * z.p + (size_t)oy * s.ow, sizeof(float) * s.ow);
-        else
-          k.transpose_planes(dyi, s.oc, z.p, dyT, z.ocp);
         for (int o = 0; o < s.oc; ++o) dbT[o] += sum_floats(dyi + o * z.p, z.p);
-        k.backward_weights_image(g, xpad, dyT, dwT);
+        add_image(region, i, dwT);
       }
     }
     if (team > 1) {
@@ -345,7 +339,7 @@ void conv2d_direct_backward_weights(const Conv2dShape& s, const float* x, const 
     // partials in chunk order, so the sums vectorise along o.
     const size_t rows = z.ckk + (db ? 1 : 0);
     const size_t q0 = rows * t / team, q1 = rows * (t + 1) / team;
-    float* sum = dyT;  // this thread's dy buffer is free now; it holds at least ocp floats
+    float* sum = region + z.xpad;  // this thread's dy buffer is free now; it holds at least ocp floats
     for (size_t q = q0; q < q1; ++q) {
       const size_t at = q * z.ocp;  // db's row is the one after the last tap's
       std::memcpy(sum, partial_dw(0) + at, sizeof(float) * s.oc);
@@ -355,6 +349,75 @@ void conv2d_direct_backward_weights(const Conv2dShape& s, const float* x, const 
       else
         for (int o = 0; o < s.oc; ++o) db[o] += sum[o];
     }
+  });
+}
+
+// Planes (C, H, W) rounded to bf16 into zero-bordered planes (H + 2ph, W + 2pw), borders
+// left as they are.
+void pad_bf16_planes_into(const float* x, int c, int h, int w, int ph, int pw, RoundBf16Fn round, uint16_t* out) {
+  const size_t wp = (size_t)w + 2 * pw, plane = ((size_t)h + 2 * ph) * wp;
+  for (int ch = 0; ch < c; ++ch)
+    for (int r = 0; r < h; ++r) round(x + ((size_t)ch * h + r) * w, (size_t)w, out + ch * plane + (r + ph) * wp + pw);
+}
+
+}  // namespace
+
+void conv2d_direct_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
+                                    float* workspace) {
+  const DirectSizes z = sizes_of(s);
+  const DirectGeom g = forward_geom(s);
+  const ConvDirectKernels& k = kernels();
+  const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
+  const bool by_columns = k.weights_by_columns(g);
+  const size_t owp = direct_dy_row(s.ow);
+  // The thread's region: xpad, then dy (transposed, or in rows padded to whole vectors).
+  backward_weights_in_chunks(s, z, dy, dw, db, workspace, [&](float* region, int i, float* dwT) {
+    float* xpad = region;
+    float* dyT = region + z.xpad;
+    pad_planes_into(x + i * x_image, s.c, s.h, s.w, s.ph, s.pw, xpad);
+    const float* dyi = dy + i * y_image;
+    if (by_columns)
+      for (int o = 0; o < s.oc; ++o)
+        for (int oy = 0; oy < s.oh; ++oy)
+          std::memcpy(dyT + ((size_t)o * s.oh + oy) * owp, dyi + o * z.p + (size_t)oy * s.ow, sizeof(float) * s.ow);
+    else
+      k.transpose_planes(dyi, s.oc, z.p, dyT, z.ocp);
+    k.backward_weights_image(g, xpad, dyT, dwT);
+  });
+}
+
+bool direct_bf16_backward_weights_supported(const Conv2dShape& s) {
+  return direct_supported(s) && s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1;
+}
+
+void conv2d_direct_backward_weights_bf16(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
+                                         float* workspace) {
+  const DirectSizes z = sizes_of(s);
+  const DirectGeom g = forward_geom(s);
+  const ConvDirectKernels& k = kernels();
+  const DirectPairWeightsFn weights_image =
+      gemm_bf16_vector_packing() ? conv_direct_weights_pairs_avx512bf16() : k.weights_image_pairs;
+  const RoundBf16Fn round =
+      gemm_bf16_vector_packing() ? implicit_round_bf16_avx512bf16() : implicit_round_bf16_portable();
+  const PairUpFn pair_up = pair_up_in_use();
+  const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
+  const size_t pairs = ((size_t)s.ow + 1) / 2;
+  float* zeros = workspace;  // ocp zeros: the odd partner past an odd row's end
+  std::memset(zeros, 0, sizeof(float) * z.ocp);
+  // The thread's region: the image in bf16 (in xpad's room), dy transposed, then its pairs.
+  backward_weights_in_chunks(s, z, dy, dw, db, workspace, [&](float* region, int i, float* dwT) {
+    uint16_t* xbf = reinterpret_cast<uint16_t*>(region);
+    float* dyT = region + z.xpad;
+    uint32_t* dyT2 = reinterpret_cast<uint32_t*>(dyT + z.dy);
+    pad_bf16_planes_into(x + i * x_image, s.c, s.h, s.w, s.ph, s.pw, round, xbf);
+    k.transpose_planes(dy + i * y_image, s.oc, z.p, dyT, z.ocp);
+    for (int oy = 0; oy < s.oh; ++oy)
+      for (size_t q = 0; q < pairs; ++q) {
+        const float* even = dyT + ((size_t)oy * s.ow + 2 * q) * z.ocp;
+        const float* odd = 2 * q + 1 < (size_t)s.ow ? even + z.ocp : zeros;
+        pair_up(even, odd, (int)z.ocp, dyT2 + ((size_t)oy * pairs + q) * z.ocp);
+      }
+    weights_image(g, xbf, dyT2, dwT);
   });
 }
 

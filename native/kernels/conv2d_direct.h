@@ -31,5 +31,9 @@ void conv2d_direct_backward_data_bf16(const Conv2dShape& s, const float* dy, con
                                       float* workspace);
 void conv2d_direct_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
                                     float* workspace);
+// Backward-weights in bf16: 3x3 filters at stride 1 only.
+bool direct_bf16_backward_weights_supported(const Conv2dShape& s);
+void conv2d_direct_backward_weights_bf16(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
+                                         float* workspace);
 
 }  // namespace cnn

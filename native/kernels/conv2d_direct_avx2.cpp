@@ -25,8 +25,13 @@ void forward_pairs_avx2(const DirectGeom& g, const uint32_t* xpairs, const uint3
 }  // namespace
 
 const ConvDirectKernels& conv_direct_kernels_avx2() {
-  static const ConvDirectKernels k{"avx2",       forward_avx2,        by_columns_avx2,
-                                   weights_avx2, transpose_planes<8>, forward_pairs_avx2};
+  static const ConvDirectKernels k{"avx2",
+                                   forward_avx2,
+                                   by_columns_avx2,
+                                   weights_avx2,
+                                   transpose_planes<8>,
+                                   forward_pairs_avx2,
+                                   backward_weights_image_pairs<8, Bf16PairMadd<8>>};
   return k;
 }
 

@@ -30,8 +30,13 @@ void forward_pairs_avx512(const DirectGeom& g, const uint32_t* xpairs, const uin
 }  // namespace
 
 const ConvDirectKernels& conv_direct_kernels_avx512() {
-  static const ConvDirectKernels k{"avx512",       forward_avx512,       by_columns_avx512,
-                                   weights_avx512, transpose_planes<16>, forward_pairs_avx512};
+  static const ConvDirectKernels k{"avx512",
+                                   forward_avx512,
+                                   by_columns_avx512,
+                                   weights_avx512,
+                                   transpose_planes<16>,
+                                   forward_pairs_avx512,
+                                   backward_weights_image_pairs<16, Bf16PairMadd<16>>};
   return k;
 }
 

@@ -672,6 +672,80 @@ void weights_tile_reuse2(const DirectGeom& g, const float* __restrict x, const f
   }
 }
 
+// ---- backward-weights in bf16: pairs of output positions ----
+
+// The 32-bit element at p (two bf16 values, p[0] in the low half), read at any alignment.
+inline uint32_t pair_at(const uint16_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// dwT[c, ti, tj][o0 : o0 + B*V] += sum over output positions (oy, ox) of dy[o][oy][ox] *
+// x[oy + ti][ox + tj], 3x3 filters at stride 1, summed a pair of positions (ox = 2k, 2k + 1)
+// per multiply-add: dyT2 holds, for each output row and pair k, the pairs (dy[o][oy][2k],
+// dy[o][oy][2k + 1]) of its ocp channels (the second zero past an odd row's end), and the
+// input pair (x[.][2k + tj], x[.][2k + 1 + tj]) is two adjacent bf16 values of the padded
+// plane x (rows g.wp apart). B blocks of V channels; NP2 pairs per step, their dyT2 vectors
+// in registers and each input pair broadcast once to every FMA that reads it.
+template <int V, int B, int NP2, class M>
+void weights_tile_pairs(const DirectGeom& g, const uint16_t* __restrict x, const uint32_t* __restrict dyT2,
+                        size_t pairs_per_row, float* __restrict dwT) {
+  using T = typename Vec<V>::type;
+  constexpr int TI = 3, TJ = 3, U = 2 * NP2 + 1;  // input pairs one step reads per filter row
+  T acc[B][TI][TJ];
+  _Pragma("GCC unroll 8") for (int b = 0; b < B; ++b) _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
+      _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) acc[b][ti][tj] = T{};
+  const size_t ocp = (size_t)g.ocp, wp = (size_t)g.wp;
+  const int pairs = (int)pairs_per_row, full = pairs / NP2 * NP2;
+  for (int oy = 0; oy < g.oh; ++oy) {
+    const uint16_t* xrow = x + (size_t)oy * wp;
+    const uint32_t* drow = dyT2 + (size_t)oy * pairs_per_row * ocp;
+    for (int k0 = 0; k0 < full; k0 += NP2) {
+      T d[B][NP2];
+      _Pragma("GCC unroll 16") for (int k = 0; k < NP2; ++k) _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b)
+          d[b][k] = M::weights(drow + (k0 + k) * ocp + b * V);
+      const uint16_t* in = xrow + 2 * k0;
+      _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 64") for (int u = 0; u < U; ++u) {
+        const T xv = M::broadcast(pair_at(in + ti * wp + u));
+        _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+          const int e = u - tj;  // pair e / 2 reads the input pair at u when e is even
+          if (e >= 0 && e % 2 == 0 && e / 2 < NP2)
+            _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b) acc[b][ti][tj] =
+                M::fma(d[b][e / 2], xv, acc[b][ti][tj]);
+        }
+      }
+    }
+    for (int k = full; k < pairs; ++k) {  // the row's last pairs % NP2 pairs
+      T d[B];
+      _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b) d[b] = M::weights(drow + k * ocp + b * V);
+      _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+        const T xv = M::broadcast(pair_at(xrow + ti * wp + 2 * k + tj));
+        _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b) acc[b][ti][tj] = M::fma(d[b], xv, acc[b][ti][tj]);
+      }
+    }
+  }
+  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj)
+      _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b) {
+    float* p = dwT + ((size_t)ti * TJ + tj) * ocp + b * V;
+    store<V>(p, load<V>(p) + acc[b][ti][tj]);
+  }
+}
+
+// dwT (CKK, ocp) += one image's filter gradient in bf16 (3x3, stride 1): xbf the image's
+// zero-bordered planes rounded to bf16, dyT2 its dy in position pairs (weights_tile_pairs).
+template <int V, class M>
+void backward_weights_image_pairs(const DirectGeom& g, const uint16_t* xbf, const uint32_t* dyT2, float* dwT) {
+  const size_t plane = (size_t)g.hp * g.wp, pairs = ((size_t)g.ow + 1) / 2;
+  int o0 = 0;
+  for (; g.oc - o0 >= 2 * V; o0 += 2 * V)
+    for (int c = 0; c < g.c; ++c)
+      weights_tile_pairs<V, 2, 4, M>(g, xbf + c * plane, dyT2 + o0, pairs, dwT + (size_t)c * 9 * g.ocp + o0);
+  for (; o0 < g.oc; o0 += V)
+    for (int c = 0; c < g.c; ++c)
+      weights_tile_pairs<V, 1, 8, M>(g, xbf + c * plane, dyT2 + o0, pairs, dwT + (size_t)c * 9 * g.ocp + o0);
+}
+
 constexpr int kTileMax = 8;  // TI, TJ <= 8
 template <int V>
 using WeightsTileFn = void (*)(const DirectGeom&, const float*, const float*, float*);

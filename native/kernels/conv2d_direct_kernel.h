@@ -45,7 +45,15 @@ struct ConvDirectKernels {
   // forward_image in bf16 (forward_image_pairs below), on this unit's FMAs.
   void (*forward_image_pairs)(const DirectGeom& g, const uint32_t* xpairs, const uint32_t* wpairs, const float* bias,
                               float* y, bool accumulate);
+  // backward_weights_image in bf16 (DirectPairWeightsFn below), on this unit's FMAs.
+  void (*weights_image_pairs)(const DirectGeom& g, const uint16_t* xbf, const uint32_t* dyT2, float* dwT);
 };
+
+// backward_weights_image for bf16, 3x3 filters at stride 1: xbf the zero-bordered planes
+// rounded to bf16, dyT2 (OH, (OW + 1) / 2, ocp) pairs of consecutive output positions' dy
+// (the second zero past an odd row's end); dwT (CKK, ocp) += the products, summed in fp32.
+using DirectPairWeightsFn = void (*)(const DirectGeom& g, const uint16_t* xbf, const uint32_t* dyT2, float* dwT);
+DirectPairWeightsFn conv_direct_weights_pairs_avx512bf16();  // conv2d_direct_avx512bf16.cpp
 
 // forward_image for bf16: planes and filters of channel pairs, each 32-bit element two bf16
 // values of channels 2c (low half) and 2c + 1, g.c counting pairs; products summed in fp32.

@@ -25,8 +25,13 @@ void forward_pairs_portable(const DirectGeom& g, const uint32_t* xpairs, const u
 }  // namespace
 
 const ConvDirectKernels& conv_direct_kernels_portable() {
-  static const ConvDirectKernels k{"portable",       forward_portable,    by_columns_portable,
-                                   weights_portable, transpose_planes<4>, forward_pairs_portable};
+  static const ConvDirectKernels k{"portable",
+                                   forward_portable,
+                                   by_columns_portable,
+                                   weights_portable,
+                                   transpose_planes<4>,
+                                   forward_pairs_portable,
+                                   backward_weights_image_pairs<4, Bf16PairMadd<4>>};
   return k;
 }
 

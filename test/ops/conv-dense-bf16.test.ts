@@ -30,9 +30,9 @@ const initial = {
   fp32Path: native.gemmPath(),
 };
 // The per-op algorithm settings: im2col everywhere, the implicit GEMM wherever it applies
-// (every shape here but the pointwise one; backward-data at stride 1), the direct kernels on
-// channel pairs wherever they apply (forward and backward-data; backward-weights stays
-// implicit), and the rule's choice.
+// (every shape here but the pointwise one; backward-data at stride 1), the direct kernels
+// wherever they apply (forward and backward-data on channel pairs, backward-weights of 3x3
+// filters at stride 1 on pairs of output positions), and the rule's choice.
 const CONV_SETTINGS = ['gemm', 'implicit', 'direct', 'auto'];
 // The direct kernels' bf16 tiles run on vdpbf16ps with the avx512bf16 and amx paths, and on
 // the fp32 unit of the fp32 GEMM path in use with the portable one: each of those is tried.
