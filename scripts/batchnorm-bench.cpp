@@ -8,9 +8,11 @@
 // (or with BENCH_MIN=1 the minimum, which on a shared machine is the run the other core was
 // free for) of 30 calls, and GB/s for the bytes each pass must move at least (copy: read +
 // write; forward: read x twice, write y; backward: read x and dy twice, write dx).
-// Build and run from the repository root (N C S threads; N fixed at 64):
+// Build and run from the repository root (N C S threads; N fixed at 64), against the kernel
+// objects of the cmake-js build (`npm install` or `npx cmake-js compile --out build`);
+// CNN_GEMM_PATH=portable runs batch norm's portable unit instead of the AVX-512 one:
 //   g++ -O3 -fno-math-errno -fopenmp -std=c++17 -DWITH_RELU -I native scripts/batchnorm-bench.cpp
-//       native/kernels/batchnorm.cpp native/kernels/threads.cpp -o /tmp/bn-bench
+//       build/CMakeFiles/cnn_kernels.dir/native/kernels/*.o -o /tmp/bn-bench
 //   nice -n -19 /tmp/bn-bench 16 1024 1
 // Drop -DWITH_RELU to build against a batchnorm.cpp without the fused relu kernels (an older
 // revision: git show REV:native/kernels/batchnorm.cpp > /tmp/old/kernels/batchnorm.cpp, with

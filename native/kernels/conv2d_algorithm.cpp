@@ -21,9 +21,10 @@
 // layer's 5x5 over 1 or 3 channels is faster as the implicit GEMM); elsewhere forward takes
 // the implicit GEMM at any number of taps (not 1x1: a first layer's 27 taps run faster
 // implicit than im2col), backward-data the implicit GEMM from 16 input channels whatever OC
-// (its micro-kernel splits short row blocks into even tiles). Backward-weights, which has no
-// bf16 direct kernel, takes the implicit GEMM wherever it has one except for 1x1 filters
-// (strided ones: their runs of pixels are too short to pay).
+// (its micro-kernel splits short row blocks into even tiles). Backward-weights takes the bf16
+// direct kernel for 3x3 filters at stride 1 from 4 channels over rows of 8 outputs or more,
+// elsewhere the implicit GEMM wherever it has one except for 1x1 filters (strided ones: their
+// runs of pixels are too short to pay).
 #include "kernels/conv2d_algorithm.h"
 
 #include <atomic>

@@ -1,5 +1,5 @@
 // What the network needs from the other processes of a data-parallel run in the middle of
-// a step: sums of batch-norm statistics (synchronized batch norm: batchnorm.cpp) and sums of
+// a step: sums of batch-norm statistics (synchronized batch norm: batchnorm_impl.h) and sums of
 // gradient buckets started during the backward pass (net/gradient_buckets.cpp). The main
 // addon never links MPI: the MPI addon (native/distributed/mpi_addon.cpp) fills this table
 // and passes its address to JavaScript, which gives it to the network (setBatchNormSync,
