@@ -1,7 +1,7 @@
-// Batch normalisation (see batchnorm.h), the kernels every instruction-set unit compiles
-// (batchnorm_avx512.cpp, batchnorm_portable.cpp), in as few passes over memory as safe numerics allow:
-// training forward reads x once for the statistics and once to normalise; backward reads
-// (x, dy) once for the two per-channel sums and once to write dx.
+// Batch normalisation (see batchnorm.h), the kernels each instruction-set unit compiles
+// (batchnorm_avx512.cpp, batchnorm_portable.cpp), in as few passes over memory as safe
+// numerics allow: training forward reads x once for the statistics and once to normalise;
+// backward reads (x, dy) once for the two per-channel sums and once to write dx.
 // Work: threads take groups of channels whose data fits in kGroupBytes, so the second pass
 // over a group reads L2, not memory.
 // Within a group both passes go image by image: the group's planes of one image are one
@@ -48,7 +48,7 @@ bool worth_parallel(int n, int c, int s) { return c > 1 && (long long)n * c * s 
 const float* plane(const float* base, int img, int c, int ch, int s) { return base + ((size_t)img * c + ch) * s; }
 float* plane(float* base, int img, int c, int ch, int s) { return base + ((size_t)img * c + ch) * s; }
 
-// kLanes floats as one GCC/Clang vector (four SSE registers on baseline x86-64): written out
+// kLanes floats as one GCC/Clang vector (one AVX-512 register, four SSE ones): written out
 // explicitly because the compiler, left to vectorise lane arrays, interleaved them with
 // shuffles at a third of the speed. Loads and stores go through the unaligned type.
 typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
