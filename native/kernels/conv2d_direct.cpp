@@ -404,19 +404,30 @@ void conv2d_direct_backward_weights_bf16(const Conv2dShape& s, const float* x, c
   const size_t pairs = ((size_t)s.ow + 1) / 2;
   float* zeros = workspace;  // ocp zeros: the odd partner past an odd row's end
   std::memset(zeros, 0, sizeof(float) * z.ocp);
-  // The thread's region: the image in bf16 (in xpad's room), dy transposed, then its pairs.
+  // The thread's region: the image in bf16 (in xpad's room), dy transposed (or its planes
+  // rounded), then its pairs.
   backward_weights_in_chunks(s, z, dy, dw, db, workspace, [&](float* region, int i, float* dwT) {
     uint16_t* xbf = reinterpret_cast<uint16_t*>(region);
     float* dyT = region + z.xpad;
     uint32_t* dyT2 = reinterpret_cast<uint32_t*>(dyT + z.dy);
     pad_bf16_planes_into(x + i * x_image, s.c, s.h, s.w, s.ph, s.pw, round, xbf);
-    k.transpose_planes(dy + i * y_image, s.oc, z.p, dyT, z.ocp);
-    for (int oy = 0; oy < s.oh; ++oy)
-      for (size_t q = 0; q < pairs; ++q) {
-        const float* even = dyT + ((size_t)oy * s.ow + 2 * q) * z.ocp;
-        const float* odd = 2 * q + 1 < (size_t)s.ow ? even + z.ocp : zeros;
-        pair_up(even, odd, (int)z.ocp, dyT2 + ((size_t)oy * pairs + q) * z.ocp);
-      }
+    const float* dyi = dy + i * y_image;
+    if (s.ow % 2 == 0) {
+      // With even rows, a plane rounded to bf16 is already its position pairs, two bf16
+      // values per 32-bit element: moving those elements (the transpose only copies bits)
+      // gives dyT2 with half the data a float transpose would move.
+      uint16_t* rounded = reinterpret_cast<uint16_t*>(dyT);  // (OC, P) bf16, (OC, P/2) pairs
+      round(dyi, (size_t)s.oc * z.p, rounded);
+      k.transpose_planes(dyT, s.oc, z.p / 2, reinterpret_cast<float*>(dyT2), z.ocp);
+    } else {
+      k.transpose_planes(dyi, s.oc, z.p, dyT, z.ocp);
+      for (int oy = 0; oy < s.oh; ++oy)
+        for (size_t q = 0; q < pairs; ++q) {
+          const float* even = dyT + ((size_t)oy * s.ow + 2 * q) * z.ocp;
+          const float* odd = 2 * q + 1 < (size_t)s.ow ? even + z.ocp : zeros;
+          pair_up(even, odd, (int)z.ocp, dyT2 + ((size_t)oy * pairs + q) * z.ocp);
+        }
+    }
     weights_image(g, xbf, dyT2, dwT);
   });
 }

@@ -16,7 +16,7 @@ void forward_pairs(const DirectGeom& g, const uint32_t* xpairs, const uint32_t* 
 
 DirectPairForwardFn conv_direct_forward_pairs_avx512bf16() { return forward_pairs; }
 DirectPairWeightsFn conv_direct_weights_pairs_avx512bf16() {
-  return backward_weights_image_pairs<16, Bf16PairMadd<16>>;
+  return backward_weights_image_pairs<16, Bf16PairMadd<16>, 2>;
 }
 
 }  // namespace cnn

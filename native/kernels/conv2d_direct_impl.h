@@ -682,20 +682,24 @@ inline uint32_t pair_at(const uint16_t* p) {
 }
 
 // dwT[c, ti, tj][o0 : o0 + B*V] += sum over output positions (oy, ox) of dy[o][oy][ox] *
-// x[oy + ti][ox + tj], 3x3 filters at stride 1, summed a pair of positions (ox = 2k, 2k + 1)
-// per multiply-add: dyT2 holds, for each output row and pair k, the pairs (dy[o][oy][2k],
-// dy[o][oy][2k + 1]) of its ocp channels (the second zero past an odd row's end), and the
-// input pair (x[.][2k + tj], x[.][2k + 1 + tj]) is two adjacent bf16 values of the padded
-// plane x (rows g.wp apart). B blocks of V channels; NP2 pairs per step, their dyT2 vectors
-// in registers and each input pair broadcast once to every FMA that reads it.
-template <int V, int B, int NP2, class M>
-void weights_tile_pairs(const DirectGeom& g, const uint16_t* __restrict x, const uint32_t* __restrict dyT2,
-                        size_t pairs_per_row, float* __restrict dwT) {
+// x[c][oy + ti][ox + tj] for CB consecutive input channels c, 3x3 filters at stride 1, summed
+// a pair of positions (ox = 2k, 2k + 1) per multiply-add: dyT2 holds, for each output row and
+// pair k, the pairs (dy[o][oy][2k], dy[o][oy][2k + 1]) of its ocp channels (the second zero
+// past an odd row's end), and the input pair (x[c][.][2k + tj], x[c][.][2k + 1 + tj]) is two
+// adjacent bf16 values of the padded plane (rows g.wp apart, planes `plane` apart). B blocks
+// of V output channels; NP2 pairs per step, their dyT2 vectors in registers and each input
+// pair broadcast once to every multiply-add that reads it. CB > 1 gives a 16-channel layer
+// (B = 1) as many independent accumulators as B = 2 has, enough to cover the multiply-add's
+// latency; each accumulator still sums its positions in the same order, whatever CB.
+template <int V, int B, int CB, int NP2, class M>
+void weights_tile_pairs(const DirectGeom& g, const uint16_t* __restrict x, size_t plane,
+                        const uint32_t* __restrict dyT2, size_t pairs_per_row, float* __restrict dwT) {
   using T = typename Vec<V>::type;
   constexpr int TI = 3, TJ = 3, U = 2 * NP2 + 1;  // input pairs one step reads per filter row
-  T acc[B][TI][TJ];
-  _Pragma("GCC unroll 8") for (int b = 0; b < B; ++b) _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
-      _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) acc[b][ti][tj] = T{};
+  T acc[CB][B][TI][TJ];
+  _Pragma("GCC unroll 4") for (int cb = 0; cb < CB; ++cb) _Pragma("GCC unroll 8") for (int b = 0; b < B; ++b)
+      _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj)
+          acc[cb][b][ti][tj] = T{};
   const size_t ocp = (size_t)g.ocp, wp = (size_t)g.wp;
   const int pairs = (int)pairs_per_row, full = pairs / NP2 * NP2;
   for (int oy = 0; oy < g.oh; ++oy) {
@@ -705,45 +709,54 @@ void weights_tile_pairs(const DirectGeom& g, const uint16_t* __restrict x, const
       T d[B][NP2];
       _Pragma("GCC unroll 16") for (int k = 0; k < NP2; ++k) _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b)
           d[b][k] = M::weights(drow + (k0 + k) * ocp + b * V);
-      const uint16_t* in = xrow + 2 * k0;
-      _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 64") for (int u = 0; u < U; ++u) {
-        const T xv = M::broadcast(pair_at(in + ti * wp + u));
-        _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
-          const int e = u - tj;  // pair e / 2 reads the input pair at u when e is even
-          if (e >= 0 && e % 2 == 0 && e / 2 < NP2)
-            _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b) acc[b][ti][tj] =
-                M::fma(d[b][e / 2], xv, acc[b][ti][tj]);
+      _Pragma("GCC unroll 4") for (int cb = 0; cb < CB; ++cb) {
+        const uint16_t* in = xrow + cb * plane + 2 * k0;
+        _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 64") for (int u = 0; u < U; ++u) {
+          const T xv = M::broadcast(pair_at(in + ti * wp + u));
+          _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+            const int e = u - tj;  // pair e / 2 reads the input pair at u when e is even
+            if (e >= 0 && e % 2 == 0 && e / 2 < NP2)
+              _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b) acc[cb][b][ti][tj] =
+                  M::fma(d[b][e / 2], xv, acc[cb][b][ti][tj]);
+          }
         }
       }
     }
     for (int k = full; k < pairs; ++k) {  // the row's last pairs % NP2 pairs
       T d[B];
       _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b) d[b] = M::weights(drow + k * ocp + b * V);
-      _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
-        const T xv = M::broadcast(pair_at(xrow + ti * wp + 2 * k + tj));
-        _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b) acc[b][ti][tj] = M::fma(d[b], xv, acc[b][ti][tj]);
+      _Pragma("GCC unroll 4") for (int cb = 0; cb < CB; ++cb) _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
+          _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+        const T xv = M::broadcast(pair_at(xrow + cb * plane + ti * wp + 2 * k + tj));
+        _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b) acc[cb][b][ti][tj] = M::fma(d[b], xv, acc[cb][b][ti][tj]);
       }
     }
   }
-  _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj)
-      _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b) {
-    float* p = dwT + ((size_t)ti * TJ + tj) * ocp + b * V;
-    store<V>(p, load<V>(p) + acc[b][ti][tj]);
+  _Pragma("GCC unroll 4") for (int cb = 0; cb < CB; ++cb) _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
+      _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b) {
+    float* p = dwT + (((size_t)cb * TI + ti) * TJ + tj) * ocp + b * V;
+    store<V>(p, load<V>(p) + acc[cb][b][ti][tj]);
   }
 }
 
 // dwT (CKK, ocp) += one image's filter gradient in bf16 (3x3, stride 1): xbf the image's
 // zero-bordered planes rounded to bf16, dyT2 its dy in position pairs (weights_tile_pairs).
-template <int V, class M>
+// A lone block of V output channels takes CB input channels per tile (the unit's choice:
+// what its registers hold).
+template <int V, class M, int CB = 1>
 void backward_weights_image_pairs(const DirectGeom& g, const uint16_t* xbf, const uint32_t* dyT2, float* dwT) {
-  const size_t plane = (size_t)g.hp * g.wp, pairs = ((size_t)g.ow + 1) / 2;
+  const size_t plane = (size_t)g.hp * g.wp, pairs = ((size_t)g.ow + 1) / 2, tap_rows = 9 * (size_t)g.ocp;
   int o0 = 0;
   for (; g.oc - o0 >= 2 * V; o0 += 2 * V)
     for (int c = 0; c < g.c; ++c)
-      weights_tile_pairs<V, 2, 4, M>(g, xbf + c * plane, dyT2 + o0, pairs, dwT + (size_t)c * 9 * g.ocp + o0);
-  for (; o0 < g.oc; o0 += V)
-    for (int c = 0; c < g.c; ++c)
-      weights_tile_pairs<V, 1, 8, M>(g, xbf + c * plane, dyT2 + o0, pairs, dwT + (size_t)c * 9 * g.ocp + o0);
+      weights_tile_pairs<V, 2, 1, 4, M>(g, xbf + c * plane, plane, dyT2 + o0, pairs, dwT + c * tap_rows + o0);
+  for (; o0 < g.oc; o0 += V) {
+    int c = 0;
+    for (; g.c - c >= CB; c += CB)
+      weights_tile_pairs<V, 1, CB, 8, M>(g, xbf + c * plane, plane, dyT2 + o0, pairs, dwT + c * tap_rows + o0);
+    for (; c < g.c; ++c)
+      weights_tile_pairs<V, 1, 1, 8, M>(g, xbf + c * plane, plane, dyT2 + o0, pairs, dwT + c * tap_rows + o0);
+  }
 }
 
 constexpr int kTileMax = 8;  // TI, TJ <= 8
