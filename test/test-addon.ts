@@ -101,6 +101,23 @@ export interface TestAddon {
     dw: Float32Array,
     db: Float32Array | null,
   ): void;
+  /**
+   * The layer's whole backward: dw, db += and dx (=|+= by accumulate; null: not wanted). With
+   * reluY, dy is the gradient of relu(conv) and reluY its output; the masked gradient goes to
+   * dyMasked unless the direct kernels apply the mask image by image.
+   */
+  conv2dBackward(
+    shape: Conv2dShape,
+    x: Float32Array,
+    dy: Float32Array,
+    reluY: Float32Array | null,
+    dyMasked: Float32Array,
+    w: Float32Array,
+    dw: Float32Array,
+    db: Float32Array | null,
+    dx: Float32Array | null,
+    accumulate: boolean,
+  ): void;
 
   maxPoolForward(shape: Pool2dShape, x: Float32Array, y: Float32Array, argmax: Int32Array): void;
   maxPoolBackward(

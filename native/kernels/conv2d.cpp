@@ -401,6 +401,11 @@ void conv2d_backward_weights(const Conv2dShape& s, const float* x, const float* 
   conv2d_backward_weights(s, per_op_algorithms(s), x, dy, dw, db, workspace);
 }
 
+void conv2d_backward(const Conv2dShape& s, const float* x, const float* dy, const float* relu_y, float* dy_masked,
+                     const float* w, float* dw, float* db, float* dx, bool accumulate, float* workspace) {
+  conv2d_backward(s, per_op_algorithms(s), x, dy, relu_y, dy_masked, w, dw, db, dx, accumulate, workspace);
+}
+
 void conv2d_backward_data(const Conv2dShape& s, const ConvAlgorithms& algo,
                           const float* dy,  // (N, OC, OH, OW)
                           const float* w,   // (OC, C, KH, KW)
@@ -483,6 +488,22 @@ void conv2d_backward_weights(const Conv2dShape& s, const ConvAlgorithms& algo,
       for (size_t e = std::max(e0, z.dw); e < e1; ++e) db[e - z.dw] += part[e];
     }
   }
+}
+
+void conv2d_backward(const Conv2dShape& s, const ConvAlgorithms& algo, const float* x, const float* dy,
+                     const float* relu_y, float* dy_masked, const float* w, float* dw, float* db, float* dx,
+                     bool accumulate, float* workspace) {
+  const bool direct =
+      algo.backward_weights == ConvAlgorithm::direct && (!dx || algo.backward_data == ConvAlgorithm::direct);
+  if (direct)
+    return conv2d_direct_backward(s, algo.precision == Precision::bf16, x, dy, relu_y, w, dw, db, dx, accumulate,
+                                  workspace);
+  if (relu_y) {
+    activation_backward(Activation::Relu, (size_t)s.n * s.oc * s.oh * s.ow, relu_y, dy, dy_masked, false);
+    dy = dy_masked;
+  }
+  conv2d_backward_weights(s, algo, x, dy, dw, db, workspace);
+  if (dx) conv2d_backward_data(s, algo, dy, w, dx, accumulate, workspace);
 }
 
 }  // namespace cnn

@@ -47,8 +47,9 @@ struct DirectSizes {
   size_t dypad;       // one padded output-gradient image (backward-data)
   size_t dy;          // one image's dy for backward-weights, transposed or row-padded
   size_t dy_pairs;    // bf16 backward-weights: dy transposed in pairs of output positions
+  size_t masked;      // the fused backward: one image's dy after the ReLU's mask
   size_t shared;      // filters re-laid out and the padded bias (or zeros)
-  size_t per_thread;  // the largest of the three ops' per-thread buffers
+  size_t per_thread;  // a thread's buffers (ThreadBuffers), for any of the ops
   size_t partial;     // one backward-weights partial sum: dwT (CKK, ocp) and dbT (ocp)
 };
 
@@ -92,16 +93,20 @@ DirectSizes sizes_of(const Conv2dShape& s) {
   z.shared = round16(std::max(z.ckk * z.ocp, taps * s.oc * z.cp)) + std::max(z.ocp, z.cp);
   z.dy = round16(std::max(z.p * z.ocp, (size_t)s.oc * s.oh * direct_dy_row(s.ow)));  // dyT or padded rows
   z.dy_pairs = round16((size_t)s.oh * (((size_t)s.ow + 1) / 2) * z.ocp);             // bf16 dy in position pairs
-  z.per_thread = std::max(z.xpad + z.dy + z.dy_pairs, z.dypad);                      // xpad, dy and its pairs, or dypad
+  z.masked = round16((size_t)s.oc * z.p);
+  z.per_thread = z.xpad + z.dy + z.dy_pairs + z.dypad + z.masked;  // thread_buffers' five
   z.partial = round16(z.ckk * z.ocp + z.ocp);
   return z;
 }
 
 // Backward-weights' image chunks: at least one per thread, up to 16 while their partial
-// sums stay within about 4 MB; fixed by the shape and the thread count.
+// sums stay within about 4 MB, and a multiple of the thread count so the threads' shares are
+// equal (three chunks on two threads would leave one thread idle for a third of the call);
+// fixed by the shape and the thread count.
 int weight_chunks(const Conv2dShape& s, const DirectSizes& z, int threads) {
   const size_t cap = std::max<size_t>(1, (size_t(1) << 20) / z.partial);
-  const int k = std::max(std::max(threads, 1), (int)std::min<size_t>(16, cap));
+  const int t = std::max(threads, 1);
+  const int k = std::max(t, (int)std::min<size_t>(16, cap)) / t * t;
   return std::max(1, std::min(s.n, k));
 }
 
@@ -158,36 +163,6 @@ void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w,
     }
   });
 }
-
-void conv2d_direct_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
-                                 float* workspace) {
-  const DirectSizes z = sizes_of(s);
-  const DirectGeom g = backward_data_geom(s);
-  const ConvDirectKernels& k = kernels();
-  // wt'[(o*KH + i)*KW + j][c] = w[o][c][KH-1-i][KW-1-j], rows of cp floats.
-  const size_t taps = (size_t)s.kh * s.kw;
-  float* wt = workspace;
-  float* zeros = wt + round16(taps * s.oc * z.cp);
-  std::memset(wt, 0, sizeof(float) * taps * s.oc * z.cp);
-  std::memset(zeros, 0, sizeof(float) * z.cp);
-  for (int o = 0; o < s.oc; ++o)
-    for (int c = 0; c < s.c; ++c)
-      for (int i = 0; i < s.kh; ++i)
-        for (int j = 0; j < s.kw; ++j)
-          wt[(((size_t)o * s.kh + i) * s.kw + j) * z.cp + c] =
-              w[(((size_t)o * s.c + c) * s.kh + (s.kh - 1 - i)) * s.kw + (s.kw - 1 - j)];
-  const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
-  std::atomic<int> next{0};
-  run_threads(s.n, [&](int t, int) {
-    float* dypad = workspace + z.shared + t * z.per_thread;
-    std::memset(dypad, 0, sizeof(float) * z.dypad);
-    for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < s.n;) {
-      pad_planes_into(dy + i * y_image, s.oc, s.oh, s.ow, s.kh - 1 - s.ph, s.kw - 1 - s.pw, dypad);
-      k.forward_image(g, dypad, wt, zeros, dx + i * x_image, accumulate);
-    }
-  });
-}
-
 namespace {
 
 // The bf16 forward tiles of the fastest unit this CPU runs.
@@ -280,39 +255,191 @@ void conv2d_direct_forward_bf16(const Conv2dShape& s, const float* x, const floa
   });
 }
 
-void conv2d_direct_backward_data_bf16(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
-                                      float* workspace) {
-  const DirectSizes z = sizes_of(s);
-  const DirectGeom g = in_pairs(backward_data_geom(s));
-  const DirectPairForwardFn forward_image = pair_kernels();
-  const PairUpFn pair_up = pair_up_in_use();
+namespace {
+
+// Backward-data's filters at the start of the workspace: transposed in channels and flipped
+// in space, wt'[(o*KH + i)*KW + j][c] = w[o][c][KH-1-i][KW-1-j] in rows of cp floats, or, in
+// bf16, those rows as pairs of output channels (backward_filter_pairs). After them,
+// max(ocp, cp) zeros: the bias the forward tiles add, and bf16 backward-weights' odd partner
+// past an odd row's end. Returns the zeros.
+float* data_filters_into(const Conv2dShape& s, const DirectSizes& z, const float* w, bool bf16, float* workspace) {
   const size_t taps = (size_t)s.kh * s.kw;
-  uint32_t* wt = reinterpret_cast<uint32_t*>(workspace);
   float* zeros = workspace + round16(taps * s.oc * z.cp);
-  backward_filter_pairs(s, w, z.cp, wt);
-  std::memset(zeros, 0, sizeof(float) * z.cp);
+  std::memset(zeros, 0, sizeof(float) * std::max(z.ocp, z.cp));
+  if (bf16) {
+    backward_filter_pairs(s, w, z.cp, reinterpret_cast<uint32_t*>(workspace));
+    return zeros;
+  }
+  float* wt = workspace;
+  std::memset(wt, 0, sizeof(float) * taps * s.oc * z.cp);
+  for (int o = 0; o < s.oc; ++o)
+    for (int c = 0; c < s.c; ++c)
+      for (int i = 0; i < s.kh; ++i)
+        for (int j = 0; j < s.kw; ++j)
+          wt[(((size_t)o * s.kh + i) * s.kw + j) * z.cp + c] =
+              w[(((size_t)o * s.c + c) * s.kh + (s.kh - 1 - i)) * s.kw + (s.kw - 1 - j)];
+  return zeros;
+}
+
+// One image's backward-data: dx_i (=|+=) the forward convolution of its dy, padded by
+// K-1-P into the thread's dypad (whose borders stay zero), with data_filters_into's filters.
+class DataImage {
+ public:
+  DataImage(const Conv2dShape& s, bool bf16, const float* filters, const float* zeros)
+      : s_(s),
+        bf16_(bf16),
+        g_(bf16 ? in_pairs(backward_data_geom(s)) : backward_data_geom(s)),
+        k_(kernels()),
+        pair_forward_(pair_kernels()),
+        pair_up_(pair_up_in_use()),
+        filters_(filters),
+        zeros_(zeros) {}
+
+  void operator()(const float* dyi, float* dypad, float* dxi, bool accumulate) const {
+    const int qh = s_.kh - 1 - s_.ph, qw = s_.kw - 1 - s_.pw;
+    if (bf16_) {
+      uint32_t* pairs = reinterpret_cast<uint32_t*>(dypad);
+      pad_pair_planes_into(dyi, s_.oc, s_.oh, s_.ow, qh, qw, pair_up_, pairs);
+      pair_forward_(g_, pairs, reinterpret_cast<const uint32_t*>(filters_), zeros_, dxi, accumulate);
+    } else {
+      pad_planes_into(dyi, s_.oc, s_.oh, s_.ow, qh, qw, dypad);
+      k_.forward_image(g_, dypad, filters_, zeros_, dxi, accumulate);
+    }
+  }
+
+ private:
+  const Conv2dShape& s_;
+  bool bf16_;
+  DirectGeom g_;
+  const ConvDirectKernels& k_;
+  DirectPairForwardFn pair_forward_;
+  PairUpFn pair_up_;
+  const float* filters_;
+  const float* zeros_;
+};
+
+void direct_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
+                          float* workspace, bool bf16) {
+  const DirectSizes z = sizes_of(s);
+  const float* zeros = data_filters_into(s, z, w, bf16, workspace);
+  const DataImage data_image(s, bf16, workspace, zeros);
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
   std::atomic<int> next{0};
   run_threads(s.n, [&](int t, int) {
-    uint32_t* dypad = reinterpret_cast<uint32_t*>(workspace + z.shared + t * z.per_thread);
+    float* dypad = workspace + z.shared + t * z.per_thread;
     std::memset(dypad, 0, sizeof(float) * z.dypad);
-    for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < s.n;) {
-      pad_pair_planes_into(dy + i * y_image, s.oc, s.oh, s.ow, s.kh - 1 - s.ph, s.kw - 1 - s.pw, pair_up, dypad);
-      forward_image(g, dypad, wt, zeros, dx + i * x_image, accumulate);
-    }
+    for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < s.n;)
+      data_image(dy + i * y_image, dypad, dx + i * x_image, accumulate);
   });
 }
 
-namespace {
+// Planes (C, H, W) rounded to bf16 into zero-bordered planes (H + 2ph, W + 2pw), borders
+// left as they are.
+void pad_bf16_planes_into(const float* x, int c, int h, int w, int ph, int pw, RoundBf16Fn round, uint16_t* out) {
+  const size_t wp = (size_t)w + 2 * pw, plane = ((size_t)h + 2 * ph) * wp;
+  for (int ch = 0; ch < c; ++ch)
+    for (int r = 0; r < h; ++r) round(x + ((size_t)ch * h + r) * w, (size_t)w, out + ch * plane + (r + ph) * wp + pw);
+}
+
+// The thread's buffers for backward-weights (xpad, dy's re-layouts), backward-data (dypad)
+// and the masked dy of the fused backward, carved from its region of z.per_thread floats.
+struct ThreadBuffers {
+  float* xpad;    // the padded image, or in bf16 its values rounded (uint16_t)
+  float* dy;      // dy transposed or in padded rows; in bf16 its planes rounded
+  float* dy2;     // bf16: dy in position pairs (uint32_t)
+  float* dypad;   // backward-data's padded dy
+  float* masked;  // the fused backward's dy after the ReLU's mask
+};
+
+ThreadBuffers thread_buffers(const DirectSizes& z, float* region) {
+  ThreadBuffers b;
+  b.xpad = region;
+  b.dy = b.xpad + z.xpad;
+  b.dy2 = b.dy + z.dy;
+  b.dypad = b.dy2 + z.dy_pairs;
+  b.masked = b.dypad + z.dypad;
+  return b;
+}
+
+// One image's backward-weights: dwT (CKK, ocp) += the filter gradient of x_i and dy_i, in the
+// thread's buffers. fp32: the image padded, dy transposed (or in padded rows, for the
+// column-vectorised tiles). bf16 (3x3, stride 1): the image rounded, dy in pairs of output
+// positions.
+class WeightsImage {
+ public:
+  WeightsImage(const Conv2dShape& s, bool bf16, const float* zeros)
+      : s_(s),
+        z_(sizes_of(s)),
+        g_(forward_geom(s)),
+        bf16_(bf16),
+        k_(kernels()),
+        by_columns_(k_.weights_by_columns(g_)),
+        pair_weights_(gemm_bf16_vector_packing() ? conv_direct_weights_pairs_avx512bf16() : k_.weights_image_pairs),
+        round_(gemm_bf16_vector_packing() ? implicit_round_bf16_avx512bf16() : implicit_round_bf16_portable()),
+        pair_up_(pair_up_in_use()),
+        zeros_(zeros) {}
+
+  void operator()(const ThreadBuffers& b, const float* xi, const float* dyi, float* dwT) const {
+    if (bf16_) return bf16_image(b, xi, dyi, dwT);
+    pad_planes_into(xi, s_.c, s_.h, s_.w, s_.ph, s_.pw, b.xpad);
+    const size_t owp = direct_dy_row(s_.ow);
+    if (by_columns_)
+      for (int o = 0; o < s_.oc; ++o)
+        for (int oy = 0; oy < s_.oh; ++oy)
+          std::memcpy(b.dy + ((size_t)o * s_.oh + oy) * owp, dyi + o * z_.p + (size_t)oy * s_.ow,
+                      sizeof(float) * s_.ow);
+    else
+      k_.transpose_planes(dyi, s_.oc, z_.p, b.dy, z_.ocp);
+    k_.backward_weights_image(g_, b.xpad, b.dy, dwT);
+  }
+
+ private:
+  void bf16_image(const ThreadBuffers& b, const float* xi, const float* dyi, float* dwT) const {
+    uint16_t* xbf = reinterpret_cast<uint16_t*>(b.xpad);
+    uint32_t* dyT2 = reinterpret_cast<uint32_t*>(b.dy2);
+    pad_bf16_planes_into(xi, s_.c, s_.h, s_.w, s_.ph, s_.pw, round_, xbf);
+    if (s_.ow % 2 == 0) {
+      // With even rows, a plane rounded to bf16 is already its position pairs, two bf16
+      // values per 32-bit element: moving those elements (the transpose only copies bits)
+      // gives dyT2 with half the data a float transpose would move.
+      round_(dyi, (size_t)s_.oc * z_.p, reinterpret_cast<uint16_t*>(b.dy));  // (OC, P/2) pairs
+      k_.transpose_planes(b.dy, s_.oc, z_.p / 2, b.dy2, z_.ocp);
+    } else {
+      const size_t pairs = ((size_t)s_.ow + 1) / 2;
+      k_.transpose_planes(dyi, s_.oc, z_.p, b.dy, z_.ocp);
+      for (int oy = 0; oy < s_.oh; ++oy)
+        for (size_t q = 0; q < pairs; ++q) {
+          const float* even = b.dy + ((size_t)oy * s_.ow + 2 * q) * z_.ocp;
+          const float* odd = 2 * q + 1 < (size_t)s_.ow ? even + z_.ocp : zeros_;
+          pair_up_(even, odd, (int)z_.ocp, dyT2 + ((size_t)oy * pairs + q) * z_.ocp);
+        }
+    }
+    pair_weights_(g_, xbf, dyT2, dwT);
+  }
+
+  const Conv2dShape& s_;
+  DirectSizes z_;
+  DirectGeom g_;
+  bool bf16_;
+  const ConvDirectKernels& k_;
+  bool by_columns_;
+  DirectPairWeightsFn pair_weights_;
+  RoundBf16Fn round_;
+  PairUpFn pair_up_;
+  const float* zeros_;
+};
+
+// dbT[o] += the sum of dy_i's plane o.
+void add_bias_gradient(const float* dyi, int oc, size_t p, float* dbT) {
+  for (int o = 0; o < oc; ++o) dbT[o] += sum_floats(dyi + o * p, p);
+}
 
 // Backward-weights' frame, both precisions: images in fixed chunks, each chunk summed into
-// its own partial dwT (CKK, ocp) and dbT (ocp) by add_image(region, i, dwT), region the
-// thread's buffers (z.per_thread floats, zero at the start); then the partials added in
-// chunk order into dw and db.
+// its own partial dwT (CKK, ocp) and dbT (ocp) by add_image(buffers, i, dwT, dbT), buffers
+// the thread's (zero at the start); then the partials added in chunk order into dw and db.
 template <typename AddImage>
-void backward_weights_in_chunks(const Conv2dShape& s, const DirectSizes& z, const float* dy, float* dw, float* db,
-                                float* workspace, AddImage add_image) {
-  const size_t y_image = (size_t)s.oc * z.p;
+void backward_weights_in_chunks(const Conv2dShape& s, const DirectSizes& z, float* dw, float* db, float* workspace,
+                                AddImage add_image) {
   const int chunks = weight_chunks(s, z, num_threads());
   float* partials = workspace + z.shared + (size_t)std::max(num_threads(), 1) * z.per_thread;
   auto partial_dw = [&](int c) { return partials + c * z.partial; };
@@ -320,16 +447,13 @@ void backward_weights_in_chunks(const Conv2dShape& s, const DirectSizes& z, cons
   run_threads(s.n, [&](int t, int team) {
     float* region = workspace + z.shared + t * z.per_thread;
     std::memset(region, 0, sizeof(float) * z.per_thread);  // borders and idle lanes
+    const ThreadBuffers buffers = thread_buffers(z, region);
     for (int c; (c = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
       float* dwT = partial_dw(c);
       float* dbT = dwT + z.ckk * z.ocp;
       std::memset(dwT, 0, sizeof(float) * z.partial);
       const int begin = (int)((long long)s.n * c / chunks), end = (int)((long long)s.n * (c + 1) / chunks);
-      for (int i = begin; i < end; ++i) {
-        const float* dyi = dy + i * y_image;
-        for (int o = 0; o < s.oc; ++o) dbT[o] += sum_floats(dyi + o * z.p, z.p);
-        add_image(region, i, dwT);
-      }
+      for (int i = begin; i < end; ++i) add_image(buffers, i, dwT, dbT);
     }
     if (team > 1) {
 #pragma omp barrier
@@ -339,7 +463,7 @@ void backward_weights_in_chunks(const Conv2dShape& s, const DirectSizes& z, cons
     // partials in chunk order, so the sums vectorise along o.
     const size_t rows = z.ckk + (db ? 1 : 0);
     const size_t q0 = rows * t / team, q1 = rows * (t + 1) / team;
-    float* sum = region + z.xpad;  // this thread's dy buffer is free now; it holds at least ocp floats
+    float* sum = buffers.dy;  // free now; it holds at least ocp floats
     for (size_t q = q0; q < q1; ++q) {
       const size_t at = q * z.ocp;  // db's row is the one after the last tap's
       std::memcpy(sum, partial_dw(0) + at, sizeof(float) * s.oc);
@@ -352,38 +476,35 @@ void backward_weights_in_chunks(const Conv2dShape& s, const DirectSizes& z, cons
   });
 }
 
-// Planes (C, H, W) rounded to bf16 into zero-bordered planes (H + 2ph, W + 2pw), borders
-// left as they are.
-void pad_bf16_planes_into(const float* x, int c, int h, int w, int ph, int pw, RoundBf16Fn round, uint16_t* out) {
-  const size_t wp = (size_t)w + 2 * pw, plane = ((size_t)h + 2 * ph) * wp;
-  for (int ch = 0; ch < c; ++ch)
-    for (int r = 0; r < h; ++r) round(x + ((size_t)ch * h + r) * w, (size_t)w, out + ch * plane + (r + ph) * wp + pw);
+void direct_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
+                             float* workspace, bool bf16) {
+  const DirectSizes z = sizes_of(s);
+  float* zeros = workspace;  // ocp zeros: bf16's odd partner past an odd row's end
+  std::memset(zeros, 0, sizeof(float) * z.ocp);
+  const WeightsImage weights_image(s, bf16, zeros);
+  const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
+  backward_weights_in_chunks(s, z, dw, db, workspace, [&](const ThreadBuffers& b, int i, float* dwT, float* dbT) {
+    const float* dyi = dy + i * y_image;
+    add_bias_gradient(dyi, s.oc, z.p, dbT);
+    weights_image(b, x + i * x_image, dyi, dwT);
+  });
 }
 
 }  // namespace
 
+void conv2d_direct_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
+                                 float* workspace) {
+  direct_backward_data(s, dy, w, dx, accumulate, workspace, false);
+}
+
+void conv2d_direct_backward_data_bf16(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
+                                      float* workspace) {
+  direct_backward_data(s, dy, w, dx, accumulate, workspace, true);
+}
+
 void conv2d_direct_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
                                     float* workspace) {
-  const DirectSizes z = sizes_of(s);
-  const DirectGeom g = forward_geom(s);
-  const ConvDirectKernels& k = kernels();
-  const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
-  const bool by_columns = k.weights_by_columns(g);
-  const size_t owp = direct_dy_row(s.ow);
-  // The thread's region: xpad, then dy (transposed, or in rows padded to whole vectors).
-  backward_weights_in_chunks(s, z, dy, dw, db, workspace, [&](float* region, int i, float* dwT) {
-    float* xpad = region;
-    float* dyT = region + z.xpad;
-    pad_planes_into(x + i * x_image, s.c, s.h, s.w, s.ph, s.pw, xpad);
-    const float* dyi = dy + i * y_image;
-    if (by_columns)
-      for (int o = 0; o < s.oc; ++o)
-        for (int oy = 0; oy < s.oh; ++oy)
-          std::memcpy(dyT + ((size_t)o * s.oh + oy) * owp, dyi + o * z.p + (size_t)oy * s.ow, sizeof(float) * s.ow);
-    else
-      k.transpose_planes(dyi, s.oc, z.p, dyT, z.ocp);
-    k.backward_weights_image(g, xpad, dyT, dwT);
-  });
+  direct_backward_weights(s, x, dy, dw, db, workspace, false);
 }
 
 bool direct_bf16_backward_weights_supported(const Conv2dShape& s) {
@@ -392,43 +513,25 @@ bool direct_bf16_backward_weights_supported(const Conv2dShape& s) {
 
 void conv2d_direct_backward_weights_bf16(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
                                          float* workspace) {
+  direct_backward_weights(s, x, dy, dw, db, workspace, true);
+}
+
+void conv2d_direct_backward(const Conv2dShape& s, bool bf16, const float* x, const float* dy, const float* relu_y,
+                            const float* w, float* dw, float* db, float* dx, bool accumulate, float* workspace) {
   const DirectSizes z = sizes_of(s);
-  const DirectGeom g = forward_geom(s);
-  const ConvDirectKernels& k = kernels();
-  const DirectPairWeightsFn weights_image =
-      gemm_bf16_vector_packing() ? conv_direct_weights_pairs_avx512bf16() : k.weights_image_pairs;
-  const RoundBf16Fn round =
-      gemm_bf16_vector_packing() ? implicit_round_bf16_avx512bf16() : implicit_round_bf16_portable();
-  const PairUpFn pair_up = pair_up_in_use();
+  const float* zeros = data_filters_into(s, z, w, bf16, workspace);
+  const DataImage data_image(s, bf16, workspace, zeros);
+  const WeightsImage weights_image(s, bf16, zeros);
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
-  const size_t pairs = ((size_t)s.ow + 1) / 2;
-  float* zeros = workspace;  // ocp zeros: the odd partner past an odd row's end
-  std::memset(zeros, 0, sizeof(float) * z.ocp);
-  // The thread's region: the image in bf16 (in xpad's room), dy transposed (or its planes
-  // rounded), then its pairs.
-  backward_weights_in_chunks(s, z, dy, dw, db, workspace, [&](float* region, int i, float* dwT) {
-    uint16_t* xbf = reinterpret_cast<uint16_t*>(region);
-    float* dyT = region + z.xpad;
-    uint32_t* dyT2 = reinterpret_cast<uint32_t*>(dyT + z.dy);
-    pad_bf16_planes_into(x + i * x_image, s.c, s.h, s.w, s.ph, s.pw, round, xbf);
+  backward_weights_in_chunks(s, z, dw, db, workspace, [&](const ThreadBuffers& b, int i, float* dwT, float* dbT) {
     const float* dyi = dy + i * y_image;
-    if (s.ow % 2 == 0) {
-      // With even rows, a plane rounded to bf16 is already its position pairs, two bf16
-      // values per 32-bit element: moving those elements (the transpose only copies bits)
-      // gives dyT2 with half the data a float transpose would move.
-      uint16_t* rounded = reinterpret_cast<uint16_t*>(dyT);  // (OC, P) bf16, (OC, P/2) pairs
-      round(dyi, (size_t)s.oc * z.p, rounded);
-      k.transpose_planes(dyT, s.oc, z.p / 2, reinterpret_cast<float*>(dyT2), z.ocp);
-    } else {
-      k.transpose_planes(dyi, s.oc, z.p, dyT, z.ocp);
-      for (int oy = 0; oy < s.oh; ++oy)
-        for (size_t q = 0; q < pairs; ++q) {
-          const float* even = dyT + ((size_t)oy * s.ow + 2 * q) * z.ocp;
-          const float* odd = 2 * q + 1 < (size_t)s.ow ? even + z.ocp : zeros;
-          pair_up(even, odd, (int)z.ocp, dyT2 + ((size_t)oy * pairs + q) * z.ocp);
-        }
+    if (relu_y) {
+      activation_backward(Activation::Relu, y_image, relu_y + i * y_image, dyi, b.masked, false);
+      dyi = b.masked;
     }
-    weights_image(g, xbf, dyT2, dwT);
+    add_bias_gradient(dyi, s.oc, z.p, dbT);
+    weights_image(b, x + i * x_image, dyi, dwT);
+    if (dx) data_image(dyi, b.dypad, dx + i * x_image, accumulate);
   });
 }
 

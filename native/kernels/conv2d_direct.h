@@ -36,4 +36,12 @@ bool direct_bf16_backward_weights_supported(const Conv2dShape& s);
 void conv2d_direct_backward_weights_bf16(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
                                          float* workspace);
 
+// Backward-weights and, with dx, backward-data in one pass over the images, in fp32 or bf16
+// (both ops' direct kernels must apply): each image's dy is read once, masked by the ReLU's
+// output relu_y when given (dy is then the ReLU's output gradient), and serves both ops
+// while in cache. The results are bitwise those of the mask (activation_backward) and the
+// two ops run one after the other.
+void conv2d_direct_backward(const Conv2dShape& s, bool bf16, const float* x, const float* dy, const float* relu_y,
+                            const float* w, float* dw, float* db, float* dx, bool accumulate, float* workspace);
+
 }  // namespace cnn

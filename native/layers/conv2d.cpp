@@ -2,8 +2,8 @@
 // algorithm for each operation (im2col + GEMM, implicit GEMM or direct) is chosen once, in
 // plan(), by kernels/conv2d_algorithm.h's rule from the network's setting, and recorded.
 // In training it fuses the relu that is its only reader: the relu runs on each image's
-// output while it is in cache.
-#include "kernels/activation.h"
+// output while it is in cache, and its mask on each image's gradient where the direct
+// kernels run the backward.
 #include "kernels/conv2d.h"
 #include "layers/layer.h"
 #include "layers/window.h"
@@ -38,10 +38,8 @@ class Conv2d : public Layer {
     conv2d_forward(shape(n), algorithms_, io.x[0], weight(ctx.params), bias(ctx.params), out.data(), ctx.workspace);
   }
   void backward(const LayerIO& io, int n, const StepContext& ctx) override {
-    Conv2dShape s = shape(n);
-    conv2d_backward_weights(s, algorithms_, io.x[0], dout.data(), weight(ctx.grads), bias(ctx.grads), ctx.workspace);
-    if (io.dx[0])
-      conv2d_backward_data(s, algorithms_, dout.data(), weight(ctx.params), io.dx[0], io.accumulate[0], ctx.workspace);
+    conv2d_backward(shape(n), algorithms_, io.x[0], dout.data(), nullptr, nullptr, weight(ctx.params),
+                    weight(ctx.grads), bias(ctx.grads), io.dx[0], io.accumulate[0], ctx.workspace);
   }
 
   bool fuses_relu() const override { return true; }
@@ -49,11 +47,11 @@ class Conv2d : public Layer {
     conv2d_forward_relu(shape(n), algorithms_, io.x[0], weight(ctx.params), bias(ctx.params), relu.out.data(),
                         ctx.workspace);
   }
-  // Only the forward saves a pass: the relu's gradient becomes this layer's dout, then the
-  // unfused backward runs.
+  // The relu's gradient is masked into this layer's dout, or image by image in cache where
+  // the direct kernels run both backward ops.
   void backward_relu(const LayerIO& io, int n, const StepContext& ctx, Layer& relu) override {
-    activation_backward(Activation::Relu, out_count(n), relu.out.data(), relu.dout.data(), dout.data(), false);
-    backward(io, n, ctx);
+    conv2d_backward(shape(n), algorithms_, io.x[0], relu.dout.data(), relu.out.data(), dout.data(), weight(ctx.params),
+                    weight(ctx.grads), bias(ctx.grads), io.dx[0], io.accumulate[0], ctx.workspace);
   }
 
   bool decays_weights() const override { return true; }

@@ -60,6 +60,13 @@ Napi::Value conv2d_backward_weights(const Args& a) {
   return a.env().Undefined();
 }
 
+Napi::Value conv2d_backward(const Args& a) {
+  std::vector<float> workspace = conv_workspace(a);
+  cnn::conv2d_backward(a.conv(), a.f32(1), a.f32(2), a.f32(3), a.f32(4), a.f32(5), a.f32(6), a.f32(7), a.f32(8),
+                       a.flag(9), workspace.data());
+  return a.env().Undefined();
+}
+
 Napi::Value max_pool_forward(const Args& a) {
   cnn::maxpool2d_forward(a.pool(), a.f32(1), a.f32(2), a.i32(3));
   return a.env().Undefined();
@@ -176,6 +183,12 @@ const std::vector<OpSpec>& layer_ops() {
       {"conv2dBackwardWeights",
        {conv_shape(), f32("x", kX), f32("dy", kConvY), f32_out("dw", kW), f32_out_or_null("db", "oc")},
        conv2d_backward_weights},
+      // The layer's whole backward (conv2d.h's conv2d_backward): dw and db accumulate (+=);
+      // with reluY the mask applies to dy, into dyMasked unless the direct kernels run both ops.
+      {"conv2dBackward",
+       {conv_shape(), f32("x", kX), f32("dy", kConvY), f32_or_null("reluY", kConvY), f32_out("dyMasked", kConvY),
+        f32("w", kW), f32_out("dw", kW), f32_out_or_null("db", "oc"), f32_out_or_null("dx", kX), boolean("accumulate")},
+       conv2d_backward},
       {"maxPoolForward",
        {pool_shape(), f32("x", kX), f32_out("y", kPoolY), i32_out("argmax", kPoolY)},
        max_pool_forward},
