@@ -259,13 +259,12 @@ namespace {
 
 // Backward-data's filters at the start of the workspace: transposed in channels and flipped
 // in space, wt'[(o*KH + i)*KW + j][c] = w[o][c][KH-1-i][KW-1-j] in rows of cp floats, or, in
-// bf16, those rows as pairs of output channels (backward_filter_pairs). After them,
-// max(ocp, cp) zeros: the bias the forward tiles add, and bf16 backward-weights' odd partner
-// past an odd row's end. Returns the zeros.
+// bf16, those rows as pairs of output channels (backward_filter_pairs). After them, cp zeros:
+// the bias the forward tiles add. Returns the zeros.
 float* data_filters_into(const Conv2dShape& s, const DirectSizes& z, const float* w, bool bf16, float* workspace) {
   const size_t taps = (size_t)s.kh * s.kw;
   float* zeros = workspace + round16(taps * s.oc * z.cp);
-  std::memset(zeros, 0, sizeof(float) * std::max(z.ocp, z.cp));
+  std::memset(zeros, 0, sizeof(float) * z.cp);
   if (bf16) {
     backward_filter_pairs(s, w, z.cp, reinterpret_cast<uint32_t*>(workspace));
     return zeros;
@@ -367,7 +366,7 @@ ThreadBuffers thread_buffers(const DirectSizes& z, float* region) {
 // positions.
 class WeightsImage {
  public:
-  WeightsImage(const Conv2dShape& s, bool bf16, const float* zeros)
+  WeightsImage(const Conv2dShape& s, bool bf16)
       : s_(s),
         z_(sizes_of(s)),
         g_(forward_geom(s)),
@@ -375,9 +374,7 @@ class WeightsImage {
         k_(kernels()),
         by_columns_(k_.weights_by_columns(g_)),
         pair_weights_(gemm_bf16_vector_packing() ? conv_direct_weights_pairs_avx512bf16() : k_.weights_image_pairs),
-        round_(gemm_bf16_vector_packing() ? implicit_round_bf16_avx512bf16() : implicit_round_bf16_portable()),
-        pair_up_(pair_up_in_use()),
-        zeros_(zeros) {}
+        round_(gemm_bf16_vector_packing() ? implicit_round_bf16_avx512bf16() : implicit_round_bf16_portable()) {}
 
   void operator()(const ThreadBuffers& b, const float* xi, const float* dyi, float* dwT) const {
     if (bf16_) return bf16_image(b, xi, dyi, dwT);
@@ -398,22 +395,19 @@ class WeightsImage {
     uint16_t* xbf = reinterpret_cast<uint16_t*>(b.xpad);
     uint32_t* dyT2 = reinterpret_cast<uint32_t*>(b.dy2);
     pad_bf16_planes_into(xi, s_.c, s_.h, s_.w, s_.ph, s_.pw, round_, xbf);
-    if (s_.ow % 2 == 0) {
-      // With even rows, a plane rounded to bf16 is already its position pairs, two bf16
-      // values per 32-bit element: moving those elements (the transpose only copies bits)
-      // gives dyT2 with half the data a float transpose would move.
-      round_(dyi, (size_t)s_.oc * z_.p, reinterpret_cast<uint16_t*>(b.dy));  // (OC, P/2) pairs
-      k_.transpose_planes(b.dy, s_.oc, z_.p / 2, b.dy2, z_.ocp);
-    } else {
-      const size_t pairs = ((size_t)s_.ow + 1) / 2;
-      k_.transpose_planes(dyi, s_.oc, z_.p, b.dy, z_.ocp);
-      for (int oy = 0; oy < s_.oh; ++oy)
-        for (size_t q = 0; q < pairs; ++q) {
-          const float* even = b.dy + ((size_t)oy * s_.ow + 2 * q) * z_.ocp;
-          const float* odd = 2 * q + 1 < (size_t)s_.ow ? even + z_.ocp : zeros_;
-          pair_up_(even, odd, (int)z_.ocp, dyT2 + ((size_t)oy * pairs + q) * z_.ocp);
-        }
-    }
+    // dy's planes rounded to bf16, each row padded to an even length with a zero, are its
+    // position pairs already, two bf16 values per 32-bit element: moving those elements (the
+    // transpose only copies bits) gives dyT2, the pairs of each channel side by side.
+    uint16_t* rounded = reinterpret_cast<uint16_t*>(b.dy);  // (OC, OH, OW rounded up to even)
+    const size_t row = (size_t)s_.ow + s_.ow % 2;
+    if (row == (size_t)s_.ow)
+      round_(dyi, (size_t)s_.oc * z_.p, rounded);
+    else
+      for (size_t r = 0; r < (size_t)s_.oc * s_.oh; ++r) {
+        round_(dyi + r * s_.ow, (size_t)s_.ow, rounded + r * row);
+        rounded[r * row + s_.ow] = 0;
+      }
+    k_.transpose_planes(b.dy, s_.oc, s_.oh * row / 2, b.dy2, z_.ocp);
     pair_weights_(g_, xbf, dyT2, dwT);
   }
 
@@ -425,8 +419,6 @@ class WeightsImage {
   bool by_columns_;
   DirectPairWeightsFn pair_weights_;
   RoundBf16Fn round_;
-  PairUpFn pair_up_;
-  const float* zeros_;
 };
 
 // dbT[o] += the sum of dy_i's plane o.
@@ -479,9 +471,7 @@ void backward_weights_in_chunks(const Conv2dShape& s, const DirectSizes& z, floa
 void direct_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
                              float* workspace, bool bf16) {
   const DirectSizes z = sizes_of(s);
-  float* zeros = workspace;  // ocp zeros: bf16's odd partner past an odd row's end
-  std::memset(zeros, 0, sizeof(float) * z.ocp);
-  const WeightsImage weights_image(s, bf16, zeros);
+  const WeightsImage weights_image(s, bf16);
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
   backward_weights_in_chunks(s, z, dw, db, workspace, [&](const ThreadBuffers& b, int i, float* dwT, float* dbT) {
     const float* dyi = dy + i * y_image;
@@ -521,7 +511,7 @@ void conv2d_direct_backward(const Conv2dShape& s, bool bf16, const float* x, con
   const DirectSizes z = sizes_of(s);
   const float* zeros = data_filters_into(s, z, w, bf16, workspace);
   const DataImage data_image(s, bf16, workspace, zeros);
-  const WeightsImage weights_image(s, bf16, zeros);
+  const WeightsImage weights_image(s, bf16);
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
   backward_weights_in_chunks(s, z, dw, db, workspace, [&](const ThreadBuffers& b, int i, float* dwT, float* dbT) {
     const float* dyi = dy + i * y_image;
