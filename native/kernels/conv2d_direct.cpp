@@ -148,8 +148,7 @@ void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w,
   float* wt = workspace;  // (CKK, ocp)
   float* bias = wt + round16(z.ckk * z.ocp);
   std::memset(wt, 0, sizeof(float) * z.ckk * z.ocp);
-  for (int o = 0; o < s.oc; ++o)
-    for (size_t q = 0; q < z.ckk; ++q) wt[q * z.ocp + o] = w[o * z.ckk + q];
+  k.transpose_planes(w, s.oc, z.ckk, wt, z.ocp);  // wt[q][o] = w[o][q]
   for (size_t o = 0; o < z.ocp; ++o) bias[o] = b && o < (size_t)s.oc ? b[o] : 0.0f;
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
   std::atomic<int> next{0};
@@ -193,35 +192,42 @@ PairUpFn pair_up_in_use() {
   return gemm_bf16_vector_packing() ? implicit_pair_up_avx512bf16() : implicit_pair_up_portable();
 }
 
+constexpr int kMaxTaps = 11 * 11;  // direct_supported's largest kernel
+
 // Filters as pairs of input channels, ((c2, i, j), ocp) with w[o][c][i][j] at c = 2*c2 (low
-// half) and 2*c2 + 1 (high); the padding lanes and a missing odd channel are zero.
-void forward_filter_pairs(const Conv2dShape& s, const float* w, size_t ocp, uint32_t* out) {
-  const size_t taps = (size_t)s.kh * s.kw;
+// half) and 2*c2 + 1 (high); the padding lanes and a missing odd channel are zero. Each
+// filter's two channel rows are paired by the unit's vector conversion (the rounding the
+// data's pairs get), then spread over the output's rows.
+void forward_filter_pairs(const Conv2dShape& s, const float* w, size_t ocp, PairUpFn pair_up, uint32_t* out) {
+  const int taps = s.kh * s.kw;
   const int c2n = (s.c + 1) / 2;
+  const float zeros[kMaxTaps] = {};
+  uint32_t pairs[kMaxTaps];
   std::memset(out, 0, sizeof(uint32_t) * c2n * taps * ocp);
   for (int o = 0; o < s.oc; ++o)
-    for (int c2 = 0; c2 < c2n; ++c2)
-      for (size_t t = 0; t < taps; ++t) {
-        const float even = w[((size_t)o * s.c + 2 * c2) * taps + t];
-        const float odd = 2 * c2 + 1 < s.c ? w[((size_t)o * s.c + 2 * c2 + 1) * taps + t] : 0.0f;
-        out[(c2 * taps + t) * ocp + o] = pair_of(even, odd);
-      }
+    for (int c2 = 0; c2 < c2n; ++c2) {
+      const float* even = w + ((size_t)o * s.c + 2 * c2) * taps;
+      pair_up(even, 2 * c2 + 1 < s.c ? even + taps : zeros, taps, pairs);
+      for (int t = 0; t < taps; ++t) out[((size_t)c2 * taps + t) * ocp + o] = pairs[t];
+    }
 }
 
 // Backward-data's filters (transposed in channels, flipped in space) as pairs of output
-// channels: ((o2, i, j), cp) with w[o][c][KH-1-i][KW-1-j] at o = 2*o2 (low half) and 2*o2 + 1.
-void backward_filter_pairs(const Conv2dShape& s, const float* w, size_t cp, uint32_t* out) {
-  const size_t taps = (size_t)s.kh * s.kw;
+// channels: ((o2, i, j), cp) with w[o][c][KH-1-i][KW-1-j] at o = 2*o2 (low half) and 2*o2 + 1,
+// paired as forward_filter_pairs pairs.
+void backward_filter_pairs(const Conv2dShape& s, const float* w, size_t cp, PairUpFn pair_up, uint32_t* out) {
+  const int taps = s.kh * s.kw;
   const int o2n = (s.oc + 1) / 2;
+  const float zeros[kMaxTaps] = {};
+  uint32_t pairs[kMaxTaps];
   std::memset(out, 0, sizeof(uint32_t) * o2n * taps * cp);
-  auto tap = [&](int o, int c, int i, int j) {
-    return o < s.oc ? w[(((size_t)o * s.c + c) * s.kh + (s.kh - 1 - i)) * s.kw + (s.kw - 1 - j)] : 0.0f;
-  };
   for (int o2 = 0; o2 < o2n; ++o2)
-    for (int c = 0; c < s.c; ++c)
-      for (int i = 0; i < s.kh; ++i)
-        for (int j = 0; j < s.kw; ++j)
-          out[((o2 * (size_t)s.kh + i) * s.kw + j) * cp + c] = pair_of(tap(2 * o2, c, i, j), tap(2 * o2 + 1, c, i, j));
+    for (int c = 0; c < s.c; ++c) {
+      const float* even = w + ((size_t)2 * o2 * s.c + c) * taps;
+      pair_up(even, 2 * o2 + 1 < s.oc ? even + (size_t)s.c * taps : zeros, taps, pairs);
+      // Tap (i, j) of the flipped filter is tap taps - 1 - (i*KW + j) of the stored one.
+      for (int t = 0; t < taps; ++t) out[((size_t)o2 * taps + (taps - 1 - t)) * cp + c] = pairs[t];
+    }
 }
 
 // A geometry's channels counted in pairs.
@@ -240,7 +246,7 @@ void conv2d_direct_forward_bf16(const Conv2dShape& s, const float* x, const floa
   const PairUpFn pair_up = pair_up_in_use();
   uint32_t* wt = reinterpret_cast<uint32_t*>(workspace);  // ((C+1)/2 * KH * KW, ocp) pairs
   float* bias = workspace + round16(z.ckk * z.ocp);
-  forward_filter_pairs(s, w, z.ocp, wt);
+  forward_filter_pairs(s, w, z.ocp, pair_up, wt);
   for (size_t o = 0; o < z.ocp; ++o) bias[o] = b && o < (size_t)s.oc ? b[o] : 0.0f;
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
   std::atomic<int> next{0};
@@ -266,7 +272,7 @@ float* data_filters_into(const Conv2dShape& s, const DirectSizes& z, const float
   float* zeros = workspace + round16(taps * s.oc * z.cp);
   std::memset(zeros, 0, sizeof(float) * z.cp);
   if (bf16) {
-    backward_filter_pairs(s, w, z.cp, reinterpret_cast<uint32_t*>(workspace));
+    backward_filter_pairs(s, w, z.cp, pair_up_in_use(), reinterpret_cast<uint32_t*>(workspace));
     return zeros;
   }
   float* wt = workspace;
