@@ -493,9 +493,9 @@ void conv2d_backward_weights(const Conv2dShape& s, const ConvAlgorithms& algo,
 void conv2d_backward(const Conv2dShape& s, const ConvAlgorithms& algo, const float* x, const float* dy,
                      const float* relu_y, float* dy_masked, const float* w, float* dw, float* db, float* dx,
                      bool accumulate, float* workspace) {
-  const bool direct =
-      algo.backward_weights == ConvAlgorithm::direct && (!dx || algo.backward_data == ConvAlgorithm::direct);
-  if (direct)
+  const bool one_pass = algo.backward_weights == ConvAlgorithm::direct &&
+                        (!dx || algo.backward_data == ConvAlgorithm::direct) && direct_backward_in_one_pass(s);
+  if (one_pass)
     return conv2d_direct_backward(s, algo.precision == Precision::bf16, x, dy, relu_y, w, dw, db, dx, accumulate,
                                   workspace);
   if (relu_y) {

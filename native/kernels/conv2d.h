@@ -71,8 +71,9 @@ void conv2d_backward_weights(const Conv2dShape& s,
 // A layer's whole backward: backward-weights, then backward-data when dx is given. With
 // relu_y, the convolution fed a ReLU whose output is relu_y: dy is the ReLU's output
 // gradient, masked (activation_backward) into dy_masked (N, OC, OH, OW) before the two ops,
-// or image by image in cache where both run the direct kernels (dy_masked is then left as
-// it was). The results are bitwise the same either way.
+// or image by image in cache where both run the direct kernels on images whose buffers fit
+// the cache (direct_backward_in_one_pass; dy_masked is then left as it was). The results are
+// bitwise the same either way.
 void conv2d_backward(const Conv2dShape& s, const ConvAlgorithms& algo, const float* x, const float* dy,
                      const float* relu_y, float* dy_masked, const float* w, float* dw, float* db, float* dx,
                      bool accumulate, float* workspace);

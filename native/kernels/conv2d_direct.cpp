@@ -49,6 +49,7 @@ struct DirectSizes {
   size_t dy_pairs;    // bf16 backward-weights: dy transposed in pairs of output positions
   size_t masked;      // the fused backward: one image's dy after the ReLU's mask
   size_t shared;      // filters re-laid out and the padded bias (or zeros)
+  bool one_pass;      // the one-pass backward applies: its buffers stay within kOnePassFloats
   size_t per_thread;  // a thread's buffers (ThreadBuffers), for any of the ops
   size_t partial;     // one backward-weights partial sum: dwT (CKK, ocp) and dbT (ocp)
 };
@@ -77,6 +78,11 @@ DirectGeom backward_data_geom(const Conv2dShape& s) {
       s.oc, s.kh, s.kw, 1, 1, s.oh + 2 * qh, s.ow + 2 * qw, qh, s.oh, s.h, s.w, s.c, (int)round16((size_t)s.c)};
 }
 
+// The one-pass backward keeps all its buffers per thread. Past this many floats (2 MB) an
+// image's buffers no longer stay in cache from one op to the next and the extra memory per
+// thread buys nothing: larger layers run the ops one after the other.
+constexpr size_t kOnePassFloats = size_t(1) << 19;
+
 DirectSizes sizes_of(const Conv2dShape& s) {
   DirectSizes z;
   z.ckk = (size_t)s.c * s.kh * s.kw;
@@ -94,7 +100,9 @@ DirectSizes sizes_of(const Conv2dShape& s) {
   z.dy = round16(std::max(z.p * z.ocp, (size_t)s.oc * s.oh * direct_dy_row(s.ow)));  // dyT or padded rows
   z.dy_pairs = round16((size_t)s.oh * (((size_t)s.ow + 1) / 2) * z.ocp);             // bf16 dy in position pairs
   z.masked = round16((size_t)s.oc * z.p);
-  z.per_thread = z.xpad + z.dy + z.dy_pairs + z.dypad + z.masked;  // thread_buffers' five
+  const size_t one_pass = z.xpad + z.dy + z.dy_pairs + z.dypad + z.masked;  // all at once
+  z.one_pass = one_pass <= kOnePassFloats;
+  z.per_thread = z.one_pass ? one_pass : std::max(z.xpad + z.dy + z.dy_pairs, z.dypad);  // or one op's
   z.partial = round16(z.ckk * z.ocp + z.ocp);
   return z;
 }
@@ -361,8 +369,8 @@ ThreadBuffers thread_buffers(const DirectSizes& z, float* region) {
   b.xpad = region;
   b.dy = b.xpad + z.xpad;
   b.dy2 = b.dy + z.dy;
-  b.dypad = b.dy2 + z.dy_pairs;
-  b.masked = b.dypad + z.dypad;
+  b.dypad = z.one_pass ? b.dy2 + z.dy_pairs : region;  // else only backward-data uses it
+  b.masked = z.one_pass ? b.dypad + z.dypad : nullptr;
   return b;
 }
 
@@ -511,6 +519,8 @@ void conv2d_direct_backward_weights_bf16(const Conv2dShape& s, const float* x, c
                                          float* workspace) {
   direct_backward_weights(s, x, dy, dw, db, workspace, true);
 }
+
+bool direct_backward_in_one_pass(const Conv2dShape& s) { return direct_supported(s) && sizes_of(s).one_pass; }
 
 void conv2d_direct_backward(const Conv2dShape& s, bool bf16, const float* x, const float* dy, const float* relu_y,
                             const float* w, float* dw, float* db, float* dx, bool accumulate, float* workspace) {

@@ -37,10 +37,11 @@ void conv2d_direct_backward_weights_bf16(const Conv2dShape& s, const float* x, c
                                          float* workspace);
 
 // Backward-weights and, with dx, backward-data in one pass over the images, in fp32 or bf16
-// (both ops' direct kernels must apply): each image's dy is read once, masked by the ReLU's
-// output relu_y when given (dy is then the ReLU's output gradient), and serves both ops
-// while in cache. The results are bitwise those of the mask (activation_backward) and the
-// two ops run one after the other.
+// (both ops' direct kernels must apply, and direct_backward_in_one_pass): each image's dy is
+// read once, masked by the ReLU's output relu_y when given (dy is then the ReLU's output
+// gradient), and serves both ops while in cache. The results are bitwise those of the mask
+// (activation_backward) and the two ops run one after the other.
+bool direct_backward_in_one_pass(const Conv2dShape& s);  // the buffers of an image fit the cache
 void conv2d_direct_backward(const Conv2dShape& s, bool bf16, const float* x, const float* dy, const float* relu_y,
                             const float* w, float* dw, float* db, float* dx, bool accumulate, float* workspace);
 

@@ -48,7 +48,7 @@ class Conv2d : public Layer {
                         ctx.workspace);
   }
   // The relu's gradient is masked into this layer's dout, or image by image in cache where
-  // the direct kernels run both backward ops.
+  // the direct kernels run both backward ops (conv2d_backward).
   void backward_relu(const LayerIO& io, int n, const StepContext& ctx, Layer& relu) override {
     conv2d_backward(shape(n), algorithms_, io.x[0], relu.dout.data(), relu.out.data(), dout.data(), weight(ctx.params),
                     weight(ctx.grads), bias(ctx.grads), io.dx[0], io.accumulate[0], ctx.workspace);

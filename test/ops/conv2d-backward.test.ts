@@ -1,6 +1,7 @@
 // The layer's whole convolution backward (conv2d.h's conv2d_backward), which runs
 // backward-weights and backward-data image by image in one pass where both take the direct
-// kernels, with a fused ReLU's mask applied to each image's gradient in cache: its dw, db and
+// kernels and an image's buffers fit the cache, with a fused ReLU's mask applied to each
+// image's gradient there: its dw, db and
 // dx must be bitwise those of the mask (activationBackward) and the two ops run one after
 // the other, in fp32 and bf16, on every conv path, GEMM path and thread count, with and
 // without the mask, with dx wanted or not, written or accumulated. And where the mask ran in
@@ -9,7 +10,7 @@ import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { loadTestAddon, Conv2dShape } from '../test-addon';
 import { Rng } from '../../src/train/rng';
-import { configurations, conv2dSizes, describeConfig, forEachConfig, randomF32 } from './reference';
+import { configurations, conv2dSizes, describeConfig, forEachConfig, randomF32, RunConfig } from './reference';
 
 const native = loadTestAddon();
 const configs = configurations(native, true);
@@ -46,68 +47,76 @@ function bitsEqual(actual: Float32Array, expected: Float32Array, what: string): 
 for (const precision of ['fp32', 'bf16'])
   for (const convPath of ['direct', 'auto', 'gemm'])
     for (const [name, s] of SHAPES)
-      test(`conv2dBackward = mask + backward-weights + backward-data (${precision}, ${convPath}): ${name}`, () => {
-        assert.ok(native.setOpPrecision(precision));
-        assert.ok(native.setConvPath(convPath));
-        const z = conv2dSizes(s);
-        const rng = new Rng(17);
-        const x = randomF32(rng, z.x, -2, 2);
-        const w = randomF32(rng, z.w, -0.5, 0.5);
-        const dy = randomF32(rng, z.y, -1, 1);
-        const reluY = randomF32(rng, z.y, -1, 1).map((v) => Math.max(v, 0)); // about half masked
-        const dwStart = randomF32(rng, z.w, -1, 1);
-        const dbStart = randomF32(rng, s.oc, -1, 1);
-        const dxStart = randomF32(rng, z.x, -1, 1);
-        const dyBefore = dy.slice();
-        forEachConfig(native, configs, (c) => {
-          for (const relu of [false, true])
-            for (const dxMode of ['none', 'write', 'accumulate'] as const) {
-              const what = `${describeConfig(c)} relu=${relu} dx=${dxMode}`;
-              // The separate passes.
-              const masked = new Float32Array(z.y);
-              if (relu) native.activationBackward('relu', reluY, dy, masked, false);
-              const dyUsed = relu ? masked : dy;
-              const dwSep = dwStart.slice(),
-                dbSep = dbStart.slice(),
-                dxSep = dxStart.slice();
-              native.conv2dBackwardWeights(s, x, dyUsed, dwSep, dbSep);
-              if (dxMode !== 'none') native.conv2dBackwardData(s, dyUsed, w, dxSep, dxMode === 'accumulate');
-              // The whole backward.
-              const dyMasked = new Float32Array(z.y).fill(7);
-              const dw = dwStart.slice(),
-                db = dbStart.slice(),
-                dx = dxStart.slice();
-              native.conv2dBackward(
-                s,
-                x,
-                dy,
-                relu ? reluY : null,
-                dyMasked,
-                w,
-                dw,
-                db,
-                dxMode === 'none' ? null : dx,
-                dxMode === 'accumulate',
-              );
-              bitsEqual(dw, dwSep, `${what} dw`);
-              bitsEqual(db, dbSep, `${what} db`);
-              bitsEqual(dx, dxSep, `${what} dx`);
-              bitsEqual(dy, dyBefore, `${what} dy (an input)`);
-              // dyMasked: untouched, or the masked gradient.
-              const untouched = dyMasked.every((v) => v === 7);
-              if (!relu) assert.ok(untouched, `${what}: dyMasked written without a mask`);
-              else if (!untouched) bitsEqual(dyMasked, masked, `${what} dyMasked`);
-            }
-        });
-      });
+      test(`conv2dBackward = mask + backward-weights + backward-data (${precision}, ${convPath}): ${name}`, () =>
+        compareWithSeparateOps(s, precision, convPath, configs));
 
-test('conv2dBackward takes the one-pass path where both ops run the direct kernels', () => {
-  // The one-pass path leaves dyMasked alone; the separate passes fill it. Which applies is
-  // the algorithms' choice, so this pins that the fusion is reached at all.
-  const s = shape(2, 16, 8, 8, 16, 3, 1, 1);
+// Planes of 96x96 take the separate passes even on the direct kernels (an image's buffers
+// would outgrow the cache); one configuration of threads and GEMM path each.
+for (const precision of ['fp32', 'bf16'])
+  test(`conv2dBackward = the separate ops on images too large for one pass (${precision})`, () =>
+    compareWithSeparateOps(shape(2, 16, 96, 96, 16, 3, 1, 1), precision, 'direct', [configs[configs.length - 1]]));
+
+function compareWithSeparateOps(s: Conv2dShape, precision: string, convPath: string, runConfigs: RunConfig[]): void {
+  assert.ok(native.setOpPrecision(precision));
+  assert.ok(native.setConvPath(convPath));
   const z = conv2dSizes(s);
-  const rng = new Rng(5);
-  const run = () => {
+  const rng = new Rng(17);
+  const x = randomF32(rng, z.x, -2, 2);
+  const w = randomF32(rng, z.w, -0.5, 0.5);
+  const dy = randomF32(rng, z.y, -1, 1);
+  const reluY = randomF32(rng, z.y, -1, 1).map((v) => Math.max(v, 0)); // about half masked
+  const dwStart = randomF32(rng, z.w, -1, 1);
+  const dbStart = randomF32(rng, s.oc, -1, 1);
+  const dxStart = randomF32(rng, z.x, -1, 1);
+  const dyBefore = dy.slice();
+  forEachConfig(native, runConfigs, (c) => {
+    for (const relu of [false, true])
+      for (const dxMode of ['none', 'write', 'accumulate'] as const) {
+        const what = `${describeConfig(c)} relu=${relu} dx=${dxMode}`;
+        // The separate passes.
+        const masked = new Float32Array(z.y);
+        if (relu) native.activationBackward('relu', reluY, dy, masked, false);
+        const dyUsed = relu ? masked : dy;
+        const dwSep = dwStart.slice(),
+          dbSep = dbStart.slice(),
+          dxSep = dxStart.slice();
+        native.conv2dBackwardWeights(s, x, dyUsed, dwSep, dbSep);
+        if (dxMode !== 'none') native.conv2dBackwardData(s, dyUsed, w, dxSep, dxMode === 'accumulate');
+        // The whole backward.
+        const dyMasked = new Float32Array(z.y).fill(7);
+        const dw = dwStart.slice(),
+          db = dbStart.slice(),
+          dx = dxStart.slice();
+        native.conv2dBackward(
+          s,
+          x,
+          dy,
+          relu ? reluY : null,
+          dyMasked,
+          w,
+          dw,
+          db,
+          dxMode === 'none' ? null : dx,
+          dxMode === 'accumulate',
+        );
+        bitsEqual(dw, dwSep, `${what} dw`);
+        bitsEqual(db, dbSep, `${what} db`);
+        bitsEqual(dx, dxSep, `${what} dx`);
+        bitsEqual(dy, dyBefore, `${what} dy (an input)`);
+        // dyMasked: untouched, or the masked gradient.
+        const untouched = dyMasked.every((v) => v === 7);
+        if (!relu) assert.ok(untouched, `${what}: dyMasked written without a mask`);
+        else if (!untouched) bitsEqual(dyMasked, masked, `${what} dyMasked`);
+      }
+  });
+}
+
+test('conv2dBackward takes the one-pass path where both ops run the direct kernels on images that fit the cache', () => {
+  // The one-pass path leaves dyMasked alone; the separate passes fill it. Which applies is
+  // the algorithms' and the image size's choice, so this pins that each is reached.
+  const run = (s: Conv2dShape) => {
+    const z = conv2dSizes(s);
+    const rng = new Rng(5);
     const dyMasked = new Float32Array(z.y).fill(7);
     native.conv2dBackward(
       s,
@@ -123,11 +132,14 @@ test('conv2dBackward takes the one-pass path where both ops run the direct kerne
     );
     return dyMasked.every((v) => v === 7);
   };
+  const small = shape(2, 16, 8, 8, 16, 3, 1, 1);
+  const large = shape(1, 16, 96, 96, 16, 3, 1, 1); // its buffers exceed what stays in cache
   for (const precision of ['fp32', 'bf16']) {
     assert.ok(native.setOpPrecision(precision));
     assert.ok(native.setConvPath('direct'));
-    assert.equal(run(), true, `${precision}, direct: the mask ran in a pass of its own`);
+    assert.equal(run(small), true, `${precision}, direct: the mask ran in a pass of its own`);
+    assert.equal(run(large), false, `${precision}, direct, 96x96 planes: the mask did not run`);
     assert.ok(native.setConvPath('gemm'));
-    assert.equal(run(), false, `${precision}, gemm: the mask did not run`);
+    assert.equal(run(small), false, `${precision}, gemm: the mask did not run`);
   }
 });
