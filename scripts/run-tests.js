@@ -11,6 +11,7 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -38,8 +39,22 @@ if (process.argv.includes('--list')) {
   console.log(files.map((f) => path.relative(ROOT, f)).join('\n'));
   process.exit(0);
 }
+// The tests, and every process they start, get a temp directory of this run's own (TMPDIR):
+// whatever is left in it afterwards is named, so a test that leaks files shows, and removed.
+const runTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn-test-run-'));
 const reporter = all || slowOnly ? 'spec' : 'dot';
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', `--test-reporter=${reporter}`, ...files], {
   stdio: 'inherit',
+  env: { ...process.env, TMPDIR: runTmp },
 });
+const left = fs.readdirSync(runTmp);
+if (left.length)
+  console.error(
+    `run-tests: the tests left ${left.length} entries in their temp directory: ${left.slice(0, 10).join(', ')}`,
+  );
+try {
+  fs.rmSync(runTmp, { recursive: true, force: true });
+} catch (e) {
+  console.error(`run-tests: could not remove ${runTmp}: ${e.message}`);
+}
 process.exit(r.status ?? 1);

@@ -1,8 +1,6 @@
 // Runs the cnn command as a user would (a child process of bin/cnn), capturing its output.
 import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const CNN = path.join(ROOT, 'bin', 'cnn');
@@ -51,6 +49,4 @@ export function startCli(
   });
 }
 
-export function tempDir(prefix = 'cnn-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+export { tempDir } from '../temp-dir';

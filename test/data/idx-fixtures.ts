@@ -2,9 +2,9 @@
 // into a fresh temp directory, so every reader test runs on files it made itself.
 
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
+import { tempDir as makeTempDir } from '../temp-dir';
 
 /** IDX bytes: magic 00 00, element type, rank, big-endian u32 dims, then data. */
 export function idxBytes(dims: number[], data: Uint8Array | number[], type = 0x08): Buffer {
@@ -17,8 +17,9 @@ export function idxBytes(dims: number[], data: Uint8Array | number[], type = 0x0
 
 const createdDirs: string[] = [];
 
+/** A fresh directory cnn-<prefix>-XXXXXX, removed by removeTempDirs or else when the process exits. */
 export function tempDir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cnn-${prefix}-`));
+  const dir = makeTempDir(`cnn-${prefix}-`);
   createdDirs.push(dir);
   return dir;
 }

@@ -7,13 +7,11 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { tempDir as makeTempDir } from '../temp-dir';
 import { appendFileAtomically, writeFileAtomically, FileWriteError } from '../../src/io/atomic-write';
 
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'cnn-write-'));
-}
+const tempDir = () => makeTempDir('cnn-write-');
 
 function leftovers(dir: string): string[] {
   return fs.readdirSync(dir).filter((n) => n.includes('.tmp-'));

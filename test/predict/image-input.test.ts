@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as os from 'node:os';
 import { PNG } from 'pngjs';
+import { tempDir } from '../temp-dir';
 import { loadImageInput, type RawImage } from '../../src/predict/image-input';
 
 /** A 3x2 RGBA image: distinct colours, one half-transparent pixel. */
@@ -20,7 +20,7 @@ function pngBytes(): Buffer {
 }
 
 test('a path, a Buffer and raw RGBA pixels of the same picture give the same RGB', async () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cnn-image-input-')), 'a.png');
+  const file = path.join(tempDir('cnn-image-input-'), 'a.png');
   fs.writeFileSync(file, pngBytes());
   const fromPath = await loadImageInput(file, 0);
   const fromBuffer = await loadImageInput(pngBytes(), 0);
