@@ -22,9 +22,9 @@
 // the implicit GEMM at any number of taps (not 1x1: a first layer's 27 taps run faster
 // implicit than im2col), backward-data the implicit GEMM from 16 input channels whatever OC
 // (its micro-kernel splits short row blocks into even tiles). Backward-weights takes the bf16
-// direct kernel for 3x3 filters at stride 1 from 4 channels over rows of 8 outputs or more,
-// elsewhere the implicit GEMM wherever it has one except for 1x1 filters (strided ones: their
-// runs of pixels are too short to pay).
+// direct kernel for 3x3 filters at stride 1 over rows of 8 outputs or more (a first layer's
+// 1 or 3 channels included; over rows of 4 the implicit GEMM is faster), elsewhere the implicit GEMM wherever it has
+// one except for 1x1 filters (strided ones: their runs of pixels are too short to pay).
 #include "kernels/conv2d_algorithm.h"
 
 #include <atomic>
@@ -100,9 +100,8 @@ ConvAlgorithms choose_conv_algorithms(const Conv2dShape& s, ConvPathSetting sett
     if (direct_forward(s, setting) && (direct_setting || s.c >= 4 || s.kh * s.kw <= 9))
       a.forward = ConvAlgorithm::direct;
     if (direct_backward_data(s, setting) && (direct_setting || s.c >= 4)) a.backward_data = ConvAlgorithm::direct;
-    // Backward-weights (3x3 at stride 1): from 4 channels over rows of 8 outputs or more.
-    if (direct_forward(s, setting) && direct_bf16_backward_weights_supported(s) &&
-        (direct_setting || (s.c >= 4 && s.ow >= 8)))
+    // Backward-weights (3x3 at stride 1): over rows of 8 outputs or more, at any channel count.
+    if (direct_forward(s, setting) && direct_bf16_backward_weights_supported(s) && (direct_setting || s.ow >= 8))
       a.backward_weights = ConvAlgorithm::direct;
     return a;
   }

@@ -196,6 +196,23 @@ void pad_pair_planes_into(const float* x, int c, int h, int w, int ph, int pw, P
     }
 }
 
+// Planes (C, H, W) already rounded to bf16, each row `row` values apart, as
+// pad_pair_planes_into lays them out: the same bits, since pair_up rounds as they were.
+void pad_pair_planes_from_bf16(const uint16_t* x, int c, int h, int w, size_t row, int ph, int pw, uint32_t* out) {
+  const size_t wp = (size_t)w + 2 * pw, plane = ((size_t)h + 2 * ph) * wp, in_plane = (size_t)h * row;
+  for (int c2 = 0; c2 < (c + 1) / 2; ++c2)
+    for (int r = 0; r < h; ++r) {
+      const uint16_t* even = x + 2 * c2 * in_plane + (size_t)r * row;
+      uint32_t* dst = out + c2 * plane + (r + ph) * wp + pw;
+      if (2 * c2 + 1 < c) {
+        const uint16_t* odd = even + in_plane;
+        for (int k = 0; k < w; ++k) dst[k] = (uint32_t)even[k] | (uint32_t)odd[k] << 16;
+      } else {
+        for (int k = 0; k < w; ++k) dst[k] = even[k];
+      }
+    }
+}
+
 PairUpFn pair_up_in_use() {
   return gemm_bf16_vector_packing() ? implicit_pair_up_avx512bf16() : implicit_pair_up_portable();
 }
@@ -308,6 +325,14 @@ class DataImage {
         filters_(filters),
         zeros_(zeros) {}
 
+  // bf16, dy_i given as rounded planes in rows of `row` values (bf16_dy_into's).
+  void from_rounded(const uint16_t* rounded, size_t row, float* dypad, float* dxi, bool accumulate) const {
+    const int qh = s_.kh - 1 - s_.ph, qw = s_.kw - 1 - s_.pw;
+    uint32_t* pairs = reinterpret_cast<uint32_t*>(dypad);
+    pad_pair_planes_from_bf16(rounded, s_.oc, s_.oh, s_.ow, row, qh, qw, pairs);
+    pair_forward_(g_, pairs, reinterpret_cast<const uint32_t*>(filters_), zeros_, dxi, accumulate);
+  }
+
   void operator()(const float* dyi, float* dypad, float* dxi, bool accumulate) const {
     const int qh = s_.kh - 1 - s_.ph, qw = s_.kw - 1 - s_.pw;
     if (bf16_) {
@@ -361,7 +386,7 @@ struct ThreadBuffers {
   float* dy;      // dy transposed or in padded rows; in bf16 its planes rounded
   float* dy2;     // bf16: dy in position pairs (uint32_t)
   float* dypad;   // backward-data's padded dy
-  float* masked;  // the fused backward's dy after the ReLU's mask
+  float* masked;  // fp32, the fused backward's dy after the ReLU's mask (bf16 keeps it rounded in dy)
 };
 
 ThreadBuffers thread_buffers(const DirectSizes& z, float* region) {
@@ -374,24 +399,48 @@ ThreadBuffers thread_buffers(const DirectSizes& z, float* region) {
   return b;
 }
 
+// The row length of dy's planes rounded to bf16: OW rounded up to even, so each row is
+// whole pairs of output positions.
+size_t bf16_dy_row(const Conv2dShape& s) { return (size_t)s.ow + s.ow % 2; }
+
+MaskedDyBf16Fn masked_dy_in_use() {
+  return gemm_bf16_vector_packing() ? conv_direct_masked_dy_bf16_avx512bf16() : conv_direct_masked_dy_bf16_portable();
+}
+
+// One image's dy for a bf16 backward, in one pass over each plane: masked by the fused
+// ReLU's output relu_yi (when not null), its planes' sums added to dbT (the bias gradient),
+// and rounded to bf16 into `rounded` (OC, OH, bf16_dy_row), an odd row's last value a zero.
+void bf16_dy_into(const Conv2dShape& s, MaskedDyBf16Fn masked_dy, const float* dyi, const float* relu_yi, float* dbT,
+                  uint16_t* rounded) {
+  const size_t p = (size_t)s.oh * s.ow, row = bf16_dy_row(s), plane = (size_t)s.oh * row;
+  for (int o = 0; o < s.oc; ++o) {
+    uint16_t* out = rounded + o * plane;
+    dbT[o] += masked_dy(dyi + o * p, relu_yi ? relu_yi + o * p : nullptr, p, out);
+    if (row != (size_t)s.ow)  // spread the rows apart, last first, each followed by its zero
+      for (int r = s.oh - 1; r >= 0; --r) {
+        std::memmove(out + r * row, out + (size_t)r * s.ow, sizeof(uint16_t) * s.ow);
+        out[r * row + s.ow] = 0;
+      }
+  }
+}
+
 // One image's backward-weights: dwT (CKK, ocp) += the filter gradient of x_i and dy_i, in the
 // thread's buffers. fp32: the image padded, dy transposed (or in padded rows, for the
-// column-vectorised tiles). bf16 (3x3, stride 1): the image rounded, dy in pairs of output
-// positions.
+// column-vectorised tiles). bf16 (3x3, stride 1): the image rounded, dy (bf16_dy_into's
+// planes, in the thread's b.dy) in pairs of output positions.
 class WeightsImage {
  public:
-  WeightsImage(const Conv2dShape& s, bool bf16)
+  explicit WeightsImage(const Conv2dShape& s)
       : s_(s),
         z_(sizes_of(s)),
         g_(forward_geom(s)),
-        bf16_(bf16),
         k_(kernels()),
         by_columns_(k_.weights_by_columns(g_)),
         pair_weights_(gemm_bf16_vector_packing() ? conv_direct_weights_pairs_avx512bf16() : k_.weights_image_pairs),
         round_(gemm_bf16_vector_packing() ? implicit_round_bf16_avx512bf16() : implicit_round_bf16_portable()) {}
 
+  // fp32.
   void operator()(const ThreadBuffers& b, const float* xi, const float* dyi, float* dwT) const {
-    if (bf16_) return bf16_image(b, xi, dyi, dwT);
     pad_planes_into(xi, s_.c, s_.h, s_.w, s_.ph, s_.pw, b.xpad);
     const size_t owp = direct_dy_row(s_.ow);
     if (by_columns_)
@@ -404,31 +453,21 @@ class WeightsImage {
     k_.backward_weights_image(g_, b.xpad, b.dy, dwT);
   }
 
- private:
-  void bf16_image(const ThreadBuffers& b, const float* xi, const float* dyi, float* dwT) const {
+  // bf16, with dy_i's rounded planes in b.dy.
+  void from_rounded(const ThreadBuffers& b, const float* xi, float* dwT) const {
     uint16_t* xbf = reinterpret_cast<uint16_t*>(b.xpad);
-    uint32_t* dyT2 = reinterpret_cast<uint32_t*>(b.dy2);
     pad_bf16_planes_into(xi, s_.c, s_.h, s_.w, s_.ph, s_.pw, round_, xbf);
-    // dy's planes rounded to bf16, each row padded to an even length with a zero, are its
-    // position pairs already, two bf16 values per 32-bit element: moving those elements (the
-    // transpose only copies bits) gives dyT2, the pairs of each channel side by side.
-    uint16_t* rounded = reinterpret_cast<uint16_t*>(b.dy);  // (OC, OH, OW rounded up to even)
-    const size_t row = (size_t)s_.ow + s_.ow % 2;
-    if (row == (size_t)s_.ow)
-      round_(dyi, (size_t)s_.oc * z_.p, rounded);
-    else
-      for (size_t r = 0; r < (size_t)s_.oc * s_.oh; ++r) {
-        round_(dyi + r * s_.ow, (size_t)s_.ow, rounded + r * row);
-        rounded[r * row + s_.ow] = 0;
-      }
-    k_.transpose_planes(b.dy, s_.oc, s_.oh * row / 2, b.dy2, z_.ocp);
-    pair_weights_(g_, xbf, dyT2, dwT);
+    // The rounded rows of even length are dy's position pairs already, two bf16 values per
+    // 32-bit element: moving those elements (the transpose only copies bits) gives dyT2, the
+    // pairs of each channel side by side.
+    k_.transpose_planes(b.dy, s_.oc, s_.oh * bf16_dy_row(s_) / 2, b.dy2, z_.ocp);
+    pair_weights_(g_, xbf, reinterpret_cast<const uint32_t*>(b.dy2), dwT);
   }
 
+ private:
   const Conv2dShape& s_;
   DirectSizes z_;
   DirectGeom g_;
-  bool bf16_;
   const ConvDirectKernels& k_;
   bool by_columns_;
   DirectPairWeightsFn pair_weights_;
@@ -485,10 +524,15 @@ void backward_weights_in_chunks(const Conv2dShape& s, const DirectSizes& z, floa
 void direct_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
                              float* workspace, bool bf16) {
   const DirectSizes z = sizes_of(s);
-  const WeightsImage weights_image(s, bf16);
+  const WeightsImage weights_image(s);
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
+  const MaskedDyBf16Fn masked_dy = masked_dy_in_use();
   backward_weights_in_chunks(s, z, dw, db, workspace, [&](const ThreadBuffers& b, int i, float* dwT, float* dbT) {
     const float* dyi = dy + i * y_image;
+    if (bf16) {
+      bf16_dy_into(s, masked_dy, dyi, nullptr, dbT, reinterpret_cast<uint16_t*>(b.dy));
+      return weights_image.from_rounded(b, x + i * x_image, dwT);
+    }
     add_bias_gradient(dyi, s.oc, z.p, dbT);
     weights_image(b, x + i * x_image, dyi, dwT);
   });
@@ -527,10 +571,18 @@ void conv2d_direct_backward(const Conv2dShape& s, bool bf16, const float* x, con
   const DirectSizes z = sizes_of(s);
   const float* zeros = data_filters_into(s, z, w, bf16, workspace);
   const DataImage data_image(s, bf16, workspace, zeros);
-  const WeightsImage weights_image(s, bf16);
+  const WeightsImage weights_image(s);
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
+  const MaskedDyBf16Fn masked_dy = masked_dy_in_use();
   backward_weights_in_chunks(s, z, dw, db, workspace, [&](const ThreadBuffers& b, int i, float* dwT, float* dbT) {
     const float* dyi = dy + i * y_image;
+    if (bf16) {  // dy masked, summed and rounded in one pass; both ops read the rounded planes
+      uint16_t* rounded = reinterpret_cast<uint16_t*>(b.dy);
+      bf16_dy_into(s, masked_dy, dyi, relu_y ? relu_y + i * y_image : nullptr, dbT, rounded);
+      weights_image.from_rounded(b, x + i * x_image, dwT);
+      if (dx) data_image.from_rounded(rounded, bf16_dy_row(s), b.dypad, dx + i * x_image, accumulate);
+      return;
+    }
     if (relu_y) {
       activation_backward(Activation::Relu, y_image, relu_y + i * y_image, dyi, b.masked, false);
       dyi = b.masked;

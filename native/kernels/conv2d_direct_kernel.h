@@ -62,6 +62,13 @@ using DirectPairForwardFn = void (*)(const DirectGeom& g, const uint32_t* xpairs
                                      const float* bias, float* y, bool accumulate);
 DirectPairForwardFn conv_direct_forward_pairs_avx512bf16();  // conv2d_direct_avx512bf16.cpp
 
+// One plane of dy in a bf16 backward, in one pass: m = dy where relu_y > 0 and 0 elsewhere
+// (m = dy when relu_y is null) rounded to bf16 into out (n values), and the sum of m returned
+// in sum_floats' order. The same bits as the ReLU's mask, sum_floats and round_bf16 in turn.
+using MaskedDyBf16Fn = float (*)(const float* dy, const float* relu_y, size_t n, uint16_t* out);
+MaskedDyBf16Fn conv_direct_masked_dy_bf16_avx512bf16();  // conv2d_direct_avx512bf16.cpp
+MaskedDyBf16Fn conv_direct_masked_dy_bf16_portable();    // conv2d_direct_portable.cpp
+
 const ConvDirectKernels& conv_direct_kernels_avx512();    // conv2d_direct_avx512.cpp
 const ConvDirectKernels& conv_direct_kernels_avx2();      // conv2d_direct_avx2.cpp
 const ConvDirectKernels& conv_direct_kernels_portable();  // conv2d_direct_portable.cpp

@@ -131,3 +131,18 @@ test('bf16: a first layer of 3 channels (27 taps) takes the implicit GEMM forwar
   assert.equal(algorithmsAt('bf16', 3, 200), 'implicit/im2col/implicit bf16');
   assert.equal(algorithmsAt('bf16', 1, 200), 'im2col/im2col/im2col bf16');
 });
+
+test('bf16: backward-weights of 3x3 filters takes the direct kernels over rows of 8 or more at any channel count', () => {
+  const algorithmsAt = (channels: number, size: number) => {
+    const tiny = planTiny(
+      [channels, size, size],
+      [{ kind: 'conv2d', filters: 32, k: 3, p: 1 }, { kind: 'flatten' }, { kind: 'dense', units: 5 }],
+    );
+    return build(addon, tiny, initParams(tiny, 1), 4, 1, { precision: 'bf16' }).net.layerAlgorithms()[0];
+  };
+  // A first layer of 1 or 3 channels: direct forward and backward-weights, im2col backward-data.
+  assert.equal(algorithmsAt(3, 8), 'direct/im2col/direct bf16');
+  assert.equal(algorithmsAt(1, 16), 'direct/im2col/direct bf16');
+  // Rows of 4: the implicit GEMM.
+  assert.equal(algorithmsAt(16, 4), 'direct/direct/implicit bf16');
+});

@@ -1,11 +1,12 @@
 // The layer's whole convolution backward (conv2d.h's conv2d_backward), which runs
 // backward-weights and backward-data image by image in one pass where both take the direct
 // kernels and an image's buffers fit the cache, with a fused ReLU's mask applied to each
-// image's gradient there: its dw, db and
-// dx must be bitwise those of the mask (activationBackward) and the two ops run one after
-// the other, in fp32 and bf16, on every conv path, GEMM path and thread count, with and
-// without the mask, with dx wanted or not, written or accumulated. And where the mask ran in
-// the separate pass, dyMasked holds the masked gradient.
+// image's gradient there (in bf16 the mask, the bias gradient's sums and the rounding of dy
+// are one pass): its dw, db and dx must be bitwise those of the mask (activationBackward)
+// and the two ops run one after the other, in fp32 and bf16 (on each bf16 unit the machine
+// has), on every conv path, GEMM path and thread count, with and without the mask, with dx
+// wanted or not, written or accumulated. And where the mask ran in the separate pass,
+// dyMasked holds the masked gradient.
 import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { loadTestAddon, Conv2dShape } from '../test-addon';
@@ -14,11 +15,20 @@ import { configurations, conv2dSizes, describeConfig, forEachConfig, randomF32, 
 
 const native = loadTestAddon();
 const configs = configurations(native, true);
-const initial = { convPath: native.convPath(), precision: native.opPrecision() };
+const initial = { convPath: native.convPath(), precision: native.opPrecision(), bf16Path: native.gemmBf16Path() };
 after(() => {
   native.setConvPath(initial.convPath);
   native.setOpPrecision(initial.precision);
+  native.setGemmBf16Path(initial.bf16Path);
 });
+// bf16 runs on each bf16 unit this machine has (the fused pass that masks, sums and rounds dy
+// has a vector form and a portable one); fp32 on the one in use, which it does not touch.
+const BF16_PATHS = ['amx', 'avx512bf16', 'portable'].filter((p) => native.setGemmBf16Path(p));
+native.setGemmBf16Path(initial.bf16Path);
+const precisions: [string, string][] = [
+  ['fp32', initial.bf16Path],
+  ...BF16_PATHS.map((p): [string, string] => ['bf16', p]),
+];
 
 const shape = (n: number, c: number, h: number, w: number, oc: number, k: number, s: number, p: number) =>
   ({ n, c, h, w, oc, kh: k, kw: k, sh: s, sw: s, ph: p, pw: p }) satisfies Conv2dShape;
@@ -44,19 +54,32 @@ function bitsEqual(actual: Float32Array, expected: Float32Array, what: string): 
     if (a[i] !== e[i]) assert.fail(`${what}[${i}]: ${actual[i]} where the separate ops give ${expected[i]}`);
 }
 
-for (const precision of ['fp32', 'bf16'])
+for (const [precision, bf16Path] of precisions)
   for (const convPath of ['direct', 'auto', 'gemm'])
     for (const [name, s] of SHAPES)
-      test(`conv2dBackward = mask + backward-weights + backward-data (${precision}, ${convPath}): ${name}`, () =>
-        compareWithSeparateOps(s, precision, convPath, configs));
+      test(`conv2dBackward = mask + backward-weights + backward-data (${precision} ${bf16Path}, ${convPath}): ${name}`, () =>
+        compareWithSeparateOps(s, precision, convPath, configs, bf16Path));
 
 // Planes of 96x96 take the separate passes even on the direct kernels (an image's buffers
 // would outgrow the cache); one configuration of threads and GEMM path each.
 for (const precision of ['fp32', 'bf16'])
   test(`conv2dBackward = the separate ops on images too large for one pass (${precision})`, () =>
-    compareWithSeparateOps(shape(2, 16, 96, 96, 16, 3, 1, 1), precision, 'direct', [configs[configs.length - 1]]));
+    compareWithSeparateOps(
+      shape(2, 16, 96, 96, 16, 3, 1, 1),
+      precision,
+      'direct',
+      [configs[configs.length - 1]],
+      initial.bf16Path,
+    ));
 
-function compareWithSeparateOps(s: Conv2dShape, precision: string, convPath: string, runConfigs: RunConfig[]): void {
+function compareWithSeparateOps(
+  s: Conv2dShape,
+  precision: string,
+  convPath: string,
+  runConfigs: RunConfig[],
+  bf16Path: string,
+): void {
+  assert.ok(native.setGemmBf16Path(bf16Path));
   assert.ok(native.setOpPrecision(precision));
   assert.ok(native.setConvPath(convPath));
   const z = conv2dSizes(s);
