@@ -8,9 +8,15 @@ import * as path from 'node:path';
 
 const made: string[] = [];
 
+// At exit a directory that cannot go (a mount left inside it) is named, not thrown about.
 function removeMade(): void {
   if (process.env.CNN_KEEP_TEST_DIRS === '1') return;
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of made.splice(0))
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch (e) {
+      process.stderr.write(`temp-dir: could not remove ${dir}: ${(e as Error).message}\n`);
+    }
 }
 
 export function tempDir(prefix = 'cnn-test-'): string {
