@@ -71,7 +71,7 @@ test('resnet20 on a folder larger than the in-memory limit reads images from the
     '--threads',
     '1',
     '--out',
-    path.join(dir, '..', `${path.basename(dir)}.st`),
+    path.join(tempDir(), 'run.safetensors'),
   ];
   const inMemory = peakRssMb(args, {}, hook);
   assert.equal(inMemory.status, 0, inMemory.stderr);
