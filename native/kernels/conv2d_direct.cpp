@@ -180,37 +180,37 @@ DirectPairForwardFn pair_kernels() {
 // Two values rounded to bf16 (to nearest, ties to even) in one element, the first in the low half.
 uint32_t pair_of(float even, float odd) { return (uint32_t)float_to_bf16(even) | (uint32_t)float_to_bf16(odd) << 16; }
 
-// Planes (C, H, W) as ceil(C/2) zero-bordered planes of channel pairs (H + 2ph, W + 2pw),
-// into `out`; its borders are left as they are (zero from the thread's first clear). With
-// odd C the last pair's odd half is zero.
-void pad_pair_planes_into(const float* x, int c, int h, int w, int ph, int pw, PairUpFn pair_up, uint32_t* out) {
-  const size_t wp = (size_t)w + 2 * pw, plane = ((size_t)h + 2 * ph) * wp, in_plane = (size_t)h * w;
-  for (int c2 = 0; c2 < (c + 1) / 2; ++c2)
-    for (int r = 0; r < h; ++r) {
-      const float* even = x + 2 * c2 * in_plane + (size_t)r * w;
-      uint32_t* dst = out + c2 * plane + (r + ph) * wp + pw;
-      if (2 * c2 + 1 < c)
-        pair_up(even, even + in_plane, w, dst);
-      else
-        for (int k = 0; k < w; ++k) dst[k] = pair_of(even[k], 0.0f);
-    }
-}
-
-// Planes (C, H, W) already rounded to bf16, each row `row` values apart, as
-// pad_pair_planes_into lays them out: the same bits, since pair_up rounds as they were.
-void pad_pair_planes_from_bf16(const uint16_t* x, int c, int h, int w, size_t row, int ph, int pw, uint32_t* out) {
+// Planes (C, H, W) of T, each row `row` values apart, as ceil(C/2) zero-bordered planes of
+// channel pairs (H + 2ph, W + 2pw) into `out`, each row by pair_row(even, odd, w, dst) (odd
+// null for an odd C's last channel, whose pairs' odd half is zero); the borders are left as
+// they are (zero from the thread's first clear).
+template <typename T, typename PairRow>
+void pad_pairs_with(const T* x, int c, int h, int w, size_t row, int ph, int pw, uint32_t* out, PairRow pair_row) {
   const size_t wp = (size_t)w + 2 * pw, plane = ((size_t)h + 2 * ph) * wp, in_plane = (size_t)h * row;
   for (int c2 = 0; c2 < (c + 1) / 2; ++c2)
     for (int r = 0; r < h; ++r) {
-      const uint16_t* even = x + 2 * c2 * in_plane + (size_t)r * row;
-      uint32_t* dst = out + c2 * plane + (r + ph) * wp + pw;
-      if (2 * c2 + 1 < c) {
-        const uint16_t* odd = even + in_plane;
-        for (int k = 0; k < w; ++k) dst[k] = (uint32_t)even[k] | (uint32_t)odd[k] << 16;
-      } else {
-        for (int k = 0; k < w; ++k) dst[k] = even[k];
-      }
+      const T* even = x + 2 * c2 * in_plane + (size_t)r * row;
+      pair_row(even, 2 * c2 + 1 < c ? even + in_plane : nullptr, w, out + c2 * plane + (r + ph) * wp + pw);
     }
+}
+
+// Float planes, rounded to bf16 in pairs by the unit's pair_up.
+void pad_pair_planes_into(const float* x, int c, int h, int w, int ph, int pw, PairUpFn pair_up, uint32_t* out) {
+  pad_pairs_with(x, c, h, w, (size_t)w, ph, pw, out, [&](const float* even, const float* odd, int n, uint32_t* dst) {
+    if (odd) return pair_up(even, odd, n, dst);
+    for (int k = 0; k < n; ++k) dst[k] = pair_of(even[k], 0.0f);
+  });
+}
+
+// Planes already rounded to bf16, in rows `row` values apart: the same bits as
+// pad_pair_planes_into gives their float values, since pair_up rounds as they were rounded.
+void pad_pair_planes_from_bf16(const uint16_t* x, int c, int h, int w, size_t row, int ph, int pw, uint32_t* out) {
+  pad_pairs_with(x, c, h, w, row, ph, pw, out, [](const uint16_t* even, const uint16_t* odd, int n, uint32_t* dst) {
+    if (!odd)
+      for (int k = 0; k < n; ++k) dst[k] = even[k];
+    else
+      for (int k = 0; k < n; ++k) dst[k] = (uint32_t)even[k] | (uint32_t)odd[k] << 16;
+  });
 }
 
 PairUpFn pair_up_in_use() {
