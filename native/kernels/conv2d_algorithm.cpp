@@ -23,8 +23,9 @@
 // implicit than im2col), backward-data the implicit GEMM from 16 input channels whatever OC
 // (its micro-kernel splits short row blocks into even tiles). Backward-weights takes the bf16
 // direct kernel for 3x3 filters at stride 1 over rows of 8 outputs or more (a first layer's
-// 1 or 3 channels included; over rows of 4 the implicit GEMM is faster), elsewhere the implicit GEMM wherever it has
-// one except for 1x1 filters (strided ones: their runs of pixels are too short to pay).
+// 1 or 3 channels included; over rows of 4 the implicit GEMM is faster), elsewhere the
+// implicit GEMM wherever it has one except for 1x1 filters (strided ones: their runs of
+// pixels are too short to pay).
 #include "kernels/conv2d_algorithm.h"
 
 #include <atomic>

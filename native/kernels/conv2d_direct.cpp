@@ -311,6 +311,10 @@ float* data_filters_into(const Conv2dShape& s, const DirectSizes& z, const float
   return zeros;
 }
 
+// The row length of dy's planes rounded to bf16: OW rounded up to even, so each row is
+// whole pairs of output positions.
+size_t bf16_dy_row(const Conv2dShape& s) { return (size_t)s.ow + s.ow % 2; }
+
 // One image's backward-data: dx_i (=|+=) the forward convolution of its dy, padded by
 // K-1-P into the thread's dypad (whose borders stay zero), with data_filters_into's filters.
 class DataImage {
@@ -325,11 +329,11 @@ class DataImage {
         filters_(filters),
         zeros_(zeros) {}
 
-  // bf16, dy_i given as rounded planes in rows of `row` values (bf16_dy_into's).
-  void from_rounded(const uint16_t* rounded, size_t row, float* dypad, float* dxi, bool accumulate) const {
+  // bf16, dy_i given as its rounded planes (bf16_dy_into's).
+  void from_rounded(const uint16_t* rounded, float* dypad, float* dxi, bool accumulate) const {
     const int qh = s_.kh - 1 - s_.ph, qw = s_.kw - 1 - s_.pw;
     uint32_t* pairs = reinterpret_cast<uint32_t*>(dypad);
-    pad_pair_planes_from_bf16(rounded, s_.oc, s_.oh, s_.ow, row, qh, qw, pairs);
+    pad_pair_planes_from_bf16(rounded, s_.oc, s_.oh, s_.ow, bf16_dy_row(s_), qh, qw, pairs);
     pair_forward_(g_, pairs, reinterpret_cast<const uint32_t*>(filters_), zeros_, dxi, accumulate);
   }
 
@@ -398,10 +402,6 @@ ThreadBuffers thread_buffers(const DirectSizes& z, float* region) {
   b.masked = z.one_pass ? b.dypad + z.dypad : nullptr;
   return b;
 }
-
-// The row length of dy's planes rounded to bf16: OW rounded up to even, so each row is
-// whole pairs of output positions.
-size_t bf16_dy_row(const Conv2dShape& s) { return (size_t)s.ow + s.ow % 2; }
 
 MaskedDyBf16Fn masked_dy_in_use() {
   return gemm_bf16_vector_packing() ? conv_direct_masked_dy_bf16_avx512bf16() : conv_direct_masked_dy_bf16_portable();
@@ -580,7 +580,7 @@ void conv2d_direct_backward(const Conv2dShape& s, bool bf16, const float* x, con
       uint16_t* rounded = reinterpret_cast<uint16_t*>(b.dy);
       bf16_dy_into(s, masked_dy, dyi, relu_y ? relu_y + i * y_image : nullptr, dbT, rounded);
       weights_image.from_rounded(b, x + i * x_image, dwT);
-      if (dx) data_image.from_rounded(rounded, bf16_dy_row(s), b.dypad, dx + i * x_image, accumulate);
+      if (dx) data_image.from_rounded(rounded, b.dypad, dx + i * x_image, accumulate);
       return;
     }
     if (relu_y) {
