@@ -2,7 +2,8 @@
 // shapes, at one and two threads (scripts/conv-bench.js --conv-paths gemm,implicit,direct).
 //
 // Direct: every kernel larger than 1x1 that the direct kernels support (stride 1 or 2, up to
-// 11x11; backward-data at stride 1), for all three ops, within the shapes measured (up to
+// 11x11; backward-data at stride 2 as one stride-1 convolution per output phase, which beat
+// im2col on resnet's strided 3x3 layers), for all three ops, within the shapes measured (up to
 // 1728 taps and 192 filters; wider layers keep the GEMM paths until measured). Their tiles keep filters (forward,
 // backward-data) or filter taps (backward-weights) in registers for one or two blocks of 16
 // channels and broadcast each input value once to all the FMAs that read it, with no column
@@ -22,8 +23,9 @@
 // the implicit GEMM at any number of taps (not 1x1: a first layer's 27 taps run faster
 // implicit than im2col), backward-data the implicit GEMM from 16 input channels whatever OC
 // (its micro-kernel splits short row blocks into even tiles). Backward-weights takes the bf16
-// direct kernel for 3x3 filters at stride 1 over rows of 8 outputs or more (a first layer's
-// 1 or 3 channels included; over rows of 4 the implicit GEMM is faster), elsewhere the
+// direct kernel for 3x3 filters at stride 1 or 2 over rows of 8 outputs or more (a first
+// layer's 1 or 3 channels included; over rows of 4 the implicit GEMM is faster; at stride 2
+// level with it on two threads for resnet's 32 -> 64 layer, faster elsewhere), elsewhere the
 // implicit GEMM wherever it has one except for 1x1 filters (strided ones: their runs of
 // pixels are too short to pay).
 #include "kernels/conv2d_algorithm.h"
@@ -101,7 +103,7 @@ ConvAlgorithms choose_conv_algorithms(const Conv2dShape& s, ConvPathSetting sett
     if (direct_forward(s, setting) && (direct_setting || s.c >= 4 || s.kh * s.kw <= 9))
       a.forward = ConvAlgorithm::direct;
     if (direct_backward_data(s, setting) && (direct_setting || s.c >= 4)) a.backward_data = ConvAlgorithm::direct;
-    // Backward-weights (3x3 at stride 1): over rows of 8 outputs or more, at any channel count.
+    // Backward-weights (3x3, stride 1 or 2): over rows of 8 outputs or more, at any channel count.
     if (direct_forward(s, setting) && direct_bf16_backward_weights_supported(s) && (direct_setting || s.ow >= 8))
       a.backward_weights = ConvAlgorithm::direct;
     return a;

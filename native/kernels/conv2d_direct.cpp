@@ -13,6 +13,7 @@
 #include "kernels/conv2d_direct.h"
 #include "kernels/activation.h"
 #include "kernels/conv2d_direct_kernel.h"
+#include "kernels/conv2d_direct_data_phases.h"
 #include "kernels/bf16.h"
 #include "kernels/conv2d_implicit.h"
 #include "kernels/conv2d_implicit_panel.h"
@@ -70,12 +71,19 @@ DirectGeom forward_geom(const Conv2dShape& s) {
                     (int)round16((size_t)s.oc)};
 }
 
-// Backward-data as a stride-1 forward convolution: dy (OC planes, padded by K-1-P) with the
-// filters transposed in channels and flipped in space gives dx (C, H, W).
-DirectGeom backward_data_geom(const Conv2dShape& s) {
-  const int qh = s.kh - 1 - s.ph, qw = s.kw - 1 - s.pw;
-  return DirectGeom{
-      s.oc, s.kh, s.kw, 1, 1, s.oh + 2 * qh, s.ow + 2 * qw, qh, s.oh, s.h, s.w, s.c, (int)round16((size_t)s.c)};
+// Backward-data's dy, bordered with zeros for every output phase's window
+// (conv2d_direct_data_phases.h): OC planes (hp, wp) with dy at row border_h, column border_w.
+struct DataPlanes {
+  int border_h, border_w, hp, wp;
+};
+
+DataPlanes data_planes(const Conv2dShape& s) {
+  DataPlanes d;
+  d.border_h = phases_border(s.sh, s.kh, s.ph, s.h, s.oh);
+  d.border_w = phases_border(s.sw, s.kw, s.pw, s.w, s.ow);
+  d.hp = s.oh + 2 * d.border_h;
+  d.wp = s.ow + 2 * d.border_w;
+  return d;
 }
 
 // The one-pass backward keeps all its buffers per thread. Past this many floats (2 MB) an
@@ -91,9 +99,12 @@ DirectSizes sizes_of(const Conv2dShape& s) {
   z.cp = round16((size_t)s.c);
   z.xpad = round16((size_t)s.c * (s.h + 2 * s.ph) * (s.w + 2 * s.pw) + kDirectPlaneSlack);
   z.dypad = 0;
-  if (direct_backward_data_supported(s)) {
-    DirectGeom g = backward_data_geom(s);
-    z.dypad = round16((size_t)g.c * g.hp * g.wp + kDirectPlaneSlack);
+  if (direct_backward_data_supported(s)) {  // dy bordered, and with a stride each phase's output
+    const DataPlanes d = data_planes(s);
+    z.dypad = round16((size_t)s.oc * d.hp * d.wp + kDirectPlaneSlack);
+    if (s.sh > 1)
+      z.dypad += round16((size_t)s.c * phase_axis(0, s.sh, s.kh, s.ph, s.h).count *
+                         phase_axis(0, s.sw, s.kw, s.pw, s.w).count);
   }
   size_t taps = (size_t)s.kh * s.kw;
   z.shared = round16(std::max(z.ckk * z.ocp, taps * s.oc * z.cp)) + std::max(z.ocp, z.cp);
@@ -139,7 +150,8 @@ bool direct_supported(const Conv2dShape& s) {
 }
 
 bool direct_backward_data_supported(const Conv2dShape& s) {
-  return direct_supported(s) && s.sh == 1 && s.ph < s.kh && s.pw < s.kw && s.c <= 256;
+  return direct_supported(s) && s.c <= 256 && phases_supported(s.sh, s.kh, s.ph, s.h) &&
+         phases_supported(s.sw, s.kw, s.pw, s.w);
 }
 
 size_t conv2d_direct_workspace_floats(const Conv2dShape& s, int threads) {
@@ -237,24 +249,6 @@ void forward_filter_pairs(const Conv2dShape& s, const float* w, size_t ocp, Pair
     }
 }
 
-// Backward-data's filters (transposed in channels, flipped in space) as pairs of output
-// channels: ((o2, i, j), cp) with w[o][c][KH-1-i][KW-1-j] at o = 2*o2 (low half) and 2*o2 + 1,
-// paired as forward_filter_pairs pairs.
-void backward_filter_pairs(const Conv2dShape& s, const float* w, size_t cp, PairUpFn pair_up, uint32_t* out) {
-  const int taps = s.kh * s.kw;
-  const int o2n = (s.oc + 1) / 2;
-  const float zeros[kMaxTaps] = {};
-  uint32_t pairs[kMaxTaps];
-  std::memset(out, 0, sizeof(uint32_t) * o2n * taps * cp);
-  for (int o2 = 0; o2 < o2n; ++o2)
-    for (int c = 0; c < s.c; ++c) {
-      const float* even = w + ((size_t)2 * o2 * s.c + c) * taps;
-      pair_up(even, 2 * o2 + 1 < s.oc ? even + (size_t)s.c * taps : zeros, taps, pairs);
-      // Tap (i, j) of the flipped filter is tap taps - 1 - (i*KW + j) of the stored one.
-      for (int t = 0; t < taps; ++t) out[((size_t)o2 * taps + (taps - 1 - t)) * cp + c] = pairs[t];
-    }
-}
-
 // A geometry's channels counted in pairs.
 DirectGeom in_pairs(DirectGeom g) {
   g.c = (g.c + 1) / 2;
@@ -288,83 +282,186 @@ void conv2d_direct_forward_bf16(const Conv2dShape& s, const float* x, const floa
 
 namespace {
 
-// Backward-data's filters at the start of the workspace: transposed in channels and flipped
-// in space, wt'[(o*KH + i)*KW + j][c] = w[o][c][KH-1-i][KW-1-j] in rows of cp floats, or, in
-// bf16, those rows as pairs of output channels (backward_filter_pairs). After them, cp zeros:
-// the bias the forward tiles add. Returns the zeros.
-float* data_filters_into(const Conv2dShape& s, const DirectSizes& z, const float* w, bool bf16, float* workspace) {
-  const size_t taps = (size_t)s.kh * s.kw;
-  float* zeros = workspace + round16(taps * s.oc * z.cp);
-  std::memset(zeros, 0, sizeof(float) * z.cp);
-  if (bf16) {
-    backward_filter_pairs(s, w, z.cp, pair_up_in_use(), reinterpret_cast<uint32_t*>(workspace));
-    return zeros;
-  }
-  float* wt = workspace;
-  std::memset(wt, 0, sizeof(float) * taps * s.oc * z.cp);
-  for (int o = 0; o < s.oc; ++o)
-    for (int c = 0; c < s.c; ++c)
-      for (int i = 0; i < s.kh; ++i)
-        for (int j = 0; j < s.kw; ++j)
-          wt[(((size_t)o * s.kh + i) * s.kw + j) * z.cp + c] =
-              w[(((size_t)o * s.c + c) * s.kh + (s.kh - 1 - i)) * s.kw + (s.kw - 1 - j)];
-  return zeros;
+// One output phase of backward-data (conv2d_direct_data_phases.h): its rows and columns of
+// dx, its convolution's geometry, where its window starts in the bordered dy planes and
+// where its filters are.
+struct DataPhase {
+  int a, b;  // dx rows a, a + S, ... and columns b, b + S, ...
+  PhaseAxis rows, cols;
+  DirectGeom g;   // dy's planes (in pairs, for bf16) to dx's phase planes, stride 1
+  size_t window;  // the window's first element in the bordered planes
+  const float* filters;
+};
+
+// Phase (a, b)'s filter taps of w[o][c], flipped as the forward tiles want them:
+// out[m * N + n] = w[o][c][S*(M-1-m) + r][S*(N-1-n) + r'] (M, N, r, r' the phase's).
+void phase_taps(const Conv2dShape& s, const PhaseAxis& rows, const PhaseAxis& cols, const float* filter, float* out) {
+  for (int m = 0; m < rows.taps; ++m)
+    for (int n = 0; n < cols.taps; ++n) {
+      const int i = s.sh * (rows.taps - 1 - m) + rows.first_tap, j = s.sw * (cols.taps - 1 - n) + cols.first_tap;
+      out[m * cols.taps + n] = filter[i * s.kw + j];
+    }
+}
+
+// One phase's filters into `out`, transposed in channels: rows ((o, m, n), cp) of floats,
+// or, in bf16, rows ((o2, m, n), cp) of pairs of output channels o = 2*o2 (low half) and
+// 2*o2 + 1, paired by the unit's vector conversion (the rounding dy's pairs get). Returns
+// the floats written.
+size_t phase_filters_into(const Conv2dShape& s, const PhaseAxis& rows, const PhaseAxis& cols, const float* w, size_t cp,
+                          bool bf16, PairUpFn pair_up, float* out) {
+  const int taps = rows.taps * cols.taps, kk = s.kh * s.kw;
+  const int groups = bf16 ? (s.oc + 1) / 2 : s.oc;
+  const size_t floats = (size_t)groups * taps * cp;
+  std::memset(out, 0, sizeof(float) * floats);
+  float even[kMaxTaps], odd[kMaxTaps];
+  uint32_t pairs[kMaxTaps];
+  for (int g = 0; g < groups; ++g)
+    for (int c = 0; c < s.c; ++c) {
+      const int o = bf16 ? 2 * g : g;
+      phase_taps(s, rows, cols, w + ((size_t)o * s.c + c) * kk, even);
+      float* row = out + (size_t)g * taps * cp + c;
+      if (!bf16) {
+        for (int t = 0; t < taps; ++t) row[t * cp] = even[t];
+        continue;
+      }
+      if (o + 1 < s.oc)
+        phase_taps(s, rows, cols, w + ((size_t)(o + 1) * s.c + c) * kk, odd);
+      else  // an odd OC's last channel: the high halves are zero
+        std::fill(odd, odd + taps, 0.0f);
+      pair_up(even, odd, taps, pairs);
+      for (int t = 0; t < taps; ++t) reinterpret_cast<uint32_t*>(row)[t * cp] = pairs[t];
+    }
+  return floats;
+}
+
+// cp zeros after backward-data's filters (room for all of them: every filter tap belongs to
+// one phase): the bias the forward tiles add.
+float* data_zeros(const Conv2dShape& s, const DirectSizes& z, float* workspace) {
+  return workspace + round16((size_t)s.kh * s.kw * s.oc * z.cp);
+}
+
+// Backward-data's phases (one at stride 1, four at stride 2, less any with no rows or
+// columns of dx) with their filters at the start of the workspace, one phase's after
+// another's, and the zeros after them. Returns the phases' count.
+int data_phases_into(const Conv2dShape& s, const DirectSizes& z, const float* w, bool bf16, float* workspace,
+                     DataPhase* phases) {
+  const DataPlanes d = data_planes(s);
+  const PairUpFn pair_up = pair_up_in_use();
+  float* filters = workspace;
+  int count = 0;
+  for (int a = 0; a < s.sh; ++a)
+    for (int b = 0; b < s.sw; ++b) {
+      DataPhase& p = phases[count];
+      p.a = a;
+      p.b = b;
+      p.rows = phase_axis(a, s.sh, s.kh, s.ph, s.h);
+      p.cols = phase_axis(b, s.sw, s.kw, s.pw, s.w);
+      if (p.rows.count == 0 || p.cols.count == 0) continue;  // a 1-pixel input's second phase
+      p.g = DirectGeom{bf16 ? (s.oc + 1) / 2 : s.oc,
+                       p.rows.taps,
+                       p.cols.taps,
+                       1,
+                       1,
+                       d.hp,
+                       d.wp,
+                       p.rows.top,
+                       s.oh,
+                       p.rows.count,
+                       p.cols.count,
+                       s.c,
+                       (int)z.cp};
+      p.window = (size_t)(d.border_h - p.rows.top) * d.wp + (d.border_w - p.cols.top);
+      p.filters = filters;
+      filters += phase_filters_into(s, p.rows, p.cols, w, z.cp, bf16, pair_up, filters);
+      ++count;
+    }
+  std::memset(data_zeros(s, z, workspace), 0, sizeof(float) * z.cp);
+  return count;
 }
 
 // The row length of dy's planes rounded to bf16: OW rounded up to even, so each row is
 // whole pairs of output positions.
 size_t bf16_dy_row(const Conv2dShape& s) { return (size_t)s.ow + s.ow % 2; }
 
-// One image's backward-data: dx_i (=|+=) the forward convolution of its dy, padded by
-// K-1-P into the thread's dypad (whose borders stay zero), with data_filters_into's filters.
+// dx_i's rows a, a + S, ... and columns b, b + S, ... (=|+=) phase p's output (C, rows, cols).
+void interleave_phase(const Conv2dShape& s, const DataPhase& p, const float* out, float* dxi, bool accumulate) {
+  for (int c = 0; c < s.c; ++c)
+    for (int u = 0; u < p.rows.count; ++u) {
+      const float* src = out + ((size_t)c * p.rows.count + u) * p.cols.count;
+      float* dst = dxi + ((size_t)c * s.h + (size_t)s.sh * u + p.a) * s.w + p.b;
+      if (accumulate)
+        for (int v = 0; v < p.cols.count; ++v) dst[(size_t)s.sw * v] += src[v];
+      else
+        for (int v = 0; v < p.cols.count; ++v) dst[(size_t)s.sw * v] = src[v];
+    }
+}
+
+// One image's backward-data: dy_i bordered with zeros into the thread's dypad (data_planes;
+// the borders stay zero), then each phase's forward convolution of its window, straight into
+// dx_i at stride 1, else into the thread's phase buffer (after the planes) and interleaved.
 class DataImage {
  public:
-  DataImage(const Conv2dShape& s, bool bf16, const float* filters, const float* zeros)
+  // Writes the filters into the workspace's shared region.
+  DataImage(const Conv2dShape& s, bool bf16, const float* w, float* workspace)
       : s_(s),
         bf16_(bf16),
-        g_(bf16 ? in_pairs(backward_data_geom(s)) : backward_data_geom(s)),
+        d_(data_planes(s)),
+        z_(sizes_of(s)),
         k_(kernels()),
         pair_forward_(pair_kernels()),
         pair_up_(pair_up_in_use()),
-        filters_(filters),
-        zeros_(zeros) {}
+        phase_count_(data_phases_into(s, z_, w, bf16, workspace, phases_)),
+        zeros_(data_zeros(s, z_, workspace)) {}
 
   // bf16, dy_i given as its rounded planes (bf16_dy_into's).
   void from_rounded(const uint16_t* rounded, float* dypad, float* dxi, bool accumulate) const {
-    const int qh = s_.kh - 1 - s_.ph, qw = s_.kw - 1 - s_.pw;
     uint32_t* pairs = reinterpret_cast<uint32_t*>(dypad);
-    pad_pair_planes_from_bf16(rounded, s_.oc, s_.oh, s_.ow, bf16_dy_row(s_), qh, qw, pairs);
-    pair_forward_(g_, pairs, reinterpret_cast<const uint32_t*>(filters_), zeros_, dxi, accumulate);
+    pad_pair_planes_from_bf16(rounded, s_.oc, s_.oh, s_.ow, bf16_dy_row(s_), d_.border_h, d_.border_w, pairs);
+    run_phases(dypad, dxi, accumulate);
   }
 
   void operator()(const float* dyi, float* dypad, float* dxi, bool accumulate) const {
-    const int qh = s_.kh - 1 - s_.ph, qw = s_.kw - 1 - s_.pw;
-    if (bf16_) {
-      uint32_t* pairs = reinterpret_cast<uint32_t*>(dypad);
-      pad_pair_planes_into(dyi, s_.oc, s_.oh, s_.ow, qh, qw, pair_up_, pairs);
-      pair_forward_(g_, pairs, reinterpret_cast<const uint32_t*>(filters_), zeros_, dxi, accumulate);
-    } else {
-      pad_planes_into(dyi, s_.oc, s_.oh, s_.ow, qh, qw, dypad);
-      k_.forward_image(g_, dypad, filters_, zeros_, dxi, accumulate);
-    }
+    if (bf16_)
+      pad_pair_planes_into(dyi, s_.oc, s_.oh, s_.ow, d_.border_h, d_.border_w, pair_up_,
+                           reinterpret_cast<uint32_t*>(dypad));
+    else
+      pad_planes_into(dyi, s_.oc, s_.oh, s_.ow, d_.border_h, d_.border_w, dypad);
+    run_phases(dypad, dxi, accumulate);
   }
 
  private:
+  void run_phases(float* dypad, float* dxi, bool accumulate) const {
+    float* phase_out = dypad + round16((size_t)s_.oc * d_.hp * d_.wp + kDirectPlaneSlack);
+    for (int k = 0; k < phase_count_; ++k) {
+      const DataPhase& p = phases_[k];
+      const bool direct_into_dx = s_.sh == 1;  // the one phase is dx itself
+      float* out = direct_into_dx ? dxi : phase_out;
+      const bool acc = direct_into_dx && accumulate;
+      if (bf16_)
+        pair_forward_(p.g, reinterpret_cast<const uint32_t*>(dypad) + p.window,
+                      reinterpret_cast<const uint32_t*>(p.filters), zeros_, out, acc);
+      else
+        k_.forward_image(p.g, dypad + p.window, p.filters, zeros_, out, acc);
+      if (!direct_into_dx) interleave_phase(s_, p, phase_out, dxi, accumulate);
+    }
+  }
+
   const Conv2dShape& s_;
   bool bf16_;
-  DirectGeom g_;
+  DataPlanes d_;
+  DirectSizes z_;
   const ConvDirectKernels& k_;
   DirectPairForwardFn pair_forward_;
   PairUpFn pair_up_;
-  const float* filters_;
+  DataPhase phases_[4];
+  int phase_count_;
   const float* zeros_;
 };
 
 void direct_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx, bool accumulate,
                           float* workspace, bool bf16) {
   const DirectSizes z = sizes_of(s);
-  const float* zeros = data_filters_into(s, z, w, bf16, workspace);
-  const DataImage data_image(s, bf16, workspace, zeros);
+  const DataImage data_image(s, bf16, w, workspace);
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
   std::atomic<int> next{0};
   run_threads(s.n, [&](int t, int) {
@@ -375,12 +472,25 @@ void direct_backward_data(const Conv2dShape& s, const float* dy, const float* w,
   });
 }
 
-// Planes (C, H, W) rounded to bf16 into zero-bordered planes (H + 2ph, W + 2pw), borders
-// left as they are.
-void pad_bf16_planes_into(const float* x, int c, int h, int w, int ph, int pw, RoundBf16Fn round, uint16_t* out) {
-  const size_t wp = (size_t)w + 2 * pw, plane = ((size_t)h + 2 * ph) * wp;
-  for (int ch = 0; ch < c; ++ch)
-    for (int r = 0; r < h; ++r) round(x + ((size_t)ch * h + r) * w, (size_t)w, out + ch * plane + (r + ph) * wp + pw);
+// Image planes (C, H, W) rounded to bf16 into the zero-bordered planes of g (rows of
+// direct_pair_row(g) values; at stride 2 each padded row's even columns, then its odd ones);
+// the borders are left as they are.
+void pad_bf16_planes_into(const Conv2dShape& s, const DirectGeom& g, const float* x, RoundBf16Fn round,
+                          RoundSplitBf16Fn round_split, uint16_t* out) {
+  const size_t wp = direct_pair_row(g), plane = (size_t)g.hp * wp, half = wp / 2;
+  for (int ch = 0; ch < s.c; ++ch)
+    for (int r = 0; r < s.h; ++r) {
+      const float* src = x + ((size_t)ch * s.h + r) * s.w;
+      uint16_t* dst = out + ch * plane + (r + s.ph) * wp;
+      if (g.sw == 1) {
+        round(src, (size_t)s.w, dst + s.pw);
+      } else {  // column x sits at padded column x + PW: in the even half when that is even
+        const int pw = s.pw;
+        uint16_t* even_x = pw % 2 == 0 ? dst + pw / 2 : dst + half + (pw - 1) / 2;
+        uint16_t* odd_x = pw % 2 == 0 ? dst + half + pw / 2 : dst + (pw + 1) / 2;
+        round_split(src, (size_t)s.w, even_x, odd_x);
+      }
+    }
 }
 
 // The thread's buffers for backward-weights (xpad, dy's re-layouts), backward-data (dypad)
@@ -426,7 +536,7 @@ void bf16_dy_into(const Conv2dShape& s, MaskedDyBf16Fn masked_dy, const float* d
 
 // One image's backward-weights: dwT (CKK, ocp) += the filter gradient of x_i and dy_i, in the
 // thread's buffers. fp32: the image padded, dy transposed (or in padded rows, for the
-// column-vectorised tiles). bf16 (3x3, stride 1): the image rounded, dy (bf16_dy_into's
+// column-vectorised tiles). bf16 (3x3, stride 1 or 2): the image rounded, dy (bf16_dy_into's
 // planes, in the thread's b.dy) in pairs of output positions.
 class WeightsImage {
  public:
@@ -437,7 +547,9 @@ class WeightsImage {
         k_(kernels()),
         by_columns_(k_.weights_by_columns(g_)),
         pair_weights_(gemm_bf16_vector_packing() ? conv_direct_weights_pairs_avx512bf16() : k_.weights_image_pairs),
-        round_(gemm_bf16_vector_packing() ? implicit_round_bf16_avx512bf16() : implicit_round_bf16_portable()) {}
+        round_(gemm_bf16_vector_packing() ? implicit_round_bf16_avx512bf16() : implicit_round_bf16_portable()),
+        round_split_(gemm_bf16_vector_packing() ? implicit_round_split_bf16_avx512bf16()
+                                                : implicit_round_split_bf16_portable()) {}
 
   // fp32.
   void operator()(const ThreadBuffers& b, const float* xi, const float* dyi, float* dwT) const {
@@ -456,7 +568,7 @@ class WeightsImage {
   // bf16, with dy_i's rounded planes in b.dy.
   void from_rounded(const ThreadBuffers& b, const float* xi, float* dwT) const {
     uint16_t* xbf = reinterpret_cast<uint16_t*>(b.xpad);
-    pad_bf16_planes_into(xi, s_.c, s_.h, s_.w, s_.ph, s_.pw, round_, xbf);
+    pad_bf16_planes_into(s_, g_, xi, round_, round_split_, xbf);
     // The rounded rows of even length are dy's position pairs already, two bf16 values per
     // 32-bit element: moving those elements (the transpose only copies bits) gives dyT2, the
     // pairs of each channel side by side.
@@ -472,6 +584,7 @@ class WeightsImage {
   bool by_columns_;
   DirectPairWeightsFn pair_weights_;
   RoundBf16Fn round_;
+  RoundSplitBf16Fn round_split_;
 };
 
 // dbT[o] += the sum of dy_i's plane o.
@@ -556,7 +669,7 @@ void conv2d_direct_backward_weights(const Conv2dShape& s, const float* x, const 
 }
 
 bool direct_bf16_backward_weights_supported(const Conv2dShape& s) {
-  return direct_supported(s) && s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1;
+  return direct_supported(s) && s.kh == 3 && s.kw == 3;  // stride 1 or 2
 }
 
 void conv2d_direct_backward_weights_bf16(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
@@ -569,8 +682,7 @@ bool direct_backward_in_one_pass(const Conv2dShape& s) { return direct_supported
 void conv2d_direct_backward(const Conv2dShape& s, bool bf16, const float* x, const float* dy, const float* relu_y,
                             const float* w, float* dw, float* db, float* dx, bool accumulate, float* workspace) {
   const DirectSizes z = sizes_of(s);
-  const float* zeros = data_filters_into(s, z, w, bf16, workspace);
-  const DataImage data_image(s, bf16, workspace, zeros);
+  const DataImage data_image(s, bf16, w, workspace);
   const WeightsImage weights_image(s);
   const size_t x_image = (size_t)s.c * s.h * s.w, y_image = (size_t)s.oc * z.p;
   const MaskedDyBf16Fn masked_dy = masked_dy_in_use();

@@ -11,8 +11,9 @@ namespace cnn {
 
 // Shapes the direct kernels handle at all (any stride 1 or 2, any padding, kernels up to 11).
 bool direct_supported(const Conv2dShape& s);
-// Backward-data runs as a direct forward convolution of dy with the flipped filters: stride
-// 1 and padding below the kernel size.
+// Backward-data runs as direct forward convolutions of dy with the flipped filters, one per
+// output phase at stride 2 (conv2d_direct_data_phases.h): padding below the kernel size, and
+// at stride 2 every phase with filter taps and a window that starts at or above dy's first row.
 bool direct_backward_data_supported(const Conv2dShape& s);
 
 // Scratch floats of the direct path for `threads` threads (0 if the shape is unsupported).
@@ -31,7 +32,7 @@ void conv2d_direct_backward_data_bf16(const Conv2dShape& s, const float* dy, con
                                       float* workspace);
 void conv2d_direct_backward_weights(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
                                     float* workspace);
-// Backward-weights in bf16: 3x3 filters at stride 1 only.
+// Backward-weights in bf16: 3x3 filters only (stride 1 or 2).
 bool direct_bf16_backward_weights_supported(const Conv2dShape& s);
 void conv2d_direct_backward_weights_bf16(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
                                          float* workspace);

@@ -739,24 +739,83 @@ void weights_tile_pairs(const DirectGeom& g, const uint16_t* __restrict x, size_
   }
 }
 
-// dwT (CKK, ocp) += one image's filter gradient in bf16 (3x3, stride 1): xbf the image's
-// zero-bordered planes rounded to bf16, dyT2 its dy in position pairs (weights_tile_pairs).
-// A lone block of V output channels takes CB input channels per tile (the unit's choice:
-// what its registers hold).
-template <int V, class M, int CB = 1>
-void backward_weights_image_pairs(const DirectGeom& g, const uint16_t* xbf, const uint32_t* dyT2, float* dwT) {
-  const size_t plane = (size_t)g.hp * g.wp, pairs = ((size_t)g.ow + 1) / 2, tap_rows = 9 * (size_t)g.ocp;
+// weights_tile_pairs at stride 2: dy[o][oy][ox] * x[c][2*oy + ti][2*ox + tj]. Each padded row
+// is stored as its even columns, then its odd ones (direct_pair_row(g) values, halves of
+// `half`), so the input pair a pair of positions (2k, 2k + 1) meets at tap tj, (x[4k + tj],
+// x[4k + 2 + tj]), is again two adjacent bf16 values: the even half's 2k + tj/2 for tj = 0
+// and 2, the odd half's 2k for tj = 1. No input pair serves two taps here, so each is
+// broadcast for the B multiply-adds of one tap.
+template <int V, int B, int CB, int NP2, class M>
+void weights_tile_pairs_stride2(const DirectGeom& g, const uint16_t* __restrict x, size_t plane,
+                                const uint32_t* __restrict dyT2, size_t pairs_per_row, float* __restrict dwT) {
+  using T = typename Vec<V>::type;
+  constexpr int TI = 3, TJ = 3;
+  T acc[CB][B][TI][TJ];
+  _Pragma("GCC unroll 4") for (int cb = 0; cb < CB; ++cb) _Pragma("GCC unroll 8") for (int b = 0; b < B; ++b)
+      _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti) _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj)
+          acc[cb][b][ti][tj] = T{};
+  const size_t ocp = (size_t)g.ocp, row = direct_pair_row(g), half = row / 2;
+  const int pairs = (int)pairs_per_row, full = pairs / NP2 * NP2;
+  auto tap = [&](const uint16_t* in, int k, int ti, int tj) {  // the input pair of pair k at tap (ti, tj)
+    return M::broadcast(pair_at(in + ti * row + (tj % 2) * half + 2 * k + tj / 2));
+  };
+  for (int oy = 0; oy < g.oh; ++oy) {
+    const uint16_t* xrow = x + (size_t)2 * oy * row;
+    const uint32_t* drow = dyT2 + (size_t)oy * pairs_per_row * ocp;
+    for (int k0 = 0; k0 < full; k0 += NP2) {
+      T d[B][NP2];
+      _Pragma("GCC unroll 16") for (int k = 0; k < NP2; ++k) _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b)
+          d[b][k] = M::weights(drow + (k0 + k) * ocp + b * V);
+      _Pragma("GCC unroll 4") for (int cb = 0; cb < CB; ++cb) _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
+          _Pragma("GCC unroll 16") for (int k = 0; k < NP2; ++k)
+              _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+        const T xv = tap(xrow + cb * plane, k0 + k, ti, tj);
+        _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b) acc[cb][b][ti][tj] =
+            M::fma(d[b][k], xv, acc[cb][b][ti][tj]);
+      }
+    }
+    for (int k = full; k < pairs; ++k) {  // the row's last pairs % NP2 pairs
+      T d[B];
+      _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b) d[b] = M::weights(drow + k * ocp + b * V);
+      _Pragma("GCC unroll 4") for (int cb = 0; cb < CB; ++cb) _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
+          _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) {
+        const T xv = tap(xrow + cb * plane, k, ti, tj);
+        _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b) acc[cb][b][ti][tj] = M::fma(d[b], xv, acc[cb][b][ti][tj]);
+      }
+    }
+  }
+  _Pragma("GCC unroll 4") for (int cb = 0; cb < CB; ++cb) _Pragma("GCC unroll 8") for (int ti = 0; ti < TI; ++ti)
+      _Pragma("GCC unroll 8") for (int tj = 0; tj < TJ; ++tj) _Pragma("GCC unroll 4") for (int b = 0; b < B; ++b) {
+    float* p = dwT + (((size_t)cb * TI + ti) * TJ + tj) * ocp + b * V;
+    store<V>(p, load<V>(p) + acc[cb][b][ti][tj]);
+  }
+}
+
+// dwT (CKK, ocp) += one image's filter gradient in bf16 (3x3, stride 1 or 2): xbf the image's
+// zero-bordered planes rounded to bf16 (rows of direct_pair_row(g) values), dyT2 its dy in
+// position pairs (weights_tile_pairs, weights_tile_pairs_stride2). A lone block of V output
+// channels takes CB input channels per tile (the unit's choice: what its registers hold).
+template <int V, class M, int CB, int S>
+void weights_image_pairs_at(const DirectGeom& g, const uint16_t* xbf, const uint32_t* dyT2, float* dwT) {
+  const size_t plane = (size_t)g.hp * direct_pair_row(g), pairs = ((size_t)g.ow + 1) / 2, tap_rows = 9 * (size_t)g.ocp;
+  auto tile = [&](auto fn, int c, int o0) { fn(g, xbf + c * plane, plane, dyT2 + o0, pairs, dwT + c * tap_rows + o0); };
   int o0 = 0;
   for (; g.oc - o0 >= 2 * V; o0 += 2 * V)
     for (int c = 0; c < g.c; ++c)
-      weights_tile_pairs<V, 2, 1, 4, M>(g, xbf + c * plane, plane, dyT2 + o0, pairs, dwT + c * tap_rows + o0);
+      tile(S == 1 ? weights_tile_pairs<V, 2, 1, 4, M> : weights_tile_pairs_stride2<V, 2, 1, 4, M>, c, o0);
   for (; o0 < g.oc; o0 += V) {
     int c = 0;
     for (; g.c - c >= CB; c += CB)
-      weights_tile_pairs<V, 1, CB, 8, M>(g, xbf + c * plane, plane, dyT2 + o0, pairs, dwT + c * tap_rows + o0);
+      tile(S == 1 ? weights_tile_pairs<V, 1, CB, 8, M> : weights_tile_pairs_stride2<V, 1, CB, 8, M>, c, o0);
     for (; c < g.c; ++c)
-      weights_tile_pairs<V, 1, 1, 8, M>(g, xbf + c * plane, plane, dyT2 + o0, pairs, dwT + c * tap_rows + o0);
+      tile(S == 1 ? weights_tile_pairs<V, 1, 1, 8, M> : weights_tile_pairs_stride2<V, 1, 1, 8, M>, c, o0);
   }
+}
+
+template <int V, class M, int CB = 1>
+void backward_weights_image_pairs(const DirectGeom& g, const uint16_t* xbf, const uint32_t* dyT2, float* dwT) {
+  if (g.sh == 1) return weights_image_pairs_at<V, M, CB, 1>(g, xbf, dyT2, dwT);
+  weights_image_pairs_at<V, M, CB, 2>(g, xbf, dyT2, dwT);
 }
 
 constexpr int kTileMax = 8;  // TI, TJ <= 8

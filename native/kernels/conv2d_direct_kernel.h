@@ -49,9 +49,14 @@ struct ConvDirectKernels {
   void (*weights_image_pairs)(const DirectGeom& g, const uint16_t* xbf, const uint32_t* dyT2, float* dwT);
 };
 
-// backward_weights_image for bf16, 3x3 filters at stride 1: xbf the zero-bordered planes
-// rounded to bf16, dyT2 (OH, (OW + 1) / 2, ocp) pairs of consecutive output positions' dy
-// (the second zero past an odd row's end); dwT (CKK, ocp) += the products, summed in fp32.
+// Row length of bf16 backward-weights' rounded planes: the padded row, or at stride 2 its even
+// columns then its odd ones, each half ceil(wp / 2) values.
+inline size_t direct_pair_row(const DirectGeom& g) { return g.sh == 1 ? (size_t)g.wp : ((size_t)g.wp + 1) / 2 * 2; }
+
+// backward_weights_image for bf16, 3x3 filters at stride 1 or 2: xbf the zero-bordered planes
+// rounded to bf16 (rows of direct_pair_row values), dyT2 (OH, (OW + 1) / 2, ocp) pairs of
+// consecutive output positions' dy (the second zero past an odd row's end); dwT (CKK, ocp) +=
+// the products, summed in fp32.
 using DirectPairWeightsFn = void (*)(const DirectGeom& g, const uint16_t* xbf, const uint32_t* dyT2, float* dwT);
 DirectPairWeightsFn conv_direct_weights_pairs_avx512bf16();  // conv2d_direct_avx512bf16.cpp
 

@@ -28,6 +28,10 @@ void round_bf16(const float* src, size_t n, uint16_t* dst) {
   for (size_t i = 0; i < n; ++i) dst[i] = float_to_bf16(src[i]);
 }
 
+void round_split_bf16(const float* src, size_t n, uint16_t* even, uint16_t* odd) {
+  for (size_t i = 0; i < n; ++i) (i % 2 ? odd : even)[i / 2] = float_to_bf16(src[i]);
+}
+
 void pair_up(const float* even, const float* odd, int n, uint32_t* out) {
   for (int l = 0; l < n; ++l) out[l] = (uint32_t)float_to_bf16(even[l]) | (uint32_t)float_to_bf16(odd[l]) << 16;
 }
@@ -43,6 +47,7 @@ void write_pair_panel(const PanelGeometry& g, const uint32_t* pairs, const Panel
 WriteTapRowsFn implicit_write_tap_rows_portable() { return write_tap_rows_with; }
 WriteBf16PanelFn implicit_write_bf16_panel_portable() { return write_bf16_panel; }
 RoundBf16Fn implicit_round_bf16_portable() { return round_bf16; }
+RoundSplitBf16Fn implicit_round_split_bf16_portable() { return round_split_bf16; }
 PairUpFn implicit_pair_up_portable() { return pair_up; }
 WritePairPanelFn implicit_write_pair_panel_portable() { return write_pair_panel; }
 

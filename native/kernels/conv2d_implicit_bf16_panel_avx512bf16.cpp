@@ -87,6 +87,24 @@ void round_bf16(const float* src, size_t n, uint16_t* dst) {
   }
 }
 
+// 32 floats per step: converted into one vector of 32 bf16 values, whose even and odd
+// elements one word permutation gathers into its low and high halves.
+void round_split_bf16(const float* src, size_t n, uint16_t* even, uint16_t* odd) {
+  const __m512i by_parity = _mm512_set_epi16(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1,  //
+                                             30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  for (size_t i = 0; i < n; i += 32) {
+    const size_t left = n - i;
+    const __mmask16 lo = (__mmask16)(left >= 16 ? 0xFFFFu : (1u << left) - 1);
+    const __mmask16 hi = (__mmask16)(left >= 32 ? 0xFFFFu : left > 16 ? (1u << (left - 16)) - 1 : 0u);
+    const __m512i rounded =
+        (__m512i)_mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(hi, src + i + 16), _mm512_maskz_loadu_ps(lo, src + i));
+    const __m512i split = _mm512_permutexvar_epi16(by_parity, rounded);
+    const size_t evens = left >= 32 ? 16 : (left + 1) / 2, odds = left >= 32 ? 16 : left / 2;
+    _mm256_mask_storeu_epi16(even + i / 2, (__mmask16)((1u << evens) - 1), _mm512_castsi512_si256(split));
+    _mm256_mask_storeu_epi16(odd + i / 2, (__mmask16)((1u << odds) - 1), _mm512_extracti64x4_epi64(split, 1));
+  }
+}
+
 // A row of the channel-pair images, 16 pairs per conversion.
 void pair_up(const float* even, const float* odd, int n, uint32_t* out) {
   for (int l = 0; l < n; l += 16) {
@@ -102,5 +120,6 @@ PairUpFn implicit_pair_up_avx512bf16() { return pair_up; }
 WriteTapRowsFn implicit_write_tap_rows_avx512bf16() { return write_tap_rows_with; }
 WriteBf16PanelFn implicit_write_bf16_panel_avx512bf16() { return write_bf16_panel; }
 RoundBf16Fn implicit_round_bf16_avx512bf16() { return round_bf16; }
+RoundSplitBf16Fn implicit_round_split_bf16_avx512bf16() { return round_split_bf16; }
 
 }  // namespace cnn

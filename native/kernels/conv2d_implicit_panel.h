@@ -66,6 +66,12 @@ using RoundBf16Fn = void (*)(const float* src, size_t n, uint16_t* dst);
 RoundBf16Fn implicit_round_bf16_portable();    // conv2d_implicit_bf16_panel.cpp
 RoundBf16Fn implicit_round_bf16_avx512bf16();  // conv2d_implicit_bf16_panel_avx512bf16.cpp
 
+// The same rounding of n floats, split by parity: even[j] <- src[2j], odd[j] <- src[2j + 1]
+// (a row of a stride-2 convolution's image, its even and odd columns apart).
+using RoundSplitBf16Fn = void (*)(const float* src, size_t n, uint16_t* even, uint16_t* odd);
+RoundSplitBf16Fn implicit_round_split_bf16_portable();    // conv2d_implicit_bf16_panel.cpp
+RoundSplitBf16Fn implicit_round_split_bf16_avx512bf16();  // conv2d_implicit_bf16_panel_avx512bf16.cpp
+
 // Backward-weights' A panels (conv2d_implicit.cpp's TapRowSource): rows [r0, r0 + count) of
 // the column matrix (filter taps) over K = output pixels [0, kc) of a slice, row-major,
 // ceil(count / width) panels of (width, kc2, 2). Each run is a piece of the slice's pixels

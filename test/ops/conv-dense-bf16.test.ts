@@ -32,7 +32,7 @@ const initial = {
 // The per-op algorithm settings: im2col everywhere, the implicit GEMM wherever it applies
 // (every shape here but the pointwise one; backward-data at stride 1), the direct kernels
 // wherever they apply (forward and backward-data on channel pairs, backward-weights of 3x3
-// filters at stride 1 on pairs of output positions), and the rule's choice.
+// filters on pairs of output positions), and the rule's choice.
 const CONV_SETTINGS = ['gemm', 'implicit', 'direct', 'auto'];
 // The direct kernels' bf16 tiles run on vdpbf16ps with the avx512bf16 and amx paths, and on
 // the fp32 unit of the fp32 GEMM path in use with the portable one: each of those is tried.
@@ -61,7 +61,11 @@ const shape = (n: number, c: number, h: number, w: number, oc: number, k: number
 // (its padded images outgrow its column matrix); and filters spanning several of the GEMM's
 // K slices and row blocks on every path (packed once per call, then read block by block);
 // a stride of 3 with a wider kernel (padded rows split into three phases of unequal use);
-// output rows wider than a panel (a panel then copies one run per row of K).
+// output rows wider than a panel (a panel then copies one run per row of K); an even kernel at
+// stride 2 (the direct backward-data's four output phases of two filter rows and columns each)
+// with an odd number of filters (its last channel pair half empty); 3x3 at stride 2 without
+// padding and with 2 (backward-weights' rows split into even and odd columns: the image's
+// first column lands in the even half), odd widths among them.
 const SHAPES: [string, Conv2dShape][] = [
   ['3x3 same, 16 -> 16 channels', shape(4, 16, 8, 8, 16, 3, 1, 1)],
   ['3x3 stride 2, 8 -> 24 channels', shape(3, 8, 9, 9, 24, 3, 2, 1)],
@@ -74,6 +78,9 @@ const SHAPES: [string, Conv2dShape][] = [
   ['3x3 same, 48 -> 176 channels', shape(2, 48, 6, 6, 176, 3, 1, 1)],
   ['5x5 stride 3 pad 2 on 13x11, 8 -> 16 channels', shape(2, 8, 13, 11, 16, 5, 3, 2)],
   ['3x3 same on 34x34 (panels of one output row), 4 -> 8 channels', shape(2, 4, 34, 34, 8, 3, 1, 1)],
+  ['4x4 stride 2 pad 1 on 10x10, 6 -> 9 channels', shape(2, 6, 10, 10, 9, 4, 2, 1)],
+  ['3x3 stride 2 unpadded on 9x11, 6 -> 20 channels', shape(2, 6, 9, 11, 20, 3, 2, 0)],
+  ['3x3 stride 2 pad 2 on 8x8, 5 -> 16 channels', shape(2, 5, 8, 8, 16, 3, 2, 2)],
 ];
 
 interface ConvResult {

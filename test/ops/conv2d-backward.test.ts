@@ -35,8 +35,9 @@ const shape = (n: number, c: number, h: number, w: number, oc: number, k: number
 
 // 3x3 stride 1 with even and odd rows (bf16 backward-weights pairs output positions), one
 // and two blocks of 16 output channels and a remainder, an odd channel count (bf16 pairs
-// channels), 5x5 (fp32 direct only), stride 2 (backward-data is never direct there), a
-// batch smaller than the thread count, and a batch of five split into uneven chunks.
+// channels), 5x5 (fp32 direct only), stride 2 (backward-data by output phases; bf16's
+// backward-weights is not direct there), a batch smaller than the thread count, and a batch
+// of five split into uneven chunks.
 const SHAPES: [string, Conv2dShape][] = [
   ['3x3 same, 16 -> 16 channels, 8x8', shape(4, 16, 8, 8, 16, 3, 1, 1)],
   ['3x3 same, 33 -> 40 channels, 7x7', shape(3, 33, 7, 7, 40, 3, 1, 1)],

@@ -4,7 +4,8 @@
 // width) x 1 and 2 threads. Shapes: C = 1 and 3, OC = 6, 16, 20 (not a multiple of the
 // vector width), 32 and more (tiles of two channel blocks), padding, stride 2, odd and non-square sizes, rows wider than one
 // column block, kernels larger than one register tile (9x9), padding wider than the kernel
-// (backward-data then falls back to GEMM), batch 1 and uneven splits over threads; between
+// (backward-data then falls back to GEMM), strided backward-data by output phases, batch 1
+// and uneven splits over threads; between
 // them both kernel variants (vectorised over output channels or over output columns). Then
 // bitwise reproducibility run to run for a given thread count.
 import { test, after } from 'node:test';
@@ -88,6 +89,13 @@ const shapes: [string, Conv2dShape][] = [
     'C=16, OC=48, 3x3 pad 1, rows of 13 (two channel blocks, then one), batch 2',
     shape(2, 16, 4, 13, 48, 3, 3, 1, 1, 1, 1),
   ],
+  // Strided backward-data runs one stride-1 convolution per output phase: even kernels (two
+  // filter rows in each phase, or one), no padding (a phase's window then starts a row above
+  // dy), odd sizes (phases of unequal rows), and padding a phase cannot reach (im2col then).
+  ['4x4 stride 2 pad 1, C=3, OC=10, 10x9, batch 2', shape(2, 3, 10, 9, 10, 4, 4, 2, 2, 1, 1)],
+  ['2x2 stride 2, C=4, OC=6, 9x7, batch 2', shape(2, 4, 9, 7, 6, 2, 2, 2, 2, 0, 0)],
+  ['3x3 stride 2 pad 0, C=20, OC=18, 9x10, batch 3', shape(3, 20, 9, 10, 18, 3, 3, 2, 2, 0, 0)],
+  ['3x3 stride 2 pad 2, C=5, OC=8, 7x7, batch 2', shape(2, 5, 7, 7, 8, 3, 3, 2, 2, 2, 2)],
 ];
 
 interface Case {
