@@ -13,7 +13,13 @@ import type { NetworkProfile } from '../native';
 import { formatProfile } from './bench-profile';
 import { applyDefaultThreads } from './default-threads';
 import { networkSettingsFromEnv } from './network-settings';
-import { precisionNote, precisionOption, type Precision } from './precision-option';
+import {
+  precisionNote,
+  precisionOption,
+  resolvePrecision,
+  type Precision,
+  type PrecisionChoice,
+} from './precision-option';
 
 interface BenchOptions {
   batchSize: number;
@@ -24,7 +30,7 @@ interface BenchOptions {
   classes?: number;
   json?: boolean;
   profile?: boolean;
-  precision?: Precision;
+  precision?: PrecisionChoice;
   /** How the network is built (default: from the environment, see network-settings.ts). */
   network?: NetworkSettings;
 }
@@ -62,9 +68,11 @@ export function registerBench(program: Command): void {
       const plan = planWithOptions(model, { input: opts.input, classes: opts.classes });
       const threadNote = await applyDefaultThreads(cmd.getOptionValueSource('threads') === 'cli', opts);
       if (threadNote && !opts.json) process.stderr.write(threadNote + '\n');
-      const note = precisionNote(opts.precision);
+      const chosen = resolvePrecision(opts.precision);
+      if (chosen.note && !opts.json) process.stderr.write(chosen.note + '\n');
+      const note = precisionNote(chosen.precision);
       if (note) process.stderr.write(note + '\n');
-      const result = await benchPlan(plan, opts);
+      const result = await benchPlan(plan, { ...opts, precision: chosen.precision });
       if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
       else {
         process.stdout.write(
@@ -79,7 +87,7 @@ export function registerBench(program: Command): void {
 }
 
 export async function benchPlan(plan: ReturnType<typeof planModel>, opts: BenchOptions): Promise<BenchResult> {
-  const precision = opts.precision ?? 'fp32';
+  const { precision } = resolvePrecision(opts.precision);
   const runtime = createRuntime(plan, {
     maxBatch: opts.batchSize,
     threads: opts.threads,

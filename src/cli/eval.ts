@@ -15,7 +15,7 @@ import { checkOutFile, writeMisclassified } from './viz-output';
 import { applyDefaultThreads } from './default-threads';
 import { checkOutputPlan, datasetInputs } from './output-plan';
 import { networkSettingsFromEnv } from './network-settings';
-import { precisionNote, precisionOption, type Precision } from './precision-option';
+import { precisionNote, precisionOption, resolvePrecision, type PrecisionChoice } from './precision-option';
 
 interface EvalCliOptions {
   data?: string;
@@ -26,7 +26,7 @@ interface EvalCliOptions {
   misclassified?: string;
   top?: number;
   cacheDir?: string;
-  precision: Precision;
+  precision: PrecisionChoice;
 }
 
 export function registerEval(program: Command): void {
@@ -102,12 +102,14 @@ export function registerEval(program: Command): void {
       }
       const threadNote = await applyDefaultThreads(cmd.getOptionValueSource('threads') === 'cli', opts);
       if (threadNote && !opts.json) process.stderr.write(threadNote + '\n');
-      const note = precisionNote(opts.precision);
+      const { precision, note: chosen } = resolvePrecision(opts.precision);
+      if (chosen && !opts.json) process.stderr.write(chosen + '\n');
+      const note = precisionNote(precision);
       if (note) process.stderr.write(note + '\n');
       const runtime = createRuntime(ckpt.plan, {
         maxBatch: opts.batchSize,
         threads: opts.threads,
-        network: { ...networkSettingsFromEnv(), precision: opts.precision },
+        network: { ...networkSettingsFromEnv(), precision },
       });
       runtime.params.set(ckpt.params);
       // Normalise exactly as in training: the statistics stored in the checkpoint.

@@ -8,7 +8,7 @@ import { formatSummary, summaryJson } from '../model/summary';
 import type { Plan, Shape } from '../model/types';
 import { layerAlgorithms } from '../train/layer-algorithms';
 import { networkSettingsFromEnv } from './network-settings';
-import { precisionOption, type Precision } from './precision-option';
+import { precisionOption, resolvePrecision, type PrecisionChoice } from './precision-option';
 
 export function registerSummary(program: Command): void {
   program
@@ -27,11 +27,18 @@ export function registerSummary(program: Command): void {
       '--algorithms',
       'also show the algorithm each convolution runs (forward/backward-data/backward-weights), as training builds it (CNN_CONV_PATH=auto|gemm|implicit|direct changes the rule)',
     )
-    .addOption(precisionOption('with --algorithms: the algorithms of fp32 or of bf16 training (they differ)'))
+    .addOption(
+      precisionOption(
+        'with --algorithms: the algorithms of fp32 or of bf16 training (they differ), or of the one auto picks here',
+      ),
+    )
     .action(
-      (modelArg: string, opts: SummaryCliOptions & { json?: boolean; algorithms?: boolean; precision?: Precision }) => {
+      (
+        modelArg: string,
+        opts: SummaryCliOptions & { json?: boolean; algorithms?: boolean; precision?: PrecisionChoice },
+      ) => {
         const { plan, batchSize } = planSummary(modelArg, opts);
-        const network = { ...networkSettingsFromEnv(), precision: opts.precision ?? 'fp32' };
+        const network = { ...networkSettingsFromEnv(), precision: resolvePrecision(opts.precision).precision };
         const algorithms = opts.algorithms ? layerAlgorithms(plan, network) : undefined;
         const options = { batchSize, algorithms };
         if (opts.json) process.stdout.write(JSON.stringify(summaryJson(plan, options), null, 2) + '\n');

@@ -10,7 +10,7 @@ import type { TrainSettings } from '../train/training-checkpoint';
 import { ADAMW_DEFAULTS, OPTIMIZERS, type OptimizerName } from '../train/optimizer';
 import { KEEP_CHOICES, type KeepChoice } from '../train/keep-best';
 import { ClassWeightsError, classCounts, resolveClassWeights } from '../train/class-weights';
-import { precisionOption, type Precision } from './precision-option';
+import { precisionOption, type PrecisionChoice } from './precision-option';
 
 export interface RecipeCliOptions {
   normalize?: NormalizeChoice;
@@ -19,7 +19,7 @@ export interface RecipeCliOptions {
   classWeights?: string;
   earlyStop?: number;
   keep?: KeepChoice;
-  precision?: Precision;
+  precision?: PrecisionChoice;
 }
 
 /** Options a resumed run keeps from its checkpoint, each with the value the settings store for it. */

@@ -45,7 +45,7 @@ import { applyDataOptions, describeDataOptions, type DataOptions } from '../data
 import { resolveFrozen, transferWeights } from '../train/transfer';
 import { describeFingerprint, fingerprintOf, sameFingerprint, type DataFingerprint } from '../data/fingerprint';
 import { networkSettingsFromEnv } from './network-settings';
-import { precisionNote } from './precision-option';
+import { precisionNote, resolvePrecision } from './precision-option';
 import {
   addRecipeOptions,
   describeRecipe,
@@ -377,6 +377,9 @@ async function runTrainLocked(
   );
   if (dist && !hooks.isExplicit('threads')) opts.threads = defaultRankThreads();
   const threadNote = dist ? null : await applyDefaultThreads(hooks.isExplicit('threads'), opts);
+  // auto becomes the precision it picks here, so the settings, the resume check and the log see that one.
+  const precisionChoice = resolvePrecision(opts.precision);
+  opts.precision = precisionChoice.precision;
   let resumed: LoadedCheckpoint | null = null;
   let plan: Plan;
   let settings: TrainSettings;
@@ -546,6 +549,7 @@ async function runTrainLocked(
   const adaptation = new Batcher(trainSet, plan.input, dataset.mean, dataset.std).adaptation;
   const log = (s: string) => progress.log(s);
   if (threadNote) log(threadNote);
+  if (precisionChoice.note) log(precisionChoice.note);
   const note = precisionNote(settings.precision);
   if (note) log(note);
   log(

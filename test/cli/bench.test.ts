@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from './run-cli';
+import { loadNative } from '../../src/native';
 
 test('bench --profile prints every layer of lenet5 and the shares of the step', () => {
   const r = runCli([
@@ -73,4 +74,26 @@ test('bench --precision bf16 says so where bf16 runs on the portable path, and o
   const fp32 = runCli(args, { env: { ...process.env, CNN_GEMM_PATH: 'portable' } });
   assert.equal(fp32.status, 0, fp32.stderr);
   assert.doesNotMatch(fp32.stderr, /portable path/, 'no note for fp32');
+});
+
+test('bench --precision auto runs bf16 where the CPU multiplies it natively, fp32 where bf16 would be portable, and says which', () => {
+  const args = ['bench', 'lenet5', '--steps', '1', '--warmup', '0', '--batch-size', '4', '--threads', '1'];
+  const precisionOf = (env: NodeJS.ProcessEnv) => {
+    const r = runCli([...args, '--precision', 'auto', '--json'], { env });
+    assert.equal(r.status, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { precision: string }).precision;
+  };
+  const portableEnv = { ...process.env, CNN_GEMM_PATH: 'portable' };
+  assert.equal(precisionOf(portableEnv), 'fp32');
+  const portable = runCli([...args, '--precision', 'auto'], { env: portableEnv });
+  assert.equal(portable.status, 0, portable.stderr);
+  assert.match(portable.stderr, /precision auto: fp32 \(no AVX512-BF16 or AMX here/);
+  assert.doesNotMatch(portable.stderr, /bf16 runs on the portable path/, 'auto never picks the slow bf16');
+
+  const unit = loadNative().kernelPaths().gemmBf16;
+  const expected = unit === 'portable' ? 'fp32' : 'bf16';
+  assert.equal(precisionOf(process.env), expected, `the bf16 GEMM path here is ${unit}`);
+  const chosen = runCli([...args, '--precision', 'auto']);
+  assert.equal(chosen.status, 0, chosen.stderr);
+  assert.match(chosen.stderr, new RegExp(`precision auto: ${expected} `));
 });

@@ -1,6 +1,7 @@
 // --precision end to end: a bf16 run says so, stores the setting in its checkpoint (whose
 // tensors stay fp32, the format unchanged), resumes to the same weights as an uninterrupted
-// run, refuses a resume in another precision; eval and bench take the option too.
+// run, refuses a resume in another precision; eval and bench take the option too; auto picks
+// bf16 where the CPU multiplies it natively, says so, and stores what it picked.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -47,6 +48,22 @@ test('train --precision bf16: logged, stored, fp32 tensors, resumes bitwise, ano
   assert.equal(fp32.status, 0, fp32.stderr);
   assert.equal(loadCheckpoint(path.join(dir, 'f.safetensors')).settings?.precision, undefined);
   assert.doesNotMatch(fp32.stdout, /bf16/);
+});
+
+test('train --precision auto logs its choice and stores the precision it picked', () => {
+  const dir = tempDir();
+  const out = path.join(dir, 'auto.safetensors');
+  const r = runCli(['train', 'lenet5', '--limit', '200', '--epochs', '1', '--precision', 'auto', '--out', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const picked = /precision auto: (bf16|fp32) /.exec(r.stdout);
+  assert.ok(picked, `no line about auto's choice in:\n${r.stdout}`);
+  assert.equal(loadCheckpoint(out).settings?.precision, picked[1] === 'bf16' ? 'bf16' : undefined);
+  const portable = runCli(['train', 'lenet5', '--limit', '200', '--epochs', '1', '--precision', 'auto', '--out', out], {
+    env: { ...process.env, CNN_GEMM_PATH: 'portable' },
+  });
+  assert.equal(portable.status, 0, portable.stderr);
+  assert.match(portable.stdout, /precision auto: fp32 /);
+  assert.equal(loadCheckpoint(out).settings?.precision, undefined);
 });
 
 test('eval --precision bf16 agrees with fp32 within a point; bench reports the precision; an unknown one is a usage error', () => {
