@@ -263,12 +263,16 @@ for (const [key, stored] of Object.entries(RECIPE_FIXED_ON_RESUME) as [string, (
   FIXED_ON_RESUME[key] = (r) => stored(r.settings!);
 }
 
-/** Refuses an option given on the command line with another value than the resumed run's. */
+/**
+ * Refuses an option given on the command line with another value than the resumed run's.
+ * `asked` names a given value as the user wrote it where it was resolved (--precision auto).
+ */
 function checkUnchangedOnResume(
   opts: TrainCliOptions,
   hooks: TrainHooks,
   resumed: LoadedCheckpoint,
   file: string,
+  asked: Partial<Record<string, string>> = {},
 ): void {
   for (const [key, storedOf] of Object.entries(FIXED_ON_RESUME)) {
     if (!hooks.isExplicit(key as keyof TrainCliOptions)) continue;
@@ -285,7 +289,7 @@ function checkUnchangedOnResume(
     const text = (v: unknown) =>
       v === undefined || v === null ? 'not set' : Array.isArray(v) ? v.join(',') : String(v);
     throw new UsageError(
-      `Option ${flag} ${text(given)} differs from the run in ${file}, which has ${text(stored)}: a resumed run keeps its settings. ` +
+      `Option ${flag} ${asked[key] ?? text(given)} differs from the run in ${file}, which has ${text(stored)}: a resumed run keeps its settings. ` +
         `Leave ${flag} out (or give it as stored), or start a new run with another --out.`,
     );
   }
@@ -379,6 +383,7 @@ async function runTrainLocked(
   const threadNote = dist ? null : await applyDefaultThreads(hooks.isExplicit('threads'), opts);
   // auto becomes the precision it picks here, so the settings, the resume check and the log see that one.
   const precisionChoice = resolvePrecision(opts.precision);
+  const askedPrecision = opts.precision === 'auto' ? { precision: `auto (${precisionChoice.precision} here)` } : {};
   opts.precision = precisionChoice.precision;
   let resumed: LoadedCheckpoint | null = null;
   let plan: Plan;
@@ -408,7 +413,7 @@ async function runTrainLocked(
         `Checkpoint ${opts.resume} has no training state to resume from (it was not written by "cnn train").`,
       );
     }
-    checkUnchangedOnResume(opts, hooks, resumed, opts.resume);
+    checkUnchangedOnResume(opts, hooks, resumed, opts.resume, askedPrecision);
     plan = resumed.plan;
     settings = { ...resumed.settings, epochs: opts.epochs ?? resumed.settings.epochs };
     const done = resumed.position.epoch;

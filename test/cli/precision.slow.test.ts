@@ -64,6 +64,18 @@ test('train --precision auto logs its choice and stores the precision it picked'
   assert.equal(portable.status, 0, portable.stderr);
   assert.match(portable.stdout, /precision auto: fp32 /);
   assert.equal(loadCheckpoint(out).settings?.precision, undefined);
+
+  // A bf16 run resumed with auto: where auto picks fp32 the resume is refused, naming auto's choice.
+  const bf16 = path.join(dir, 'bf16.safetensors');
+  assert.equal(
+    runCli(['train', 'lenet5', '--limit', '200', '--epochs', '1', '--precision', 'bf16', '--out', bf16]).status,
+    0,
+  );
+  const refused = runCli(['train', 'lenet5', '--resume', bf16, '--epochs', '2', '--precision', 'auto'], {
+    env: { ...process.env, CNN_GEMM_PATH: 'portable' },
+  });
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /Option --precision auto \(fp32 here\) differs from the run in .*, which has bf16/);
 });
 
 test('eval --precision bf16 agrees with fp32 within a point; bench reports the precision; an unknown one is a usage error', () => {
