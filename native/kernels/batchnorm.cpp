@@ -22,14 +22,22 @@ void batchnorm_forward_train(int n, int c, int s, const float* x, const float* g
                              float momentum, float* y, float* save_mean, float* save_inv_std, float* running_mean,
                              float* running_var, const CrossProcess* sync) {
   kernels().forward_train(n, c, s, x, gamma, beta, eps, momentum, y, save_mean, save_inv_std, running_mean, running_var,
-                          false, sync);
+                          false, nullptr, sync);
 }
 
 void batchnorm_relu_forward_train(int n, int c, int s, const float* x, const float* gamma, const float* beta, float eps,
                                   float momentum, float* y, float* save_mean, float* save_inv_std, float* running_mean,
                                   float* running_var, const CrossProcess* sync) {
   kernels().forward_train(n, c, s, x, gamma, beta, eps, momentum, y, save_mean, save_inv_std, running_mean, running_var,
-                          true, sync);
+                          true, nullptr, sync);
+}
+
+void batchnorm_add_relu_forward_train(int n, int c, int s, const float* x, const float* residual, const float* gamma,
+                                      const float* beta, float eps, float momentum, float* y, float* save_mean,
+                                      float* save_inv_std, float* running_mean, float* running_var,
+                                      const CrossProcess* sync) {
+  kernels().forward_train(n, c, s, x, gamma, beta, eps, momentum, y, save_mean, save_inv_std, running_mean, running_var,
+                          true, residual, sync);
 }
 
 void batchnorm_forward_eval(int n, int c, int s, const float* x, const float* gamma, const float* beta,
@@ -41,13 +49,23 @@ void batchnorm_backward(int n, int c, int s, const float* x, const float* gamma,
                         const float* save_inv_std, const float* dy, float* dx, float* dgamma, float* dbeta,
                         bool accumulate, const CrossProcess* sync) {
   kernels().backward(n, c, s, x, gamma, nullptr, save_mean, save_inv_std, dy, dx, dgamma, dbeta, accumulate, false,
-                     sync);
+                     nullptr, sync);
 }
 
 void batchnorm_relu_backward(int n, int c, int s, const float* x, const float* gamma, const float* beta,
                              const float* save_mean, const float* save_inv_std, const float* dy, float* dx,
                              float* dgamma, float* dbeta, bool accumulate, const CrossProcess* sync) {
-  kernels().backward(n, c, s, x, gamma, beta, save_mean, save_inv_std, dy, dx, dgamma, dbeta, accumulate, true, sync);
+  kernels().backward(n, c, s, x, gamma, beta, save_mean, save_inv_std, dy, dx, dgamma, dbeta, accumulate, true, nullptr,
+                     sync);
+}
+
+void batchnorm_add_relu_backward(int n, int c, int s, const float* x, const float* y, const float* gamma,
+                                 const float* save_mean, const float* save_inv_std, const float* dy, float* dx,
+                                 float* dr, bool dr_accumulate, float* dgamma, float* dbeta, bool accumulate,
+                                 const CrossProcess* sync) {
+  const ResidualGrad residual{y, dr, dr_accumulate};
+  kernels().backward(n, c, s, x, gamma, nullptr, save_mean, save_inv_std, dy, dx, dgamma, dbeta, accumulate, false,
+                     &residual, sync);
 }
 
 }  // namespace cnn

@@ -79,4 +79,28 @@ void batchnorm_relu_backward(int n, int c, int s,
                              float* dbeta,               // (C)
                              bool accumulate, const CrossProcess* sync = nullptr);
 
+// Training batch norm, a residual add and its ReLU in the same passes (the network fuses a
+// batchnorm whose only consumer is an add with a fused ReLU, the batchnorm the later of the
+// add's two producers): y = max(bn(x) + r, 0), bitwise batchnorm_forward_train followed by
+// elementwise_add_relu_forward. Backward takes dy, the gradient wrt y, masks it by y > 0 (as
+// the add's backward does), writes the masked dy to dr (the residual's gradient; += when
+// dr_accumulate, nowhere when null) in its first pass, and gives dx, dgamma and dbeta as
+// batchnorm_backward of the masked dy: bitwise elementwise_add_relu_backward then that.
+void batchnorm_add_relu_forward_train(int n, int c, int s,
+                                      const float* x,         // (N, C, S): the batch norm's input
+                                      const float* residual,  // (N, C, S): the add's other input
+                                      const float* gamma, const float* beta, float eps, float momentum,
+                                      float* y,  // (N, C, S): the ReLU's output
+                                      float* save_mean, float* save_inv_std, float* running_mean, float* running_var,
+                                      const CrossProcess* sync = nullptr);
+void batchnorm_add_relu_backward(int n, int c, int s,
+                                 const float* x,  // (N, C, S): the batch norm's input
+                                 const float* y,  // (N, C, S): the ReLU's output
+                                 const float* gamma, const float* save_mean, const float* save_inv_std,
+                                 const float* dy,  // (N, C, S): gradient wrt y
+                                 float* dx,        // (N, C, S) or nullptr
+                                 float* dr,        // (N, C, S) or nullptr: the residual's gradient
+                                 bool dr_accumulate, float* dgamma, float* dbeta, bool accumulate,
+                                 const CrossProcess* sync = nullptr);
+
 }  // namespace cnn

@@ -64,15 +64,14 @@ float lane_total(const Lanes& v) {
   return ((t[0] + t[4]) + (t[1] + t[5])) + ((t[2] + t[6]) + (t[3] + t[7]));
 }
 
-// g where a * xc + b > 0, else 0 (the fused ReLU's mask; false for NaN, as the ReLU's). With
-// AVX-512 the lanes are one register and one compare. Elsewhere the comparison runs on
-// 16-byte quarters: GCC scalarises compares of vectors wider than the target's registers (16
-// comiss), while a 16-byte one is a single cmpltps on any x86-64.
+// g where v > 0, else 0 (a ReLU's mask; false for NaN, as the ReLU's). With AVX-512 the
+// lanes are one register and one compare. Elsewhere the comparison runs on 16-byte quarters:
+// GCC scalarises compares of vectors wider than the target's registers (16 comiss), while a
+// 16-byte one is a single cmpltps on any x86-64.
 typedef float Quarter __attribute__((vector_size(16)));
 typedef int32_t QuarterBits __attribute__((vector_size(16)));
 typedef int32_t LaneBits __attribute__((vector_size(kLanes * sizeof(float))));  // Lanes' bits
-void relu_mask(Lanes& g, const Lanes& xc, const Lanes& a, const Lanes& b) {
-  const Lanes v = a * xc + b;
+void keep_where_positive(Lanes& g, const Lanes& v) {
 #if defined(__AVX512F__)
   g = (Lanes)((LaneBits)g & (v > Lanes{}));
 #else
@@ -86,6 +85,16 @@ void relu_mask(Lanes& g, const Lanes& xc, const Lanes& a, const Lanes& b) {
   }
 #endif
 }
+
+// The fused ReLU's mask recomputed from the batch norm's input: g where a * xc + b > 0.
+void relu_mask(Lanes& g, const Lanes& xc, const Lanes& a, const Lanes& b) {
+  const Lanes v = a * xc + b;
+  keep_where_positive(g, v);
+}
+
+// How backward masks dy: not at all, by the fused ReLU's mask recomputed from x, or by a
+// stored output's (the ReLU after a fused residual add: y = max(bn(x) + r, 0)).
+enum class GradMask { none, relu, output };
 
 // Two sums over one channel in float lanes (u, v) and scalar tails, flushed into double
 // (su, sv) every kBlock values and at the end.
@@ -138,13 +147,15 @@ void add_shifted(Sums& t, const float* xp, size_t len, float k) {
   t.counted(len);
 }
 
-// Adds g and g * (x - m) over one piece of a plane to the channel's sums, g = dy; with relu,
-// g is dy where the forward's a * (x - m) + b was positive and 0 elsewhere (the fused ReLU's
-// mask). Each step also asks for the lines `ahead` floats on (the next image's piece; 0 at
-// the last image): here, with two streams, interleaved prefetches beat a burst per piece
-// (measured with cold data).
-template <bool relu>
-void add_grad(Sums& t, const float* xp, const float* dyp, size_t len, float m, float a, float b, size_t ahead) {
+// Adds g and g * (x - m) over one piece of a plane to the channel's sums, g = dy; masked
+// (GradMask::relu) where the forward's a * (x - m) + b was not positive, or (output) where the
+// stored output yp is not. With dgp (output only), g is also written (or, accumulate, added)
+// there: the residual's gradient. Each step also asks for the lines `ahead` floats on (the
+// next image's piece; 0 at the last image): here, with two streams, interleaved prefetches
+// beat a burst per piece (measured with cold data).
+template <GradMask mask, bool accumulate = false>
+void add_grad(Sums& t, const float* xp, const float* dyp, const float* yp, float* dgp, size_t len, float m, float a,
+              float b, size_t ahead) {
   const Lanes mv = Lanes{} + m, av = Lanes{} + a, bv = Lanes{} + b;
   Lanes u = t.u, v = t.v;
   size_t i = 0;
@@ -153,14 +164,26 @@ void add_grad(Sums& t, const float* xp, const float* dyp, size_t len, float m, f
     __builtin_prefetch(dyp + i + ahead);
     const Lanes xc = LOAD_LANES(xp + i) - mv;
     Lanes g = LOAD_LANES(dyp + i);
-    if (relu) relu_mask(g, xc, av, bv);
+    if (mask == GradMask::relu) relu_mask(g, xc, av, bv);
+    if (mask == GradMask::output) {
+      __builtin_prefetch(yp + i + ahead);
+      const Lanes yv = LOAD_LANES(yp + i);  // a copy: the helpers take aligned references
+      keep_where_positive(g, yv);           // the stored output's mask
+      if (dgp) *(LanesUnaligned*)(dgp + i) = accumulate ? LOAD_LANES(dgp + i) + g : g;
+    }
     u += g;
     v += g * xc;
   }
   t.u = u;
   t.v = v;
   for (; i < len; ++i) {
-    const float xc = xp[i] - m, d = dyp[i], g = !relu || a * xc + b > 0.0f ? d : 0.0f;
+    const float xc = xp[i] - m, d = dyp[i];
+    float g = d;
+    if (mask == GradMask::relu) g = a * xc + b > 0.0f ? d : 0.0f;
+    if (mask == GradMask::output) {
+      g = yp[i] > 0.0f ? d : 0.0f;
+      if (dgp) dgp[i] = accumulate ? dgp[i] + g : g;
+    }
     t.tu += g;
     t.tv += g * xc;
   }
@@ -201,15 +224,22 @@ void for_channel_groups(int n, int c, int s, int arrays, Body body) {
 }
 
 // y = a * (x - m) + b over the channels [g0, g1), image by image (subtracting first keeps
-// large means exact); then max(y, 0) when relu (the expression of activation's ReLU).
+// large means exact); plus the residual r when given, then max(y, 0) when relu (the
+// expressions of add's and activation's ReLU, so a fused add gives their bits).
 void normalise(int n, int c, int s, const float* x, int g0, int g1, const float* m, const float* a, const float* b,
-               bool relu, float* y) {
+               bool relu, const float* r, float* y) {
   for (int img = 0; img < n; ++img)
     for (int ch = g0; ch < g1; ++ch) {
       const float* xp = plane(x, img, c, ch, s);
       float* yp = plane(y, img, c, ch, s);
       const float mc = m[ch], ac = a[ch], bc = b[ch];
-      if (relu)
+      if (r) {  // the network fuses a residual add only with its ReLU
+        const float* rp = plane(r, img, c, ch, s);
+        for (int i = 0; i < s; ++i) {
+          const float v = (ac * (xp[i] - mc) + bc) + rp[i];
+          yp[i] = v > 0.0f ? v : 0.0f;
+        }
+      } else if (relu)
         for (int i = 0; i < s; ++i) {
           const float v = ac * (xp[i] - mc) + bc;
           yp[i] = v > 0.0f ? v : 0.0f;
@@ -263,7 +293,7 @@ void record_statistics(const TrainOutputs& o, int ch, double mean, double var, d
 
 // One process: statistics and normalisation per channel group, while the group is in cache.
 void forward_train_local(int n, int c, int s, const float* x, const float* beta, const TrainOutputs& o, bool relu,
-                         float* y) {
+                         const float* r, float* y) {
   const double count = (double)n * s;
   for_channel_groups(n, c, s, 1, [&](int g0, int g1) {
     shifted_channel_sums(n, c, s, x, g0, g1, [&](int ch, const Sums& t, float shift) {
@@ -271,7 +301,7 @@ void forward_train_local(int n, int c, int s, const float* x, const float* beta,
       const double var = std::max(0.0, t.sv / count - mean_d * mean_d);
       record_statistics(o, ch, (double)shift + mean_d, var, count);
     });
-    normalise(n, c, s, x, g0, g1, o.save_mean, o.scale, beta, relu, y);
+    normalise(n, c, s, x, g0, g1, o.save_mean, o.scale, beta, relu, r, y);
   });
 }
 
@@ -281,7 +311,7 @@ void forward_train_local(int n, int c, int s, const float* x, const float* beta,
 // process's own M2 moved to the common mean exactly, M2_r + n_r (m_r - mean)^2, so a large
 // mean does not cancel the variance away). Normalisation is a second pass over x.
 void forward_train_synchronized(int n, int c, int s, const float* x, const float* beta, const TrainOutputs& o,
-                                bool relu, float* y, const CrossProcess& sync) {
+                                bool relu, const float* r, float* y, const CrossProcess& sync) {
   const double local_count = (double)n * s;
   std::vector<double> local_mean((size_t)c), local_m2((size_t)c);
   for_channel_groups(n, c, s, 1, [&](int g0, int g1) {
@@ -304,32 +334,36 @@ void forward_train_synchronized(int n, int c, int s, const float* x, const float
   sum_across_processes(sync, total.data(), (size_t)c, "synchronized batch norm (variance)");
   for (int ch = 0; ch < c; ++ch) record_statistics(o, ch, mean[ch], std::max(0.0, total[ch] / count), count);
   for_channel_groups(n, c, s, 1,
-                     [&](int g0, int g1) { normalise(n, c, s, x, g0, g1, o.save_mean, o.scale, beta, relu, y); });
+                     [&](int g0, int g1) { normalise(n, c, s, x, g0, g1, o.save_mean, o.scale, beta, relu, r, y); });
 }
 
 void forward_train(int n, int c, int s, const float* x, const float* gamma, const float* beta, float eps,
                    float momentum, float* y, float* save_mean, float* save_inv_std, float* running_mean,
-                   float* running_var, bool relu, const CrossProcess* sync) {
+                   float* running_var, bool relu, const float* residual, const CrossProcess* sync) {
   std::vector<float> scale((size_t)c);
   const TrainOutputs o{gamma, eps, momentum, save_mean, save_inv_std, running_mean, running_var, scale.data()};
   if (sync)
-    forward_train_synchronized(n, c, s, x, beta, o, relu, y, *sync);
+    forward_train_synchronized(n, c, s, x, beta, o, relu, residual, y, *sync);
   else
-    forward_train_local(n, c, s, x, beta, o, relu, y);
+    forward_train_local(n, c, s, x, beta, o, relu, residual, y);
 }
 
-// dx (=|+=) p * g + q * (x - m) + r over one plane; g is dy, masked by the ReLU when relu.
-// The four variants are separate loops (template flags), none with a branch inside.
-template <bool relu, bool accumulate>
-void plane_input_grad(const float* x, const float* dy, float* dx, int s, float m, float p, float q, float r, float a,
-                      float b) {
+// dx (=|+=) p * g + q * (x - m) + r over one plane; g is dy, masked as add_grad masks it.
+// The variants are separate loops (template flags), none with a branch inside.
+template <GradMask mask, bool accumulate>
+void plane_input_grad(const float* x, const float* dy, const float* y, float* dx, int s, float m, float p, float q,
+                      float r, float a, float b) {
   const Lanes mv = Lanes{} + m, pv = Lanes{} + p, qv = Lanes{} + q, rv = Lanes{} + r, av = Lanes{} + a,
               bv = Lanes{} + b;
   int i = 0;
   for (; i + kLanes <= s; i += kLanes) {
     const Lanes xc = LOAD_LANES(x + i) - mv;
     Lanes g = LOAD_LANES(dy + i);
-    if (relu) relu_mask(g, xc, av, bv);
+    if (mask == GradMask::relu) relu_mask(g, xc, av, bv);
+    if (mask == GradMask::output) {
+      const Lanes yv = LOAD_LANES(y + i);
+      keep_where_positive(g, yv);  // the stored output's mask
+    }
     const Lanes d = pv * g + qv * xc + rv;
     if (accumulate)
       *(LanesUnaligned*)(dx + i) = LOAD_LANES(dx + i) + d;
@@ -337,7 +371,11 @@ void plane_input_grad(const float* x, const float* dy, float* dx, int s, float m
       *(LanesUnaligned*)(dx + i) = d;
   }
   for (; i < s; ++i) {
-    const float xc = x[i] - m, g = !relu || a * xc + b > 0.0f ? dy[i] : 0.0f, d = p * g + q * xc + r;
+    const float xc = x[i] - m;
+    float g = dy[i];
+    if (mask == GradMask::relu) g = a * xc + b > 0.0f ? g : 0.0f;
+    if (mask == GradMask::output) g = y[i] > 0.0f ? g : 0.0f;
+    const float d = p * g + q * xc + r;
     dx[i] = accumulate ? dx[i] + d : d;
   }
 }
@@ -348,27 +386,44 @@ struct InputGradConsts {
 };
 
 // What backward needs of a channel: its saved statistics, scale (a) and, for the ReLU's
-// mask, shift (b).
+// mask, shift (b); for a fused residual add, the ReLU's output y (the mask) and where the
+// residual's gradient goes (dr, =|+= as dr_accumulate; nullptr: nowhere).
 struct BackwardInputs {
   const float *x, *gamma, *beta, *save_mean, *save_inv_std, *dy;
-  bool relu;
+  GradMask mask;
+  const float* y;
+  float* dr;
+  bool dr_accumulate;
 };
 
 // The sums of g and g * (x - mean) of every channel in [g0, g1), flushed; k[ch - g0] gets
-// the channel's m, a and b.
+// the channel's m, a and b. With a fused residual add, g goes to dr on the way.
 void gradient_sums(int n, int c, int s, const BackwardInputs& in, int g0, int g1, Sums* sums, InputGradConsts* k) {
   for (int ch = g0; ch < g1; ++ch)
-    k[ch - g0] = InputGradConsts{
-        in.save_mean[ch], 0, 0, 0, train_scale(in.gamma, in.save_inv_std, ch), in.relu ? in.beta[ch] : 0.0f};
+    k[ch - g0] = InputGradConsts{in.save_mean[ch],
+                                 0,
+                                 0,
+                                 0,
+                                 train_scale(in.gamma, in.save_inv_std, ch),
+                                 in.mask == GradMask::relu ? in.beta[ch] : 0.0f};
   walk_group(n, s, g0, g1, [&](int ch, int img, size_t o, size_t len) {
     const InputGradConsts& kc = k[ch - g0];
     const float* xp = plane(in.x, img, c, ch, s) + o;
     const float* dyp = plane(in.dy, img, c, ch, s) + o;
     const size_t ahead = img + 1 < n ? (size_t)c * s : 0;
-    if (in.relu)
-      add_grad<true>(sums[ch - g0], xp, dyp, len, kc.m, kc.a, kc.b, ahead);
-    else
-      add_grad<false>(sums[ch - g0], xp, dyp, len, kc.m, kc.a, kc.b, ahead);
+    Sums& t = sums[ch - g0];
+    if (in.mask == GradMask::output) {
+      const float* yp = plane(in.y, img, c, ch, s) + o;
+      float* dgp = in.dr ? plane(in.dr, img, c, ch, s) + o : nullptr;
+      if (in.dr_accumulate)
+        add_grad<GradMask::output, true>(t, xp, dyp, yp, dgp, len, kc.m, kc.a, kc.b, ahead);
+      else
+        add_grad<GradMask::output>(t, xp, dyp, yp, dgp, len, kc.m, kc.a, kc.b, ahead);
+    } else if (in.mask == GradMask::relu) {
+      add_grad<GradMask::relu>(t, xp, dyp, nullptr, nullptr, len, kc.m, kc.a, kc.b, ahead);
+    } else {
+      add_grad<GradMask::none>(t, xp, dyp, nullptr, nullptr, len, kc.m, kc.a, kc.b, ahead);
+    }
   });
   for (int ch = g0; ch < g1; ++ch) sums[ch - g0].flush();
 }
@@ -394,16 +449,27 @@ void fold_input_grad(InputGradConsts& kc, double gamma, double inv_std, double m
   kc.r = (float)(-kk * mean_dy);
 }
 
-// dx (=|+=) p * g + q * (x - m) + r over the channels [g0, g1), image by image.
+// dx (=|+=) p * g + q * (x - m) + r over the channels [g0, g1), image by image. With a fused
+// residual add whose gradient the sums wrote afresh to dr, g is read back from there (the
+// masked dy, already in cache) rather than masked again.
 void write_input_grad(int n, int c, int s, const BackwardInputs& in, int g0, int g1, const InputGradConsts* k,
                       float* dx, bool accumulate) {
-  auto grad = in.relu ? (accumulate ? plane_input_grad<true, true> : plane_input_grad<true, false>)
-                      : (accumulate ? plane_input_grad<false, true> : plane_input_grad<false, false>);
+  GradMask mask = in.mask;
+  const float* g = in.dy;
+  if (mask == GradMask::output && in.dr && !in.dr_accumulate) {
+    mask = GradMask::none;
+    g = in.dr;
+  }
+  auto grad = mask == GradMask::relu
+                  ? (accumulate ? plane_input_grad<GradMask::relu, true> : plane_input_grad<GradMask::relu, false>)
+              : mask == GradMask::output
+                  ? (accumulate ? plane_input_grad<GradMask::output, true> : plane_input_grad<GradMask::output, false>)
+                  : (accumulate ? plane_input_grad<GradMask::none, true> : plane_input_grad<GradMask::none, false>);
   for (int img = 0; img < n; ++img)
     for (int ch = g0; ch < g1; ++ch) {
       const InputGradConsts& kc = k[ch - g0];
-      grad(plane(in.x, img, c, ch, s), plane(in.dy, img, c, ch, s), plane(dx, img, c, ch, s), s, kc.m, kc.p, kc.q, kc.r,
-           kc.a, kc.b);
+      grad(plane(in.x, img, c, ch, s), plane(g, img, c, ch, s), in.y ? plane(in.y, img, c, ch, s) : nullptr,
+           plane(dx, img, c, ch, s), s, kc.m, kc.p, kc.q, kc.r, kc.a, kc.b);
     }
 }
 
@@ -458,8 +524,19 @@ void backward_synchronized(int n, int c, int s, const BackwardInputs& in, float*
 
 void backward(int n, int c, int s, const float* x, const float* gamma, const float* beta, const float* save_mean,
               const float* save_inv_std, const float* dy, float* dx, float* dgamma, float* dbeta, bool accumulate,
-              bool relu, const CrossProcess* sync) {
-  const BackwardInputs in{x, gamma, beta, save_mean, save_inv_std, dy, relu};
+              bool relu, const ResidualGrad* residual, const CrossProcess* sync) {
+  const BackwardInputs in{x,
+                          gamma,
+                          beta,
+                          save_mean,
+                          save_inv_std,
+                          dy,
+                          residual ? GradMask::output
+                          : relu   ? GradMask::relu
+                                   : GradMask::none,
+                          residual ? residual->y : nullptr,
+                          residual ? residual->dr : nullptr,
+                          residual && residual->dr_accumulate};
   if (sync)
     backward_synchronized(n, c, s, in, dx, dgamma, dbeta, accumulate, *sync);
   else
@@ -472,8 +549,9 @@ void forward_eval(int n, int c, int s, const float* x, const float* gamma, const
   std::vector<float> scale((size_t)c);
   for (int ch = 0; ch < c; ++ch)
     scale[ch] = (float)((double)gamma[ch] / std::sqrt((double)running_var[ch] + (double)eps));
-  for_channel_groups(
-      n, c, s, 0, [&](int g0, int g1) { normalise(n, c, s, x, g0, g1, running_mean, scale.data(), beta, false, y); });
+  for_channel_groups(n, c, s, 0, [&](int g0, int g1) {
+    normalise(n, c, s, x, g0, g1, running_mean, scale.data(), beta, false, nullptr, y);
+  });
 }
 
 // This unit's kernels, as the dispatch table batchnorm.cpp calls.

@@ -29,7 +29,8 @@ void round_bf16(const float* src, size_t n, uint16_t* dst) {
 }
 
 void round_split_bf16(const float* src, size_t n, uint16_t* even, uint16_t* odd) {
-  for (size_t i = 0; i < n; ++i) (i % 2 ? odd : even)[i / 2] = float_to_bf16(src[i]);
+  for (size_t j = 0; 2 * j < n; ++j) even[j] = float_to_bf16(src[2 * j]);
+  for (size_t j = 0; 2 * j + 1 < n; ++j) odd[j] = float_to_bf16(src[2 * j + 1]);
 }
 
 void pair_up(const float* even, const float* odd, int n, uint32_t* out) {

@@ -10,6 +10,7 @@ namespace {
 class Add : public Layer {
  public:
   int input_count() const override { return 2; }
+  bool is_add() const override { return true; }
   std::string check_shapes() const override { return expect_out(desc.in_shape, "element-wise layers keep the shape"); }
   void forward(const LayerIO& io, int n, const StepContext&) override {
     elementwise_add_forward(in_count(n), io.x[0], io.x[1], out.data());

@@ -6,7 +6,7 @@
 // running statistics in training as in evaluation (Keras's choice, not PyTorch's
 // requires_grad=False, which keeps updating the statistics in train mode): the statistics
 // the source model learnt stay as they were. In training it fuses the relu that is its only
-// reader, unless frozen.
+// reader, unless frozen, and with an add (and its relu) that is its only reader.
 #include <climits>
 #include <cmath>
 
@@ -82,6 +82,19 @@ class BatchNorm : public Layer {
     batchnorm_relu_backward(n, c(), plane(), io.x[0], weight(ctx.params), bias(ctx.params), mean_.data(),
                             inv_std_.data(), relu.dout.data(), io.dx[0], weight(ctx.grads), bias(ctx.grads),
                             io.accumulate[0], sync_);
+  }
+
+  bool fuses_add_relu() const override { return !desc.frozen; }
+  void forward_add_relu(const LayerIO& io, int n, const StepContext& ctx, const float* residual, Layer& relu) override {
+    batchnorm_add_relu_forward_train(n, c(), plane(), io.x[0], residual, weight(ctx.params), bias(ctx.params), eps_,
+                                     momentum_, relu.out.data(), mean_.data(), inv_std_.data(),
+                                     ctx.params + mean_offset_, ctx.params + var_offset_, sync_);
+  }
+  void backward_add_relu(const LayerIO& io, int n, const StepContext& ctx, Layer& relu, float* dr,
+                         bool dr_accumulate) override {
+    batchnorm_add_relu_backward(n, c(), plane(), io.x[0], relu.out.data(), weight(ctx.params), mean_.data(),
+                                inv_std_.data(), relu.dout.data(), io.dx[0], dr, dr_accumulate, weight(ctx.grads),
+                                bias(ctx.grads), io.accumulate[0], sync_);
   }
 
   // A frozen batchnorm normalises with its running statistics: nothing to synchronize.

@@ -165,6 +165,32 @@ class Layer {
     (void)relu;
   }
 
+  // ---- residual fusion (net/fusion.cpp) ----
+  // An add layer (the element-wise sum of two inputs).
+  virtual bool is_add() const { return false; }
+  // This kind can compute relu(itself + r) in training, where an add with a fused relu is its
+  // only reader and r is the add's other input, computed earlier: forward_add_relu writes
+  // relu.out (bitwise the three layers in sequence); backward_add_relu reads relu.out (the
+  // mask) and relu.dout, writes the add's gradient for r into dr (+= when dr_accumulate;
+  // nullptr: none wanted) and what backward would.
+  virtual bool fuses_add_relu() const { return false; }
+  virtual void forward_add_relu(const LayerIO& io, int n, const StepContext& ctx, const float* residual, Layer& relu) {
+    (void)io;
+    (void)n;
+    (void)ctx;
+    (void)residual;
+    (void)relu;
+  }
+  virtual void backward_add_relu(const LayerIO& io, int n, const StepContext& ctx, Layer& relu, float* dr,
+                                 bool dr_accumulate) {
+    (void)io;
+    (void)n;
+    (void)ctx;
+    (void)relu;
+    (void)dr;
+    (void)dr_accumulate;
+  }
+
   // ---- training ----
   virtual bool decays_weights() const { return false; }  // weight decay applies to the weight
   // Data-parallel training: statistics over all processes' images through sync (nullptr:
@@ -187,6 +213,10 @@ class Layer {
   // backward_relu writes it, dout) is not written in training.
   int fused_relu = -1;
   bool fused_into_producer = false;
+  // Residual fusion in training: on the producer, the add's index (-1: none; the add's relu
+  // is add.fused_relu); the add then has fused_into_producer set, and neither the producer's
+  // out nor the add's is written.
+  int fused_add = -1;
   double forward_seconds = 0, backward_seconds = 0;  // accumulated while profiling is on
 
  protected:

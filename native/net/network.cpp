@@ -150,7 +150,12 @@ void Network::forward(const float* x, int n, bool train, uint32_t seed) {
     if (train && L.fused_into_producer) continue;
     auto t0 = std::chrono::steady_clock::now();
     StepContext ctx = context(train && !L.desc.frozen, seed);
-    if (train && L.fused_relu >= 0)
+    if (train && L.fused_add >= 0) {
+      const Layer& add = *layers_[(size_t)L.fused_add];
+      const LayerIO add_io = layer_io(x, L.fused_add);
+      const float* residual = add_io.x[add.desc.inputs[0] == (int)i ? 1 : 0];
+      L.forward_add_relu(layer_io(x, (int)i), n, ctx, residual, *layers_[(size_t)add.fused_relu]);
+    } else if (train && L.fused_relu >= 0)
       L.forward_relu(layer_io(x, (int)i), n, ctx, *layers_[(size_t)L.fused_relu]);
     else
       L.forward(layer_io(x, (int)i), n, ctx);
@@ -192,6 +197,7 @@ void Network::backward(const float* x, int n) {
 void Network::backward_layer(const float* x, int n, int i) {
   Layer& L = *layers_[i];
   if (L.fused_into_producer) return;
+  if (L.fused_add >= 0) return backward_add_relu(x, n, i);
   Layer* relu = L.fused_relu >= 0 ? layers_[(size_t)L.fused_relu].get() : nullptr;
   if (!(relu ? relu->dout_written : L.dout_written)) return;  // nothing consumes this output: zero gradients
   LayerIO io = layer_io(x, i);
@@ -202,6 +208,24 @@ void Network::backward_layer(const float* x, int n, int i) {
     L.backward_relu(io, n, ctx, *relu);
   else
     L.backward(io, n, ctx);
+  if (profiling_) L.backward_seconds += seconds_since(t0);
+}
+
+// A producer fused with the add after it and the add's relu runs the three backwards from the
+// relu's dout: the add's other input gets its gradient first (as the add's backward would
+// give it), then the producer's input.
+void Network::backward_add_relu(const float* x, int n, int i) {
+  Layer& L = *layers_[i];
+  const Layer& add = *layers_[(size_t)L.fused_add];
+  Layer& relu = *layers_[(size_t)add.fused_relu];
+  if (!relu.dout_written) return;  // nothing consumes the relu's output: zero gradients
+  const int other = add.desc.inputs[0] == i ? add.desc.inputs[1] : add.desc.inputs[0];
+  bool dr_accumulate = false;
+  float* dr = input_grad(other, &dr_accumulate);
+  LayerIO io = layer_io(x, i);
+  for (int k = 0; k < io.count; ++k) io.dx[k] = input_grad(L.desc.inputs[k], &io.accumulate[k]);
+  auto t0 = std::chrono::steady_clock::now();
+  L.backward_add_relu(io, n, context(true, 0), relu, dr, dr_accumulate);
   if (profiling_) L.backward_seconds += seconds_since(t0);
 }
 
@@ -287,9 +311,16 @@ void Network::set_profiling(bool on) {
 
 StepProfile Network::profile() const {
   StepProfile p;
-  for (const auto& L : layers_)
-    p.layers.push_back(LayerTime{L->desc.name, L->kind, L->forward_seconds, L->backward_seconds,
-                                 L->fused_into_producer ? L->desc.inputs[0] : -1});
+  std::vector<int> fused_into(layers_.size(), -1);  // the layer whose time includes this one's
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& L = *layers_[i];
+    if (L.fused_relu >= 0) fused_into[(size_t)L.fused_relu] = (int)i;
+    if (L.fused_add >= 0) fused_into[(size_t)L.fused_add] = (int)i;
+  }
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& L = *layers_[i];
+    p.layers.push_back(LayerTime{L.desc.name, L.kind, L.forward_seconds, L.backward_seconds, fused_into[i]});
+  }
   p.loss_seconds = loss_seconds_;
   p.update_seconds = update_seconds_;
   p.steps = profiled_steps_;

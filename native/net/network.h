@@ -63,7 +63,8 @@ struct LayerTime {
   std::string name;
   const char* kind;
   double forward_seconds, backward_seconds;
-  int fused_into;  // a relu fused into its producer in training: the producer's index (its time is there), else -1
+  int fused_into;  // a relu or add fused into its producer in training: the producer's index (its time is there), else
+                   // -1
 };
 struct StepProfile {
   std::vector<LayerTime> layers;
@@ -148,6 +149,7 @@ class Network {
   StepStats loss(const int32_t* labels, int n, float* probs, bool want_dlogits);
   void backward(const float* x, int n);
   void backward_layer(const float* x, int n, int i);
+  void backward_add_relu(const float* x, int n, int i);  // a layer fused with the add after it
   // After a layer's backward: its masked weights' and, when frozen, all its gradients zeroed.
   void finalize_grads(const Layer& L);
   // Frozen layers (frozen_layers.cpp): which outputs need a gradient.

@@ -1,5 +1,5 @@
-// Training fuses a batchnorm, add or conv2d with the relu that is its only consumer (native/net/
-// fusion.cpp). Fusion must change no number: training steps with it and without it
+// Training fuses a batchnorm, add or conv2d with the relu that is its only consumer, and a
+// batchnorm with the add after it and that add's relu (native/net/fusion.cpp). Fusion must change no number: training steps with it and without it
 // (the network option fuseRelu: false) give bitwise the same losses, gradients,
 // parameters and running statistics, at 1 and 2 threads, on a net that has every case:
 // batchnorm -> relu, add -> relu, an add of a layer to itself -> relu (its two input
@@ -87,6 +87,40 @@ function convFusionNet(): TinyNet {
   );
 }
 
+// Residual blocks: a batchnorm fused with the add after it and the add's relu (layers 4-6
+// and 10-12), once with the shortcut first, once with it last (a downsampling block's, whose
+// batchnorm comes after the body's); the add's other input gradient written afresh (8) and
+// added to another's (2, also read by 13, whose backward runs first); an add whose layer
+// before it has a second reader (14: not fused, its relu is). Planes of 15x15 first: the
+// kernels' scalar tails.
+function residualNet(): TinyNet {
+  return planTiny(
+    [4, 15, 15],
+    [
+      { kind: 'conv2d', filters: 8, k: 3, p: 1 }, // 0
+      { kind: 'batchnorm' }, // 1: fused with 2
+      { kind: 'relu' }, // 2: read by 3, 5 and 13
+      { kind: 'conv2d', filters: 8, k: 3, p: 1 }, // 3
+      { kind: 'batchnorm' }, // 4: fused with 5 and 6
+      { kind: 'add', from: [4, 2] }, // 5
+      { kind: 'relu' }, // 6
+      { kind: 'conv2d', filters: 16, k: 3, s: 2, p: 1 }, // 7: [16,8,8]
+      { kind: 'batchnorm' }, // 8
+      { kind: 'conv2d', filters: 16, k: 1, s: 2, from: 6 }, // 9
+      { kind: 'batchnorm' }, // 10: fused with 11 and 12
+      { kind: 'add', from: [8, 10] }, // 11
+      { kind: 'relu' }, // 12
+      { kind: 'conv2d', filters: 16, k: 3, s: 2, p: 1, from: 2 }, // 13
+      { kind: 'batchnorm' }, // 14: read by 15 and 17
+      { kind: 'add', from: [12, 14] }, // 15: fused with 16 only
+      { kind: 'relu' }, // 16
+      { kind: 'add', from: [16, 14] }, // 17
+      { kind: 'flatten' },
+      { kind: 'dense', units: 5 },
+    ],
+  );
+}
+
 // Planes of 32x32 and of 8x8 outputs: the implicit GEMM writes y itself, one image at a time
 // or several whose planes are whole panels, the bias first and the ReLU on each finished
 // tile (in fp32 and in bf16).
@@ -141,9 +175,16 @@ const cases = [
     fusedRelus: [1, 4],
     precision: 'bf16' as const,
   },
+  { name: 'residual blocks, batchnorm + add + relu', net: residualNet, fusedRelus: [2, 6, 12, 16], fusedAdds: [5, 11] },
 ];
 
-for (const { name, net, fusedRelus, precision } of cases) {
+for (const { name, net, fusedRelus, precision, fusedAdds = [] } of cases as {
+  name: string;
+  net: () => TinyNet;
+  fusedRelus: number[];
+  precision?: Precision;
+  fusedAdds?: number[];
+}[]) {
   for (const threads of [1, 2]) {
     test(`relu fusion (${name}, ${threads} thread${threads > 1 ? 's' : ''}): training is bitwise the same as unfused`, async () => {
       const tiny = net();
@@ -172,6 +213,14 @@ for (const { name, net, fusedRelus, precision } of cases) {
         );
         assert.equal(u.fusedInto, undefined);
         assert.ok(u.forwardMs > 0, `layer ${i} (relu) runs on its own without fusion`);
+      });
+      // Fused adds likewise, on the layer before them.
+      tiny.layers.forEach((l, i) => {
+        if (l.kind !== 'add') return;
+        const t = fused.profile.layers[i];
+        const isFused = fusedAdds.includes(i);
+        assert.equal(t.forwardMs === 0 && t.backwardMs === 0, isFused, `layer ${i} (add) fused: ${isFused}`);
+        assert.equal(t.fusedInto, isFused ? fused.profile.layers[i - 1].name : undefined, `layer ${i} (add)`);
       });
     });
   }
