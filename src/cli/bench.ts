@@ -72,7 +72,7 @@ export function registerBench(program: Command): void {
       if (chosen.note && !opts.json) process.stderr.write(chosen.note + '\n');
       const note = precisionNote(chosen.precision);
       if (note) process.stderr.write(note + '\n');
-      const result = await benchPlan(plan, { ...opts, precision: chosen.precision });
+      const result = await benchPlan(plan, opts);
       if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
       else {
         process.stdout.write(
