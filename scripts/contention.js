@@ -8,6 +8,7 @@
 //
 //   node scripts/contention.js [--models lenet5,resnet20] [--runs 5] [--steps 30] [--competitors 1]
 'use strict';
+const { parseScriptArgs } = require('./script-args');
 const { spawn, spawnSync } = require('node:child_process');
 const path = require('node:path');
 
@@ -61,7 +62,7 @@ function startCompetitors(n) {
 }
 
 function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseScriptArgs(__filename, process.argv.slice(2), parseArgs);
   const rows = [];
   for (const model of opts.models) {
     const quiet = compare(model, { ...opts, runs: Math.max(1, Math.floor(opts.runs / 2)) });

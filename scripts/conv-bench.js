@@ -14,6 +14,7 @@
 // The addon is the test addon, found as test/test-addon.ts finds it (CNN_TEST_ADDON if set,
 // else cnn_test.node beside cnn.node; build the TypeScript first). Nothing here is a test.
 'use strict';
+const { parseScriptArgs } = require('./script-args');
 const path = require('node:path');
 const { limitOpenMpSpinning } = require('../dist/src/native.js');
 const { testAddonPath } = require('../dist/test/test-addon.js');
@@ -123,7 +124,7 @@ function timeCall(call) {
 }
 
 function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseScriptArgs(__filename, process.argv.slice(2), parseArgs);
   let natives = opts.addons.map((file) => require(file));
   let names = opts.addons.map((file) => path.basename(path.dirname(path.dirname(file))));
   natives.forEach((native, i) => {

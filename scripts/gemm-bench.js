@@ -10,6 +10,7 @@
 // is timed on every shape right after the addon (scripts/openblas-gemm.js), with the ratio of
 // the addon's first path to it.
 'use strict';
+const { parseScriptArgs } = require('./script-args');
 const { openBlasGemm } = require('./openblas-gemm');
 
 function parseArgs(argv) {
@@ -87,7 +88,7 @@ function timeGemm(native, [, ta, tb, m, n, k], runs) {
 }
 
 function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseScriptArgs(__filename, process.argv.slice(2), parseArgs);
   const native = require('../dist/test/test-addon.js').loadTestAddon();
   const shapes = [...(opts.sizes.includes('square') ? SQUARE : []), ...(opts.sizes.includes('conv') ? CONV : [])];
   const paths = opts.paths.filter((p) => native.setGemmPath(p));

@@ -9,6 +9,7 @@
 //
 //   node scripts/image-folder-compare.js [--train 60000] [--test 10000] [--epochs 5] [--threads N] [--dir DIR]
 'use strict';
+const { parseScriptArgs } = require('./script-args');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -46,7 +47,7 @@ function firstEpochSeconds(metricsFile) {
 }
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseScriptArgs(__filename, process.argv.slice(2), parseArgs);
   const work = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cnn-folder-compare-'));
   const folder = path.join(work, 'digits');
   if (!fs.existsSync(folder)) {
