@@ -21,7 +21,7 @@ function usageOf(file) {
  * header and a thrown parse error reported as a usage error.
  */
 function parseScriptArgs(file, argv, parse) {
-  const name = path.relative(process.cwd(), file) || file;
+  const name = path.relative(process.cwd(), file);
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(usageOf(file) + '\n');
     process.exit(0);
@@ -34,4 +34,4 @@ function parseScriptArgs(file, argv, parse) {
   }
 }
 
-module.exports = { parseScriptArgs, usageOf };
+module.exports = { parseScriptArgs };
